@@ -1,0 +1,86 @@
+#!/bin/sh
+# proctrail quickstart: install what is missing (Debian/Ubuntu, as root),
+# build, then either run `proctrail watch` (default) or the whole test suite.
+#
+#   contrib/quickstart.sh          install, build, run `proctrail watch`
+#   contrib/quickstart.sh check    install, build, run every test (as CI does)
+#
+# Environment: BUILDDIR (default ./build), CONFIGURE_FLAGS (extra flags),
+# SKIP_APT=1 to skip the package step, QUICKSTART_SANITIZE=1 to add an
+# ASan+UBSan build of the test suite to `check`.
+set -eu
+
+mode=${1:-watch}
+case "$mode" in
+watch | check) ;;
+*)
+	echo "usage: $0 [watch|check]" >&2
+	exit 2
+	;;
+esac
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+builddir=${BUILDDIR:-$top/build}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# Build: autotools, compiler, libmnl (netlink tier), libbpf + libelf + clang +
+# bpftool (bpf tier), Criterion (unit tests). Tests: jq, libcap2-bin
+# (capsh, setpriv for unprivileged runs), util-linux (unshare). Benchmark
+# comparisons: forkstat, extrace, libbpf-tools (execsnoop).
+PKGS="build-essential autoconf automake libtool pkg-config libmnl-dev \
+libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libcriterion-dev \
+jq libcap2-bin util-linux procps git clang-format forkstat extrace libbpf-tools"
+
+install_packages() {
+	[ "${SKIP_APT:-0}" = 1 ] && return 0
+	command -v apt-get >/dev/null || {
+		echo "quickstart: no apt-get; install these yourself: $PKGS" >&2
+		return 0
+	}
+	missing=""
+	for p in $PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "quickstart: missing packages:$missing (run as root to install them)" >&2
+		return 1
+	fi
+	echo "quickstart: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+}
+
+build() {
+	(cd "$top" && ./autogen.sh)
+	mkdir -p "$builddir"
+	cd "$builddir"
+	# shellcheck disable=SC2086
+	"$top/configure" --enable-werror ${CONFIGURE_FLAGS:-}
+	make -j"$jobs"
+}
+
+install_packages
+build
+
+if [ "$mode" = watch ]; then
+	echo "quickstart: running ./proctrail watch (Ctrl-C to stop)"
+	exec ./proctrail watch
+fi
+
+# The whole suite: unit tests, integration tests (as root they all run),
+# format check, then the same suite under ASan+UBSan, then distcheck.
+make -j"$jobs" check || { cat test-suite.log; exit 1; }
+make check-format
+if [ "${QUICKSTART_SANITIZE:-1}" = 1 ]; then
+	sanbuild="$builddir-asan"
+	mkdir -p "$sanbuild"
+	(cd "$sanbuild" && "$top/configure" --enable-werror --enable-sanitizers \
+		${CONFIGURE_FLAGS:-} >/dev/null && make -j"$jobs" >/dev/null &&
+		{ make -j"$jobs" check || { cat test-suite.log; exit 1; }; })
+fi
+make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror"
+echo "quickstart: all checks passed"

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libproctrail: a live, queryable table of every process on a Linux host.
+ *
+ * Threading: a monitor is not thread-safe; call every function of one monitor
+ * from one thread. Records returned by lookups stay valid until the next call
+ * of pt_monitor_dispatch(), pt_monitor_run() or pt_monitor_close() on the same
+ * monitor. Functions return 0 or a negative errno value unless said otherwise.
+ */
+#ifndef PROCTRAIL_H
+#define PROCTRAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PT_JSON_SCHEMA_VERSION 1
+
+/* Event sources, best first. PT_TIER_NONE: snapshot only, no stream. */
+enum pt_tier {
+	PT_TIER_AUTO = 0,
+	PT_TIER_BPF,
+	PT_TIER_NETLINK,
+	PT_TIER_INOTIFY,
+	PT_TIER_POLL,
+	PT_TIER_NONE,
+	PT_TIER_COUNT,
+};
+
+enum pt_event_type {
+	PT_EV_FORK = 0,
+	PT_EV_EXEC,
+	PT_EV_EXIT,
+	PT_EV_UID,
+	PT_EV_GID,
+	PT_EV_SID,
+	PT_EV_COMM,
+	PT_EV_PTRACE,
+	PT_EV_COREDUMP,
+	PT_EV_LOST,
+	PT_EV_COUNT,
+};
+
+#define PT_EVMASK(t) (1u << (t))
+#define PT_EVMASK_ALL ((1u << PT_EV_COUNT) - 1)
+
+/* The fields of a record that can be known, unknown or inherited. */
+enum pt_field {
+	PT_F_PPID = 0,
+	PT_F_START,
+	PT_F_COMM,
+	PT_F_EXE,
+	PT_F_ARGV,
+	PT_F_CREDS,
+	PT_F_SID,
+	PT_F_PGID,
+	PT_F_TTY,
+	PT_F_CWD,
+	PT_F_CGROUP,
+	PT_F_NS,
+	PT_F_COUNT,
+};
+
+#define PT_FMASK(f) (1u << (f))
+#define PT_FMASK_ALL ((1u << PT_F_COUNT) - 1)
+
+/* Where a field's value came from. PT_SRC_NONE means the field is unknown. */
+enum pt_src {
+	PT_SRC_NONE = 0,
+	PT_SRC_PROC,      /* read from /proc */
+	PT_SRC_EVENT,     /* carried by a kernel event */
+	PT_SRC_INHERITED, /* copied from the parent at fork, not yet confirmed */
+	PT_SRC_BPF,       /* read in kernel by the BPF tier */
+};
+
+/* Why an unknown field is unknown. */
+enum pt_why {
+	PT_WHY_NONE = 0,    /* known */
+	PT_WHY_NOT_READ,    /* nobody tried (not requested, or not yet) */
+	PT_WHY_GONE,        /* the process had exited and been reaped */
+	PT_WHY_ZOMBIE,      /* the process had exited; the kernel freed the field */
+	PT_WHY_PERM,        /* permission denied (other user, hidepid, ptrace) */
+	PT_WHY_KERNEL,      /* this kernel or tier does not provide it */
+	PT_WHY_ERROR,       /* read failed or the content was malformed */
+	PT_WHY_LOST,        /* events for this process were lost */
+	PT_WHY_COUNT,
+};
+
+enum pt_state {
+	PT_STATE_ALIVE = 0,
+	PT_STATE_EXITED,       /* exit observed, code and signal known */
+	PT_STATE_EXIT_UNKNOWN, /* vanished while we were not looking (loss, scan) */
+};
+
+enum pt_ns {
+	PT_NS_CGROUP = 0,
+	PT_NS_IPC,
+	PT_NS_MNT,
+	PT_NS_NET,
+	PT_NS_PID,
+	PT_NS_TIME,
+	PT_NS_USER,
+	PT_NS_UTS,
+	PT_NS_COUNT,
+};
+
+#define PT_COMM_LEN 16
+
+/* One exec of a process; records keep the last few. */
+struct pt_exec {
+	int64_t time_us; /* wall clock, microseconds since the epoch; 0 if unknown */
+	char *exe;       /* NULL if unknown */
+	char *args;      /* argv as in /proc/PID/cmdline: NUL-separated, NUL-ended */
+	size_t args_len; /* bytes in args, including the final NUL; 0 if unknown */
+	bool args_truncated;
+};
+
+/*
+ * A process record. Read-only for callers. Strings are NUL-terminated and
+ * may hold any bytes the process chose, except NUL.
+ */
+struct pt_proc {
+	pid_t pid;  /* tgid */
+	pid_t ppid; /* parent tgid */
+	pid_t sid, pgid;
+	uint64_t start; /* start time in clock ticks since boot: /proc/PID/stat field 22 */
+	enum pt_state state;
+	enum pt_tier tier; /* the tier that first reported the process */
+
+	char comm[PT_COMM_LEN];
+	char *exe;
+	char *args; /* see struct pt_exec */
+	size_t args_len;
+	unsigned argc;
+	bool args_truncated;
+
+	uid_t uid, euid;
+	gid_t gid, egid;
+	int tty_nr; /* stat field 7; 0 = no controlling terminal */
+	char *cwd;
+	char *cgroup; /* the cgroup v2 path, or the first hierarchy's */
+	char *container_id; /* NULL when not in a recognised container */
+	uint64_t ns[PT_NS_COUNT]; /* namespace inode numbers; 0 = unknown */
+
+	int64_t start_us; /* wall clock of the start, microseconds; precise when seen */
+	int64_t exit_us;  /* wall clock of the exit; 0 while alive */
+	int exit_code;    /* 0-255 when exited normally, else -1 */
+	int exit_signal;  /* terminating signal, else 0 */
+	bool core_dumped;
+	unsigned nthreads; /* threads known to the table, the leader included */
+
+	uint8_t src[PT_F_COUNT]; /* enum pt_src per field */
+	uint8_t why[PT_F_COUNT]; /* enum pt_why per field, PT_WHY_NONE when known */
+
+	/* earlier execs, oldest first; the current image is in exe/args */
+	const struct pt_exec *execs;
+	unsigned nexecs;
+};
+
+/* An event as delivered to subscribers. */
+struct pt_event {
+	enum pt_event_type type;
+	int64_t time_us; /* wall clock, microseconds since the epoch */
+	pid_t pid;       /* tgid */
+	pid_t tid;       /* thread id (== pid for the main thread) */
+	pid_t ppid;
+	const struct pt_proc *proc; /* the record after the event; NULL for lost */
+	bool thread;       /* fork/exit of a thread, not of a process */
+	bool synthesized;  /* inferred by a scanning tier, not seen directly */
+	enum pt_tier tier;
+	union {
+		struct { int exit_code, signal; int64_t duration_us; bool core_dumped; } exit;
+		struct { uid_t ruid, euid; } uid;
+		struct { gid_t rgid, egid; } gid;
+		struct { pid_t tracer_pid, tracer_tid; } ptrace; /* 0 on detach */
+		struct { char comm[PT_COMM_LEN]; char old[PT_COMM_LEN]; } comm;
+		struct { uint64_t count; bool estimated; const char *reason; } lost;
+		struct { int64_t window_lo_us, window_hi_us; } synth; /* fork/exit bounds */
+	} u;
+};
+
+typedef void (*pt_event_fn)(const struct pt_event *ev, void *data);
+
+enum pt_log_level { PT_LOG_ERR = 3, PT_LOG_WARNING = 4, PT_LOG_NOTICE = 5, PT_LOG_INFO = 6, PT_LOG_DEBUG = 7 };
+typedef void (*pt_log_fn)(int level, const char *msg, void *data);
+
+struct pt_options {
+	size_t size;             /* sizeof(struct pt_options), set by pt_options_init */
+	enum pt_tier tier;       /* PT_TIER_AUTO picks the best that runs */
+	const char *proc_root;   /* default "/proc" */
+	unsigned events;         /* PT_EVMASK of events delivered; default all */
+	bool threads;            /* deliver thread fork/exit events; default false */
+	int64_t retention_ms;    /* how long exited records stay; default 60000 */
+	size_t mem_max;          /* cap on the table's memory in bytes; default 64 MiB */
+	size_t args_max;         /* bytes of argv kept per exec; default 128 KiB */
+	unsigned exec_history;   /* earlier execs kept per record; default 4 */
+	int realtime;            /* reader priority: -1 auto (when permitted), 0 off, 1 on */
+	unsigned poll_interval_ms; /* poll tier period; default 100 */
+	size_t rcvbuf;           /* netlink receive buffer; default 32 MiB */
+	size_t ring_size;        /* BPF ring buffer bytes; default 8 MiB */
+	const char *const *watch_dirs; /* extra inotify directories, NULL-ended */
+	pt_log_fn log;
+	void *log_data;
+	int log_level;           /* default PT_LOG_NOTICE */
+};
+
+struct pt_status {
+	enum pt_tier tier;
+	uint64_t alive, exited, threads;
+	uint64_t events[PT_EV_COUNT]; /* delivered, by type */
+	uint64_t lost;                /* events lost, as counted or estimated */
+	uint64_t lost_estimated;      /* of which estimated by a scanning tier */
+	uint64_t resyncs;
+	uint64_t evicted;             /* exited records dropped for the memory cap */
+	uint64_t expired;             /* exited records dropped after retention */
+	uint64_t malformed;           /* kernel messages rejected */
+	size_t mem;                   /* table bytes */
+	uint64_t exec_total;          /* exec events */
+	uint64_t exec_args_ok;        /* of which argv was captured */
+	uint64_t exec_exe_ok;         /* of which exe was captured */
+};
+
+struct pt_monitor;
+
+void pt_options_init(struct pt_options *o);
+
+/* Open a monitor: subscribe to the tier, then fill the table from /proc. */
+int pt_monitor_open(struct pt_monitor **out, const struct pt_options *o);
+void pt_monitor_close(struct pt_monitor *m);
+
+/* Subscribe; up to 8 callbacks per monitor. */
+int pt_monitor_subscribe(struct pt_monitor *m, pt_event_fn fn, void *data);
+
+/* For the caller's loop: poll this fd for POLLIN, then call dispatch. */
+int pt_monitor_fd(const struct pt_monitor *m);
+/* Handle what is pending without blocking. Returns events handled or -errno. */
+int pt_monitor_dispatch(struct pt_monitor *m);
+/* Block and dispatch until pt_monitor_stop() or timeout_ms (< 0: forever). */
+int pt_monitor_run(struct pt_monitor *m, int timeout_ms);
+/* Safe to call from a signal handler. */
+void pt_monitor_stop(struct pt_monitor *m);
+
+/* Rescan /proc and merge (what a tier does after a loss). */
+int pt_monitor_resync(struct pt_monitor *m);
+
+int pt_monitor_status(const struct pt_monitor *m, struct pt_status *st);
+enum pt_tier pt_monitor_tier(const struct pt_monitor *m);
+
+/* Lookups. Return NULL (errno set) when unknown. */
+const struct pt_proc *pt_lookup(const struct pt_monitor *m, pid_t pid);
+/* The process that had this pid at wall-clock time at_us. */
+const struct pt_proc *pt_lookup_at(const struct pt_monitor *m, pid_t pid, int64_t at_us);
+/* The process a thread id belongs to. */
+const struct pt_proc *pt_lookup_tid(const struct pt_monitor *m, pid_t tid);
+/* The parent of p as it was when p started; NULL at the root. */
+const struct pt_proc *pt_parent(const struct pt_monitor *m, const struct pt_proc *p);
+
+/* Iteration: fn returns non-zero to stop; that value is returned. */
+typedef int (*pt_proc_fn)(const struct pt_proc *p, void *data);
+enum pt_select {
+	PT_SEL_ALIVE = 1 << 0,
+	PT_SEL_EXITED = 1 << 1,
+	PT_SEL_ALL = PT_SEL_ALIVE | PT_SEL_EXITED,
+};
+int pt_foreach(const struct pt_monitor *m, unsigned select, pt_proc_fn fn, void *data);
+int pt_foreach_child(const struct pt_monitor *m, const struct pt_proc *p, unsigned select,
+		     pt_proc_fn fn, void *data);
+/* Ancestors of p, nearest first, up to the root. */
+int pt_foreach_ancestor(const struct pt_monitor *m, const struct pt_proc *p, pt_proc_fn fn,
+			void *data);
+/* Thread ids of a live process, read from the table. */
+int pt_foreach_thread(const struct pt_monitor *m, const struct pt_proc *p,
+		      int (*fn)(pid_t tid, void *data), void *data);
+/* Exited records, most recent first, that exited at or after since_us. */
+int pt_foreach_exited(const struct pt_monitor *m, int64_t since_us, pt_proc_fn fn, void *data);
+/* Exited records that lived less than max_ms, most recent first. */
+int pt_foreach_short(const struct pt_monitor *m, int64_t max_ms, pt_proc_fn fn, void *data);
+
+/* Probing: can this tier run here, and if not why. Returns 0 if it can. */
+int pt_probe(enum pt_tier tier, const struct pt_options *o, char *why, size_t len);
+
+/* Names */
+const char *pt_tier_name(enum pt_tier t);
+int pt_tier_from_name(const char *name, enum pt_tier *out);
+const char *pt_event_name(enum pt_event_type t);
+int pt_event_from_name(const char *name, enum pt_event_type *out);
+const char *pt_field_name(enum pt_field f);
+const char *pt_why_name(enum pt_why w);
+const char *pt_src_name(enum pt_src s);
+const char *pt_ns_name(enum pt_ns n);
+
+/* argv helpers: iterate the NUL-separated args of a record or exec. */
+const char *pt_args_next(const char *args, size_t args_len, const char *cur);
+
+/*
+ * JSON. Output is valid JSON and valid UTF-8. Strings that are not valid
+ * UTF-8 are written with each invalid byte replaced by U+FFFD, and the exact
+ * bytes are given in a sibling field named NAME_b64 (standard base64); see
+ * libproctrail(3). Return a malloc'd, NUL-terminated object without a
+ * newline (length in *len when len is not NULL), or NULL with errno set.
+ */
+char *pt_json_proc(const struct pt_proc *p, size_t *len);
+char *pt_json_event(const struct pt_event *ev, size_t *len);
+
+const char *pt_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

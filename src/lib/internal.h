@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libproctrail internals: shared by the library's files and its unit tests. */
+#ifndef PT_INTERNAL_H
+#define PT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proctrail/proctrail.h"
+
+#define PT_EXPORT __attribute__((visibility("default")))
+#define PT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define PT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PT_UNUSED __attribute__((unused))
+
+/* ---- growable byte buffer (buf.c) ---- */
+struct pt_buf {
+	char *p;
+	size_t len, cap;
+	bool oom; /* an append failed; content is incomplete */
+};
+void pt_buf_init(struct pt_buf *b);
+void pt_buf_free(struct pt_buf *b);
+int pt_buf_reserve(struct pt_buf *b, size_t extra);
+void pt_buf_add(struct pt_buf *b, const void *p, size_t n);
+void pt_buf_addc(struct pt_buf *b, char c);
+void pt_buf_adds(struct pt_buf *b, const char *s);
+void pt_buf_printf(struct pt_buf *b, const char *fmt, ...) PT_PRINTF(2, 3);
+/* Hand over the NUL-terminated content; the buffer is reset. NULL on oom. */
+char *pt_buf_steal(struct pt_buf *b, size_t *len);
+
+/* ---- JSON writer (json.c) ---- */
+/* Append a JSON string literal (with quotes) for n bytes of s. Returns true
+ * when s was valid UTF-8, false when invalid bytes were replaced by U+FFFD. */
+bool pt_json_str(struct pt_buf *b, const char *s, size_t n);
+/* Append "key":"value" and, if value is not valid UTF-8, ,"key_b64":"..." */
+void pt_json_kv_str(struct pt_buf *b, const char *key, const char *s, size_t n);
+/* Append "key":[...] for NUL-separated args, plus "key_b64" when needed. */
+void pt_json_kv_args(struct pt_buf *b, const char *key, const char *args, size_t len);
+void pt_base64(struct pt_buf *b, const void *p, size_t n);
+bool pt_utf8_valid(const char *s, size_t n);
+/* Whole objects, used by the public pt_json_* and the CLI. */
+void pt_json_proc_buf(struct pt_buf *b, const struct pt_proc *p);
+void pt_json_event_buf(struct pt_buf *b, const struct pt_event *ev);
+/* RFC 3339 UTC with microseconds, e.g. 2026-11-21T20:36:26.123456Z */
+void pt_fmt_time(char out[32], int64_t us);
+
+/* ---- /proc reader (procfs.c) ---- */
+struct pt_procfs {
+	int root_fd;  /* O_PATH|O_DIRECTORY fd of the proc root */
+	long clk_tck; /* sysconf(_SC_CLK_TCK) */
+	size_t args_max;
+	char root[256];
+};
+int pt_procfs_open(struct pt_procfs *fs, const char *root, size_t args_max);
+void pt_procfs_close(struct pt_procfs *fs);
+/* Open /proc/PID (or /proc/PID/task/TID when tid > 0) as a directory fd. */
+int pt_procfs_pid_open(const struct pt_procfs *fs, pid_t pid);
+
+/* What pt_procfs_read fills, as PT_FMASK bits; PT_F_START and PT_F_PPID come
+ * with stat (also sid, pgid, tty, comm), PT_F_CREDS from status. */
+int pt_procfs_read(const struct pt_procfs *fs, pid_t pid, unsigned fields, struct pt_proc *p);
+int pt_procfs_read_at(const struct pt_procfs *fs, int dirfd, unsigned fields, struct pt_proc *p);
+
+/* Parsers, exposed for tests. Return 0 or -errno (-EINVAL for malformed). */
+struct pt_stat {
+	char comm[PT_COMM_LEN];
+	char state;
+	pid_t ppid, pgid, sid;
+	int tty_nr;
+	uint64_t start; /* field 22 */
+	long nthreads;
+};
+int pt_parse_stat(const char *buf, size_t len, struct pt_stat *st);
+int pt_parse_status_creds(const char *buf, size_t len, uid_t uid[4], gid_t gid[4], pid_t *tgid);
+/* cgroup: prefer the v2 "0::" line. Sets *path (malloc) and *container_id. */
+int pt_parse_cgroup(const char *buf, size_t len, char **path, char **container_id);
+/* Count NUL-separated args; args must end with NUL (fixed up by the reader). */
+unsigned pt_args_count(const char *args, size_t len);
+
+/* Read a whole small file relative to dirfd into buf (NUL-terminated);
+ * returns bytes read or -errno. Truncates at cap-1 and sets *trunc. */
+ssize_t pt_read_file_at(int dirfd, const char *name, char *buf, size_t cap, bool *trunc);
+/* Enumerate numeric entries of the proc root (or of a task dir). */
+int pt_procfs_list(const struct pt_procfs *fs, pid_t pid, pid_t **out, size_t *n);
+
+/* ---- process record helpers (proc.c) ---- */
+void pt_proc_init(struct pt_proc *p);
+void pt_proc_clear(struct pt_proc *p); /* free owned strings, keep identity */
+void pt_proc_set_known(struct pt_proc *p, enum pt_field f, enum pt_src src);
+void pt_proc_set_missing(struct pt_proc *p, enum pt_field f, enum pt_why why);
+static inline bool pt_proc_has(const struct pt_proc *p, enum pt_field f)
+{
+	return p->src[f] != PT_SRC_NONE;
+}
+/* Copy the fields src knows into dst (strings duplicated). */
+int pt_proc_merge(struct pt_proc *dst, const struct pt_proc *src, unsigned fields);
+/* Replace the args of p; takes ownership of args. */
+void pt_proc_set_args(struct pt_proc *p, char *args, size_t len, bool truncated);
+size_t pt_proc_mem(const struct pt_proc *p);
+int64_t pt_ticks_to_us(uint64_t ticks, long clk_tck, int64_t boot_us);
+
+/* ---- process table (table.c) ---- */
+struct pt_table_opts {
+	int64_t retention_us;
+	size_t mem_max;
+	unsigned exec_history;
+};
+struct pt_table;
+struct pt_table *pt_table_new(const struct pt_table_opts *o);
+void pt_table_free(struct pt_table *t);
+/* The live record for pid, else the newest exited one. */
+struct pt_proc *pt_table_get(const struct pt_table *t, pid_t pid);
+struct pt_proc *pt_table_get_live(const struct pt_table *t, pid_t pid);
+struct pt_proc *pt_table_get_at(const struct pt_table *t, pid_t pid, int64_t at_us);
+/* Insert a new live record for (pid, start); an older live record for the same
+ * pid (pid reuse missed) is closed as exit-unknown first. */
+struct pt_proc *pt_table_add(struct pt_table *t, pid_t pid, uint64_t start);
+/* Mark exited and start retention. */
+void pt_table_exit(struct pt_table *t, struct pt_proc *p, int64_t exit_us, enum pt_state st);
+/* Push the current exe/args into history before an exec replaces them. */
+void pt_table_push_exec(struct pt_table *t, struct pt_proc *p, int64_t time_us);
+/* Recompute the record's memory after its strings changed. */
+void pt_table_touch(struct pt_table *t, struct pt_proc *p);
+/* Drop exited records past retention or over the cap. */
+void pt_table_expire(struct pt_table *t, int64_t now_us);
+/* Threads: tid -> tgid. */
+int pt_table_thread_add(struct pt_table *t, pid_t tid, pid_t tgid);
+void pt_table_thread_del(struct pt_table *t, pid_t tid);
+pid_t pt_table_thread_tgid(const struct pt_table *t, pid_t tid);
+int pt_table_foreach_thread(const struct pt_table *t, pid_t tgid, int (*fn)(pid_t, void *),
+			    void *data);
+int pt_table_foreach(const struct pt_table *t, unsigned select, pt_proc_fn fn, void *data);
+/* Exited records, newest exit first. */
+int pt_table_foreach_exited(const struct pt_table *t, pt_proc_fn fn, void *data);
+struct pt_table_stats {
+	uint64_t alive, exited, threads, evicted, expired;
+	size_t mem;
+};
+void pt_table_stats(const struct pt_table *t, struct pt_table_stats *st);
+
+/* ---- sources ---- */
+struct pt_monitor;
+
+/*
+ * What a source hands to the core. Sources never touch the table; the core
+ * applies raw events in order. info, when set, holds fields the source read
+ * (an exec's argv read by the race-winning reader, or everything the BPF tier
+ * read in kernel) and is owned by the event.
+ */
+struct pt_raw {
+	enum pt_event_type type;
+	int64_t time_us;   /* wall clock; 0 = now */
+	pid_t pid, tid;    /* tgid, thread id */
+	pid_t ppid, ptid;  /* fork: parent tgid and pid; exit: parent tgid */
+	uint64_t start;    /* start ticks if known, else 0 */
+	bool synthesized;
+	struct pt_proc *info; /* optional, owned */
+	union {
+		struct { int status; int signal; bool core; } exit; /* status wait-encoded, or -1 */
+		struct { uint32_t r, e; } id;
+		struct { pid_t pid, tid; } tracer;
+		char comm[PT_COMM_LEN];
+		struct { uint64_t count; bool estimated; const char *reason; } lost;
+		struct { int64_t lo_us, hi_us; } synth;
+	} u;
+};
+
+struct pt_source_ops {
+	const char *name;
+	enum pt_tier tier;
+	/* 0 if the tier can run, else -errno with the reason written to why. */
+	int (*probe)(const struct pt_options *o, char *why, size_t len);
+	int (*open)(struct pt_monitor *m, void **priv, char *why, size_t len);
+	int (*fd)(void *priv);
+	/* Handle what is ready; call pt_core_raw() per event. Returns count or -errno. */
+	int (*dispatch)(struct pt_monitor *m, void *priv);
+	/* Periodic work (poll tier scan); may be NULL. */
+	int (*tick)(struct pt_monitor *m, void *priv, int64_t now_us);
+	/* Milliseconds until tick should run, or -1. May be NULL. */
+	int (*next_tick_ms)(void *priv);
+	void (*close)(struct pt_monitor *m, void *priv);
+};
+
+extern const struct pt_source_ops pt_source_bpf;
+extern const struct pt_source_ops pt_source_netlink;
+extern const struct pt_source_ops pt_source_inotify;
+extern const struct pt_source_ops pt_source_poll;
+
+/* ---- core (monitor.c), called by sources ---- */
+void pt_core_raw(struct pt_monitor *m, struct pt_raw *ev); /* consumes ev->info */
+const struct pt_options *pt_core_options(const struct pt_monitor *m);
+const struct pt_procfs *pt_core_procfs(const struct pt_monitor *m);
+struct pt_table *pt_core_table(struct pt_monitor *m);
+/* Rescan /proc: add unknown processes, close vanished ones. */
+int pt_core_resync(struct pt_monitor *m, const char *reason);
+void pt_core_malformed(struct pt_monitor *m);
+void pt_log(const struct pt_monitor *m, int level, const char *fmt, ...) PT_PRINTF(3, 4);
+
+/* Clocks */
+int64_t pt_now_us(void);      /* CLOCK_REALTIME */
+int64_t pt_mono_us(void);     /* CLOCK_MONOTONIC */
+int64_t pt_boot_us(void);     /* CLOCK_BOOTTIME */
+/* Wall-clock time of the boot, from REALTIME - BOOTTIME. */
+int64_t pt_boot_epoch_us(void);
+/* Convert a CLOCK_MONOTONIC ns timestamp (proc connector) to wall clock. */
+int64_t pt_mono_ns_to_us(const struct pt_monitor *m, uint64_t ns);
+
+#endif

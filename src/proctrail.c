@@ -1,0 +1,2 @@
+#include "proctrail/proctrail.h"
+int main(void) { return 0; }

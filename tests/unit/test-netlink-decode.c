@@ -1,0 +1,2 @@
+#include <criterion/criterion.h>
+Test(placeholder, netlink_decode) { cr_assert(1); }

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Text output of the proctrail command: aligned for people. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+const char *cli_signame(int sig)
+{
+	static const char *const names[] = {
+		[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT",
+		[SIGILL] = "SIGILL",   [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+		[SIGBUS] = "SIGBUS",   [SIGFPE] = "SIGFPE",   [SIGKILL] = "SIGKILL",
+		[SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+		[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+		[SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP",
+		[SIGTSTP] = "SIGTSTP", [SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU",
+		[SIGURG] = "SIGURG",   [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
+		[SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF", [SIGWINCH] = "SIGWINCH",
+		[SIGIO] = "SIGIO",     [SIGPWR] = "SIGPWR",   [SIGSYS] = "SIGSYS",
+	};
+
+	if (sig > 0 && (size_t)sig < sizeof(names) / sizeof(names[0]) && names[sig])
+		return names[sig];
+	return NULL;
+}
+
+void cli_fmt_duration(char *out, size_t len, int64_t us)
+{
+	if (us < 0)
+		snprintf(out, len, "?");
+	else if (us < 1000)
+		snprintf(out, len, "%" PRId64 "us", us);
+	else if (us < 1000000)
+		snprintf(out, len, "%.3gms", (double)us / 1000);
+	else if (us < 600 * 1000000LL)
+		snprintf(out, len, "%.3gs", (double)us / 1e6);
+	else
+		snprintf(out, len, "%" PRId64 "m%02" PRId64 "s", us / 60000000, us / 1000000 % 60);
+}
+
+/* Print one argument the way a shell would read it back; bytes that are not
+ * printable are shown as \xNN inside $'...'. */
+static void print_arg(FILE *f, const char *a, size_t n)
+{
+	bool plain = n > 0, printable = true;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)a[i];
+
+		if (c < 0x20 || c == 0x7f)
+			printable = false;
+		if (!(isalnum(c) || strchr("%+,-./:=@_^", c) || c >= 0x80))
+			plain = false;
+	}
+	if (plain && printable) {
+		fwrite(a, 1, n, f);
+		return;
+	}
+	if (printable) {
+		fputc('\'', f);
+		for (size_t i = 0; i < n; i++) {
+			if (a[i] == '\'')
+				fputs("'\\''", f);
+			else
+				fputc(a[i], f);
+		}
+		fputc('\'', f);
+		return;
+	}
+	fputs("$'", f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)a[i];
+
+		if (c == '\'' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('\'', f);
+}
+
+void cli_print_cmdline(FILE *f, const char *args, size_t len, size_t max)
+{
+	size_t shown = 0;
+
+	for (const char *a = pt_args_next(args, len, NULL); a; a = pt_args_next(args, len, a)) {
+		size_t n = strnlen(a, len - (size_t)(a - args));
+
+		if (a != args)
+			fputc(' ', f);
+		if (max && shown + n > max) {
+			print_arg(f, a, max > shown ? max - shown : 0);
+			fputs("...", f);
+			return;
+		}
+		print_arg(f, a, n);
+		shown += n + 1;
+	}
+}
+
+static void print_time(FILE *f, int64_t us)
+{
+	struct tm tm;
+	time_t t = (time_t)(us / 1000000);
+
+	localtime_r(&t, &tm);
+	fprintf(f, "%02d:%02d:%02d.%06d", tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us % 1000000));
+}
+
+static void print_proc_cmd(FILE *f, const struct pt_proc *p)
+{
+	if (!p) {
+		fputs("?", f);
+		return;
+	}
+	if (p->src[PT_F_ARGV] != PT_SRC_NONE && p->args_len) {
+		cli_print_cmdline(f, p->args, p->args_len, 0);
+		if (p->args_truncated)
+			fputs(" [truncated]", f);
+	} else if (p->src[PT_F_COMM] != PT_SRC_NONE) {
+		fprintf(f, "[%s]", p->comm);
+	} else {
+		fputs("?", f);
+	}
+	if (p->src[PT_F_ARGV] == PT_SRC_NONE && p->why[PT_F_ARGV] != PT_WHY_NONE)
+		fprintf(f, " (argv %s)", pt_why_name((enum pt_why)p->why[PT_F_ARGV]));
+}
+
+void cli_print_event_header(FILE *f)
+{
+	fprintf(f, "%-15s %-8s %7s %7s %6s  %s\n", "TIME", "EVENT", "PID", "PPID", "UID", "DETAIL");
+}
+
+void cli_print_event(FILE *f, const struct pt_event *ev)
+{
+	const struct pt_proc *p = ev->proc;
+	char dur[32], uid[16] = "-";
+	const char *name = pt_event_name(ev->type);
+
+	print_time(f, ev->time_us);
+	if (p && p->src[PT_F_CREDS] != PT_SRC_NONE)
+		snprintf(uid, sizeof(uid), "%u", (unsigned)p->uid);
+	if (ev->type == PT_EV_LOST) {
+		fprintf(f, " %-8s %7s %7s %6s  %" PRIu64 " events%s: %s\n", name, "-", "-", "-",
+			ev->u.lost.count, ev->u.lost.estimated ? " (estimated)" : "",
+			ev->u.lost.reason ? ev->u.lost.reason : "");
+		return;
+	}
+	fprintf(f, " %-8s %7d %7d %6s  ", ev->thread ? (ev->type == PT_EV_FORK ? "clone" : "texit")
+						     : name,
+		ev->thread ? ev->tid : ev->pid, ev->ppid, uid);
+	switch (ev->type) {
+	case PT_EV_EXEC:
+		if (p && p->exe && p->src[PT_F_EXE] != PT_SRC_NONE && p->args_len &&
+		    strcmp(p->exe, p->args) != 0)
+			fprintf(f, "%s: ", p->exe);
+		print_proc_cmd(f, p);
+		break;
+	case PT_EV_EXIT:
+		if (ev->thread) {
+			fprintf(f, "thread of %d", ev->pid);
+			break;
+		}
+		cli_fmt_duration(dur, sizeof(dur), ev->u.exit.duration_us);
+		if (p)
+			fprintf(f, "%s ", p->comm[0] ? p->comm : "?");
+		if (ev->u.exit.signal)
+			fprintf(f, "[%s%s]", cli_signame(ev->u.exit.signal) ?: "signal",
+				ev->u.exit.core_dumped ? ", core dumped" : "");
+		else if (ev->u.exit.exit_code >= 0)
+			fprintf(f, "[exit %d]", ev->u.exit.exit_code);
+		else
+			fputs("[exit unknown]", f);
+		fprintf(f, " after %s", dur);
+		break;
+	case PT_EV_FORK:
+		if (ev->thread)
+			fprintf(f, "thread of %d", ev->pid);
+		else
+			print_proc_cmd(f, p);
+		break;
+	case PT_EV_UID:
+		fprintf(f, "ruid %u euid %u", (unsigned)ev->u.uid.ruid, (unsigned)ev->u.uid.euid);
+		break;
+	case PT_EV_GID:
+		fprintf(f, "rgid %u egid %u", (unsigned)ev->u.gid.rgid, (unsigned)ev->u.gid.egid);
+		break;
+	case PT_EV_COMM:
+		fprintf(f, "%s -> %s", ev->u.comm.old[0] ? ev->u.comm.old : "?", ev->u.comm.comm);
+		break;
+	case PT_EV_PTRACE:
+		if (ev->u.ptrace.tracer_pid)
+			fprintf(f, "traced by %d", ev->u.ptrace.tracer_pid);
+		else
+			fputs("detached", f);
+		break;
+	default:
+		print_proc_cmd(f, p);
+		break;
+	}
+	if (ev->synthesized)
+		fputs(" (synthesized)", f);
+	fputc('\n', f);
+}
+
+void cli_print_ps_header(FILE *f)
+{
+	fprintf(f, "%7s %7s %-8s %-8s %-15s %s\n", "PID", "PPID", "USER", "START", "COMM", "ARGS");
+}
+
+static const char *user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw && strlen(pw->pw_name) <= 8)
+		return pw->pw_name;
+	snprintf(buf, len, "%u", (unsigned)uid);
+	return buf;
+}
+
+void cli_print_ps(FILE *f, const struct pt_proc *p)
+{
+	char ub[16], start[16] = "?";
+	const char *user = p->src[PT_F_CREDS] != PT_SRC_NONE ? user_name(p->uid, ub, sizeof(ub)) : "?";
+
+	if (p->start_us) {
+		struct tm tm;
+		time_t t = (time_t)(p->start_us / 1000000);
+
+		localtime_r(&t, &tm);
+		strftime(start, sizeof(start), t > time(NULL) - 86400 ? "%H:%M:%S" : "%b%d", &tm);
+	}
+	fprintf(f, "%7d %7d %-8s %-8s %-15s ", p->pid, p->ppid, user, start, p->comm);
+	print_proc_cmd(f, p);
+	fputc('\n', f);
+}
+
+void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p)
+{
+	char tb[64];
+
+	fprintf(f, "pid:       %d\n", p->pid);
+	fprintf(f, "ppid:      %d\n", p->ppid);
+	fprintf(f, "state:     %s\n", p->state == PT_STATE_ALIVE    ? "alive"
+				  : p->state == PT_STATE_EXITED ? "exited"
+								: "exit unknown");
+	fprintf(f, "start:     %" PRIu64 " ticks", p->start);
+	if (p->start_us) {
+		struct tm tm;
+		time_t t = (time_t)(p->start_us / 1000000);
+
+		localtime_r(&t, &tm);
+		strftime(tb, sizeof(tb), "%F %T", &tm);
+		fprintf(f, " (%s)", tb);
+	}
+	fputc('\n', f);
+	fprintf(f, "comm:      %s\n", p->src[PT_F_COMM] ? p->comm : "?");
+	fprintf(f, "exe:       %s\n", p->src[PT_F_EXE] && p->exe ? p->exe : "?");
+	fputs("argv:      ", f);
+	print_proc_cmd(f, p);
+	fputc('\n', f);
+	if (p->src[PT_F_CREDS])
+		fprintf(f, "uid:       %u (euid %u)\ngid:       %u (egid %u)\n", (unsigned)p->uid,
+			(unsigned)p->euid, (unsigned)p->gid, (unsigned)p->egid);
+	if (p->src[PT_F_SID])
+		fprintf(f, "sid:       %d\npgid:      %d\n", p->sid, p->pgid);
+	if (p->src[PT_F_CWD] && p->cwd)
+		fprintf(f, "cwd:       %s\n", p->cwd);
+	if (p->src[PT_F_CGROUP] && p->cgroup)
+		fprintf(f, "cgroup:    %s\n", p->cgroup);
+	if (p->container_id)
+		fprintf(f, "container: %s\n", p->container_id);
+	fprintf(f, "threads:   %u\n", p->nthreads);
+	if (p->state != PT_STATE_ALIVE) {
+		cli_fmt_duration(tb, sizeof(tb), p->start_us ? p->exit_us - p->start_us : -1);
+		fprintf(f, "lived:     %s\n", tb);
+	}
+	for (unsigned i = 0; i < p->nexecs; i++) {
+		fprintf(f, "exec[%u]:   %s: ", i, p->execs[i].exe ? p->execs[i].exe : "?");
+		cli_print_cmdline(f, p->execs[i].args, p->execs[i].args_len, 200);
+		fputc('\n', f);
+	}
+	fputs("lineage:   ", f);
+	fprintf(f, "%d", p->pid);
+	for (const struct pt_proc *a = pt_parent(m, p); a; a = pt_parent(m, a))
+		fprintf(f, " <- %d (%s)", a->pid, a->comm);
+	fputc('\n', f);
+	for (unsigned fld = 0; fld < PT_F_COUNT; fld++)
+		if (p->src[fld] == PT_SRC_NONE)
+			fprintf(f, "missing:   %s (%s)\n", pt_field_name((enum pt_field)fld),
+				pt_why_name((enum pt_why)p->why[fld]));
+}
+
+/* ---- tree ---- */
+
+struct kids {
+	const struct pt_proc **v;
+	size_t n, cap;
+};
+
+static int collect(const struct pt_proc *p, void *data)
+{
+	struct kids *k = data;
+
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 16;
+		const struct pt_proc **v = realloc(k->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		k->v = v;
+		k->cap = cap;
+	}
+	k->v[k->n++] = p;
+	return 0;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	const struct pt_proc *x = *(const struct pt_proc *const *)a;
+	const struct pt_proc *y = *(const struct pt_proc *const *)b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+struct tree_ctx {
+	FILE *f;
+	const struct pt_monitor *m;
+	bool ascii, json;
+	char prefix[512];
+};
+
+static int tree_node(struct tree_ctx *c, const struct pt_proc *p, size_t plen, bool last,
+		     unsigned depth)
+{
+	struct kids k = { 0 };
+	int r;
+
+	if (c->json) {
+		char *s = pt_json_proc(p, NULL);
+
+		if (!s)
+			return -ENOMEM;
+		/* splice "children" into the object: drop its closing brace */
+		fprintf(c->f, "%.*s,\"children\":[", (int)strlen(s) - 1, s);
+		free(s);
+	} else {
+		fprintf(c->f, "%.*s%s%d %s", (int)plen, c->prefix,
+			depth == 0 ? "" : c->ascii ? (last ? "`-" : "|-") : (last ? "└─" : "├─"),
+			p->pid, p->comm);
+		if (p->src[PT_F_ARGV] && p->args_len) {
+			fputs("  ", c->f);
+			cli_print_cmdline(c->f, p->args, p->args_len, 120);
+		}
+		fputc('\n', c->f);
+	}
+	r = pt_foreach_child(c->m, p, PT_SEL_ALIVE, collect, &k);
+	if (r < 0)
+		goto out;
+	qsort(k.v, k.n, sizeof(*k.v), by_pid);
+	if (!c->json && depth > 0) {
+		const char *add = last ? "  " : c->ascii ? "| " : "│ ";
+		size_t alen = strlen(add);
+
+		if (plen + alen < sizeof(c->prefix)) {
+			memcpy(c->prefix + plen, add, alen);
+			plen += alen;
+		}
+	}
+	for (size_t i = 0; i < k.n && depth < 1024; i++) {
+		if (c->json && i)
+			fputc(',', c->f);
+		r = tree_node(c, k.v[i], plen, i + 1 == k.n, depth + 1);
+		if (r < 0)
+			break;
+	}
+	if (c->json)
+		fputs("]}", c->f);
+out:
+	free(k.v);
+	return r < 0 ? r : 0;
+}
+
+int cli_print_tree(FILE *f, const struct pt_monitor *m, const struct pt_proc *root, bool ascii,
+		   bool json)
+{
+	struct tree_ctx c = { .f = f, .m = m, .ascii = ascii, .json = json };
+	int r = tree_node(&c, root, 0, true, 0);
+
+	if (json)
+		fputc('\n', f);
+	return r;
+}

@@ -111,6 +111,12 @@ enum pt_ns {
 
 #define PT_COMM_LEN 16
 
+enum pt_proc_flags {
+	PT_PROC_SNAPSHOT = 1 << 0, /* already running when the monitor started */
+	PT_PROC_RESYNC = 1 << 1,   /* found or closed by a resync after a loss */
+	PT_PROC_SYNTH = 1 << 2,    /* found or closed by a scanning tier: times are bounds */
+};
+
 /* One exec of a process; records keep the last few. */
 struct pt_exec {
 	int64_t time_us; /* wall clock, microseconds since the epoch; 0 if unknown */
@@ -131,6 +137,7 @@ struct pt_proc {
 	uint64_t start; /* start time in clock ticks since boot: /proc/PID/stat field 22 */
 	enum pt_state state;
 	enum pt_tier tier; /* the tier that first reported the process */
+	unsigned flags;    /* enum pt_proc_flags */
 
 	char comm[PT_COMM_LEN];
 	char *exe;

@@ -1,2 +1,1067 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The monitor: owns the table, the active source and the event loop, and
+ * applies what sources report to the table in order. Sources never touch the
+ * table; everything that decides what an event means is here.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "internal.h"
+#include "scan.h"
+
+#define MAX_SUBSCRIBERS 8
+#define EXPIRE_PERIOD_MS 1000
+
+struct subscriber {
+	pt_event_fn fn;
+	void *data;
+};
+
+/* A leader EXIT seen while the table still knew other threads: either the
+ * process is dying thread by thread, or a non-leader thread is exec'ing (the
+ * kernel then reports EXIT tgid/tgid for the old leader, then EXEC). */
+struct pending_exit {
+	bool set;
+	int status;
+	int64_t time_us;
+};
+
+struct pt_monitor {
+	struct pt_options opt;
+	char proc_root[256];
+	struct pt_procfs fs;
+	struct pt_table *table;
+	struct pt_scanner *scanner;
+
+	const struct pt_source_ops *src;
+	void *src_priv;
+	enum pt_tier tier;
+
+	int epfd, stopfd, timerfd;
+	atomic_bool stop;
+
+	struct subscriber subs[MAX_SUBSCRIBERS];
+	unsigned nsubs;
+
+	int64_t mono_to_real_ns; /* REALTIME - MONOTONIC, captured at open */
+	int64_t boot_epoch_us;
+	int64_t next_expire_us;
+
+	struct pt_status st;
+};
+
+static const struct pt_source_ops *const sources[] = {
+	&pt_source_bpf,
+	&pt_source_netlink,
+	&pt_source_inotify,
+	&pt_source_poll,
+};
+
+static const struct pt_source_ops *source_for(enum pt_tier t)
+{
+	for (size_t i = 0; i < PT_ARRAY_SIZE(sources); i++)
+		if (sources[i]->tier == t)
+			return sources[i];
+	return NULL;
+}
+
+/* ---- options, logging, clocks ---- */
+
+PT_EXPORT void pt_options_init(struct pt_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	o->tier = PT_TIER_AUTO;
+	o->proc_root = "/proc";
+	o->events = PT_EVMASK_ALL;
+	o->retention_ms = 60000;
+	o->mem_max = 64u << 20;
+	o->args_max = 128u << 10;
+	o->exec_history = 4;
+	o->realtime = -1;
+	o->poll_interval_ms = 100;
+	o->rcvbuf = 32u << 20;
+	o->ring_size = 8u << 20;
+	o->log_level = PT_LOG_NOTICE;
+}
+
+void pt_log(const struct pt_monitor *m, int level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!m || !m->opt.log || level > m->opt.log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	m->opt.log(level, msg, m->opt.log_data);
+}
+
+static int64_t ts_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t pt_mono_ns_to_us(const struct pt_monitor *m, uint64_t ns)
+{
+	return ((int64_t)ns + m->mono_to_real_ns) / 1000;
+}
+
+const struct pt_options *pt_core_options(const struct pt_monitor *m)
+{
+	return &m->opt;
+}
+
+const struct pt_procfs *pt_core_procfs(const struct pt_monitor *m)
+{
+	return &m->fs;
+}
+
+struct pt_table *pt_core_table(struct pt_monitor *m)
+{
+	return m->table;
+}
+
+void pt_core_malformed(struct pt_monitor *m)
+{
+	m->st.malformed++;
+}
+
+/* ---- delivering events ---- */
+
+static void emit(struct pt_monitor *m, struct pt_event *ev)
+{
+	if (!(m->opt.events & PT_EVMASK(ev->type)))
+		return;
+	if (ev->thread && !m->opt.threads)
+		return;
+	if (!ev->time_us)
+		ev->time_us = pt_now_us();
+	ev->tier = m->tier;
+	m->st.events[ev->type]++;
+	for (unsigned i = 0; i < m->nsubs; i++)
+		m->subs[i].fn(ev, m->subs[i].data);
+}
+
+static void event_init(struct pt_event *ev, enum pt_event_type type, const struct pt_raw *raw,
+		       const struct pt_proc *p)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->time_us = raw ? raw->time_us : 0;
+	ev->pid = p ? p->pid : raw->pid;
+	ev->tid = raw && raw->tid ? raw->tid : ev->pid;
+	ev->ppid = p ? p->ppid : raw->ppid;
+	ev->proc = p;
+	ev->synthesized = raw && raw->synthesized;
+}
+
+/* ---- applying raw events ---- */
+
+static bool start_matches(uint64_t a, uint64_t b)
+{
+	return !a || !b || (a > b ? a - b : b - a) <= 1;
+}
+
+/* Read from /proc what the record does not know yet (cheap fields first). */
+static void enrich(struct pt_monitor *m, struct pt_proc *p, unsigned want)
+{
+	struct pt_proc tmp;
+	unsigned need = 0;
+
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if ((want & PT_FMASK(f)) && !pt_proc_has(p, (enum pt_field)f))
+			need |= PT_FMASK(f);
+	if (!need)
+		return;
+	pt_proc_init(&tmp);
+	tmp.pid = p->pid;
+	pt_procfs_read(&m->fs, p->pid, need, &tmp);
+	/* The pid may have been reused since: only take what belongs to p. */
+	if (pt_proc_has(&tmp, PT_F_START) && !start_matches(tmp.start, p->start)) {
+		pt_proc_clear(&tmp);
+		return;
+	}
+	pt_proc_merge(p, &tmp, need);
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if ((need & PT_FMASK(f)) && !pt_proc_has(p, (enum pt_field)f))
+			pt_proc_set_missing(p, (enum pt_field)f, (enum pt_why)tmp.why[f]);
+	pt_proc_clear(&tmp);
+	pt_table_touch(m->table, p);
+}
+
+/* What a child shares with its parent until it execs. */
+#define INHERIT_FIELDS                                                                    \
+	(PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV) |                   \
+	 PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_SID) | PT_FMASK(PT_F_PGID) |                  \
+	 PT_FMASK(PT_F_TTY) | PT_FMASK(PT_F_CWD) | PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_NS))
+
+/* Fields an exec replaces: an inherited value must not survive the exec. */
+#define EXEC_FIELDS (PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV))
+
+static void inherit(struct pt_proc *child, const struct pt_proc *parent)
+{
+	pt_proc_merge(child, parent, INHERIT_FIELDS);
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if ((INHERIT_FIELDS & PT_FMASK(f)) && pt_proc_has(child, (enum pt_field)f))
+			child->src[f] = PT_SRC_INHERITED;
+}
+
+static struct pt_proc *new_record(struct pt_monitor *m, pid_t pid, uint64_t start,
+				  int64_t start_us)
+{
+	struct pt_proc *p = pt_table_add(m->table, pid, start);
+
+	if (!p)
+		return NULL;
+	if (!p->tier)
+		p->tier = m->tier;
+	if (start && !pt_proc_has(p, PT_F_START)) {
+		p->start = start;
+		p->start_us = start_us ? start_us
+				       : pt_ticks_to_us(start, m->fs.clk_tck, m->boot_epoch_us);
+		pt_proc_set_known(p, PT_F_START, PT_SRC_EVENT);
+	}
+	return p;
+}
+
+static void apply_fork(struct pt_monitor *m, struct pt_raw *raw)
+{
+	struct pt_proc *parent, *p;
+	struct pt_event ev;
+
+	if (raw->tid && raw->tid != raw->pid) {
+		pt_table_thread_add(m->table, raw->tid, raw->pid);
+		event_init(&ev, PT_EV_FORK, raw, pt_table_get_live(m->table, raw->pid));
+		ev.thread = true;
+		emit(m, &ev);
+		return;
+	}
+	parent = pt_table_get_live(m->table, raw->ppid);
+	p = new_record(m, raw->pid, raw->start, raw->time_us);
+	if (!p)
+		return;
+	if (!pt_proc_has(p, PT_F_PPID)) {
+		p->ppid = raw->ppid;
+		pt_proc_set_known(p, PT_F_PPID, PT_SRC_EVENT);
+	}
+	if (raw->time_us)
+		p->start_us = raw->time_us; /* the fork time is finer than start ticks */
+	if (raw->info)
+		pt_proc_merge(p, raw->info, PT_FMASK_ALL);
+	if (parent)
+		inherit(p, parent);
+	else
+		enrich(m, p, INHERIT_FIELDS);
+	pt_table_touch(m->table, p);
+	event_init(&ev, PT_EV_FORK, raw, p);
+	emit(m, &ev);
+}
+
+static int drop_thread(pid_t tid, void *data)
+{
+	pt_table_thread_del(data, tid);
+	return 0;
+}
+
+static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
+{
+	struct pt_proc *p = pt_table_get_live(m->table, raw->pid);
+	uint64_t start = raw->info && pt_proc_has(raw->info, PT_F_START) ? raw->info->start : 0;
+	struct pt_event ev;
+
+	if (!p || !start_matches(p->start, start))
+		p = new_record(m, raw->pid, start, 0);
+	if (!p)
+		return;
+	/* An exec ends every other thread; a pending leader exit was the
+	 * thread-exec trap, not the end of the process. */
+	p->exit_code = -1;
+	p->exit_us = 0;
+	pt_table_foreach_thread(m->table, p->pid, drop_thread, m->table);
+	if (p->src[PT_F_ARGV] == PT_SRC_PROC || p->src[PT_F_ARGV] == PT_SRC_BPF) {
+		pt_table_push_exec(m->table, p, raw->time_us ? raw->time_us : pt_now_us());
+	} else {
+		/* the parent's image, inherited at fork: not an exec of this process */
+		free(p->exe);
+		free(p->args);
+		p->exe = p->args = NULL;
+		p->args_len = p->argc = 0;
+	}
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if (EXEC_FIELDS & PT_FMASK(f))
+			pt_proc_set_missing(p, (enum pt_field)f, PT_WHY_GONE);
+	if (raw->info) {
+		int64_t fork_us = p->start_us;
+
+		pt_proc_merge(p, raw->info, PT_FMASK_ALL);
+		if (fork_us)
+			p->start_us = fork_us; /* finer than start ticks */
+		for (unsigned f = 0; f < PT_F_COUNT; f++)
+			if ((EXEC_FIELDS & PT_FMASK(f)) && !pt_proc_has(p, (enum pt_field)f) &&
+			    raw->info->why[f])
+				p->why[f] = raw->info->why[f];
+	} else {
+		enrich(m, p, EXEC_FIELDS | PT_FMASK(PT_F_CREDS));
+	}
+	/* cwd, cgroup and namespaces do not change at exec: keep what was inherited. */
+	enrich(m, p, PT_FMASK_ALL & ~EXEC_FIELDS);
+	pt_table_touch(m->table, p);
+	m->st.exec_total++;
+	if (pt_proc_has(p, PT_F_ARGV))
+		m->st.exec_args_ok++;
+	if (pt_proc_has(p, PT_F_EXE))
+		m->st.exec_exe_ok++;
+	event_init(&ev, PT_EV_EXEC, raw, p);
+	emit(m, &ev);
+}
+
+static void decode_status(int status, int *code, int *sig, bool *core)
+{
+	if (status < 0) {
+		*code = -1;
+		*sig = 0;
+		*core = false;
+	} else if ((status & 0x7f) == 0) {
+		*code = (status >> 8) & 0xff;
+		*sig = 0;
+		*core = false;
+	} else {
+		*code = -1;
+		*sig = status & 0x7f;
+		*core = status & 0x80;
+	}
+}
+
+static void close_process(struct pt_monitor *m, struct pt_proc *p, const struct pt_raw *raw,
+			  int status, int64_t time_us)
+{
+	struct pt_event ev;
+	bool core;
+
+	decode_status(status, &p->exit_code, &p->exit_signal, &core);
+	p->core_dumped |= core;
+	pt_table_exit(m->table, p, time_us, status < 0 ? PT_STATE_EXIT_UNKNOWN : PT_STATE_EXITED);
+	event_init(&ev, PT_EV_EXIT, raw, p);
+	ev.time_us = time_us;
+	ev.tid = p->pid;
+	ev.u.exit.exit_code = p->exit_code;
+	ev.u.exit.signal = p->exit_signal;
+	ev.u.exit.core_dumped = p->core_dumped;
+	ev.u.exit.duration_us = p->start_us ? time_us - p->start_us : -1;
+	emit(m, &ev);
+}
+
+/* A pending leader exit lives in the record's exit fields: a live record with
+ * exit_us set has one (exit_code then holds the raw wait status). */
+static bool pending_exit(const struct pt_proc *p)
+{
+	return p->state == PT_STATE_ALIVE && p->exit_us;
+}
+
+static void apply_exit(struct pt_monitor *m, struct pt_raw *raw)
+{
+	struct pt_proc *p = pt_table_get_live(m->table, raw->pid);
+	int64_t now = raw->time_us ? raw->time_us : pt_now_us();
+	struct pt_event ev;
+
+	if (raw->tid && raw->tid != raw->pid) {
+		pt_table_thread_del(m->table, raw->tid);
+		if (p) {
+			event_init(&ev, PT_EV_EXIT, raw, p);
+			ev.thread = true;
+			ev.u.exit.duration_us = -1;
+			decode_status(raw->u.exit.status, &ev.u.exit.exit_code, &ev.u.exit.signal,
+				      &ev.u.exit.core_dumped);
+			emit(m, &ev);
+			if (pending_exit(p) && p->nthreads <= 1) {
+				int status = p->exit_code;
+				int64_t t = p->exit_us;
+
+				p->exit_us = 0;
+				close_process(m, p, raw, status, t);
+			}
+		}
+		return;
+	}
+	if (!p) {
+		/* Already closed by a resync after a loss: fill in the real exit. */
+		p = pt_table_get(m->table, raw->pid);
+		if (p && p->state == PT_STATE_EXIT_UNKNOWN && p->exit_us >= now - 5000000) {
+			bool core;
+
+			decode_status(raw->u.exit.status, &p->exit_code, &p->exit_signal, &core);
+			p->core_dumped |= core;
+			p->state = PT_STATE_EXITED;
+			return;
+		}
+		/* Born and gone while we were not looking. */
+		p = new_record(m, raw->pid, 0, 0);
+		if (!p)
+			return;
+		p->ppid = raw->ppid;
+		if (raw->ppid)
+			pt_proc_set_known(p, PT_F_PPID, PT_SRC_EVENT);
+		for (unsigned f = 0; f < PT_F_COUNT; f++)
+			if (!pt_proc_has(p, (enum pt_field)f))
+				pt_proc_set_missing(p, (enum pt_field)f, PT_WHY_LOST);
+	}
+	if (p->nthreads > 1) {
+		p->exit_code = raw->u.exit.status;
+		p->exit_us = now;
+		return;
+	}
+	close_process(m, p, raw, raw->u.exit.status, now);
+}
+
+static void apply_ids(struct pt_monitor *m, struct pt_raw *raw)
+{
+	struct pt_proc *p = pt_table_get_live(m->table, raw->pid);
+	struct pt_event ev;
+
+	if (p) {
+		if (raw->type == PT_EV_UID) {
+			p->uid = raw->u.id.r;
+			p->euid = raw->u.id.e;
+		} else {
+			p->gid = raw->u.id.r;
+			p->egid = raw->u.id.e;
+		}
+		if (!pt_proc_has(p, PT_F_CREDS))
+			enrich(m, p, PT_FMASK(PT_F_CREDS));
+		else
+			p->src[PT_F_CREDS] = PT_SRC_EVENT;
+	}
+	event_init(&ev, raw->type, raw, p);
+	ev.tid = raw->tid;
+	if (raw->type == PT_EV_UID) {
+		ev.u.uid.ruid = raw->u.id.r;
+		ev.u.uid.euid = raw->u.id.e;
+	} else {
+		ev.u.gid.rgid = raw->u.id.r;
+		ev.u.gid.egid = raw->u.id.e;
+	}
+	emit(m, &ev);
+}
+
+static void apply_other(struct pt_monitor *m, struct pt_raw *raw)
+{
+	struct pt_proc *p = pt_table_get_live(m->table, raw->pid);
+	struct pt_event ev;
+
+	event_init(&ev, raw->type, raw, p);
+	ev.tid = raw->tid ? raw->tid : raw->pid;
+	switch (raw->type) {
+	case PT_EV_SID:
+		if (p) {
+			p->sid = p->pgid = p->pid;
+			pt_proc_set_known(p, PT_F_SID, PT_SRC_EVENT);
+			pt_proc_set_known(p, PT_F_PGID, PT_SRC_EVENT);
+		}
+		break;
+	case PT_EV_COMM:
+		memcpy(ev.u.comm.comm, raw->u.comm, PT_COMM_LEN);
+		ev.u.comm.comm[PT_COMM_LEN - 1] = 0;
+		/* Only the main thread's name is the process name. */
+		if (p && ev.tid == p->pid) {
+			memcpy(ev.u.comm.old, p->comm, PT_COMM_LEN);
+			memcpy(p->comm, ev.u.comm.comm, PT_COMM_LEN);
+			pt_proc_set_known(p, PT_F_COMM, PT_SRC_EVENT);
+		}
+		break;
+	case PT_EV_PTRACE:
+		ev.u.ptrace.tracer_pid = raw->u.tracer.pid;
+		ev.u.ptrace.tracer_tid = raw->u.tracer.tid;
+		break;
+	case PT_EV_COREDUMP:
+		if (p)
+			p->core_dumped = true;
+		break;
+	default:
+		break;
+	}
+	emit(m, &ev);
+}
+
+static void emit_lost(struct pt_monitor *m, uint64_t count, bool estimated, const char *reason,
+		      int64_t time_us)
+{
+	struct pt_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = PT_EV_LOST;
+	ev.time_us = time_us;
+	ev.u.lost.count = count;
+	ev.u.lost.estimated = estimated;
+	ev.u.lost.reason = reason;
+	m->st.lost += count;
+	if (estimated)
+		m->st.lost_estimated += count;
+	emit(m, &ev);
+}
+
+void pt_core_raw(struct pt_monitor *m, struct pt_raw *raw)
+{
+	switch (raw->type) {
+	case PT_EV_FORK:
+		apply_fork(m, raw);
+		break;
+	case PT_EV_EXEC:
+		apply_exec(m, raw);
+		break;
+	case PT_EV_EXIT:
+		apply_exit(m, raw);
+		break;
+	case PT_EV_UID:
+	case PT_EV_GID:
+		apply_ids(m, raw);
+		break;
+	case PT_EV_LOST:
+		emit_lost(m, raw->u.lost.count, raw->u.lost.estimated, raw->u.lost.reason,
+			  raw->time_us);
+		if (!raw->u.lost.estimated)
+			pt_core_resync(m, raw->u.lost.reason);
+		break;
+	case PT_EV_SID:
+	case PT_EV_COMM:
+	case PT_EV_PTRACE:
+	case PT_EV_COREDUMP:
+		apply_other(m, raw);
+		break;
+	default:
+		pt_core_malformed(m);
+		break;
+	}
+	if (raw->info) {
+		pt_proc_clear(raw->info);
+		free(raw->info);
+		raw->info = NULL;
+	}
+}
+
+/* ---- what the scanner reports ---- */
+
+void pt_core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_kind kind,
+			int64_t lo_us, int64_t hi_us)
+{
+	struct pt_proc *p = new_record(m, info->pid, info->start, 0);
+	struct pt_raw raw;
+	struct pt_event ev;
+
+	if (!p)
+		goto out;
+	pt_proc_merge(p, info, PT_FMASK_ALL);
+	p->flags |= kind == PT_SCAN_SNAPSHOT ? PT_PROC_SNAPSHOT
+		    : kind == PT_SCAN_RESYNC ? PT_PROC_RESYNC : PT_PROC_SYNTH;
+	if (!p->start_us && p->start)
+		p->start_us = pt_ticks_to_us(p->start, m->fs.clk_tck, m->boot_epoch_us);
+	pt_table_touch(m->table, p);
+	if (kind != PT_SCAN_SYNTH)
+		goto out;
+	memset(&raw, 0, sizeof(raw));
+	raw.pid = raw.tid = p->pid;
+	raw.ppid = p->ppid;
+	raw.synthesized = true;
+	raw.time_us = hi_us;
+	event_init(&ev, PT_EV_FORK, &raw, p);
+	ev.u.synth.window_lo_us = lo_us;
+	ev.u.synth.window_hi_us = hi_us;
+	emit(m, &ev);
+	m->st.exec_total++;
+	if (pt_proc_has(p, PT_F_ARGV))
+		m->st.exec_args_ok++;
+	if (pt_proc_has(p, PT_F_EXE))
+		m->st.exec_exe_ok++;
+	event_init(&ev, PT_EV_EXEC, &raw, p);
+	ev.u.synth.window_lo_us = lo_us;
+	ev.u.synth.window_hi_us = hi_us;
+	emit(m, &ev);
+out:
+	pt_proc_clear(info);
+	free(info);
+}
+
+void pt_core_vanished(struct pt_monitor *m, struct pt_proc *p, enum pt_scan_kind kind,
+		      int64_t lo_us, int64_t hi_us)
+{
+	struct pt_raw raw;
+
+	memset(&raw, 0, sizeof(raw));
+	raw.pid = raw.tid = p->pid;
+	raw.ppid = p->ppid;
+	raw.synthesized = true;
+	if (kind == PT_SCAN_SNAPSHOT) {
+		pt_table_exit(m->table, p, hi_us, PT_STATE_EXIT_UNKNOWN);
+		return;
+	}
+	p->exit_us = 0;
+	p->flags |= kind == PT_SCAN_RESYNC ? PT_PROC_RESYNC : PT_PROC_SYNTH;
+	close_process(m, p, &raw, -1, hi_us);
+	(void)lo_us;
+}
+
+void pt_core_missed(struct pt_monitor *m, uint64_t count, const char *reason)
+{
+	if (count)
+		emit_lost(m, count, true, reason, 0);
+}
+
+int pt_core_resync(struct pt_monitor *m, const char *reason)
+{
+	pt_log(m, PT_LOG_INFO, "resynchronising from %s: %s", m->fs.root, reason);
+	m->st.resyncs++;
+	return pt_scan(m, m->scanner, PT_SCAN_RESYNC);
+}
+
+PT_EXPORT int pt_monitor_resync(struct pt_monitor *m)
+{
+	return pt_core_resync(m, "requested");
+}
+
+/* ---- open, loop, close ---- */
+
+static int open_tier(struct pt_monitor *m, enum pt_tier t)
+{
+	const struct pt_source_ops *ops = source_for(t);
+	char why[512] = "";
+	int r;
+
+	if (!ops || !ops->open) {
+		pt_log(m, PT_LOG_NOTICE, "tier %s: not built", pt_tier_name(t));
+		return -ENOSYS;
+	}
+	r = ops->open(m, &m->src_priv, why, sizeof(why));
+	if (r < 0) {
+		pt_log(m, m->opt.tier == PT_TIER_AUTO ? PT_LOG_NOTICE : PT_LOG_ERR,
+		       "tier %s unavailable: %s", pt_tier_name(t), why[0] ? why : strerror(-r));
+		return r;
+	}
+	m->src = ops;
+	m->tier = t;
+	pt_log(m, PT_LOG_INFO, "using tier %s", pt_tier_name(t));
+	return 0;
+}
+
+static int epoll_add(struct pt_monitor *m, int fd)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.fd = fd };
+
+	if (fd < 0)
+		return 0;
+	return epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &e) < 0 ? -errno : 0;
+}
+
+/* Arm the timer for the next expiry or source tick, whichever comes first. */
+static void arm_timer(struct pt_monitor *m)
+{
+	int64_t ms = m->next_expire_us - pt_mono_us();
+	struct itimerspec its = { 0 };
+
+	ms = ms < 0 ? 0 : ms / 1000;
+	if (m->src && m->src->next_tick_ms) {
+		int t = m->src->next_tick_ms(m->src_priv);
+
+		if (t >= 0 && t < ms)
+			ms = t;
+	}
+	if (ms <= 0)
+		ms = 1;
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (ms % 1000) * 1000000;
+	timerfd_settime(m->timerfd, 0, &its, NULL);
+}
+
+PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *o)
+{
+	struct pt_table_opts to;
+	struct pt_monitor *m;
+	int r;
+
+	if (!out || !o || o->size < sizeof(*o))
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->opt = *o;
+	m->epfd = m->stopfd = m->timerfd = -1;
+	snprintf(m->proc_root, sizeof(m->proc_root), "%s", o->proc_root ? o->proc_root : "/proc");
+	m->opt.proc_root = m->proc_root;
+	if (!m->opt.args_max)
+		m->opt.args_max = 128u << 10;
+	m->mono_to_real_ns = ts_ns(CLOCK_REALTIME) - ts_ns(CLOCK_MONOTONIC);
+	m->boot_epoch_us = pt_boot_epoch_us();
+
+	r = pt_procfs_open(&m->fs, m->proc_root, m->opt.args_max);
+	if (r < 0) {
+		pt_log(m, PT_LOG_ERR, "cannot open %s: %s", m->proc_root, strerror(-r));
+		goto fail;
+	}
+	to = (struct pt_table_opts){
+		.retention_us = o->retention_ms * 1000,
+		.mem_max = o->mem_max,
+		.exec_history = o->exec_history,
+		.clk_tck = m->fs.clk_tck,
+		.boot_us = m->boot_epoch_us,
+	};
+	m->table = pt_table_new(&to);
+	m->scanner = pt_scanner_new(&m->fs);
+	if (!m->table || !m->scanner) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	m->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	m->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (m->epfd < 0 || m->stopfd < 0 || m->timerfd < 0) {
+		r = -errno;
+		goto fail;
+	}
+
+	/* Subscribe first, then scan: nothing falls between snapshot and stream. */
+	if (o->tier == PT_TIER_AUTO) {
+		r = -ENODEV;
+		for (size_t i = 0; i < PT_ARRAY_SIZE(sources) && r < 0; i++)
+			r = open_tier(m, sources[i]->tier);
+		if (r < 0) {
+			pt_log(m, PT_LOG_ERR, "no tier can run here; see `proctrail probe`");
+			goto fail;
+		}
+	} else if (o->tier != PT_TIER_NONE) {
+		r = open_tier(m, o->tier);
+		if (r < 0)
+			goto fail;
+	} else {
+		m->tier = PT_TIER_NONE;
+	}
+
+	r = pt_scan(m, m->scanner, PT_SCAN_SNAPSHOT);
+	if (r < 0) {
+		pt_log(m, PT_LOG_ERR, "scanning %s: %s", m->proc_root, strerror(-r));
+		goto fail;
+	}
+	if ((r = epoll_add(m, m->stopfd)) < 0 || (r = epoll_add(m, m->timerfd)) < 0)
+		goto fail;
+	if (m->src && m->src->fd && (r = epoll_add(m, m->src->fd(m->src_priv))) < 0)
+		goto fail;
+	m->next_expire_us = pt_mono_us() + EXPIRE_PERIOD_MS * 1000;
+	arm_timer(m);
+	*out = m;
+	return 0;
+fail:
+	pt_monitor_close(m);
+	return r;
+}
+
+PT_EXPORT void pt_monitor_close(struct pt_monitor *m)
+{
+	if (!m)
+		return;
+	if (m->src && m->src->close)
+		m->src->close(m, m->src_priv);
+	pt_scanner_free(m->scanner);
+	pt_table_free(m->table);
+	pt_procfs_close(&m->fs);
+	if (m->epfd >= 0)
+		close(m->epfd);
+	if (m->stopfd >= 0)
+		close(m->stopfd);
+	if (m->timerfd >= 0)
+		close(m->timerfd);
+	free(m);
+}
+
+PT_EXPORT int pt_monitor_subscribe(struct pt_monitor *m, pt_event_fn fn, void *data)
+{
+	if (!m || !fn)
+		return -EINVAL;
+	if (m->nsubs >= MAX_SUBSCRIBERS)
+		return -ENOSPC;
+	m->subs[m->nsubs++] = (struct subscriber){ fn, data };
+	return 0;
+}
+
+PT_EXPORT int pt_monitor_fd(const struct pt_monitor *m)
+{
+	return m ? m->epfd : -EINVAL;
+}
+
+static int handle_timer(struct pt_monitor *m)
+{
+	uint64_t ticks;
+	int64_t now = pt_mono_us();
+	int r = 0;
+
+	if (read(m->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return -errno;
+	if (now >= m->next_expire_us) {
+		pt_table_expire(m->table, pt_now_us());
+		m->next_expire_us = now + EXPIRE_PERIOD_MS * 1000;
+	}
+	if (m->src && m->src->tick &&
+	    (!m->src->next_tick_ms || m->src->next_tick_ms(m->src_priv) == 0))
+		r = m->src->tick(m, m->src_priv, pt_now_us());
+	return r;
+}
+
+static int dispatch_fd(struct pt_monitor *m, int fd)
+{
+	uint64_t v;
+
+	if (fd == m->stopfd) {
+		if (read(m->stopfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			return -errno;
+		atomic_store(&m->stop, true);
+		return 0;
+	}
+	if (fd == m->timerfd)
+		return handle_timer(m);
+	return m->src->dispatch(m, m->src_priv);
+}
+
+static int wait_and_dispatch(struct pt_monitor *m, int timeout_ms)
+{
+	struct epoll_event evs[4];
+	int n, total = 0;
+
+	n = epoll_wait(m->epfd, evs, PT_ARRAY_SIZE(evs), timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		int r = dispatch_fd(m, evs[i].data.fd);
+
+		if (r < 0)
+			return r;
+		total += r;
+	}
+	arm_timer(m);
+	return total;
+}
+
+PT_EXPORT int pt_monitor_dispatch(struct pt_monitor *m)
+{
+	if (!m)
+		return -EINVAL;
+	return wait_and_dispatch(m, 0);
+}
+
+PT_EXPORT int pt_monitor_run(struct pt_monitor *m, int timeout_ms)
+{
+	int64_t deadline = timeout_ms >= 0 ? pt_mono_us() + (int64_t)timeout_ms * 1000 : 0;
+
+	if (!m)
+		return -EINVAL;
+	while (!atomic_load(&m->stop)) {
+		int wait = -1, r;
+
+		if (deadline) {
+			int64_t left = deadline - pt_mono_us();
+
+			if (left <= 0)
+				break;
+			wait = (int)((left + 999) / 1000);
+		}
+		r = wait_and_dispatch(m, wait);
+		if (r < 0)
+			return r;
+	}
+	/* Hand over what the source already holds before returning. */
+	if (m->src)
+		m->src->dispatch(m, m->src_priv);
+	return 0;
+}
+
+PT_EXPORT void pt_monitor_stop(struct pt_monitor *m)
+{
+	uint64_t one = 1;
+
+	if (!m)
+		return;
+	atomic_store(&m->stop, true);
+	/* async-signal-safe: wake a blocked epoll_wait */
+	if (write(m->stopfd, &one, sizeof(one)) < 0) {
+		/* the flag alone still stops the loop at its next wake-up */
+	}
+}
+
+/* ---- status and queries ---- */
+
+PT_EXPORT int pt_monitor_status(const struct pt_monitor *m, struct pt_status *st)
+{
+	struct pt_table_stats ts;
+
+	if (!m || !st)
+		return -EINVAL;
+	*st = m->st;
+	st->tier = m->tier;
+	pt_table_stats(m->table, &ts);
+	st->alive = ts.alive;
+	st->exited = ts.exited;
+	st->threads = ts.threads;
+	st->evicted = ts.evicted;
+	st->expired = ts.expired;
+	st->mem = ts.mem;
+	return 0;
+}
+
+PT_EXPORT enum pt_tier pt_monitor_tier(const struct pt_monitor *m)
+{
+	return m ? m->tier : PT_TIER_NONE;
+}
+
+static const struct pt_proc *found(const struct pt_proc *p)
+{
+	if (!p)
+		errno = ESRCH;
+	return p;
+}
+
+PT_EXPORT const struct pt_proc *pt_lookup(const struct pt_monitor *m, pid_t pid)
+{
+	return found(m ? pt_table_get(m->table, pid) : NULL);
+}
+
+PT_EXPORT const struct pt_proc *pt_lookup_at(const struct pt_monitor *m, pid_t pid, int64_t at_us)
+{
+	return found(m ? pt_table_get_at(m->table, pid, at_us) : NULL);
+}
+
+PT_EXPORT const struct pt_proc *pt_lookup_tid(const struct pt_monitor *m, pid_t tid)
+{
+	pid_t tgid;
+
+	if (!m)
+		return found(NULL);
+	tgid = pt_table_thread_tgid(m->table, tid);
+	return found(pt_table_get_live(m->table, tgid > 0 ? tgid : tid));
+}
+
+/*
+ * The kernel reports no reparenting: when a parent exits, its children move to
+ * a subreaper or init silently. A live record whose parent is gone re-reads its
+ * ppid from /proc when asked.
+ */
+static void refresh_ppid(const struct pt_monitor *m, struct pt_proc *p)
+{
+	struct pt_proc tmp;
+	const struct pt_proc *parent = pt_table_parent(m->table, p);
+
+	if (p->state != PT_STATE_ALIVE || (parent && parent->state == PT_STATE_ALIVE))
+		return;
+	pt_proc_init(&tmp);
+	if (pt_procfs_read(&m->fs, p->pid, PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START), &tmp) == 0 &&
+	    start_matches(tmp.start, p->start) && pt_proc_has(&tmp, PT_F_PPID)) {
+		p->ppid = tmp.ppid;
+		pt_proc_set_known(p, PT_F_PPID, PT_SRC_PROC);
+	}
+	pt_proc_clear(&tmp);
+}
+
+PT_EXPORT const struct pt_proc *pt_parent(const struct pt_monitor *m, const struct pt_proc *p)
+{
+	if (!m || !p)
+		return found(NULL);
+	refresh_ppid(m, (struct pt_proc *)p);
+	return found(pt_table_parent(m->table, p));
+}
+
+PT_EXPORT int pt_foreach(const struct pt_monitor *m, unsigned select, pt_proc_fn fn, void *data)
+{
+	return m ? pt_table_foreach(m->table, select, fn, data) : -EINVAL;
+}
+
+PT_EXPORT int pt_foreach_child(const struct pt_monitor *m, const struct pt_proc *p,
+			       unsigned select, pt_proc_fn fn, void *data)
+{
+	return m && p ? pt_table_foreach_child(m->table, p, select, fn, data) : -EINVAL;
+}
+
+PT_EXPORT int pt_foreach_ancestor(const struct pt_monitor *m, const struct pt_proc *p,
+				  pt_proc_fn fn, void *data)
+{
+	unsigned depth = 0;
+	int r;
+
+	if (!m || !p)
+		return -EINVAL;
+	/* bounded: a corrupt ppid chain must not loop forever */
+	while ((p = pt_parent(m, p)) && depth++ < 4096)
+		if ((r = fn(p, data)))
+			return r;
+	return 0;
+}
+
+PT_EXPORT int pt_foreach_thread(const struct pt_monitor *m, const struct pt_proc *p,
+				int (*fn)(pid_t tid, void *data), void *data)
+{
+	return m && p ? pt_table_foreach_thread(m->table, p->pid, fn, data) : -EINVAL;
+}
+
+struct exited_filter {
+	int64_t since_us, max_us;
+	pt_proc_fn fn;
+	void *data;
+};
+
+static int exited_cb(const struct pt_proc *p, void *data)
+{
+	struct exited_filter *f = data;
+
+	if (p->exit_us < f->since_us)
+		return 0;
+	if (f->max_us >= 0 && (!p->start_us || p->exit_us - p->start_us >= f->max_us))
+		return 0;
+	return f->fn(p, f->data);
+}
+
+PT_EXPORT int pt_foreach_exited(const struct pt_monitor *m, int64_t since_us, pt_proc_fn fn,
+				void *data)
+{
+	struct exited_filter f = { since_us, -1, fn, data };
+
+	return m ? pt_table_foreach_exited(m->table, exited_cb, &f) : -EINVAL;
+}
+
+PT_EXPORT int pt_foreach_short(const struct pt_monitor *m, int64_t max_ms, pt_proc_fn fn,
+			       void *data)
+{
+	struct exited_filter f = { 0, max_ms * 1000, fn, data };
+
+	return m ? pt_table_foreach_exited(m->table, exited_cb, &f) : -EINVAL;
+}
+
+PT_EXPORT int pt_probe(enum pt_tier tier, const struct pt_options *o, char *why, size_t len)
+{
+	const struct pt_source_ops *ops = source_for(tier);
+	struct pt_options def;
+
+	if (!o) {
+		pt_options_init(&def);
+		o = &def;
+	}
+	if (!ops || !ops->probe) {
+		snprintf(why, len, "no such tier");
+		return -EINVAL;
+	}
+	why[0] = 0;
+	return ops->probe(o, why, len);
+}
+
+PT_EXPORT const char *pt_version(void)
+{
+	return PACKAGE_VERSION;
+}

@@ -1,2 +1,291 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Process record helpers and clocks. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "internal.h"
+
+static int64_t clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t pt_now_us(void)
+{
+	return clock_us(CLOCK_REALTIME);
+}
+
+int64_t pt_mono_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
+}
+
+int64_t pt_boot_us(void)
+{
+	return clock_us(CLOCK_BOOTTIME);
+}
+
+static int64_t boot_epoch;
+
+static void boot_epoch_init(void)
+{
+	/* Bracket BOOTTIME between two REALTIME reads to halve the skew. */
+	int64_t r1 = pt_now_us();
+	int64_t b = pt_boot_us();
+	int64_t r2 = pt_now_us();
+
+	boot_epoch = r1 + (r2 - r1) / 2 - b;
+}
+
+/* Computed once: recomputing jitters by microseconds, and processes started in
+ * the same tick must get the same start_us, or a parent may look younger than
+ * its child. */
+int64_t pt_boot_epoch_us(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, boot_epoch_init);
+	return boot_epoch;
+}
+
+int64_t pt_ticks_to_us(uint64_t ticks, long clk_tck, int64_t boot_us)
+{
+	uint64_t hz = clk_tck > 0 ? (uint64_t)clk_tck : 100;
+
+	/* Split to avoid overflowing ticks * 10^6. */
+	return boot_us + (int64_t)(ticks / hz * 1000000 + ticks % hz * 1000000 / hz);
+}
+
+void pt_proc_init(struct pt_proc *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->exit_code = -1;
+	for (unsigned f = 0; f < PT_F_COUNT; f++) {
+		p->src[f] = PT_SRC_NONE;
+		p->why[f] = PT_WHY_NOT_READ;
+	}
+}
+
+void pt_proc_set_known(struct pt_proc *p, enum pt_field f, enum pt_src src)
+{
+	if ((unsigned)f >= PT_F_COUNT)
+		return;
+	if (src == PT_SRC_NONE) {
+		pt_proc_set_missing(p, f, PT_WHY_NOT_READ);
+		return;
+	}
+	p->src[f] = src;
+	p->why[f] = PT_WHY_NONE;
+}
+
+void pt_proc_set_missing(struct pt_proc *p, enum pt_field f, enum pt_why why)
+{
+	if ((unsigned)f >= PT_F_COUNT)
+		return;
+	p->src[f] = PT_SRC_NONE;
+	p->why[f] = why == PT_WHY_NONE ? PT_WHY_NOT_READ : why;
+}
+
+/*
+ * Frees the strings the record owns: exe, args, cwd, cgroup, container_id.
+ * The exec history (execs/nexecs, the array and its strings) belongs to the
+ * table and is left alone. Fields whose value was freed become NOT_READ.
+ */
+void pt_proc_clear(struct pt_proc *p)
+{
+	free(p->exe);
+	p->exe = NULL;
+	free(p->args);
+	p->args = NULL;
+	p->args_len = 0;
+	p->argc = 0;
+	p->args_truncated = false;
+	free(p->cwd);
+	p->cwd = NULL;
+	free(p->cgroup);
+	p->cgroup = NULL;
+	free(p->container_id);
+	p->container_id = NULL;
+
+	pt_proc_set_missing(p, PT_F_EXE, PT_WHY_NOT_READ);
+	pt_proc_set_missing(p, PT_F_ARGV, PT_WHY_NOT_READ);
+	pt_proc_set_missing(p, PT_F_CWD, PT_WHY_NOT_READ);
+	pt_proc_set_missing(p, PT_F_CGROUP, PT_WHY_NOT_READ);
+}
+
+static int dup_str(const char *s, char **out)
+{
+	*out = NULL;
+	if (!s)
+		return 0;
+	*out = strdup(s);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int replace_str(char **dst, const char *s)
+{
+	char *n;
+	int r = dup_str(s, &n);
+
+	if (r < 0)
+		return r;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+static int merge_args(struct pt_proc *dst, const struct pt_proc *src)
+{
+	char *a = NULL;
+
+	if (src->args && src->args_len > 0) {
+		a = malloc(src->args_len);
+		if (!a)
+			return -ENOMEM;
+		memcpy(a, src->args, src->args_len);
+	}
+	free(dst->args);
+	dst->args = a;
+	dst->args_len = a ? src->args_len : 0;
+	dst->argc = a ? src->argc : 0;
+	if (a && dst->argc == 0)
+		dst->argc = pt_args_count(a, dst->args_len);
+	dst->args_truncated = src->args_truncated;
+	return 0;
+}
+
+static int merge_cgroup(struct pt_proc *dst, const struct pt_proc *src)
+{
+	char *path, *id;
+	int r;
+
+	r = dup_str(src->cgroup, &path);
+	if (r < 0)
+		return r;
+	r = dup_str(src->container_id, &id);
+	if (r < 0) {
+		free(path);
+		return r;
+	}
+	free(dst->cgroup);
+	dst->cgroup = path;
+	free(dst->container_id);
+	dst->container_id = id;
+	return 0;
+}
+
+static int merge_field(struct pt_proc *dst, const struct pt_proc *src, enum pt_field f)
+{
+	switch (f) {
+	case PT_F_PPID:
+		dst->ppid = src->ppid;
+		return 0;
+	case PT_F_START:
+		dst->start = src->start;
+		dst->start_us = src->start_us;
+		return 0;
+	case PT_F_COMM:
+		memcpy(dst->comm, src->comm, PT_COMM_LEN);
+		dst->comm[PT_COMM_LEN - 1] = '\0';
+		return 0;
+	case PT_F_EXE:
+		return replace_str(&dst->exe, src->exe);
+	case PT_F_ARGV:
+		return merge_args(dst, src);
+	case PT_F_CREDS:
+		dst->uid = src->uid;
+		dst->euid = src->euid;
+		dst->gid = src->gid;
+		dst->egid = src->egid;
+		return 0;
+	case PT_F_SID:
+		dst->sid = src->sid;
+		return 0;
+	case PT_F_PGID:
+		dst->pgid = src->pgid;
+		return 0;
+	case PT_F_TTY:
+		dst->tty_nr = src->tty_nr;
+		return 0;
+	case PT_F_CWD:
+		return replace_str(&dst->cwd, src->cwd);
+	case PT_F_CGROUP:
+		return merge_cgroup(dst, src);
+	case PT_F_NS:
+		memcpy(dst->ns, src->ns, sizeof(dst->ns));
+		return 0;
+	case PT_F_COUNT:
+		break;
+	}
+	return 0;
+}
+
+int pt_proc_merge(struct pt_proc *dst, const struct pt_proc *src, unsigned fields)
+{
+	if (dst == src)
+		return 0;
+	for (unsigned f = 0; f < PT_F_COUNT; f++) {
+		int r;
+
+		if (!(fields & PT_FMASK(f)) || src->src[f] == PT_SRC_NONE)
+			continue;
+		r = merge_field(dst, src, f);
+		if (r < 0)
+			return r;
+		dst->src[f] = src->src[f];
+		dst->why[f] = PT_WHY_NONE;
+	}
+	return 0;
+}
+
+void pt_proc_set_args(struct pt_proc *p, char *args, size_t len, bool truncated)
+{
+	free(p->args);
+	if (!args || len == 0) {
+		free(args);
+		p->args = NULL;
+		p->args_len = 0;
+		p->argc = 0;
+		p->args_truncated = truncated;
+		return;
+	}
+	if (args[len - 1] != '\0') {
+		char *n = realloc(args, len + 1);
+
+		if (n) {
+			args = n;
+			args[len++] = '\0';
+		} else {
+			args[len - 1] = '\0';
+			truncated = true;
+		}
+	}
+	p->args = args;
+	p->args_len = len;
+	p->argc = pt_args_count(args, len);
+	p->args_truncated = truncated;
+}
+
+size_t pt_proc_mem(const struct pt_proc *p)
+{
+	size_t n = 0;
+
+	if (p->exe)
+		n += strlen(p->exe) + 1;
+	if (p->args)
+		n += p->args_len;
+	if (p->cwd)
+		n += strlen(p->cwd) + 1;
+	if (p->cgroup)
+		n += strlen(p->cgroup) + 1;
+	if (p->container_id)
+		n += strlen(p->container_id) + 1;
+	return n;
+}

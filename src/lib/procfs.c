@@ -1,2 +1,1077 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The /proc reader. Everything of one process is read through one directory
+ * fd of /proc/PID: once the process is reaped, reads through that fd fail
+ * with ESRCH, so a reused pid can never mix two processes into one record.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "internal.h"
+
+#define ARGS_MAX_DEFAULT (128 * 1024)
+#define ARGS_CHUNK 4096
+#define LINK_MAX_BYTES (64 * 1024)
+#define STAT_BUF 2048
+#define STATUS_BUF 8192
+#define CGROUP_BUF (64 * 1024)
+#define LIST_MAX (4 * 1024 * 1024) /* PID_MAX_LIMIT */
+#define CONTAINER_ID_LEN 64
+
+/* task->flags bits, as printed in stat field 9; stable since 2.6 */
+#define PF_EXITING 0x00000004u
+#define PF_KTHREAD 0x00200000u
+
+/* The fields that come with stat. */
+#define STAT_FIELDS                                                                              \
+	(PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START) | PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_SID) | \
+	 PT_FMASK(PT_F_PGID) | PT_FMASK(PT_F_TTY))
+
+/* /proc/PID/ns link names, in enum pt_ns order. */
+static const char *const ns_links[PT_NS_COUNT] = {
+	[PT_NS_CGROUP] = "cgroup", [PT_NS_IPC] = "ipc", [PT_NS_MNT] = "mnt",
+	[PT_NS_NET] = "net",	   [PT_NS_PID] = "pid", [PT_NS_TIME] = "time",
+	[PT_NS_USER] = "user",	   [PT_NS_UTS] = "uts",
+};
+
+int pt_procfs_open(struct pt_procfs *fs, const char *root, size_t args_max)
+{
+	long hz;
+
+	fs->root_fd = -1;
+	if (!root)
+		root = "/proc";
+	if (strlen(root) >= sizeof(fs->root))
+		return -ENAMETOOLONG;
+	strcpy(fs->root, root);
+	fs->args_max = args_max ? args_max : ARGS_MAX_DEFAULT;
+	hz = sysconf(_SC_CLK_TCK);
+	fs->clk_tck = hz > 0 ? hz : 100;
+	fs->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fs->root_fd < 0)
+		return -errno;
+	return 0;
+}
+
+void pt_procfs_close(struct pt_procfs *fs)
+{
+	if (fs->root_fd >= 0)
+		close(fs->root_fd);
+	fs->root_fd = -1;
+}
+
+int pt_procfs_pid_open(const struct pt_procfs *fs, pid_t pid)
+{
+	char name[16];
+	int fd;
+
+	if (pid <= 0)
+		return -EINVAL;
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	fd = openat(fs->root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static ssize_t read_retry(int fd, void *buf, size_t n)
+{
+	ssize_t r;
+
+	do {
+		r = read(fd, buf, n);
+	} while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
+}
+
+ssize_t pt_read_file_at(int dirfd, const char *name, char *buf, size_t cap, bool *trunc)
+{
+	size_t len = 0;
+	ssize_t r = 0;
+	int fd;
+
+	if (trunc)
+		*trunc = false;
+	if (cap == 0)
+		return -EINVAL;
+	buf[0] = '\0';
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	while (len < cap - 1) {
+		r = read_retry(fd, buf + len, cap - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	if (r >= 0 && len == cap - 1) {
+		char c;
+
+		r = read_retry(fd, &c, 1);
+		if (r > 0 && trunc)
+			*trunc = true;
+	}
+	close(fd);
+	if (r < 0) {
+		buf[0] = '\0';
+		return r;
+	}
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/* ---- parsers ---- */
+
+/* A cursor over space-separated fields of a length-bounded buffer. */
+struct fields {
+	const char *p, *end;
+};
+
+static bool next_field(struct fields *f, const char **s, size_t *n)
+{
+	while (f->p < f->end && *f->p == ' ')
+		f->p++;
+	*s = f->p;
+	while (f->p < f->end && *f->p != ' ' && *f->p != '\n')
+		f->p++;
+	*n = (size_t)(f->p - *s);
+	return *n > 0;
+}
+
+static int parse_u64(const char *s, size_t n, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (n == 0 || n > 20)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d;
+
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		d = (unsigned)(s[i] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return 0;
+}
+
+static int parse_i64(const char *s, size_t n, int64_t *v)
+{
+	uint64_t x;
+	bool neg = n > 0 && s[0] == '-';
+
+	if (parse_u64(s + neg, n - neg, &x) < 0)
+		return -EINVAL;
+	if (x > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	*v = neg ? -(int64_t)x : (int64_t)x;
+	return 0;
+}
+
+static int parse_int(const char *s, size_t n, int *v)
+{
+	int64_t x;
+
+	if (parse_i64(s, n, &x) < 0 || x < INT_MIN || x > INT_MAX)
+		return -EINVAL;
+	*v = (int)x;
+	return 0;
+}
+
+static int parse_stat_flags(const char *buf, size_t len, struct pt_stat *st, uint64_t *flags)
+{
+	const char *open, *close, *s;
+	struct fields f;
+	size_t n, clen;
+	int v = 0;
+
+	if (!buf)
+		return -EINVAL;
+	/* comm may hold spaces, parentheses and newlines: it runs from the first
+	 * '(' to the last ')'; nothing after it can contain ')'. */
+	open = memchr(buf, '(', len);
+	close = memrchr(buf, ')', len);
+	if (!open || !close || close < open)
+		return -EINVAL;
+	if (open - buf < 2 || open[-1] != ' ')
+		return -EINVAL;
+	for (s = buf; s < open - 1; s++)
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+
+	memset(st, 0, sizeof(*st));
+	clen = (size_t)(close - open - 1);
+	if (clen > PT_COMM_LEN - 1)
+		clen = PT_COMM_LEN - 1;
+	memcpy(st->comm, open + 1, clen);
+	st->comm[clen] = '\0';
+	*flags = 0;
+
+	f.p = close + 1;
+	f.end = buf + len;
+	if (f.p >= f.end || *f.p != ' ')
+		return -EINVAL;
+	for (int field = 3; field <= 22; field++) {
+		uint64_t u = 0;
+		int64_t l = 0;
+		int r = 0;
+
+		if (!next_field(&f, &s, &n))
+			return -EINVAL;
+		switch (field) {
+		case 3:
+			if (n != 1 || !isalpha((unsigned char)s[0]))
+				return -EINVAL;
+			st->state = s[0];
+			break;
+		case 4:
+			r = parse_int(s, n, &v);
+			st->ppid = v;
+			break;
+		case 5:
+			r = parse_int(s, n, &v);
+			st->pgid = v;
+			break;
+		case 6:
+			r = parse_int(s, n, &v);
+			st->sid = v;
+			break;
+		case 7:
+			r = parse_int(s, n, &st->tty_nr);
+			break;
+		case 9:
+			r = parse_u64(s, n, flags);
+			break;
+		case 20:
+			r = parse_i64(s, n, &l);
+			st->nthreads = (long)l;
+			break;
+		case 22:
+			r = parse_u64(s, n, &u);
+			st->start = u;
+			break;
+		default:
+			r = parse_i64(s, n, &l);
+			break;
+		}
+		if (r < 0)
+			return -EINVAL;
+	}
+	/* a field cut short by truncation would parse as a wrong number */
+	if (f.p >= f.end || st->ppid < 0 || st->nthreads < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int pt_parse_stat(const char *buf, size_t len, struct pt_stat *st)
+{
+	uint64_t flags;
+
+	return parse_stat_flags(buf, len, st, &flags);
+}
+
+/* The line that starts with key, or NULL; *n is its length without '\n'. */
+static const char *find_line(const char *buf, size_t len, const char *key, size_t *n)
+{
+	size_t klen = strlen(key);
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+
+		if ((size_t)(eol - p) >= klen && memcmp(p, key, klen) == 0) {
+			*n = (size_t)(eol - p - klen);
+			return p + klen;
+		}
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+/* "\tA\tB\tC\tD" of Uid:/Gid: into v[4]. */
+static int parse_ids(const char *s, size_t n, uint32_t v[4])
+{
+	const char *end = s + n;
+
+	for (int i = 0; i < 4; i++) {
+		const char *t;
+		uint64_t x;
+
+		while (s < end && (*s == '\t' || *s == ' '))
+			s++;
+		t = s;
+		while (s < end && *s != '\t' && *s != ' ')
+			s++;
+		if (parse_u64(t, (size_t)(s - t), &x) < 0 || x > UINT32_MAX)
+			return -EINVAL;
+		v[i] = (uint32_t)x;
+	}
+	return 0;
+}
+
+int pt_parse_status_creds(const char *buf, size_t len, uid_t uid[4], gid_t gid[4], pid_t *tgid)
+{
+	uint32_t u[4], g[4];
+	const char *s;
+	size_t n;
+
+	if (!buf)
+		return -EINVAL;
+	s = find_line(buf, len, "Uid:", &n);
+	if (!s || parse_ids(s, n, u) < 0)
+		return -EINVAL;
+	s = find_line(buf, len, "Gid:", &n);
+	if (!s || parse_ids(s, n, g) < 0)
+		return -EINVAL;
+	if (tgid) {
+		int t;
+
+		s = find_line(buf, len, "Tgid:", &n);
+		if (!s)
+			return -EINVAL;
+		while (n > 0 && (*s == '\t' || *s == ' ')) {
+			s++;
+			n--;
+		}
+		if (parse_int(s, n, &t) < 0 || t < 0)
+			return -EINVAL;
+		*tgid = t;
+	}
+	for (int i = 0; i < 4; i++) {
+		uid[i] = u[i];
+		gid[i] = g[i];
+	}
+	return 0;
+}
+
+static bool is_hex64(const char *s, size_t n)
+{
+	if (n != CONTAINER_ID_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static bool has_prefix(const char *s, size_t n, const char *pre)
+{
+	size_t l = strlen(pre);
+
+	return n >= l && memcmp(s, pre, l) == 0;
+}
+
+/* A 64-hex id named by one cgroup path component, or NULL. */
+static const char *component_id(const char *c, size_t n, bool bare_ok)
+{
+	static const char *const prefixes[] = {"docker-", "cri-containerd-", "crio-", "libpod-"};
+	static const char scope[] = ".scope";
+	const size_t slen = sizeof(scope) - 1;
+
+	if (bare_ok && is_hex64(c, n))
+		return c;
+	if (n > slen && memcmp(c + n - slen, scope, slen) == 0)
+		n -= slen;
+	for (size_t i = 0; i < PT_ARRAY_SIZE(prefixes); i++) {
+		size_t l = strlen(prefixes[i]);
+
+		if (has_prefix(c, n, prefixes[i]) && is_hex64(c + l, n - l))
+			return c + l;
+	}
+	return NULL;
+}
+
+/*
+ * The innermost container id in a cgroup path: docker-ID.scope (systemd
+ * driver), cri-containerd-ID.scope, crio-ID.scope, libpod-ID.scope, or a bare
+ * ID under /docker/, kubepods or libpod_parent (cgroupfs driver).
+ */
+static const char *container_id_of(const char *path, size_t len)
+{
+	const char *p = path, *end = path + len, *found = NULL;
+	bool bare_ok = false;
+
+	while (p < end) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		const char *ce = slash ? slash : end;
+		size_t n = (size_t)(ce - p);
+		const char *id;
+
+		if (n > 0) {
+			id = component_id(p, n, bare_ok);
+			if (id)
+				found = id;
+			if ((n == 6 && memcmp(p, "docker", 6) == 0) ||
+			    has_prefix(p, n, "kubepods") || has_prefix(p, n, "libpod_parent"))
+				bare_ok = true;
+		}
+		p = ce + 1;
+	}
+	return found;
+}
+
+int pt_parse_cgroup(const char *buf, size_t len, char **path, char **container_id)
+{
+	const char *p = buf, *end = buf + len, *first = NULL, *v2 = NULL;
+	size_t first_n = 0, v2_n = 0;
+	const char *sel, *id;
+	size_t sel_n;
+	char *out, *cid = NULL;
+
+	*path = NULL;
+	*container_id = NULL;
+	if (!buf)
+		return -EINVAL;
+	/* hierarchy-ID:controller-list:path; the path may itself hold ':' */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		const char *c1 = memchr(p, ':', (size_t)(eol - p));
+		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
+
+		if (c2 && c2 + 1 < eol && c2[1] == '/') {
+			if (!first) {
+				first = c2 + 1;
+				first_n = (size_t)(eol - first);
+			}
+			if (c1 - p == 1 && p[0] == '0' && c2 == c1 + 1) {
+				v2 = c2 + 1;
+				v2_n = (size_t)(eol - v2);
+			}
+		}
+		p = eol + 1;
+	}
+	sel = v2 ? v2 : first;
+	sel_n = v2 ? v2_n : first_n;
+	if (!sel || memchr(sel, '\0', sel_n))
+		return -EINVAL;
+
+	out = strndup(sel, sel_n);
+	if (!out)
+		return -ENOMEM;
+	id = container_id_of(sel, sel_n);
+	if (id) {
+		cid = strndup(id, CONTAINER_ID_LEN);
+		if (!cid) {
+			free(out);
+			return -ENOMEM;
+		}
+	}
+	*path = out;
+	*container_id = cid;
+	return 0;
+}
+
+unsigned pt_args_count(const char *args, size_t len)
+{
+	unsigned n = 0;
+
+	if (!args)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (args[i] == '\0')
+			n++;
+	if (len > 0 && args[len - 1] != '\0')
+		n++;
+	return n;
+}
+
+/* ---- readers ---- */
+
+/* cmdline into a malloc'd buffer of at most args_max bytes, ending with NUL. */
+static int read_args(int dirfd, size_t args_max, char **out, size_t *out_len, bool *trunc)
+{
+	size_t cap = args_max < ARGS_CHUNK ? args_max : ARGS_CHUNK, len = 0;
+	char *buf;
+	ssize_t r = 0;
+	int fd;
+
+	*out = NULL;
+	*out_len = 0;
+	*trunc = false;
+	fd = openat(dirfd, "cmdline", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		if (len == cap) {
+			char *n, c;
+
+			if (cap >= args_max) {
+				r = read_retry(fd, &c, 1);
+				if (r > 0)
+					*trunc = true;
+				break;
+			}
+			cap = cap > args_max / 2 ? args_max : cap * 2;
+			n = realloc(buf, cap);
+			if (!n) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = n;
+		}
+		r = read_retry(fd, buf + len, cap - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return (int)r;
+	}
+	if (len == 0) {
+		free(buf);
+		return 0;
+	}
+	if (buf[len - 1] != '\0') {
+		if (len < cap) {
+			buf[len++] = '\0';
+		} else {
+			/* full: the last byte gives way to the terminator */
+			buf[len - 1] = '\0';
+			*trunc = true;
+		}
+	}
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+/* readlinkat into a malloc'd string; PATH_MAX is no limit, 64 KiB is ours. */
+static int read_link(int dirfd, const char *name, char **out)
+{
+	size_t cap = 256;
+	char *buf = NULL;
+
+	*out = NULL;
+	for (;;) {
+		char *n = realloc(buf, cap);
+		ssize_t r;
+
+		if (!n) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = n;
+		r = readlinkat(dirfd, name, buf, cap);
+		if (r < 0) {
+			int e = -errno;
+
+			free(buf);
+			return e;
+		}
+		if ((size_t)r < cap) {
+			buf[r] = '\0';
+			*out = buf;
+			return 0;
+		}
+		if (cap >= LINK_MAX_BYTES) {
+			free(buf);
+			return -ENAMETOOLONG;
+		}
+		cap *= 2;
+	}
+}
+
+/* "mnt:[4026531840]" -> 4026531840 */
+static int parse_ns_link(const char *link, const char *name, uint64_t *ino)
+{
+	size_t nl = strlen(name), l = strlen(link);
+
+	if (l < nl + 4 || memcmp(link, name, nl) != 0 || link[nl] != ':' || link[nl + 1] != '[' ||
+	    link[l - 1] != ']')
+		return -EINVAL;
+	if (parse_u64(link + nl + 2, l - nl - 3, ino) < 0 || *ino == 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* What we learnt about the process while reading it. */
+struct reader {
+	const struct pt_procfs *fs;
+	int dirfd;
+	unsigned want;
+	struct pt_proc *p;
+	bool gone; /* reaped: reads fail with ESRCH, or the directory is gone */
+	bool stat_ok;
+	enum pt_why stat_why;
+	bool exiting; /* zombie, or PF_EXITING: the kernel freed or is freeing mm */
+	bool kthread;
+	bool oom;
+	unsigned marked; /* fields marked missing by this read */
+};
+
+static bool wants(const struct reader *rd, enum pt_field f)
+{
+	return rd->want & PT_FMASK(f);
+}
+
+static void clear_value(struct pt_proc *p, enum pt_field f)
+{
+	switch (f) {
+	case PT_F_EXE:
+		free(p->exe);
+		p->exe = NULL;
+		break;
+	case PT_F_ARGV:
+		pt_proc_set_args(p, NULL, 0, false);
+		break;
+	case PT_F_CWD:
+		free(p->cwd);
+		p->cwd = NULL;
+		break;
+	case PT_F_CGROUP:
+		free(p->cgroup);
+		p->cgroup = NULL;
+		free(p->container_id);
+		p->container_id = NULL;
+		break;
+	case PT_F_NS:
+		memset(p->ns, 0, sizeof(p->ns));
+		break;
+	default:
+		break;
+	}
+}
+
+static void missing(struct reader *rd, enum pt_field f, enum pt_why why)
+{
+	clear_value(rd->p, f);
+	pt_proc_set_missing(rd->p, f, why);
+	rd->marked |= PT_FMASK(f);
+}
+
+/* The directory of a reaped process: reads give ESRCH (real /proc), or the
+ * directory was removed under us (a fixture) and its files are gone. */
+static bool probe_gone(struct reader *rd)
+{
+	if (!rd->gone && faccessat(rd->dirfd, "stat", F_OK, 0) < 0 &&
+	    (errno == ESRCH || errno == ENOENT))
+		rd->gone = true;
+	return rd->gone;
+}
+
+/* Why a read of field f failed with err; ENOENT means different things. */
+static enum pt_why why_of(struct reader *rd, enum pt_field f, int err)
+{
+	switch (-err) {
+	case ESRCH:
+		rd->gone = true;
+		return PT_WHY_GONE;
+	case ENOENT:
+		if (probe_gone(rd))
+			return PT_WHY_GONE;
+		if (rd->exiting && (f == PT_F_EXE || f == PT_F_CWD || f == PT_F_NS))
+			return PT_WHY_ZOMBIE;
+		if (f == PT_F_EXE && rd->kthread)
+			return PT_WHY_KERNEL;
+		/* a tree without the file: no cgroups or namespaces built in */
+		if (f == PT_F_CGROUP || f == PT_F_NS)
+			return PT_WHY_KERNEL;
+		return PT_WHY_ERROR;
+	case EACCES:
+	case EPERM:
+		return PT_WHY_PERM;
+	case ENOMEM:
+		rd->oom = true;
+		return PT_WHY_ERROR;
+	default:
+		return PT_WHY_ERROR;
+	}
+}
+
+static void read_stat(struct reader *rd)
+{
+	char buf[STAT_BUF];
+	struct pt_stat st;
+	uint64_t flags;
+	ssize_t n;
+
+	n = pt_read_file_at(rd->dirfd, "stat", buf, sizeof(buf), NULL);
+	if (n < 0) {
+		rd->stat_why = why_of(rd, PT_F_PPID, (int)n);
+		return;
+	}
+	if (parse_stat_flags(buf, (size_t)n, &st, &flags) < 0) {
+		rd->stat_why = PT_WHY_ERROR;
+		return;
+	}
+	rd->stat_ok = true;
+	rd->exiting = st.state == 'Z' || st.state == 'X' || (flags & PF_EXITING);
+	rd->kthread = flags & PF_KTHREAD;
+	if (st.nthreads > 0)
+		rd->p->nthreads = (unsigned)st.nthreads;
+
+	if (wants(rd, PT_F_PPID)) {
+		rd->p->ppid = st.ppid;
+		pt_proc_set_known(rd->p, PT_F_PPID, PT_SRC_PROC);
+	}
+	if (wants(rd, PT_F_START)) {
+		rd->p->start = st.start;
+		rd->p->start_us = pt_ticks_to_us(st.start, rd->fs->clk_tck, pt_boot_epoch_us());
+		pt_proc_set_known(rd->p, PT_F_START, PT_SRC_PROC);
+	}
+	if (wants(rd, PT_F_COMM)) {
+		memcpy(rd->p->comm, st.comm, sizeof(rd->p->comm));
+		pt_proc_set_known(rd->p, PT_F_COMM, PT_SRC_PROC);
+	}
+	if (wants(rd, PT_F_SID)) {
+		rd->p->sid = st.sid;
+		pt_proc_set_known(rd->p, PT_F_SID, PT_SRC_PROC);
+	}
+	if (wants(rd, PT_F_PGID)) {
+		rd->p->pgid = st.pgid;
+		pt_proc_set_known(rd->p, PT_F_PGID, PT_SRC_PROC);
+	}
+	if (wants(rd, PT_F_TTY)) {
+		rd->p->tty_nr = st.tty_nr;
+		pt_proc_set_known(rd->p, PT_F_TTY, PT_SRC_PROC);
+	}
+}
+
+static void stat_missing(struct reader *rd)
+{
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if ((STAT_FIELDS & PT_FMASK(f)) && wants(rd, f))
+			missing(rd, f, rd->gone ? PT_WHY_GONE : rd->stat_why);
+}
+
+/*
+ * An empty cmdline is a kernel thread (known, empty), or a process whose mm is
+ * gone: a zombie, or one in do_exit before it became one.
+ */
+static void resolve_args(struct reader *rd, int err, char *args, size_t len, bool trunc,
+			 int exe_err)
+{
+	if (err < 0) {
+		missing(rd, PT_F_ARGV, why_of(rd, PT_F_ARGV, err));
+		return;
+	}
+	if (len > 0) {
+		pt_proc_set_args(rd->p, args, len, trunc);
+		pt_proc_set_known(rd->p, PT_F_ARGV, PT_SRC_PROC);
+		return;
+	}
+	if (!rd->stat_ok) {
+		missing(rd, PT_F_ARGV, rd->gone ? PT_WHY_GONE : rd->stat_why);
+		return;
+	}
+	if (!rd->kthread && !rd->exiting && exe_err == 1) {
+		char c;
+
+		exe_err = readlinkat(rd->dirfd, "exe", &c, 1) < 0 ? -errno : 0;
+	}
+	if (rd->kthread || (!rd->exiting && exe_err == 0)) {
+		pt_proc_set_args(rd->p, NULL, 0, false);
+		pt_proc_set_known(rd->p, PT_F_ARGV, PT_SRC_PROC);
+		return;
+	}
+	if (exe_err == -ESRCH || probe_gone(rd)) {
+		rd->gone = true;
+		missing(rd, PT_F_ARGV, PT_WHY_GONE);
+		return;
+	}
+	rd->exiting = true;
+	missing(rd, PT_F_ARGV, PT_WHY_ZOMBIE);
+}
+
+static void read_link_field(struct reader *rd, enum pt_field f, const char *name, char **dst,
+			    int err, char *val)
+{
+	if (err == 1)
+		err = read_link(rd->dirfd, name, &val);
+	if (err < 0) {
+		missing(rd, f, why_of(rd, f, err));
+		return;
+	}
+	free(*dst);
+	*dst = val;
+	pt_proc_set_known(rd->p, f, PT_SRC_PROC);
+}
+
+static void read_creds(struct reader *rd)
+{
+	char buf[STATUS_BUF];
+	uid_t uid[4];
+	gid_t gid[4];
+	pid_t tgid;
+	ssize_t n;
+
+	n = pt_read_file_at(rd->dirfd, "status", buf, sizeof(buf), NULL);
+	if (n < 0) {
+		missing(rd, PT_F_CREDS, why_of(rd, PT_F_CREDS, (int)n));
+		return;
+	}
+	if (pt_parse_status_creds(buf, (size_t)n, uid, gid, &tgid) < 0) {
+		missing(rd, PT_F_CREDS, PT_WHY_ERROR);
+		return;
+	}
+	rd->p->uid = uid[0];
+	rd->p->euid = uid[1];
+	rd->p->gid = gid[0];
+	rd->p->egid = gid[1];
+	pt_proc_set_known(rd->p, PT_F_CREDS, PT_SRC_PROC);
+}
+
+static void read_cgroup(struct reader *rd)
+{
+	char *buf, *path, *id;
+	ssize_t n;
+	int r;
+
+	buf = malloc(CGROUP_BUF);
+	if (!buf) {
+		rd->oom = true;
+		missing(rd, PT_F_CGROUP, PT_WHY_ERROR);
+		return;
+	}
+	n = pt_read_file_at(rd->dirfd, "cgroup", buf, CGROUP_BUF, NULL);
+	if (n < 0) {
+		free(buf);
+		missing(rd, PT_F_CGROUP, why_of(rd, PT_F_CGROUP, (int)n));
+		return;
+	}
+	r = pt_parse_cgroup(buf, (size_t)n, &path, &id);
+	free(buf);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			rd->oom = true;
+		missing(rd, PT_F_CGROUP, PT_WHY_ERROR);
+		return;
+	}
+	clear_value(rd->p, PT_F_CGROUP);
+	rd->p->cgroup = path;
+	rd->p->container_id = id;
+	pt_proc_set_known(rd->p, PT_F_CGROUP, PT_SRC_PROC);
+}
+
+static void read_ns(struct reader *rd)
+{
+	uint64_t ns[PT_NS_COUNT] = {0};
+	unsigned found = 0;
+	int err = 0;
+
+	for (unsigned i = 0; i < PT_NS_COUNT && !rd->gone; i++) {
+		char path[32], link[64];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "ns/%s", ns_links[i]);
+		n = readlinkat(rd->dirfd, path, link, sizeof(link) - 1);
+		if (n < 0) {
+			if (!err || err == -ENOENT)
+				err = -errno;
+			if (errno == ESRCH)
+				rd->gone = true;
+			continue;
+		}
+		link[n] = '\0';
+		if (parse_ns_link(link, ns_links[i], &ns[i]) < 0) {
+			err = -EINVAL;
+			continue;
+		}
+		found++;
+	}
+	if (rd->gone) {
+		missing(rd, PT_F_NS, PT_WHY_GONE);
+		return;
+	}
+	if (found == 0) {
+		missing(rd, PT_F_NS, err == -EINVAL ? PT_WHY_ERROR : why_of(rd, PT_F_NS, err));
+		return;
+	}
+	memcpy(rd->p->ns, ns, sizeof(ns));
+	pt_proc_set_known(rd->p, PT_F_NS, PT_SRC_PROC);
+}
+
+/*
+ * Every requested field ends up known or marked missing with its reason (its
+ * old value freed). Returns 0 when the process was there, even if some fields
+ * could not be read; -ESRCH when it was reaped during the read (what was read
+ * before, argv first, stays known); -ENOMEM.
+ */
+int pt_procfs_read_at(const struct pt_procfs *fs, int dirfd, unsigned fields, struct pt_proc *p)
+{
+	struct reader rd = {
+		.fs = fs,
+		.dirfd = dirfd,
+		.want = fields & PT_FMASK_ALL,
+		.p = p,
+		.stat_why = PT_WHY_ERROR,
+	};
+	char *args = NULL, *exe = NULL;
+	size_t args_len = 0;
+	bool trunc = false;
+	int args_err = 0, exe_err = 1; /* 1: not read */
+
+	/* Processes die fast: argv and exe first, they go when the mm goes. */
+	if (wants(&rd, PT_F_ARGV)) {
+		args_err = read_args(dirfd, fs->args_max, &args, &args_len, &trunc);
+		if (args_err == -ESRCH)
+			rd.gone = true;
+	}
+	if (wants(&rd, PT_F_EXE) && !rd.gone) {
+		exe_err = read_link(dirfd, "exe", &exe);
+		if (exe_err == -ESRCH)
+			rd.gone = true;
+	}
+	if (!rd.gone)
+		read_stat(&rd);
+	if (!rd.stat_ok)
+		stat_missing(&rd);
+
+	if (wants(&rd, PT_F_ARGV))
+		resolve_args(&rd, args_err, args, args_len, trunc, exe_err);
+	else
+		free(args);
+	if (wants(&rd, PT_F_EXE) && (exe_err != 1 || !rd.gone))
+		read_link_field(&rd, PT_F_EXE, "exe", &p->exe, exe_err, exe);
+
+	if (wants(&rd, PT_F_CREDS) && !rd.gone)
+		read_creds(&rd);
+	if (wants(&rd, PT_F_CWD) && !rd.gone)
+		read_link_field(&rd, PT_F_CWD, "cwd", &p->cwd, 1, NULL);
+	if (wants(&rd, PT_F_CGROUP) && !rd.gone)
+		read_cgroup(&rd);
+	if (wants(&rd, PT_F_NS) && !rd.gone)
+		read_ns(&rd);
+
+	if (rd.gone) {
+		for (unsigned f = 0; f < PT_F_COUNT; f++)
+			if (wants(&rd, f) && !pt_proc_has(p, f) && !(rd.marked & PT_FMASK(f)))
+				missing(&rd, f, PT_WHY_GONE);
+		return -ESRCH;
+	}
+	return rd.oom ? -ENOMEM : 0;
+}
+
+int pt_procfs_read(const struct pt_procfs *fs, pid_t pid, unsigned fields, struct pt_proc *p)
+{
+	enum pt_why why;
+	int fd, r;
+
+	p->pid = pid;
+	fd = pt_procfs_pid_open(fs, pid);
+	if (fd >= 0) {
+		r = pt_procfs_read_at(fs, fd, fields, p);
+		close(fd);
+		return r;
+	}
+	if (fd == -ENOENT || fd == -ESRCH) {
+		why = PT_WHY_GONE;
+		r = -ESRCH;
+	} else {
+		why = fd == -EACCES || fd == -EPERM ? PT_WHY_PERM : PT_WHY_ERROR;
+		r = fd;
+	}
+	for (unsigned f = 0; f < PT_F_COUNT; f++) {
+		if (!(fields & PT_FMASK(f)))
+			continue;
+		clear_value(p, f);
+		pt_proc_set_missing(p, f, why);
+	}
+	return r;
+}
+
+/* ---- listing ---- */
+
+static bool parse_pid_name(const char *s, pid_t *pid)
+{
+	uint64_t v;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 10 || s[0] == '0')
+		return false;
+	if (parse_u64(s, n, &v) < 0 || v > INT_MAX)
+		return false;
+	*pid = (pid_t)v;
+	return true;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int pt_procfs_list(const struct pt_procfs *fs, pid_t pid, pid_t **out, size_t *n)
+{
+	char name[32];
+	pid_t *v = NULL;
+	size_t len = 0, cap = 0;
+	struct dirent *e;
+	DIR *d;
+	int fd, r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (pid > 0)
+		snprintf(name, sizeof(name), "%d/task", (int)pid);
+	else
+		strcpy(name, ".");
+	/* the root fd is O_PATH; getdents needs a real open */
+	fd = openat(fs->root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	for (;;) {
+		pid_t x;
+
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			if (errno)
+				r = -errno;
+			break;
+		}
+		if (!parse_pid_name(e->d_name, &x))
+			continue;
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			pid_t *nv;
+
+			if (ncap > LIST_MAX) {
+				r = -EOVERFLOW;
+				break;
+			}
+			nv = realloc(v, ncap * sizeof(*v));
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[len++] = x;
+	}
+	closedir(d);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	if (len > 1)
+		qsort(v, len, sizeof(*v), cmp_pid);
+	*out = v;
+	*n = len;
+	return 0;
+}

@@ -1,2 +1,1375 @@
-/* placeholder: being written */
-#include "internal.h"
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The /proc scanner: compares a listing of /proc with the table and reports
+ * the differences through the core entry points (or test hooks).
+ *
+ * The kernel's "last pid" counter, read at each scan, says which pids were
+ * handed out since the previous one: the window (previous counter, counter].
+ * Pids in the window that we never saw, as a process or as a thread, are what
+ * we missed. A full scan lists all of /proc and reads the counter after the
+ * listing, so every listed pid is inside. A fast scan reads the counter first
+ * and then only the pids above the previous one; what it finds past the
+ * counter belongs to the next window (carry).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scan.h"
+
+#define RESERVED_PIDS 300 /* kernel/pid.c: where the allocator wraps to */
+#define PID_MAX_FALLBACK 4194304 /* PID_MAX_LIMIT on 64-bit */
+#define STAT_BUF 1024
+#define PF_FORKNOEXEC 0x00000040u /* stat field 9: forked and not exec'd yet */
+#define PF_KTHREAD 0x00200000u
+#define PENDING_MAX 1024
+#define PENDING_FAST_US 1000000 /* fast scans recheck a pre-exec process this long */
+#define PENDING_KEEP_US 10000000 /* full scans give up on it after this */
+#define YOUNG_MAX 256 /* fast scans watch this many new processes for exits */
+#define YOUNG_US 500000 /* for this long; full scans see every exit */
+#define CARRY_MAX 64
+#define NEW_MAX 4096 /* more new pids than this: list everything */
+/* What an exec can change; the core keeps the rest (cwd, cgroup, namespaces). */
+#define EXEC_FIELDS                                                                              \
+	(PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_CREDS) | \
+	 PT_FMASK(PT_F_START) | PT_FMASK(PT_F_PPID))
+
+enum { ENT_GONE = 1 << 0 };
+
+struct thr_count {
+	pid_t pid;
+	unsigned nthreads;
+};
+
+struct ident {
+	pid_t pid;
+	uint64_t start;
+	int64_t since_us; /* CLOCK_MONOTONIC; young processes only */
+};
+
+/*
+ * A process read before its exec (PF_FORKNOEXEC: the argv was the parent's),
+ * or in the middle of one (the new mm has no argv yet): read it again soon.
+ * An exec seen half done waits here, in info, until its argv is there.
+ */
+struct pending {
+	pid_t pid;
+	bool no_args;
+	uint64_t start;
+	int64_t since_us; /* CLOCK_MONOTONIC */
+	struct pt_proc *info;
+};
+
+struct pt_scanner {
+	const struct pt_procfs *fs;
+	struct pt_scan_hooks hooks;
+	struct pt_scan_stats st;
+
+	pid_t pid_max;
+	bool have_last;
+	pid_t last_pid; /* the counter at the previous scan */
+	bool have_prev_lo;
+	pid_t prev_lo; /* the previous window was (prev_lo, last_pid] */
+	int64_t last_scan_us;
+	uint64_t acc_alloc; /* pids handed out since the last report */
+	uint64_t acc_seen; /* of which accounted for */
+	/* read by a fast scan past the counter it had read: they belong to the
+	 * next window, and are counted there */
+	pid_t carry[CARRY_MAX];
+	size_t ncarry;
+
+	/* a full listing, sorted, and a flag per entry */
+	pid_t *pids;
+	uint8_t *flags;
+	size_t npids, flags_cap;
+	/* a fast scan's new pids */
+	pid_t *cand;
+	size_t ncand, cand_cap;
+
+	/* thread counts at the previous full scan, sorted; the next one */
+	struct thr_count *prev, *cur;
+	size_t nprev, prev_cap, ncur, cur_cap;
+
+	/* pids that could not be read at the last full scan (fast scans skip them) */
+	pid_t *unread, *unread_next;
+	size_t nunread, unread_cap, nunread_next, unread_next_cap;
+
+	struct ident *gone;
+	size_t ngone, gone_cap;
+
+	struct pending pend[PENDING_MAX];
+	size_t npend;
+	struct act *act;
+	size_t nact, act_cap;
+	struct ident young[YOUNG_MAX];
+	size_t nyoung;
+
+	/* fast scans: the proc root open for seeking (see calibrate) */
+	bool seek_tried;
+	int dir_fd;
+	off_t seek_off;
+	char dents[4096];
+};
+
+struct ctx {
+	struct pt_monitor *m;
+	struct pt_scanner *s;
+	struct pt_table *t;
+	enum pt_scan_kind kind;
+	bool full;
+	bool win; /* the window is known */
+	pid_t win_lo, win_hi;
+	int64_t lo_us, hi_us;
+	size_t prev_i; /* merge cursor into s->prev */
+	uint64_t seen; /* window pids accounted for: processes and threads */
+	pid_t carry[CARRY_MAX];
+	size_t ncarry;
+	int changes;
+};
+
+struct stat_info {
+	struct pt_stat st;
+	unsigned long flags;
+};
+
+/* What recheck_pending decided: read the process again, or report the exec
+ * it holds as it is. */
+enum act_kind { ACT_READ, ACT_REPORT };
+struct act {
+	pid_t pid;
+	uint64_t start;
+	struct pt_proc *info;
+	enum act_kind kind;
+};
+
+static const struct pt_scan_hooks default_hooks = {
+	.discovered = pt_core_discovered,
+	.vanished = pt_core_vanished,
+	.missed = pt_core_missed,
+	.raw = pt_core_raw,
+	.table = pt_core_table,
+};
+
+/* ---- small helpers ---- */
+
+static int grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+	void **p = pp;
+	size_t n = *cap ? *cap : 64;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need) {
+		if (n > SIZE_MAX / 2 / size)
+			return -ENOMEM;
+		n *= 2;
+	}
+	np = realloc(*p, n * size);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	*cap = n;
+	return 0;
+}
+
+static bool start_match(uint64_t a, uint64_t b)
+{
+	return !a || !b || (a > b ? a - b : b - a) <= 1;
+}
+
+static bool is_gone(int err)
+{
+	return err == -ENOENT || err == -ESRCH;
+}
+
+static bool is_denied(int err)
+{
+	return err == -EACCES || err == -EPERM;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static void free_info(struct pt_proc *info)
+{
+	if (!info)
+		return;
+	pt_proc_clear(info);
+	free(info);
+}
+
+static ssize_t find_pid(const pid_t *v, size_t n, pid_t pid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == pid)
+			return (ssize_t)mid;
+		if (v[mid] < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int read_long_at(int dirfd, const char *name, long *v)
+{
+	char buf[64], *end;
+	ssize_t n;
+
+	n = pt_read_file_at(dirfd, name, buf, sizeof(buf), NULL);
+	if (n < 0)
+		return (int)n;
+	errno = 0;
+	*v = strtol(buf, &end, 10);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+/* Field 9 (flags): the 7th field after the ')' that ends comm. */
+static unsigned long parse_stat_flags(const char *buf, size_t len)
+{
+	const char *p = NULL, *end = buf + len;
+
+	for (const char *q = buf; q < end; q++)
+		if (*q == ')')
+			p = q;
+	if (!p)
+		return 0;
+	p++;
+	for (int field = 3; field < 9 && p < end; field++) {
+		while (p < end && *p == ' ')
+			p++;
+		while (p < end && *p != ' ')
+			p++;
+	}
+	if (p >= end)
+		return 0;
+	return strtoul(p, NULL, 10);
+}
+
+static int read_stat_at(int dirfd, const char *name, struct stat_info *si)
+{
+	char buf[STAT_BUF];
+	ssize_t n;
+
+	n = pt_read_file_at(dirfd, name, buf, sizeof(buf), NULL);
+	if (n < 0)
+		return (int)n;
+	if (pt_parse_stat(buf, (size_t)n, &si->st) < 0)
+		return -EINVAL;
+	si->flags = parse_stat_flags(buf, (size_t)n);
+	return 0;
+}
+
+static int read_pid_stat(const struct pt_scanner *s, pid_t pid, struct stat_info *si)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%d/stat", (int)pid);
+	return read_stat_at(s->fs->root_fd, name, si);
+}
+
+/* ---- pid arithmetic ---- */
+
+static pid_t wrap_base(pid_t to)
+{
+	return to >= RESERVED_PIDS ? RESERVED_PIDS : 1;
+}
+
+uint64_t pt_pid_span(pid_t from, pid_t to, pid_t pid_max)
+{
+	uint64_t n = 0;
+	pid_t base = wrap_base(to);
+
+	if (to >= from)
+		return (uint64_t)(to - from);
+	if (pid_max - 1 > from)
+		n += (uint64_t)(pid_max - 1 - from);
+	if (to >= base)
+		n += (uint64_t)(to - base + 1);
+	return n;
+}
+
+bool pt_pid_in_window(pid_t pid, pid_t lo, pid_t hi)
+{
+	if (hi >= lo)
+		return pid > lo && pid <= hi;
+	return pid > lo || (pid >= wrap_base(hi) && pid <= hi);
+}
+
+int pt_scan_last_pid(const struct pt_procfs *fs, pid_t *last)
+{
+	char buf[128];
+	const char *p;
+	long v;
+	ssize_t n;
+	int r;
+
+	/* "0.00 0.01 0.05 1/123 4567": the last field is the last pid */
+	n = pt_read_file_at(fs->root_fd, "loadavg", buf, sizeof(buf), NULL);
+	if (n > 0 && (p = strrchr(buf, ' '))) {
+		char *end;
+
+		errno = 0;
+		v = strtol(p + 1, &end, 10);
+		if (!errno && end != p + 1 && v >= 0 && v < INT_MAX) {
+			*last = (pid_t)v;
+			return 0;
+		}
+	}
+	r = read_long_at(fs->root_fd, "sys/kernel/ns_last_pid", &v);
+	if (r < 0)
+		return r;
+	if (v < 0 || v >= INT_MAX)
+		return -EINVAL;
+	*last = (pid_t)v;
+	return 0;
+}
+
+int pt_scan_pid_max(const struct pt_procfs *fs, pid_t *max)
+{
+	long v;
+	int r;
+
+	r = read_long_at(fs->root_fd, "sys/kernel/pid_max", &v);
+	if (r < 0)
+		return r;
+	if (v < 2 || v > INT_MAX)
+		return -EINVAL;
+	*max = (pid_t)v;
+	return 0;
+}
+
+/* ---- scanner ---- */
+
+struct pt_scanner *pt_scanner_new(const struct pt_procfs *fs)
+{
+	struct pt_scanner *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->fs = fs;
+	s->hooks = default_hooks;
+	s->dir_fd = -1;
+	if (pt_scan_pid_max(fs, &s->pid_max) < 0)
+		s->pid_max = PID_MAX_FALLBACK;
+	/* The first window starts now: what is born from here on counts. */
+	s->have_last = pt_scan_last_pid(fs, &s->last_pid) == 0;
+	s->st.last_pid = s->last_pid;
+	s->last_scan_us = pt_now_us();
+	return s;
+}
+
+void pt_scanner_free(struct pt_scanner *s)
+{
+	if (!s)
+		return;
+	free(s->pids);
+	free(s->flags);
+	free(s->cand);
+	free(s->prev);
+	free(s->cur);
+	free(s->unread);
+	free(s->unread_next);
+	free(s->gone);
+	free(s->act);
+	for (size_t i = 0; i < s->npend; i++)
+		free_info(s->pend[i].info);
+	if (s->dir_fd >= 0)
+		close(s->dir_fd);
+	free(s);
+}
+
+void pt_scanner_set_hooks(struct pt_scanner *s, const struct pt_scan_hooks *h)
+{
+	s->hooks = default_hooks;
+	if (!h)
+		return;
+	if (h->discovered)
+		s->hooks.discovered = h->discovered;
+	if (h->vanished)
+		s->hooks.vanished = h->vanished;
+	if (h->missed)
+		s->hooks.missed = h->missed;
+	if (h->raw)
+		s->hooks.raw = h->raw;
+	if (h->table)
+		s->hooks.table = h->table;
+}
+
+void pt_scanner_stats(const struct pt_scanner *s, struct pt_scan_stats *st)
+{
+	*st = s->st;
+}
+
+static void cur_push(struct ctx *c, pid_t pid, unsigned nthreads)
+{
+	struct pt_scanner *s = c->s;
+
+	if (!c->full || grow(&s->cur, &s->cur_cap, s->ncur + 1, sizeof(*s->cur)) < 0)
+		return;
+	s->cur[s->ncur++] = (struct thr_count){pid, nthreads};
+}
+
+static void unread_push(struct ctx *c, pid_t pid)
+{
+	struct pt_scanner *s = c->s;
+
+	s->st.unreadable++;
+	if (!c->full ||
+	    grow(&s->unread_next, &s->unread_next_cap, s->nunread_next + 1, sizeof(pid_t)) < 0)
+		return;
+	s->unread_next[s->nunread_next++] = pid;
+}
+
+static void young_add(struct pt_scanner *s, pid_t pid, uint64_t start)
+{
+	if (s->nyoung == YOUNG_MAX) {
+		memmove(s->young, s->young + 1, (YOUNG_MAX - 1) * sizeof(s->young[0]));
+		s->nyoung--;
+	}
+	s->young[s->nyoung++] = (struct ident){pid, start, pt_mono_us()};
+}
+
+static void young_del(struct pt_scanner *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nyoung; i++) {
+		if (s->young[i].pid != pid)
+			continue;
+		memmove(s->young + i, s->young + i + 1, (s->nyoung - i - 1) * sizeof(s->young[0]));
+		s->nyoung--;
+		return;
+	}
+}
+
+static bool in_list(const pid_t *v, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == pid)
+			return true;
+	return false;
+}
+
+/* A pid handed out in the window before this one: counted as missed then. */
+static bool late(const struct ctx *c, pid_t pid)
+{
+	const struct pt_scanner *s = c->s;
+
+	return c->win && s->have_prev_lo && pt_pid_in_window(pid, s->prev_lo, c->win_lo);
+}
+
+/* Whether a pid counts against the window: it was handed out and we know of
+ * it (read, or unreadable); one that went before we could read it is a miss.
+ * Carried pids were counted already. */
+static void count_seen(struct ctx *c, pid_t pid, int r, bool in_win)
+{
+	if (is_gone(r) || in_list(c->s->carry, c->s->ncarry, pid))
+		return;
+	if (in_win || (r == 0 && late(c, pid)))
+		c->seen++;
+}
+
+static int collect_tid(pid_t tid, void *data)
+{
+	struct pt_scanner *s = data;
+
+	if (grow(&s->gone, &s->gone_cap, s->ngone + 1, sizeof(*s->gone)) < 0)
+		return -ENOMEM;
+	s->gone[s->ngone++] = (struct ident){.pid = tid};
+	return 0;
+}
+
+/* Record the threads of pid in the table and drop the ones that ended. */
+static void sync_threads(struct ctx *c, pid_t pid)
+{
+	struct pt_scanner *s = c->s;
+	pid_t *tids;
+	size_t n;
+
+	if (pt_procfs_list(s->fs, pid, &tids, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (tids[i] != pid)
+			pt_table_thread_add(c->t, tids[i], pid);
+	s->ngone = 0;
+	pt_table_foreach_thread(c->t, pid, collect_tid, s);
+	for (size_t i = 0; i < s->ngone; i++)
+		if (s->gone[i].pid != pid && find_pid(tids, n, s->gone[i].pid) < 0)
+			pt_table_thread_del(c->t, s->gone[i].pid);
+	s->ngone = 0;
+	free(tids);
+}
+
+static struct pt_proc *read_info(const struct pt_scanner *s, pid_t pid, unsigned fields,
+				 struct stat_info *si, bool *have_si, int *err)
+{
+	struct pt_proc *info;
+	int dfd, r;
+
+	*have_si = false;
+	dfd = pt_procfs_pid_open(s->fs, pid);
+	if (dfd < 0) {
+		*err = dfd;
+		return NULL;
+	}
+	/* stat before argv: with PF_FORKNOEXEC clear here, the argv read next is
+	 * the exec'd one, never the parent's */
+	if (si) {
+		r = read_stat_at(dfd, "stat", si);
+		if (is_gone(r) || is_denied(r)) {
+			close(dfd);
+			*err = r;
+			return NULL;
+		}
+		*have_si = r == 0;
+	}
+	info = malloc(sizeof(*info));
+	if (!info) {
+		close(dfd);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	pt_proc_init(info);
+	info->pid = pid;
+	r = pt_procfs_read_at(s->fs, dfd, fields, info);
+	close(dfd);
+	if (r == -ENOMEM || is_gone(r) || !pt_proc_has(info, PT_F_START)) {
+		if (r == -ENOMEM)
+			*err = r;
+		else if (is_gone(r) || info->why[PT_F_START] == PT_WHY_GONE)
+			*err = -ESRCH;
+		else if (info->why[PT_F_START] == PT_WHY_PERM)
+			*err = -EACCES;
+		else
+			*err = -EIO;
+		pt_proc_clear(info);
+		free(info);
+		return NULL;
+	}
+	*err = 0;
+	return info;
+}
+
+/* Report an exec (or only a new comm) of a known process; consumes info. */
+static void report_exec(struct ctx *c, pid_t pid, uint64_t start, struct pt_proc *info, bool exec)
+{
+	struct pt_raw raw;
+
+	memset(&raw, 0, sizeof(raw));
+	raw.type = exec ? PT_EV_EXEC : PT_EV_COMM;
+	raw.time_us = c->hi_us;
+	raw.pid = raw.tid = pid;
+	raw.ppid = info->ppid;
+	raw.start = start;
+	raw.synthesized = true;
+	raw.lo_us = c->lo_us;
+	raw.hi_us = c->hi_us;
+	if (!exec)
+		memcpy(raw.u.comm, info->comm, PT_COMM_LEN);
+	raw.info = info;
+	c->s->hooks.raw(c->m, &raw);
+	free_info(raw.info); /* a hook that did not consume it */
+	c->s->st.execs++;
+	c->changes++;
+}
+
+/* Take pid's entry off the pending list; its half-read exec, if any, is
+ * handed back (or reported when report is set). */
+static struct pt_proc *pending_take(struct ctx *c, pid_t pid, bool report)
+{
+	struct pt_scanner *s = c->s;
+
+	for (size_t i = 0; i < s->npend; i++) {
+		struct pending e = s->pend[i];
+
+		if (e.pid != pid)
+			continue;
+		memmove(s->pend + i, s->pend + i + 1, (s->npend - i - 1) * sizeof(e));
+		s->npend--;
+		if (report && e.info) {
+			report_exec(c, e.pid, e.start, e.info, true);
+			e.info = NULL;
+		}
+		return e.info;
+	}
+	return NULL;
+}
+
+static void pending_add(struct ctx *c, pid_t pid, uint64_t start, bool no_args,
+			struct pt_proc *info)
+{
+	struct pt_scanner *s = c->s;
+
+	if (s->npend == PENDING_MAX)
+		pending_take(c, s->pend[0].pid, true);
+	s->pend[s->npend++] = (struct pending){pid, no_args, start, pt_mono_us(), info};
+}
+
+/* Read a process we do not know and hand it to the core. 0 or -errno:
+ * -ESRCH it went before we could read it, else it could not be read. */
+static int discover(struct ctx *c, pid_t pid)
+{
+	struct pt_scanner *s = c->s;
+	struct stat_info si;
+	struct pt_proc *info;
+	unsigned nthreads;
+	bool have_si, live;
+	int err;
+
+	info = read_info(s, pid, PT_FMASK_ALL, &si, &have_si, &err);
+	if (!info) {
+		if (is_gone(err)) {
+			s->st.raced++;
+			return -ESRCH;
+		}
+		unread_push(c, pid);
+		return err;
+	}
+	nthreads = info->nthreads ? info->nthreads : 1;
+	/* its other threads took pids too, most likely in this window */
+	c->seen += nthreads - 1;
+	cur_push(c, pid, nthreads);
+	live = have_si && !(si.flags & PF_KTHREAD) && si.st.state != 'Z' && si.st.state != 'X';
+	if (c->kind == PT_SCAN_SYNTH && live) {
+		young_add(s, pid, info->start);
+		if (si.flags & PF_FORKNOEXEC)
+			pending_add(c, pid, info->start, false, NULL);
+		else if (pt_proc_has(info, PT_F_ARGV) && info->args_len == 0)
+			pending_add(c, pid, info->start, true, NULL);
+	}
+
+	s->hooks.discovered(c->m, info, c->kind, c->lo_us, c->hi_us);
+	s->st.added++;
+	c->changes++;
+	if (c->kind != PT_SCAN_SYNTH && nthreads > 1)
+		sync_threads(c, pid);
+	return 0;
+}
+
+static void vanish(struct ctx *c, struct pt_proc *rec)
+{
+	pid_t pid = rec->pid;
+	uint64_t start = rec->start;
+
+	/* an exec we saw begin happened before the exit */
+	pending_take(c, pid, true);
+	rec = pt_table_get_live(c->t, pid);
+	if (!rec || rec->start != start)
+		return;
+	young_del(c->s, rec->pid);
+	c->s->hooks.vanished(c->m, rec, c->kind, c->lo_us, c->hi_us);
+	c->s->st.vanished++;
+	c->changes++;
+}
+
+static bool same_args(const struct pt_proc *a, const struct pt_proc *b)
+{
+	return a->args_len == b->args_len &&
+		(!a->args_len || memcmp(a->args, b->args, a->args_len) == 0);
+}
+
+/* A known process changed its name, or finished an exec we saw begin: read it
+ * again and report an exec, or only a new comm when image and argv are the same. */
+static void changed(struct ctx *c, pid_t pid, struct pt_proc *rec, bool exec, struct pt_proc *half)
+{
+	struct pt_scanner *s = c->s;
+	uint64_t start = rec->start;
+	struct pt_proc *info;
+	bool have_si;
+	int err;
+
+	if (half)
+		exec = true;
+	info = read_info(s, pid, EXEC_FIELDS, NULL, &have_si, &err);
+	if (!info || !start_match(info->start, start)) {
+		free_info(info);
+		if (half)
+			report_exec(c, pid, start, half, true);
+		return;
+	}
+	if (!exec)
+		exec = !same_str(info->exe, rec->exe) || !same_args(info, rec);
+	if (exec && pt_proc_has(info, PT_F_ARGV) && info->args_len == 0) {
+		/* past the point of no return, before the new argv is set up */
+		free_info(half);
+		pending_add(c, pid, start, true, info);
+		return;
+	}
+	free_info(half);
+	report_exec(c, pid, start, info, exec);
+}
+
+static bool has_args(const struct pt_scanner *s, pid_t pid)
+{
+	char name[32], c[2];
+
+	snprintf(name, sizeof(name), "%d/cmdline", (int)pid);
+	return pt_read_file_at(s->fs->root_fd, name, c, sizeof(c), NULL) > 0;
+}
+
+/* Processes seen before or during their exec: is it done? */
+static void recheck_pending(struct ctx *c)
+{
+	struct pt_scanner *s = c->s;
+	int64_t now = pt_mono_us();
+	size_t keep = 0;
+
+	s->nact = 0;
+	for (size_t i = 0; i < s->npend; i++) {
+		struct pending e = s->pend[i];
+		enum act_kind kind = ACT_REPORT;
+		struct stat_info si;
+		struct pt_proc *rec;
+		bool dead;
+
+		if (!c->full && now - e.since_us > PENDING_FAST_US &&
+		    now - e.since_us <= PENDING_KEEP_US) {
+			s->pend[keep++] = e;
+			continue;
+		}
+		rec = pt_table_get_live(c->t, e.pid);
+		if (!rec || !start_match(rec->start, e.start)) {
+			free_info(e.info);
+			continue;
+		}
+		if (now - e.since_us > PENDING_KEEP_US || read_pid_stat(s, e.pid, &si) < 0 ||
+		    !start_match(si.st.start, e.start))
+			goto act;
+		dead = si.st.state == 'Z' || si.st.state == 'X';
+		if (!dead) {
+			if (e.no_args ? !has_args(s, e.pid) : (si.flags & PF_FORKNOEXEC)) {
+				s->pend[keep++] = e;
+				continue;
+			}
+			kind = ACT_READ;
+		} else if (!e.info && !e.no_args && !(si.flags & PF_FORKNOEXEC)) {
+			/* an exec'd zombie: its new comm is still there */
+			kind = ACT_READ;
+		}
+act:
+		if (kind == ACT_REPORT && !e.info)
+			continue;
+		if (grow(&s->act, &s->act_cap, s->nact + 1, sizeof(*s->act)) < 0) {
+			free_info(e.info);
+			continue;
+		}
+		s->act[s->nact++] = (struct act){e.pid, e.start, e.info, kind};
+	}
+	s->npend = keep;
+	for (size_t i = 0; i < s->nact; i++) {
+		struct act a = s->act[i];
+		struct pt_proc *rec = pt_table_get_live(c->t, a.pid);
+
+		if (!rec || !start_match(rec->start, a.start))
+			free_info(a.info);
+		else if (a.kind == ACT_READ)
+			changed(c, a.pid, rec, true, a.info);
+		else
+			report_exec(c, a.pid, a.start, a.info, true);
+	}
+	s->nact = 0;
+}
+
+/* A process the table holds: still the same one? Returns 0, or -errno when it
+ * could not be read (-ESRCH: gone). */
+static int check_known(struct ctx *c, pid_t pid, struct pt_proc *rec)
+{
+	struct pt_scanner *s = c->s;
+	struct stat_info si;
+	int r;
+
+	r = read_pid_stat(s, pid, &si);
+	if (r == -EINVAL) /* malformed: leave it be */
+		return 0;
+	if (r < 0) {
+		if (!is_gone(r))
+			unread_push(c, pid);
+		return is_gone(r) ? -ESRCH : r;
+	}
+	if (!start_match(si.st.start, rec->start)) {
+		/* the pid was handed out again: the process we knew is gone */
+		vanish(c, rec);
+		return discover(c, pid);
+	}
+	if (c->full) {
+		while (c->prev_i < s->nprev && s->prev[c->prev_i].pid < pid)
+			c->prev_i++;
+		if (c->prev_i < s->nprev && s->prev[c->prev_i].pid == pid &&
+		    si.st.nthreads > (long)s->prev[c->prev_i].nthreads)
+			c->seen += (uint64_t)si.st.nthreads - s->prev[c->prev_i].nthreads;
+		cur_push(c, pid, si.st.nthreads > 0 ? (unsigned)si.st.nthreads : 1);
+	}
+	if (c->kind != PT_SCAN_SNAPSHOT && pt_proc_has(rec, PT_F_COMM) &&
+	    strncmp(si.st.comm, rec->comm, PT_COMM_LEN) != 0) {
+		changed(c, pid, rec, false, pending_take(c, pid, false));
+		rec = pt_table_get_live(c->t, pid);
+	}
+	if (c->kind != PT_SCAN_SYNTH && rec && (si.st.nthreads > 1 || rec->nthreads > 1))
+		sync_threads(c, pid);
+	return 0;
+}
+
+static int collect_vanished(const struct pt_proc *p, void *data)
+{
+	struct ctx *c = data;
+	struct pt_scanner *s = c->s;
+	ssize_t i = find_pid(s->pids, s->npids, p->pid);
+
+	if (i >= 0 && !(s->flags[i] & ENT_GONE))
+		return 0;
+	if (grow(&s->gone, &s->gone_cap, s->ngone + 1, sizeof(*s->gone)) < 0)
+		return -ENOMEM;
+	s->gone[s->ngone++] = (struct ident){p->pid, p->start, 0};
+	return 0;
+}
+
+/* Every live record whose process is not in the listing has exited. */
+static int sweep(struct ctx *c)
+{
+	struct pt_scanner *s = c->s;
+	int r;
+
+	s->ngone = 0;
+	r = pt_table_foreach(c->t, PT_SEL_ALIVE, collect_vanished, c);
+	for (size_t i = 0; i < s->ngone; i++) {
+		struct pt_proc *rec = pt_table_get_live(c->t, s->gone[i].pid);
+
+		if (rec && rec->start == s->gone[i].start)
+			vanish(c, rec);
+	}
+	s->ngone = 0;
+	return r;
+}
+
+/* The processes a fast scan found lately: which of them are gone? */
+static void check_young(struct ctx *c)
+{
+	struct pt_scanner *s = c->s;
+	int64_t now = pt_mono_us();
+	size_t keep = 0;
+
+	s->ngone = 0;
+	for (size_t i = 0; i < s->nyoung; i++) {
+		struct ident e = s->young[i];
+		char name[32];
+
+		if (now - e.since_us > YOUNG_US)
+			continue;
+		snprintf(name, sizeof(name), "%d/stat", (int)e.pid);
+		if (faccessat(s->fs->root_fd, name, F_OK, 0) == 0 || !is_gone(-errno)) {
+			s->young[keep++] = e;
+			continue;
+		}
+		if (grow(&s->gone, &s->gone_cap, s->ngone + 1, sizeof(*s->gone)) == 0)
+			s->gone[s->ngone++] = e;
+	}
+	s->nyoung = keep;
+	for (size_t i = 0; i < s->ngone; i++) {
+		struct pt_proc *rec = pt_table_get_live(c->t, s->gone[i].pid);
+
+		if (rec && rec->start == s->gone[i].start)
+			vanish(c, rec);
+	}
+	s->ngone = 0;
+}
+
+static int list_proc(struct pt_scanner *s)
+{
+	int r;
+
+	free(s->pids);
+	s->pids = NULL;
+	s->npids = 0;
+	r = pt_procfs_list(s->fs, 0, &s->pids, &s->npids);
+	if (r < 0)
+		return r;
+	r = grow(&s->flags, &s->flags_cap, s->npids ? s->npids : 1, 1);
+	if (r < 0)
+		return r;
+	memset(s->flags, 0, s->npids);
+	return 0;
+}
+
+/* ---- listing only the new pids ---- */
+
+/*
+ * Listing all of /proc costs the kernel a dentry lookup per process; the new
+ * pids are a handful. procfs positions its pid entries at a fixed offset plus
+ * the pid (TGID_OFFSET in fs/proc/base.c), so a seek skips the old ones. The
+ * offset is learnt from the d_off of consecutive entries and checked with a
+ * seek; where that fails (a fixture tree) fast scans list everything.
+ */
+static bool dent_pid(const char *name, pid_t *pid)
+{
+	long v = 0;
+
+	if (*name < '1' || *name > '9')
+		return false;
+	for (; *name; name++) {
+		if (*name < '0' || *name > '9' || v > INT_MAX / 10)
+			return false;
+		v = v * 10 + (*name - '0');
+	}
+	*pid = (pid_t)v;
+	return true;
+}
+
+/* The first pid at or after position off: 0 at the end, or -errno. */
+static int seek_first(struct pt_scanner *s, off_t off, pid_t *first)
+{
+	ssize_t n;
+
+	if (lseek(s->dir_fd, off, SEEK_SET) != off)
+		return -errno;
+	n = getdents64(s->dir_fd, s->dents, sizeof(s->dents));
+	if (n < 0)
+		return -errno;
+	*first = 0;
+	for (ssize_t o = 0; o < n;) {
+		const struct dirent64 *d = (const void *)(s->dents + o);
+
+		if (dent_pid(d->d_name, first))
+			return 0;
+		o += d->d_reclen;
+	}
+	return 0;
+}
+
+static void calibrate(struct pt_scanner *s)
+{
+	pid_t prev = 0, pid, first = 0, probe = 0;
+	off_t prev_off = 0, off = -1;
+	unsigned pairs = 0;
+	ssize_t n;
+
+	s->seek_tried = true;
+	s->dir_fd = openat(s->fs->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dir_fd < 0)
+		return;
+	for (int reads = 0; reads < 64; reads++) {
+		n = getdents64(s->dir_fd, s->dents, sizeof(s->dents));
+		if (n <= 0)
+			break;
+		for (ssize_t o = 0; o < n;) {
+			const struct dirent64 *d = (const void *)(s->dents + o);
+
+			o += d->d_reclen;
+			if (!dent_pid(d->d_name, &pid)) {
+				prev = 0;
+				continue;
+			}
+			if (prev) {
+				/* an entry's d_off is the position of the next one */
+				if (off >= 0 && prev_off - pid != off)
+					goto fail;
+				off = prev_off - pid;
+				pairs++;
+				probe = pid;
+			}
+			prev = pid;
+			prev_off = d->d_off;
+		}
+	}
+	if (pairs < 2 || off < 0)
+		goto fail;
+	if (seek_first(s, off + probe, &first) < 0 || first != probe)
+		goto fail;
+	s->seek_off = off;
+	return;
+fail:
+	close(s->dir_fd);
+	s->dir_fd = -1;
+}
+
+/* Append the existing pids from..to (inclusive) to s->cand. */
+static int list_range(struct pt_scanner *s, pid_t from, pid_t to)
+{
+	if (lseek(s->dir_fd, s->seek_off + from, SEEK_SET) < 0)
+		return -errno;
+	for (int reads = 0; reads < 16; reads++) {
+		ssize_t n = getdents64(s->dir_fd, s->dents, sizeof(s->dents));
+
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
+		for (ssize_t o = 0; o < n;) {
+			const struct dirent64 *d = (const void *)(s->dents + o);
+			pid_t pid;
+
+			o += d->d_reclen;
+			if (!dent_pid(d->d_name, &pid))
+				continue;
+			if (pid > to)
+				return 0;
+			if (grow(&s->cand, &s->cand_cap, s->ncand + 1, sizeof(pid_t)) < 0)
+				return -ENOMEM;
+			s->cand[s->ncand++] = pid;
+		}
+	}
+	return 0;
+}
+
+/* The pids a fast scan looks at: those above the previous counter (in the
+ * allocator's order), and any the table does not know. */
+static int list_new(struct ctx *c, pid_t lo, pid_t hi, bool *seeked)
+{
+	struct pt_scanner *s = c->s;
+	int r;
+
+	s->ncand = 0;
+	*seeked = false;
+	if (!s->seek_tried)
+		calibrate(s);
+	if (s->dir_fd >= 0 && pt_pid_span(lo, hi, s->pid_max) <= NEW_MAX) {
+		r = list_range(s, lo + 1, INT_MAX);
+		if (r == 0 && hi < lo)
+			r = list_range(s, 1, hi);
+		if (r == 0) {
+			*seeked = true;
+			return 0;
+		}
+		s->ncand = 0;
+	}
+	r = list_proc(s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->npids; i++) {
+		pid_t pid = s->pids[i];
+
+		if (!(hi >= lo ? pid > lo : pt_pid_in_window(pid, lo, hi)) &&
+		    pt_table_get_live(c->t, pid))
+			continue;
+		if (grow(&s->cand, &s->cand_cap, s->ncand + 1, sizeof(pid_t)) < 0)
+			return -ENOMEM;
+		s->cand[s->ncand++] = pid;
+	}
+	return 0;
+}
+
+/* ---- the scans ---- */
+
+static void account(struct ctx *c)
+{
+	struct pt_scanner *s = c->s;
+	uint64_t missed;
+
+	if (c->win) {
+		s->acc_alloc += pt_pid_span(c->win_lo, c->win_hi, s->pid_max);
+		/* what the previous scan read past its counter is in this window */
+		s->acc_seen += c->seen + s->ncarry;
+	}
+	if (c->kind == PT_SCAN_SYNTH && !c->full)
+		return;
+	if (c->kind == PT_SCAN_SYNTH && s->acc_alloc > s->acc_seen) {
+		missed = s->acc_alloc - s->acc_seen;
+		s->st.missed_est += missed;
+		s->hooks.missed(c->m, missed, "pids handed out between scans that no scan saw");
+	}
+	s->acc_alloc = s->acc_seen = 0;
+}
+
+static void finish(struct ctx *c, bool have_now, pid_t now_last)
+{
+	struct pt_scanner *s = c->s;
+
+	account(c);
+	memcpy(s->carry, c->carry, c->ncarry * sizeof(pid_t));
+	s->ncarry = c->ncarry;
+	if (c->win) {
+		s->have_prev_lo = true;
+		s->prev_lo = c->win_lo;
+	}
+	if (have_now) {
+		s->have_last = true;
+		s->last_pid = now_last;
+		s->st.last_pid = now_last;
+	}
+	s->last_scan_us = c->hi_us;
+	s->st.scans++;
+	if (c->full) {
+		struct thr_count *tc = s->prev;
+		pid_t *u = s->unread;
+		size_t cap = s->prev_cap;
+
+		s->prev = s->cur;
+		s->prev_cap = s->cur_cap;
+		s->nprev = s->ncur;
+		s->cur = tc;
+		s->cur_cap = cap;
+		s->ncur = 0;
+
+		cap = s->unread_cap;
+		s->unread = s->unread_next;
+		s->unread_cap = s->unread_next_cap;
+		s->nunread = s->nunread_next;
+		s->unread_next = u;
+		s->unread_next_cap = cap;
+		s->nunread_next = 0;
+	}
+}
+
+static void ctx_init(struct ctx *c, struct pt_monitor *m, struct pt_scanner *s,
+		     enum pt_scan_kind kind, bool full)
+{
+	memset(c, 0, sizeof(*c));
+	c->m = m;
+	c->s = s;
+	c->kind = kind;
+	c->full = full;
+	c->t = s->hooks.table(m);
+	c->hi_us = pt_now_us();
+	c->lo_us = s->last_scan_us ? s->last_scan_us : c->hi_us;
+}
+
+static void full_entry(struct ctx *c, size_t idx)
+{
+	struct pt_scanner *s = c->s;
+	pid_t pid = s->pids[idx];
+	bool in_win = c->win && pt_pid_in_window(pid, c->win_lo, c->win_hi);
+	struct pt_proc *rec = pt_table_get_live(c->t, pid);
+	int r;
+
+	r = rec ? check_known(c, pid, rec) : discover(c, pid);
+	if (is_gone(r))
+		s->flags[idx] |= ENT_GONE;
+	count_seen(c, pid, r, in_win);
+}
+
+int pt_scan(struct pt_monitor *m, struct pt_scanner *s, enum pt_scan_kind kind)
+{
+	pid_t now_last = 0;
+	struct ctx c;
+	bool have_now;
+	int r;
+
+	ctx_init(&c, m, s, kind, true);
+	if (!c.t)
+		return -EINVAL;
+	if (pt_scan_pid_max(s->fs, &s->pid_max) < 0 && !s->pid_max)
+		s->pid_max = PID_MAX_FALLBACK;
+	s->ncur = 0;
+	s->nunread_next = 0;
+	if (kind == PT_SCAN_SYNTH)
+		recheck_pending(&c);
+
+	r = list_proc(s);
+	if (r < 0)
+		return r;
+	/* after the listing: every listed pid was handed out before this reading */
+	have_now = pt_scan_last_pid(s->fs, &now_last) == 0;
+	if (have_now && s->have_last) {
+		c.win = true;
+		c.win_lo = s->last_pid;
+		c.win_hi = now_last;
+	}
+	for (size_t i = 0; i < s->npids; i++)
+		full_entry(&c, i);
+	r = sweep(&c);
+	finish(&c, have_now, now_last);
+	return r < 0 ? r : c.changes;
+}
+
+static void fast_entry(struct ctx *c, pid_t pid, pid_t now_last)
+{
+	struct pt_scanner *s = c->s;
+	bool in_win = pt_pid_in_window(pid, c->win_lo, c->win_hi);
+	struct pt_proc *rec;
+	int r;
+
+	if (in_list(s->carry, s->ncarry, pid))
+		return;
+	rec = pt_table_get_live(c->t, pid);
+	if (rec) {
+		/* in the window, a known pid may have been handed out again */
+		if (in_win)
+			count_seen(c, pid, check_known(c, pid, rec), in_win);
+		return;
+	}
+	if (find_pid(s->unread, s->nunread, pid) >= 0) {
+		/* unreadable at the last full scan: leave it to the next one */
+		count_seen(c, pid, -EACCES, in_win);
+		return;
+	}
+	r = discover(c, pid);
+	if (r == 0 && !in_win && c->win_hi >= c->win_lo && pid > now_last &&
+	    c->ncarry < CARRY_MAX) {
+		c->carry[c->ncarry++] = pid;
+		return;
+	}
+	count_seen(c, pid, r, in_win);
+}
+
+/*
+ * The fast scan: read the counter, then every pid above the previous one at
+ * once (they are about to go), then the processes caught before or during
+ * their exec, then whether the young ones are still there. Exits of older
+ * processes wait for the next full scan.
+ */
+int pt_scan_new(struct pt_monitor *m, struct pt_scanner *s)
+{
+	pid_t now_last = 0;
+	bool seeked;
+	struct ctx c;
+	int r;
+
+	ctx_init(&c, m, s, PT_SCAN_SYNTH, false);
+	if (!c.t)
+		return -EINVAL;
+	if (!s->have_last || pt_scan_last_pid(s->fs, &now_last) < 0)
+		return pt_scan(m, s, PT_SCAN_SYNTH);
+	c.win = true;
+	c.win_lo = s->last_pid;
+	c.win_hi = now_last;
+
+	r = list_new(&c, c.win_lo, c.win_hi, &seeked);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->ncand; i++)
+		fast_entry(&c, s->cand[i], now_last);
+	if (seeked)
+		s->st.early += s->ncand;
+	recheck_pending(&c);
+	check_young(&c);
+	finish(&c, true, now_last);
+	return c.changes;
+}
+
+/* ---- probing ---- */
+
+/* mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPEROPTS */
+static int hidepid_of(const char *superopts)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} names[] = {
+		{"0", 0}, {"off", 0},	    {"1", 1}, {"noaccess", 1},
+		{"2", 2}, {"invisible", 2}, {"4", 4}, {"ptraceable", 4},
+	};
+	const char *p = strstr(superopts, "hidepid=");
+	size_t n;
+
+	if (!p)
+		return 0;
+	p += strlen("hidepid=");
+	n = strcspn(p, ", \n");
+	for (size_t i = 0; i < PT_ARRAY_SIZE(names); i++)
+		if (strlen(names[i].name) == n && strncmp(p, names[i].name, n) == 0)
+			return names[i].level;
+	return 0;
+}
+
+int pt_proc_hidepid(const char *mountinfo, const char *proc_root)
+{
+	char line[4096];
+	int found = -ENOENT;
+	FILE *f;
+
+	f = fopen(mountinfo, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *save = NULL, *tok, *mnt = NULL, *fstype = NULL, *opts = NULL;
+		int field = 0;
+		bool dash = false;
+
+		for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+			field++;
+			if (field == 5)
+				mnt = tok;
+			else if (field > 6 && !dash && strcmp(tok, "-") == 0) {
+				dash = true;
+				field = 100;
+			} else if (field == 101)
+				fstype = tok;
+			else if (field == 103)
+				opts = tok;
+		}
+		/* the last mount on the path is the one in effect */
+		if (mnt && fstype && opts && strcmp(mnt, proc_root) == 0 &&
+		    strcmp(fstype, "proc") == 0)
+			found = hidepid_of(opts);
+	}
+	fclose(f);
+	return found;
+}
+
+static bool is_pid_name(const char *s)
+{
+	if (!*s || *s == '0')
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int pt_scan_probe(const char *proc_root, char *why, size_t len)
+{
+	char real[PATH_MAX], path[PATH_MAX + 16];
+	unsigned readable = 0, listed = 0;
+	struct dirent *e;
+	DIR *d;
+	int hp;
+
+	if (!proc_root)
+		proc_root = "/proc";
+	if (why && len)
+		why[0] = '\0';
+	d = opendir(proc_root);
+	if (!d) {
+		int r = -errno;
+
+		snprintf(why, len, "cannot open %s: %s", proc_root, strerror(-r));
+		return r;
+	}
+	while ((e = readdir(d)) && readable == 0 && listed < 4096) {
+		if (!is_pid_name(e->d_name))
+			continue;
+		listed++;
+		if (faccessat(dirfd(d), e->d_name, R_OK | X_OK, 0) < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/stat", e->d_name);
+		if (faccessat(dirfd(d), path, R_OK, 0) == 0)
+			readable++;
+	}
+	closedir(d);
+	if (!listed) {
+		snprintf(why, len, "%s lists no processes: not a mounted /proc?", proc_root);
+		return -ENOENT;
+	}
+	if (!readable) {
+		snprintf(why, len, "no process under %s is readable (hidepid?)", proc_root);
+		return -EACCES;
+	}
+	if (!realpath(proc_root, real))
+		return 0;
+	hp = pt_proc_hidepid("/proc/self/mountinfo", real);
+	if (hp == 1)
+		snprintf(why, len,
+			 "%s is mounted with hidepid=1: other users' processes are listed but "
+			 "unreadable",
+			 real);
+	else if (hp == 2)
+		snprintf(why, len, "%s is mounted with hidepid=2: only own processes are visible",
+			 real);
+	else if (hp == 4)
+		snprintf(why, len,
+			 "%s is mounted with hidepid=4: only processes we may ptrace are visible",
+			 real);
+	return 0;
+}

@@ -11,8 +11,8 @@
 
 enum pt_scan_kind {
 	PT_SCAN_SNAPSHOT, /* initial fill: no events are emitted */
-	PT_SCAN_RESYNC,   /* after a loss: new processes marked PT_WHY_LOST, vanished ones exit-unknown */
-	PT_SCAN_SYNTH,    /* scanning tier: fork/exec/exit events synthesised */
+	PT_SCAN_RESYNC, /* after a loss: new processes marked PT_WHY_LOST, vanished ones exit-unknown */
+	PT_SCAN_SYNTH, /* scanning tier: fork/exec/exit events synthesised */
 };
 
 struct pt_scanner;
@@ -20,9 +20,12 @@ struct pt_scanner;
 struct pt_scan_stats {
 	uint64_t scans;
 	uint64_t added, vanished;
-	uint64_t unreadable;     /* entries we could not read (hidepid, EACCES) */
-	uint64_t missed_est;     /* pids used between scans that we never saw */
-	pid_t last_pid;          /* highest pid allocated, as last read */
+	uint64_t unreadable; /* entries we could not read (hidepid, EACCES) */
+	uint64_t missed_est; /* pids used between scans that we never saw */
+	pid_t last_pid; /* highest pid allocated, as last read */
+	uint64_t execs; /* execs (or comm changes) noticed in known processes */
+	uint64_t raced; /* new entries gone before they could be read */
+	uint64_t early; /* new pids a fast scan found by seeking past the old ones */
 };
 
 struct pt_scanner *pt_scanner_new(const struct pt_procfs *fs);
@@ -39,6 +42,60 @@ int pt_scan(struct pt_monitor *m, struct pt_scanner *s, enum pt_scan_kind kind);
 /* A fast scan: only pids above the highest one seen (wrapping), for inotify. */
 int pt_scan_new(struct pt_monitor *m, struct pt_scanner *s);
 void pt_scanner_stats(const struct pt_scanner *s, struct pt_scan_stats *st);
+
+/*
+ * The core entry points a scanner calls; pt_core_* unless replaced (tests
+ * observe a scan through these without a monitor).
+ */
+struct pt_scan_hooks {
+	void (*discovered)(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_kind kind,
+			   int64_t lo_us, int64_t hi_us);
+	void (*vanished)(struct pt_monitor *m, struct pt_proc *rec, enum pt_scan_kind kind,
+			 int64_t lo_us, int64_t hi_us);
+	void (*missed)(struct pt_monitor *m, uint64_t count, const char *reason);
+	void (*raw)(struct pt_monitor *m, struct pt_raw *ev); /* an exec of a known process */
+	struct pt_table *(*table)(struct pt_monitor *m);
+};
+/* NULL restores the defaults; a NULL member keeps its default. */
+void pt_scanner_set_hooks(struct pt_scanner *s, const struct pt_scan_hooks *h);
+
+/* Pid arithmetic, following the allocator: after pid_max - 1 it wraps to 300
+ * (RESERVED_PIDS), or to 1 when the counter is still below 300. */
+/* How many pids the counter advanced from last pid `from` to `to`. */
+uint64_t pt_pid_span(pid_t from, pid_t to, pid_t pid_max);
+/* Whether pid lies in (lo, hi], the pids handed out between two readings. */
+bool pt_pid_in_window(pid_t pid, pid_t lo, pid_t hi);
+/* The "last pid" counter (loadavg field 5, else sys/kernel/ns_last_pid) and
+ * sys/kernel/pid_max under the proc root. */
+int pt_scan_last_pid(const struct pt_procfs *fs, pid_t *last);
+int pt_scan_pid_max(const struct pt_procfs *fs, pid_t *max);
+
+/* Can a scanning tier work on this proc root? 0, or -errno with the reason in
+ * why. On success why holds a note ("" if none), e.g. about hidepid. */
+int pt_scan_probe(const char *proc_root, char *why, size_t len);
+/* hidepid of the proc mount at proc_root per a mountinfo file: 0 (off),
+ * 1 (noaccess), 2 (invisible), 4 (ptraceable), or -errno (no such mount). */
+int pt_proc_hidepid(const char *mountinfo, const char *proc_root);
+
+/* ---- the inotify tier's watch list (source-inotify.c) ---- */
+struct pt_watch_dirs {
+	char **path;
+	dev_t *dev;
+	ino_t *ino;
+	size_t n, cap;
+	unsigned dups; /* skipped: the same directory under another name */
+};
+void pt_watch_dirs_init(struct pt_watch_dirs *d);
+void pt_watch_dirs_free(struct pt_watch_dirs *d);
+/* Add an existing directory unless its (dev, ino) is there: 1 added, 0 not, -errno. */
+int pt_watch_dirs_add(struct pt_watch_dirs *d, const char *path);
+/* Absolute entries of a colon-separated list such as $PATH. */
+int pt_watch_dirs_add_list(struct pt_watch_dirs *d, const char *list);
+/* The directories of an ld.so.conf, following its include lines. */
+int pt_watch_dirs_add_ldconf(struct pt_watch_dirs *d, const char *conf);
+/* What the inotify tier watches: path_env (PATH), the standard bin and lib
+ * directories, ld.so.conf's, the multiarch ones, /etc, then extra. */
+int pt_watch_dirs_default(struct pt_watch_dirs *d, const char *path_env, const char *const *extra);
 
 /* Core entry points the scanner calls (monitor.c). */
 void pt_core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_kind kind,

@@ -1,2 +1,1081 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The /proc scanner and the scanning tiers, on fixture trees. */
 #include <criterion/criterion.h>
-Test(placeholder, scan) { cr_assert(1); }
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "scan.h"
+
+#define MAX_CALLS 4096 /* the tests on the real /proc see the whole host */
+
+/* What the scanner reported, in order. */
+struct call {
+	char what; /* d(iscovered), v(anished), r(aw) */
+	pid_t pid;
+	uint64_t start;
+	enum pt_scan_kind kind;
+	enum pt_event_type type; /* raw */
+	int64_t lo, hi;
+	char argv0[64];
+	char comm[PT_COMM_LEN];
+};
+
+static struct {
+	char *root;
+	struct pt_procfs fs;
+	struct pt_table *t;
+	struct pt_scanner *s;
+	struct call calls[MAX_CALLS];
+	size_t ncalls;
+	uint64_t missed;
+	unsigned nmissed;
+	pid_t remove_when; /* when this pid is discovered, remove remove_pid */
+	pid_t remove_pid;
+} E;
+
+/* The hooks get the monitor pointer back; the tests need no monitor. */
+#define M ((struct pt_monitor *)&E)
+
+static struct call *record(char what, const struct pt_proc *p)
+{
+	struct call *c;
+
+	cr_assert_lt(E.ncalls, MAX_CALLS);
+	c = &E.calls[E.ncalls++];
+	memset(c, 0, sizeof(*c));
+	c->what = what;
+	c->pid = p->pid;
+	c->start = p->start;
+	memcpy(c->comm, p->comm, PT_COMM_LEN);
+	if (p->args)
+		snprintf(c->argv0, sizeof(c->argv0), "%s", p->args);
+	return c;
+}
+
+static void h_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_kind kind,
+			 int64_t lo, int64_t hi)
+{
+	struct pt_proc *p;
+	struct call *c;
+
+	cr_assert_eq(m, M);
+	p = pt_table_add(E.t, info->pid, info->start);
+	cr_assert_not_null(p);
+	pt_proc_merge(p, info, PT_FMASK_ALL);
+	pt_table_touch(E.t, p);
+	c = record('d', info);
+	c->kind = kind;
+	c->lo = lo;
+	c->hi = hi;
+	if (E.remove_when == info->pid)
+		cr_assert_eq(fx_remove(E.root, E.remove_pid, NULL), 0);
+	pt_proc_clear(info);
+	free(info);
+}
+
+static void h_vanished(struct pt_monitor *m, struct pt_proc *rec, enum pt_scan_kind kind,
+		       int64_t lo, int64_t hi)
+{
+	struct call *c = record('v', rec);
+
+	c->kind = kind;
+	c->lo = lo;
+	c->hi = hi;
+	pt_table_exit(E.t, rec, hi, PT_STATE_EXIT_UNKNOWN);
+}
+
+static void h_missed(struct pt_monitor *m, uint64_t count, const char *reason)
+{
+	cr_assert_not_null(reason);
+	E.missed += count;
+	E.nmissed++;
+}
+
+static void h_raw(struct pt_monitor *m, struct pt_raw *ev)
+{
+	struct pt_proc *p = pt_table_get_live(E.t, ev->pid);
+	struct call *c;
+
+	cr_assert_not_null(ev->info);
+	c = record('r', ev->info);
+	c->type = ev->type;
+	cr_assert(ev->synthesized);
+	if (p)
+		pt_proc_merge(p, ev->info, PT_FMASK_ALL);
+	pt_proc_clear(ev->info);
+	free(ev->info);
+	ev->info = NULL;
+}
+
+static struct pt_table *h_table(struct pt_monitor *m)
+{
+	return E.t;
+}
+
+static const struct pt_scan_hooks hooks = {
+	.discovered = h_discovered,
+	.vanished = h_vanished,
+	.missed = h_missed,
+	.raw = h_raw,
+	.table = h_table,
+};
+
+static void write_root_file(const char *name, const char *content)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", E.root, name);
+	f = fopen(path, "we");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	fputs(content, f);
+	fclose(f);
+}
+
+static void setup(void)
+{
+	struct pt_table_opts to = {
+		.retention_us = 60000000,
+		.mem_max = 16u << 20,
+		.exec_history = 4,
+	};
+
+	memset(&E, 0, sizeof(E));
+	E.root = fx_root_new();
+	cr_assert_not_null(E.root);
+	cr_assert_eq(fx_set_last_pid(E.root, 1000), 0);
+	write_root_file("sys/kernel/pid_max", "32768\n");
+	cr_assert_eq(pt_procfs_open(&E.fs, E.root, 4096), 0);
+	E.t = pt_table_new(&to);
+	cr_assert_not_null(E.t);
+}
+
+static void teardown(void)
+{
+	pt_scanner_free(E.s);
+	pt_table_free(E.t);
+	pt_procfs_close(&E.fs);
+	fx_root_free(E.root);
+}
+
+static void new_scanner(void)
+{
+	E.s = pt_scanner_new(&E.fs);
+	cr_assert_not_null(E.s);
+	pt_scanner_set_hooks(E.s, &hooks);
+}
+
+static void add_proc(pid_t pid, uint64_t start, const char *comm, const char *argv0,
+		     unsigned nthreads)
+{
+	char cmdline[128];
+	size_t n = strlen(argv0) + 1;
+	struct fx_proc p = {
+		.pid = pid,
+		.ppid = 1,
+		.comm = comm,
+		.start = start,
+		.uid = 1000,
+		.euid = 1000,
+		.gid = 1000,
+		.egid = 1000,
+		.sid = pid,
+		.pgid = pid,
+		.cmdline = cmdline,
+		.exe = argv0,
+		.cwd = "/",
+		.nthreads = nthreads,
+	};
+
+	cr_assert_lt(n + 4, sizeof(cmdline));
+	memcpy(cmdline, argv0, n);
+	memcpy(cmdline + n, "-x", 3);
+	p.cmdline_len = n + 3;
+	cr_assert_eq(fx_add_proc(E.root, &p), 0);
+}
+
+/* Mark pid as forked and not exec'd yet: PF_FORKNOEXEC in stat field 9. */
+static void set_forknoexec(pid_t pid)
+{
+	char path[PATH_MAX], buf[2048], *p;
+	unsigned long flags;
+	ssize_t n;
+	int fd, field = 2;
+
+	snprintf(path, sizeof(path), "%s/%d/stat", E.root, (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	cr_assert_gt(n, 0);
+	buf[n] = '\0';
+	p = strrchr(buf, ')') + 1;
+	while (field < 8) {
+		p = strchr(p + 1, ' ');
+		field++;
+	}
+	flags = strtoul(p + 1, NULL, 10) | 0x40;
+	{
+		char out[2048];
+		char *rest = strchr(p + 1, ' ');
+		int len =
+			snprintf(out, sizeof(out), "%.*s %lu%s", (int)(p - buf), buf, flags, rest);
+
+		cr_assert_eq(fx_write(E.root, pid, "stat", out, (size_t)len), 0);
+	}
+}
+
+static size_t count(char what)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < E.ncalls; i++)
+		n += E.calls[i].what == what;
+	return n;
+}
+
+static const struct call *find(char what, pid_t pid)
+{
+	for (size_t i = 0; i < E.ncalls; i++)
+		if (E.calls[i].what == what && E.calls[i].pid == pid)
+			return &E.calls[i];
+	return NULL;
+}
+
+static const struct call *must_find(char what, pid_t pid)
+{
+	const struct call *c = find(what, pid);
+
+	if (!c) {
+		cr_assert_fail("no '%c' call for pid %d", what, (int)pid);
+		abort();
+	}
+	return c;
+}
+
+static void reset_calls(void)
+{
+	E.ncalls = 0;
+	E.missed = 0;
+	E.nmissed = 0;
+}
+
+static void snapshot3(void)
+{
+	add_proc(100, 5000, "init", "/sbin/init", 1);
+	add_proc(200, 6000, "bash", "/bin/bash", 1);
+	add_proc(300, 7000, "sleep", "/bin/sleep", 1);
+	new_scanner();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 3);
+	reset_calls();
+}
+
+TestSuite(scan, .init = setup, .fini = teardown);
+
+Test(scan, pid_arithmetic)
+{
+	/* the counter went from 32760 to 50: 32761..32767, then 1..50 */
+	cr_assert_eq(pt_pid_span(32760, 50, 32768), 57);
+	cr_assert_eq(pt_pid_span(100, 200, 32768), 100);
+	cr_assert_eq(pt_pid_span(200, 200, 32768), 0);
+	/* after a wrap the allocator restarts at 300 */
+	cr_assert_eq(pt_pid_span(32000, 500, 32768), 767 + 201);
+	cr_assert_eq(pt_pid_span(4194000, 310, 4194304), 303 + 11);
+
+	cr_assert(pt_pid_in_window(32765, 32760, 50));
+	cr_assert(pt_pid_in_window(10, 32760, 50));
+	cr_assert(pt_pid_in_window(50, 32760, 50));
+	cr_assert_not(pt_pid_in_window(51, 32760, 50));
+	cr_assert_not(pt_pid_in_window(32760, 32760, 50));
+	cr_assert_not(pt_pid_in_window(299, 32760, 500));
+	cr_assert(pt_pid_in_window(300, 32760, 500));
+	cr_assert(pt_pid_in_window(150, 100, 200));
+	cr_assert_not(pt_pid_in_window(100, 100, 200));
+	cr_assert_not(pt_pid_in_window(201, 100, 200));
+	cr_assert_not(pt_pid_in_window(150, 200, 200));
+}
+
+Test(scan, last_pid_and_pid_max)
+{
+	pid_t v;
+
+	cr_assert_eq(pt_scan_last_pid(&E.fs, &v), 0);
+	cr_assert_eq(v, 1000);
+	cr_assert_eq(pt_scan_pid_max(&E.fs, &v), 0);
+	cr_assert_eq(v, 32768);
+	/* without loadavg, ns_last_pid */
+	write_root_file("loadavg", "garbage\n");
+	write_root_file("sys/kernel/ns_last_pid", "4242\n");
+	cr_assert_eq(pt_scan_last_pid(&E.fs, &v), 0);
+	cr_assert_eq(v, 4242);
+}
+
+Test(scan, snapshot_then_quiet)
+{
+	add_proc(100, 5000, "init", "/sbin/init", 1);
+	add_proc(200, 6000, "bash", "/bin/bash", 1);
+	new_scanner();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 2);
+	cr_assert_eq(count('d'), 2);
+	cr_assert_eq(E.calls[0].kind, PT_SCAN_SNAPSHOT);
+	cr_assert_str_eq(must_find('d', 200)->argv0, "/bin/bash");
+	cr_assert_eq(must_find('d', 200)->start, 6000);
+	cr_assert_eq(E.nmissed, 0);
+	reset_calls();
+
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+	cr_assert_eq(pt_scan_new(M, E.s), 0);
+	cr_assert_eq(E.ncalls, 0);
+
+	struct pt_scan_stats st;
+
+	pt_scanner_stats(E.s, &st);
+	cr_assert_eq(st.scans, 3);
+	cr_assert_eq(st.added, 2);
+	cr_assert_eq(st.vanished, 0);
+	cr_assert_eq(st.last_pid, 1000);
+}
+
+Test(scan, exit_is_reported_with_bounds)
+{
+	int64_t before, between;
+
+	add_proc(100, 5000, "init", "/sbin/init", 1);
+	add_proc(300, 7000, "sleep", "/bin/sleep", 1);
+	new_scanner();
+	before = pt_now_us();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 2);
+	between = pt_now_us();
+	reset_calls();
+
+	cr_assert_eq(fx_remove(E.root, 300, NULL), 0);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 1);
+	cr_assert_eq(E.ncalls, 1);
+	cr_assert_eq(E.calls[0].what, 'v');
+	cr_assert_eq(E.calls[0].pid, 300);
+	cr_assert_eq(E.calls[0].kind, PT_SCAN_SYNTH);
+	/* lo: the previous scan, when it was last seen; hi: this scan */
+	cr_assert_geq(E.calls[0].lo, before);
+	cr_assert_leq(E.calls[0].lo, between);
+	cr_assert_geq(E.calls[0].hi, between);
+	cr_assert_null(pt_table_get_live(E.t, 300));
+}
+
+Test(scan, pid_reuse_is_an_exit_and_a_new_process)
+{
+	snapshot3();
+	/* same pid, another start: the process we knew is gone */
+	add_proc(200, 9000, "sh", "/bin/sh", 1);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 2);
+	cr_assert_eq(E.ncalls, 2);
+	cr_assert_eq(E.calls[0].what, 'v');
+	cr_assert_eq(E.calls[0].start, 6000);
+	cr_assert_eq(E.calls[1].what, 'd');
+	cr_assert_eq(E.calls[1].start, 9000);
+	cr_assert_str_eq(E.calls[1].argv0, "/bin/sh");
+	cr_assert_eq(pt_table_get_live(E.t, 200)->start, 9000);
+}
+
+Test(scan, start_within_one_tick_is_the_same_process)
+{
+	snapshot3();
+	add_proc(200, 6001, "bash", "/bin/bash", 1);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+	cr_assert_eq(E.ncalls, 0);
+}
+
+Test(scan, unreadable_entries_are_counted_not_reported)
+{
+	char path[PATH_MAX];
+	struct pt_scan_stats st;
+	bool root = geteuid() == 0;
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(1005, 8000, "secret", "/bin/secret", 1);
+	/* what hidepid=1 does to other users' processes */
+	snprintf(path, sizeof(path), "%s/1005", E.root);
+	cr_assert_eq(chmod(path, 0), 0);
+	snprintf(path, sizeof(path), "%s/200", E.root);
+	cr_assert_eq(chmod(path, 0), 0);
+	if (root)
+		setfsuid(65534); /* drops CAP_DAC_OVERRIDE for file access */
+
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+	pt_scanner_stats(E.s, &st);
+	if (root)
+		setfsuid(0);
+	cr_assert_eq(E.ncalls, 0, "a known process that turned unreadable is not gone");
+	cr_assert_eq(st.unreadable, 2);
+	/* an unreadable pid was seen: it is not a miss */
+	cr_assert_eq(E.missed, 9);
+
+	/* readable again: found */
+	snprintf(path, sizeof(path), "%s/1005", E.root);
+	cr_assert_eq(chmod(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/200", E.root);
+	cr_assert_eq(chmod(path, 0755), 0);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 1);
+	cr_assert_not_null(find('d', 1005));
+}
+
+Test(scan, processes_vanishing_mid_scan)
+{
+	struct pt_scan_stats st;
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(500, 8000, "a", "/bin/a", 1);
+	add_proc(501, 8001, "b", "/bin/b", 1);
+	/* 500 is read, then 501 goes before we reach it */
+	E.remove_when = 500;
+	E.remove_pid = 501;
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 1);
+	cr_assert_eq(count('d'), 1);
+	cr_assert_not_null(find('d', 500));
+	pt_scanner_stats(E.s, &st);
+	cr_assert_eq(st.raced, 1);
+	cr_assert_eq(st.unreadable, 0);
+	reset_calls();
+
+	/* a known process going between listing and reading is an exit */
+	add_proc(600, 8002, "c", "/bin/c", 1);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 1);
+	reset_calls();
+	add_proc(550, 8003, "d", "/bin/d", 1);
+	E.remove_when = 550;
+	E.remove_pid = 600;
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 2);
+	cr_assert_not_null(find('d', 550));
+	cr_assert_not_null(find('v', 600));
+}
+
+Test(scan, misses_across_pid_wrap)
+{
+	struct pt_scan_stats st;
+
+	cr_assert_eq(fx_set_last_pid(E.root, 32760), 0);
+	add_proc(1, 10, "init", "/sbin/init", 1);
+	add_proc(100, 5000, "daemon", "/sbin/daemon", 1);
+	new_scanner();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 2);
+	reset_calls();
+
+	/* 57 pids handed out (32761..32767, 1..50); pid 1 was in use and
+	 * skipped; 3 new processes seen: 53 missed */
+	cr_assert_eq(fx_set_last_pid(E.root, 50), 0);
+	add_proc(32765, 9000, "x", "/bin/x", 1);
+	add_proc(10, 9001, "y", "/bin/y", 1);
+	add_proc(40, 9002, "z", "/bin/z", 1);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 3);
+	cr_assert_eq(count('d'), 3);
+	cr_assert_eq(E.nmissed, 1);
+	cr_assert_eq(E.missed, 53);
+	pt_scanner_stats(E.s, &st);
+	cr_assert_eq(st.missed_est, 53);
+	cr_assert_eq(st.last_pid, 50);
+
+	/* nothing new: nothing missed */
+	reset_calls();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+	cr_assert_eq(E.nmissed, 0);
+}
+
+Test(scan, snapshot_and_resync_report_no_misses)
+{
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1100), 0);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_RESYNC), 0);
+	cr_assert_eq(E.nmissed, 0);
+	/* and the window restarts after it */
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+	cr_assert_eq(E.nmissed, 0);
+}
+
+Test(scan, threads_are_not_misses)
+{
+	add_proc(500, 5000, "srv", "/bin/srv", 1);
+	new_scanner();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 1);
+	reset_calls();
+
+	/* 10 pids: a new process with 2 threads (2 pids) and 2 new threads of 500 */
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(500, 5000, "srv", "/bin/srv", 3);
+	add_proc(1005, 9000, "new", "/bin/new", 2);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 1);
+	cr_assert_eq(E.missed, 6);
+}
+
+Test(scan, snapshot_records_threads_synth_does_not)
+{
+	add_proc(700, 5000, "mt", "/bin/mt", 3);
+	new_scanner();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 1);
+	cr_assert_eq(pt_table_thread_tgid(E.t, 1000700), 700);
+	cr_assert_eq(pt_table_thread_tgid(E.t, 2000700), 700);
+	cr_assert_eq(pt_table_get_live(E.t, 700)->nthreads, 3);
+
+	add_proc(800, 5001, "mt2", "/bin/mt2", 2);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 1);
+	cr_assert_eq(pt_table_thread_tgid(E.t, 1000800), 0);
+
+	/* a resync drops the threads that ended */
+	add_proc(700, 5000, "mt", "/bin/mt", 2);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_RESYNC), 0);
+	cr_assert_eq(pt_table_thread_tgid(E.t, 1000700), 700);
+	cr_assert_eq(pt_table_thread_tgid(E.t, 2000700), 0);
+	cr_assert_eq(pt_table_thread_tgid(E.t, 1000800), 800);
+}
+
+Test(scan, fast_scan_reads_only_new_pids)
+{
+	snapshot3();
+	/* outside the window: a fast scan does not read known processes */
+	add_proc(100, 5555, "other", "/bin/other", 1);
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(1005, 9000, "new", "/bin/new", 1);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_eq(E.ncalls, 1);
+	cr_assert_str_eq(must_find('d', 1005)->argv0, "/bin/new");
+	cr_assert_eq(E.nmissed, 0, "fast scans report misses at the next full scan");
+
+	/* it notices the exits of the processes it found; the others wait */
+	cr_assert_eq(fx_remove(E.root, 1005, NULL), 0);
+	cr_assert_eq(fx_remove(E.root, 300, NULL), 0);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_not_null(find('v', 1005));
+	cr_assert_null(find('v', 300));
+
+	/* the full scan finds the reuse and the exit, and reports the 9 pids never seen */
+	reset_calls();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 3);
+	cr_assert_eq(E.calls[0].what, 'v');
+	cr_assert_eq(E.calls[0].start, 5000);
+	cr_assert_eq(E.calls[1].what, 'd');
+	cr_assert_eq(E.calls[1].start, 5555);
+	cr_assert_not_null(find('v', 300));
+	cr_assert_eq(E.nmissed, 1);
+	cr_assert_eq(E.missed, 9);
+}
+
+Test(scan, fast_scan_counts_what_it_read_past_the_counter_once)
+{
+	snapshot3();
+	/* 1012 was born after the scan read the counter (1010) */
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(1005, 9000, "a", "/bin/a", 1);
+	add_proc(1012, 9001, "b", "/bin/b", 1);
+	cr_assert_eq(pt_scan_new(M, E.s), 2);
+	/* it belongs to the next window, and is gone by the next scan */
+	cr_assert_eq(fx_remove(E.root, 1012, NULL), 0);
+	cr_assert_eq(fx_set_last_pid(E.root, 1020), 0);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_not_null(find('v', 1012));
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+	/* 20 handed out, 1005 and 1012 seen */
+	cr_assert_eq(E.missed, 18);
+}
+
+Test(scan, fast_scan_reads_a_reused_pid_in_the_window)
+{
+	cr_assert_eq(fx_set_last_pid(E.root, 32000), 0);
+	add_proc(305, 5000, "old", "/bin/old", 1);
+	new_scanner();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 1);
+	reset_calls();
+	/* the counter wrapped past 305: it may have been handed out again */
+	cr_assert_eq(fx_set_last_pid(E.root, 310), 0);
+	add_proc(305, 9000, "new", "/bin/new", 1);
+	cr_assert_eq(pt_scan_new(M, E.s), 2);
+	cr_assert_eq(E.calls[0].what, 'v');
+	cr_assert_eq(E.calls[1].what, 'd');
+	cr_assert_eq(E.calls[1].start, 9000);
+}
+
+Test(scan, exec_of_a_known_process)
+{
+	snapshot3();
+	/* comm, exe and argv changed: an exec */
+	add_proc(200, 6000, "ls", "/bin/ls", 1);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 1);
+	cr_assert_eq(E.ncalls, 1);
+	cr_assert_eq(E.calls[0].what, 'r');
+	cr_assert_eq(E.calls[0].type, PT_EV_EXEC);
+	cr_assert_str_eq(E.calls[0].argv0, "/bin/ls");
+	reset_calls();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+
+	/* only the name changed (prctl PR_SET_NAME): a comm event */
+	add_proc(200, 6000, "worker", "/bin/ls", 1);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 1);
+	cr_assert_eq(E.calls[0].type, PT_EV_COMM);
+	cr_assert_str_eq(E.calls[0].comm, "worker");
+
+	struct pt_scan_stats st;
+
+	pt_scanner_stats(E.s, &st);
+	cr_assert_eq(st.execs, 2);
+}
+
+Test(scan, exec_after_discovery_before_exec)
+{
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	/* read between fork and exec: the parent's argv */
+	add_proc(1005, 9000, "bash", "/bin/bash", 1);
+	set_forknoexec(1005);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_str_eq(must_find('d', 1005)->argv0, "/bin/bash");
+	reset_calls();
+
+	/* still not exec'd: nothing */
+	cr_assert_eq(pt_scan_new(M, E.s), 0);
+
+	/* the exec happened (same comm would do: the flag says it) */
+	add_proc(1005, 9000, "bash", "/bin/true", 1);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_eq(E.calls[0].what, 'r');
+	cr_assert_eq(E.calls[0].type, PT_EV_EXEC);
+	cr_assert_str_eq(E.calls[0].argv0, "/bin/true");
+	reset_calls();
+	cr_assert_eq(pt_scan_new(M, E.s), 0);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+	cr_assert_eq(E.ncalls, 0);
+}
+
+Test(scan, snapshot_emits_no_exec)
+{
+	snapshot3();
+	pt_scanner_free(E.s);
+	new_scanner();
+	/* the table says bash, /proc says ls: a snapshot only fills */
+	add_proc(200, 6000, "ls", "/bin/ls", 1);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 0);
+	cr_assert_eq(E.ncalls, 0);
+}
+
+Test(scan, empty_root_vanishes_everything)
+{
+	snapshot3();
+	cr_assert_eq(fx_remove(E.root, 100, NULL), 0);
+	cr_assert_eq(fx_remove(E.root, 200, NULL), 0);
+	cr_assert_eq(fx_remove(E.root, 300, NULL), 0);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 3);
+	cr_assert_eq(count('v'), 3);
+}
+
+/* A child read mid-exec shows no argv yet; the next scan reads it again. */
+Test(scan, exec_caught_without_argv_is_read_again)
+{
+	struct fx_proc p = {
+		.pid = 1005,
+		.ppid = 1,
+		.comm = "true",
+		.start = 9000,
+		.exe = "/bin/true",
+	};
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	cr_assert_eq(fx_add_proc(E.root, &p), 0);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_str_eq(must_find('d', 1005)->argv0, "");
+	reset_calls();
+	cr_assert_eq(pt_scan_new(M, E.s), 0);
+	add_proc(1005, 9000, "true", "/bin/true", 1);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_eq(E.calls[0].type, PT_EV_EXEC);
+	cr_assert_str_eq(E.calls[0].argv0, "/bin/true");
+}
+
+/* Past the point of no return, before the new argv is set up: wait for it. */
+static void half_done_exec(void)
+{
+	struct fx_proc p = {
+		.pid = 1005,
+		.ppid = 1,
+		.comm = "true",
+		.start = 9000,
+		.exe = "/bin/true",
+	};
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(1005, 9000, "bash", "/bin/bash", 1);
+	set_forknoexec(1005);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	reset_calls();
+	cr_assert_eq(fx_add_proc(E.root, &p), 0);
+	cr_assert_eq(pt_scan_new(M, E.s), 0);
+	cr_assert_eq(E.ncalls, 0);
+}
+
+Test(scan, exec_seen_half_done_waits_for_argv)
+{
+	half_done_exec();
+	add_proc(1005, 9000, "true", "/bin/true", 1);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_eq(E.ncalls, 1);
+	cr_assert_eq(E.calls[0].type, PT_EV_EXEC);
+	cr_assert_str_eq(E.calls[0].argv0, "/bin/true");
+}
+
+Test(scan, exec_seen_half_done_is_reported_before_the_exit)
+{
+	half_done_exec();
+	cr_assert_eq(fx_remove(E.root, 1005, NULL), 0);
+	cr_assert_eq(pt_scan_new(M, E.s), 2);
+	cr_assert_eq(E.ncalls, 2);
+	cr_assert_eq(E.calls[0].what, 'r');
+	cr_assert_eq(E.calls[0].type, PT_EV_EXEC);
+	cr_assert_str_eq(E.calls[0].comm, "true");
+	cr_assert_eq(E.calls[1].what, 'v');
+}
+
+/* On the real /proc a fast scan reads the new pids before listing the rest. */
+Test(scan, fast_scan_on_real_proc)
+{
+	struct pt_procfs fs;
+	struct pt_scan_stats st;
+	const struct call *c;
+	char path[64], buf[64];
+	pid_t child;
+
+	cr_assert_eq(pt_procfs_open(&fs, "/proc", 4096), 0);
+	E.s = pt_scanner_new(&fs);
+	cr_assert_not_null(E.s);
+	pt_scanner_set_hooks(E.s, &hooks);
+	cr_assert_geq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 1);
+	reset_calls();
+
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		execl("/bin/sleep", "/bin/sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	/* wait for the exec to be complete */
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)child);
+	for (int i = 0; i < 500; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		if (n > 0 && strncmp(buf, "/bin/sleep", n) == 0)
+			break;
+		usleep(2000);
+	}
+	cr_assert_geq(pt_scan_new(M, E.s), 1);
+	c = must_find('d', child);
+	cr_assert_str_eq(c->argv0, "/bin/sleep");
+	pt_scanner_stats(E.s, &st);
+	cr_assert_geq(st.early, 1, "the new pid was not read ahead of the listing");
+
+	kill(child, SIGKILL);
+	cr_assert_eq(waitpid(child, NULL, 0), child);
+	cr_assert_geq(pt_scan_new(M, E.s), 1);
+	cr_assert_not_null(find('v', child));
+	pt_scanner_free(E.s);
+	E.s = NULL;
+	pt_procfs_close(&fs);
+}
+
+/* ---- probing ---- */
+
+static char *write_tmp(const char *content)
+{
+	char *path = strdup("/tmp/pt-test-scan-XXXXXX");
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+	return path;
+}
+
+Test(scan, hidepid_from_mountinfo)
+{
+	static const struct {
+		const char *line;
+		int want;
+	} cases[] = {
+		{"22 28 0:21 / /proc rw,nosuid shared:12 - proc proc rw,hidepid=invisible\n", 2},
+		{"22 28 0:21 / /proc rw - proc proc rw,hidepid=2,gid=4\n", 2},
+		{"22 28 0:21 / /proc rw - proc proc rw,hidepid=noaccess\n", 1},
+		{"22 28 0:21 / /proc rw master:1 shared:2 - proc proc rw,hidepid=ptraceable\n", 4},
+		{"22 28 0:21 / /proc rw - proc proc rw\n", 0},
+		{"22 28 0:21 / /proc rw - tmpfs tmpfs rw,hidepid=2\n", -ENOENT},
+		{"22 28 0:21 / /other rw - proc proc rw,hidepid=2\n", -ENOENT},
+	};
+
+	for (size_t i = 0; i < PT_ARRAY_SIZE(cases); i++) {
+		char *path = write_tmp(cases[i].line);
+
+		cr_assert_eq(pt_proc_hidepid(path, "/proc"), cases[i].want, "%s", cases[i].line);
+		unlink(path);
+		free(path);
+	}
+	cr_assert_lt(pt_proc_hidepid("/nonexistent/mountinfo", "/proc"), 0);
+}
+
+Test(scan, probe_a_proc_root)
+{
+	char why[256];
+	char *empty;
+
+	snapshot3();
+	cr_assert_eq(pt_scan_probe(E.root, why, sizeof(why)), 0);
+	cr_assert_str_eq(why, "");
+	cr_assert_eq(pt_scan_probe("/proc", why, sizeof(why)), 0);
+
+	empty = fx_root_new();
+	cr_assert_eq(pt_scan_probe(empty, why, sizeof(why)), -ENOENT);
+	cr_assert_neq(why[0], '\0');
+	fx_root_free(empty);
+	cr_assert_lt(pt_scan_probe("/nonexistent", why, sizeof(why)), 0);
+}
+
+/* ---- the inotify tier's directories ---- */
+
+static void mkdirs(const char *base, const char *const *names)
+{
+	char path[PATH_MAX];
+
+	for (; *names; names++) {
+		snprintf(path, sizeof(path), "%s/%s", base, *names);
+		cr_assert_eq(mkdir(path, 0755), 0, "%s: %s", path, strerror(errno));
+	}
+}
+
+static void put(const char *base, const char *name, const char *content)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", base, name);
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	fputs(content, f);
+	fclose(f);
+}
+
+static bool has_dir(const struct pt_watch_dirs *d, const char *path)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->path[i], path) == 0)
+			return true;
+	return false;
+}
+
+Test(scan, watch_dirs_from_path_and_ldconf)
+{
+	char *base = fx_root_new(), list[2048], path[PATH_MAX], conf[PATH_MAX + 64];
+	struct pt_watch_dirs d;
+
+	mkdirs(base, (const char *const[]){"a", "b", "lib1", "lib2", "lib3", "conf.d", NULL});
+	snprintf(path, sizeof(path), "%s/c", base);
+	cr_assert_eq(symlink("a", path), 0);
+
+	/* PATH: empty and relative entries skipped, the symlink and the repeat deduplicated */
+	pt_watch_dirs_init(&d);
+	snprintf(list, sizeof(list), "%s/a:%s/b::relative:%s/c:/nonexistent:%s/a", base, base, base,
+		 base);
+	cr_assert_eq(pt_watch_dirs_add_list(&d, list), 0);
+	cr_assert_eq(d.n, 2);
+	cr_assert_eq(d.dups, 2);
+	snprintf(path, sizeof(path), "%s/a", base);
+	cr_assert(has_dir(&d, path));
+
+	/* ld.so.conf: comments, a relative include glob, several per line, a loop */
+	snprintf(conf, sizeof(conf), "# libs\ninclude conf.d/*.conf\n%s/lib1\n", base);
+	put(base, "ld.so.conf", conf);
+	snprintf(conf, sizeof(conf), "%s/lib2 %s/lib3 # trailing\n%s/a\n", base, base, base);
+	put(base, "conf.d/x.conf", conf);
+	put(base, "conf.d/loop.conf", "include ../ld.so.conf\n");
+	put(base, "conf.d/ignored.txt", "/nonexistent\n");
+	snprintf(path, sizeof(path), "%s/ld.so.conf", base);
+	cr_assert_eq(pt_watch_dirs_add_ldconf(&d, path), 0);
+	cr_assert_eq(d.n, 5);
+	for (const char *const *n = (const char *const[]){"lib1", "lib2", "lib3", NULL}; *n; n++) {
+		snprintf(path, sizeof(path), "%s/%s", base, *n);
+		cr_assert(has_dir(&d, path), "%s missing", path);
+	}
+	pt_watch_dirs_free(&d);
+	fx_root_free(base);
+}
+
+Test(scan, default_watch_dirs)
+{
+	struct pt_watch_dirs d;
+	struct stat a, b;
+	const char *extra[] = {"/tmp", NULL};
+
+	pt_watch_dirs_init(&d);
+	cr_assert_eq(pt_watch_dirs_default(&d, "/usr/bin:/bin:relative", extra), 0);
+	cr_assert(has_dir(&d, "/etc"));
+	cr_assert(has_dir(&d, "/usr/bin"));
+	cr_assert(has_dir(&d, "/tmp"));
+	for (size_t i = 0; i < d.n; i++)
+		for (size_t j = i + 1; j < d.n; j++)
+			cr_assert(d.dev[i] != d.dev[j] || d.ino[i] != d.ino[j], "%s = %s",
+				  d.path[i], d.path[j]);
+	/* merged /usr: /bin is /usr/bin */
+	if (stat("/bin", &a) == 0 && stat("/usr/bin", &b) == 0 && a.st_ino == b.st_ino &&
+	    a.st_dev == b.st_dev)
+		cr_assert_geq(d.dups, 1);
+	pt_watch_dirs_free(&d);
+}
+
+/* ---- the tiers, through a real monitor on a fixture root ---- */
+
+struct seen {
+	unsigned fork, exec, exit, lost;
+	uint64_t lost_count;
+	bool estimated, synthesized;
+	char argv0[64];
+	pid_t pid;
+};
+
+static void on_event(const struct pt_event *ev, void *data)
+{
+	struct seen *s = data;
+
+	if (ev->type == PT_EV_LOST) {
+		s->lost++;
+		s->lost_count += ev->u.lost.count;
+		s->estimated = ev->u.lost.estimated;
+		return;
+	}
+	if (ev->pid != s->pid)
+		return;
+	s->synthesized = ev->synthesized;
+	if (ev->type == PT_EV_FORK)
+		s->fork++;
+	if (ev->type == PT_EV_EXIT)
+		s->exit++;
+	if (ev->type == PT_EV_EXEC) {
+		s->exec++;
+		if (ev->proc && ev->proc->args)
+			snprintf(s->argv0, sizeof(s->argv0), "%s", ev->proc->args);
+	}
+}
+
+static void run_until(struct pt_monitor *m, const unsigned *counter, unsigned want,
+		      void (*poke)(void))
+{
+	int64_t end = pt_mono_us() + 3000000;
+
+	while (*counter < want && pt_mono_us() < end) {
+		if (poke)
+			poke();
+		cr_assert_geq(pt_monitor_run(m, 20), 0);
+	}
+}
+
+static char *watched;
+
+static void touch_watched(void)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/file", watched);
+	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+}
+
+static struct pt_monitor *open_tier(enum pt_tier tier, unsigned interval_ms, struct seen *seen)
+{
+	const char *dirs[] = {watched, NULL};
+	struct pt_monitor *m;
+	struct pt_options o;
+	static const char *const *keep;
+
+	pt_options_init(&o);
+	o.tier = tier;
+	o.proc_root = E.root;
+	o.poll_interval_ms = interval_ms;
+	keep = dirs;
+	o.watch_dirs = keep;
+	cr_assert_eq(pt_monitor_open(&m, &o), 0);
+	cr_assert_eq(pt_monitor_tier(m), tier);
+	cr_assert_eq(pt_monitor_subscribe(m, on_event, seen), 0);
+	return m;
+}
+
+Test(scan, inotify_open_triggers_a_fast_scan)
+{
+	struct seen seen = {.pid = 1005};
+	struct pt_monitor *m;
+
+	add_proc(100, 5000, "init", "/sbin/init", 1);
+	watched = fx_root_new();
+	/* no periodic scan in this test: only the watch can find it */
+	m = open_tier(PT_TIER_INOTIFY, 600000, &seen);
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(1005, 9000, "new", "/bin/new", 1);
+	run_until(m, &seen.exec, 1, touch_watched);
+	cr_assert_eq(seen.fork, 1);
+	cr_assert_eq(seen.exec, 1);
+	cr_assert(seen.synthesized);
+	cr_assert_str_eq(seen.argv0, "/bin/new");
+
+	cr_assert_eq(fx_remove(E.root, 1005, NULL), 0);
+	run_until(m, &seen.exit, 1, touch_watched);
+	cr_assert_eq(seen.exit, 1);
+	pt_monitor_close(m);
+	fx_root_free(watched);
+}
+
+Test(scan, poll_scans_on_its_interval_and_estimates_losses)
+{
+	struct seen seen = {.pid = 1050};
+	struct pt_monitor *m;
+	int64_t t0;
+
+	add_proc(100, 5000, "init", "/sbin/init", 1);
+	m = open_tier(PT_TIER_POLL, 20, &seen);
+	/* 100 pids handed out, one process to show for it */
+	cr_assert_eq(fx_set_last_pid(E.root, 1100), 0);
+	add_proc(1050, 9000, "new", "/bin/new", 1);
+	t0 = pt_mono_us();
+	run_until(m, &seen.exec, 1, NULL);
+	cr_assert_eq(seen.exec, 1);
+	cr_assert_lt(pt_mono_us() - t0, 1000000);
+	cr_assert_str_eq(seen.argv0, "/bin/new");
+	cr_assert_eq(seen.lost, 1);
+	cr_assert_eq(seen.lost_count, 99);
+	cr_assert(seen.estimated);
+
+	cr_assert_eq(fx_remove(E.root, 1050, NULL), 0);
+	run_until(m, &seen.exit, 1, NULL);
+	cr_assert_eq(seen.exit, 1);
+	pt_monitor_close(m);
+}
+
+Test(scan, probes)
+{
+	char why[512];
+	struct pt_options o;
+
+	pt_options_init(&o);
+	cr_assert_eq(pt_source_poll.probe(&o, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pt_source_inotify.probe(&o, why, sizeof(why)), 0, "%s", why);
+	o.proc_root = "/nonexistent";
+	cr_assert_lt(pt_source_poll.probe(&o, why, sizeof(why)), 0);
+	cr_assert_neq(why[0], '\0');
+	cr_assert_lt(pt_source_inotify.probe(&o, why, sizeof(why)), 0);
+}

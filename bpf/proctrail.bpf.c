@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR GPL-2.0-only */
+/*
+ * proctrail's BPF tier: one record per fork, exec and exit, read in kernel
+ * at the sched_process_* tracepoints and sent through a ring buffer.
+ *
+ * Each handler exists twice, as tp_btf (typed arguments, needs kernel BTF)
+ * and as raw_tp; user space autoloads one set. See READ() for how the two
+ * differ.
+ */
+#include "vmlinux-min.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "proctrail-event.h"
+
+#define NSEC_PER_TICK (1000000000ULL / PT_BPF_USER_HZ)
+
+/*
+ * READ(btf, p, a, b) is p->a->b. tp_btf arguments are typed pointers the
+ * verifier lets us load from directly (a few ns a load); raw_tp arguments are
+ * plain numbers and need bpf_probe_read_kernel (~25 ns a call). btf is a
+ * constant in every inlined copy, so each program keeps one of the two.
+ */
+#define ___direct1(s, a) ((s)->a)
+#define ___direct2(s, a, b) ((s)->a->b)
+#define ___direct3(s, a, b, c) ((s)->a->b->c)
+#define ___direct4(s, a, b, c, d) ((s)->a->b->c->d)
+#define READ(btf, s, ...)                                                          \
+	((btf) ? ___bpf_apply(___direct, ___bpf_narg(__VA_ARGS__))(s, __VA_ARGS__) \
+	       : BPF_CORE_READ(s, __VA_ARGS__))
+#define HDR sizeof(struct pt_bpf_event)
+/* path may end up to PT_BPF_PATH_CAP bytes long; masks use twice that */
+#define PATH_MASK (2 * PT_BPF_PATH_CAP - 1)
+#define SCRATCH_SIZE (HDR + 2 * PT_BPF_PATH_CAP + PT_BPF_ARGV_CAP)
+
+/* Tunables, set by user space before load. */
+const volatile __u32 ignore_tgid = 0;
+const volatile __u32 argv_max = 32 * 1024;
+/* sched_process_exit(p, group_dead): 6.16+ */
+const volatile bool has_group_dead = false;
+/* wake the reader at most once per wake_ns, or when wake_bytes are waiting */
+const volatile __u64 wake_ns = 4000000;
+const volatile __u64 wake_bytes = 2 << 20;
+
+__u64 last_wake_ns;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* set from pt_options.ring_size */
+} events SEC(".maps");
+
+/* Records that did not fit in the ring buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/*
+ * An exec record is assembled here, then copied to the ring buffer with its
+ * real size. One slot per CPU (max_entries = possible CPUs, set before load):
+ * a per-CPU array cannot hold values over 32 KiB, and a tracepoint program
+ * runs with preemption off and is not re-entered on the same CPU.
+ */
+struct walk {
+	struct dentry *dentry;
+	struct mount *mnt;
+	struct dentry *mnt_root;
+	__u32 off, depth, flags;
+};
+struct scratch {
+	__u8 b[SCRATCH_SIZE];
+	struct walk w;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+/*
+ * A wakeup is an irq_work, a self-IPI: ~10 us in a VM (measured on KVM),
+ * 5-20 times the rest of a handler. Batch them; user space looks again
+ * shortly after each batch for the records that did not wake it.
+ */
+static __always_inline __u64 wake_flags(__u64 now)
+{
+	if (now - last_wake_ns >= wake_ns ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes) {
+		last_wake_ns = now;
+		return BPF_RB_FORCE_WAKEUP;
+	}
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* /proc/PID/stat field 22: the group leader's start, in USER_HZ ticks. */
+static __always_inline __u64 start_ticks(struct task_struct *p, bool btf)
+{
+	struct task_struct *leader = READ(btf, p, group_leader);
+	__u64 ns;
+
+	if (bpf_core_field_exists(leader->start_boottime))
+		ns = READ(btf, leader, start_boottime);
+	else
+		ns = READ(btf, (struct task_struct___old *)leader, real_start_time);
+	return ns / NSEC_PER_TICK;
+}
+
+/* Identity, parent, start and comm. */
+static __always_inline void fill_task(struct pt_bpf_event *e, struct task_struct *p, bool btf)
+{
+	struct task_struct *parent = READ(btf, p, real_parent);
+
+	e->time_ns = bpf_ktime_get_ns();
+	e->pid = READ(btf, p, tgid);
+	e->tid = READ(btf, p, pid);
+	e->ppid = READ(btf, parent, tgid);
+	e->ptid = READ(btf, parent, pid);
+	e->start = start_ticks(p, btf);
+	bpf_core_read_str(e->comm, sizeof(e->comm), &p->comm);
+}
+
+/* real_cred: the objective credentials, what /proc/PID/status shows. */
+static __always_inline void fill_creds(struct pt_bpf_event *e, struct task_struct *p, bool btf)
+{
+	const struct cred *cred = READ(btf, p, real_cred);
+
+	e->uid = READ(btf, cred, uid.val);
+	e->euid = READ(btf, cred, euid.val);
+	e->gid = READ(btf, cred, gid.val);
+	e->egid = READ(btf, cred, egid.val);
+	e->ns[PT_BPF_NS_USER] = READ(btf, cred, user_ns, ns.inum);
+}
+
+/*
+ * Not bpf_core_type_exists(union kernfs_node_id): a type missing from vmlinux
+ * makes libbpf search module BTFs, which needs CAP_SYS_ADMIN. The field test
+ * resolves within struct kernfs_node (a union does not match a u64).
+ */
+static __always_inline __u64 cgroup_id(struct task_struct *p, bool btf)
+{
+	struct kernfs_node *kn = READ(btf, p, cgroups, dfl_cgrp, kn);
+
+	if (bpf_core_field_exists(struct kernfs_node___old, id))
+		return READ(btf, (struct kernfs_node___old *)kn, id.id);
+	return READ(btf, kn, id);
+}
+
+/* The task's own pid namespace: thread_pid->numbers[level].ns (not the
+ * nsproxy's pid_ns_for_children). Probe reads in both variants: the
+ * verifier allows no variable offset on a typed pointer. */
+static __always_inline __u32 pid_ns(struct task_struct *p)
+{
+	struct pid *pid = BPF_CORE_READ(p, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid *upid;
+
+	upid = (void *)pid + bpf_core_field_offset(struct pid, numbers) +
+		(__u64)(level & 63) * bpf_core_type_size(struct upid);
+	return BPF_CORE_READ(upid, ns, ns.inum);
+}
+
+static __always_inline void fill_ns(struct pt_bpf_event *e, struct task_struct *p, bool btf)
+{
+	struct nsproxy *nsp = READ(btf, p, nsproxy);
+
+	e->cgroup_id = cgroup_id(p, btf);
+	e->ns[PT_BPF_NS_PID] = pid_ns(p);
+	if (!nsp)
+		return;
+	e->ns[PT_BPF_NS_CGROUP] = READ(btf, nsp, cgroup_ns, ns.inum);
+	e->ns[PT_BPF_NS_IPC] = READ(btf, nsp, ipc_ns, ns.inum);
+	e->ns[PT_BPF_NS_MNT] = READ(btf, nsp, mnt_ns, ns.inum);
+	e->ns[PT_BPF_NS_NET] = READ(btf, nsp, net_ns, ns.inum);
+	e->ns[PT_BPF_NS_UTS] = READ(btf, nsp, uts_ns, ns.inum);
+	if (bpf_core_field_exists(nsp->time_ns))
+		e->ns[PT_BPF_NS_TIME] = READ(btf, nsp, time_ns, ns.inum);
+}
+
+/*
+ * Walk from the executed file's dentry to the root of its mount namespace,
+ * crossing mount points (struct mount around each vfsmount), as d_path() does
+ * for /proc/PID/exe. Names are stored leaf first; user space reverses them.
+ * Returns the bytes written after the header; sets e->flags and path_depth.
+ *
+ * The walk state lives in the map value, not in registers: each step either
+ * crosses a mount or adds a name, and with the cursor in registers the two
+ * paths reach the next step in different verifier states, which doubles the
+ * states per step (verification hit the 1M instruction limit). Map memory is
+ * not tracked, so every step ends in the same state: ~10k instructions.
+ * The mask keeps each write in bounds; a path that outgrew PT_BPF_PATH_CAP
+ * (and wrapped) is rejected after the loop.
+ */
+static __always_inline __u32 exe_walk(struct pt_bpf_event *e, struct scratch *s,
+				      struct linux_binprm *bprm)
+{
+	volatile struct walk *w = &s->w;
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	__u32 off;
+	int i;
+
+	if (!dentry || !vfsmnt)
+		return 0;
+	w->dentry = dentry;
+	w->mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	w->mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	w->off = 0;
+	w->depth = 0;
+	w->flags = 0;
+	/* d_unlinked(): unhashed and not its own parent */
+	if (!BPF_CORE_READ(dentry, d_hash.pprev) && BPF_CORE_READ(dentry, d_parent) != dentry)
+		w->flags = PT_BPF_F_EXE_DELETED;
+
+	for (i = 0; i < PT_BPF_WALK_STEPS; i++) {
+		struct dentry *parent;
+		const unsigned char *name;
+		long n;
+
+		if (w->dentry == w->mnt_root) {
+			struct mount *mnt = w->mnt;
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (up == mnt)
+				goto done;
+			w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			w->mnt = up;
+			w->mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
+			continue;
+		}
+		dentry = w->dentry;
+		parent = BPF_CORE_READ(dentry, d_parent);
+		name = BPF_CORE_READ(dentry, d_name.name);
+		off = w->off;
+		n = bpf_probe_read_kernel_str(s->b + HDR + (off & (PT_BPF_PATH_CAP - 1)),
+					      PT_BPF_NAME_SZ, name);
+		if (n <= 1)
+			return 0;
+		w->off = off + n;
+		w->depth += 1;
+		if (parent == dentry) {
+			/* a root that is no mount's root: memfd, anonymous files */
+			w->flags |= PT_BPF_F_EXE_DELETED;
+			goto done;
+		}
+		w->dentry = parent;
+	}
+	e->flags |= PT_BPF_F_EXE_CUT;
+	return 0;
+done:
+	off = w->off;
+	if (off > PT_BPF_PATH_CAP) {
+		e->flags |= PT_BPF_F_EXE_CUT;
+		return 0;
+	}
+	e->flags |= w->flags | PT_BPF_F_EXE_WALK;
+	e->path_depth = w->depth;
+	return off;
+}
+
+static __always_inline __u32 read_exe(struct pt_bpf_event *e, struct scratch *s,
+				      struct linux_binprm *bprm)
+{
+	const char *filename;
+	long n;
+	__u32 len = exe_walk(e, s, bprm);
+
+	if (e->flags & PT_BPF_F_EXE_WALK)
+		return len;
+	filename = BPF_CORE_READ(bprm, filename);
+	n = bpf_probe_read_kernel_str(s->b + HDR, PT_BPF_PATH_CAP, filename);
+	if (n <= 1)
+		return 0;
+	e->flags |= PT_BPF_F_EXE_FILENAME;
+	return n;
+}
+
+static __always_inline int handle_fork(struct task_struct *child, bool btf)
+{
+	struct pt_bpf_event *e;
+
+	if (READ(btf, child, tgid) == ignore_tgid)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = PT_BPF_FORK;
+	fill_task(e, child, btf);
+	if (e->tid != e->pid) {
+		e->flags |= PT_BPF_F_THREAD;
+	} else {
+		fill_creds(e, child, btf);
+		fill_ns(e, child, btf);
+	}
+	bpf_ringbuf_submit(e, wake_flags(e->time_ns));
+	return 0;
+}
+
+static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
+				       struct linux_binprm *bprm, bool btf)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct pt_bpf_event *e;
+	struct mm_struct *mm;
+	unsigned long arg_start, arg_end;
+	__u64 len, size;
+	__u32 path_len, off;
+	struct scratch *s;
+
+	if (READ(btf, p, tgid) == ignore_tgid)
+		return 0;
+	s = bpf_map_lookup_elem(&scratch, &cpu);
+	if (!s)
+		return 0;
+	e = (void *)s->b;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = PT_BPF_EXEC;
+	fill_task(e, p, btf);
+	fill_creds(e, p, btf);
+	fill_ns(e, p, btf);
+	e->old_tid = old_pid;
+	if (e->old_tid != e->tid)
+		e->flags |= PT_BPF_F_THREAD_EXEC;
+
+	path_len = read_exe(e, s, bprm);
+	e->path_len = path_len;
+
+	mm = READ(btf, p, mm);
+	arg_start = READ(btf, mm, arg_start);
+	arg_end = READ(btf, mm, arg_end);
+	len = arg_end > arg_start ? arg_end - arg_start : 0;
+	e->argv_full = len > 0xffffffffULL ? 0xffffffffU : len;
+	if (len > argv_max) {
+		len = argv_max;
+		e->flags |= PT_BPF_F_ARGV_TRUNC;
+	}
+	off = HDR + (path_len & PATH_MASK);
+	/* clang 14 otherwise loses the bound of len on the way to the helper */
+	asm volatile("" : "+r"(len));
+	if (len > PT_BPF_ARGV_CAP)
+		len = 0;
+	if (len && bpf_probe_read_user(s->b + off, len, (void *)arg_start)) {
+		e->flags |= PT_BPF_F_ARGV_FAULT;
+		len = 0;
+	}
+	e->argv_len = len;
+
+	size = off + len;
+	asm volatile("" : "+r"(size));
+	if (size > SCRATCH_SIZE)
+		return 0;
+	if (bpf_ringbuf_output(&events, s->b, size, wake_flags(e->time_ns)))
+		count_lost();
+	return 0;
+}
+
+static __always_inline int handle_exit(struct task_struct *p, bool group_dead, bool btf)
+{
+	struct pt_bpf_event *e;
+
+	if (READ(btf, p, tgid) == ignore_tgid)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = PT_BPF_EXIT;
+	fill_task(e, p, btf);
+	e->exit_code = READ(btf, p, exit_code);
+	if (!has_group_dead)
+		group_dead = READ(btf, p, signal, live.counter) == 0;
+	if (!group_dead)
+		e->flags |= PT_BPF_F_THREAD;
+	bpf_ringbuf_submit(e, wake_flags(e->time_ns));
+	return 0;
+}
+
+/* Read ctx[1] only when the tracepoint has it: the load must stay behind the
+ * branch the verifier prunes on older kernels. */
+static __always_inline bool exit_group_dead(unsigned long long *ctx)
+{
+	if (has_group_dead)
+		return *(volatile unsigned long long *)&ctx[1] & 1;
+	return false;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return handle_fork(child, true);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(btf_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return handle_exec(p, old_pid, bprm, true);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(btf_exit, struct task_struct *p)
+{
+	return handle_exit(p, exit_group_dead(ctx), true);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(raw_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return handle_fork(child, false);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(raw_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return handle_exec(p, old_pid, bprm, false);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(raw_exit, struct task_struct *p)
+{
+	return handle_exit(p, exit_group_dead(ctx), false);
+}
+
+char LICENSE[] SEC("license") = "GPL";

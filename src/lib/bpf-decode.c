@@ -1,2 +1,382 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Decoding of the BPF tier's ring buffer records: pure, so tests need no kernel. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "internal.h"
+#include "../../bpf/proctrail-event.h"
+
+static const enum pt_ns ns_of[PT_BPF_NS_COUNT] = {
+	[PT_BPF_NS_CGROUP] = PT_NS_CGROUP, [PT_BPF_NS_IPC] = PT_NS_IPC,
+	[PT_BPF_NS_MNT] = PT_NS_MNT,	   [PT_BPF_NS_NET] = PT_NS_NET,
+	[PT_BPF_NS_PID] = PT_NS_PID,	   [PT_BPF_NS_TIME] = PT_NS_TIME,
+	[PT_BPF_NS_USER] = PT_NS_USER,	   [PT_BPF_NS_UTS] = PT_NS_UTS,
+};
+_Static_assert(PT_COMM_LEN == sizeof(((struct pt_bpf_event *)0)->comm), "comm size differs");
+
+#define DELETED_SUFFIX " (deleted)"
+
+/*
+ * The walked path: depth NUL-terminated names, leaf first. Returns the
+ * absolute path, "/" + names root first, or NULL (errno EINVAL or ENOMEM).
+ */
+static char *exe_from_walk(const char *p, size_t len, unsigned depth, bool deleted)
+{
+	const char *names[PT_BPF_WALK_STEPS];
+	size_t lens[PT_BPF_WALK_STEPS];
+	size_t off = 0, total = 1;
+	unsigned n = 0;
+	char *out, *w;
+
+	if (depth == 0 || depth > PT_BPF_WALK_STEPS)
+		goto invalid;
+	while (off < len) {
+		const char *nul = memchr(p + off, '\0', len - off);
+
+		if (!nul || nul == p + off || n == depth)
+			goto invalid;
+		/* a memfd's name may hold '/': d_path() shows it as is */
+		names[n] = p + off;
+		lens[n] = nul - (p + off);
+		total += lens[n] + 1;
+		off += lens[n] + 1;
+		n++;
+	}
+	if (n != depth)
+		goto invalid;
+	if (deleted)
+		total += strlen(DELETED_SUFFIX);
+	out = malloc(total);
+	if (!out)
+		return NULL;
+	w = out;
+	while (n--) {
+		*w++ = '/';
+		memcpy(w, names[n], lens[n]);
+		w += lens[n];
+	}
+	if (deleted) {
+		memcpy(w, DELETED_SUFFIX, strlen(DELETED_SUFFIX));
+		w += strlen(DELETED_SUFFIX);
+	}
+	*w = '\0';
+	return out;
+invalid:
+	errno = EINVAL;
+	return NULL;
+}
+
+/* bprm->filename: one NUL-terminated string filling the path area. */
+static char *exe_from_filename(const char *p, size_t len)
+{
+	const char *nul = memchr(p, '\0', len);
+	char *out;
+
+	if (!nul || nul == p || (size_t)(nul - p) != len - 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	out = malloc(len);
+	if (out)
+		memcpy(out, p, len);
+	return out;
+}
+
+static int decode_exe(const struct pt_bpf_event *e, const char *p, struct pt_proc *info)
+{
+	char *exe;
+
+	if (e->path_len == 0)
+		return 0;
+	if (e->flags & PT_BPF_F_EXE_WALK) {
+		exe = exe_from_walk(p, e->path_len, e->path_depth, e->flags & PT_BPF_F_EXE_DELETED);
+		if (!exe)
+			return -errno;
+		info->exe = exe;
+		pt_proc_set_known(info, PT_F_EXE, PT_SRC_BPF);
+		return 0;
+	}
+	if (e->flags & PT_BPF_F_EXE_FILENAME) {
+		exe = exe_from_filename(p, e->path_len);
+		if (!exe)
+			return -errno;
+		info->exe = exe;
+		/* as passed to execve, not resolved: marked as the event's word */
+		pt_proc_set_known(info, PT_F_EXE, PT_SRC_EVENT);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int decode_argv(const struct pt_bpf_event *e, const char *p, struct pt_proc *info)
+{
+	size_t len = e->argv_len;
+	bool add_nul;
+	char *args;
+	unsigned argc = 0;
+
+	if (len == 0)
+		return 0;
+	add_nul = p[len - 1] != '\0';
+	args = malloc(len + add_nul);
+	if (!args)
+		return -ENOMEM;
+	memcpy(args, p, len);
+	if (add_nul)
+		args[len++] = '\0';
+	for (size_t i = 0; i < len; i++)
+		argc += args[i] == '\0';
+	info->args = args;
+	info->args_len = len;
+	info->argc = argc;
+	info->args_truncated = (e->flags & PT_BPF_F_ARGV_TRUNC) != 0;
+	pt_proc_set_known(info, PT_F_ARGV, PT_SRC_BPF);
+	return 0;
+}
+
+static struct pt_proc *info_new(const struct pt_bpf_event *e)
+{
+	struct pt_proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	pt_proc_init(p);
+	p->pid = e->pid;
+	p->ppid = e->ppid;
+	p->start = e->start;
+	p->tier = PT_TIER_BPF;
+	memcpy(p->comm, e->comm, PT_COMM_LEN);
+	p->comm[PT_COMM_LEN - 1] = '\0';
+	pt_proc_set_known(p, PT_F_PPID, PT_SRC_BPF);
+	pt_proc_set_known(p, PT_F_START, PT_SRC_BPF);
+	pt_proc_set_known(p, PT_F_COMM, PT_SRC_BPF);
+	return p;
+}
+
+/* Credentials and namespaces: read at process fork and exec. */
+static void info_identity(struct pt_proc *p, const struct pt_bpf_event *e)
+{
+	p->uid = e->uid;
+	p->euid = e->euid;
+	p->gid = e->gid;
+	p->egid = e->egid;
+	pt_proc_set_known(p, PT_F_CREDS, PT_SRC_BPF);
+	for (unsigned i = 0; i < PT_BPF_NS_COUNT; i++)
+		p->ns[ns_of[i]] = e->ns[i];
+	pt_proc_set_known(p, PT_F_NS, PT_SRC_BPF);
+}
+
+static void info_free(struct pt_proc *p)
+{
+	if (!p)
+		return;
+	pt_proc_clear(p);
+	free(p);
+}
+
+static int decode_exec(const struct pt_bpf_event *e, const char *tail, struct pt_raw *raw)
+{
+	struct pt_proc *info;
+	int r;
+
+	raw->type = PT_EV_EXEC;
+	/* the thread that called exec; != pid when it was not the leader (its
+	 * old tid, now gone: the kernel gave it the leader's) */
+	raw->tid = e->old_tid;
+	info = info_new(e);
+	if (!info)
+		return -ENOMEM;
+	info_identity(info, e);
+	r = decode_exe(e, tail, info);
+	if (r == 0)
+		r = decode_argv(e, tail + e->path_len, info);
+	if (r < 0) {
+		info_free(info);
+		return r;
+	}
+	raw->info = info;
+	return 0;
+}
+
+static int decode_exit(const struct pt_bpf_event *e, struct pt_raw *raw)
+{
+	int status = (int)e->exit_code;
+
+	raw->type = PT_EV_EXIT;
+	if (e->flags & PT_BPF_F_THREAD) {
+		/*
+		 * A leader thread ending while others live (pthread_exit in
+		 * main, or the old leader killed by a thread's exec): tid == pid
+		 * would read as the process exit, and the process is not over.
+		 */
+		if (e->tid == e->pid)
+			return 1;
+	} else {
+		/* the last thread ends the process, whichever thread it was */
+		raw->tid = e->pid;
+	}
+	raw->u.exit.status = status;
+	if ((status & 0x7f) != 0 && (status & 0x7f) != 0x7f) {
+		raw->u.exit.signal = status & 0x7f;
+		raw->u.exit.core = (status & 0x80) != 0;
+	}
+	if (e->flags & PT_BPF_F_THREAD)
+		return 0;
+	raw->info = info_new(e);
+	return raw->info ? 0 : -ENOMEM;
+}
+
+int pt_bpf_decode(const void *data, size_t len, struct pt_raw *raw, struct pt_bpf_meta *meta)
+{
+	struct pt_bpf_event e;
+	const char *tail = (const char *)data + sizeof(e);
+
+	memset(raw, 0, sizeof(*raw));
+	memset(meta, 0, sizeof(*meta));
+	if (!data || len < sizeof(e))
+		return -EINVAL;
+	memcpy(&e, data, sizeof(e));
+	if ((uint64_t)e.path_len + e.argv_len > len - sizeof(e))
+		return -EINVAL;
+	if (e.type != PT_BPF_EXEC && (e.path_len || e.argv_len))
+		return -EINVAL;
+
+	meta->time_ns = e.time_ns;
+	meta->cgroup_id = e.cgroup_id;
+	meta->flags = e.flags;
+	meta->tid = e.tid;
+	meta->old_tid = e.old_tid;
+	raw->pid = (pid_t)e.pid;
+	raw->tid = (pid_t)e.tid;
+	raw->ppid = (pid_t)e.ppid;
+	raw->start = e.start;
+
+	switch (e.type) {
+	case PT_BPF_FORK:
+		raw->type = PT_EV_FORK;
+		raw->ptid = (pid_t)e.ptid;
+		if (e.flags & PT_BPF_F_THREAD)
+			return 0;
+		if (e.tid != e.pid)
+			return -EINVAL;
+		raw->info = info_new(&e);
+		if (!raw->info)
+			return -ENOMEM;
+		info_identity(raw->info, &e);
+		return 0;
+	case PT_BPF_EXEC:
+		return decode_exec(&e, tail, raw);
+	case PT_BPF_EXIT:
+		return decode_exit(&e, raw);
+	default:
+		return -EINVAL;
+	}
+}
+
+bool pt_bpf_lost(uint64_t *total, const uint64_t *percpu, unsigned ncpu, struct pt_raw *raw)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < ncpu; i++)
+		sum += percpu[i];
+	if (sum <= *total) {
+		/* a smaller sum means the map was recreated: a new baseline */
+		*total = sum;
+		return false;
+	}
+	memset(raw, 0, sizeof(*raw));
+	raw->type = PT_EV_LOST;
+	raw->u.lost.count = sum - *total;
+	raw->u.lost.estimated = false;
+	raw->u.lost.reason = "bpf ring buffer full";
+	*total = sum;
+	return true;
+}
+
+bool pt_bpf_exit_seen(struct pt_bpf_exits *x, uint32_t pid, uint64_t start)
+{
+	for (unsigned i = 0; i < PT_BPF_EXITS_KEPT; i++)
+		if (x->e[i].pid == pid && x->e[i].start == start)
+			return true;
+	x->e[x->next].pid = pid;
+	x->e[x->next].start = start;
+	x->next = (x->next + 1) % PT_BPF_EXITS_KEPT;
+	return false;
+}
+
+/* Lines that do not say why: libbpf's summaries of the failure, then (for a
+ * verifier log) the statistics and source annotations. */
+#define NOISE_SUMMARIES 3
+static const char *const noise[] = {
+	"libbpf: failed to load object",
+	"libbpf: failed to load BPF skeleton",
+	"libbpf: failed to perform CO-RE relocations",
+	"processed ",
+	"verification time",
+	"stack depth",
+	"-- ",
+	";",
+	"libbpf: prog '",
+	"Live regs",
+};
+
+static bool skip_line(const char *l, size_t n, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (n >= strlen(noise[i]) && memcmp(l, noise[i], strlen(noise[i])) == 0)
+			return true;
+	return false;
+}
+
+/* The last non-empty line of log[0, end) that skip_line() lets through. */
+static const char *last_line(const char *log, const char *end, size_t skip, size_t *n)
+{
+	while (end > log) {
+		const char *e = end, *b;
+
+		while (e > log && (e[-1] == '\n' || e[-1] == ' '))
+			e--;
+		b = e;
+		while (b > log && b[-1] != '\n')
+			b--;
+		if (e > b && !skip_line(b, e - b, skip)) {
+			*n = e - b;
+			return b;
+		}
+		end = b;
+	}
+	return NULL;
+}
+
+void pt_bpf_log_reason(const char *log, char *out, size_t len)
+{
+	const char *end = NULL, *l = NULL, *p;
+	size_t n = 0;
+
+	if (len == 0)
+		return;
+	out[0] = '\0';
+	if (!log)
+		return;
+	/* the verifier's complaint comes last in its log, before the statistics */
+	for (p = strstr(log, "-- END PROG LOAD LOG --"); p;
+	     p = strstr(p + 1, "-- END PROG LOAD LOG --"))
+		end = p;
+	if (end)
+		l = last_line(log, end, PT_ARRAY_SIZE(noise), &n);
+	if (!l)
+		l = last_line(log, log + strlen(log), NOISE_SUMMARIES, &n);
+	if (!l)
+		l = last_line(log, log + strlen(log), 0, &n);
+	if (!l)
+		return;
+	if (n > 8 && memcmp(l, "libbpf: ", 8) == 0) {
+		l += 8;
+		n -= 8;
+	}
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, l, n);
+	out[n] = '\0';
+}

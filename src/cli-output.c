@@ -14,16 +14,16 @@
 const char *cli_signame(int sig)
 {
 	static const char *const names[] = {
-		[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT",
-		[SIGILL] = "SIGILL",   [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
-		[SIGBUS] = "SIGBUS",   [SIGFPE] = "SIGFPE",   [SIGKILL] = "SIGKILL",
-		[SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
-		[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
-		[SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP",
-		[SIGTSTP] = "SIGTSTP", [SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU",
-		[SIGURG] = "SIGURG",   [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
+		[SIGHUP] = "SIGHUP",	   [SIGINT] = "SIGINT",	  [SIGQUIT] = "SIGQUIT",
+		[SIGILL] = "SIGILL",	   [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+		[SIGBUS] = "SIGBUS",	   [SIGFPE] = "SIGFPE",	  [SIGKILL] = "SIGKILL",
+		[SIGUSR1] = "SIGUSR1",	   [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+		[SIGPIPE] = "SIGPIPE",	   [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+		[SIGCHLD] = "SIGCHLD",	   [SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP",
+		[SIGTSTP] = "SIGTSTP",	   [SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU",
+		[SIGURG] = "SIGURG",	   [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
 		[SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF", [SIGWINCH] = "SIGWINCH",
-		[SIGIO] = "SIGIO",     [SIGPWR] = "SIGPWR",   [SIGSYS] = "SIGSYS",
+		[SIGIO] = "SIGIO",	   [SIGPWR] = "SIGPWR",	  [SIGSYS] = "SIGSYS",
 	};
 
 	if (sig > 0 && (size_t)sig < sizeof(names) / sizeof(names[0]) && names[sig])
@@ -155,8 +155,8 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 			ev->u.lost.reason ? ev->u.lost.reason : "");
 		return;
 	}
-	fprintf(f, " %-8s %7d %7d %6s  ", ev->thread ? (ev->type == PT_EV_FORK ? "clone" : "texit")
-						     : name,
+	fprintf(f, " %-8s %7d %7d %6s  ",
+		ev->thread ? (ev->type == PT_EV_FORK ? "clone" : "texit") : name,
 		ev->thread ? ev->tid : ev->pid, ev->ppid, uid);
 	switch (ev->type) {
 	case PT_EV_EXEC:
@@ -230,7 +230,8 @@ static const char *user_name(uid_t uid, char *buf, size_t len)
 void cli_print_ps(FILE *f, const struct pt_proc *p)
 {
 	char ub[16], start[16] = "?";
-	const char *user = p->src[PT_F_CREDS] != PT_SRC_NONE ? user_name(p->uid, ub, sizeof(ub)) : "?";
+	const char *user =
+		p->src[PT_F_CREDS] != PT_SRC_NONE ? user_name(p->uid, ub, sizeof(ub)) : "?";
 
 	if (p->start_us) {
 		struct tm tm;
@@ -250,9 +251,10 @@ void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p
 
 	fprintf(f, "pid:       %d\n", p->pid);
 	fprintf(f, "ppid:      %d\n", p->ppid);
-	fprintf(f, "state:     %s\n", p->state == PT_STATE_ALIVE    ? "alive"
-				  : p->state == PT_STATE_EXITED ? "exited"
-								: "exit unknown");
+	fprintf(f, "state:     %s\n",
+		p->state == PT_STATE_ALIVE	      ? "alive"
+			: p->state == PT_STATE_EXITED ? "exited"
+						      : "exit unknown");
 	fprintf(f, "start:     %" PRIu64 " ticks", p->start);
 	if (p->start_us) {
 		struct tm tm;
@@ -342,7 +344,7 @@ struct tree_ctx {
 static int tree_node(struct tree_ctx *c, const struct pt_proc *p, size_t plen, bool last,
 		     unsigned depth)
 {
-	struct kids k = { 0 };
+	struct kids k = {0};
 	int r;
 
 	if (c->json) {
@@ -355,7 +357,9 @@ static int tree_node(struct tree_ctx *c, const struct pt_proc *p, size_t plen, b
 		free(s);
 	} else {
 		fprintf(c->f, "%.*s%s%d %s", (int)plen, c->prefix,
-			depth == 0 ? "" : c->ascii ? (last ? "`-" : "|-") : (last ? "└─" : "├─"),
+			depth == 0	   ? ""
+				: c->ascii ? (last ? "`-" : "|-")
+					   : (last ? "└─" : "├─"),
 			p->pid, p->comm);
 		if (p->src[PT_F_ARGV] && p->args_len) {
 			fputs("  ", c->f);
@@ -393,7 +397,7 @@ out:
 int cli_print_tree(FILE *f, const struct pt_monitor *m, const struct pt_proc *root, bool ascii,
 		   bool json)
 {
-	struct tree_ctx c = { .f = f, .m = m, .ascii = ascii, .json = json };
+	struct tree_ctx c = {.f = f, .m = m, .ascii = ascii, .json = json};
 	int r = tree_node(&c, root, 0, true, 0);
 
 	if (json)

@@ -75,7 +75,7 @@ static void on_signal(int sig)
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -106,8 +106,8 @@ struct cli_filter {
 	size_t n;
 };
 
-static const char *const fkey_names[] = { "pid", "ppid", "uid", "euid", "gid",
-					  "comm", "exe", "argv" };
+static const char *const fkey_names[] = {"pid", "ppid", "uid", "euid",
+					 "gid", "comm", "exe", "argv"};
 
 void cli_filter_free(struct cli_filter *f)
 {
@@ -131,7 +131,7 @@ int cli_filter_parse(const char *expr, struct cli_filter **out, char *err, size_
 	}
 	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		char *eq = strchr(tok, '=');
-		struct fterm t = { 0 }, *nt;
+		struct fterm t = {0}, *nt;
 		size_t k;
 
 		if (!eq || eq == tok) {
@@ -149,7 +149,8 @@ int cli_filter_parse(const char *expr, struct cli_filter **out, char *err, size_
 				break;
 		if (k == sizeof(fkey_names) / sizeof(fkey_names[0])) {
 			snprintf(err, errlen,
-				 "unknown filter key '%s' (pid, ppid, uid, euid, gid, comm, exe, argv)",
+				 "unknown filter key '%s' (pid, ppid, uid, euid, gid, comm, exe, "
+				 "argv)",
 				 tok);
 			r = -EINVAL;
 			goto out;
@@ -279,27 +280,28 @@ static void print_summary(const struct pt_monitor *m, double secs)
 			fprintf(stderr, " %s %" PRIu64, pt_event_name((enum pt_event_type)i),
 				st.events[i]);
 	fputc('\n', stderr);
-	fprintf(stderr, "%s: lost %" PRIu64 " (%" PRIu64 " estimated), resyncs %" PRIu64
-			", malformed %" PRIu64 "\n",
+	fprintf(stderr,
+		"%s: lost %" PRIu64 " (%" PRIu64 " estimated), resyncs %" PRIu64
+		", malformed %" PRIu64 "\n",
 		prog, st.lost, st.lost_estimated, st.resyncs, st.malformed);
 	if (st.exec_total)
 		fprintf(stderr,
-			"%s: argv captured for %" PRIu64 " of %" PRIu64 " execs (%.2f%%), exe for %" PRIu64
-			"\n",
-			prog, st.exec_args_ok, st.exec_total, 100.0 * st.exec_args_ok / st.exec_total,
-			st.exec_exe_ok);
+			"%s: argv captured for %" PRIu64 " of %" PRIu64
+			" execs (%.2f%%), exe for %" PRIu64 "\n",
+			prog, st.exec_args_ok, st.exec_total,
+			100.0 * st.exec_args_ok / st.exec_total, st.exec_exe_ok);
 	fprintf(stderr, "%s: summary {\"tier\":\"%s\",\"seconds\":%.3f,\"events\":{", prog,
 		pt_tier_name(st.tier), secs);
 	for (int i = 0; i < PT_EV_COUNT; i++)
-		fprintf(stderr, "%s\"%s\":%" PRIu64, i ? "," : "", pt_event_name((enum pt_event_type)i),
-			st.events[i]);
+		fprintf(stderr, "%s\"%s\":%" PRIu64, i ? "," : "",
+			pt_event_name((enum pt_event_type)i), st.events[i]);
 	fprintf(stderr,
 		"},\"lost\":%" PRIu64 ",\"lost_estimated\":%" PRIu64 ",\"resyncs\":%" PRIu64
 		",\"malformed\":%" PRIu64 ",\"exec_total\":%" PRIu64 ",\"exec_args_ok\":%" PRIu64
 		",\"exec_exe_ok\":%" PRIu64 ",\"alive\":%" PRIu64 ",\"exited\":%" PRIu64
 		",\"evicted\":%" PRIu64 "}\n",
-		st.lost, st.lost_estimated, st.resyncs, st.malformed, st.exec_total, st.exec_args_ok,
-		st.exec_exe_ok, st.alive, st.exited, st.evicted);
+		st.lost, st.lost_estimated, st.resyncs, st.malformed, st.exec_total,
+		st.exec_args_ok, st.exec_exe_ok, st.alive, st.exited, st.evicted);
 }
 
 static double mono_s(void)
@@ -312,29 +314,42 @@ static double mono_s(void)
 
 static int cmd_watch(int argc, char **argv)
 {
-	enum { O_TIER = 256, O_EVENTS, O_FILTER, O_DURATION, O_RT, O_NORT, O_INTERVAL,
-	       O_ARGSMAX, O_PROCROOT, O_RCVBUF, O_WATCHDIR, O_THREADS, O_RING };
+	enum {
+		O_TIER = 256,
+		O_EVENTS,
+		O_FILTER,
+		O_DURATION,
+		O_RT,
+		O_NORT,
+		O_INTERVAL,
+		O_ARGSMAX,
+		O_PROCROOT,
+		O_RCVBUF,
+		O_WATCHDIR,
+		O_THREADS,
+		O_RING
+	};
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "tier", required_argument, NULL, O_TIER },
-		{ "events", required_argument, NULL, O_EVENTS },
-		{ "filter", required_argument, NULL, O_FILTER },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "threads", no_argument, NULL, O_THREADS },
-		{ "realtime", no_argument, NULL, O_RT },
-		{ "no-realtime", no_argument, NULL, O_NORT },
-		{ "interval", required_argument, NULL, O_INTERVAL },
-		{ "args-max", required_argument, NULL, O_ARGSMAX },
-		{ "rcvbuf", required_argument, NULL, O_RCVBUF },
-		{ "ring-size", required_argument, NULL, O_RING },
-		{ "watch-dir", required_argument, NULL, O_WATCHDIR },
-		{ "proc-root", required_argument, NULL, O_PROCROOT },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"json", no_argument, NULL, 'j'},
+		{"tier", required_argument, NULL, O_TIER},
+		{"events", required_argument, NULL, O_EVENTS},
+		{"filter", required_argument, NULL, O_FILTER},
+		{"duration", required_argument, NULL, O_DURATION},
+		{"threads", no_argument, NULL, O_THREADS},
+		{"realtime", no_argument, NULL, O_RT},
+		{"no-realtime", no_argument, NULL, O_NORT},
+		{"interval", required_argument, NULL, O_INTERVAL},
+		{"args-max", required_argument, NULL, O_ARGSMAX},
+		{"rcvbuf", required_argument, NULL, O_RCVBUF},
+		{"ring-size", required_argument, NULL, O_RING},
+		{"watch-dir", required_argument, NULL, O_WATCHDIR},
+		{"proc-root", required_argument, NULL, O_PROCROOT},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	static const char *watch_dirs[33];
-	struct watch_ctx w = { 0 };
+	struct watch_ctx w = {0};
 	struct pt_options o;
 	unsigned nwatch = 0;
 	double duration = 0, t0;
@@ -359,7 +374,8 @@ static int cmd_watch(int argc, char **argv)
 			char *copy = strdup(optarg), *save = NULL;
 
 			o.events = 0;
-			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			for (char *t = strtok_r(copy, ",", &save); t;
+			     t = strtok_r(NULL, ",", &save)) {
 				enum pt_event_type e;
 
 				if (strcmp(t, "all") == 0) {
@@ -367,7 +383,8 @@ static int cmd_watch(int argc, char **argv)
 					continue;
 				}
 				if (pt_event_from_name(t, &e) < 0)
-					usage_error("unknown event '%s' (fork, exec, exit, uid, gid, sid, "
+					usage_error("unknown event '%s' (fork, exec, exit, uid, "
+						    "gid, sid, "
 						    "comm, ptrace, coredump, lost, all)",
 						    t);
 				o.events |= PT_EVMASK(e);
@@ -383,7 +400,8 @@ static int cmd_watch(int argc, char **argv)
 			char err[256];
 
 			if (w.filter)
-				usage_error("--filter given twice; put all terms in one expression");
+				usage_error(
+					"--filter given twice; put all terms in one expression");
 			if (cli_filter_parse(optarg, &w.filter, err, sizeof(err)) < 0)
 				usage_error("invalid --filter: %s", err);
 			break;
@@ -432,10 +450,12 @@ static int cmd_watch(int argc, char **argv)
 			o.proc_root = optarg;
 			break;
 		case 'h':
-			printf("usage: %s watch [--json] [--tier=T] [--events=LIST] [--filter=EXPR]\n"
+			printf("usage: %s watch [--json] [--tier=T] [--events=LIST] "
+			       "[--filter=EXPR]\n"
 			       "       [--duration=SECS] [--threads] [--realtime|--no-realtime]\n"
 			       "       [--interval=MS] [--args-max=BYTES] [--rcvbuf=BYTES]\n"
-			       "       [--ring-size=BYTES] [--watch-dir=DIR] [--proc-root=DIR] [-q]\n"
+			       "       [--ring-size=BYTES] [--watch-dir=DIR] [--proc-root=DIR] "
+			       "[-q]\n"
 			       "See proctrail(1).\n",
 			       prog);
 			return 0;
@@ -463,7 +483,7 @@ static int cmd_watch(int argc, char **argv)
 
 	t0 = mono_s();
 	while (!stop_requested) {
-		struct pollfd pfd = { .fd = pt_monitor_fd(the_monitor), .events = POLLIN };
+		struct pollfd pfd = {.fd = pt_monitor_fd(the_monitor), .events = POLLIN};
 		int wait = -1;
 
 		if (duration > 0) {
@@ -520,12 +540,12 @@ static void print_json_string(FILE *f, const char *s)
 static int cmd_probe(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
-	static const enum pt_tier order[] = { PT_TIER_BPF, PT_TIER_NETLINK, PT_TIER_INOTIFY,
-					      PT_TIER_POLL };
+	static const enum pt_tier order[] = {PT_TIER_BPF, PT_TIER_NETLINK, PT_TIER_INOTIFY,
+					     PT_TIER_POLL};
 	enum pt_tier best = PT_TIER_NONE;
 	struct pt_options o;
 	bool json = false;
@@ -560,7 +580,8 @@ static int cmd_probe(int argc, char **argv)
 			print_json_string(stdout, why);
 			putchar('}');
 		} else {
-			printf("%-8s %-4s %s\n", pt_tier_name(order[i]), r == 0 ? "yes" : "no", why);
+			printf("%-8s %-4s %s\n", pt_tier_name(order[i]), r == 0 ? "yes" : "no",
+			       why);
 		}
 	}
 	if (json)
@@ -583,11 +604,11 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, const char *u
 {
 	enum { O_PROCROOT = 256, O_ASCII };
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "ascii", no_argument, NULL, O_ASCII },
-		{ "proc-root", required_argument, NULL, O_PROCROOT },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"json", no_argument, NULL, 'j'},
+		{"ascii", no_argument, NULL, O_ASCII},
+		{"proc-root", required_argument, NULL, O_PROCROOT},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 
@@ -631,7 +652,10 @@ static struct pt_monitor *snapshot(const struct snap_opts *s)
 
 static int collect_proc(const struct pt_proc *p, void *data)
 {
-	struct { const struct pt_proc **v; size_t n, cap; } *k = data;
+	struct {
+		const struct pt_proc **v;
+		size_t n, cap;
+	} *k = data;
 
 	if (k->n == k->cap) {
 		size_t cap = k->cap ? k->cap * 2 : 256;
@@ -656,8 +680,11 @@ static int cmp_pid(const void *a, const void *b)
 
 static int cmd_ps(int argc, char **argv)
 {
-	struct snap_opts s = { 0 };
-	struct { const struct pt_proc **v; size_t n, cap; } k = { 0 };
+	struct snap_opts s = {0};
+	struct {
+		const struct pt_proc **v;
+		size_t n, cap;
+	} k = {0};
 	struct pt_monitor *m;
 	int r;
 
@@ -697,7 +724,7 @@ out:
 
 static int cmd_tree(int argc, char **argv)
 {
-	struct snap_opts s = { 0 };
+	struct snap_opts s = {0};
 	struct pt_monitor *m;
 	const struct pt_proc *root;
 	pid_t pid = 1;
@@ -722,7 +749,7 @@ static int cmd_tree(int argc, char **argv)
 
 static int cmd_show(int argc, char **argv)
 {
-	struct snap_opts s = { 0 };
+	struct snap_opts s = {0};
 	struct pt_monitor *m;
 	const struct pt_proc *p;
 	pid_t pid;
@@ -775,17 +802,17 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ 0 },
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"verbose", no_argument, NULL, 'v'},
+		{0},
 	};
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "watch", cmd_watch }, { "probe", cmd_probe }, { "ps", cmd_ps },
-		{ "tree", cmd_tree },   { "show", cmd_show },
+		{"watch", cmd_watch}, {"probe", cmd_probe}, {"ps", cmd_ps},
+		{"tree", cmd_tree},   {"show", cmd_show},
 	};
 	int c;
 
@@ -796,7 +823,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("proctrail %s (JSON schema %d)\n", pt_version(), PT_JSON_SCHEMA_VERSION);
+			printf("proctrail %s (JSON schema %d)\n", pt_version(),
+			       PT_JSON_SCHEMA_VERSION);
 			return 0;
 		case 'v':
 			verbosity = verbosity < PT_LOG_INFO ? PT_LOG_INFO : PT_LOG_DEBUG;
@@ -815,7 +843,8 @@ int main(int argc, char **argv)
 			char **sub = argv + optind;
 			int subc = argc - optind;
 
-			optind = 1;
+			/* 0 makes glibc forget the '+' ordering of the global options */
+			optind = 0;
 			return cmds[i].fn(subc, sub);
 		}
 	}

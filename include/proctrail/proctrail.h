@@ -72,28 +72,28 @@ enum pt_field {
 /* Where a field's value came from. PT_SRC_NONE means the field is unknown. */
 enum pt_src {
 	PT_SRC_NONE = 0,
-	PT_SRC_PROC,      /* read from /proc */
-	PT_SRC_EVENT,     /* carried by a kernel event */
+	PT_SRC_PROC, /* read from /proc */
+	PT_SRC_EVENT, /* carried by a kernel event */
 	PT_SRC_INHERITED, /* copied from the parent at fork, not yet confirmed */
-	PT_SRC_BPF,       /* read in kernel by the BPF tier */
+	PT_SRC_BPF, /* read in kernel by the BPF tier */
 };
 
 /* Why an unknown field is unknown. */
 enum pt_why {
-	PT_WHY_NONE = 0,    /* known */
-	PT_WHY_NOT_READ,    /* nobody tried (not requested, or not yet) */
-	PT_WHY_GONE,        /* the process had exited and been reaped */
-	PT_WHY_ZOMBIE,      /* the process had exited; the kernel freed the field */
-	PT_WHY_PERM,        /* permission denied (other user, hidepid, ptrace) */
-	PT_WHY_KERNEL,      /* this kernel or tier does not provide it */
-	PT_WHY_ERROR,       /* read failed or the content was malformed */
-	PT_WHY_LOST,        /* events for this process were lost */
+	PT_WHY_NONE = 0, /* known */
+	PT_WHY_NOT_READ, /* nobody tried (not requested, or not yet) */
+	PT_WHY_GONE, /* the process had exited and been reaped */
+	PT_WHY_ZOMBIE, /* the process had exited; the kernel freed the field */
+	PT_WHY_PERM, /* permission denied (other user, hidepid, ptrace) */
+	PT_WHY_KERNEL, /* this kernel or tier does not provide it */
+	PT_WHY_ERROR, /* read failed or the content was malformed */
+	PT_WHY_LOST, /* events for this process were lost */
 	PT_WHY_COUNT,
 };
 
 enum pt_state {
 	PT_STATE_ALIVE = 0,
-	PT_STATE_EXITED,       /* exit observed, code and signal known */
+	PT_STATE_EXITED, /* exit observed, code and signal known */
 	PT_STATE_EXIT_UNKNOWN, /* vanished while we were not looking (loss, scan) */
 };
 
@@ -113,15 +113,15 @@ enum pt_ns {
 
 enum pt_proc_flags {
 	PT_PROC_SNAPSHOT = 1 << 0, /* already running when the monitor started */
-	PT_PROC_RESYNC = 1 << 1,   /* found or closed by a resync after a loss */
-	PT_PROC_SYNTH = 1 << 2,    /* found or closed by a scanning tier: times are bounds */
+	PT_PROC_RESYNC = 1 << 1, /* found or closed by a resync after a loss */
+	PT_PROC_SYNTH = 1 << 2, /* found or closed by a scanning tier: times are bounds */
 };
 
 /* One exec of a process; records keep the last few. */
 struct pt_exec {
 	int64_t time_us; /* wall clock, microseconds since the epoch; 0 if unknown */
-	char *exe;       /* NULL if unknown */
-	char *args;      /* argv as in /proc/PID/cmdline: NUL-separated, NUL-ended */
+	char *exe; /* NULL if unknown */
+	char *args; /* argv as in /proc/PID/cmdline: NUL-separated, NUL-ended */
 	size_t args_len; /* bytes in args, including the final NUL; 0 if unknown */
 	bool args_truncated;
 };
@@ -131,13 +131,13 @@ struct pt_exec {
  * may hold any bytes the process chose, except NUL.
  */
 struct pt_proc {
-	pid_t pid;  /* tgid */
+	pid_t pid; /* tgid */
 	pid_t ppid; /* parent tgid */
 	pid_t sid, pgid;
 	uint64_t start; /* start time in clock ticks since boot: /proc/PID/stat field 22 */
 	enum pt_state state;
 	enum pt_tier tier; /* the tier that first reported the process */
-	unsigned flags;    /* enum pt_proc_flags */
+	unsigned flags; /* enum pt_proc_flags */
 
 	char comm[PT_COMM_LEN];
 	char *exe;
@@ -155,9 +155,9 @@ struct pt_proc {
 	uint64_t ns[PT_NS_COUNT]; /* namespace inode numbers; 0 = unknown */
 
 	int64_t start_us; /* wall clock of the start, microseconds; precise when seen */
-	int64_t exit_us;  /* wall clock of the exit; 0 while alive */
-	int exit_code;    /* 0-255 when exited normally, else -1 */
-	int exit_signal;  /* terminating signal, else 0 */
+	int64_t exit_us; /* wall clock of the exit; 0 while alive */
+	int exit_code; /* 0-255 when exited normally, else -1 */
+	int exit_signal; /* terminating signal, else 0 */
 	bool core_dumped;
 	unsigned nthreads; /* threads known to the table, the leader included */
 
@@ -173,63 +173,87 @@ struct pt_proc {
 struct pt_event {
 	enum pt_event_type type;
 	int64_t time_us; /* wall clock, microseconds since the epoch */
-	pid_t pid;       /* tgid */
-	pid_t tid;       /* thread id (== pid for the main thread) */
+	pid_t pid; /* tgid */
+	pid_t tid; /* thread id (== pid for the main thread) */
 	pid_t ppid;
 	const struct pt_proc *proc; /* the record after the event; NULL for lost */
-	bool thread;       /* fork/exit of a thread, not of a process */
-	bool synthesized;  /* inferred by a scanning tier, not seen directly */
+	bool thread; /* fork/exit of a thread, not of a process */
+	bool synthesized; /* inferred by a scanning tier, not seen directly */
 	enum pt_tier tier;
 	union {
-		struct { int exit_code, signal; int64_t duration_us; bool core_dumped; } exit;
-		struct { uid_t ruid, euid; } uid;
-		struct { gid_t rgid, egid; } gid;
-		struct { pid_t tracer_pid, tracer_tid; } ptrace; /* 0 on detach */
-		struct { char comm[PT_COMM_LEN]; char old[PT_COMM_LEN]; } comm;
-		struct { uint64_t count; bool estimated; const char *reason; } lost;
-		struct { int64_t window_lo_us, window_hi_us; } synth; /* fork/exit bounds */
+		struct {
+			int exit_code, signal;
+			int64_t duration_us;
+			bool core_dumped;
+		} exit;
+		struct {
+			uid_t ruid, euid;
+		} uid;
+		struct {
+			gid_t rgid, egid;
+		} gid;
+		struct {
+			pid_t tracer_pid, tracer_tid;
+		} ptrace; /* 0 on detach */
+		struct {
+			char comm[PT_COMM_LEN];
+			char old[PT_COMM_LEN];
+		} comm;
+		struct {
+			uint64_t count;
+			bool estimated;
+			const char *reason;
+		} lost;
 	} u;
+	/* synthesized events: the interval in which the event happened; 0 = unknown */
+	int64_t window_lo_us, window_hi_us;
 };
 
 typedef void (*pt_event_fn)(const struct pt_event *ev, void *data);
 
-enum pt_log_level { PT_LOG_ERR = 3, PT_LOG_WARNING = 4, PT_LOG_NOTICE = 5, PT_LOG_INFO = 6, PT_LOG_DEBUG = 7 };
+enum pt_log_level {
+	PT_LOG_ERR = 3,
+	PT_LOG_WARNING = 4,
+	PT_LOG_NOTICE = 5,
+	PT_LOG_INFO = 6,
+	PT_LOG_DEBUG = 7
+};
 typedef void (*pt_log_fn)(int level, const char *msg, void *data);
 
 struct pt_options {
-	size_t size;             /* sizeof(struct pt_options), set by pt_options_init */
-	enum pt_tier tier;       /* PT_TIER_AUTO picks the best that runs */
-	const char *proc_root;   /* default "/proc" */
-	unsigned events;         /* PT_EVMASK of events delivered; default all */
-	bool threads;            /* deliver thread fork/exit events; default false */
-	int64_t retention_ms;    /* how long exited records stay; default 60000 */
-	size_t mem_max;          /* cap on the table's memory in bytes; default 64 MiB */
-	size_t args_max;         /* bytes of argv kept per exec; default 128 KiB */
-	unsigned exec_history;   /* earlier execs kept per record; default 4 */
-	int realtime;            /* reader priority: -1 auto (when permitted), 0 off, 1 on */
+	size_t size; /* sizeof(struct pt_options), set by pt_options_init */
+	enum pt_tier tier; /* PT_TIER_AUTO picks the best that runs */
+	const char *proc_root; /* default "/proc" */
+	unsigned events; /* PT_EVMASK of events delivered; default all */
+	bool threads; /* deliver thread fork/exit events; default false */
+	int64_t retention_ms; /* how long exited records stay; default 60000 */
+	size_t mem_max; /* cap on the table's memory in bytes; default 64 MiB */
+	size_t args_max; /* bytes of argv kept per exec; default 128 KiB */
+	unsigned exec_history; /* earlier execs kept per record; default 4 */
+	int realtime; /* reader priority: -1 auto (when permitted), 0 off, 1 on */
 	unsigned poll_interval_ms; /* poll tier period; default 100 */
-	size_t rcvbuf;           /* netlink receive buffer; default 32 MiB */
-	size_t ring_size;        /* BPF ring buffer bytes; default 8 MiB */
+	size_t rcvbuf; /* netlink receive buffer; default 32 MiB */
+	size_t ring_size; /* BPF ring buffer bytes; default 8 MiB */
 	const char *const *watch_dirs; /* extra inotify directories, NULL-ended */
 	pt_log_fn log;
 	void *log_data;
-	int log_level;           /* default PT_LOG_NOTICE */
+	int log_level; /* default PT_LOG_NOTICE */
 };
 
 struct pt_status {
 	enum pt_tier tier;
 	uint64_t alive, exited, threads;
 	uint64_t events[PT_EV_COUNT]; /* delivered, by type */
-	uint64_t lost;                /* events lost, as counted or estimated */
-	uint64_t lost_estimated;      /* of which estimated by a scanning tier */
+	uint64_t lost; /* events lost, as counted or estimated */
+	uint64_t lost_estimated; /* of which estimated by a scanning tier */
 	uint64_t resyncs;
-	uint64_t evicted;             /* exited records dropped for the memory cap */
-	uint64_t expired;             /* exited records dropped after retention */
-	uint64_t malformed;           /* kernel messages rejected */
-	size_t mem;                   /* table bytes */
-	uint64_t exec_total;          /* exec events */
-	uint64_t exec_args_ok;        /* of which argv was captured */
-	uint64_t exec_exe_ok;         /* of which exe was captured */
+	uint64_t evicted; /* exited records dropped for the memory cap */
+	uint64_t expired; /* exited records dropped after retention */
+	uint64_t malformed; /* kernel messages rejected */
+	size_t mem; /* table bytes */
+	uint64_t exec_total; /* exec events */
+	uint64_t exec_args_ok; /* of which argv was captured */
+	uint64_t exec_exe_ok; /* of which exe was captured */
 };
 
 struct pt_monitor;
@@ -264,7 +288,9 @@ const struct pt_proc *pt_lookup(const struct pt_monitor *m, pid_t pid);
 const struct pt_proc *pt_lookup_at(const struct pt_monitor *m, pid_t pid, int64_t at_us);
 /* The process a thread id belongs to. */
 const struct pt_proc *pt_lookup_tid(const struct pt_monitor *m, pid_t tid);
-/* The parent of p as it was when p started; NULL at the root. */
+/* The parent of p: a record of p->ppid that was alive when p started (never a
+ * younger process that reused the pid). After the parent exits, the kernel
+ * moves p to a subreaper or init, and the answer follows. NULL at the root. */
 const struct pt_proc *pt_parent(const struct pt_monitor *m, const struct pt_proc *p);
 
 /* Iteration: fn returns non-zero to stop; that value is returned. */

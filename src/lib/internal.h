@@ -50,7 +50,7 @@ void pt_fmt_time(char out[32], int64_t us);
 
 /* ---- /proc reader (procfs.c) ---- */
 struct pt_procfs {
-	int root_fd;  /* O_PATH|O_DIRECTORY fd of the proc root */
+	int root_fd; /* O_PATH|O_DIRECTORY fd of the proc root */
 	long clk_tck; /* sysconf(_SC_CLK_TCK) */
 	size_t args_max;
 	char root[256];
@@ -89,7 +89,9 @@ int pt_procfs_list(const struct pt_procfs *fs, pid_t pid, pid_t **out, size_t *n
 
 /* ---- process record helpers (proc.c) ---- */
 void pt_proc_init(struct pt_proc *p);
-void pt_proc_clear(struct pt_proc *p); /* free owned strings, keep identity */
+/* Free owned strings (exe, args, cwd, cgroup, container_id), keep identity.
+ * The exec history (execs/nexecs) is owned by the table and not touched. */
+void pt_proc_clear(struct pt_proc *p);
 void pt_proc_set_known(struct pt_proc *p, enum pt_field f, enum pt_src src);
 void pt_proc_set_missing(struct pt_proc *p, enum pt_field f, enum pt_why why);
 static inline bool pt_proc_has(const struct pt_proc *p, enum pt_field f)
@@ -108,6 +110,9 @@ struct pt_table_opts {
 	int64_t retention_us;
 	size_t mem_max;
 	unsigned exec_history;
+	/* start ticks -> wall clock for new records (pt_ticks_to_us); 0 = unknown */
+	long clk_tck;
+	int64_t boot_us;
 };
 struct pt_table;
 struct pt_table *pt_table_new(const struct pt_table_opts *o);
@@ -141,6 +146,11 @@ struct pt_table_stats {
 	size_t mem;
 };
 void pt_table_stats(const struct pt_table *t, struct pt_table_stats *st);
+/* The record of p->ppid alive when p started; NULL if unknown or ppid 0. */
+struct pt_proc *pt_table_parent(const struct pt_table *t, const struct pt_proc *p);
+/* Records whose parent (per pt_table_parent) is p. */
+int pt_table_foreach_child(const struct pt_table *t, const struct pt_proc *p, unsigned select,
+			   pt_proc_fn fn, void *data);
 
 /* ---- sources ---- */
 struct pt_monitor;
@@ -153,20 +163,32 @@ struct pt_monitor;
  */
 struct pt_raw {
 	enum pt_event_type type;
-	int64_t time_us;   /* wall clock; 0 = now */
-	pid_t pid, tid;    /* tgid, thread id */
-	pid_t ppid, ptid;  /* fork: parent tgid and pid; exit: parent tgid */
-	uint64_t start;    /* start ticks if known, else 0 */
+	int64_t time_us; /* wall clock; 0 = now */
+	pid_t pid, tid; /* tgid, thread id */
+	pid_t ppid, ptid; /* fork: parent tgid and pid; exit: parent tgid */
+	uint64_t start; /* start ticks if known, else 0 */
 	bool synthesized;
 	struct pt_proc *info; /* optional, owned */
 	union {
-		struct { int status; int signal; bool core; } exit; /* status wait-encoded, or -1 */
-		struct { uint32_t r, e; } id;
-		struct { pid_t pid, tid; } tracer;
+		struct {
+			int status;
+			int signal;
+			bool core;
+		} exit; /* status wait-encoded, or -1 */
+		struct {
+			uint32_t r, e;
+		} id;
+		struct {
+			pid_t pid, tid;
+		} tracer;
 		char comm[PT_COMM_LEN];
-		struct { uint64_t count; bool estimated; const char *reason; } lost;
-		struct { int64_t lo_us, hi_us; } synth;
+		struct {
+			uint64_t count;
+			bool estimated;
+			const char *reason;
+		} lost;
 	} u;
+	int64_t lo_us, hi_us; /* synthesized: the interval it happened in; 0 = unknown */
 };
 
 struct pt_source_ops {
@@ -201,9 +223,9 @@ void pt_core_malformed(struct pt_monitor *m);
 void pt_log(const struct pt_monitor *m, int level, const char *fmt, ...) PT_PRINTF(3, 4);
 
 /* Clocks */
-int64_t pt_now_us(void);      /* CLOCK_REALTIME */
-int64_t pt_mono_us(void);     /* CLOCK_MONOTONIC */
-int64_t pt_boot_us(void);     /* CLOCK_BOOTTIME */
+int64_t pt_now_us(void); /* CLOCK_REALTIME */
+int64_t pt_mono_us(void); /* CLOCK_MONOTONIC */
+int64_t pt_boot_us(void); /* CLOCK_BOOTTIME */
 /* Wall-clock time of the boot, from REALTIME - BOOTTIME. */
 int64_t pt_boot_epoch_us(void);
 /* Convert a CLOCK_MONOTONIC ns timestamp (proc connector) to wall clock. */

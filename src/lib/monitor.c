@@ -169,6 +169,8 @@ static void event_init(struct pt_event *ev, enum pt_event_type type, const struc
 	ev->ppid = p ? p->ppid : raw->ppid;
 	ev->proc = p;
 	ev->synthesized = raw && raw->synthesized;
+	ev->window_lo_us = raw ? raw->lo_us : 0;
+	ev->window_hi_us = raw ? raw->hi_us : 0;
 }
 
 /* ---- applying raw events ---- */
@@ -176,6 +178,18 @@ static void event_init(struct pt_event *ev, enum pt_event_type type, const struc
 static bool start_matches(uint64_t a, uint64_t b)
 {
 	return !a || !b || (a > b ? a - b : b - a) <= 1;
+}
+
+/* Take what info knows, and for what it does not know and p does not either,
+ * the reason it gave. */
+static void adopt(struct pt_proc *p, const struct pt_proc *info, unsigned fields)
+{
+	pt_proc_merge(p, info, fields);
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if ((fields & PT_FMASK(f)) && !pt_proc_has(p, (enum pt_field)f) &&
+		    !pt_proc_has(info, (enum pt_field)f) && info->why[f] != PT_WHY_NONE &&
+		    info->why[f] != PT_WHY_NOT_READ)
+			p->why[f] = info->why[f];
 }
 
 /* Read from /proc what the record does not know yet (cheap fields first). */
@@ -197,19 +211,16 @@ static void enrich(struct pt_monitor *m, struct pt_proc *p, unsigned want)
 		pt_proc_clear(&tmp);
 		return;
 	}
-	pt_proc_merge(p, &tmp, need);
-	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		if ((need & PT_FMASK(f)) && !pt_proc_has(p, (enum pt_field)f))
-			pt_proc_set_missing(p, (enum pt_field)f, (enum pt_why)tmp.why[f]);
+	adopt(p, &tmp, need);
 	pt_proc_clear(&tmp);
 	pt_table_touch(m->table, p);
 }
 
 /* What a child shares with its parent until it execs. */
-#define INHERIT_FIELDS                                                                    \
-	(PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV) |                   \
-	 PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_SID) | PT_FMASK(PT_F_PGID) |                  \
-	 PT_FMASK(PT_F_TTY) | PT_FMASK(PT_F_CWD) | PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_NS))
+#define INHERIT_FIELDS                                                                           \
+	(PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_CREDS) | \
+	 PT_FMASK(PT_F_SID) | PT_FMASK(PT_F_PGID) | PT_FMASK(PT_F_TTY) | PT_FMASK(PT_F_CWD) |    \
+	 PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_NS))
 
 /* Fields an exec replaces: an inherited value must not survive the exec. */
 #define EXEC_FIELDS (PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV))
@@ -222,8 +233,7 @@ static void inherit(struct pt_proc *child, const struct pt_proc *parent)
 			child->src[f] = PT_SRC_INHERITED;
 }
 
-static struct pt_proc *new_record(struct pt_monitor *m, pid_t pid, uint64_t start,
-				  int64_t start_us)
+static struct pt_proc *new_record(struct pt_monitor *m, pid_t pid, uint64_t start, int64_t start_us)
 {
 	struct pt_proc *p = pt_table_add(m->table, pid, start);
 
@@ -263,7 +273,7 @@ static void apply_fork(struct pt_monitor *m, struct pt_raw *raw)
 	if (raw->time_us)
 		p->start_us = raw->time_us; /* the fork time is finer than start ticks */
 	if (raw->info)
-		pt_proc_merge(p, raw->info, PT_FMASK_ALL);
+		adopt(p, raw->info, PT_FMASK_ALL);
 	if (parent)
 		inherit(p, parent);
 	else
@@ -309,13 +319,9 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 	if (raw->info) {
 		int64_t fork_us = p->start_us;
 
-		pt_proc_merge(p, raw->info, PT_FMASK_ALL);
+		adopt(p, raw->info, PT_FMASK_ALL);
 		if (fork_us)
 			p->start_us = fork_us; /* finer than start ticks */
-		for (unsigned f = 0; f < PT_F_COUNT; f++)
-			if ((EXEC_FIELDS & PT_FMASK(f)) && !pt_proc_has(p, (enum pt_field)f) &&
-			    raw->info->why[f])
-				p->why[f] = raw->info->why[f];
 	} else {
 		enrich(m, p, EXEC_FIELDS | PT_FMASK(PT_F_CREDS));
 	}
@@ -565,9 +571,10 @@ void pt_core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan
 
 	if (!p)
 		goto out;
-	pt_proc_merge(p, info, PT_FMASK_ALL);
+	adopt(p, info, PT_FMASK_ALL);
 	p->flags |= kind == PT_SCAN_SNAPSHOT ? PT_PROC_SNAPSHOT
-		    : kind == PT_SCAN_RESYNC ? PT_PROC_RESYNC : PT_PROC_SYNTH;
+		: kind == PT_SCAN_RESYNC     ? PT_PROC_RESYNC
+					     : PT_PROC_SYNTH;
 	if (!p->start_us && p->start)
 		p->start_us = pt_ticks_to_us(p->start, m->fs.clk_tck, m->boot_epoch_us);
 	pt_table_touch(m->table, p);
@@ -578,9 +585,9 @@ void pt_core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan
 	raw.ppid = p->ppid;
 	raw.synthesized = true;
 	raw.time_us = hi_us;
+	raw.lo_us = lo_us;
+	raw.hi_us = hi_us;
 	event_init(&ev, PT_EV_FORK, &raw, p);
-	ev.u.synth.window_lo_us = lo_us;
-	ev.u.synth.window_hi_us = hi_us;
 	emit(m, &ev);
 	m->st.exec_total++;
 	if (pt_proc_has(p, PT_F_ARGV))
@@ -588,8 +595,6 @@ void pt_core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan
 	if (pt_proc_has(p, PT_F_EXE))
 		m->st.exec_exe_ok++;
 	event_init(&ev, PT_EV_EXEC, &raw, p);
-	ev.u.synth.window_lo_us = lo_us;
-	ev.u.synth.window_hi_us = hi_us;
 	emit(m, &ev);
 out:
 	pt_proc_clear(info);
@@ -605,6 +610,8 @@ void pt_core_vanished(struct pt_monitor *m, struct pt_proc *p, enum pt_scan_kind
 	raw.pid = raw.tid = p->pid;
 	raw.ppid = p->ppid;
 	raw.synthesized = true;
+	raw.lo_us = lo_us;
+	raw.hi_us = hi_us;
 	if (kind == PT_SCAN_SNAPSHOT) {
 		pt_table_exit(m->table, p, hi_us, PT_STATE_EXIT_UNKNOWN);
 		return;
@@ -612,7 +619,6 @@ void pt_core_vanished(struct pt_monitor *m, struct pt_proc *p, enum pt_scan_kind
 	p->exit_us = 0;
 	p->flags |= kind == PT_SCAN_RESYNC ? PT_PROC_RESYNC : PT_PROC_SYNTH;
 	close_process(m, p, &raw, -1, hi_us);
-	(void)lo_us;
 }
 
 void pt_core_missed(struct pt_monitor *m, uint64_t count, const char *reason)
@@ -659,7 +665,7 @@ static int open_tier(struct pt_monitor *m, enum pt_tier t)
 
 static int epoll_add(struct pt_monitor *m, int fd)
 {
-	struct epoll_event e = { .events = EPOLLIN, .data.fd = fd };
+	struct epoll_event e = {.events = EPOLLIN, .data.fd = fd};
 
 	if (fd < 0)
 		return 0;
@@ -670,7 +676,7 @@ static int epoll_add(struct pt_monitor *m, int fd)
 static void arm_timer(struct pt_monitor *m)
 {
 	int64_t ms = m->next_expire_us - pt_mono_us();
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 
 	ms = ms < 0 ? 0 : ms / 1000;
 	if (m->src && m->src->next_tick_ms) {
@@ -791,7 +797,7 @@ PT_EXPORT int pt_monitor_subscribe(struct pt_monitor *m, pt_event_fn fn, void *d
 		return -EINVAL;
 	if (m->nsubs >= MAX_SUBSCRIBERS)
 		return -ENOSPC;
-	m->subs[m->nsubs++] = (struct subscriber){ fn, data };
+	m->subs[m->nsubs++] = (struct subscriber){fn, data};
 	return 0;
 }
 
@@ -984,8 +990,8 @@ PT_EXPORT int pt_foreach(const struct pt_monitor *m, unsigned select, pt_proc_fn
 	return m ? pt_table_foreach(m->table, select, fn, data) : -EINVAL;
 }
 
-PT_EXPORT int pt_foreach_child(const struct pt_monitor *m, const struct pt_proc *p,
-			       unsigned select, pt_proc_fn fn, void *data)
+PT_EXPORT int pt_foreach_child(const struct pt_monitor *m, const struct pt_proc *p, unsigned select,
+			       pt_proc_fn fn, void *data)
 {
 	return m && p ? pt_table_foreach_child(m->table, p, select, fn, data) : -EINVAL;
 }
@@ -1031,7 +1037,7 @@ static int exited_cb(const struct pt_proc *p, void *data)
 PT_EXPORT int pt_foreach_exited(const struct pt_monitor *m, int64_t since_us, pt_proc_fn fn,
 				void *data)
 {
-	struct exited_filter f = { since_us, -1, fn, data };
+	struct exited_filter f = {since_us, -1, fn, data};
 
 	return m ? pt_table_foreach_exited(m->table, exited_cb, &f) : -EINVAL;
 }
@@ -1039,7 +1045,7 @@ PT_EXPORT int pt_foreach_exited(const struct pt_monitor *m, int64_t since_us, pt
 PT_EXPORT int pt_foreach_short(const struct pt_monitor *m, int64_t max_ms, pt_proc_fn fn,
 			       void *data)
 {
-	struct exited_filter f = { 0, max_ms * 1000, fn, data };
+	struct exited_filter f = {0, max_ms * 1000, fn, data};
 
 	return m ? pt_table_foreach_exited(m->table, exited_cb, &f) : -EINVAL;
 }

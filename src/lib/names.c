@@ -5,40 +5,40 @@
 #include "internal.h"
 
 static const char *const tier_names[PT_TIER_COUNT] = {
-	[PT_TIER_AUTO] = "auto",       [PT_TIER_BPF] = "bpf",   [PT_TIER_NETLINK] = "netlink",
+	[PT_TIER_AUTO] = "auto",       [PT_TIER_BPF] = "bpf",	[PT_TIER_NETLINK] = "netlink",
 	[PT_TIER_INOTIFY] = "inotify", [PT_TIER_POLL] = "poll", [PT_TIER_NONE] = "none",
 };
 
 static const char *const event_names[PT_EV_COUNT] = {
-	[PT_EV_FORK] = "fork",     [PT_EV_EXEC] = "exec",     [PT_EV_EXIT] = "exit",
-	[PT_EV_UID] = "uid",       [PT_EV_GID] = "gid",       [PT_EV_SID] = "sid",
-	[PT_EV_COMM] = "comm",     [PT_EV_PTRACE] = "ptrace", [PT_EV_COREDUMP] = "coredump",
+	[PT_EV_FORK] = "fork", [PT_EV_EXEC] = "exec",	  [PT_EV_EXIT] = "exit",
+	[PT_EV_UID] = "uid",   [PT_EV_GID] = "gid",	  [PT_EV_SID] = "sid",
+	[PT_EV_COMM] = "comm", [PT_EV_PTRACE] = "ptrace", [PT_EV_COREDUMP] = "coredump",
 	[PT_EV_LOST] = "lost",
 };
 
 static const char *const field_names[PT_F_COUNT] = {
-	[PT_F_PPID] = "ppid", [PT_F_START] = "start", [PT_F_COMM] = "comm",
-	[PT_F_EXE] = "exe",   [PT_F_ARGV] = "argv",   [PT_F_CREDS] = "creds",
-	[PT_F_SID] = "sid",   [PT_F_PGID] = "pgid",   [PT_F_TTY] = "tty",
+	[PT_F_PPID] = "ppid", [PT_F_START] = "start",	[PT_F_COMM] = "comm",
+	[PT_F_EXE] = "exe",   [PT_F_ARGV] = "argv",	[PT_F_CREDS] = "creds",
+	[PT_F_SID] = "sid",   [PT_F_PGID] = "pgid",	[PT_F_TTY] = "tty",
 	[PT_F_CWD] = "cwd",   [PT_F_CGROUP] = "cgroup", [PT_F_NS] = "ns",
 };
 
 static const char *const why_names[PT_WHY_COUNT] = {
 	[PT_WHY_NONE] = "known",    [PT_WHY_NOT_READ] = "not_read", [PT_WHY_GONE] = "gone",
-	[PT_WHY_ZOMBIE] = "zombie", [PT_WHY_PERM] = "permission",  [PT_WHY_KERNEL] = "unsupported",
+	[PT_WHY_ZOMBIE] = "zombie", [PT_WHY_PERM] = "permission",   [PT_WHY_KERNEL] = "unsupported",
 	[PT_WHY_ERROR] = "error",   [PT_WHY_LOST] = "lost",
 };
 
 static const char *const src_names[] = {
-	[PT_SRC_NONE] = "none",           [PT_SRC_PROC] = "proc", [PT_SRC_EVENT] = "event",
+	[PT_SRC_NONE] = "none",		  [PT_SRC_PROC] = "proc", [PT_SRC_EVENT] = "event",
 	[PT_SRC_INHERITED] = "inherited", [PT_SRC_BPF] = "bpf",
 };
 
 /* Names as in /proc/PID/ns/ */
 static const char *const ns_names[PT_NS_COUNT] = {
-	[PT_NS_CGROUP] = "cgroup", [PT_NS_IPC] = "ipc",   [PT_NS_MNT] = "mnt",
-	[PT_NS_NET] = "net",       [PT_NS_PID] = "pid",   [PT_NS_TIME] = "time",
-	[PT_NS_USER] = "user",     [PT_NS_UTS] = "uts",
+	[PT_NS_CGROUP] = "cgroup", [PT_NS_IPC] = "ipc", [PT_NS_MNT] = "mnt",
+	[PT_NS_NET] = "net",	   [PT_NS_PID] = "pid", [PT_NS_TIME] = "time",
+	[PT_NS_USER] = "user",	   [PT_NS_UTS] = "uts",
 };
 
 #define NAME_OF(tbl, i) ((unsigned)(i) < PT_ARRAY_SIZE(tbl) && tbl[i] ? tbl[i] : "unknown")

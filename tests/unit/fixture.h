@@ -9,20 +9,20 @@
 
 struct fx_proc {
 	pid_t pid, ppid;
-	const char *comm;      /* written raw into stat's (comm) and comm; may hold ) ( \n */
-	char state;            /* 'S' if 0; 'Z' makes a zombie: empty cmdline, no exe/cwd */
-	uint64_t start;        /* stat field 22 */
+	const char *comm; /* written raw into stat's (comm) and comm; may hold ) ( \n */
+	char state; /* 'S' if 0; 'Z' makes a zombie: empty cmdline, no exe/cwd */
+	uint64_t start; /* stat field 22 */
 	uid_t uid, euid;
 	gid_t gid, egid;
 	pid_t sid, pgid;
 	int tty_nr;
-	const char *cmdline;   /* NUL-separated; NULL = empty file */
-	size_t cmdline_len;    /* bytes of cmdline (including the final NUL) */
-	const char *exe;       /* target of the exe symlink; NULL = no link */
-	const char *cwd;       /* target of the cwd symlink; NULL = no link */
-	const char *cgroup;    /* content of cgroup; NULL = "0::/\n" */
-	unsigned nthreads;     /* 0 = 1; tids pid, pid+1000000, ... under task/ */
-	uint64_t mnt_ns;       /* ns/mnt -> "mnt:[N]"; 0 = no ns dir */
+	const char *cmdline; /* NUL-separated; NULL = empty file */
+	size_t cmdline_len; /* bytes of cmdline (including the final NUL) */
+	const char *exe; /* target of the exe symlink; NULL = no link */
+	const char *cwd; /* target of the cwd symlink; NULL = no link */
+	const char *cgroup; /* content of cgroup; NULL = "0::/\n" */
+	unsigned nthreads; /* 0 = 1; tids pid, pid+1000000, ... under task/ */
+	uint64_t mnt_ns; /* ns/mnt -> "mnt:[N]"; 0 = no ns dir */
 };
 
 /* Create an empty proc root under $TMPDIR; returns malloc'd path or NULL. */

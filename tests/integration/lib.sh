@@ -12,7 +12,7 @@ PIDS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -81,4 +81,29 @@ count_tagged() {
 	jq -r --arg ev "$2" --arg tag "$3" \
 		'select(.event == $ev and .argv != null and (.argv[1] // "" | startswith($tag))) | .argv[1]' \
 		"$1" | sort -u | wc -l
+}
+
+# proc_ids: "PID START" for every process in /proc, sorted (identity across
+# pid reuse: START is field 22 of /proc/PID/stat)
+proc_ids() {
+	for f in /proc/[0-9]*/stat; do
+		s=$(cat "$f" 2>/dev/null) || continue
+		pid=${s%% *}
+		rest=${s##*) }
+		# after "pid (comm) ", starttime is the 20th field
+		echo "$pid $(echo "$rest" | cut -d' ' -f20)"
+	done | sort
+}
+
+# json_has FILE EXPR: some JSON line of FILE satisfies EXPR. (jq 1.6's -e
+# judges only the last input, so `jq -e 'select(...)'` cannot be used on a
+# stream.)
+json_has() {
+	[ -n "$(jq -c "select($2)" "$1" | head -1)" ]
+}
+
+# json_all FILE SEL EXPR: every line selected by SEL satisfies EXPR, and at
+# least one line is selected.
+json_all() {
+	json_has "$1" "$2" && [ -z "$(jq -c "select(($2) and (($3) | not))" "$1" | head -1)" ]
 }

@@ -8,12 +8,15 @@ sleep 30 &
 SLEEPER=$!
 PIDS="$PIDS $SLEEPER"
 # a process with an awkward name and argv
-cp /bin/sleep "$T/a) (b" && "$T/a) (b" 29 "arg with space" "$(printf 'x\001y')" 2>/dev/null &
+cp /bin/sh "$T/a) (b" || fail "cannot copy sh"
+"$T/a) (b" -c 'sleep 29; :' "arg with space" "$(printf 'x\001y')" &
 WEIRD=$!
 PIDS="$PIDS $WEIRD"
 sleep 0.2
 
+proc_ids >"$T/before"
 "$PROCTRAIL" ps --json >"$T/ps.json" || fail "ps --json failed"
+proc_ids >"$T/after"
 jq -e . "$T/ps.json" >/dev/null || fail "ps --json is not valid JSON lines"
 
 # every pid appears once
@@ -21,9 +24,7 @@ dups=$(jq -r .pid "$T/ps.json" | sort | uniq -d | wc -l)
 [ "$dups" = 0 ] || fail "$dups pids appear more than once"
 
 # every process alive before and after the snapshot is in it
-ls /proc | grep -E '^[0-9]+$' | sort -n >"$T/before"
-ls /proc | grep -E '^[0-9]+$' | sort -n >"$T/after"
-jq -r .pid "$T/ps.json" | sort -n >"$T/seen"
+jq -r '"\(.pid) \(.start)"' "$T/ps.json" | sort >"$T/seen"
 missing=$(comm -12 "$T/before" "$T/after" | comm -23 - "$T/seen" | wc -l)
 # processes of this very test may come and go; allow none missing
 [ "$missing" = 0 ] || fail "$missing live processes missing from ps"
@@ -52,7 +53,8 @@ check $SLEEPER
 check $WEIRD
 [ "$(jq -c "select(.pid == $SLEEPER) | .argv" "$T/ps.json")" = '["sleep","30"]' ] || fail "sleep argv wrong"
 weird_argv=$(jq -c "select(.pid == $WEIRD) | .argv" "$T/ps.json")
-[ "$weird_argv" = "[\"$T/a) (b\",\"29\",\"arg with space\",\"x\\u0001y\"]" ] || fail "weird argv: $weird_argv"
+[ "$weird_argv" = "[\"$T/a) (b\",\"-c\",\"sleep 29; :\",\"arg with space\",\"x\\u0001y\"]" ] ||
+	fail "weird argv: $weird_argv"
 [ "$(jq -r "select(.pid == $WEIRD) | .comm" "$T/ps.json")" = "a) (b" ] || fail "weird comm"
 ok "ps --json matches /proc ($(wc -l <"$T/ps.json") processes)"
 

@@ -12,16 +12,21 @@ MID=$(pgrep -P $TOP | head -1)
 LEAF=$(pgrep -P "$MID" | head -1)
 [ -n "$LEAF" ] || fail "could not set up the process chain"
 
+proc_ids >"$T/before"
 "$PROCTRAIL" tree 1 --json >"$T/tree.json" || fail "tree 1 --json failed"
+proc_ids >"$T/after"
 jq -e . "$T/tree.json" >/dev/null || fail "tree --json is not valid JSON"
 # every process that descends from 1 in /proc is in the tree
-jq -r '.. | objects | select(has("pid")) | .pid' "$T/tree.json" | sort -n >"$T/tree.pids"
-ps -e -o pid= | tr -d ' ' | sort -n >"$T/all.pids"
+jq -r '.. | objects | select(has("pid")) | "\(.pid) \(.start)"' "$T/tree.json" | sort >"$T/tree.pids"
+comm -12 "$T/before" "$T/after" >"$T/all.pids"
 # kernel threads hang under kthreadd (pid 2), not under init
-ps -e -o pid=,ppid= | awk '$1 == 2 || $2 == 2 {print $1}' | sort -n >"$T/kthreads"
-comm -23 "$T/all.pids" "$T/kthreads" | grep -v "^$$\$" >"$T/expect"
-missing=$(comm -23 "$T/expect" "$T/tree.pids" | while read p; do [ -d /proc/$p ] && echo $p; done | wc -l)
-[ "$missing" -le 2 ] || fail "$missing user processes missing from tree 1"
+# kernel threads hang under kthreadd (pid 2), not under init
+awk '{print $1}' "$T/all.pids" | while read -r p; do
+	pp=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | cut -d' ' -f2)
+	[ "$p" = 2 ] || [ "$pp" = 2 ] || [ "$p" = $$ ] || grep "^$p " "$T/all.pids"
+done | sort >"$T/expect"
+missing=$(comm -23 "$T/expect" "$T/tree.pids" | wc -l)
+[ "$missing" = 0 ] || fail "user processes missing from tree 1: $(comm -23 "$T/expect" "$T/tree.pids" | tr '\n' ' ')"
 
 # the chain appears nested
 path=$(jq -c --argjson leaf "$LEAF" 'paths(objects and .pid == $leaf)' "$T/tree.json")

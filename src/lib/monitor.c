@@ -225,11 +225,19 @@ static void enrich(struct pt_monitor *m, struct pt_proc *p, unsigned want)
 /* Fields an exec replaces: an inherited value must not survive the exec. */
 #define EXEC_FIELDS (PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV))
 
+/* Fill what the child does not know yet (a BPF fork record may know its own
+ * credentials and namespaces) from the parent, marked inherited. */
 static void inherit(struct pt_proc *child, const struct pt_proc *parent)
 {
-	pt_proc_merge(child, parent, INHERIT_FIELDS);
+	unsigned want = 0;
+
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		if ((INHERIT_FIELDS & PT_FMASK(f)) && pt_proc_has(child, (enum pt_field)f))
+		if ((INHERIT_FIELDS & PT_FMASK(f)) && !pt_proc_has(child, (enum pt_field)f) &&
+		    pt_proc_has(parent, (enum pt_field)f))
+			want |= PT_FMASK(f);
+	pt_proc_merge(child, parent, want);
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if (want & PT_FMASK(f))
 			child->src[f] = PT_SRC_INHERITED;
 }
 
@@ -589,6 +597,9 @@ void pt_core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan
 	raw.hi_us = hi_us;
 	event_init(&ev, PT_EV_FORK, &raw, p);
 	emit(m, &ev);
+	/* seen before its exec: the image is the parent's, the exec comes later */
+	if (p->src[PT_F_ARGV] == PT_SRC_INHERITED)
+		goto out;
 	m->st.exec_total++;
 	if (pt_proc_has(p, PT_F_ARGV))
 		m->st.exec_args_ok++;

@@ -487,7 +487,8 @@ unsigned pt_args_count(const char *args, size_t len)
 
 /* ---- readers ---- */
 
-/* cmdline into a malloc'd buffer of at most args_max bytes, ending with NUL. */
+/* cmdline into a malloc'd buffer: at most args_max bytes of it, then a NUL if
+ * it does not end with one (as the netlink and bpf tiers keep it). */
 static int read_args(int dirfd, size_t args_max, char **out, size_t *out_len, bool *trunc)
 {
 	size_t cap = args_max < ARGS_CHUNK ? args_max : ARGS_CHUNK, len = 0;
@@ -539,13 +540,16 @@ static int read_args(int dirfd, size_t args_max, char **out, size_t *out_len, bo
 		return 0;
 	}
 	if (buf[len - 1] != '\0') {
-		if (len < cap) {
-			buf[len++] = '\0';
-		} else {
-			/* full: the last byte gives way to the terminator */
-			buf[len - 1] = '\0';
-			*trunc = true;
+		if (len == cap) {
+			char *n = realloc(buf, len + 1);
+
+			if (!n) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = n;
 		}
+		buf[len++] = '\0';
 	}
 	*out = buf;
 	*out_len = len;

@@ -102,6 +102,7 @@ want=$(printf 'pt-bytes-\377\376' | od -An -tx1 | tr -d ' \n')
 [ "$got" = "$want" ] || fail "argv_b64 does not restore the bytes: $got vs $want"
 r=$(jq -c 'select(.event == "exec" and .argv[1] == "pt-big")' "$T/ev.json")
 echo "$r" | jq -e '.argv_truncated == true' >/dev/null || fail "200 KB argv not flagged truncated"
-len=$(echo "$r" | jq '.argv | map(length + 1) | add')
-[ "$len" -le 131072 ] && [ "$len" -gt 130000 ] || fail "truncated argv has $len bytes"
+# --args-max counts the command line's bytes, NUL separators included
+len=$(echo "$r" | jq '(.argv | map(length) | add) + (.argv | length) - 1')
+[ "$len" = 131072 ] || fail "truncated argv has $len bytes, not 131072"
 ok "non-UTF-8 argv lossless, 200 KB argv truncated and flagged"

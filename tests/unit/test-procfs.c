@@ -991,9 +991,10 @@ Test(procfs, huge_cmdline)
 	cr_assert_eq(read_pid(90, ALL, &p), 0);
 	assert_known(&p, PT_F_ARGV);
 	cr_assert(p.args_truncated);
-	cr_assert_eq(p.args_len, max);
-	cr_assert_eq(p.args[max - 1], '\0');
-	cr_assert_eq(memcmp(p.args, cmd, max - 1), 0);
+	/* args_max bytes of the command line, then the terminator */
+	cr_assert_eq(p.args_len, max + 1);
+	cr_assert_eq(p.args[max], '\0');
+	cr_assert_eq(memcmp(p.args, cmd, max), 0);
 	cr_assert_eq(p.argc, pt_args_count(p.args, p.args_len));
 	cr_assert_eq(p.argc, (max + 99) / 100);
 	pt_proc_clear(&p);
@@ -1027,12 +1028,12 @@ Test(procfs, cmdline_edges)
 {
 	/* exactly args_max, NUL-ended: complete */
 	read_args_max(16, "0123456789\0abcd", 16, "0123456789\0abcd", 16, false);
-	/* one byte more: truncated, still args_max bytes, NUL-ended */
-	read_args_max(16, "0123456789\0abcde", 17, "0123456789\0abcd", 16, true);
+	/* one byte more: truncated to args_max bytes, then NUL-ended */
+	read_args_max(16, "0123456789\0abcdef", 18, "0123456789\0abcde", 17, true);
 	/* setproctitle() can leave no final NUL: we add one */
 	read_args_max(16, "nginx: master", 13, "nginx: master", 14, false);
-	/* ... unless there is no room: then the last byte gives way */
-	read_args_max(16, "0123456789abcdef", 16, "0123456789abcde", 16, true);
+	/* ... also when it fills args_max exactly */
+	read_args_max(16, "0123456789abcdef", 16, "0123456789abcdef", 17, false);
 	/* a buffer that grows past the first chunk */
 	{
 		size_t n = 10000;

@@ -71,16 +71,25 @@ if [ "$mode" = watch ]; then
 	exec ./proctrail watch
 fi
 
+# Show why a suite failed: the summary log, else every test log there is.
+show_logs() {
+	if [ -f test-suite.log ]; then
+		cat test-suite.log
+	else
+		find tests -name '*.log' -exec sh -c 'echo "== $1"; tail -30 "$1"' _ {} \;
+	fi
+}
+
 # The whole suite: unit tests, integration tests (as root they all run),
 # format check, then the same suite under ASan+UBSan, then distcheck.
-make -j"$jobs" check || { cat test-suite.log; exit 1; }
+make -j"$jobs" check || { show_logs; exit 1; }
 make check-format
 if [ "${QUICKSTART_SANITIZE:-1}" = 1 ]; then
 	sanbuild="$builddir-asan"
 	mkdir -p "$sanbuild"
 	(cd "$sanbuild" && "$top/configure" --enable-werror --enable-sanitizers \
 		${CONFIGURE_FLAGS:-} >/dev/null && make -j"$jobs" >/dev/null &&
-		{ make -j"$jobs" check || { cat test-suite.log; exit 1; }; })
+		{ make -j"$jobs" check || { show_logs; exit 1; }; })
 fi
 make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror"
 echo "quickstart: all checks passed"

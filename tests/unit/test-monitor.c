@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The core's rules for applying events, without a kernel: a monitor over a
+ * fixture /proc with no tier, fed synthetic raw events as a source would.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "internal.h"
+
+#define MAXEV 64
+
+static char *root;
+static struct pt_monitor *m;
+static struct pt_event got[MAXEV];
+static unsigned ngot;
+
+static void on_event(const struct pt_event *ev, void *data)
+{
+	(void)data;
+	if (ngot < MAXEV)
+		got[ngot++] = *ev;
+}
+
+static void add_fx(pid_t pid, pid_t ppid, const char *comm, uint64_t start, const char *cmd,
+		   size_t len)
+{
+	struct fx_proc p = {
+		.pid = pid,
+		.ppid = ppid,
+		.comm = comm,
+		.start = start,
+		.cmdline = cmd,
+		.cmdline_len = len,
+		.exe = "/usr/bin/x",
+		.cwd = "/",
+		.sid = pid,
+		.pgid = pid,
+	};
+
+	cr_assert_eq(fx_add_proc(root, &p), 0);
+}
+
+static void setup(void)
+{
+	struct pt_options o;
+
+	root = fx_root_new();
+	cr_assert_not_null(root);
+	add_fx(1, 0, "init", 10, "/sbin/init", 11);
+	add_fx(100, 1, "bash", 500, "bash", 5);
+	pt_options_init(&o);
+	o.tier = PT_TIER_NONE;
+	o.proc_root = root;
+	o.threads = true;
+	cr_assert_eq(pt_monitor_open(&m, &o), 0);
+	cr_assert_eq(pt_monitor_subscribe(m, on_event, NULL), 0);
+	ngot = 0;
+}
+
+static void teardown(void)
+{
+	pt_monitor_close(m);
+	fx_root_free(root);
+}
+
+static void raw(enum pt_event_type type, pid_t pid, pid_t tid, pid_t ppid, uint64_t start)
+{
+	struct pt_raw r = {.type = type, .pid = pid, .tid = tid, .ppid = ppid, .start = start};
+
+	r.time_us = pt_now_us();
+	pt_core_raw(m, &r);
+}
+
+static void raw_exit(pid_t pid, pid_t tid, int status)
+{
+	struct pt_raw r = {.type = PT_EV_EXIT, .pid = pid, .tid = tid, .time_us = pt_now_us()};
+
+	r.u.exit.status = status;
+	pt_core_raw(m, &r);
+}
+
+/* An exec as the netlink reader reports it: argv and start read at once. */
+static void raw_exec(pid_t pid, uint64_t start, const char *args, size_t len)
+{
+	struct pt_raw r = {.type = PT_EV_EXEC, .pid = pid, .tid = pid, .time_us = pt_now_us()};
+	struct pt_proc *info = malloc(sizeof(*info));
+	char *a = malloc(len);
+
+	cr_assert(info && a);
+	pt_proc_init(info);
+	info->pid = pid;
+	info->start = start;
+	pt_proc_set_known(info, PT_F_START, PT_SRC_PROC);
+	memcpy(a, args, len);
+	pt_proc_set_args(info, a, len, false);
+	pt_proc_set_known(info, PT_F_ARGV, PT_SRC_PROC);
+	r.info = info;
+	pt_core_raw(m, &r);
+	cr_assert_null(r.info, "the core consumes info");
+}
+
+static unsigned count(enum pt_event_type type, pid_t pid, bool thread)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ngot; i++)
+		if (got[i].type == type && got[i].pid == pid && got[i].thread == thread)
+			n++;
+	return n;
+}
+
+/* The last process (not thread) event of a type for pid; fails the test if none. */
+static const struct pt_event *last(enum pt_event_type type, pid_t pid)
+{
+	for (unsigned i = ngot; i-- > 0;)
+		if (got[i].type == type && got[i].pid == pid && !got[i].thread)
+			return &got[i];
+	cr_assert_fail("no %s event for pid %d", pt_event_name(type), (int)pid);
+	abort();
+}
+
+static const struct pt_proc *get(pid_t pid)
+{
+	const struct pt_proc *p = pt_lookup(m, pid);
+
+	if (!p) {
+		cr_assert_fail("pid %d not in the table", (int)pid);
+		abort();
+	}
+	return p;
+}
+
+TestSuite(monitor, .init = setup, .fini = teardown);
+
+Test(monitor, snapshot_lookups_and_lineage)
+{
+	const struct pt_proc *b = get(100);
+
+	cr_assert_not_null(b);
+	cr_assert_str_eq(b->comm, "bash");
+	cr_assert(b->flags & PT_PROC_SNAPSHOT);
+	cr_assert_eq(pt_parent(m, b), get(1));
+	cr_assert_null(pt_parent(m, get(1)));
+	cr_assert_null(pt_lookup(m, 4242));
+}
+
+Test(monitor, fork_inherits_exec_replaces_exit_decodes)
+{
+	const struct pt_proc *p;
+	const struct pt_event *ev;
+
+	raw(PT_EV_FORK, 200, 200, 100, 600);
+	p = get(200);
+	cr_assert_eq(p->src[PT_F_ARGV], PT_SRC_INHERITED, "a child runs its parent's image");
+	cr_assert_str_eq(p->args, "bash");
+	cr_assert_eq(count(PT_EV_FORK, 200, false), 1);
+
+	raw_exec(200, 600, "find\0.\0", 7);
+	p = get(200);
+	cr_assert_eq(p->src[PT_F_ARGV], PT_SRC_PROC);
+	cr_assert_str_eq(p->args, "find");
+	cr_assert_eq(p->nexecs, 0, "the inherited image is not an exec of this process");
+	cr_assert_eq(p->src[PT_F_CWD], PT_SRC_INHERITED, "exec keeps the cwd");
+
+	raw_exit(200, 200, 3 << 8);
+	ev = last(PT_EV_EXIT, 200);
+	cr_assert_eq(ev->u.exit.exit_code, 3);
+	cr_assert_eq(ev->u.exit.signal, 0);
+	cr_assert_geq(ev->u.exit.duration_us, 0);
+	cr_assert_eq(get(200)->state, PT_STATE_EXITED);
+
+	raw(PT_EV_FORK, 201, 201, 100, 601);
+	raw_exit(201, 201, 9 | 0x80);
+	ev = last(PT_EV_EXIT, 201);
+	cr_assert_eq(ev->u.exit.exit_code, -1);
+	cr_assert_eq(ev->u.exit.signal, 9);
+	cr_assert(ev->u.exit.core_dumped);
+}
+
+Test(monitor, second_exec_goes_to_history)
+{
+	const struct pt_proc *p;
+
+	raw(PT_EV_FORK, 300, 300, 100, 700);
+	raw_exec(300, 700, "sh\0-c\0x\0", 8);
+	raw_exec(300, 700, "x\0", 2);
+	p = get(300);
+	cr_assert_str_eq(p->args, "x");
+	cr_assert_eq(p->nexecs, 1);
+	cr_assert_str_eq(p->execs[0].args, "sh");
+	cr_assert_eq(count(PT_EV_EXEC, 300, false), 2);
+}
+
+/*
+ * A non-leader thread execs: the kernel reports EXIT for the old leader (tid ==
+ * pid) before the EXEC, and never an exit for the exec'ing thread. The process
+ * must not be closed by that first EXIT.
+ */
+Test(monitor, thread_exec_trap)
+{
+	const struct pt_proc *p;
+
+	raw(PT_EV_FORK, 400, 400, 100, 800);
+	raw_exec(400, 800, "helper\0", 7);
+	raw(PT_EV_FORK, 400, 401, 100, 800); /* a thread */
+	cr_assert_eq(get(400)->nthreads, 2);
+	raw_exit(400, 400, 0); /* the old leader, killed by the exec */
+	cr_assert_eq(count(PT_EV_EXIT, 400, false), 0, "held while a thread is known");
+	raw_exec(400, 800, "echo\0", 5);
+	p = get(400);
+	cr_assert_eq(p->state, PT_STATE_ALIVE);
+	cr_assert_eq(p->nthreads, 1, "an exec ends every other thread");
+	raw_exit(400, 400, 0);
+	cr_assert_eq(count(PT_EV_EXIT, 400, false), 1);
+	cr_assert_eq(get(400)->state, PT_STATE_EXITED);
+}
+
+/* The leader exits first, the last thread later: one process exit, then. */
+Test(monitor, leader_exits_before_threads)
+{
+	raw(PT_EV_FORK, 500, 500, 100, 900);
+	raw(PT_EV_FORK, 500, 501, 100, 900);
+	raw(PT_EV_FORK, 500, 502, 100, 900);
+	raw_exit(500, 500, 7 << 8);
+	raw_exit(500, 501, 7 << 8);
+	cr_assert_eq(count(PT_EV_EXIT, 500, false), 0);
+	raw_exit(500, 502, 7 << 8);
+	cr_assert_eq(count(PT_EV_EXIT, 500, false), 1);
+	cr_assert_eq(count(PT_EV_EXIT, 500, true), 2, "thread exits are delivered too");
+	cr_assert_eq(last(PT_EV_EXIT, 500)->u.exit.exit_code, 7, "the leader's status");
+}
+
+Test(monitor, unknown_process_exit_is_reported_with_reasons)
+{
+	const struct pt_event *ev;
+
+	raw_exit(600, 600, 0);
+	ev = last(PT_EV_EXIT, 600); /* an exit of an unknown process is not dropped */
+	if (!ev->proc)
+		cr_assert_fail("the exit carries a record");
+	cr_assert_eq(ev->proc->src[PT_F_ARGV], PT_SRC_NONE);
+	cr_assert_eq(ev->proc->why[PT_F_ARGV], PT_WHY_LOST);
+}
+
+/* A loss: the resync closes what vanished; the late real exit fills it in. */
+Test(monitor, resync_after_loss_then_late_exit)
+{
+	struct pt_raw r = {.type = PT_EV_LOST, .time_us = pt_now_us()};
+	struct pt_status st;
+	const struct pt_proc *p;
+
+	raw(PT_EV_FORK, 700, 700, 100, 1000);
+	cr_assert_eq(get(700)->state, PT_STATE_ALIVE);
+	/* not in the fixture /proc: the resync finds it gone */
+	r.u.lost.count = 5;
+	r.u.lost.reason = "test";
+	pt_core_raw(m, &r);
+	pt_monitor_status(m, &st);
+	cr_assert_eq(st.lost, 5);
+	cr_assert_eq(st.resyncs, 1);
+	cr_assert_eq(count(PT_EV_LOST, 0, false), 1);
+	p = get(700);
+	cr_assert_eq(p->state, PT_STATE_EXIT_UNKNOWN);
+	cr_assert(p->flags & PT_PROC_RESYNC);
+	cr_assert_eq(count(PT_EV_EXIT, 700, false), 1, "the vanished process gets an exit");
+	cr_assert(last(PT_EV_EXIT, 700)->synthesized);
+	cr_assert_eq(get(100)->state, PT_STATE_ALIVE, "a process still there stays");
+
+	raw_exit(700, 700, 2 << 8);
+	p = get(700);
+	cr_assert_eq(p->state, PT_STATE_EXITED);
+	cr_assert_eq(p->exit_code, 2);
+	cr_assert_eq(count(PT_EV_EXIT, 700, false), 1, "no second exit event");
+}
+
+Test(monitor, uid_event_updates_creds)
+{
+	struct pt_raw r = {.type = PT_EV_UID, .pid = 100, .tid = 100, .time_us = pt_now_us()};
+	const struct pt_proc *p;
+
+	r.u.id.r = 1000;
+	r.u.id.e = 0;
+	pt_core_raw(m, &r);
+	p = get(100);
+	cr_assert_eq(p->uid, 1000);
+	cr_assert_eq(p->euid, 0);
+	cr_assert_eq(last(PT_EV_UID, 100)->u.uid.euid, 0);
+}
+
+Test(monitor, events_mask_filters_delivery_not_the_table)
+{
+	struct pt_options o;
+	struct pt_monitor *m2;
+	unsigned before = ngot;
+
+	pt_options_init(&o);
+	o.tier = PT_TIER_NONE;
+	o.proc_root = root;
+	o.events = PT_EVMASK(PT_EV_EXIT);
+	cr_assert_eq(pt_monitor_open(&m2, &o), 0);
+	cr_assert_eq(pt_monitor_subscribe(m2, on_event, NULL), 0);
+	{
+		struct pt_raw r = {.type = PT_EV_FORK, .pid = 800, .tid = 800, .ppid = 100};
+
+		r.start = 1100;
+		pt_core_raw(m2, &r);
+	}
+	cr_assert_eq(ngot, before, "fork not delivered");
+	cr_assert_not_null(pt_lookup(m2, 800), "but the table has it");
+	pt_monitor_close(m2);
+}

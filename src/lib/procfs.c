@@ -704,6 +704,7 @@ static void read_stat(struct reader *rd)
 	char buf[STAT_BUF];
 	struct pt_stat st;
 	uint64_t flags;
+	bool reaped;
 	ssize_t n;
 
 	n = pt_read_file_at(rd->dirfd, "stat", buf, sizeof(buf), NULL);
@@ -720,11 +721,12 @@ static void read_stat(struct reader *rd)
 	rd->kthread = flags & PF_KTHREAD;
 	if (st.nthreads > 0)
 		rd->p->nthreads = (unsigned)st.nthreads;
+	/* Read while being reaped: the thread count and the parent, session,
+	 * group and tty read 0. Start time and comm are still right. */
+	reaped = st.nthreads == 0;
+	if (reaped)
+		rd->exiting = true;
 
-	if (wants(rd, PT_F_PPID)) {
-		rd->p->ppid = st.ppid;
-		pt_proc_set_known(rd->p, PT_F_PPID, PT_SRC_PROC);
-	}
 	if (wants(rd, PT_F_START)) {
 		rd->p->start = st.start;
 		rd->p->start_us = pt_ticks_to_us(st.start, rd->fs->clk_tck, pt_boot_epoch_us());
@@ -733,6 +735,18 @@ static void read_stat(struct reader *rd)
 	if (wants(rd, PT_F_COMM)) {
 		memcpy(rd->p->comm, st.comm, sizeof(rd->p->comm));
 		pt_proc_set_known(rd->p, PT_F_COMM, PT_SRC_PROC);
+	}
+	if (reaped) {
+		static const enum pt_field zeroed[] = {PT_F_PPID, PT_F_SID, PT_F_PGID, PT_F_TTY};
+
+		for (size_t i = 0; i < PT_ARRAY_SIZE(zeroed); i++)
+			if (wants(rd, zeroed[i]))
+				pt_proc_set_missing(rd->p, zeroed[i], PT_WHY_GONE);
+		return;
+	}
+	if (wants(rd, PT_F_PPID)) {
+		rd->p->ppid = st.ppid;
+		pt_proc_set_known(rd->p, PT_F_PPID, PT_SRC_PROC);
 	}
 	if (wants(rd, PT_F_SID)) {
 		rd->p->sid = st.sid;

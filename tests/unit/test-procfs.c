@@ -815,6 +815,30 @@ Test(procfs, zombie)
 	pt_proc_clear(&p);
 }
 
+/* Regression: a stat read while the process is being reaped shows 0 threads
+ * and 0 for ppid, pgrp, session and tty; those must not be taken as values. */
+Test(procfs, stat_while_reaped)
+{
+	static const char stat[] =
+		"61 (sleep) Z 0 0 0 0 -1 4227076 101 0 0 0 3 1 0 0 20 0 0 0 123456 0 0 "
+		"18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 9\n";
+	struct fx_proc fp = sleeper(61);
+	struct pt_proc p;
+
+	fp.state = 'Z';
+	add(&fp);
+	cr_assert_eq(fx_write(root, 61, "stat", stat, sizeof(stat) - 1), 0);
+	cr_assert_eq(read_pid(61, ALL, &p), 0);
+	assert_missing(&p, PT_F_PPID, PT_WHY_GONE);
+	assert_missing(&p, PT_F_SID, PT_WHY_GONE);
+	assert_missing(&p, PT_F_PGID, PT_WHY_GONE);
+	assert_missing(&p, PT_F_TTY, PT_WHY_GONE);
+	assert_known(&p, PT_F_START);
+	assert_known(&p, PT_F_COMM);
+	cr_assert_eq(p.start, 123456);
+	pt_proc_clear(&p);
+}
+
 Test(procfs, vanished_pid)
 {
 	struct pt_proc p;

@@ -304,17 +304,12 @@ void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p
 
 /* ---- tree ---- */
 
-struct kids {
-	const struct pt_proc **v;
-	size_t n, cap;
-};
-
-static int collect(const struct pt_proc *p, void *data)
+int cli_procs_add(const struct pt_proc *p, void *data)
 {
-	struct kids *k = data;
+	struct cli_procs *k = data;
 
 	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 16;
+		size_t cap = k->cap ? k->cap * 2 : 64;
 		const struct pt_proc **v = realloc(k->v, cap * sizeof(*v));
 
 		if (!v)
@@ -334,6 +329,12 @@ static int by_pid(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+void cli_procs_sort(struct cli_procs *k)
+{
+	if (k->n)
+		qsort(k->v, k->n, sizeof(*k->v), by_pid);
+}
+
 struct tree_ctx {
 	FILE *f;
 	const struct pt_monitor *m;
@@ -344,7 +345,7 @@ struct tree_ctx {
 static int tree_node(struct tree_ctx *c, const struct pt_proc *p, size_t plen, bool last,
 		     unsigned depth)
 {
-	struct kids k = {0};
+	struct cli_procs k = {0};
 	int r;
 
 	if (c->json) {
@@ -367,10 +368,10 @@ static int tree_node(struct tree_ctx *c, const struct pt_proc *p, size_t plen, b
 		}
 		fputc('\n', c->f);
 	}
-	r = pt_foreach_child(c->m, p, PT_SEL_ALIVE, collect, &k);
+	r = pt_foreach_child(c->m, p, PT_SEL_ALIVE, cli_procs_add, &k);
 	if (r < 0)
 		goto out;
-	qsort(k.v, k.n, sizeof(*k.v), by_pid);
+	cli_procs_sort(&k);
 	if (!c->json && depth > 0) {
 		const char *add = last ? "  " : c->ascii ? "| " : "│ ";
 		size_t alen = strlen(add);

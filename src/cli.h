@@ -17,6 +17,14 @@ void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p
 int cli_print_tree(FILE *f, const struct pt_monitor *m, const struct pt_proc *root, bool ascii,
 		   bool json);
 void cli_fmt_duration(char *out, size_t len, int64_t us);
+
+/* Records gathered by a pt_proc_fn, sorted by pid with cli_procs_sort(). */
+struct cli_procs {
+	const struct pt_proc **v;
+	size_t n, cap;
+};
+int cli_procs_add(const struct pt_proc *p, void *data);
+void cli_procs_sort(struct cli_procs *k);
 const char *cli_signame(int sig);
 
 /* --filter expressions (proctrail.c) */

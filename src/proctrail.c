@@ -650,41 +650,10 @@ static struct pt_monitor *snapshot(const struct snap_opts *s)
 	return m;
 }
 
-static int collect_proc(const struct pt_proc *p, void *data)
-{
-	struct {
-		const struct pt_proc **v;
-		size_t n, cap;
-	} *k = data;
-
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 256;
-		const struct pt_proc **v = realloc(k->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		k->v = v;
-		k->cap = cap;
-	}
-	k->v[k->n++] = p;
-	return 0;
-}
-
-static int cmp_pid(const void *a, const void *b)
-{
-	const struct pt_proc *x = *(const struct pt_proc *const *)a;
-	const struct pt_proc *y = *(const struct pt_proc *const *)b;
-
-	return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
 static int cmd_ps(int argc, char **argv)
 {
 	struct snap_opts s = {0};
-	struct {
-		const struct pt_proc **v;
-		size_t n, cap;
-	} k = {0};
+	struct cli_procs k = {0};
 	struct pt_monitor *m;
 	int r;
 
@@ -692,12 +661,12 @@ static int cmd_ps(int argc, char **argv)
 	if (optind < argc)
 		usage_error("ps takes no arguments");
 	m = snapshot(&s);
-	r = pt_foreach(m, PT_SEL_ALIVE, collect_proc, &k);
+	r = pt_foreach(m, PT_SEL_ALIVE, cli_procs_add, &k);
 	if (r < 0) {
 		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
 		goto out;
 	}
-	qsort(k.v, k.n, sizeof(*k.v), cmp_pid);
+	cli_procs_sort(&k);
 	if (!s.json)
 		cli_print_ps_header(stdout);
 	for (size_t i = 0; i < k.n; i++) {

@@ -1,0 +1,58 @@
+#!/bin/sh
+# watch's options: --filter, --events, --duration, --quiet, and usage errors.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+need_cmd jq
+
+"$PROCTRAIL" watch --filter='bogus=1' >/dev/null 2>"$T/e1"
+[ $? = 2 ] || fail "unknown filter key does not exit 2"
+grep -q "unknown filter key" "$T/e1" || fail "no message for an unknown filter key"
+"$PROCTRAIL" watch --filter='argv' >/dev/null 2>&1
+[ $? = 2 ] || fail "a filter term without = does not exit 2"
+"$PROCTRAIL" watch --events=fork,nonsense >/dev/null 2>&1
+[ $? = 2 ] || fail "unknown event does not exit 2"
+"$PROCTRAIL" watch --tier=bogus >/dev/null 2>&1
+[ $? = 2 ] || fail "unknown tier does not exit 2"
+"$PROCTRAIL" watch --duration=-1 >/dev/null 2>&1
+[ $? = 2 ] || fail "negative duration does not exit 2"
+"$PROCTRAIL" watch --args-max=3 >/dev/null 2>&1
+[ $? = 2 ] || fail "--args-max below 16 does not exit 2"
+"$PROCTRAIL" watch extra >/dev/null 2>&1
+[ $? = 2 ] || fail "a stray argument does not exit 2"
+"$PROCTRAIL" bogus >/dev/null 2>&1
+[ $? = 2 ] || fail "an unknown command does not exit 2"
+ok "usage errors exit 2 with a message"
+
+# the best tier that runs here: the stream options are the tier's business
+auto=$("$PROCTRAIL" probe --json | jq -r .auto)
+[ "$auto" != null ] || skip "no tier can run here"
+case $auto in inotify | poll) skip "tier $auto: too coarse for exact event checks" ;; esac
+
+start_watch "$T/f.json" "$T/f.err" --json --events=exec,exit --duration=30 \
+	--filter='argv=*pt-filter-yes* uid!=12345'
+/bin/true pt-filter-yes
+/bin/true pt-filter-no
+sh -c 'exit 0' pt-filter-yes-sh
+sleep 0.5
+stop_watch
+[ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC"
+n=$(jq -c 'select(.event == "exec")' "$T/f.json" | wc -l)
+[ "$n" = 2 ] || fail "--filter: $n execs printed, expected 2: $(cat "$T/f.json")"
+json_has "$T/f.json" '.argv == ["/bin/true","pt-filter-yes"]' || fail "--filter dropped a match"
+json_has "$T/f.json" '.argv[1] == "pt-filter-no"' && fail "--filter let a non-match through"
+n=$(jq -c 'select(.event != "exec" and .event != "exit" and .event != "lost")' "$T/f.json" | wc -l)
+[ "$n" = 0 ] || fail "--events=exec,exit printed $n other events"
+# the summary counts every event delivered, the filter only what is printed
+[ "$(summary_field "$T/f.err" events.exec)" -ge 3 ] || fail "summary does not count filtered-out execs"
+ok "--filter and --events"
+
+# --duration ends it on its own, with the summary; --quiet drops the summary
+t0=$(date +%s)
+"$PROCTRAIL" watch --duration=1 --quiet >"$T/d.out" 2>"$T/d.err" || fail "--duration run failed"
+t1=$(date +%s)
+[ $((t1 - t0)) -le 10 ] || fail "--duration=1 ran $((t1 - t0)) s"
+grep -q summary "$T/d.err" && fail "--quiet still printed the summary"
+head -1 "$T/d.out" | grep -q "TIME" && fail "--quiet still printed the header"
+"$PROCTRAIL" watch --duration=0.5 >"$T/t.out" 2>"$T/t.err" || fail "text watch failed"
+head -1 "$T/t.out" | grep -q "TIME *EVENT *PID *PPID" || fail "text header missing"
+grep -q "^proctrail: summary {" "$T/t.err" || fail "summary missing"
+ok "--duration, --quiet, text header and summary"

@@ -25,7 +25,8 @@
 #define RESERVED_PIDS 300 /* kernel/pid.c: where the allocator wraps to */
 #define PID_MAX_FALLBACK 4194304 /* PID_MAX_LIMIT on 64-bit */
 #define STAT_BUF 1024
-#define PF_FORKNOEXEC 0x00000040u /* stat field 9: forked and not exec'd yet */
+#define PF_EXITING 0x00000004u /* stat field 9: in do_exit, its mm about to go */
+#define PF_FORKNOEXEC 0x00000040u /* forked and not exec'd yet */
 #define PF_KTHREAD 0x00200000u
 #define PENDING_MAX 1024
 #define PENDING_FAST_US 1000000 /* fast scans recheck a pre-exec process this long */
@@ -49,19 +50,25 @@ struct thr_count {
 struct ident {
 	pid_t pid;
 	uint64_t start;
-	int64_t since_us; /* CLOCK_MONOTONIC; young processes only */
+	/* young processes only: since_us on CLOCK_MONOTONIC; the wall clock
+	 * starts of the scan that read it and of the last one that saw it there */
+	int64_t since_us, seen_us, alive_us;
 };
 
 /*
  * A process read before its exec (PF_FORKNOEXEC: the argv was the parent's),
  * or in the middle of one (the new mm has no argv yet): read it again soon.
  * An exec seen half done waits here, in info, until its argv is there.
+ * Before the exec, lo_us is the start of the last scan that saw the process
+ * still without it and hi_us is 0; once the exec is known to have begun,
+ * [lo_us, hi_us] is when.
  */
 struct pending {
 	pid_t pid;
 	bool no_args;
 	uint64_t start;
 	int64_t since_us; /* CLOCK_MONOTONIC */
+	int64_t lo_us, hi_us;
 	struct pt_proc *info;
 };
 
@@ -75,7 +82,9 @@ struct pt_scanner {
 	pid_t last_pid; /* the counter at the previous scan */
 	bool have_prev_lo;
 	pid_t prev_lo; /* the previous window was (prev_lo, last_pid] */
-	int64_t last_scan_us;
+	/* wall clock starts of the last scan and of the last full one: what a
+	 * scan finds happened after the last one that looked at that process */
+	int64_t last_scan_us, full_us;
 	uint64_t acc_alloc; /* pids handed out since the last report */
 	uint64_t acc_seen; /* of which accounted for */
 	/* read by a fast scan past the counter it had read: they belong to the
@@ -124,7 +133,8 @@ struct ctx {
 	bool full;
 	bool win; /* the window is known */
 	pid_t win_lo, win_hi;
-	int64_t lo_us, hi_us;
+	int64_t start_us; /* wall clock, before anything was read */
+	int64_t listed_us; /* after the listing: what it holds existed then */
 	size_t prev_i; /* merge cursor into s->prev */
 	uint64_t seen; /* window pids accounted for: processes and threads */
 	pid_t carry[CARRY_MAX];
@@ -141,10 +151,9 @@ struct stat_info {
  * it holds as it is. */
 enum act_kind { ACT_READ, ACT_REPORT };
 struct act {
-	pid_t pid;
-	uint64_t start;
-	struct pt_proc *info;
+	struct pending e;
 	enum act_kind kind;
+	bool final; /* read it one last time: report what is there */
 };
 
 static const struct pt_scan_hooks default_hooks = {
@@ -371,7 +380,7 @@ struct pt_scanner *pt_scanner_new(const struct pt_procfs *fs)
 	/* The first window starts now: what is born from here on counts. */
 	s->have_last = pt_scan_last_pid(fs, &s->last_pid) == 0;
 	s->st.last_pid = s->last_pid;
-	s->last_scan_us = pt_now_us();
+	s->last_scan_us = s->full_us = pt_now_us();
 	return s;
 }
 
@@ -437,13 +446,35 @@ static void unread_push(struct ctx *c, pid_t pid)
 	s->unread_next[s->nunread_next++] = pid;
 }
 
-static void young_add(struct pt_scanner *s, pid_t pid, uint64_t start)
+static void young_add(struct ctx *c, pid_t pid, uint64_t start)
 {
+	struct pt_scanner *s = c->s;
+
 	if (s->nyoung == YOUNG_MAX) {
 		memmove(s->young, s->young + 1, (YOUNG_MAX - 1) * sizeof(s->young[0]));
 		s->nyoung--;
 	}
-	s->young[s->nyoung++] = (struct ident){pid, start, pt_mono_us()};
+	s->young[s->nyoung++] = (struct ident){pid, start, pt_mono_us(), c->start_us, c->start_us};
+}
+
+/*
+ * The start of the last scan that looked at a process we know: the last full
+ * one, or a later fast one that read it (image) or saw it there (alive only).
+ * Fast scans skip the older processes, so the last scan is not the bound.
+ */
+static int64_t last_look(const struct ctx *c, pid_t pid, uint64_t start, bool alive)
+{
+	const struct pt_scanner *s = c->s;
+	int64_t lo = s->full_us;
+
+	for (size_t i = 0; i < s->nyoung; i++) {
+		const struct ident *e = &s->young[i];
+		int64_t t = alive ? e->alive_us : e->seen_us;
+
+		if (e->pid == pid && start_match(e->start, start) && t > lo)
+			lo = t;
+	}
+	return lo;
 }
 
 static void young_del(struct pt_scanner *s, pid_t pid)
@@ -565,20 +596,22 @@ static struct pt_proc *read_info(const struct pt_scanner *s, pid_t pid, unsigned
 	return info;
 }
 
-/* Report an exec (or only a new comm) of a known process; consumes info. */
-static void report_exec(struct ctx *c, pid_t pid, uint64_t start, struct pt_proc *info, bool exec)
+/* Report an exec (or only a new comm) of a known process, which happened in
+ * [lo, hi]; consumes info. */
+static void report_exec(struct ctx *c, pid_t pid, uint64_t start, struct pt_proc *info, bool exec,
+			int64_t lo, int64_t hi)
 {
 	struct pt_raw raw;
 
 	memset(&raw, 0, sizeof(raw));
 	raw.type = exec ? PT_EV_EXEC : PT_EV_COMM;
-	raw.time_us = c->hi_us;
+	raw.time_us = hi;
 	raw.pid = raw.tid = pid;
 	raw.ppid = info->ppid;
 	raw.start = start;
 	raw.synthesized = true;
-	raw.lo_us = c->lo_us;
-	raw.hi_us = c->hi_us;
+	raw.lo_us = lo;
+	raw.hi_us = hi;
 	if (!exec)
 		memcpy(raw.u.comm, info->comm, PT_COMM_LEN);
 	raw.info = info;
@@ -588,47 +621,154 @@ static void report_exec(struct ctx *c, pid_t pid, uint64_t start, struct pt_proc
 	c->changes++;
 }
 
-/* Take pid's entry off the pending list; its half-read exec, if any, is
- * handed back (or reported when report is set). */
-static struct pt_proc *pending_take(struct ctx *c, pid_t pid, bool report)
+static bool exec_begun(const struct pending *e)
+{
+	return e->hi_us != 0;
+}
+
+/* An exec whose argv we never got: report what we have, the argv missing
+ * for the reason given. Consumes e->info. */
+static void report_half(struct ctx *c, struct pending *e, enum pt_why why)
+{
+	struct pt_proc *info = e->info;
+
+	e->info = NULL;
+	if (!info || !exec_begun(e)) {
+		free_info(info);
+		return;
+	}
+	pt_proc_set_args(info, NULL, 0, false);
+	pt_proc_set_missing(info, PT_F_ARGV, why);
+	report_exec(c, e->pid, e->start, info, true, e->lo_us, e->hi_us);
+}
+
+/* Take pid's entry off the pending list into *e; the caller owns e->info. */
+static bool pending_take(struct ctx *c, pid_t pid, struct pending *e)
 {
 	struct pt_scanner *s = c->s;
 
 	for (size_t i = 0; i < s->npend; i++) {
-		struct pending e = s->pend[i];
-
-		if (e.pid != pid)
+		if (s->pend[i].pid != pid)
 			continue;
-		memmove(s->pend + i, s->pend + i + 1, (s->npend - i - 1) * sizeof(e));
+		*e = s->pend[i];
+		memmove(s->pend + i, s->pend + i + 1, (s->npend - i - 1) * sizeof(*e));
 		s->npend--;
-		if (report && e.info) {
-			report_exec(c, e.pid, e.start, e.info, true);
-			e.info = NULL;
-		}
-		return e.info;
+		return true;
 	}
-	return NULL;
+	return false;
 }
 
-static void pending_add(struct ctx *c, pid_t pid, uint64_t start, bool no_args,
-			struct pt_proc *info)
+static void pending_add(struct ctx *c, const struct pending *e)
 {
 	struct pt_scanner *s = c->s;
+	struct pending old;
 
-	if (s->npend == PENDING_MAX)
-		pending_take(c, s->pend[0].pid, true);
-	s->pend[s->npend++] = (struct pending){pid, no_args, start, pt_mono_us(), info};
+	if (s->npend == PENDING_MAX && pending_take(c, s->pend[0].pid, &old))
+		report_half(c, &old, PT_WHY_NOT_READ);
+	s->pend[s->npend++] = *e;
+}
+
+/* After the listing, a pid was handed out since the previous scan read the
+ * counter, unless the counter went round. */
+static bool fresh_pid(const struct ctx *c, pid_t pid, bool past_counter)
+{
+	if (!c->win ||
+	    pt_pid_span(c->win_lo, c->win_hi, c->s->pid_max) > (uint64_t)c->s->pid_max / 2)
+		return false;
+	return past_counter || pt_pid_in_window(pid, c->win_lo, c->win_hi);
+}
+
+/* When a process we never saw was born: after the last scan if its pid is new
+ * since, else after the last full scan, which would have listed it. */
+static int64_t fork_lo(const struct ctx *c, const struct pt_proc *info, bool fresh)
+{
+	long hz = c->s->fs->clk_tck > 0 ? c->s->fs->clk_tck : 100;
+	int64_t lo = fresh ? c->s->last_scan_us : c->s->full_us;
+
+	/* older than that (unreadable then): its start time, in ticks, says so */
+	if (info->start_us && info->start_us + 2 * 1000000 / hz < lo)
+		lo = info->start_us;
+	return lo;
+}
+
+/*
+ * Read before its exec, or in the middle of it: what /proc shows is not an
+ * image of its own. Its record gets the parent's (a fork copies it), marked
+ * inherited, so that the core reports the fork and leaves the exec for later.
+ * In the middle of an exec the exe is already the new one and the comm may
+ * be, so the parent's replace them.
+ */
+static void inherit_image(struct ctx *c, struct pt_proc *info, bool mid_exec)
+{
+	static const enum pt_field image[] = {PT_F_COMM, PT_F_EXE, PT_F_ARGV};
+	const struct pt_proc *parent = NULL;
+
+	if (pt_proc_has(info, PT_F_PPID))
+		parent = pt_table_get_live(c->t, info->ppid);
+	for (size_t i = 0; i < PT_ARRAY_SIZE(image); i++) {
+		enum pt_field f = image[i];
+
+		if (parent && pt_proc_has(parent, f) && (mid_exec || !pt_proc_has(info, f)))
+			pt_proc_merge(info, parent, PT_FMASK(f));
+		if (pt_proc_has(info, f))
+			info->src[f] = PT_SRC_INHERITED;
+	}
+	if (!pt_proc_has(info, PT_F_ARGV)) {
+		/* not from the parent: known to be its, empty, and not an exec */
+		pt_proc_set_args(info, NULL, 0, false);
+		pt_proc_set_known(info, PT_F_ARGV, PT_SRC_INHERITED);
+	}
+}
+
+/*
+ * A live process whose argv reads empty: its exec has begun and the new argv
+ * is not there yet. procfs calls the argv known (and empty) only for a kernel
+ * thread or a process not exiting, and a zombie's when the exe is not readable
+ * either (another user's process): si, when there, says it is not exiting.
+ */
+static bool argv_not_yet(const struct pt_proc *info, const struct stat_info *si)
+{
+	if (si &&
+	    (si->flags & (PF_EXITING | PF_KTHREAD) || si->st.state == 'Z' || si->st.state == 'X'))
+		return false;
+	if (pt_proc_has(info, PT_F_ARGV))
+		return info->args_len == 0 && info->why[PT_F_EXE] != PT_WHY_KERNEL;
+	return si && info->why[PT_F_ARGV] == PT_WHY_ZOMBIE && !(si->flags & PF_FORKNOEXEC);
+}
+
+/* What a process read in the middle of its exec shows of the new image:
+ * the exe, and the comm once PF_FORKNOEXEC is cleared. */
+static struct pt_proc *half_image(const struct pt_proc *info, const struct stat_info *si)
+{
+	struct pt_proc *half = malloc(sizeof(*half));
+	unsigned fields = EXEC_FIELDS & ~PT_FMASK(PT_F_ARGV);
+
+	if (!half)
+		return NULL;
+	pt_proc_init(half);
+	half->pid = info->pid;
+	if (si->flags & PF_FORKNOEXEC)
+		fields &= ~PT_FMASK(PT_F_COMM);
+	if (pt_proc_merge(half, info, fields) < 0) {
+		free_info(half);
+		return NULL;
+	}
+	pt_proc_set_missing(half, PT_F_ARGV, PT_WHY_NOT_READ);
+	return half;
 }
 
 /* Read a process we do not know and hand it to the core. 0 or -errno:
- * -ESRCH it went before we could read it, else it could not be read. */
-static int discover(struct ctx *c, pid_t pid)
+ * -ESRCH it went before we could read it, else it could not be read.
+ * fresh: its pid was handed out since the previous scan. */
+static int discover(struct ctx *c, pid_t pid, bool fresh)
 {
 	struct pt_scanner *s = c->s;
+	struct pending e = {.pid = pid};
 	struct stat_info si;
 	struct pt_proc *info;
 	unsigned nthreads;
-	bool have_si, live;
+	bool have_si, watch;
+	int64_t lo;
 	int err;
 
 	info = read_info(s, pid, PT_FMASK_ALL, &si, &have_si, &err);
@@ -644,16 +784,32 @@ static int discover(struct ctx *c, pid_t pid)
 	/* its other threads took pids too, most likely in this window */
 	c->seen += nthreads - 1;
 	cur_push(c, pid, nthreads);
-	live = have_si && !(si.flags & PF_KTHREAD) && si.st.state != 'Z' && si.st.state != 'X';
-	if (c->kind == PT_SCAN_SYNTH && live) {
-		young_add(s, pid, info->start);
-		if (si.flags & PF_FORKNOEXEC)
-			pending_add(c, pid, info->start, false, NULL);
-		else if (pt_proc_has(info, PT_F_ARGV) && info->args_len == 0)
-			pending_add(c, pid, info->start, true, NULL);
+	lo = fork_lo(c, info, fresh);
+	/* scanning tiers read it again for the exec; the others get it as an event */
+	watch = c->kind == PT_SCAN_SYNTH && have_si && !(si.flags & PF_KTHREAD) &&
+		si.st.state != 'Z' && si.st.state != 'X';
+	e.start = info->start;
+	e.since_us = pt_mono_us();
+	if (argv_not_yet(info, have_si ? &si : NULL)) {
+		/* the exec began before this read: report it once its argv is there */
+		e.no_args = true;
+		e.lo_us = lo;
+		e.hi_us = pt_now_us();
+		if (watch)
+			e.info = half_image(info, &si);
+		inherit_image(c, info, true);
+	} else if (have_si && (si.flags & PF_FORKNOEXEC)) {
+		e.lo_us = c->start_us;
+		inherit_image(c, info, false);
+	} else {
+		e.since_us = 0;
 	}
-
-	s->hooks.discovered(c->m, info, c->kind, c->lo_us, c->hi_us);
+	if (watch) {
+		young_add(c, pid, info->start);
+		if (e.since_us)
+			pending_add(c, &e);
+	}
+	s->hooks.discovered(c->m, info, c->kind, lo, c->listed_us);
 	s->st.added++;
 	c->changes++;
 	if (c->kind != PT_SCAN_SYNTH && nthreads > 1)
@@ -661,18 +817,21 @@ static int discover(struct ctx *c, pid_t pid)
 	return 0;
 }
 
-static void vanish(struct ctx *c, struct pt_proc *rec)
+/* A known process is gone: it exited in [lo, hi]. */
+static void vanish(struct ctx *c, struct pt_proc *rec, int64_t lo, int64_t hi)
 {
 	pid_t pid = rec->pid;
 	uint64_t start = rec->start;
+	struct pending e;
 
 	/* an exec we saw begin happened before the exit */
-	pending_take(c, pid, true);
+	if (pending_take(c, pid, &e))
+		report_half(c, &e, PT_WHY_GONE);
 	rec = pt_table_get_live(c->t, pid);
 	if (!rec || rec->start != start)
 		return;
 	young_del(c->s, rec->pid);
-	c->s->hooks.vanished(c->m, rec, c->kind, c->lo_us, c->hi_us);
+	c->s->hooks.vanished(c->m, rec, c->kind, lo, hi);
 	c->s->st.vanished++;
 	c->changes++;
 }
@@ -683,35 +842,88 @@ static bool same_args(const struct pt_proc *a, const struct pt_proc *b)
 		(!a->args_len || memcmp(a->args, b->args, a->args_len) == 0);
 }
 
-/* A known process changed its name, or finished an exec we saw begin: read it
- * again and report an exec, or only a new comm when image and argv are the same. */
-static void changed(struct ctx *c, pid_t pid, struct pt_proc *rec, bool exec, struct pt_proc *half)
+/* What a read did not find that the half-read exec had: keep it (the exe of
+ * a zombie is gone, but it was read before). Never the argv: it had none. */
+static void complete(struct pt_proc *info, const struct pt_proc *half)
+{
+	unsigned fields = EXEC_FIELDS & ~PT_FMASK(PT_F_ARGV);
+
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if ((fields & PT_FMASK(f)) && !pt_proc_has(info, (enum pt_field)f) &&
+		    pt_proc_has(half, (enum pt_field)f))
+			pt_proc_merge(info, half, PT_FMASK(f));
+}
+
+static enum pt_why unread_why(int err)
+{
+	if (is_gone(err))
+		return PT_WHY_GONE;
+	return is_denied(err) ? PT_WHY_PERM : PT_WHY_ERROR;
+}
+
+/*
+ * A known process changed its name, or the one in e (taken off the pending
+ * list, or NULL) may have finished its exec: read it again and report an
+ * exec, or only a new comm when image and argv are the same. An exec whose
+ * argv is not there yet goes back on the list, unless final.
+ */
+static void changed(struct ctx *c, pid_t pid, struct pt_proc *rec, bool exec, struct pending *e,
+		    bool final)
 {
 	struct pt_scanner *s = c->s;
-	uint64_t start = rec->start;
+	struct pending p = {.pid = pid, .start = rec->start, .since_us = pt_mono_us()};
+	struct stat_info si;
 	struct pt_proc *info;
 	bool have_si;
 	int err;
 
-	if (half)
+	if (e)
+		p = *e;
+	else
+		p.lo_us = last_look(c, pid, rec->start, false);
+	if (exec_begun(&p))
 		exec = true;
-	info = read_info(s, pid, EXEC_FIELDS, NULL, &have_si, &err);
-	if (!info || !start_match(info->start, start)) {
+	info = read_info(s, pid, EXEC_FIELDS, &si, &have_si, &err);
+	if (!info || !start_match(info->start, p.start)) {
+		/* gone, or its pid handed out again */
+		if (info)
+			err = -ESRCH;
 		free_info(info);
-		if (half)
-			report_exec(c, pid, start, half, true);
+		report_half(c, &p, unread_why(err));
 		return;
 	}
+	if (!exec_begun(&p))
+		p.hi_us = pt_now_us();
+	if (p.info)
+		complete(info, p.info);
+	free_info(p.info);
+	p.info = NULL;
+	if (!exec && e && have_si && !(si.flags & PF_FORKNOEXEC))
+		exec = true; /* it was waiting for it */
 	if (!exec)
 		exec = !same_str(info->exe, rec->exe) || !same_args(info, rec);
-	if (exec && pt_proc_has(info, PT_F_ARGV) && info->args_len == 0) {
+	if (exec && !final && argv_not_yet(info, have_si ? &si : NULL)) {
 		/* past the point of no return, before the new argv is set up */
-		free_info(half);
-		pending_add(c, pid, start, true, info);
+		pt_proc_set_args(info, NULL, 0, false);
+		pt_proc_set_missing(info, PT_F_ARGV, PT_WHY_NOT_READ);
+		p.no_args = true;
+		p.info = info;
+		pending_add(c, &p);
 		return;
 	}
-	free_info(half);
-	report_exec(c, pid, start, info, exec);
+	if (!exec) {
+		/* a new name only: when was the name last read? */
+		p.lo_us = last_look(c, pid, p.start, false);
+		if (e && have_si && (si.flags & PF_FORKNOEXEC)) {
+			/* renamed before its exec: still waiting for it */
+			struct pending w = p;
+
+			w.lo_us = c->start_us;
+			w.hi_us = 0;
+			pending_add(c, &w);
+		}
+	}
+	report_exec(c, pid, p.start, info, exec, p.lo_us, p.hi_us);
 }
 
 static bool has_args(const struct pt_scanner *s, pid_t pid)
@@ -720,6 +932,32 @@ static bool has_args(const struct pt_scanner *s, pid_t pid)
 
 	snprintf(name, sizeof(name), "%d/cmdline", (int)pid);
 	return pt_read_file_at(s->fs->root_fd, name, c, sizeof(c), NULL) > 0;
+}
+
+/* What to do with a pending process: -1 keep waiting, or an act_kind. */
+static int pending_check(struct ctx *c, struct pending *e, int64_t age, bool *final)
+{
+	struct stat_info si;
+
+	*final = false;
+	if (read_pid_stat(c->s, e->pid, &si) < 0 || !start_match(si.st.start, e->start))
+		return ACT_REPORT;
+	if (si.st.state == 'Z' || si.st.state == 'X') {
+		/* its comm is still there; PF_FORKNOEXEC says it never exec'd */
+		if (!exec_begun(e) && (si.flags & PF_FORKNOEXEC))
+			return ACT_REPORT;
+		return ACT_READ;
+	}
+	if (e->no_args ? has_args(c->s, e->pid) : !(si.flags & PF_FORKNOEXEC))
+		return ACT_READ;
+	if (age > PENDING_KEEP_US) {
+		/* a worker that never execs, or an argv that stays empty */
+		*final = true;
+		return exec_begun(e) ? ACT_READ : ACT_REPORT;
+	}
+	if (!exec_begun(e))
+		e->lo_us = c->start_us;
+	return -1;
 }
 
 /* Processes seen before or during their exec: is it done? */
@@ -732,13 +970,12 @@ static void recheck_pending(struct ctx *c)
 	s->nact = 0;
 	for (size_t i = 0; i < s->npend; i++) {
 		struct pending e = s->pend[i];
-		enum act_kind kind = ACT_REPORT;
-		struct stat_info si;
+		int64_t age = now - e.since_us;
 		struct pt_proc *rec;
-		bool dead;
+		bool final;
+		int kind;
 
-		if (!c->full && now - e.since_us > PENDING_FAST_US &&
-		    now - e.since_us <= PENDING_KEEP_US) {
+		if (!c->full && age > PENDING_FAST_US && age <= PENDING_KEEP_US) {
 			s->pend[keep++] = e;
 			continue;
 		}
@@ -747,50 +984,39 @@ static void recheck_pending(struct ctx *c)
 			free_info(e.info);
 			continue;
 		}
-		if (now - e.since_us > PENDING_KEEP_US || read_pid_stat(s, e.pid, &si) < 0 ||
-		    !start_match(si.st.start, e.start))
-			goto act;
-		dead = si.st.state == 'Z' || si.st.state == 'X';
-		if (!dead) {
-			if (e.no_args ? !has_args(s, e.pid) : (si.flags & PF_FORKNOEXEC)) {
-				s->pend[keep++] = e;
-				continue;
-			}
-			kind = ACT_READ;
-		} else if (!e.info && !e.no_args && !(si.flags & PF_FORKNOEXEC)) {
-			/* an exec'd zombie: its new comm is still there */
-			kind = ACT_READ;
-		}
-act:
-		if (kind == ACT_REPORT && !e.info)
+		kind = pending_check(c, &e, age, &final);
+		if (kind < 0) {
+			s->pend[keep++] = e;
 			continue;
+		}
 		if (grow(&s->act, &s->act_cap, s->nact + 1, sizeof(*s->act)) < 0) {
 			free_info(e.info);
 			continue;
 		}
-		s->act[s->nact++] = (struct act){e.pid, e.start, e.info, kind};
+		s->act[s->nact++] = (struct act){e, (enum act_kind)kind, final};
 	}
 	s->npend = keep;
 	for (size_t i = 0; i < s->nact; i++) {
 		struct act a = s->act[i];
-		struct pt_proc *rec = pt_table_get_live(c->t, a.pid);
+		struct pt_proc *rec = pt_table_get_live(c->t, a.e.pid);
 
-		if (!rec || !start_match(rec->start, a.start))
-			free_info(a.info);
+		if (!rec || !start_match(rec->start, a.e.start))
+			free_info(a.e.info);
 		else if (a.kind == ACT_READ)
-			changed(c, a.pid, rec, true, a.info);
+			changed(c, a.e.pid, rec, true, &a.e, a.final);
 		else
-			report_exec(c, a.pid, a.start, a.info, true);
+			report_half(c, &a.e, PT_WHY_GONE);
 	}
 	s->nact = 0;
 }
 
 /* A process the table holds: still the same one? Returns 0, or -errno when it
  * could not be read (-ESRCH: gone). */
-static int check_known(struct ctx *c, pid_t pid, struct pt_proc *rec)
+static int check_known(struct ctx *c, pid_t pid, struct pt_proc *rec, bool fresh)
 {
 	struct pt_scanner *s = c->s;
 	struct stat_info si;
+	struct pending e;
 	int r;
 
 	r = read_pid_stat(s, pid, &si);
@@ -803,8 +1029,8 @@ static int check_known(struct ctx *c, pid_t pid, struct pt_proc *rec)
 	}
 	if (!start_match(si.st.start, rec->start)) {
 		/* the pid was handed out again: the process we knew is gone */
-		vanish(c, rec);
-		return discover(c, pid);
+		vanish(c, rec, last_look(c, pid, rec->start, true), pt_now_us());
+		return discover(c, pid, fresh);
 	}
 	if (c->full) {
 		while (c->prev_i < s->nprev && s->prev[c->prev_i].pid < pid)
@@ -816,7 +1042,10 @@ static int check_known(struct ctx *c, pid_t pid, struct pt_proc *rec)
 	}
 	if (c->kind != PT_SCAN_SNAPSHOT && pt_proc_has(rec, PT_F_COMM) &&
 	    strncmp(si.st.comm, rec->comm, PT_COMM_LEN) != 0) {
-		changed(c, pid, rec, false, pending_take(c, pid, false));
+		if (pending_take(c, pid, &e))
+			changed(c, pid, rec, false, &e, false);
+		else
+			changed(c, pid, rec, false, NULL, false);
 		rec = pt_table_get_live(c->t, pid);
 	}
 	if (c->kind != PT_SCAN_SYNTH && rec && (si.st.nthreads > 1 || rec->nthreads > 1))
@@ -834,7 +1063,7 @@ static int collect_vanished(const struct pt_proc *p, void *data)
 		return 0;
 	if (grow(&s->gone, &s->gone_cap, s->ngone + 1, sizeof(*s->gone)) < 0)
 		return -ENOMEM;
-	s->gone[s->ngone++] = (struct ident){p->pid, p->start, 0};
+	s->gone[s->ngone++] = (struct ident){.pid = p->pid, .start = p->start};
 	return 0;
 }
 
@@ -847,10 +1076,13 @@ static int sweep(struct ctx *c)
 	s->ngone = 0;
 	r = pt_table_foreach(c->t, PT_SEL_ALIVE, collect_vanished, c);
 	for (size_t i = 0; i < s->ngone; i++) {
-		struct pt_proc *rec = pt_table_get_live(c->t, s->gone[i].pid);
+		struct ident g = s->gone[i];
+		struct pt_proc *rec = pt_table_get_live(c->t, g.pid);
+		/* listed, and gone when read: after the listing */
+		int64_t hi = find_pid(s->pids, s->npids, g.pid) >= 0 ? pt_now_us() : c->listed_us;
 
-		if (rec && rec->start == s->gone[i].start)
-			vanish(c, rec);
+		if (rec && rec->start == g.start)
+			vanish(c, rec, last_look(c, g.pid, g.start, true), hi);
 	}
 	s->ngone = 0;
 	return r;
@@ -860,7 +1092,7 @@ static int sweep(struct ctx *c)
 static void check_young(struct ctx *c)
 {
 	struct pt_scanner *s = c->s;
-	int64_t now = pt_mono_us();
+	int64_t now = pt_mono_us(), hi;
 	size_t keep = 0;
 
 	s->ngone = 0;
@@ -872,6 +1104,7 @@ static void check_young(struct ctx *c)
 			continue;
 		snprintf(name, sizeof(name), "%d/stat", (int)e.pid);
 		if (faccessat(s->fs->root_fd, name, F_OK, 0) == 0 || !is_gone(-errno)) {
+			e.alive_us = c->start_us;
 			s->young[keep++] = e;
 			continue;
 		}
@@ -879,11 +1112,14 @@ static void check_young(struct ctx *c)
 			s->gone[s->ngone++] = e;
 	}
 	s->nyoung = keep;
+	hi = pt_now_us();
 	for (size_t i = 0; i < s->ngone; i++) {
-		struct pt_proc *rec = pt_table_get_live(c->t, s->gone[i].pid);
+		struct ident g = s->gone[i];
+		struct pt_proc *rec = pt_table_get_live(c->t, g.pid);
+		int64_t lo = g.alive_us > s->full_us ? g.alive_us : s->full_us;
 
-		if (rec && rec->start == s->gone[i].start)
-			vanish(c, rec);
+		if (rec && rec->start == g.start)
+			vanish(c, rec, lo, hi);
 	}
 	s->ngone = 0;
 }
@@ -1098,7 +1334,9 @@ static void finish(struct ctx *c, bool have_now, pid_t now_last)
 		s->last_pid = now_last;
 		s->st.last_pid = now_last;
 	}
-	s->last_scan_us = c->hi_us;
+	s->last_scan_us = c->start_us;
+	if (c->full)
+		s->full_us = c->start_us;
 	s->st.scans++;
 	if (c->full) {
 		struct thr_count *tc = s->prev;
@@ -1131,8 +1369,7 @@ static void ctx_init(struct ctx *c, struct pt_monitor *m, struct pt_scanner *s,
 	c->kind = kind;
 	c->full = full;
 	c->t = s->hooks.table(m);
-	c->hi_us = pt_now_us();
-	c->lo_us = s->last_scan_us ? s->last_scan_us : c->hi_us;
+	c->start_us = c->listed_us = pt_now_us();
 }
 
 static void full_entry(struct ctx *c, size_t idx)
@@ -1143,7 +1380,9 @@ static void full_entry(struct ctx *c, size_t idx)
 	struct pt_proc *rec = pt_table_get_live(c->t, pid);
 	int r;
 
-	r = rec ? check_known(c, pid, rec) : discover(c, pid);
+	bool fresh = fresh_pid(c, pid, false);
+
+	r = rec ? check_known(c, pid, rec, fresh) : discover(c, pid, fresh);
 	if (is_gone(r))
 		s->flags[idx] |= ENT_GONE;
 	count_seen(c, pid, r, in_win);
@@ -1169,6 +1408,7 @@ int pt_scan(struct pt_monitor *m, struct pt_scanner *s, enum pt_scan_kind kind)
 	r = list_proc(s);
 	if (r < 0)
 		return r;
+	c.listed_us = pt_now_us();
 	/* after the listing: every listed pid was handed out before this reading */
 	have_now = pt_scan_last_pid(s->fs, &now_last) == 0;
 	if (have_now && s->have_last) {
@@ -1187,6 +1427,8 @@ static void fast_entry(struct ctx *c, pid_t pid, pid_t now_last)
 {
 	struct pt_scanner *s = c->s;
 	bool in_win = pt_pid_in_window(pid, c->win_lo, c->win_hi);
+	bool past = c->win_hi >= c->win_lo && pid > now_last;
+	bool fresh = fresh_pid(c, pid, past);
 	struct pt_proc *rec;
 	int r;
 
@@ -1196,7 +1438,7 @@ static void fast_entry(struct ctx *c, pid_t pid, pid_t now_last)
 	if (rec) {
 		/* in the window, a known pid may have been handed out again */
 		if (in_win)
-			count_seen(c, pid, check_known(c, pid, rec), in_win);
+			count_seen(c, pid, check_known(c, pid, rec, fresh), in_win);
 		return;
 	}
 	if (find_pid(s->unread, s->nunread, pid) >= 0) {
@@ -1204,9 +1446,8 @@ static void fast_entry(struct ctx *c, pid_t pid, pid_t now_last)
 		count_seen(c, pid, -EACCES, in_win);
 		return;
 	}
-	r = discover(c, pid);
-	if (r == 0 && !in_win && c->win_hi >= c->win_lo && pid > now_last &&
-	    c->ncarry < CARRY_MAX) {
+	r = discover(c, pid, fresh);
+	if (r == 0 && !in_win && past && c->ncarry < CARRY_MAX) {
 		c->carry[c->ncarry++] = pid;
 		return;
 	}
@@ -1238,6 +1479,7 @@ int pt_scan_new(struct pt_monitor *m, struct pt_scanner *s)
 	r = list_new(&c, c.win_lo, c.win_hi, &seeked);
 	if (r < 0)
 		return r;
+	c.listed_us = pt_now_us();
 	for (size_t i = 0; i < s->ncand; i++)
 		fast_entry(&c, s->cand[i], now_last);
 	if (seeked)

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -28,6 +29,8 @@ struct call {
 	int64_t lo, hi;
 	char argv0[64];
 	char comm[PT_COMM_LEN];
+	char exe[64];
+	uint8_t src[PT_F_COUNT], why[PT_F_COUNT];
 };
 
 static struct {
@@ -41,6 +44,7 @@ static struct {
 	unsigned nmissed;
 	pid_t remove_when; /* when this pid is discovered, remove remove_pid */
 	pid_t remove_pid;
+	int64_t removed_us; /* when it did */
 } E;
 
 /* The hooks get the monitor pointer back; the tests need no monitor. */
@@ -59,6 +63,10 @@ static struct call *record(char what, const struct pt_proc *p)
 	memcpy(c->comm, p->comm, PT_COMM_LEN);
 	if (p->args)
 		snprintf(c->argv0, sizeof(c->argv0), "%s", p->args);
+	if (p->exe)
+		snprintf(c->exe, sizeof(c->exe), "%s", p->exe);
+	memcpy(c->src, p->src, sizeof(c->src));
+	memcpy(c->why, p->why, sizeof(c->why));
 	return c;
 }
 
@@ -77,8 +85,10 @@ static void h_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_sca
 	c->kind = kind;
 	c->lo = lo;
 	c->hi = hi;
-	if (E.remove_when == info->pid)
+	if (E.remove_when == info->pid) {
 		cr_assert_eq(fx_remove(E.root, E.remove_pid, NULL), 0);
+		E.removed_us = pt_now_us();
+	}
 	pt_proc_clear(info);
 	free(info);
 }
@@ -109,6 +119,9 @@ static void h_raw(struct pt_monitor *m, struct pt_raw *ev)
 	cr_assert_not_null(ev->info);
 	c = record('r', ev->info);
 	c->type = ev->type;
+	c->lo = ev->lo_us;
+	c->hi = ev->hi_us;
+	cr_assert_leq(ev->lo_us, ev->hi_us);
 	cr_assert(ev->synthesized);
 	if (p)
 		pt_proc_merge(p, ev->info, PT_FMASK_ALL);
@@ -278,6 +291,61 @@ static void snapshot3(void)
 	new_scanner();
 	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 3);
 	reset_calls();
+}
+
+/* A process of the fixture: cmdline NULL reads empty, exe NULL has no link. */
+static void add_child(pid_t pid, pid_t ppid, uint64_t start, const char *comm, const char *cmdline,
+		      const char *exe, char state)
+{
+	struct fx_proc p = {
+		.pid = pid,
+		.ppid = ppid,
+		.comm = comm,
+		.state = state,
+		.start = start,
+		.uid = 1000,
+		.euid = 1000,
+		.gid = 1000,
+		.egid = 1000,
+		.sid = pid,
+		.pgid = pid,
+		.cmdline = cmdline,
+		.cmdline_len = cmdline ? strlen(cmdline) + 1 : 0,
+		.exe = exe,
+		.cwd = "/",
+	};
+
+	cr_assert_eq(fx_add_proc(E.root, &p), 0);
+}
+
+static size_t count_raw(enum pt_event_type type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < E.ncalls; i++)
+		n += E.calls[i].what == 'r' && E.calls[i].type == type;
+	return n;
+}
+
+/* The start ticks of a process born now, as stat field 22 shows them. */
+static uint64_t now_ticks(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * (uint64_t)E.fs.clk_tck +
+		(uint64_t)ts.tv_nsec / (1000000000u / (uint64_t)E.fs.clk_tck);
+}
+
+static void assert_inherited(const struct call *c, const char *argv0, const char *exe,
+			     const char *comm)
+{
+	cr_assert_eq(c->src[PT_F_ARGV], PT_SRC_INHERITED, "argv src %d", c->src[PT_F_ARGV]);
+	cr_assert_eq(c->src[PT_F_EXE], PT_SRC_INHERITED, "exe src %d", c->src[PT_F_EXE]);
+	cr_assert_eq(c->src[PT_F_COMM], PT_SRC_INHERITED, "comm src %d", c->src[PT_F_COMM]);
+	cr_assert_str_eq(c->argv0, argv0);
+	cr_assert_str_eq(c->exe, exe);
+	cr_assert_str_eq(c->comm, comm);
 }
 
 TestSuite(scan, .init = setup, .fini = teardown);
@@ -690,7 +758,9 @@ Test(scan, exec_caught_without_argv_is_read_again)
 	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
 	cr_assert_eq(fx_add_proc(E.root, &p), 0);
 	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	/* its parent unknown: an empty argv, not its own */
 	cr_assert_str_eq(must_find('d', 1005)->argv0, "");
+	cr_assert_eq(must_find('d', 1005)->src[PT_F_ARGV], PT_SRC_INHERITED);
 	reset_calls();
 	cr_assert_eq(pt_scan_new(M, E.s), 0);
 	add_proc(1005, 9000, "true", "/bin/true", 1);
@@ -743,6 +813,285 @@ Test(scan, exec_seen_half_done_is_reported_before_the_exit)
 	cr_assert_eq(E.calls[1].what, 'v');
 }
 
+/* ---- windows: they start at the last scan that looked at the process ---- */
+
+/* Fast scans do not look at old processes: an exit or an exec a full scan
+ * finds may predate them, but not the previous full scan. */
+Test(scan, full_scan_windows_start_at_the_previous_full_scan)
+{
+	int64_t before, after, gone;
+	const struct call *c;
+
+	before = pt_now_us();
+	snapshot3();
+	after = pt_now_us();
+	usleep(2000);
+	cr_assert_eq(fx_remove(E.root, 300, NULL), 0);
+	add_proc(200, 6000, "ls", "/bin/ls", 1);
+	gone = pt_now_us();
+	usleep(2000);
+	cr_assert_eq(pt_scan_new(M, E.s), 0);
+	cr_assert_eq(E.ncalls, 0);
+	usleep(2000);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 2);
+
+	c = must_find('v', 300);
+	cr_assert_geq(c->lo, before);
+	cr_assert_leq(c->lo, after, "the exit window starts after the exit (at a fast scan)");
+	cr_assert_geq(c->hi, gone);
+	c = must_find('r', 200);
+	cr_assert_eq(c->type, PT_EV_EXEC);
+	cr_assert_geq(c->lo, before);
+	cr_assert_leq(c->lo, after, "the exec window starts after the exec (at a fast scan)");
+	cr_assert_geq(c->hi, gone);
+}
+
+/* A process a fast scan found is watched for a while; past that, and for an
+ * exec it was waiting for past PENDING_FAST_US, only a full scan looks. */
+Test(scan, windows_of_processes_fast_scans_stopped_watching)
+{
+	uint64_t start = now_ticks();
+	int64_t t_snap, t0, changed_us;
+	const struct call *c;
+
+	t_snap = pt_now_us();
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_child(1005, 200, start, "a", "/bin/a", "/bin/a", 'S');
+	add_child(1006, 200, start, "bash", "bash\0-c", "/bin/bash", 'S');
+	set_forknoexec(1006);
+	t0 = pt_now_us();
+	cr_assert_eq(pt_scan_new(M, E.s), 2);
+	reset_calls();
+	usleep(2000);
+	cr_assert_eq(pt_scan_new(M, E.s), 0);
+	usleep(1100000);
+
+	cr_assert_eq(fx_remove(E.root, 1005, NULL), 0);
+	add_child(1006, 200, start, "true", "/bin/true", "/bin/true", 'S');
+	changed_us = pt_now_us();
+	usleep(2000);
+	cr_assert_eq(pt_scan_new(M, E.s), 0, "fast scans no longer look at them");
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 2);
+	c = must_find('v', 1005);
+	cr_assert_geq(c->lo, t_snap);
+	cr_assert_leq(c->lo, changed_us);
+	c = must_find('r', 1006);
+	cr_assert_eq(c->type, PT_EV_EXEC);
+	cr_assert_str_eq(c->argv0, "/bin/true");
+	cr_assert_geq(c->lo, t0);
+	cr_assert_leq(c->lo, changed_us);
+	cr_assert_geq(c->hi, changed_us);
+}
+
+/* The fork: after the last scan if the pid is new since, else after the last
+ * full scan, or its start time if it is older than that. */
+Test(scan, fork_windows)
+{
+	int64_t t_snap, t_fast, t_read, t_old;
+	const struct call *c;
+
+	t_snap = pt_now_us();
+	snapshot3();
+	usleep(2000);
+	t_fast = pt_now_us();
+	cr_assert_eq(pt_scan_new(M, E.s), 0);
+	usleep(2000);
+
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_child(1005, 200, now_ticks(), "a", "/bin/a", "/bin/a", 'S');
+	t_read = pt_now_us();
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	c = must_find('d', 1005);
+	cr_assert_geq(c->lo, t_fast);
+	cr_assert_leq(c->lo, t_read);
+	cr_assert_geq(c->hi, t_read);
+
+	/* below the window: it could have been there at any scan since the full one */
+	add_child(150, 200, now_ticks(), "b", "/bin/b", "/bin/b", 'S');
+	/* and one long gone from every listing (unreadable, say): 90 s after boot */
+	add_child(160, 200, 9000, "c", "/bin/c", "/bin/c", 'S');
+	t_old = pt_ticks_to_us(9000, E.fs.clk_tck, pt_boot_epoch_us());
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 2);
+	c = must_find('d', 150);
+	cr_assert_geq(c->lo, t_snap);
+	cr_assert_leq(c->lo, t_fast, "the fork window starts at a fast scan that never listed it");
+	c = must_find('d', 160);
+	cr_assert_leq(c->lo, t_old + 10000);
+}
+
+/* A known process gone between the listing and its reading: after the listing. */
+Test(scan, exit_window_ends_after_the_read)
+{
+	const struct call *c;
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(600, 8002, "c", "/bin/c", 1);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 1);
+	reset_calls();
+	add_proc(550, 8003, "d", "/bin/d", 1);
+	E.remove_when = 550;
+	E.remove_pid = 600;
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 2);
+	c = must_find('v', 600);
+	cr_assert_geq(c->hi, E.removed_us, "the window ends before the exit");
+	cr_assert_leq(c->lo, c->hi);
+}
+
+/* ---- processes read before or in the middle of their exec ---- */
+
+/* Read mid-exec (live, argv empty): the fork with the parent's image, marked
+ * inherited so that the core reports no exec; the exec once, when its argv is
+ * there. */
+Test(scan, mid_exec_is_a_fork_then_one_exec)
+{
+	uint64_t start = now_ticks();
+	int64_t t0, t1;
+	const struct call *c;
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_child(1005, 200, start, "true", NULL, "/bin/true", 'S');
+	t0 = pt_now_us();
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	t1 = pt_now_us();
+	cr_assert_eq(E.ncalls, 1);
+	assert_inherited(must_find('d', 1005), "/bin/bash", "/bin/bash", "bash");
+	reset_calls();
+
+	cr_assert_eq(pt_scan_new(M, E.s), 0);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+	add_child(1005, 200, start, "true", "/bin/true", "/bin/true", 'S');
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_eq(count_raw(PT_EV_EXEC), 1);
+	c = must_find('r', 1005);
+	cr_assert_str_eq(c->argv0, "/bin/true");
+	cr_assert_eq(c->src[PT_F_ARGV], PT_SRC_PROC);
+	/* it began before we read it */
+	cr_assert_leq(c->lo, t0);
+	cr_assert_leq(c->hi, t1);
+	reset_calls();
+	cr_assert_eq(pt_scan_new(M, E.s), 0);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+}
+
+/* Read mid-exec, gone before its argv was there: one exec, the argv missing
+ * with the reason, then the exit. */
+Test(scan, mid_exec_then_gone_is_one_exec_without_argv)
+{
+	uint64_t start = now_ticks();
+	const struct call *c;
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_child(1005, 200, start, "true", NULL, "/bin/true", 'S');
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	reset_calls();
+	cr_assert_eq(fx_remove(E.root, 1005, NULL), 0);
+	cr_assert_eq(pt_scan_new(M, E.s), 2);
+	cr_assert_eq(E.calls[0].what, 'r');
+	cr_assert_eq(E.calls[0].type, PT_EV_EXEC);
+	c = &E.calls[0];
+	cr_assert_eq(c->src[PT_F_ARGV], PT_SRC_NONE);
+	cr_assert_eq(c->why[PT_F_ARGV], PT_WHY_GONE);
+	cr_assert_str_eq(c->exe, "/bin/true", "the exe was the new one when read");
+	cr_assert_eq(E.calls[1].what, 'v');
+	reset_calls();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+}
+
+/* Read mid-exec as a zombie after all: the exec with what its zombie shows. */
+Test(scan, mid_exec_then_zombie_is_one_exec_without_argv)
+{
+	uint64_t start = now_ticks();
+	const struct call *c;
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_child(1005, 200, start, "bash", NULL, "/bin/true", 'S');
+	set_forknoexec(1005);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	assert_inherited(must_find('d', 1005), "/bin/bash", "/bin/bash", "bash");
+	reset_calls();
+	add_child(1005, 200, start, "true", NULL, NULL, 'Z');
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	c = must_find('r', 1005);
+	cr_assert_eq(c->type, PT_EV_EXEC);
+	cr_assert_eq(c->src[PT_F_ARGV], PT_SRC_NONE);
+	cr_assert_eq(c->why[PT_F_ARGV], PT_WHY_ZOMBIE);
+	cr_assert_str_eq(c->comm, "true");
+	cr_assert_str_eq(c->exe, "/bin/true", "the exe read mid-exec, gone from the zombie");
+}
+
+/* Another user's process mid-exec: the exe does not read either, and procfs
+ * calls the argv a zombie's; stat says it is alive. */
+Test(scan, mid_exec_without_exe_is_not_a_zombie)
+{
+	uint64_t start = now_ticks();
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	/* what procfs makes of an exe it cannot read: neither known nor gone */
+	add_child(1005, 200, start, "true", NULL, "/bin/true", 'S');
+	cr_assert_eq(fx_remove(E.root, 1005, "exe"), 0);
+	cr_assert_eq(fx_write(E.root, 1005, "exe", "", 0), 0);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	assert_inherited(must_find('d', 1005), "/bin/bash", "/bin/bash", "bash");
+	reset_calls();
+	cr_assert_eq(pt_scan_new(M, E.s), 0);
+	add_child(1005, 200, start, "true", "/bin/true", NULL, 'S');
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_eq(count_raw(PT_EV_EXEC), 1);
+	cr_assert_str_eq(must_find('r', 1005)->argv0, "/bin/true");
+	reset_calls();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+}
+
+/* Seen before its exec and gone before the next scan: we cannot know it
+ * exec'd; its record says the image is its parent's. */
+Test(scan, child_seen_before_exec_keeps_its_inherited_image)
+{
+	uint64_t start = now_ticks();
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_child(1005, 200, start, "bash", "/bin/bash\0-x", "/bin/bash", 'S');
+	set_forknoexec(1005);
+	/* and one that exited before we read it, its argv gone with its mm */
+	add_child(1006, 200, start, "bash", NULL, NULL, 'Z');
+	set_forknoexec(1006);
+	cr_assert_eq(pt_scan_new(M, E.s), 2);
+	assert_inherited(must_find('d', 1005), "/bin/bash", "/bin/bash", "bash");
+	assert_inherited(must_find('d', 1006), "/bin/bash", "/bin/bash", "bash");
+	reset_calls();
+	cr_assert_eq(fx_remove(E.root, 1005, NULL), 0);
+	cr_assert_eq(fx_remove(E.root, 1006, NULL), 0);
+	/* a zombie is not watched by fast scans: the full one finds it gone */
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 1);
+	cr_assert_eq(count('v'), 2);
+	cr_assert_eq(count('r'), 0);
+	for (size_t i = 0; i < E.ncalls; i++)
+		assert_inherited(&E.calls[i], "/bin/bash", "/bin/bash", "bash");
+}
+
+/* Seen half done, then killed before its argv was set up (a failed exec):
+ * the exec without an argv, not with an empty one. */
+Test(scan, exec_seen_half_done_then_zombie_has_no_argv)
+{
+	const struct call *c;
+
+	half_done_exec();
+	add_child(1005, 1, 9000, "true", NULL, NULL, 'Z');
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	c = must_find('r', 1005);
+	cr_assert_eq(c->type, PT_EV_EXEC);
+	cr_assert_eq(c->src[PT_F_ARGV], PT_SRC_NONE);
+	cr_assert_eq(c->why[PT_F_ARGV], PT_WHY_ZOMBIE);
+	cr_assert_str_eq(c->exe, "/bin/true");
+}
+
 /* On the real /proc a fast scan reads the new pids before listing the rest. */
 Test(scan, fast_scan_on_real_proc)
 {
@@ -787,6 +1136,54 @@ Test(scan, fast_scan_on_real_proc)
 	cr_assert_eq(waitpid(child, NULL, 0), child);
 	cr_assert_geq(pt_scan_new(M, E.s), 1);
 	cr_assert_not_null(find('v', child));
+	pt_scanner_free(E.s);
+	E.s = NULL;
+	pt_procfs_close(&fs);
+}
+
+/* A child that never execs: fork and exit, its image its parent's, marked so. */
+Test(scan, child_without_exec_on_real_proc)
+{
+	struct pt_procfs fs;
+	const struct call *c;
+	char self[64];
+	pid_t child;
+	int fd;
+	ssize_t n;
+
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	n = read(fd, self, sizeof(self) - 1);
+	close(fd);
+	cr_assert_gt(n, 0);
+	self[n] = '\0';
+
+	cr_assert_eq(pt_procfs_open(&fs, "/proc", 4096), 0);
+	E.s = pt_scanner_new(&fs);
+	cr_assert_not_null(E.s);
+	pt_scanner_set_hooks(E.s, &hooks);
+	cr_assert_geq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 1);
+	reset_calls();
+
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		for (;;)
+			pause();
+	}
+	cr_assert_geq(pt_scan_new(M, E.s), 1);
+	c = must_find('d', child);
+	cr_assert_eq(c->src[PT_F_ARGV], PT_SRC_INHERITED);
+	cr_assert_eq(c->src[PT_F_COMM], PT_SRC_INHERITED);
+	cr_assert_str_eq(c->argv0, self);
+
+	kill(child, SIGKILL);
+	cr_assert_eq(waitpid(child, NULL, 0), child);
+	cr_assert_geq(pt_scan_new(M, E.s), 1);
+	cr_assert_not_null(find('v', child));
+	for (size_t i = 0; i < E.ncalls; i++)
+		cr_assert(E.calls[i].what != 'r' || E.calls[i].pid != child,
+			  "an exec it never did");
 	pt_scanner_free(E.s);
 	E.s = NULL;
 	pt_procfs_close(&fs);
@@ -1063,6 +1460,43 @@ Test(scan, poll_scans_on_its_interval_and_estimates_losses)
 	cr_assert_eq(fx_remove(E.root, 1050, NULL), 0);
 	run_until(m, &seen.exit, 1, NULL);
 	cr_assert_eq(seen.exit, 1);
+	pt_monitor_close(m);
+}
+
+static void run_for(struct pt_monitor *m, int ms)
+{
+	int64_t end = pt_mono_us() + ms * 1000;
+
+	while (pt_mono_us() < end)
+		cr_assert_geq(pt_monitor_run(m, 20), 0);
+}
+
+/* Through the core: a process read mid-exec is a fork, then one exec, and
+ * the counts say so. */
+Test(scan, poll_mid_exec_is_a_fork_then_one_exec)
+{
+	struct seen seen = {.pid = 1050};
+	uint64_t start = now_ticks();
+	struct pt_monitor *m;
+	struct pt_status st;
+
+	add_proc(100, 5000, "init", "/sbin/init", 1);
+	m = open_tier(PT_TIER_POLL, 20, &seen);
+	cr_assert_eq(fx_set_last_pid(E.root, 1100), 0);
+	add_child(1050, 100, start, "true", NULL, "/bin/true", 'S');
+	run_until(m, &seen.fork, 1, NULL);
+	run_for(m, 100);
+	cr_assert_eq(seen.fork, 1);
+	cr_assert_eq(seen.exec, 0, "an exec with an empty argv");
+
+	add_child(1050, 100, start, "true", "/bin/true", "/bin/true", 'S');
+	run_until(m, &seen.exec, 1, NULL);
+	run_for(m, 100);
+	cr_assert_eq(seen.exec, 1);
+	cr_assert_str_eq(seen.argv0, "/bin/true");
+	cr_assert_eq(pt_monitor_status(m, &st), 0);
+	cr_assert_eq(st.exec_total, 1);
+	cr_assert_eq(st.exec_args_ok, 1);
 	pt_monitor_close(m);
 }
 

@@ -86,6 +86,11 @@ show_logs() {
 # measure a race. Their programs are built in parallel first.
 make -j"$jobs" check TESTS= >/dev/null
 make check || { show_logs; exit 1; }
+totals() { # the automake summary of a suite, as "pass fail skip"
+	awk '/^# PASS:/ {p = $3} /^# FAIL:/ {f = $3} /^# ERROR:/ {f += $3} /^# SKIP:/ {s = $3}
+		END {print p + 0, f + 0, s + 0}' "$1/test-suite.log"
+}
+set -- $(totals .)
 make check-format
 if [ "${QUICKSTART_SANITIZE:-1}" = 1 ]; then
 	sanbuild="$builddir-asan"
@@ -93,7 +98,10 @@ if [ "${QUICKSTART_SANITIZE:-1}" = 1 ]; then
 	(cd "$sanbuild" && "$top/configure" --enable-werror --enable-sanitizers \
 		${CONFIGURE_FLAGS:-} >/dev/null && make -j"$jobs" >/dev/null &&
 		make -j"$jobs" check TESTS= >/dev/null && { make check || { show_logs; exit 1; }; })
+	set -- $(($1 + $(totals "$sanbuild" | cut -d' ' -f1))) $2 \
+		$(($3 + $(totals "$sanbuild" | cut -d' ' -f3)))
 fi
 make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror" \
 	TESTS="$(cd "$top" && echo tests/unit/test-*.c | sed 's/\.c//g')"
 echo "quickstart: all checks passed"
+echo "quickstart: $1 passed, $2 failed, $3 skipped"

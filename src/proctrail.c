@@ -691,6 +691,22 @@ out:
 	return r < 0 ? 1 : 0;
 }
 
+/* The live process pid in a fresh snapshot, or exit 1 saying it is not there. */
+static const struct pt_proc *snapshot_proc(const struct snap_opts *s, pid_t pid,
+					   struct pt_monitor **m)
+{
+	const struct pt_proc *p;
+
+	*m = snapshot(s);
+	p = pt_lookup(*m, pid);
+	if (!p || p->state != PT_STATE_ALIVE) {
+		fprintf(stderr, "%s: no process %d\n", prog, pid);
+		pt_monitor_close(*m);
+		exit(1);
+	}
+	return p;
+}
+
 static int cmd_tree(int argc, char **argv)
 {
 	struct snap_opts s = {0};
@@ -704,13 +720,7 @@ static int cmd_tree(int argc, char **argv)
 		usage_error("tree takes at most one PID");
 	if (optind < argc)
 		pid = parse_pid(argv[optind]);
-	m = snapshot(&s);
-	root = pt_lookup(m, pid);
-	if (!root || root->state != PT_STATE_ALIVE) {
-		fprintf(stderr, "%s: no process %d\n", prog, pid);
-		pt_monitor_close(m);
-		return 1;
-	}
+	root = snapshot_proc(&s, pid, &m);
 	r = cli_print_tree(stdout, m, root, s.ascii, s.json);
 	pt_monitor_close(m);
 	return r < 0 ? 1 : 0;
@@ -727,13 +737,7 @@ static int cmd_show(int argc, char **argv)
 	if (optind + 1 != argc)
 		usage_error("show needs exactly one PID");
 	pid = parse_pid(argv[optind]);
-	m = snapshot(&s);
-	p = pt_lookup(m, pid);
-	if (!p) {
-		fprintf(stderr, "%s: no process %d\n", prog, pid);
-		pt_monitor_close(m);
-		return 1;
-	}
+	p = snapshot_proc(&s, pid, &m);
 	if (s.json) {
 		char *j = pt_json_proc(p, NULL);
 

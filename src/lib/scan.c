@@ -122,7 +122,8 @@ struct pt_scanner {
 	bool seek_tried;
 	int dir_fd;
 	off_t seek_off;
-	char dents[4096];
+	/* getdents64 records hold 64-bit fields: keep the buffer 8-aligned */
+	_Alignas(8) char dents[4096];
 };
 
 struct ctx {

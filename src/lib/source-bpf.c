@@ -661,7 +661,7 @@ const struct pt_source_ops pt_source_bpf = {
 
 #else /* !HAVE_BPF */
 
-static const char not_built[] = "not built (configure found no clang/bpftool/libbpf)";
+static const char not_built[] = "not built (configured without clang, bpftool and libbpf)";
 
 static int bpf_probe(const struct pt_options *o, char *why, size_t len)
 {

@@ -1371,7 +1371,7 @@ const struct pt_source_ops pt_source_netlink = {
 
 #else /* !HAVE_LIBMNL */
 
-static const char not_built[] = "not built (configure found no libmnl)";
+static const char not_built[] = "not built (configured without libmnl)";
 
 static int nl_probe(const struct pt_options *o, char *why, size_t len)
 {

@@ -480,3 +480,25 @@ void fx_root_free(char *root)
 	remove_at(AT_FDCWD, root, 0);
 	free(root);
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_LSAN 1
+#endif
+#endif
+
+#ifdef HAVE_LSAN
+#include <sanitizer/lsan_interface.h>
+
+int fx_leaks(void)
+{
+	return __lsan_do_recoverable_leak_check();
+}
+#else
+int fx_leaks(void)
+{
+	return 0;
+}
+#endif

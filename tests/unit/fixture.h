@@ -38,4 +38,11 @@ int fx_set_last_pid(const char *root, pid_t last);
 /* rm -rf the tree and free the path. */
 void fx_root_free(char *root);
 
+/*
+ * Leaks found by LeakSanitizer right now, 0 in a build without it. Criterion
+ * ignores a worker's exit status (LeakSanitizer's report) and failures in
+ * .fini, so tests assert this themselves.
+ */
+int fx_leaks(void);
+
 #endif

@@ -18,27 +18,11 @@
 #include "internal.h"
 #include "fixture.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_LSAN 1
-#endif
-#endif
-
-#ifdef HAVE_LSAN
-#include <sanitizer/lsan_interface.h>
-
 /* Criterion ignores a worker's exit status once its tests passed: check here. */
 static void leak_check(void)
 {
-	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked (see stderr)");
+	cr_assert_eq(fx_leaks(), 0, "memory leaked (see stderr)");
 }
-#else
-static void leak_check(void)
-{
-}
-#endif
 
 #define ALL PT_FMASK_ALL
 #define ID64 "3f4e1c2b9a8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f"

@@ -6,30 +6,14 @@
 
 #include <criterion/criterion.h>
 
+#include "fixture.h"
 #include "internal.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_LSAN 1
-#endif
-#endif
-
-#ifdef HAVE_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
-
-/*
- * Criterion 2.4 ignores a worker's exit status (LeakSanitizer's report) and
- * failures in .fini, so leaks are checked in the test body.
- */
+/* Criterion ignores LeakSanitizer's report: check in the test body. */
 static void done(struct pt_table *t)
 {
 	pt_table_free(t);
-#ifdef HAVE_LSAN
-	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked (see stderr)");
-#endif
+	cr_assert_eq(fx_leaks(), 0, "memory leaked (see stderr)");
 }
 
 #define T0 1700000000000000LL /* a fake "now" in wall-clock microseconds */

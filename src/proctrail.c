@@ -327,7 +327,8 @@ static int cmd_watch(int argc, char **argv)
 		O_RCVBUF,
 		O_WATCHDIR,
 		O_THREADS,
-		O_RING
+		O_RING,
+		O_READERS
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
@@ -343,6 +344,7 @@ static int cmd_watch(int argc, char **argv)
 		{"rcvbuf", required_argument, NULL, O_RCVBUF},
 		{"ring-size", required_argument, NULL, O_RING},
 		{"watch-dir", required_argument, NULL, O_WATCHDIR},
+		{"readers", required_argument, NULL, O_READERS},
 		{"proc-root", required_argument, NULL, O_PROCROOT},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -446,6 +448,9 @@ static int cmd_watch(int argc, char **argv)
 			watch_dirs[nwatch++] = optarg;
 			o.watch_dirs = watch_dirs;
 			break;
+		case O_READERS:
+			o.readers = (int)parse_num("--readers", optarg, 64);
+			break;
 		case O_PROCROOT:
 			o.proc_root = optarg;
 			break;
@@ -454,8 +459,8 @@ static int cmd_watch(int argc, char **argv)
 			       "[--filter=EXPR]\n"
 			       "       [--duration=SECS] [--threads] [--realtime|--no-realtime]\n"
 			       "       [--interval=MS] [--args-max=BYTES] [--rcvbuf=BYTES]\n"
-			       "       [--ring-size=BYTES] [--watch-dir=DIR] [--proc-root=DIR] "
-			       "[-q]\n"
+			       "       [--ring-size=BYTES] [--watch-dir=DIR] [--readers=N]\n"
+			       "       [--proc-root=DIR] [-q]\n"
 			       "See proctrail(1).\n",
 			       prog);
 			return 0;

@@ -238,6 +238,10 @@ struct pt_options {
 	pt_log_fn log;
 	void *log_data;
 	int log_level; /* default PT_LOG_NOTICE */
+	/* inotify tier: threads that read new processes the moment a watched open
+	 * wakes them, each kept on a CPU of its own: -1 auto (one per usable CPU, at
+	 * most 2), 0 none (the caller's thread does it all), else that many (<= 64) */
+	int readers;
 };
 
 struct pt_status {

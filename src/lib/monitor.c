@@ -94,6 +94,7 @@ PT_EXPORT void pt_options_init(struct pt_options *o)
 	o->rcvbuf = 32u << 20;
 	o->ring_size = 8u << 20;
 	o->log_level = PT_LOG_NOTICE;
+	o->readers = -1;
 }
 
 void pt_log(const struct pt_monitor *m, int level, const char *fmt, ...)

@@ -72,6 +72,12 @@ struct pending {
 	struct pt_proc *info;
 };
 
+/* An exec a reader thread saw done, read at seen_us (wall clock). */
+struct capture {
+	struct pt_proc *info;
+	int64_t seen_us;
+};
+
 struct pt_scanner {
 	const struct pt_procfs *fs;
 	struct pt_scan_hooks hooks;
@@ -118,12 +124,13 @@ struct pt_scanner {
 	struct ident young[YOUNG_MAX];
 	size_t nyoung;
 
-	/* fast scans: the proc root open for seeking (see calibrate) */
-	bool seek_tried;
-	int dir_fd;
-	off_t seek_off;
-	/* getdents64 records hold 64-bit fields: keep the buffer 8-aligned */
-	_Alignas(8) char dents[4096];
+	/* fast scans: the proc root open for seeking (see pt_pidseek_open) */
+	bool seek_tried, seek_ok;
+	struct pt_pidseek seek;
+
+	/* exec captures handed in by the inotify tier's readers */
+	struct capture *caps;
+	size_t ncaps, caps_cap;
 };
 
 struct ctx {
@@ -140,6 +147,9 @@ struct ctx {
 	uint64_t seen; /* window pids accounted for: processes and threads */
 	pid_t carry[CARRY_MAX];
 	size_t ncarry;
+	/* read from a capture and counted: the listing leaves them be */
+	pid_t counted[CARRY_MAX];
+	size_t ncounted;
 	int changes;
 };
 
@@ -286,12 +296,17 @@ static int read_stat_at(int dirfd, const char *name, struct stat_info *si)
 	return 0;
 }
 
+static const char *pt_pid_name(char *buf, size_t len, pid_t pid, const char *file)
+{
+	snprintf(buf, len, "%d/%s", (int)pid, file);
+	return buf;
+}
+
 static int read_pid_stat(const struct pt_scanner *s, pid_t pid, struct stat_info *si)
 {
 	char name[32];
 
-	snprintf(name, sizeof(name), "%d/stat", (int)pid);
-	return read_stat_at(s->fs->root_fd, name, si);
+	return read_stat_at(s->fs->root_fd, pt_pid_name(name, sizeof(name), pid, "stat"), si);
 }
 
 /* ---- pid arithmetic ---- */
@@ -322,26 +337,33 @@ bool pt_pid_in_window(pid_t pid, pid_t lo, pid_t hi)
 	return pid > lo || (pid >= wrap_base(hi) && pid <= hi);
 }
 
+int pt_parse_last_pid(const char *buf, pid_t *last)
+{
+	const char *p = strrchr(buf, ' ');
+	char *end;
+	long v;
+
+	/* "0.00 0.01 0.05 1/123 4567": the last field is the last pid */
+	if (!p)
+		return -EINVAL;
+	errno = 0;
+	v = strtol(p + 1, &end, 10);
+	if (errno || end == p + 1 || v < 0 || v >= INT_MAX)
+		return -EINVAL;
+	*last = (pid_t)v;
+	return 0;
+}
+
 int pt_scan_last_pid(const struct pt_procfs *fs, pid_t *last)
 {
 	char buf[128];
-	const char *p;
 	long v;
 	ssize_t n;
 	int r;
 
-	/* "0.00 0.01 0.05 1/123 4567": the last field is the last pid */
 	n = pt_read_file_at(fs->root_fd, "loadavg", buf, sizeof(buf), NULL);
-	if (n > 0 && (p = strrchr(buf, ' '))) {
-		char *end;
-
-		errno = 0;
-		v = strtol(p + 1, &end, 10);
-		if (!errno && end != p + 1 && v >= 0 && v < INT_MAX) {
-			*last = (pid_t)v;
-			return 0;
-		}
-	}
+	if (n > 0 && pt_parse_last_pid(buf, last) == 0)
+		return 0;
 	r = read_long_at(fs->root_fd, "sys/kernel/ns_last_pid", &v);
 	if (r < 0)
 		return r;
@@ -375,7 +397,7 @@ struct pt_scanner *pt_scanner_new(const struct pt_procfs *fs)
 		return NULL;
 	s->fs = fs;
 	s->hooks = default_hooks;
-	s->dir_fd = -1;
+	s->seek.dir_fd = -1;
 	if (pt_scan_pid_max(fs, &s->pid_max) < 0)
 		s->pid_max = PID_MAX_FALLBACK;
 	/* The first window starts now: what is born from here on counts. */
@@ -400,8 +422,10 @@ void pt_scanner_free(struct pt_scanner *s)
 	free(s->act);
 	for (size_t i = 0; i < s->npend; i++)
 		free_info(s->pend[i].info);
-	if (s->dir_fd >= 0)
-		close(s->dir_fd);
+	for (size_t i = 0; i < s->ncaps; i++)
+		free_info(s->caps[i].info);
+	free(s->caps);
+	pt_pidseek_close(&s->seek);
 	free(s);
 }
 
@@ -547,14 +571,14 @@ static void sync_threads(struct ctx *c, pid_t pid)
 	free(tids);
 }
 
-static struct pt_proc *read_info(const struct pt_scanner *s, pid_t pid, unsigned fields,
+static struct pt_proc *read_info(const struct pt_procfs *fs, pid_t pid, unsigned fields,
 				 struct stat_info *si, bool *have_si, int *err)
 {
 	struct pt_proc *info;
 	int dfd, r;
 
 	*have_si = false;
-	dfd = pt_procfs_pid_open(s->fs, pid);
+	dfd = pt_procfs_pid_open(fs, pid);
 	if (dfd < 0) {
 		*err = dfd;
 		return NULL;
@@ -578,7 +602,7 @@ static struct pt_proc *read_info(const struct pt_scanner *s, pid_t pid, unsigned
 	}
 	pt_proc_init(info);
 	info->pid = pid;
-	r = pt_procfs_read_at(s->fs, dfd, fields, info);
+	r = pt_procfs_read_at(fs, dfd, fields, info);
 	close(dfd);
 	if (r == -ENOMEM || is_gone(r) || !pt_proc_has(info, PT_F_START)) {
 		if (r == -ENOMEM)
@@ -761,18 +785,18 @@ static struct pt_proc *half_image(const struct pt_proc *info, const struct stat_
 /* Read a process we do not know and hand it to the core. 0 or -errno:
  * -ESRCH it went before we could read it, else it could not be read.
  * fresh: its pid was handed out since the previous scan. */
+static void discover_read(struct ctx *c, pid_t pid, bool fresh, struct pt_proc *info,
+			  const struct stat_info *sip);
+
 static int discover(struct ctx *c, pid_t pid, bool fresh)
 {
 	struct pt_scanner *s = c->s;
-	struct pending e = {.pid = pid};
 	struct stat_info si;
 	struct pt_proc *info;
-	unsigned nthreads;
-	bool have_si, watch;
-	int64_t lo;
+	bool have_si;
 	int err;
 
-	info = read_info(s, pid, PT_FMASK_ALL, &si, &have_si, &err);
+	info = read_info(s->fs, pid, PT_FMASK_ALL, &si, &have_si, &err);
 	if (!info) {
 		if (is_gone(err)) {
 			s->st.raced++;
@@ -781,6 +805,23 @@ static int discover(struct ctx *c, pid_t pid, bool fresh)
 		unread_push(c, pid);
 		return err;
 	}
+	discover_read(c, pid, fresh, info, have_si ? &si : NULL);
+	return 0;
+}
+
+/* discover() once it has read the process (consumes info; sip NULL: no stat). */
+static void discover_read(struct ctx *c, pid_t pid, bool fresh, struct pt_proc *info,
+			  const struct stat_info *sip)
+{
+	struct pt_scanner *s = c->s;
+	struct pending e = {.pid = pid};
+	struct stat_info si = {0};
+	bool have_si = sip != NULL, watch;
+	unsigned nthreads;
+	int64_t lo;
+
+	if (sip)
+		si = *sip;
 	nthreads = info->nthreads ? info->nthreads : 1;
 	/* its other threads took pids too, most likely in this window */
 	c->seen += nthreads - 1;
@@ -815,6 +856,73 @@ static int discover(struct ctx *c, pid_t pid, bool fresh)
 	c->changes++;
 	if (c->kind != PT_SCAN_SYNTH && nthreads > 1)
 		sync_threads(c, pid);
+}
+
+/* ---- exec captures (the inotify tier's reader threads) ---- */
+
+/* What a reader needs to see an exec: the argv first, then the exe, comm, ppid
+ * and start. The rest is read by the core, if the process is still there. */
+#define CAPTURE_FIELDS                                                                           \
+	(PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_START) | \
+	 PT_FMASK(PT_F_PPID))
+
+enum pt_capture pt_scan_capture(const struct pt_procfs *fs, pid_t pid, uint64_t *start,
+				struct pt_proc **out)
+{
+	struct stat_info si;
+	struct pt_proc *info;
+	char name[32];
+	bool have_si;
+	int err;
+
+	*out = NULL;
+	/* the stat alone says whether its exec is done: most looks end here */
+	err = read_stat_at(fs->root_fd, pt_pid_name(name, sizeof(name), pid, "stat"), &si);
+	if (err < 0)
+		return is_gone(err) ? PT_CAPTURE_GONE : PT_CAPTURE_SKIP;
+	if (*start && !start_match(si.st.start, *start))
+		return PT_CAPTURE_GONE;
+	if ((si.flags & PF_FORKNOEXEC) && !(si.flags & (PF_EXITING | PF_KTHREAD)) &&
+	    si.st.state != 'Z' && si.st.state != 'X') {
+		*start = si.st.start;
+		return PT_CAPTURE_WAIT;
+	}
+	info = read_info(fs, pid, CAPTURE_FIELDS, &si, &have_si, &err);
+	if (!info)
+		return is_gone(err) ? PT_CAPTURE_GONE : PT_CAPTURE_SKIP;
+	if (*start && !start_match(info->start, *start)) {
+		/* the pid was handed out again */
+		free_info(info);
+		return PT_CAPTURE_GONE;
+	}
+	*start = info->start;
+	if (!have_si || (si.flags & PF_KTHREAD)) {
+		free_info(info);
+		return PT_CAPTURE_SKIP;
+	}
+	if (argv_not_yet(info, &si) || (si.flags & PF_FORKNOEXEC)) {
+		/* before its exec, or in the middle of it */
+		free_info(info);
+		return si.st.state == 'Z' || si.st.state == 'X' || (si.flags & PF_EXITING)
+			? PT_CAPTURE_SKIP
+			: PT_CAPTURE_WAIT;
+	}
+	if (!pt_proc_has(info, PT_F_ARGV) || info->args_len == 0) {
+		/* exiting, its argv gone with its mm: nothing to add */
+		free_info(info);
+		return PT_CAPTURE_SKIP;
+	}
+	*out = info;
+	return PT_CAPTURE_EXEC;
+}
+
+int pt_scanner_add_capture(struct pt_scanner *s, struct pt_proc *info, int64_t seen_us)
+{
+	if (grow(&s->caps, &s->caps_cap, s->ncaps + 1, sizeof(*s->caps)) < 0) {
+		free_info(info);
+		return -ENOMEM;
+	}
+	s->caps[s->ncaps++] = (struct capture){info, seen_us};
 	return 0;
 }
 
@@ -884,7 +992,7 @@ static void changed(struct ctx *c, pid_t pid, struct pt_proc *rec, bool exec, st
 		p.lo_us = last_look(c, pid, rec->start, false);
 	if (exec_begun(&p))
 		exec = true;
-	info = read_info(s, pid, EXEC_FIELDS, &si, &have_si, &err);
+	info = read_info(s->fs, pid, EXEC_FIELDS, &si, &have_si, &err);
 	if (!info || !start_match(info->start, p.start)) {
 		/* gone, or its pid handed out again */
 		if (info)
@@ -1009,6 +1117,105 @@ static void recheck_pending(struct ctx *c)
 			report_half(c, &a.e, PT_WHY_GONE);
 	}
 	s->nact = 0;
+}
+
+/*
+ * A reader saw the exec of a process the core read before it (it waits on the
+ * pending list): the capture holds its argv. Whatever a read now adds of the
+ * same image (exe, creds) completes it.
+ */
+static void captured_exec(struct ctx *c, struct pending *e, struct capture *cap)
+{
+	struct pt_proc *info = cap->info, *now;
+	unsigned lacks = 0;
+	struct stat_info si;
+	bool have_si;
+	int err;
+
+	cap->info = NULL;
+	now = read_info(c->s->fs, e->pid, EXEC_FIELDS, &si, &have_si, &err);
+	if (now && start_match(now->start, e->start) && same_args(now, info)) {
+		for (unsigned f = 0; f < PT_F_COUNT; f++)
+			if ((EXEC_FIELDS & PT_FMASK(f)) && !pt_proc_has(info, (enum pt_field)f))
+				lacks |= PT_FMASK(f);
+		pt_proc_merge(info, now, lacks);
+	}
+	free_info(now);
+	if (e->info)
+		complete(info, e->info);
+	free_info(e->info);
+	e->info = NULL;
+	if (!exec_begun(e))
+		e->hi_us = cap->seen_us;
+	report_exec(c, e->pid, e->start, info, true, e->lo_us, e->hi_us);
+}
+
+/*
+ * Execs the readers saw. A process the core knows waiting for its exec gets
+ * it; one it does not know is read now, or, gone already, known by what the
+ * capture holds (and its exit reported by check_young). Others are old news.
+ */
+static void use_captures(struct ctx *c)
+{
+	struct pt_scanner *s = c->s;
+
+	for (size_t i = 0; i < s->ncaps; i++) {
+		struct capture *cap = &s->caps[i];
+		pid_t pid = cap->info->pid;
+		uint64_t start = cap->info->start;
+		struct pt_proc *rec = pt_table_get_live(c->t, pid);
+		bool fresh = fresh_pid(c, pid, false), have_si;
+		struct stat_info si;
+		struct pt_proc *now;
+		struct pending e;
+		int err;
+
+		if (rec && start_match(rec->start, start)) {
+			if (pending_take(c, pid, &e))
+				captured_exec(c, &e, cap);
+			continue;
+		}
+		if (rec)
+			vanish(c, rec, last_look(c, pid, rec->start, true), cap->seen_us);
+		if (in_list(s->carry, s->ncarry, pid))
+			continue;
+		now = read_info(s->fs, pid, PT_FMASK_ALL, &si, &have_si, &err);
+		if (now && !start_match(now->start, start)) {
+			free_info(now); /* gone, its pid handed out again */
+			now = NULL;
+		}
+		/* never counted: no scan saw it (or it was gone when read) */
+		c->seen++;
+		if (c->ncounted < CARRY_MAX)
+			c->counted[c->ncounted++] = pid;
+		if (now && have_si && !(si.flags & PF_EXITING) && si.st.state != 'Z' &&
+		    si.st.state != 'X' && same_args(now, cap->info)) {
+			/* there, as it was: what was read now */
+			discover_read(c, pid, fresh, now, &si);
+			continue;
+		}
+		if (now) {
+			/* exiting: what the read still got that the capture lacks */
+			unsigned lacks = 0;
+
+			for (unsigned f = 0; f < PT_F_COUNT; f++)
+				if (!pt_proc_has(cap->info, (enum pt_field)f))
+					lacks |= PT_FMASK(f);
+			pt_proc_merge(cap->info, now, lacks);
+			cap->info->nthreads = now->nthreads;
+			free_info(now);
+		}
+		young_add(c, pid, start);
+		s->hooks.discovered(c->m, cap->info, c->kind, fork_lo(c, cap->info, fresh),
+				    cap->seen_us);
+		cap->info = NULL;
+		s->st.added++;
+		s->st.captured++;
+		c->changes++;
+	}
+	for (size_t i = 0; i < s->ncaps; i++)
+		free_info(s->caps[i].info);
+	s->ncaps = 0;
 }
 
 /* A process the table holds: still the same one? Returns 0, or -errno when it
@@ -1167,18 +1374,18 @@ static bool dent_pid(const char *name, pid_t *pid)
 }
 
 /* The first pid at or after position off: 0 at the end, or -errno. */
-static int seek_first(struct pt_scanner *s, off_t off, pid_t *first)
+static int seek_first(struct pt_pidseek *ps, off_t off, pid_t *first)
 {
 	ssize_t n;
 
-	if (lseek(s->dir_fd, off, SEEK_SET) != off)
+	if (lseek(ps->dir_fd, off, SEEK_SET) != off)
 		return -errno;
-	n = getdents64(s->dir_fd, s->dents, sizeof(s->dents));
+	n = getdents64(ps->dir_fd, ps->dents, sizeof(ps->dents));
 	if (n < 0)
 		return -errno;
 	*first = 0;
 	for (ssize_t o = 0; o < n;) {
-		const struct dirent64 *d = (const void *)(s->dents + o);
+		const struct dirent64 *d = (const void *)(ps->dents + o);
 
 		if (dent_pid(d->d_name, first))
 			return 0;
@@ -1187,23 +1394,22 @@ static int seek_first(struct pt_scanner *s, off_t off, pid_t *first)
 	return 0;
 }
 
-static void calibrate(struct pt_scanner *s)
+int pt_pidseek_open(struct pt_pidseek *ps, int root_fd)
 {
 	pid_t prev = 0, pid, first = 0, probe = 0;
 	off_t prev_off = 0, off = -1;
 	unsigned pairs = 0;
 	ssize_t n;
 
-	s->seek_tried = true;
-	s->dir_fd = openat(s->fs->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->dir_fd < 0)
-		return;
+	ps->dir_fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ps->dir_fd < 0)
+		return -errno;
 	for (int reads = 0; reads < 64; reads++) {
-		n = getdents64(s->dir_fd, s->dents, sizeof(s->dents));
+		n = getdents64(ps->dir_fd, ps->dents, sizeof(ps->dents));
 		if (n <= 0)
 			break;
 		for (ssize_t o = 0; o < n;) {
-			const struct dirent64 *d = (const void *)(s->dents + o);
+			const struct dirent64 *d = (const void *)(ps->dents + o);
 
 			o += d->d_reclen;
 			if (!dent_pid(d->d_name, &pid)) {
@@ -1224,40 +1430,63 @@ static void calibrate(struct pt_scanner *s)
 	}
 	if (pairs < 2 || off < 0)
 		goto fail;
-	if (seek_first(s, off + probe, &first) < 0 || first != probe)
+	if (seek_first(ps, off + probe, &first) < 0 || first != probe)
 		goto fail;
-	s->seek_off = off;
-	return;
+	ps->off = off;
+	return 0;
 fail:
-	close(s->dir_fd);
-	s->dir_fd = -1;
+	pt_pidseek_close(ps);
+	return -EOPNOTSUPP;
 }
 
-/* Append the existing pids from..to (inclusive) to s->cand. */
-static int list_range(struct pt_scanner *s, pid_t from, pid_t to)
+void pt_pidseek_close(struct pt_pidseek *ps)
 {
-	if (lseek(s->dir_fd, s->seek_off + from, SEEK_SET) < 0)
+	if (ps->dir_fd >= 0)
+		close(ps->dir_fd);
+	ps->dir_fd = -1;
+}
+
+int pt_pidseek_each(struct pt_pidseek *ps, pid_t from, pid_t to, int (*fn)(pid_t, void *),
+		    void *data)
+{
+	if (lseek(ps->dir_fd, ps->off + from, SEEK_SET) < 0)
 		return -errno;
 	for (int reads = 0; reads < 16; reads++) {
-		ssize_t n = getdents64(s->dir_fd, s->dents, sizeof(s->dents));
+		ssize_t n = getdents64(ps->dir_fd, ps->dents, sizeof(ps->dents));
 
 		if (n <= 0)
 			return n < 0 ? -errno : 0;
 		for (ssize_t o = 0; o < n;) {
-			const struct dirent64 *d = (const void *)(s->dents + o);
+			const struct dirent64 *d = (const void *)(ps->dents + o);
 			pid_t pid;
+			int r;
 
 			o += d->d_reclen;
 			if (!dent_pid(d->d_name, &pid))
 				continue;
 			if (pid > to)
 				return 0;
-			if (grow(&s->cand, &s->cand_cap, s->ncand + 1, sizeof(pid_t)) < 0)
-				return -ENOMEM;
-			s->cand[s->ncand++] = pid;
+			if ((r = fn(pid, data)) != 0)
+				return r < 0 ? r : 0;
 		}
 	}
 	return 0;
+}
+
+static int cand_push(pid_t pid, void *data)
+{
+	struct pt_scanner *s = data;
+
+	if (grow(&s->cand, &s->cand_cap, s->ncand + 1, sizeof(pid_t)) < 0)
+		return -ENOMEM;
+	s->cand[s->ncand++] = pid;
+	return 0;
+}
+
+/* Append the existing pids from..to (inclusive) to s->cand. */
+static int list_range(struct pt_scanner *s, pid_t from, pid_t to)
+{
+	return pt_pidseek_each(&s->seek, from, to, cand_push, s);
 }
 
 /* The pids a fast scan looks at: those above the previous counter (in the
@@ -1269,9 +1498,11 @@ static int list_new(struct ctx *c, pid_t lo, pid_t hi, bool *seeked)
 
 	s->ncand = 0;
 	*seeked = false;
-	if (!s->seek_tried)
-		calibrate(s);
-	if (s->dir_fd >= 0 && pt_pid_span(lo, hi, s->pid_max) <= NEW_MAX) {
+	if (!s->seek_tried) {
+		s->seek_tried = true;
+		s->seek_ok = pt_pidseek_open(&s->seek, s->fs->root_fd) == 0;
+	}
+	if (s->seek_ok && pt_pid_span(lo, hi, s->pid_max) <= NEW_MAX) {
 		r = list_range(s, lo + 1, INT_MAX);
 		if (r == 0 && hi < lo)
 			r = list_range(s, 1, hi);
@@ -1386,7 +1617,8 @@ static void full_entry(struct ctx *c, size_t idx)
 	r = rec ? check_known(c, pid, rec, fresh) : discover(c, pid, fresh);
 	if (is_gone(r))
 		s->flags[idx] |= ENT_GONE;
-	count_seen(c, pid, r, in_win);
+	if (!in_list(c->counted, c->ncounted, pid))
+		count_seen(c, pid, r, in_win);
 }
 
 int pt_scan(struct pt_monitor *m, struct pt_scanner *s, enum pt_scan_kind kind)
@@ -1403,8 +1635,10 @@ int pt_scan(struct pt_monitor *m, struct pt_scanner *s, enum pt_scan_kind kind)
 		s->pid_max = PID_MAX_FALLBACK;
 	s->ncur = 0;
 	s->nunread_next = 0;
-	if (kind == PT_SCAN_SYNTH)
+	if (kind == PT_SCAN_SYNTH) {
+		use_captures(&c);
 		recheck_pending(&c);
+	}
 
 	r = list_proc(s);
 	if (r < 0)
@@ -1433,7 +1667,7 @@ static void fast_entry(struct ctx *c, pid_t pid, pid_t now_last)
 	struct pt_proc *rec;
 	int r;
 
-	if (in_list(s->carry, s->ncarry, pid))
+	if (in_list(s->carry, s->ncarry, pid) || in_list(c->counted, c->ncounted, pid))
 		return;
 	rec = pt_table_get_live(c->t, pid);
 	if (rec) {
@@ -1476,6 +1710,7 @@ int pt_scan_new(struct pt_monitor *m, struct pt_scanner *s)
 	c.win = true;
 	c.win_lo = s->last_pid;
 	c.win_hi = now_last;
+	use_captures(&c);
 
 	r = list_new(&c, c.win_lo, c.win_hi, &seeked);
 	if (r < 0)

@@ -5,16 +5,34 @@
  * triggers a fast /proc scan that reads the new processes at once. A periodic
  * full scan catches exits and whatever touched no watched file (a static
  * binary in an unwatched directory).
+ *
+ * A /bin/true lives about a millisecond, and the open that wakes us comes
+ * from it: the wakeup goes to the CPU it runs on, and an idle CPU next door
+ * is not looked for on a small machine (SIS_UTIL), so a single watcher waits
+ * for the process to end before it runs. Reader threads, each kept on a CPU
+ * of its own, wait on the inotify fd together: whichever CPU is free runs
+ * its reader at once. A reader only reads the new processes, argv first, and
+ * again until their exec is done, and hands the core what it saw (a ring per
+ * reader: readers share nothing, as a lock held by a reader stuck behind the
+ * process would stall the others). The core does the rest on its own thread.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "scan.h"
@@ -23,6 +41,16 @@
 #define LDCONF_LINE_MAX 4096
 #define DRAIN_READS_MAX 64 /* x sizeof(buf): bounded work per dispatch */
 #define WATCH_MASK (IN_OPEN | IN_ONLYDIR)
+#define READERS_AUTO_MAX 2
+#define READERS_MAX 64
+#define RING_SLOTS 1024 /* captures a reader can hand over before the core takes them */
+#define WAITING_MAX 256 /* processes a reader reads again until their exec */
+#define WAITING_US 1000000 /* for this long at most */
+#define NEW_PER_WAKE 256 /* new processes a reader reads per wakeup */
+#define NEW_SPAN_MAX 65536 /* more pids handed out than this since the last look: skip */
+#define SHORT_SLICE_NS 100000 /* a reader's EEVDF slice (Linux >= 6.12) */
+#define RECENT_SLOTS 64 /* execs captured lately, by pid: one reader's is enough */
+#define PID_BITS 22 /* PID_MAX_LIMIT is 2^22 */
 
 /* ---- the directories to watch ---- */
 
@@ -252,13 +280,52 @@ int pt_watch_dirs_default(struct pt_watch_dirs *d, const char *path_env, const c
 
 /* ---- the source ---- */
 
+struct waiting {
+	pid_t pid;
+	uint64_t start;
+	int64_t since_us; /* CLOCK_MONOTONIC */
+};
+
+struct inotify_src;
+
+struct reader {
+	struct inotify_src *src;
+	pthread_t thread;
+	bool started;
+	int cpu; /* -1: not kept on one */
+	struct pt_pidseek seek;
+	int loadavg_fd; /* kept open: read at every wakeup */
+	pid_t seen; /* the pid counter at the last look */
+	struct waiting wait[WAITING_MAX];
+	size_t nwait;
+	pid_t cand[NEW_PER_WAKE];
+	size_t ncand;
+	/* single producer (this reader), single consumer (the core) */
+	struct pt_proc *ring[RING_SLOTS];
+	int64_t ring_us[RING_SLOTS];
+	_Atomic size_t head, tail;
+	_Atomic uint64_t full; /* captures dropped: the ring was full */
+	_Atomic uint64_t wakes, captured;
+	int slice_err;
+	_Alignas(8) char buf[4096];
+};
+
 struct inotify_src {
 	int fd;
 	struct pt_scanner *scan;
+	const struct pt_procfs *fs;
 	int64_t interval_us;
 	int64_t next_full_us; /* CLOCK_MONOTONIC */
 	size_t nwatch;
 	uint64_t events, overflows;
+	/* with readers: they drain fd and wake the core through wake_fd */
+	struct reader *rd;
+	unsigned nreaders;
+	int wake_fd, stop_fd;
+	_Atomic uint64_t r_events, r_overflows, r_ignored;
+	/* start << PID_BITS | pid of the execs captured lately, in slot pid % RECENT_SLOTS */
+	_Atomic uint64_t recent[RECENT_SLOTS];
+	uint64_t ignored_seen;
 	union {
 		struct inotify_event ev;
 		char buf[16384];
@@ -362,8 +429,362 @@ static void add_watches(struct pt_monitor *m, struct inotify_src *src,
 	}
 }
 
+/* ---- reader threads ---- */
+
+struct slice_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+/* SCHED_OTHER with a short slice (Linux >= 6.12, no privilege needed): a
+ * reader woken next to a running process may then take the CPU from it. */
+static int set_short_slice(void)
+{
+	struct slice_attr a = {.size = sizeof(a), .runtime = SHORT_SLICE_NS};
+
+	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+		return errno;
+	return 0;
+}
+
+static void ring_push(struct reader *r, struct pt_proc *info)
+{
+	size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+
+	if (head - tail >= RING_SLOTS) {
+		atomic_fetch_add_explicit(&r->full, 1, memory_order_relaxed);
+		pt_proc_clear(info);
+		free(info);
+		return;
+	}
+	r->ring[head % RING_SLOTS] = info;
+	r->ring_us[head % RING_SLOTS] = pt_now_us();
+	atomic_store_explicit(&r->head, head + 1, memory_order_release);
+	atomic_fetch_add_explicit(&r->captured, 1, memory_order_relaxed);
+}
+
+/* Whether another reader captured pid's exec lately: the readers all wake for
+ * the same opens, and the first one there is enough. A race between two ends
+ * in a capture twice, which the core drops. */
+static bool recent_has(struct inotify_src *src, pid_t pid)
+{
+	uint64_t key = atomic_load_explicit(&src->recent[(unsigned)pid % RECENT_SLOTS],
+					    memory_order_relaxed);
+
+	return key && (key & ((1u << PID_BITS) - 1)) == (uint64_t)pid;
+}
+
+/* Read pid for its exec; true when it is worth reading again. */
+static bool reader_look(struct reader *r, pid_t pid, uint64_t *start, bool *pushed)
+{
+	struct inotify_src *src = r->src;
+	struct pt_proc *info;
+
+	if (recent_has(src, pid))
+		return false;
+	switch (pt_scan_capture(src->fs, pid, start, &info)) {
+	case PT_CAPTURE_EXEC:
+		atomic_store_explicit(&src->recent[(unsigned)pid % RECENT_SLOTS],
+				      info->start << PID_BITS | (uint64_t)pid, memory_order_relaxed);
+		ring_push(r, info);
+		*pushed = true;
+		return false;
+	case PT_CAPTURE_WAIT:
+		return true;
+	case PT_CAPTURE_GONE:
+	case PT_CAPTURE_SKIP:
+		break;
+	}
+	return false;
+}
+
+static int cand_add(pid_t pid, void *data)
+{
+	struct reader *r = data;
+
+	r->cand[r->ncand++] = pid;
+	return r->ncand == NEW_PER_WAKE;
+}
+
+static int reader_last_pid(struct reader *r, pid_t *last)
+{
+	char buf[128];
+	ssize_t n;
+
+	if (r->loadavg_fd < 0)
+		return pt_scan_last_pid(r->src->fs, last);
+	n = pread(r->loadavg_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return pt_scan_last_pid(r->src->fs, last);
+	buf[n] = '\0';
+	return pt_parse_last_pid(buf, last) == 0 ? 0 : pt_scan_last_pid(r->src->fs, last);
+}
+
+/*
+ * The processes born since the last look: the pids the counter handed out in
+ * (seen, last]. Only those: a process above the counter is older than its
+ * last wrap (or born after the reading, and next time's).
+ */
+static void reader_list_new(struct reader *r)
+{
+	pid_t last;
+
+	r->ncand = 0;
+	if (reader_last_pid(r, &last) < 0 || last == r->seen)
+		return;
+	if (last > r->seen) {
+		if (last - r->seen <= NEW_SPAN_MAX)
+			pt_pidseek_each(&r->seek, r->seen + 1, last, cand_add, r);
+	} else {
+		/* the counter went round */
+		pt_pidseek_each(&r->seek, r->seen + 1, INT_MAX, cand_add, r);
+		if (r->ncand < NEW_PER_WAKE)
+			pt_pidseek_each(&r->seek, 1, last, cand_add, r);
+	}
+	r->seen = last;
+}
+
+/* One look: first the processes waiting for their exec (it is under way),
+ * then the new ones. Returns whether it handed the core an exec. */
+static bool reader_scan(struct reader *r)
+{
+	int64_t now = pt_mono_us();
+	bool pushed = false;
+	size_t keep = 0;
+
+	for (size_t i = 0; i < r->nwait; i++) {
+		struct waiting w = r->wait[i];
+
+		if (now - w.since_us <= WAITING_US && reader_look(r, w.pid, &w.start, &pushed))
+			r->wait[keep++] = w;
+	}
+	r->nwait = keep;
+	reader_list_new(r);
+	for (size_t i = 0; i < r->ncand; i++) {
+		struct waiting w = {.pid = r->cand[i], .since_us = now};
+
+		if (!reader_look(r, w.pid, &w.start, &pushed))
+			continue;
+		if (r->nwait == WAITING_MAX) {
+			memmove(r->wait, r->wait + 1, (WAITING_MAX - 1) * sizeof(r->wait[0]));
+			r->nwait--;
+		}
+		r->wait[r->nwait++] = w;
+	}
+	return pushed;
+}
+
+/* Drain the inotify fd (the other readers may have); returns events read. */
+static uint64_t reader_drain(struct reader *r)
+{
+	struct inotify_src *src = r->src;
+	uint64_t events = 0;
+
+	for (int i = 0; i < DRAIN_READS_MAX; i++) {
+		ssize_t n = read(src->fd, r->buf, sizeof(r->buf));
+
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			break;
+		}
+		for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
+			const struct inotify_event *ev = (const void *)(r->buf + off);
+
+			if (ev->mask & IN_Q_OVERFLOW)
+				atomic_fetch_add(&src->r_overflows, 1);
+			if (ev->mask & IN_IGNORED)
+				atomic_fetch_add(&src->r_ignored, 1);
+			events++;
+			off += (ssize_t)sizeof(*ev) + ev->len;
+		}
+	}
+	if (events)
+		atomic_fetch_add(&src->r_events, events);
+	return events;
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	struct inotify_src *src = r->src;
+	struct pollfd pfd[2] = {
+		{.fd = src->fd, .events = POLLIN},
+		{.fd = src->stop_fd, .events = POLLIN},
+	};
+	uint64_t one = 1;
+
+	r->slice_err = set_short_slice();
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		atomic_fetch_add_explicit(&r->wakes, 1, memory_order_relaxed);
+		/* a wakeup is a reason to look, even if another reader took the events */
+		reader_drain(r);
+		/* an exec: the core reads the rest, and looks for exits. Processes that
+		 * never exec wait for its periodic scan: waking it for every new pid
+		 * cost the storms more than it found. */
+		if (reader_scan(r) && write(src->wake_fd, &one, sizeof(one)) < 0 &&
+		    errno != EAGAIN)
+			break;
+	}
+	return NULL;
+}
+
+/* How many readers, on which CPUs: the ones this thread may run on. */
+static unsigned readers_plan(const struct pt_options *o, int *cpus, unsigned max)
+{
+	cpu_set_t set;
+	unsigned n = 0, want;
+
+	if (o->readers == 0)
+		return 0;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		for (int c = 0; c < CPU_SETSIZE && n < max; c++)
+			if (CPU_ISSET(c, &set))
+				cpus[n++] = c;
+	}
+	want = o->readers > 0 ? (unsigned)o->readers : n < READERS_AUTO_MAX ? n : READERS_AUTO_MAX;
+	if (want == 0)
+		want = 1;
+	if (want > READERS_MAX)
+		want = READERS_MAX;
+	/* one CPU (or none known): no use keeping a reader on it */
+	for (unsigned i = 0; i < want; i++)
+		cpus[i] = n > 1 ? cpus[i % n] : -1;
+	return want;
+}
+
+static void readers_stop(struct inotify_src *src)
+{
+	uint64_t one = 1;
+
+	if (!src->rd)
+		return;
+	/* a counter at 0 takes a 1: this write cannot fail */
+	if (src->stop_fd >= 0 && write(src->stop_fd, &one, sizeof(one)) != sizeof(one))
+		return;
+	for (unsigned i = 0; i < src->nreaders; i++) {
+		struct reader *r = &src->rd[i];
+
+		if (r->started)
+			pthread_join(r->thread, NULL);
+		pt_pidseek_close(&r->seek);
+		if (r->loadavg_fd >= 0)
+			close(r->loadavg_fd);
+		while (atomic_load(&r->tail) != atomic_load(&r->head)) {
+			size_t t = atomic_load(&r->tail);
+
+			pt_proc_clear(r->ring[t % RING_SLOTS]);
+			free(r->ring[t % RING_SLOTS]);
+			atomic_store(&r->tail, t + 1);
+		}
+	}
+	free(src->rd);
+	src->rd = NULL;
+}
+
+/* Start the readers; 0 without them (the core drains the fd), or -errno. */
+static int readers_start(struct pt_monitor *m, struct inotify_src *src)
+{
+	const struct pt_options *o = pt_core_options(m);
+	int cpus[READERS_MAX];
+	unsigned n = readers_plan(o, cpus, READERS_MAX);
+	pid_t last;
+	sigset_t all, old;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	if (pt_scan_last_pid(src->fs, &last) < 0) {
+		pt_log(m, PT_LOG_NOTICE, "inotify: no pid counter to read; no reader threads");
+		return 0;
+	}
+	src->rd = calloc(n, sizeof(*src->rd));
+	src->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	src->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!src->rd || src->wake_fd < 0 || src->stop_fd < 0)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		struct reader *rd = &src->rd[i];
+
+		rd->src = src;
+		rd->cpu = cpus[i];
+		rd->seen = last;
+		rd->seek.dir_fd = -1;
+		rd->loadavg_fd = openat(src->fs->root_fd, "loadavg", O_RDONLY | O_CLOEXEC);
+		if (pt_pidseek_open(&rd->seek, src->fs->root_fd) < 0) {
+			pt_log(m, PT_LOG_NOTICE,
+			       "inotify: cannot list %s by pid (not a procfs?); no reader threads",
+			       o->proc_root);
+			src->nreaders = i + 1;
+			readers_stop(src);
+			src->nreaders = 0;
+			return 0;
+		}
+	}
+	src->nreaders = n;
+	/* the readers take no signals: they are the caller's */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (unsigned i = 0; i < n && r == 0; i++) {
+		struct reader *rd = &src->rd[i];
+		pthread_attr_t attr;
+
+		pthread_attr_init(&attr);
+		if (rd->cpu >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(rd->cpu, &set);
+			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		}
+		r = -pthread_create(&rd->thread, &attr, reader_main, rd);
+		pthread_attr_destroy(&attr);
+		if (r == 0) {
+			rd->started = true;
+			pthread_setname_np(rd->thread, "proctrail-ino");
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r < 0)
+		return r;
+	pt_log(m, PT_LOG_INFO, "inotify: %u reader threads%s", n,
+	       src->rd[0].cpu >= 0 ? ", one per CPU" : "");
+	return 0;
+}
+
+/* Hand the scanner what the readers saw. */
+static void readers_take(struct inotify_src *src)
+{
+	for (unsigned i = 0; i < src->nreaders; i++) {
+		struct reader *r = &src->rd[i];
+		size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+		size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+
+		for (; tail != head; tail++)
+			pt_scanner_add_capture(src->scan, r->ring[tail % RING_SLOTS],
+					       r->ring_us[tail % RING_SLOTS]);
+		atomic_store_explicit(&r->tail, tail, memory_order_release);
+	}
+}
+
 static void src_free(struct inotify_src *src)
 {
+	readers_stop(src);
+	if (src->wake_fd >= 0)
+		close(src->wake_fd);
+	if (src->stop_fd >= 0)
+		close(src->stop_fd);
 	if (src->fd >= 0)
 		close(src->fd);
 	pt_scanner_free(src->scan);
@@ -387,6 +808,8 @@ static int src_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 	src = calloc(1, sizeof(*src));
 	if (!src)
 		return -ENOMEM;
+	src->wake_fd = src->stop_fd = -1;
+	src->fs = pt_core_procfs(m);
 	src->fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (src->fd < 0) {
 		r = init_error(-errno, why, len);
@@ -417,6 +840,11 @@ static int src_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 
 	src->interval_us = (int64_t)(o->poll_interval_ms ? o->poll_interval_ms : 100) * 1000;
 	src->next_full_us = pt_mono_us() + src->interval_us;
+	r = readers_start(m, src);
+	if (r < 0) {
+		snprintf(why, len, "cannot start the reader threads: %s", strerror(-r));
+		goto out_free;
+	}
 	*priv = src;
 	return 0;
 
@@ -429,7 +857,7 @@ static int src_fd(void *priv)
 {
 	const struct inotify_src *src = priv;
 
-	return src->fd;
+	return src->rd ? src->wake_fd : src->fd;
 }
 
 /* Read everything queued; returns the events read (an overflow counts). */
@@ -478,13 +906,36 @@ static int full_scan(struct pt_monitor *m, struct inotify_src *src)
 	return pt_scan(m, src->scan, PT_SCAN_SYNTH);
 }
 
+/* With readers: what they drained, the same way drain() counts it. */
+static int readers_news(struct pt_monitor *m, struct inotify_src *src, bool *overflow)
+{
+	uint64_t v, ignored;
+
+	if (read(src->wake_fd, &v, sizeof(v)) < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	v = atomic_exchange(&src->r_overflows, 0);
+	if (v) {
+		*overflow = true;
+		src->overflows += v;
+	}
+	ignored = atomic_load(&src->r_ignored);
+	for (; src->ignored_seen < ignored && src->nwatch; src->ignored_seen++) {
+		src->nwatch--;
+		pt_log(m, PT_LOG_NOTICE, "inotify: a watched directory went away (%zu watches left)",
+		       src->nwatch);
+	}
+	src->events = atomic_load(&src->r_events);
+	readers_take(src);
+	return 1;
+}
+
 static int src_dispatch(struct pt_monitor *m, void *priv)
 {
 	struct inotify_src *src = priv;
 	bool overflow = false;
 	int n;
 
-	n = drain(m, src, &overflow);
+	n = src->rd ? readers_news(m, src, &overflow) : drain(m, src, &overflow);
 	if (n <= 0)
 		return n;
 	/* a burst of opens is one scan; an overflow means a big burst */
@@ -514,15 +965,33 @@ static void src_close(struct pt_monitor *m, void *priv)
 	struct inotify_src *src = priv;
 	struct pt_scan_stats st;
 
+	uint64_t wakes = 0, captured = 0, full = 0;
+	int slice_err = 0;
+
 	if (!src)
 		return;
+	for (unsigned i = 0; i < src->nreaders; i++) {
+		struct reader *r = &src->rd[i];
+
+		wakes += atomic_load(&r->wakes);
+		captured += atomic_load(&r->captured);
+		full += atomic_load(&r->full);
+		if (r->slice_err)
+			slice_err = r->slice_err;
+	}
+	if (src->nreaders)
+		pt_log(m, PT_LOG_INFO,
+		       "inotify: %u readers: %" PRIu64 " wakeups, %" PRIu64
+		       " execs captured, %" PRIu64 " dropped (ring full); slice %s",
+		       src->nreaders, wakes, captured, full,
+		       slice_err ? strerror(slice_err) : "0.1 ms");
 	pt_scanner_stats(src->scan, &st);
 	pt_log(m, PT_LOG_INFO,
 	       "inotify: %" PRIu64 " events (%" PRIu64 " overflows), %" PRIu64 " scans, %" PRIu64
-	       " found, %" PRIu64 " vanished, %" PRIu64 " unreadable, %" PRIu64
-	       " missed (estimated)",
-	       src->events, src->overflows, st.scans, st.added, st.vanished, st.unreadable,
-	       st.missed_est);
+	       " found (%" PRIu64 " gone, known from a capture), %" PRIu64 " vanished, %" PRIu64
+	       " unreadable, %" PRIu64 " missed (estimated)",
+	       src->events, src->overflows, st.scans, st.added, st.captured, st.vanished,
+	       st.unreadable, st.missed_est);
 	src_free(src);
 }
 

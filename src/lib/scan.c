@@ -1205,6 +1205,11 @@ static void use_captures(struct ctx *c)
 			cap->info->nthreads = now->nthreads;
 			free_info(now);
 		}
+		/* what the reader left to the core went with the process */
+		for (unsigned f = 0; f < PT_F_COUNT; f++)
+			if (!pt_proc_has(cap->info, (enum pt_field)f) &&
+			    cap->info->why[f] == PT_WHY_NOT_READ)
+				pt_proc_set_missing(cap->info, (enum pt_field)f, PT_WHY_GONE);
 		young_add(c, pid, start);
 		s->hooks.discovered(c->m, cap->info, c->kind, fork_lo(c, cap->info, fresh),
 				    cap->seen_us);

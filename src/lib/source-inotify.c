@@ -489,7 +489,8 @@ static bool reader_look(struct reader *r, pid_t pid, uint64_t *start, bool *push
 	switch (pt_scan_capture(src->fs, pid, start, &info)) {
 	case PT_CAPTURE_EXEC:
 		atomic_store_explicit(&src->recent[(unsigned)pid % RECENT_SLOTS],
-				      info->start << PID_BITS | (uint64_t)pid, memory_order_relaxed);
+				      info->start << PID_BITS | (uint64_t)pid,
+				      memory_order_relaxed);
 		ring_push(r, info);
 		*pushed = true;
 		return false;
@@ -633,8 +634,7 @@ static void *reader_main(void *arg)
 		/* an exec: the core reads the rest, and looks for exits. Processes that
 		 * never exec wait for its periodic scan: waking it for every new pid
 		 * cost the storms more than it found. */
-		if (reader_scan(r) && write(src->wake_fd, &one, sizeof(one)) < 0 &&
-		    errno != EAGAIN)
+		if (reader_scan(r) && write(src->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 			break;
 	}
 	return NULL;
@@ -921,8 +921,8 @@ static int readers_news(struct pt_monitor *m, struct inotify_src *src, bool *ove
 	ignored = atomic_load(&src->r_ignored);
 	for (; src->ignored_seen < ignored && src->nwatch; src->ignored_seen++) {
 		src->nwatch--;
-		pt_log(m, PT_LOG_NOTICE, "inotify: a watched directory went away (%zu watches left)",
-		       src->nwatch);
+		pt_log(m, PT_LOG_NOTICE,
+		       "inotify: a watched directory went away (%zu watches left)", src->nwatch);
 	}
 	src->events = atomic_load(&src->r_events);
 	readers_take(src);

@@ -20,7 +20,39 @@ grep -q "unknown filter key" "$T/e1" || fail "no message for an unknown filter k
 [ $? = 2 ] || fail "a stray argument does not exit 2"
 "$PROCTRAIL" bogus >/dev/null 2>&1
 [ $? = 2 ] || fail "an unknown command does not exit 2"
+"$PROCTRAIL" watch --readers=many >/dev/null 2>&1
+[ $? = 2 ] || fail "--readers=many does not exit 2"
+"$PROCTRAIL" watch --readers=65 >/dev/null 2>"$T/e2"
+[ $? = 2 ] || fail "--readers above 64 does not exit 2"
+grep -q -- "--readers" "$T/e2" || fail "no message naming --readers"
 ok "usage errors exit 2 with a message"
+
+# --readers: the inotify tier's reader threads, as many as asked (0: none,
+# the watch's own thread reads). Either way a process living 0.4 s is seen
+# with its argv; with readers, a /bin/true (~1 ms) too.
+if "$PROCTRAIL" probe --json | jq -e '.tiers[] | select(.tier == "inotify") | .available' >/dev/null; then
+	for n in 0 1 3; do
+		start_watch "$T/r$n.json" "$T/r$n.err" --tier=inotify --readers=$n --json \
+			--events=exec --duration=30
+		threads=$(cat /proc/"$WATCH_PID"/task/*/comm 2>/dev/null | grep -c '^proctrail-ino')
+		[ "$threads" = "$n" ] || fail "--readers=$n: $threads reader threads running"
+		for i in 1 2 3 4 5; do /bin/true "pt-readers-$n-$i"; done
+		sleep "0.4$n"
+		stop_watch
+		json_has "$T/r$n.json" ".argv == [\"sleep\",\"0.4$n\"]" ||
+			fail "--readers=$n: the exec of sleep 0.4$n was not seen"
+		got=$(count_tagged "$T/r$n.json" exec "pt-readers-$n-")
+		# one reader shares its CPU with the process at times; two or more
+		# (on 2 CPUs) catch nearly all
+		case $n in
+		1) [ "$got" -ge 1 ] || fail "--readers=1: none of 5 /bin/true seen with argv" ;;
+		3) [ "$got" -ge 4 ] || fail "--readers=3: $got of 5 /bin/true seen with argv" ;;
+		esac
+	done
+	ok "--readers=0, 1 and 3: that many reader threads, execs seen"
+else
+	echo "note: the inotify tier cannot run here: --readers not exercised"
+fi
 
 # the best tier that runs here: the stream options are the tier's business
 auto=$("$PROCTRAIL" probe --json | jq -r .auto)

@@ -722,6 +722,204 @@ Test(scan, exec_after_discovery_before_exec)
 	cr_assert_eq(E.ncalls, 0);
 }
 
+/* ---- exec captures (the inotify tier's readers) ---- */
+
+/* The core (a fast scan) reads pid 1005 between its fork and its exec. */
+static void read_1005_before_exec(void)
+{
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(1005, 9000, "bash", "/bin/bash", 1);
+	set_forknoexec(1005);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	reset_calls();
+}
+
+/* What a reader would hand over: the process as the fixture has it now. */
+static struct pt_proc *capture_of(pid_t pid)
+{
+	struct pt_proc *info;
+	uint64_t start = 0;
+
+	cr_assert_eq(pt_scan_capture(&E.fs, pid, &start, &info), PT_CAPTURE_EXEC);
+	cr_assert_not_null(info);
+	return info;
+}
+
+Test(scan, capture_tells_where_the_exec_is)
+{
+	struct pt_proc *info = NULL;
+	uint64_t start = 0;
+
+	/* before its exec: read again later, its start learnt */
+	add_proc(1005, 9000, "bash", "/bin/bash", 1);
+	set_forknoexec(1005);
+	cr_assert_eq(pt_scan_capture(&E.fs, 1005, &start, &info), PT_CAPTURE_WAIT);
+	cr_assert_null(info);
+	cr_assert_eq(start, 9000);
+
+	/* exec'd: argv, comm and start */
+	add_proc(1005, 9000, "true", "/bin/true", 1);
+	cr_assert_eq(pt_scan_capture(&E.fs, 1005, &start, &info), PT_CAPTURE_EXEC);
+	cr_assert_not_null(info);
+	cr_assert_str_eq(info->args, "/bin/true");
+	cr_assert_str_eq(info->comm, "true");
+	cr_assert_eq(info->start, 9000);
+	cr_assert(pt_proc_has(info, PT_F_ARGV));
+	pt_proc_clear(info);
+	free(info);
+
+	/* another process under the pid: not the one waited for */
+	add_proc(1005, 9100, "true", "/bin/true", 1);
+	cr_assert_eq(pt_scan_capture(&E.fs, 1005, &start, &info), PT_CAPTURE_GONE);
+	cr_assert_null(info);
+
+	/* in the middle of its exec (no argv yet): read again later */
+	start = 0;
+	add_child(1006, 100, 9200, "true", NULL, "/bin/true", 'S');
+	cr_assert_eq(pt_scan_capture(&E.fs, 1006, &start, &info), PT_CAPTURE_WAIT);
+
+	/* a zombie: nothing to add */
+	start = 0;
+	add_child(1007, 100, 9300, "true", NULL, NULL, 'Z');
+	cr_assert_eq(pt_scan_capture(&E.fs, 1007, &start, &info), PT_CAPTURE_SKIP);
+	cr_assert_null(info);
+
+	/* no such process */
+	start = 0;
+	cr_assert_eq(pt_scan_capture(&E.fs, 1999, &start, &info), PT_CAPTURE_GONE);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* A reader saw an exec the core never read: the process is gone by the time
+ * the core looks, and the capture is all there is. */
+Test(scan, capture_of_a_process_gone_is_a_fork_exec_and_exit)
+{
+	struct pt_scan_stats st;
+	const struct call *d;
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(1005, 9000, "true", "/bin/true", 1);
+	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1005), pt_now_us()), 0);
+	cr_assert_eq(fx_remove(E.root, 1005, NULL), 0);
+	cr_assert_geq(pt_scan_new(M, E.s), 2);
+	d = must_find('d', 1005);
+	cr_assert_str_eq(d->argv0, "/bin/true");
+	cr_assert_eq(d->start, 9000);
+	cr_assert_eq(d->why[PT_F_CWD], PT_WHY_GONE, "what it did not read is gone");
+	cr_assert_not_null(find('v', 1005), "its exit, found at once");
+	pt_scanner_stats(E.s, &st);
+	cr_assert_eq(st.captured, 1);
+
+	/* counted as seen: one pid handed out, one seen, nothing missed */
+	reset_calls();
+	E.missed = 0;
+	cr_assert_geq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+	cr_assert_eq(E.missed, 9, "the other 9 pids of (1000, 1010] were missed");
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* The core read it before its exec; the reader saw the exec; the process is
+ * gone before the core reads it again: the exec has its argv all the same. */
+Test(scan, capture_completes_an_exec_the_core_saw_begin)
+{
+	const struct call *r;
+
+	read_1005_before_exec();
+
+	add_proc(1005, 9000, "true", "/bin/true", 1);
+	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1005), pt_now_us()), 0);
+	cr_assert_eq(fx_remove(E.root, 1005, NULL), 0);
+	cr_assert_geq(pt_scan_new(M, E.s), 1);
+	r = must_find('r', 1005);
+	cr_assert_eq(r->type, PT_EV_EXEC);
+	cr_assert_str_eq(r->argv0, "/bin/true");
+	cr_assert_eq(count_raw(PT_EV_EXEC), 1);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* A capture of what the core knows already (the other reader's, or one the
+ * core read itself) changes nothing. */
+Test(scan, capture_of_a_known_image_is_dropped)
+{
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(1005, 9000, "true", "/bin/true", 1);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	reset_calls();
+	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1005), pt_now_us()), 0);
+	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1005), pt_now_us()), 0);
+	cr_assert_eq(pt_scan_new(M, E.s), 0);
+	cr_assert_eq(E.ncalls, 0);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* Still there when the core looks: read as any new process, once. */
+Test(scan, capture_of_a_live_process_is_read_once)
+{
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(1005, 9000, "true", "/bin/true", 1);
+	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1005), pt_now_us()), 0);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_eq(count('d'), 1);
+	cr_assert_str_eq(must_find('d', 1005)->exe, "/bin/true");
+	cr_assert_eq(must_find('d', 1005)->src[PT_F_CWD], PT_SRC_PROC, "read now, all of it");
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+Test(scan, last_pid_of_a_loadavg_line)
+{
+	pid_t last = 0;
+
+	cr_assert_eq(pt_parse_last_pid("0.00 0.01 0.05 1/123 4567\n", &last), 0);
+	cr_assert_eq(last, 4567);
+	cr_assert_eq(pt_parse_last_pid("0.00 0.01 0.05 1/123 x", &last), -EINVAL);
+	cr_assert_eq(pt_parse_last_pid("nothing", &last), -EINVAL);
+	cr_assert_eq(pt_parse_last_pid("0.00 0.01 0.05 1/123 99999999999", &last), -EINVAL);
+	cr_assert_eq(last, 4567);
+}
+
+static int collect_pids(pid_t pid, void *data)
+{
+	pid_t *v = data;
+
+	v[++v[0]] = pid;
+	return v[0] == 7;
+}
+
+Test(scan, pid_seek_works_on_procfs_only)
+{
+	struct pt_pidseek ps = {.dir_fd = -1};
+	pid_t v[8] = {0};
+	int root = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	/* a fixture directory keeps no pid order in its offsets */
+	add_proc(100, 5000, "init", "/sbin/init", 1);
+	add_proc(200, 6000, "bash", "/bin/bash", 1);
+	cr_assert_eq(pt_pidseek_open(&ps, E.fs.root_fd), -EOPNOTSUPP);
+	cr_assert_eq(ps.dir_fd, -1);
+
+	cr_assert_geq(root, 0);
+	if (pt_pidseek_open(&ps, root) < 0) {
+		close(root);
+		cr_skip_test("/proc lists too few processes to learn its offsets");
+	}
+	/* from our own pid: ourselves first, never a thread, in order */
+	cr_assert_eq(pt_pidseek_each(&ps, getpid(), INT_MAX, collect_pids, v), 0);
+	cr_assert_geq(v[0], 1);
+	cr_assert_eq(v[1], getpid());
+	for (pid_t i = 2; i <= v[0]; i++)
+		cr_assert_gt(v[i], v[i - 1]);
+	v[0] = 0;
+	cr_assert_eq(pt_pidseek_each(&ps, getpid(), getpid(), collect_pids, v), 0);
+	cr_assert_eq(v[0], 1);
+	pt_pidseek_close(&ps);
+	cr_assert_eq(ps.dir_fd, -1);
+	close(root);
+}
+
 Test(scan, snapshot_emits_no_exec)
 {
 	snapshot3();
@@ -780,12 +978,7 @@ static void half_done_exec(void)
 		.exe = "/bin/true",
 	};
 
-	snapshot3();
-	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
-	add_proc(1005, 9000, "bash", "/bin/bash", 1);
-	set_forknoexec(1005);
-	cr_assert_eq(pt_scan_new(M, E.s), 1);
-	reset_calls();
+	read_1005_before_exec();
 	cr_assert_eq(fx_add_proc(E.root, &p), 0);
 	cr_assert_eq(pt_scan_new(M, E.s), 0);
 	cr_assert_eq(E.ncalls, 0);

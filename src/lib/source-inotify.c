@@ -306,7 +306,7 @@ struct reader {
 	_Atomic size_t head, tail;
 	_Atomic uint64_t full; /* captures dropped: the ring was full */
 	_Atomic uint64_t wakes, captured;
-	int slice_err;
+	_Atomic int slice_err;
 	_Alignas(8) char buf[4096];
 };
 
@@ -976,8 +976,8 @@ static void src_close(struct pt_monitor *m, void *priv)
 		wakes += atomic_load(&r->wakes);
 		captured += atomic_load(&r->captured);
 		full += atomic_load(&r->full);
-		if (r->slice_err)
-			slice_err = r->slice_err;
+		if (atomic_load(&r->slice_err))
+			slice_err = atomic_load(&r->slice_err);
 	}
 	if (src->nreaders)
 		pt_log(m, PT_LOG_INFO,

@@ -617,6 +617,9 @@ struct reader {
 	bool exiting; /* zombie, or PF_EXITING: the kernel freed or is freeing mm */
 	bool kthread;
 	bool oom;
+	/* the exe link was refused: cwd and the ns links pass the same ptrace
+	 * check (PTRACE_MODE_READ_FSCREDS), so they are not tried */
+	bool ptrace_denied;
 	unsigned marked; /* fields marked missing by this read */
 };
 
@@ -811,7 +814,9 @@ static void resolve_args(struct reader *rd, int err, char *args, size_t len, boo
 static void read_link_field(struct reader *rd, enum pt_field f, const char *name, char **dst,
 			    int err, char *val)
 {
-	if (err == 1)
+	if (err == 1 && rd->ptrace_denied)
+		err = -EACCES;
+	else if (err == 1)
 		err = read_link(rd->dirfd, name, &val);
 	if (err < 0) {
 		missing(rd, f, why_of(rd, f, err));
@@ -884,6 +889,11 @@ static void read_ns(struct reader *rd)
 	unsigned found = 0;
 	int err = 0;
 
+	if (rd->ptrace_denied) {
+		missing(rd, PT_F_NS, PT_WHY_PERM);
+		return;
+	}
+
 	for (unsigned i = 0; i < PT_NS_COUNT && !rd->gone; i++) {
 		char path[32], link[64];
 		ssize_t n;
@@ -946,6 +956,7 @@ int pt_procfs_read_at(const struct pt_procfs *fs, int dirfd, unsigned fields, st
 		exe_err = read_link(dirfd, "exe", &exe);
 		if (exe_err == -ESRCH)
 			rd.gone = true;
+		rd.ptrace_denied = exe_err == -EACCES || exe_err == -EPERM;
 	}
 	if (!rd.gone)
 		read_stat(&rd);

@@ -429,6 +429,13 @@ static void add_watches(struct pt_monitor *m, struct inotify_src *src,
 	}
 }
 
+/* A read returns whole events: room left for the largest one means the queue
+ * was empty, and another read would only say EAGAIN. */
+static bool read_was_full(ssize_t n, size_t cap)
+{
+	return (size_t)n + sizeof(struct inotify_event) + NAME_MAX + 1 > cap;
+}
+
 /* ---- reader threads ---- */
 
 struct slice_attr {
@@ -603,6 +610,8 @@ static uint64_t reader_drain(struct reader *r)
 			events++;
 			off += (ssize_t)sizeof(*ev) + ev->len;
 		}
+		if (!read_was_full(n, sizeof(r->buf)))
+			break;
 	}
 	if (events)
 		atomic_fetch_add(&src->r_events, events);
@@ -893,6 +902,8 @@ static int drain(struct pt_monitor *m, struct inotify_src *src, bool *overflow)
 			events++;
 			off += (ssize_t)sizeof(*ev) + ev->len;
 		}
+		if (!read_was_full(n, sizeof(src->u.buf)))
+			break;
 	}
 	src->events += (uint64_t)events;
 	return events;

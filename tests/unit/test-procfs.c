@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1452,4 +1453,51 @@ Test(live, kernel_thread)
 		  p.why[PT_F_EXE]);
 	pt_proc_clear(&p);
 	pt_procfs_close(&f);
+}
+
+/*
+ * Another user's process: its exe link is refused, and cwd and the ns links
+ * (the same ptrace check) are reported refused without being tried. As root,
+ * a child drops to nobody to see what an unprivileged monitor sees.
+ */
+Test(live, cwd_and_ns_of_a_process_whose_exe_is_refused)
+{
+	pid_t child;
+	int status;
+
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		struct pt_procfs f;
+		struct pt_proc p;
+
+		if (geteuid() == 0 &&
+		    (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		     setresuid(65534, 65534, 65534) < 0))
+			_exit(77);
+		if (pt_procfs_open(&f, "/proc", 0) < 0)
+			_exit(10);
+		pt_proc_init(&p);
+		if (pt_procfs_read(&f, 1, ALL, &p) < 0)
+			_exit(11);
+		if (p.why[PT_F_EXE] != PT_WHY_PERM)
+			_exit(77); /* pid 1 is ours, or readable anyway: nothing to see */
+		if (p.why[PT_F_CWD] != PT_WHY_PERM || p.why[PT_F_NS] != PT_WHY_PERM)
+			_exit(12);
+		/* what needs no ptrace access is still read */
+		if (!pt_proc_has(&p, PT_F_ARGV) || !pt_proc_has(&p, PT_F_CREDS) ||
+		    !pt_proc_has(&p, PT_F_START))
+			_exit(13);
+		pt_proc_clear(&p);
+		pt_procfs_close(&f);
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		cr_skip_test("pid 1's exe is readable here: no refusal to see");
+	cr_assert_eq(WEXITSTATUS(status), 0,
+		     "child exit %d (12: cwd/ns not refused, 13: "
+		     "readable fields not read)",
+		     WEXITSTATUS(status));
 }

@@ -131,6 +131,9 @@ struct pt_scanner {
 	/* exec captures handed in by the inotify tier's readers */
 	struct capture *caps;
 	size_t ncaps, caps_cap;
+	/* processes a scan read from a capture, counted: the listing leaves them be */
+	pid_t *counted;
+	size_t ncounted, counted_cap;
 };
 
 struct ctx {
@@ -147,9 +150,7 @@ struct ctx {
 	uint64_t seen; /* window pids accounted for: processes and threads */
 	pid_t carry[CARRY_MAX];
 	size_t ncarry;
-	/* read from a capture and counted: the listing leaves them be */
-	pid_t counted[CARRY_MAX];
-	size_t ncounted;
+	bool no_cur; /* using captures: not in pid order, thread counts wait */
 	int changes;
 };
 
@@ -425,6 +426,7 @@ void pt_scanner_free(struct pt_scanner *s)
 	for (size_t i = 0; i < s->ncaps; i++)
 		free_info(s->caps[i].info);
 	free(s->caps);
+	free(s->counted);
 	pt_pidseek_close(&s->seek);
 	free(s);
 }
@@ -455,7 +457,7 @@ static void cur_push(struct ctx *c, pid_t pid, unsigned nthreads)
 {
 	struct pt_scanner *s = c->s;
 
-	if (!c->full || grow(&s->cur, &s->cur_cap, s->ncur + 1, sizeof(*s->cur)) < 0)
+	if (!c->full || c->no_cur || grow(&s->cur, &s->cur_cap, s->ncur + 1, sizeof(*s->cur)) < 0)
 		return;
 	s->cur[s->ncur++] = (struct thr_count){pid, nthreads};
 }
@@ -1150,29 +1152,63 @@ static void captured_exec(struct ctx *c, struct pending *e, struct capture *cap)
 	report_exec(c, e->pid, e->start, info, true, e->lo_us, e->hi_us);
 }
 
+/* What a read still got that a capture lacks. */
+static void fill_capture(struct pt_proc *cap, const struct pt_proc *now)
+{
+	unsigned lacks = 0;
+
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if (!pt_proc_has(cap, (enum pt_field)f))
+			lacks |= PT_FMASK(f);
+	pt_proc_merge(cap, now, lacks);
+	cap->nthreads = now->nthreads;
+}
+
+static void counted_add(struct ctx *c, pid_t pid)
+{
+	struct pt_scanner *s = c->s;
+
+	if (grow(&s->counted, &s->counted_cap, s->ncounted + 1, sizeof(pid_t)) == 0)
+		s->counted[s->ncounted++] = pid;
+}
+
+static bool counted_has(const struct ctx *c, pid_t pid)
+{
+	return in_list(c->s->counted, c->s->ncounted, pid);
+}
+
 /*
  * Execs the readers saw. A process the core knows waiting for its exec gets
- * it; one it does not know is read now, or, gone already, known by what the
- * capture holds (and its exit reported by check_young). Others are old news.
+ * it; one known with another image had an exec the core missed; one it does
+ * not know is read now, or, gone already, known by what the capture holds
+ * (and its exit reported by check_young). Others are old news.
  */
 static void use_captures(struct ctx *c)
 {
 	struct pt_scanner *s = c->s;
 
+	/* the listing that follows records thread counts, in pid order */
+	c->no_cur = true;
 	for (size_t i = 0; i < s->ncaps; i++) {
 		struct capture *cap = &s->caps[i];
 		pid_t pid = cap->info->pid;
 		uint64_t start = cap->info->start;
 		struct pt_proc *rec = pt_table_get_live(c->t, pid);
-		bool fresh = fresh_pid(c, pid, false), have_si;
+		bool fresh = fresh_pid(c, pid, false), have_si, exiting;
 		struct stat_info si;
 		struct pt_proc *now;
 		struct pending e;
 		int err;
 
 		if (rec && start_match(rec->start, start)) {
-			if (pending_take(c, pid, &e))
+			if (pending_take(c, pid, &e)) {
 				captured_exec(c, &e, cap);
+			} else if (pt_proc_has(rec, PT_F_ARGV) && !same_args(rec, cap->info)) {
+				/* an exec between the core's read and the reader's */
+				report_exec(c, pid, start, cap->info, true,
+					    last_look(c, pid, start, false), cap->seen_us);
+				cap->info = NULL;
+			}
 			continue;
 		}
 		if (rec)
@@ -1186,38 +1222,36 @@ static void use_captures(struct ctx *c)
 		}
 		/* never counted: no scan saw it (or it was gone when read) */
 		c->seen++;
-		if (c->ncounted < CARRY_MAX)
-			c->counted[c->ncounted++] = pid;
-		if (now && have_si && !(si.flags & PF_EXITING) && si.st.state != 'Z' &&
-		    si.st.state != 'X' && same_args(now, cap->info)) {
+		counted_add(c, pid);
+		exiting = now &&
+			(!have_si || (si.flags & PF_EXITING) || si.st.state == 'Z' ||
+			 si.st.state == 'X');
+		if (now && !exiting && same_args(now, cap->info)) {
 			/* there, as it was: what was read now */
 			discover_read(c, pid, fresh, now, &si);
 			continue;
 		}
-		if (now) {
-			/* exiting: what the read still got that the capture lacks */
-			unsigned lacks = 0;
-
+		if (exiting)
+			fill_capture(cap->info, now); /* its creds, cwd... are still its own */
+		/* else gone, or exec'd again: a later scan reads the new image */
+		if (!now || exiting) {
+			/* what the reader left to the core went with the process */
 			for (unsigned f = 0; f < PT_F_COUNT; f++)
-				if (!pt_proc_has(cap->info, (enum pt_field)f))
-					lacks |= PT_FMASK(f);
-			pt_proc_merge(cap->info, now, lacks);
-			cap->info->nthreads = now->nthreads;
-			free_info(now);
+				if (!pt_proc_has(cap->info, (enum pt_field)f) &&
+				    cap->info->why[f] == PT_WHY_NOT_READ)
+					pt_proc_set_missing(cap->info, (enum pt_field)f,
+							    PT_WHY_GONE);
+			s->st.captured++;
 		}
-		/* what the reader left to the core went with the process */
-		for (unsigned f = 0; f < PT_F_COUNT; f++)
-			if (!pt_proc_has(cap->info, (enum pt_field)f) &&
-			    cap->info->why[f] == PT_WHY_NOT_READ)
-				pt_proc_set_missing(cap->info, (enum pt_field)f, PT_WHY_GONE);
+		free_info(now);
 		young_add(c, pid, start);
 		s->hooks.discovered(c->m, cap->info, c->kind, fork_lo(c, cap->info, fresh),
 				    cap->seen_us);
 		cap->info = NULL;
 		s->st.added++;
-		s->st.captured++;
 		c->changes++;
 	}
+	c->no_cur = false;
 	for (size_t i = 0; i < s->ncaps; i++)
 		free_info(s->caps[i].info);
 	s->ncaps = 0;
@@ -1607,6 +1641,7 @@ static void ctx_init(struct ctx *c, struct pt_monitor *m, struct pt_scanner *s,
 	c->full = full;
 	c->t = s->hooks.table(m);
 	c->start_us = c->listed_us = pt_now_us();
+	s->ncounted = 0;
 }
 
 static void full_entry(struct ctx *c, size_t idx)
@@ -1622,7 +1657,7 @@ static void full_entry(struct ctx *c, size_t idx)
 	r = rec ? check_known(c, pid, rec, fresh) : discover(c, pid, fresh);
 	if (is_gone(r))
 		s->flags[idx] |= ENT_GONE;
-	if (!in_list(c->counted, c->ncounted, pid))
+	if (!counted_has(c, pid))
 		count_seen(c, pid, r, in_win);
 }
 
@@ -1672,7 +1707,7 @@ static void fast_entry(struct ctx *c, pid_t pid, pid_t now_last)
 	struct pt_proc *rec;
 	int r;
 
-	if (in_list(s->carry, s->ncarry, pid) || in_list(c->counted, c->ncounted, pid))
+	if (in_list(s->carry, s->ncarry, pid) || counted_has(c, pid))
 		return;
 	rec = pt_table_get_live(c->t, pid);
 	if (rec) {

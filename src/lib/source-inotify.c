@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -50,6 +51,8 @@
 #define NEW_SPAN_MAX 65536 /* more pids handed out than this since the last look: skip */
 #define SHORT_SLICE_NS 100000 /* a reader's EEVDF slice (Linux >= 6.12) */
 #define RECENT_SLOTS 64 /* execs captured lately, by pid: one reader's is enough */
+#define RECENT_US 1000000 /* lately */
+#define HANDLED_SLOTS 256 /* new pids a reader looked at lately: not looked at again */
 #define PID_BITS 22 /* PID_MAX_LIMIT is 2^22 */
 
 /* ---- the directories to watch ---- */
@@ -295,17 +298,19 @@ struct reader {
 	int cpu; /* -1: not kept on one */
 	struct pt_pidseek seek;
 	int loadavg_fd; /* kept open: read at every wakeup */
-	pid_t seen; /* the pid counter at the last look */
+	pid_t seen, prev_seen; /* the pid counter at the last look, and the one before */
 	struct waiting wait[WAITING_MAX];
 	size_t nwait;
-	pid_t cand[NEW_PER_WAKE];
+	pid_t handled[HANDLED_SLOTS]; /* a ring */
+	size_t nhandled;
+	pid_t cand[NEW_PER_WAKE]; /* a ring: the newest ones listed */
 	size_t ncand;
 	/* single producer (this reader), single consumer (the core) */
 	struct pt_proc *ring[RING_SLOTS];
 	int64_t ring_us[RING_SLOTS];
 	_Atomic size_t head, tail;
 	_Atomic uint64_t full; /* captures dropped: the ring was full */
-	_Atomic uint64_t wakes, captured;
+	_Atomic uint64_t wakes, captured, wake_errors;
 	_Atomic int slice_err;
 	_Alignas(8) char buf[4096];
 };
@@ -325,6 +330,7 @@ struct inotify_src {
 	_Atomic uint64_t r_events, r_overflows, r_ignored;
 	/* start << PID_BITS | pid of the execs captured lately, in slot pid % RECENT_SLOTS */
 	_Atomic uint64_t recent[RECENT_SLOTS];
+	_Atomic int64_t recent_us[RECENT_SLOTS]; /* when, CLOCK_MONOTONIC */
 	uint64_t ignored_seen;
 	union {
 		struct inotify_event ev;
@@ -452,6 +458,11 @@ static int set_short_slice(void)
 {
 	struct slice_attr a = {.size = sizeof(a), .runtime = SHORT_SLICE_NS};
 
+	/* sched_setattr sets the nice value too: keep the one inherited */
+	errno = 0;
+	a.nice = getpriority(PRIO_PROCESS, 0);
+	if (errno)
+		return errno;
 	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
 		return errno;
 	return 0;
@@ -477,12 +488,14 @@ static void ring_push(struct reader *r, struct pt_proc *info)
 /* Whether another reader captured pid's exec lately: the readers all wake for
  * the same opens, and the first one there is enough. A race between two ends
  * in a capture twice, which the core drops. */
-static bool recent_has(struct inotify_src *src, pid_t pid)
+static bool recent_has(struct inotify_src *src, pid_t pid, int64_t now)
 {
-	uint64_t key = atomic_load_explicit(&src->recent[(unsigned)pid % RECENT_SLOTS],
-					    memory_order_relaxed);
+	unsigned slot = (unsigned)pid % RECENT_SLOTS;
+	uint64_t key = atomic_load_explicit(&src->recent[slot], memory_order_relaxed);
 
-	return key && (key & ((1u << PID_BITS) - 1)) == (uint64_t)pid;
+	/* not a stale one: the pid may have been handed out again since */
+	return key && (key & ((1u << PID_BITS) - 1)) == (uint64_t)pid &&
+		now - atomic_load_explicit(&src->recent_us[slot], memory_order_relaxed) < RECENT_US;
 }
 
 /* Read pid for its exec; true when it is worth reading again. */
@@ -491,10 +504,12 @@ static bool reader_look(struct reader *r, pid_t pid, uint64_t *start, bool *push
 	struct inotify_src *src = r->src;
 	struct pt_proc *info;
 
-	if (recent_has(src, pid))
+	if (recent_has(src, pid, pt_mono_us()))
 		return false;
 	switch (pt_scan_capture(src->fs, pid, start, &info)) {
 	case PT_CAPTURE_EXEC:
+		atomic_store_explicit(&src->recent_us[(unsigned)pid % RECENT_SLOTS], pt_mono_us(),
+				      memory_order_relaxed);
 		atomic_store_explicit(&src->recent[(unsigned)pid % RECENT_SLOTS],
 				      info->start << PID_BITS | (uint64_t)pid,
 				      memory_order_relaxed);
@@ -510,12 +525,24 @@ static bool reader_look(struct reader *r, pid_t pid, uint64_t *start, bool *push
 	return false;
 }
 
+static bool handled_has(const struct reader *r, pid_t pid)
+{
+	size_t n = r->nhandled < HANDLED_SLOTS ? r->nhandled : HANDLED_SLOTS;
+
+	for (size_t i = 0; i < n; i++)
+		if (r->handled[i] == pid)
+			return true;
+	return false;
+}
+
+/* Listed in pid order: the ring keeps the newest, the likeliest to exec. */
 static int cand_add(pid_t pid, void *data)
 {
 	struct reader *r = data;
 
-	r->cand[r->ncand++] = pid;
-	return r->ncand == NEW_PER_WAKE;
+	if (!handled_has(r, pid))
+		r->cand[r->ncand++ % NEW_PER_WAKE] = pid;
+	return 0;
 }
 
 static int reader_last_pid(struct reader *r, pid_t *last)
@@ -533,26 +560,30 @@ static int reader_last_pid(struct reader *r, pid_t *last)
 }
 
 /*
- * The processes born since the last look: the pids the counter handed out in
- * (seen, last]. Only those: a process above the counter is older than its
- * last wrap (or born after the reading, and next time's).
+ * The processes born since the look before the last one: the pids the counter
+ * handed out in (prev_seen, last]. The counter moves when a pid is handed out,
+ * and the process shows in /proc a moment later: a pid the last look missed
+ * is in this window still. Pids looked at already are skipped. Only these: a
+ * process above the counter is older than its last wrap (or born after the
+ * reading, and next time's).
  */
 static void reader_list_new(struct reader *r)
 {
-	pid_t last;
+	pid_t last, lo = r->prev_seen;
 
 	r->ncand = 0;
-	if (reader_last_pid(r, &last) < 0 || last == r->seen)
+	if (reader_last_pid(r, &last) < 0 || (last == r->seen && lo == r->seen))
 		return;
-	if (last > r->seen) {
-		if (last - r->seen <= NEW_SPAN_MAX)
-			pt_pidseek_each(&r->seek, r->seen + 1, last, cand_add, r);
+	if (last >= lo) {
+		if (last - lo > NEW_SPAN_MAX)
+			lo = last - NEW_SPAN_MAX;
+		pt_pidseek_each(&r->seek, lo + 1, last, cand_add, r);
 	} else {
 		/* the counter went round */
-		pt_pidseek_each(&r->seek, r->seen + 1, INT_MAX, cand_add, r);
-		if (r->ncand < NEW_PER_WAKE)
-			pt_pidseek_each(&r->seek, 1, last, cand_add, r);
+		pt_pidseek_each(&r->seek, lo + 1, INT_MAX, cand_add, r);
+		pt_pidseek_each(&r->seek, 1, last, cand_add, r);
 	}
+	r->prev_seen = r->seen;
 	r->seen = last;
 }
 
@@ -562,7 +593,7 @@ static bool reader_scan(struct reader *r)
 {
 	int64_t now = pt_mono_us();
 	bool pushed = false;
-	size_t keep = 0;
+	size_t keep = 0, n;
 
 	for (size_t i = 0; i < r->nwait; i++) {
 		struct waiting w = r->wait[i];
@@ -572,9 +603,12 @@ static bool reader_scan(struct reader *r)
 	}
 	r->nwait = keep;
 	reader_list_new(r);
-	for (size_t i = 0; i < r->ncand; i++) {
-		struct waiting w = {.pid = r->cand[i], .since_us = now};
+	n = r->ncand < NEW_PER_WAKE ? r->ncand : NEW_PER_WAKE;
+	for (size_t i = 0; i < n; i++) {
+		size_t at = (r->ncand - n + i) % NEW_PER_WAKE;
+		struct waiting w = {.pid = r->cand[at], .since_us = now};
 
+		r->handled[r->nhandled++ % HANDLED_SLOTS] = w.pid;
 		if (!reader_look(r, w.pid, &w.start, &pushed))
 			continue;
 		if (r->nwait == WAITING_MAX) {
@@ -586,8 +620,9 @@ static bool reader_scan(struct reader *r)
 	return pushed;
 }
 
-/* Drain the inotify fd (the other readers may have); returns events read. */
-static uint64_t reader_drain(struct reader *r)
+/* Drain the inotify fd (the other readers may have); returns events read.
+ * *notice: an overflow or a watch gone, which the core must hear of. */
+static uint64_t reader_drain(struct reader *r, bool *notice)
 {
 	struct inotify_src *src = r->src;
 	uint64_t events = 0;
@@ -607,6 +642,8 @@ static uint64_t reader_drain(struct reader *r)
 				atomic_fetch_add(&src->r_overflows, 1);
 			if (ev->mask & IN_IGNORED)
 				atomic_fetch_add(&src->r_ignored, 1);
+			if (ev->mask & (IN_Q_OVERFLOW | IN_IGNORED))
+				*notice = true;
 			events++;
 			off += (ssize_t)sizeof(*ev) + ev->len;
 		}
@@ -630,6 +667,8 @@ static void *reader_main(void *arg)
 
 	r->slice_err = set_short_slice();
 	for (;;) {
+		bool notice = false;
+
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -639,12 +678,13 @@ static void *reader_main(void *arg)
 			break;
 		atomic_fetch_add_explicit(&r->wakes, 1, memory_order_relaxed);
 		/* a wakeup is a reason to look, even if another reader took the events */
-		reader_drain(r);
+		reader_drain(r, &notice);
 		/* an exec: the core reads the rest, and looks for exits. Processes that
 		 * never exec wait for its periodic scan: waking it for every new pid
 		 * cost the storms more than it found. */
-		if (reader_scan(r) && write(src->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-			break;
+		if ((reader_scan(r) || notice) && write(src->wake_fd, &one, sizeof(one)) < 0 &&
+		    errno != EAGAIN)
+			atomic_fetch_add_explicit(&r->wake_errors, 1, memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -702,12 +742,35 @@ static void readers_stop(struct inotify_src *src)
 	src->rd = NULL;
 }
 
+static int reader_create(struct reader *rd)
+{
+	pthread_attr_t attr;
+	int r;
+
+	pthread_attr_init(&attr);
+	if (rd->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(rd->cpu, &set);
+		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	}
+	r = -pthread_create(&rd->thread, &attr, reader_main, rd);
+	pthread_attr_destroy(&attr);
+	if (r == 0) {
+		rd->started = true;
+		pthread_setname_np(rd->thread, "proctrail-ino");
+	}
+	return r;
+}
+
 /* Start the readers; 0 without them (the core drains the fd), or -errno. */
 static int readers_start(struct pt_monitor *m, struct inotify_src *src)
 {
 	const struct pt_options *o = pt_core_options(m);
 	int cpus[READERS_MAX];
 	unsigned n = readers_plan(o, cpus, READERS_MAX);
+	unsigned started = 0;
 	pid_t last;
 	sigset_t all, old;
 	int r = 0;
@@ -719,16 +782,20 @@ static int readers_start(struct pt_monitor *m, struct inotify_src *src)
 		return 0;
 	}
 	src->rd = calloc(n, sizeof(*src->rd));
-	src->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	src->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!src->rd || src->wake_fd < 0 || src->stop_fd < 0)
+	if (!src->rd)
 		return -ENOMEM;
+	src->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (src->wake_fd < 0)
+		return -errno;
+	src->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (src->stop_fd < 0)
+		return -errno;
 	for (unsigned i = 0; i < n; i++) {
 		struct reader *rd = &src->rd[i];
 
 		rd->src = src;
 		rd->cpu = cpus[i];
-		rd->seen = last;
+		rd->seen = rd->prev_seen = last;
 		rd->seek.dir_fd = -1;
 		rd->loadavg_fd = openat(src->fs->root_fd, "loadavg", O_RDONLY | O_CLOEXEC);
 		if (pt_pidseek_open(&rd->seek, src->fs->root_fd) < 0) {
@@ -745,28 +812,31 @@ static int readers_start(struct pt_monitor *m, struct inotify_src *src)
 	/* the readers take no signals: they are the caller's */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (unsigned i = 0; i < n && r == 0; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		struct reader *rd = &src->rd[i];
-		pthread_attr_t attr;
 
-		pthread_attr_init(&attr);
-		if (rd->cpu >= 0) {
-			cpu_set_t set;
-
-			CPU_ZERO(&set);
-			CPU_SET(rd->cpu, &set);
-			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		r = reader_create(rd);
+		if (r == -EINVAL && rd->cpu >= 0) {
+			/* its CPU went offline since: run it anywhere */
+			rd->cpu = -1;
+			r = reader_create(rd);
 		}
-		r = -pthread_create(&rd->thread, &attr, reader_main, rd);
-		pthread_attr_destroy(&attr);
-		if (r == 0) {
-			rd->started = true;
-			pthread_setname_np(rd->thread, "proctrail-ino");
-		}
+		if (r < 0)
+			break;
+		started++;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r < 0)
-		return r;
+	if (started == 0) {
+		pt_log(m, PT_LOG_WARNING, "inotify: cannot start a reader thread (%s); no readers",
+		       strerror(-r));
+		readers_stop(src);
+		src->nreaders = 0;
+		return 0;
+	}
+	if (started < n)
+		pt_log(m, PT_LOG_WARNING, "inotify: %u of %u reader threads started (%s)", started,
+		       n, strerror(-r));
+	n = started;
 	pt_log(m, PT_LOG_INFO, "inotify: %u reader threads%s", n,
 	       src->rd[0].cpu >= 0 ? ", one per CPU" : "");
 	return 0;
@@ -976,7 +1046,7 @@ static void src_close(struct pt_monitor *m, void *priv)
 	struct inotify_src *src = priv;
 	struct pt_scan_stats st;
 
-	uint64_t wakes = 0, captured = 0, full = 0;
+	uint64_t wakes = 0, captured = 0, full = 0, wake_errors = 0;
 	int slice_err = 0;
 
 	if (!src)
@@ -987,14 +1057,16 @@ static void src_close(struct pt_monitor *m, void *priv)
 		wakes += atomic_load(&r->wakes);
 		captured += atomic_load(&r->captured);
 		full += atomic_load(&r->full);
+		wake_errors += atomic_load(&r->wake_errors);
 		if (atomic_load(&r->slice_err))
 			slice_err = atomic_load(&r->slice_err);
 	}
 	if (src->nreaders)
 		pt_log(m, PT_LOG_INFO,
 		       "inotify: %u readers: %" PRIu64 " wakeups, %" PRIu64
-		       " execs captured, %" PRIu64 " dropped (ring full); slice %s",
-		       src->nreaders, wakes, captured, full,
+		       " execs captured, %" PRIu64 " dropped (ring full), %" PRIu64
+		       " failed core wakeups; slice %s",
+		       src->nreaders, wakes, captured, full, wake_errors,
 		       slice_err ? strerror(slice_err) : "0.1 ms");
 	pt_scanner_stats(src->scan, &st);
 	pt_log(m, PT_LOG_INFO,

@@ -746,6 +746,15 @@ static struct pt_proc *capture_of(pid_t pid)
 	return info;
 }
 
+/* A process the core never saw, pid 1005, and a reader's capture of its exec. */
+static void capture_new_1005(void)
+{
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(1005, 9000, "true", "/bin/true", 1);
+	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1005), pt_now_us()), 0);
+}
+
 Test(scan, capture_tells_where_the_exec_is)
 {
 	struct pt_proc *info = NULL;
@@ -798,10 +807,7 @@ Test(scan, capture_of_a_process_gone_is_a_fork_exec_and_exit)
 	struct pt_scan_stats st;
 	const struct call *d;
 
-	snapshot3();
-	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
-	add_proc(1005, 9000, "true", "/bin/true", 1);
-	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1005), pt_now_us()), 0);
+	capture_new_1005();
 	cr_assert_eq(fx_remove(E.root, 1005, NULL), 0);
 	cr_assert_geq(pt_scan_new(M, E.s), 2);
 	d = must_find('d', 1005);
@@ -855,13 +861,47 @@ Test(scan, capture_of_a_known_image_is_dropped)
 	cr_assert_eq(fx_leaks(), 0);
 }
 
+/* The core read one image, the reader another: an exec in between. */
+Test(scan, capture_of_another_image_is_an_exec)
+{
+	const struct call *r;
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(1005, 9000, "sh", "/bin/sh", 1);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	reset_calls();
+	add_proc(1005, 9000, "true", "/bin/true", 1);
+	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1005), pt_now_us()), 0);
+	cr_assert_eq(fx_remove(E.root, 1005, NULL), 0);
+	cr_assert_geq(pt_scan_new(M, E.s), 1);
+	r = must_find('r', 1005);
+	cr_assert_eq(r->type, PT_EV_EXEC);
+	cr_assert_str_eq(r->argv0, "/bin/true");
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* A full scan that starts with a capture still keeps its thread counts in
+ * pid order: the next one sees the new threads of an older process. */
+Test(scan, capture_in_a_full_scan_keeps_thread_counts)
+{
+	capture_new_1005();
+	cr_assert_geq(pt_scan(M, E.s, PT_SCAN_SYNTH), 1);
+	cr_assert_eq(count('d'), 1);
+	E.missed = 0;
+	/* two pids handed out, both threads of init */
+	add_proc(100, 5000, "init", "/sbin/init", 3);
+	cr_assert_eq(fx_set_last_pid(E.root, 1012), 0);
+	cr_assert_geq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+	cr_assert_eq(E.missed, 0, "init's 2 new threads taken for %llu misses",
+		     (unsigned long long)E.missed);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
 /* Still there when the core looks: read as any new process, once. */
 Test(scan, capture_of_a_live_process_is_read_once)
 {
-	snapshot3();
-	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
-	add_proc(1005, 9000, "true", "/bin/true", 1);
-	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1005), pt_now_us()), 0);
+	capture_new_1005();
 	cr_assert_eq(pt_scan_new(M, E.s), 1);
 	cr_assert_eq(count('d'), 1);
 	cr_assert_str_eq(must_find('d', 1005)->exe, "/bin/true");

@@ -874,7 +874,7 @@ enum pt_capture pt_scan_capture(const struct pt_procfs *fs, pid_t pid, uint64_t 
 	struct stat_info si;
 	struct pt_proc *info;
 	char name[32];
-	bool have_si;
+	bool have_si, exiting;
 	int err;
 
 	*out = NULL;
@@ -884,30 +884,26 @@ enum pt_capture pt_scan_capture(const struct pt_procfs *fs, pid_t pid, uint64_t 
 		return is_gone(err) ? PT_CAPTURE_GONE : PT_CAPTURE_SKIP;
 	if (*start && !start_match(si.st.start, *start))
 		return PT_CAPTURE_GONE;
-	if ((si.flags & PF_FORKNOEXEC) && !(si.flags & (PF_EXITING | PF_KTHREAD)) &&
-	    si.st.state != 'Z' && si.st.state != 'X') {
-		*start = si.st.start;
-		return PT_CAPTURE_WAIT;
-	}
-	info = read_info(fs, pid, CAPTURE_FIELDS, &si, &have_si, &err);
+	*start = si.st.start;
+	exiting = (si.flags & PF_EXITING) || si.st.state == 'Z' || si.st.state == 'X';
+	if (si.flags & PF_KTHREAD)
+		return PT_CAPTURE_SKIP;
+	if (si.flags & PF_FORKNOEXEC) /* before its exec; or it ends without one */
+		return exiting ? PT_CAPTURE_SKIP : PT_CAPTURE_WAIT;
+	/* its exec has begun: the stat just read stands for the one read_info
+	 * would read before the argv */
+	info = read_info(fs, pid, CAPTURE_FIELDS, NULL, &have_si, &err);
 	if (!info)
 		return is_gone(err) ? PT_CAPTURE_GONE : PT_CAPTURE_SKIP;
-	if (*start && !start_match(info->start, *start)) {
+	if (!start_match(info->start, *start)) {
 		/* the pid was handed out again */
 		free_info(info);
 		return PT_CAPTURE_GONE;
 	}
-	*start = info->start;
-	if (!have_si || (si.flags & PF_KTHREAD)) {
+	if (argv_not_yet(info, &si)) {
+		/* in the middle of its exec */
 		free_info(info);
-		return PT_CAPTURE_SKIP;
-	}
-	if (argv_not_yet(info, &si) || (si.flags & PF_FORKNOEXEC)) {
-		/* before its exec, or in the middle of it */
-		free_info(info);
-		return si.st.state == 'Z' || si.st.state == 'X' || (si.flags & PF_EXITING)
-			? PT_CAPTURE_SKIP
-			: PT_CAPTURE_WAIT;
+		return PT_CAPTURE_WAIT;
 	}
 	if (!pt_proc_has(info, PT_F_ARGV) || info->args_len == 0) {
 		/* exiting, its argv gone with its mm: nothing to add */
@@ -955,14 +951,20 @@ static bool same_args(const struct pt_proc *a, const struct pt_proc *b)
 
 /* What a read did not find that the half-read exec had: keep it (the exe of
  * a zombie is gone, but it was read before). Never the argv: it had none. */
-static void complete(struct pt_proc *info, const struct pt_proc *half)
+/* The fields among these that dst lacks and src has, from src. */
+static void fill_lacking(struct pt_proc *dst, const struct pt_proc *src, unsigned fields)
 {
-	unsigned fields = EXEC_FIELDS & ~PT_FMASK(PT_F_ARGV);
+	unsigned lacks = 0;
 
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		if ((fields & PT_FMASK(f)) && !pt_proc_has(info, (enum pt_field)f) &&
-		    pt_proc_has(half, (enum pt_field)f))
-			pt_proc_merge(info, half, PT_FMASK(f));
+		if ((fields & PT_FMASK(f)) && !pt_proc_has(dst, (enum pt_field)f))
+			lacks |= PT_FMASK(f);
+	pt_proc_merge(dst, src, lacks); /* merges only what src has */
+}
+
+static void complete(struct pt_proc *info, const struct pt_proc *half)
+{
+	fill_lacking(info, half, EXEC_FIELDS & ~PT_FMASK(PT_F_ARGV));
 }
 
 static enum pt_why unread_why(int err)
@@ -1129,19 +1131,14 @@ static void recheck_pending(struct ctx *c)
 static void captured_exec(struct ctx *c, struct pending *e, struct capture *cap)
 {
 	struct pt_proc *info = cap->info, *now;
-	unsigned lacks = 0;
 	struct stat_info si;
 	bool have_si;
 	int err;
 
 	cap->info = NULL;
 	now = read_info(c->s->fs, e->pid, EXEC_FIELDS, &si, &have_si, &err);
-	if (now && start_match(now->start, e->start) && same_args(now, info)) {
-		for (unsigned f = 0; f < PT_F_COUNT; f++)
-			if ((EXEC_FIELDS & PT_FMASK(f)) && !pt_proc_has(info, (enum pt_field)f))
-				lacks |= PT_FMASK(f);
-		pt_proc_merge(info, now, lacks);
-	}
+	if (now && start_match(now->start, e->start) && same_args(now, info))
+		fill_lacking(info, now, EXEC_FIELDS);
 	free_info(now);
 	if (e->info)
 		complete(info, e->info);
@@ -1150,18 +1147,6 @@ static void captured_exec(struct ctx *c, struct pending *e, struct capture *cap)
 	if (!exec_begun(e))
 		e->hi_us = cap->seen_us;
 	report_exec(c, e->pid, e->start, info, true, e->lo_us, e->hi_us);
-}
-
-/* What a read still got that a capture lacks. */
-static void fill_capture(struct pt_proc *cap, const struct pt_proc *now)
-{
-	unsigned lacks = 0;
-
-	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		if (!pt_proc_has(cap, (enum pt_field)f))
-			lacks |= PT_FMASK(f);
-	pt_proc_merge(cap, now, lacks);
-	cap->nthreads = now->nthreads;
 }
 
 static void counted_add(struct ctx *c, pid_t pid)
@@ -1231,8 +1216,11 @@ static void use_captures(struct ctx *c)
 			discover_read(c, pid, fresh, now, &si);
 			continue;
 		}
-		if (exiting)
-			fill_capture(cap->info, now); /* its creds, cwd... are still its own */
+		if (exiting) {
+			/* its creds, cwd... are still its own */
+			fill_lacking(cap->info, now, PT_FMASK_ALL);
+			cap->info->nthreads = now->nthreads;
+		}
 		/* else gone, or exec'd again: a later scan reads the new image */
 		if (!now || exiting) {
 			/* what the reader left to the core went with the process */

@@ -442,6 +442,48 @@ static bool read_was_full(ssize_t n, size_t cap)
 	return (size_t)n + sizeof(struct inotify_event) + NAME_MAX + 1 > cap;
 }
 
+struct ev_count {
+	uint64_t events, overflows, ignored;
+};
+
+/* Read what is queued on an inotify fd, counting it: 0 or -errno. Only the
+ * kinds of events matter here, never which file. */
+static int read_events(int fd, char *buf, size_t cap, struct ev_count *c)
+{
+	for (int i = 0; i < DRAIN_READS_MAX; i++) {
+		ssize_t n = read(fd, buf, cap);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? 0 : -errno;
+		}
+		for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
+			const struct inotify_event *ev = (const void *)(buf + off);
+
+			if (ev->mask & IN_Q_OVERFLOW)
+				c->overflows++;
+			if (ev->mask & IN_IGNORED)
+				c->ignored++;
+			c->events++;
+			off += (ssize_t)sizeof(*ev) + ev->len;
+		}
+		if (!read_was_full(n, cap))
+			return 0;
+	}
+	return 0;
+}
+
+/* n watched directories went away (IN_IGNORED). */
+static void watches_gone(struct pt_monitor *m, struct inotify_src *src, uint64_t n)
+{
+	for (; n && src->nwatch; n--) {
+		src->nwatch--;
+		pt_log(m, PT_LOG_NOTICE,
+		       "inotify: a watched directory went away (%zu watches left)", src->nwatch);
+	}
+}
+
 /* ---- reader threads ---- */
 
 struct slice_attr {
@@ -625,34 +667,17 @@ static bool reader_scan(struct reader *r)
 static uint64_t reader_drain(struct reader *r, bool *notice)
 {
 	struct inotify_src *src = r->src;
-	uint64_t events = 0;
+	struct ev_count c = {0};
 
-	for (int i = 0; i < DRAIN_READS_MAX; i++) {
-		ssize_t n = read(src->fd, r->buf, sizeof(r->buf));
-
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			break;
-		}
-		for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
-			const struct inotify_event *ev = (const void *)(r->buf + off);
-
-			if (ev->mask & IN_Q_OVERFLOW)
-				atomic_fetch_add(&src->r_overflows, 1);
-			if (ev->mask & IN_IGNORED)
-				atomic_fetch_add(&src->r_ignored, 1);
-			if (ev->mask & (IN_Q_OVERFLOW | IN_IGNORED))
-				*notice = true;
-			events++;
-			off += (ssize_t)sizeof(*ev) + ev->len;
-		}
-		if (!read_was_full(n, sizeof(r->buf)))
-			break;
-	}
-	if (events)
-		atomic_fetch_add(&src->r_events, events);
-	return events;
+	read_events(src->fd, r->buf, sizeof(r->buf), &c);
+	if (c.overflows)
+		atomic_fetch_add(&src->r_overflows, c.overflows);
+	if (c.ignored)
+		atomic_fetch_add(&src->r_ignored, c.ignored);
+	if (c.events)
+		atomic_fetch_add(&src->r_events, c.events);
+	*notice = c.overflows || c.ignored;
+	return c.events;
 }
 
 static void *reader_main(void *arg)
@@ -942,41 +967,18 @@ static int src_fd(void *priv)
 /* Read everything queued; returns the events read (an overflow counts). */
 static int drain(struct pt_monitor *m, struct inotify_src *src, bool *overflow)
 {
-	int events = 0;
+	struct ev_count c = {0};
+	int r = read_events(src->fd, src->u.buf, sizeof(src->u.buf), &c);
 
-	for (int i = 0; i < DRAIN_READS_MAX; i++) {
-		ssize_t n = read(src->fd, src->u.buf, sizeof(src->u.buf));
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
-			const struct inotify_event *ev = (const void *)(src->u.buf + off);
-
-			if (ev->mask & IN_Q_OVERFLOW) {
-				*overflow = true;
-				src->overflows++;
-			}
-			if ((ev->mask & IN_IGNORED) && src->nwatch) {
-				src->nwatch--;
-				pt_log(m, PT_LOG_NOTICE,
-				       "inotify: a watched directory went away (%zu watches left)",
-				       src->nwatch);
-			}
-			events++;
-			off += (ssize_t)sizeof(*ev) + ev->len;
-		}
-		if (!read_was_full(n, sizeof(src->u.buf)))
-			break;
+	if (r < 0)
+		return r;
+	if (c.overflows) {
+		*overflow = true;
+		src->overflows += c.overflows;
 	}
-	src->events += (uint64_t)events;
-	return events;
+	watches_gone(m, src, c.ignored);
+	src->events += c.events;
+	return (int)c.events;
 }
 
 static int full_scan(struct pt_monitor *m, struct inotify_src *src)
@@ -1000,11 +1002,8 @@ static int readers_news(struct pt_monitor *m, struct inotify_src *src, bool *ove
 		src->overflows += v;
 	}
 	ignored = atomic_load(&src->r_ignored);
-	for (; src->ignored_seen < ignored && src->nwatch; src->ignored_seen++) {
-		src->nwatch--;
-		pt_log(m, PT_LOG_NOTICE,
-		       "inotify: a watched directory went away (%zu watches left)", src->nwatch);
-	}
+	watches_gone(m, src, ignored - src->ignored_seen);
+	src->ignored_seen = ignored;
 	src->events = atomic_load(&src->r_events);
 	readers_take(src);
 	return 1;

@@ -208,6 +208,10 @@ struct pt_source_ops {
 };
 
 extern const struct pt_source_ops pt_source_bpf;
+/* source-bpf.c: run fn(arg) with the libbpf messages of this thread going to m's
+ * log (at PT_LOG_DEBUG), as the tier does around its own libbpf calls. For tests;
+ * -ENOSYS without the BPF tier. */
+int pt_bpf_log_to(const struct pt_monitor *m, int (*fn)(void *arg), void *arg);
 extern const struct pt_source_ops pt_source_netlink;
 extern const struct pt_source_ops pt_source_inotify;
 extern const struct pt_source_ops pt_source_poll;

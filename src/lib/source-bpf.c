@@ -171,6 +171,15 @@ static void lb_leave(struct lb_ctx *prev)
 	lb_cur = prev;
 }
 
+int pt_bpf_log_to(const struct pt_monitor *m, int (*fn)(void *arg), void *arg)
+{
+	struct lb_ctx lc = {.m = m}, *prev = lb_enter(&lc);
+	int r = fn(arg);
+
+	lb_leave(prev);
+	return r;
+}
+
 /* Unloaded by dlclose(): give libbpf back its function if ours is still there. */
 __attribute__((destructor)) static void lb_uninstall(void)
 {
@@ -703,6 +712,11 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 
 static void bpf_close(struct pt_monitor *m, void *priv)
 {
+}
+
+int pt_bpf_log_to(const struct pt_monitor *m, int (*fn)(void *arg), void *arg)
+{
+	return -ENOSYS;
 }
 
 const struct pt_source_ops pt_source_bpf = {

@@ -208,6 +208,10 @@ struct pt_source_ops {
 };
 
 extern const struct pt_source_ops pt_source_bpf;
+/* source-bpf.c: run fn(arg) with the libbpf messages of this thread going to m's
+ * log (at PT_LOG_DEBUG), as the tier does around its own libbpf calls. For tests;
+ * -ENOSYS without the BPF tier. */
+int pt_bpf_log_to(const struct pt_monitor *m, int (*fn)(void *arg), void *arg);
 extern const struct pt_source_ops pt_source_netlink;
 extern const struct pt_source_ops pt_source_inotify;
 extern const struct pt_source_ops pt_source_poll;
@@ -215,6 +219,12 @@ extern const struct pt_source_ops pt_source_poll;
 /* ---- core (monitor.c), called by sources ---- */
 void pt_core_raw(struct pt_monitor *m, struct pt_raw *ev); /* consumes ev->info */
 const struct pt_options *pt_core_options(const struct pt_monitor *m);
+
+/* abi.c. Copy the caller's options (NULL: defaults) into dst, a whole struct with
+ * defaults for what the caller's size leaves out: 0, -EINVAL or -E2BIG. */
+int pt_options_import(struct pt_options *dst, const struct pt_options *src);
+/* Write src into the caller's size bytes at dst, zeroing what we do not know. */
+void pt_status_export(struct pt_status *dst, size_t size, const struct pt_status *src);
 const struct pt_procfs *pt_core_procfs(const struct pt_monitor *m);
 struct pt_table *pt_core_table(struct pt_monitor *m);
 /* Rescan /proc: add unknown processes, close vanished ones. */

@@ -78,25 +78,6 @@ static const struct pt_source_ops *source_for(enum pt_tier t)
 
 /* ---- options, logging, clocks ---- */
 
-PT_EXPORT void pt_options_init(struct pt_options *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->size = sizeof(*o);
-	o->tier = PT_TIER_AUTO;
-	o->proc_root = "/proc";
-	o->events = PT_EVMASK_ALL;
-	o->retention_ms = 60000;
-	o->mem_max = 64u << 20;
-	o->args_max = 128u << 10;
-	o->exec_history = 4;
-	o->realtime = -1;
-	o->poll_interval_ms = 100;
-	o->rcvbuf = 32u << 20;
-	o->ring_size = 8u << 20;
-	o->log_level = PT_LOG_NOTICE;
-	o->readers = -1;
-}
-
 void pt_log(const struct pt_monitor *m, int level, const char *fmt, ...)
 {
 	char msg[1024];
@@ -710,12 +691,17 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 	struct pt_monitor *m;
 	int r;
 
-	if (!out || !o || o->size < sizeof(*o))
+	if (!out || !o)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->opt = *o;
+	r = pt_options_import(&m->opt, o);
+	if (r < 0) {
+		free(m);
+		return r;
+	}
+	o = &m->opt; /* the caller's struct may be older (smaller) or newer than ours */
 	m->epfd = m->stopfd = m->timerfd = -1;
 	snprintf(m->proc_root, sizeof(m->proc_root), "%s", o->proc_root ? o->proc_root : "/proc");
 	m->opt.proc_root = m->proc_root;
@@ -918,21 +904,23 @@ PT_EXPORT void pt_monitor_stop(struct pt_monitor *m)
 
 /* ---- status and queries ---- */
 
-PT_EXPORT int pt_monitor_status(const struct pt_monitor *m, struct pt_status *st)
+PT_EXPORT int pt_monitor_status_size(const struct pt_monitor *m, struct pt_status *out, size_t size)
 {
 	struct pt_table_stats ts;
+	struct pt_status st;
 
-	if (!m || !st)
+	if (!m || !out)
 		return -EINVAL;
-	*st = m->st;
-	st->tier = m->tier;
+	st = m->st;
+	st.tier = m->tier;
 	pt_table_stats(m->table, &ts);
-	st->alive = ts.alive;
-	st->exited = ts.exited;
-	st->threads = ts.threads;
-	st->evicted = ts.evicted;
-	st->expired = ts.expired;
-	st->mem = ts.mem;
+	st.alive = ts.alive;
+	st.exited = ts.exited;
+	st.threads = ts.threads;
+	st.evicted = ts.evicted;
+	st.expired = ts.expired;
+	st.mem = ts.mem;
+	pt_status_export(out, size, &st);
 	return 0;
 }
 
@@ -1065,18 +1053,22 @@ PT_EXPORT int pt_foreach_short(const struct pt_monitor *m, int64_t max_ms, pt_pr
 PT_EXPORT int pt_probe(enum pt_tier tier, const struct pt_options *o, char *why, size_t len)
 {
 	const struct pt_source_ops *ops = source_for(tier);
-	struct pt_options def;
+	struct pt_options opt;
+	int r;
 
-	if (!o) {
-		pt_options_init(&def);
-		o = &def;
-	}
 	if (!ops || !ops->probe) {
 		snprintf(why, len, "no such tier");
 		return -EINVAL;
 	}
+	r = pt_options_import(&opt, o);
+	if (r < 0) {
+		snprintf(why, len, "%s",
+			 r == -E2BIG ? "options newer than this library"
+				     : "options not initialised");
+		return r;
+	}
 	why[0] = 0;
-	return ops->probe(o, why, len);
+	return ops->probe(&opt, why, len);
 }
 
 PT_EXPORT const char *pt_version(void)

@@ -16,6 +16,59 @@
 #define PT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define PT_UNUSED __attribute__((unused))
 
+/* ---- records: opaque in the public header ---- */
+/* One exec of a process; records keep the last few. */
+struct pt_exec {
+	int64_t time_us; /* wall clock, microseconds since the epoch; 0 if unknown */
+	char *exe; /* NULL if unknown */
+	char *args; /* argv as in /proc/PID/cmdline: NUL-separated, NUL-ended */
+	size_t args_len; /* bytes in args, including the final NUL; 0 if unknown */
+	bool args_truncated;
+};
+
+/*
+ * A process record. Read-only for callers. Strings are NUL-terminated and
+ * may hold any bytes the process chose, except NUL.
+ */
+struct pt_proc {
+	pid_t pid; /* tgid */
+	pid_t ppid; /* parent tgid */
+	pid_t sid, pgid;
+	uint64_t start; /* start time in clock ticks since boot: /proc/PID/stat field 22 */
+	enum pt_state state;
+	enum pt_tier tier; /* the tier that first reported the process */
+	unsigned flags; /* enum pt_proc_flags */
+
+	char comm[PT_COMM_LEN];
+	char *exe;
+	char *args; /* see struct pt_exec */
+	size_t args_len;
+	unsigned argc;
+	bool args_truncated;
+
+	uid_t uid, euid;
+	gid_t gid, egid;
+	int tty_nr; /* stat field 7; 0 = no controlling terminal */
+	char *cwd;
+	char *cgroup; /* the cgroup v2 path, or the first hierarchy's */
+	char *container_id; /* NULL when not in a recognised container */
+	uint64_t ns[PT_NS_COUNT]; /* namespace inode numbers; 0 = unknown */
+
+	int64_t start_us; /* wall clock of the start, microseconds; precise when seen */
+	int64_t exit_us; /* wall clock of the exit; 0 while alive */
+	int exit_code; /* 0-255 when exited normally, else -1 */
+	int exit_signal; /* terminating signal, else 0 */
+	bool core_dumped;
+	unsigned nthreads; /* threads known to the table, the leader included */
+
+	uint8_t src[PT_F_COUNT]; /* enum pt_src per field */
+	uint8_t why[PT_F_COUNT]; /* enum pt_why per field, PT_WHY_NONE when known */
+
+	/* earlier execs, oldest first; the current image is in exe/args */
+	const struct pt_exec *execs;
+	unsigned nexecs;
+};
+
 /* ---- growable byte buffer (buf.c) ---- */
 struct pt_buf {
 	char *p;

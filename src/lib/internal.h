@@ -98,8 +98,55 @@ bool pt_utf8_valid(const char *s, size_t n);
 /* Whole objects, used by the public pt_json_* and the CLI. */
 void pt_json_proc_buf(struct pt_buf *b, const struct pt_proc *p);
 void pt_json_event_buf(struct pt_buf *b, const struct pt_event *ev);
+/* Append a value: "key":value (plus "key_b64"), or the bare value when key is
+ * NULL. Unknown and null values are written as null. */
+void pt_json_value(struct pt_buf *b, const char *key, const struct pt_value *v);
 /* RFC 3339 UTC with microseconds, e.g. 2026-11-21T20:36:26.123456Z */
 void pt_fmt_time(char out[32], int64_t us);
+
+/* ---- field registry (fields.c) ---- */
+/* What a field is read from. p is the record (ev->proc when NULL), arg N of NAME[N]. */
+struct pt_field_ctx {
+	const struct pt_monitor *m;
+	const struct pt_proc *p;
+	const struct pt_event *ev;
+	int arg;
+};
+
+/* Where a field appears in pt_json_proc() output. */
+enum pt_json_flags {
+	PT_J_REC = 1 << 0, /* a member of process objects */
+	PT_J_EXITED = 1 << 1, /* ... once the process has exited */
+	PT_J_OMIT_UNKNOWN = 1 << 2, /* leave the member out when unknown (else null) */
+	PT_J_OMIT_NULL = 1 << 3, /* leave the member out when it has no value */
+	PT_J_OMIT_FALSE = 1 << 4, /* leave the member out unless true */
+};
+
+/* One row of the registry. A JSON name "a.b" is member b of an object a; the
+ * rows of one object are consecutive. */
+struct pt_field_def {
+	const char *name; /* condition language: proc.name */
+	const char *json; /* JSON and -o name: comm */
+	const char *doc; /* one line for the man page */
+	const char *miss; /* key in "missing" when unknown; NULL: the slot's name, else json */
+	enum pt_type type;
+	unsigned flags; /* enum pt_field_flags */
+	unsigned slot; /* enum pt_field + 1; 0 = no provenance slot */
+	unsigned jflags; /* enum pt_json_flags */
+	unsigned evmask; /* PT_EVMASK of the events whose JSON carries it */
+	/* From the event: 1 when it set v, 0 to read the record instead. */
+	int (*ev_read)(const struct pt_field_ctx *c, struct pt_value *v);
+	/* From the record, once its slot (if any) is known. 0 or -errno. */
+	int (*read)(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v);
+};
+
+extern const struct pt_field_def pt_field_table[];
+extern const unsigned pt_field_table_len;
+/* Like pt_field_value(), but -ENODATA when neither the event nor a record
+ * can supply the field (the JSON writers leave such members out). */
+int pt_field_read(const struct pt_field_def *d, const struct pt_field_ctx *c, struct pt_value *v);
+/* The "missing" reason of a vanished process's exit status (LOST, KERNEL). */
+enum pt_why pt_exit_why(const struct pt_proc *p, const struct pt_event *ev);
 
 /* ---- /proc reader (procfs.c) ---- */
 struct pt_procfs {

@@ -896,7 +896,9 @@ PT_EXPORT const char *pt_field_def_doc(const struct pt_field_def *d)
 
 PT_EXPORT unsigned pt_field_def_flags(const struct pt_field_def *d)
 {
-	return d ? d->flags : 0;
+	if (!d)
+		return 0;
+	return d->flags | ((d->jflags & PT_J_REC) || d->evmask ? PT_FIELD_JSON : 0);
 }
 
 PT_EXPORT int pt_field_def_slot(const struct pt_field_def *d)

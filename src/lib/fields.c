@@ -428,7 +428,8 @@ static int join_args(struct pt_value *v, const char *prefix, size_t plen, const 
 	s = malloc(n + 1);
 	if (!s)
 		return -ENOMEM;
-	memcpy(s, prefix, plen);
+	if (plen)
+		memcpy(s, prefix, plen);
 	if (plen && len)
 		s[plen] = ' ';
 	for (size_t i = 0; i < len; i++)
@@ -698,22 +699,26 @@ const struct pt_field_def pt_field_table[] = {
 	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CGROUP), .jflags = REC,
 	 .read = rd_container_id},
 	{"proc.ns.mnt", "ns.mnt", "Mount namespace inode number.", .type = PT_TYPE_UINT, .flags = P,
-	 .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN, .read = rd_ns_mnt},
+	 .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN | PT_J_MEMBER, .read = rd_ns_mnt},
 	{"proc.ns.pid", "ns.pid", "Pid namespace inode number.", .type = PT_TYPE_UINT, .flags = P,
-	 .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN, .read = rd_ns_pid},
+	 .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN | PT_J_MEMBER, .read = rd_ns_pid},
 	{"proc.ns.net", "ns.net", "Network namespace inode number.", .type = PT_TYPE_UINT,
-	 .flags = P, .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN, .read = rd_ns_net},
+	 .flags = P, .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN | PT_J_MEMBER,
+	 .read = rd_ns_net},
 	{"proc.ns.user", "ns.user", "User namespace inode number.", .type = PT_TYPE_UINT,
-	 .flags = P, .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN, .read = rd_ns_user},
+	 .flags = P, .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN | PT_J_MEMBER,
+	 .read = rd_ns_user},
 	/* 25 */
 	{"proc.ns.uts", "ns.uts", "UTS namespace inode number.", .type = PT_TYPE_UINT, .flags = P,
-	 .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN, .read = rd_ns_uts},
+	 .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN | PT_J_MEMBER, .read = rd_ns_uts},
 	{"proc.ns.ipc", "ns.ipc", "IPC namespace inode number.", .type = PT_TYPE_UINT, .flags = P,
-	 .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN, .read = rd_ns_ipc},
+	 .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN | PT_J_MEMBER, .read = rd_ns_ipc},
 	{"proc.ns.cgroup", "ns.cgroup", "Cgroup namespace inode number.", .type = PT_TYPE_UINT,
-	 .flags = P, .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN, .read = rd_ns_cgroup},
+	 .flags = P, .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN | PT_J_MEMBER,
+	 .read = rd_ns_cgroup},
 	{"proc.ns.time", "ns.time", "Time namespace inode number.", .type = PT_TYPE_UINT,
-	 .flags = P, .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN, .read = rd_ns_time},
+	 .flags = P, .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN | PT_J_MEMBER,
+	 .read = rd_ns_time},
 	{"proc.tier", "tier", "The tier that first reported the process.", .type = PT_TYPE_NAME,
 	 .flags = P, .jflags = REC, .read = rd_tier},
 	/* 30 */
@@ -762,9 +767,11 @@ const struct pt_field_def pt_field_table[] = {
 	 "True when the event was inferred by a scan or a resynchronisation.", .type = PT_TYPE_BOOL,
 	 .flags = E, .jflags = PT_J_OMIT_FALSE, .evmask = EV_ALL, .ev_read = ev_synthesized},
 	{"evt.window.from", "window.from", "Synthesized events: the earliest time it happened.",
-	 .type = PT_TYPE_TIME, .flags = E, .evmask = EV_ALL, .ev_read = ev_window_from},
+	 .type = PT_TYPE_TIME, .flags = E, .jflags = PT_J_MEMBER, .evmask = EV_ALL,
+	 .ev_read = ev_window_from},
 	{"evt.window.to", "window.to", "Synthesized events: the latest time it happened.",
-	 .type = PT_TYPE_TIME, .flags = E, .evmask = EV_ALL, .ev_read = ev_window_to},
+	 .type = PT_TYPE_TIME, .flags = E, .jflags = PT_J_MEMBER, .evmask = EV_ALL,
+	 .ev_read = ev_window_to},
 	{"evt.tier", "tier", "The tier that produced the event.", .type = PT_TYPE_NAME, .flags = E,
 	 .evmask = EV_ALL, .ev_read = ev_tier},
 	{"proc.exe", "argv0", "argv[0] (Falco's proc.exe).", .type = PT_TYPE_STR, .flags = PE,
@@ -802,8 +809,18 @@ int pt_field_read(const struct pt_field_def *d, const struct pt_field_ctx *c, st
 	struct pt_field_ctx cc = *c;
 	int r;
 
-	memset(v, 0, sizeof(*v));
+	/* the JSON writers read every field of every event: set only what the
+	 * setters do not (pt_field_value() clears the whole value) */
 	v->type = d->type;
+	v->known = false;
+	v->null = false;
+	v->truncated = false;
+	v->why = PT_WHY_NOT_READ;
+	v->src = PT_SRC_NONE;
+	v->s = NULL;
+	v->len = 0;
+	v->proc = NULL;
+	v->owned = NULL;
 	if ((d->flags & PT_FIELD_ARG) && c->arg < 0)
 		v->type = PT_TYPE_ARGS; /* proc.aname without [N]: every ancestor */
 	if (c->ev && d->ev_read) {
@@ -846,6 +863,7 @@ PT_EXPORT int pt_field_value(const struct pt_field_ref *f, const struct pt_monit
 	if (!f || !f->def || !out || (!p && !ev))
 		return -EINVAL;
 	c.arg = f->arg;
+	memset(out, 0, sizeof(*out));
 	r = pt_field_read(f->def, &c, out);
 	if (r == -ENODATA) {
 		v_unknown(out, PT_WHY_NOT_READ);

@@ -120,6 +120,7 @@ enum pt_json_flags {
 	PT_J_OMIT_UNKNOWN = 1 << 2, /* leave the member out when unknown (else null) */
 	PT_J_OMIT_NULL = 1 << 3, /* leave the member out when it has no value */
 	PT_J_OMIT_FALSE = 1 << 4, /* leave the member out unless true */
+	PT_J_MEMBER = 1 << 5, /* a member of an object: the JSON name is "object.member" */
 };
 
 /* One row of the registry. A JSON name "a.b" is member b of an object a; the

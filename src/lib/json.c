@@ -683,7 +683,7 @@ static unsigned put_group(struct jw *w, const struct pt_field_ctx *c, unsigned i
 	for (j = i; j < pt_field_table_len && n < GROUP_MAX; j++) {
 		const struct pt_field_def *e = &pt_field_table[j];
 
-		if (strncmp(e->json, d->json, plen + 1) != 0)
+		if (!(e->jflags & PT_J_MEMBER) || strncmp(e->json, d->json, plen + 1) != 0)
 			break;
 		if (!wanted(e, c))
 			continue;
@@ -731,7 +731,7 @@ static void put_rows(struct jw *w, const struct pt_field_ctx *c, struct missing 
 			i++;
 			continue;
 		}
-		if (strchr(d->json, '.')) {
+		if (d->jflags & PT_J_MEMBER) {
 			i = put_group(w, c, i, ms);
 			continue;
 		}
@@ -742,7 +742,8 @@ static void put_rows(struct jw *w, const struct pt_field_ctx *c, struct missing 
 		if (r < 0)
 			continue;
 		put_member(w, d->json, d, &v, ms);
-		pt_value_free(&v);
+		if (v.owned)
+			pt_value_free(&v);
 	}
 }
 

@@ -106,6 +106,7 @@ Test(registry, every_row_is_well_formed)
 		cr_assert(!strchr(d->json, '[') && !strchr(d->name, '['));
 		cr_assert_neq(strcmp(pt_type_name(d->type), "unknown"), 0);
 		cr_assert(d->read || d->ev_read, "%s cannot be read", d->name);
+		cr_assert_eq(!!strchr(d->json, '.'), !!(d->jflags & PT_J_MEMBER), "%s", d->name);
 		cr_assert(pt_field_def_slot(d) < PT_F_COUNT);
 		/* condition names are unique */
 		for (unsigned j = 0; j < i; j++)

@@ -7,6 +7,14 @@
 
 #include "proctrail/proctrail.h"
 
+static inline size_t cli_args_len(const struct pt_proc *p)
+{
+	size_t len;
+
+	pt_proc_args(p, &len);
+	return len;
+}
+
 /* Text output for people (cli-output.c). */
 void cli_print_cmdline(FILE *f, const char *args, size_t len, size_t max);
 void cli_print_event(FILE *f, const struct pt_event *ev);

@@ -219,6 +219,9 @@ const struct pt_procfs *pt_core_procfs(const struct pt_monitor *m);
 struct pt_table *pt_core_table(struct pt_monitor *m);
 /* Rescan /proc: add unknown processes, close vanished ones. */
 int pt_core_resync(struct pt_monitor *m, const char *reason);
+/* After a dispatch: report the losses it saw (summed per reason) and run the one
+ * resync they armed. pt_monitor_dispatch and pt_monitor_run call it. */
+void pt_core_flush(struct pt_monitor *m);
 void pt_core_malformed(struct pt_monitor *m);
 void pt_log(const struct pt_monitor *m, int level, const char *fmt, ...) PT_PRINTF(3, 4);
 

@@ -22,6 +22,7 @@
 
 #define MAX_SUBSCRIBERS 8
 #define EXPIRE_PERIOD_MS 1000
+#define LOST_SLOTS 4 /* distinct loss reasons summed per dispatch */
 
 struct subscriber {
 	pt_event_fn fn;
@@ -35,6 +36,13 @@ struct pending_exit {
 	bool set;
 	int status;
 	int64_t time_us;
+};
+
+/* Losses reported during one dispatch, per reason, summed: one lost event each. */
+struct lost_sum {
+	const char *reason;
+	uint64_t count;
+	int64_t time_us; /* of the first loss of the burst */
 };
 
 struct pt_monitor {
@@ -57,6 +65,15 @@ struct pt_monitor {
 	int64_t mono_to_real_ns; /* REALTIME - MONOTONIC, captured at open */
 	int64_t boot_epoch_us;
 	int64_t next_expire_us;
+
+	/*
+	 * A loss arms one resync, run once the dispatch that reported it is
+	 * done (as conntrackd schedules one): a burst of ENOBUFS inside one
+	 * receive loop gives one /proc scan, not one per error.
+	 */
+	struct lost_sum lost[LOST_SLOTS];
+	unsigned nlost;
+	bool resync_armed;
 
 	struct pt_status st;
 };
@@ -530,6 +547,55 @@ static void emit_lost(struct pt_monitor *m, uint64_t count, bool estimated, cons
 	emit(m, &ev);
 }
 
+/* Report the summed losses of the burst, oldest reason first. */
+static void flush_lost(struct pt_monitor *m)
+{
+	for (unsigned i = 0; i < m->nlost; i++)
+		emit_lost(m, m->lost[i].count, false, m->lost[i].reason, m->lost[i].time_us);
+	m->nlost = 0;
+}
+
+static bool same_reason(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* A counted loss: add it to its reason's sum and arm the resync. */
+static void arm_loss(struct pt_monitor *m, uint64_t count, const char *reason, int64_t time_us)
+{
+	unsigned i;
+
+	m->resync_armed = true;
+	for (i = 0; i < m->nlost; i++)
+		if (same_reason(m->lost[i].reason, reason))
+			break;
+	if (i == LOST_SLOTS) {
+		/* more distinct reasons than slots: report these now, keep the resync armed */
+		flush_lost(m);
+		i = 0;
+	}
+	if (i == m->nlost)
+		m->lost[m->nlost++] = (struct lost_sum){reason, 0, time_us ? time_us : pt_now_us()};
+	m->lost[i].count += count;
+}
+
+void pt_core_flush(struct pt_monitor *m)
+{
+	const char *reason;
+	int r;
+
+	if (!m->resync_armed && !m->nlost)
+		return;
+	reason = m->nlost ? m->lost[0].reason : NULL;
+	flush_lost(m);
+	if (!m->resync_armed)
+		return;
+	m->resync_armed = false;
+	r = pt_core_resync(m, reason ? reason : "events lost");
+	if (r < 0)
+		pt_log(m, PT_LOG_WARNING, "resync: %s", strerror(-r));
+}
+
 void pt_core_raw(struct pt_monitor *m, struct pt_raw *raw)
 {
 	switch (raw->type) {
@@ -547,10 +613,10 @@ void pt_core_raw(struct pt_monitor *m, struct pt_raw *raw)
 		apply_ids(m, raw);
 		break;
 	case PT_EV_LOST:
-		emit_lost(m, raw->u.lost.count, raw->u.lost.estimated, raw->u.lost.reason,
-			  raw->time_us);
-		if (!raw->u.lost.estimated)
-			pt_core_resync(m, raw->u.lost.reason);
+		if (raw->u.lost.estimated)
+			emit_lost(m, raw->u.lost.count, true, raw->u.lost.reason, raw->time_us);
+		else
+			arm_loss(m, raw->u.lost.count, raw->u.lost.reason, raw->time_us);
 		break;
 	case PT_EV_SID:
 	case PT_EV_COMM:
@@ -789,6 +855,7 @@ PT_EXPORT void pt_monitor_close(struct pt_monitor *m)
 {
 	if (!m)
 		return;
+	flush_lost(m); /* the losses still owed; no point in a resync now */
 	if (m->src && m->src->close)
 		m->src->close(m, m->src_priv);
 	pt_scanner_free(m->scanner);
@@ -862,10 +929,13 @@ static int wait_and_dispatch(struct pt_monitor *m, int timeout_ms)
 	for (int i = 0; i < n; i++) {
 		int r = dispatch_fd(m, evs[i].data.fd);
 
-		if (r < 0)
+		if (r < 0) {
+			pt_core_flush(m);
 			return r;
+		}
 		total += r;
 	}
+	pt_core_flush(m);
 	arm_timer(m);
 	return total;
 }
@@ -900,6 +970,7 @@ PT_EXPORT int pt_monitor_run(struct pt_monitor *m, int timeout_ms)
 	/* Hand over what the source already holds before returning. */
 	if (m->src)
 		m->src->dispatch(m, m->src_priv);
+	pt_core_flush(m);
 	return 0;
 }
 

@@ -87,6 +87,37 @@ ssize_t pt_read_file_at(int dirfd, const char *name, char *buf, size_t cap, bool
 /* Enumerate numeric entries of the proc root (or of a task dir). */
 int pt_procfs_list(const struct pt_procfs *fs, pid_t pid, pid_t **out, size_t *n);
 
+/* ---- identity and field masks ---- */
+
+/*
+ * Whether two start times (stat field 22, in ticks) are those of the same
+ * process: the pid-reuse test. A fork's time converted to ticks and the value
+ * /proc shows may differ by one tick; 0 is unknown and matches anything.
+ */
+static inline bool pt_same_start(uint64_t a, uint64_t b)
+{
+	return !a || !b || (a > b ? a - b : b - a) <= 1;
+}
+
+/* What /proc/PID/stat gives. */
+#define PT_FMASK_STAT                                                                            \
+	(PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START) | PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_SID) | \
+	 PT_FMASK(PT_F_PGID) | PT_FMASK(PT_F_TTY))
+/* The image an exec replaces: a value inherited from the parent must not
+ * survive it (cwd, cgroup and namespaces do not change at exec). */
+#define PT_FMASK_EXEC_IMAGE (PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV))
+/* What a scan reads again to report an exec it noticed: the image, the creds
+ * a setuid exec changes, and start and ppid, which say it is the same process. */
+#define PT_FMASK_EXEC_READ \
+	(PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_START) | PT_FMASK(PT_F_PPID))
+/* What a reader racing the exec'd process must get first (inotify captures):
+ * argv, exe and comm, then start and ppid. The core reads the rest later. */
+#define PT_FMASK_EXEC_CAPTURE (PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_START) | PT_FMASK(PT_F_PPID))
+/* What a child shares with its parent until it execs. */
+#define PT_FMASK_INHERIT                                                                         \
+	(PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_SID) | PT_FMASK(PT_F_PGID) | \
+	 PT_FMASK(PT_F_TTY) | PT_FMASK(PT_F_CWD) | PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_NS))
+
 /* ---- process record helpers (proc.c) ---- */
 void pt_proc_init(struct pt_proc *p);
 /* Free owned strings (exe, args, cwd, cgroup, container_id), keep identity.

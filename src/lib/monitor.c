@@ -193,11 +193,6 @@ static void event_init(struct pt_event *ev, enum pt_event_type type, const struc
 
 /* ---- applying raw events ---- */
 
-static bool start_matches(uint64_t a, uint64_t b)
-{
-	return !a || !b || (a > b ? a - b : b - a) <= 1;
-}
-
 /* Take what info knows, and for what it does not know and p does not either,
  * the reason it gave. */
 static void adopt(struct pt_proc *p, const struct pt_proc *info, unsigned fields)
@@ -225,7 +220,7 @@ static void enrich(struct pt_monitor *m, struct pt_proc *p, unsigned want)
 	tmp.pid = p->pid;
 	pt_procfs_read(&m->fs, p->pid, need, &tmp);
 	/* The pid may have been reused since: only take what belongs to p. */
-	if (pt_proc_has(&tmp, PT_F_START) && !start_matches(tmp.start, p->start)) {
+	if (pt_proc_has(&tmp, PT_F_START) && !pt_same_start(tmp.start, p->start)) {
 		pt_proc_clear(&tmp);
 		return;
 	}
@@ -234,15 +229,6 @@ static void enrich(struct pt_monitor *m, struct pt_proc *p, unsigned want)
 	pt_table_touch(m->table, p);
 }
 
-/* What a child shares with its parent until it execs. */
-#define INHERIT_FIELDS                                                                           \
-	(PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_CREDS) | \
-	 PT_FMASK(PT_F_SID) | PT_FMASK(PT_F_PGID) | PT_FMASK(PT_F_TTY) | PT_FMASK(PT_F_CWD) |    \
-	 PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_NS))
-
-/* Fields an exec replaces: an inherited value must not survive the exec. */
-#define EXEC_FIELDS (PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV))
-
 /* Fill what the child does not know yet (a BPF fork record may know its own
  * credentials and namespaces) from the parent, marked inherited. */
 static void inherit(struct pt_proc *child, const struct pt_proc *parent)
@@ -250,7 +236,7 @@ static void inherit(struct pt_proc *child, const struct pt_proc *parent)
 	unsigned want = 0;
 
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		if ((INHERIT_FIELDS & PT_FMASK(f)) && !pt_proc_has(child, (enum pt_field)f) &&
+		if ((PT_FMASK_INHERIT & PT_FMASK(f)) && !pt_proc_has(child, (enum pt_field)f) &&
 		    pt_proc_has(parent, (enum pt_field)f))
 			want |= PT_FMASK(f);
 	pt_proc_merge(child, parent, want);
@@ -303,7 +289,7 @@ static void apply_fork(struct pt_monitor *m, struct pt_raw *raw)
 	if (parent)
 		inherit(p, parent);
 	else
-		enrich(m, p, INHERIT_FIELDS);
+		enrich(m, p, PT_FMASK_INHERIT);
 	pt_table_touch(m->table, p);
 	event_init(&ev, PT_EV_FORK, raw, p);
 	emit(m, &ev);
@@ -321,7 +307,7 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 	uint64_t start = raw->info && pt_proc_has(raw->info, PT_F_START) ? raw->info->start : 0;
 	struct pt_event ev;
 
-	if (!p || !start_matches(p->start, start))
+	if (!p || !pt_same_start(p->start, start))
 		p = new_record(m, raw->pid, start, 0);
 	if (!p)
 		return;
@@ -340,7 +326,7 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 		p->args_len = p->argc = 0;
 	}
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		if (EXEC_FIELDS & PT_FMASK(f))
+		if (PT_FMASK_EXEC_IMAGE & PT_FMASK(f))
 			pt_proc_set_missing(p, (enum pt_field)f, PT_WHY_GONE);
 	if (raw->info) {
 		int64_t fork_us = p->start_us;
@@ -349,10 +335,10 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 		if (fork_us)
 			p->start_us = fork_us; /* finer than start ticks */
 	} else {
-		enrich(m, p, EXEC_FIELDS | PT_FMASK(PT_F_CREDS));
+		enrich(m, p, PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS));
 	}
 	/* cwd, cgroup and namespaces do not change at exec: keep what was inherited. */
-	enrich(m, p, PT_FMASK_ALL & ~EXEC_FIELDS);
+	enrich(m, p, PT_FMASK_ALL & ~PT_FMASK_EXEC_IMAGE);
 	pt_table_touch(m->table, p);
 	m->st.exec_total++;
 	if (pt_proc_has(p, PT_F_ARGV))
@@ -1053,7 +1039,7 @@ static void refresh_ppid(const struct pt_monitor *m, struct pt_proc *p)
 		return;
 	pt_proc_init(&tmp);
 	if (pt_procfs_read(&m->fs, p->pid, PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START), &tmp) == 0 &&
-	    start_matches(tmp.start, p->start) && pt_proc_has(&tmp, PT_F_PPID)) {
+	    pt_same_start(tmp.start, p->start) && pt_proc_has(&tmp, PT_F_PPID)) {
 		p->ppid = tmp.ppid;
 		pt_proc_set_known(p, PT_F_PPID, PT_SRC_PROC);
 	}

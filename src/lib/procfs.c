@@ -29,11 +29,6 @@
 #define PF_EXITING 0x00000004u
 #define PF_KTHREAD 0x00200000u
 
-/* The fields that come with stat. */
-#define STAT_FIELDS                                                                              \
-	(PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START) | PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_SID) | \
-	 PT_FMASK(PT_F_PGID) | PT_FMASK(PT_F_TTY))
-
 /* /proc/PID/ns link names, in enum pt_ns order. */
 static const char *const ns_links[PT_NS_COUNT] = {
 	[PT_NS_CGROUP] = "cgroup", [PT_NS_IPC] = "ipc", [PT_NS_MNT] = "mnt",
@@ -768,7 +763,7 @@ static void read_stat(struct reader *rd)
 static void stat_missing(struct reader *rd)
 {
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		if ((STAT_FIELDS & PT_FMASK(f)) && wants(rd, f))
+		if ((PT_FMASK_STAT & PT_FMASK(f)) && wants(rd, f))
 			missing(rd, f, rd->gone ? PT_WHY_GONE : rd->stat_why);
 }
 

@@ -35,10 +35,6 @@
 #define YOUNG_US 500000 /* for this long; full scans see every exit */
 #define CARRY_MAX 64
 #define NEW_MAX 4096 /* more new pids than this: list everything */
-/* What an exec can change; the core keeps the rest (cwd, cgroup, namespaces). */
-#define EXEC_FIELDS                                                                              \
-	(PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_CREDS) | \
-	 PT_FMASK(PT_F_START) | PT_FMASK(PT_F_PPID))
 
 enum { ENT_GONE = 1 << 0 };
 
@@ -197,11 +193,6 @@ static int grow(void *pp, size_t *cap, size_t need, size_t size)
 	*p = np;
 	*cap = n;
 	return 0;
-}
-
-static bool start_match(uint64_t a, uint64_t b)
-{
-	return !a || !b || (a > b ? a - b : b - a) <= 1;
 }
 
 static bool is_gone(int err)
@@ -498,7 +489,7 @@ static int64_t last_look(const struct ctx *c, pid_t pid, uint64_t start, bool al
 		const struct ident *e = &s->young[i];
 		int64_t t = alive ? e->alive_us : e->seen_us;
 
-		if (e->pid == pid && start_match(e->start, start) && t > lo)
+		if (e->pid == pid && pt_same_start(e->start, start) && t > lo)
 			lo = t;
 	}
 	return lo;
@@ -768,7 +759,7 @@ static bool argv_not_yet(const struct pt_proc *info, const struct stat_info *si)
 static struct pt_proc *half_image(const struct pt_proc *info, const struct stat_info *si)
 {
 	struct pt_proc *half = malloc(sizeof(*half));
-	unsigned fields = EXEC_FIELDS & ~PT_FMASK(PT_F_ARGV);
+	unsigned fields = PT_FMASK_EXEC_READ & ~PT_FMASK(PT_F_ARGV);
 
 	if (!half)
 		return NULL;
@@ -862,12 +853,6 @@ static void discover_read(struct ctx *c, pid_t pid, bool fresh, struct pt_proc *
 
 /* ---- exec captures (the inotify tier's reader threads) ---- */
 
-/* What a reader needs to see an exec: the argv first, then the exe, comm, ppid
- * and start. The rest is read by the core, if the process is still there. */
-#define CAPTURE_FIELDS                                                                           \
-	(PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_START) | \
-	 PT_FMASK(PT_F_PPID))
-
 enum pt_capture pt_scan_capture(const struct pt_procfs *fs, pid_t pid, uint64_t *start,
 				struct pt_proc **out)
 {
@@ -882,7 +867,7 @@ enum pt_capture pt_scan_capture(const struct pt_procfs *fs, pid_t pid, uint64_t 
 	err = read_stat_at(fs->root_fd, pt_pid_name(name, sizeof(name), pid, "stat"), &si);
 	if (err < 0)
 		return is_gone(err) ? PT_CAPTURE_GONE : PT_CAPTURE_SKIP;
-	if (*start && !start_match(si.st.start, *start))
+	if (*start && !pt_same_start(si.st.start, *start))
 		return PT_CAPTURE_GONE;
 	*start = si.st.start;
 	exiting = (si.flags & PF_EXITING) || si.st.state == 'Z' || si.st.state == 'X';
@@ -892,10 +877,10 @@ enum pt_capture pt_scan_capture(const struct pt_procfs *fs, pid_t pid, uint64_t 
 		return exiting ? PT_CAPTURE_SKIP : PT_CAPTURE_WAIT;
 	/* its exec has begun: the stat just read stands for the one read_info
 	 * would read before the argv */
-	info = read_info(fs, pid, CAPTURE_FIELDS, NULL, &have_si, &err);
+	info = read_info(fs, pid, PT_FMASK_EXEC_CAPTURE, NULL, &have_si, &err);
 	if (!info)
 		return is_gone(err) ? PT_CAPTURE_GONE : PT_CAPTURE_SKIP;
-	if (!start_match(info->start, *start)) {
+	if (!pt_same_start(info->start, *start)) {
 		/* the pid was handed out again */
 		free_info(info);
 		return PT_CAPTURE_GONE;
@@ -964,7 +949,7 @@ static void fill_lacking(struct pt_proc *dst, const struct pt_proc *src, unsigne
 
 static void complete(struct pt_proc *info, const struct pt_proc *half)
 {
-	fill_lacking(info, half, EXEC_FIELDS & ~PT_FMASK(PT_F_ARGV));
+	fill_lacking(info, half, PT_FMASK_EXEC_READ & ~PT_FMASK(PT_F_ARGV));
 }
 
 static enum pt_why unread_why(int err)
@@ -996,8 +981,8 @@ static void changed(struct ctx *c, pid_t pid, struct pt_proc *rec, bool exec, st
 		p.lo_us = last_look(c, pid, rec->start, false);
 	if (exec_begun(&p))
 		exec = true;
-	info = read_info(s->fs, pid, EXEC_FIELDS, &si, &have_si, &err);
-	if (!info || !start_match(info->start, p.start)) {
+	info = read_info(s->fs, pid, PT_FMASK_EXEC_READ, &si, &have_si, &err);
+	if (!info || !pt_same_start(info->start, p.start)) {
 		/* gone, or its pid handed out again */
 		if (info)
 			err = -ESRCH;
@@ -1053,7 +1038,7 @@ static int pending_check(struct ctx *c, struct pending *e, int64_t age, bool *fi
 	struct stat_info si;
 
 	*final = false;
-	if (read_pid_stat(c->s, e->pid, &si) < 0 || !start_match(si.st.start, e->start))
+	if (read_pid_stat(c->s, e->pid, &si) < 0 || !pt_same_start(si.st.start, e->start))
 		return ACT_REPORT;
 	if (si.st.state == 'Z' || si.st.state == 'X') {
 		/* its comm is still there; PF_FORKNOEXEC says it never exec'd */
@@ -1093,7 +1078,7 @@ static void recheck_pending(struct ctx *c)
 			continue;
 		}
 		rec = pt_table_get_live(c->t, e.pid);
-		if (!rec || !start_match(rec->start, e.start)) {
+		if (!rec || !pt_same_start(rec->start, e.start)) {
 			free_info(e.info);
 			continue;
 		}
@@ -1113,7 +1098,7 @@ static void recheck_pending(struct ctx *c)
 		struct act a = s->act[i];
 		struct pt_proc *rec = pt_table_get_live(c->t, a.e.pid);
 
-		if (!rec || !start_match(rec->start, a.e.start))
+		if (!rec || !pt_same_start(rec->start, a.e.start))
 			free_info(a.e.info);
 		else if (a.kind == ACT_READ)
 			changed(c, a.e.pid, rec, true, &a.e, a.final);
@@ -1136,9 +1121,9 @@ static void captured_exec(struct ctx *c, struct pending *e, struct capture *cap)
 	int err;
 
 	cap->info = NULL;
-	now = read_info(c->s->fs, e->pid, EXEC_FIELDS, &si, &have_si, &err);
-	if (now && start_match(now->start, e->start) && same_args(now, info))
-		fill_lacking(info, now, EXEC_FIELDS);
+	now = read_info(c->s->fs, e->pid, PT_FMASK_EXEC_READ, &si, &have_si, &err);
+	if (now && pt_same_start(now->start, e->start) && same_args(now, info))
+		fill_lacking(info, now, PT_FMASK_EXEC_READ);
 	free_info(now);
 	if (e->info)
 		complete(info, e->info);
@@ -1185,7 +1170,7 @@ static void use_captures(struct ctx *c)
 		struct pending e;
 		int err;
 
-		if (rec && start_match(rec->start, start)) {
+		if (rec && pt_same_start(rec->start, start)) {
 			if (pending_take(c, pid, &e)) {
 				captured_exec(c, &e, cap);
 			} else if (pt_proc_has(rec, PT_F_ARGV) && !same_args(rec, cap->info)) {
@@ -1201,7 +1186,7 @@ static void use_captures(struct ctx *c)
 		if (in_list(s->carry, s->ncarry, pid))
 			continue;
 		now = read_info(s->fs, pid, PT_FMASK_ALL, &si, &have_si, &err);
-		if (now && !start_match(now->start, start)) {
+		if (now && !pt_same_start(now->start, start)) {
 			free_info(now); /* gone, its pid handed out again */
 			now = NULL;
 		}
@@ -1262,7 +1247,7 @@ static int check_known(struct ctx *c, pid_t pid, struct pt_proc *rec, bool fresh
 			unread_push(c, pid);
 		return is_gone(r) ? -ESRCH : r;
 	}
-	if (!start_match(si.st.start, rec->start)) {
+	if (!pt_same_start(si.st.start, rec->start)) {
 		/* the pid was handed out again: the process we knew is gone */
 		vanish(c, rec, last_look(c, pid, rec->start, true), pt_now_us());
 		return discover(c, pid, fresh);

@@ -200,11 +200,6 @@ static bool newer(const struct pt_proc *c, const struct pt_proc *best)
 	return c->exit_us > best->exit_us;
 }
 
-static bool same_start(uint64_t a, uint64_t b)
-{
-	return (a > b ? a - b : b - a) <= 1;
-}
-
 /* ---- memory ---- */
 
 static size_t table_mem(const struct pt_table *t)
@@ -445,7 +440,7 @@ static struct rec *find_exited(const struct pt_table *t, pid_t pid, uint64_t sta
 	for (n = hash_first(&t->procs, pid); n; n = hash_next(n)) {
 		struct rec *r = hrec(n);
 
-		if (r->p.state != PT_STATE_ALIVE && r->p.start && same_start(r->p.start, start))
+		if (r->p.state != PT_STATE_ALIVE && r->p.start && pt_same_start(r->p.start, start))
 			return r;
 	}
 	return NULL;
@@ -475,7 +470,7 @@ struct pt_proc *pt_table_add(struct pt_table *t, pid_t pid, uint64_t start)
 	struct pt_proc *live = pt_table_get_live(t, pid);
 	struct rec *r = find_exited(t, pid, start);
 
-	if (live && (!start || !live->start || same_start(live->start, start)))
+	if (live && (!start || !live->start || pt_same_start(live->start, start)))
 		return live;
 	if (r)
 		return &r->p;

@@ -100,7 +100,7 @@ PT_EXPORT void pt_options_init(struct pt_options *o)
 	memset(o, 0, sizeof(*o));
 	o->size = sizeof(*o);
 	o->tier = PT_TIER_AUTO;
-	o->proc_root = "/proc";
+	o->proc_root = PT_PROC_ROOT;
 	o->events = PT_EVMASK_ALL;
 	o->retention_ms = 60000;
 	o->mem_max = 64u << 20;
@@ -769,7 +769,8 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 		return -ENOMEM;
 	m->opt = *o;
 	m->epfd = m->stopfd = m->timerfd = -1;
-	snprintf(m->proc_root, sizeof(m->proc_root), "%s", o->proc_root ? o->proc_root : "/proc");
+	snprintf(m->proc_root, sizeof(m->proc_root), "%s",
+		 o->proc_root ? o->proc_root : PT_PROC_ROOT);
 	m->opt.proc_root = m->proc_root;
 	if (!m->opt.args_max)
 		m->opt.args_max = 128u << 10;

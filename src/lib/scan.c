@@ -150,11 +150,6 @@ struct ctx {
 	int changes;
 };
 
-struct stat_info {
-	struct pt_stat st;
-	unsigned long flags;
-};
-
 /* What recheck_pending decided: read the process again, or report the exec
  * it holds as it is. */
 enum act_kind { ACT_READ, ACT_REPORT };
@@ -237,70 +232,6 @@ static ssize_t find_pid(const pid_t *v, size_t n, pid_t pid)
 	return -1;
 }
 
-static int read_long_at(int dirfd, const char *name, long *v)
-{
-	char buf[64], *end;
-	ssize_t n;
-
-	n = pt_read_file_at(dirfd, name, buf, sizeof(buf), NULL);
-	if (n < 0)
-		return (int)n;
-	errno = 0;
-	*v = strtol(buf, &end, 10);
-	if (errno || end == buf)
-		return -EINVAL;
-	return 0;
-}
-
-/* Field 9 (flags): the 7th field after the ')' that ends comm. */
-static unsigned long parse_stat_flags(const char *buf, size_t len)
-{
-	const char *p = NULL, *end = buf + len;
-
-	for (const char *q = buf; q < end; q++)
-		if (*q == ')')
-			p = q;
-	if (!p)
-		return 0;
-	p++;
-	for (int field = 3; field < 9 && p < end; field++) {
-		while (p < end && *p == ' ')
-			p++;
-		while (p < end && *p != ' ')
-			p++;
-	}
-	if (p >= end)
-		return 0;
-	return strtoul(p, NULL, 10);
-}
-
-static int read_stat_at(int dirfd, const char *name, struct stat_info *si)
-{
-	char buf[STAT_BUF];
-	ssize_t n;
-
-	n = pt_read_file_at(dirfd, name, buf, sizeof(buf), NULL);
-	if (n < 0)
-		return (int)n;
-	if (pt_parse_stat(buf, (size_t)n, &si->st) < 0)
-		return -EINVAL;
-	si->flags = parse_stat_flags(buf, (size_t)n);
-	return 0;
-}
-
-static const char *pt_pid_name(char *buf, size_t len, pid_t pid, const char *file)
-{
-	snprintf(buf, len, "%d/%s", (int)pid, file);
-	return buf;
-}
-
-static int read_pid_stat(const struct pt_scanner *s, pid_t pid, struct stat_info *si)
-{
-	char name[32];
-
-	return read_stat_at(s->fs->root_fd, pt_pid_name(name, sizeof(name), pid, "stat"), si);
-}
-
 /* ---- pid arithmetic ---- */
 
 static pid_t wrap_base(pid_t to)
@@ -329,56 +260,6 @@ bool pt_pid_in_window(pid_t pid, pid_t lo, pid_t hi)
 	return pid > lo || (pid >= wrap_base(hi) && pid <= hi);
 }
 
-int pt_parse_last_pid(const char *buf, pid_t *last)
-{
-	const char *p = strrchr(buf, ' ');
-	char *end;
-	long v;
-
-	/* "0.00 0.01 0.05 1/123 4567": the last field is the last pid */
-	if (!p)
-		return -EINVAL;
-	errno = 0;
-	v = strtol(p + 1, &end, 10);
-	if (errno || end == p + 1 || v < 0 || v >= INT_MAX)
-		return -EINVAL;
-	*last = (pid_t)v;
-	return 0;
-}
-
-int pt_scan_last_pid(const struct pt_procfs *fs, pid_t *last)
-{
-	char buf[128];
-	long v;
-	ssize_t n;
-	int r;
-
-	n = pt_read_file_at(fs->root_fd, "loadavg", buf, sizeof(buf), NULL);
-	if (n > 0 && pt_parse_last_pid(buf, last) == 0)
-		return 0;
-	r = read_long_at(fs->root_fd, "sys/kernel/ns_last_pid", &v);
-	if (r < 0)
-		return r;
-	if (v < 0 || v >= INT_MAX)
-		return -EINVAL;
-	*last = (pid_t)v;
-	return 0;
-}
-
-int pt_scan_pid_max(const struct pt_procfs *fs, pid_t *max)
-{
-	long v;
-	int r;
-
-	r = read_long_at(fs->root_fd, "sys/kernel/pid_max", &v);
-	if (r < 0)
-		return r;
-	if (v < 2 || v > INT_MAX)
-		return -EINVAL;
-	*max = (pid_t)v;
-	return 0;
-}
-
 /* ---- scanner ---- */
 
 struct pt_scanner *pt_scanner_new(const struct pt_procfs *fs)
@@ -390,10 +271,10 @@ struct pt_scanner *pt_scanner_new(const struct pt_procfs *fs)
 	s->fs = fs;
 	s->hooks = default_hooks;
 	s->seek.dir_fd = -1;
-	if (pt_scan_pid_max(fs, &s->pid_max) < 0)
+	if (pt_procfs_pid_max(fs, &s->pid_max) < 0)
 		s->pid_max = PID_MAX_FALLBACK;
 	/* The first window starts now: what is born from here on counts. */
-	s->have_last = pt_scan_last_pid(fs, &s->last_pid) == 0;
+	s->have_last = pt_procfs_last_pid(fs, &s->last_pid) == 0;
 	s->st.last_pid = s->last_pid;
 	s->last_scan_us = s->full_us = pt_now_us();
 	return s;
@@ -565,7 +446,7 @@ static void sync_threads(struct ctx *c, pid_t pid)
 }
 
 static struct pt_proc *read_info(const struct pt_procfs *fs, pid_t pid, unsigned fields,
-				 struct stat_info *si, bool *have_si, int *err)
+				 struct pt_stat *si, bool *have_si, int *err)
 {
 	struct pt_proc *info;
 	int dfd, r;
@@ -579,7 +460,7 @@ static struct pt_proc *read_info(const struct pt_procfs *fs, pid_t pid, unsigned
 	/* stat before argv: with PF_FORKNOEXEC clear here, the argv read next is
 	 * the exec'd one, never the parent's */
 	if (si) {
-		r = read_stat_at(dfd, "stat", si);
+		r = pt_procfs_stat_at(dfd, si);
 		if (is_gone(r) || is_denied(r)) {
 			close(dfd);
 			*err = r;
@@ -744,10 +625,9 @@ static void inherit_image(struct ctx *c, struct pt_proc *info, bool mid_exec)
  * thread or a process not exiting, and a zombie's when the exe is not readable
  * either (another user's process): si, when there, says it is not exiting.
  */
-static bool argv_not_yet(const struct pt_proc *info, const struct stat_info *si)
+static bool argv_not_yet(const struct pt_proc *info, const struct pt_stat *si)
 {
-	if (si &&
-	    (si->flags & (PF_EXITING | PF_KTHREAD) || si->st.state == 'Z' || si->st.state == 'X'))
+	if (si && (si->flags & (PF_EXITING | PF_KTHREAD) || si->state == 'Z' || si->state == 'X'))
 		return false;
 	if (pt_proc_has(info, PT_F_ARGV))
 		return info->args_len == 0 && info->why[PT_F_EXE] != PT_WHY_KERNEL;
@@ -756,7 +636,7 @@ static bool argv_not_yet(const struct pt_proc *info, const struct stat_info *si)
 
 /* What a process read in the middle of its exec shows of the new image:
  * the exe, and the comm once PF_FORKNOEXEC is cleared. */
-static struct pt_proc *half_image(const struct pt_proc *info, const struct stat_info *si)
+static struct pt_proc *half_image(const struct pt_proc *info, const struct pt_stat *si)
 {
 	struct pt_proc *half = malloc(sizeof(*half));
 	unsigned fields = PT_FMASK_EXEC_READ & ~PT_FMASK(PT_F_ARGV);
@@ -779,12 +659,12 @@ static struct pt_proc *half_image(const struct pt_proc *info, const struct stat_
  * -ESRCH it went before we could read it, else it could not be read.
  * fresh: its pid was handed out since the previous scan. */
 static void discover_read(struct ctx *c, pid_t pid, bool fresh, struct pt_proc *info,
-			  const struct stat_info *sip);
+			  const struct pt_stat *sip);
 
 static int discover(struct ctx *c, pid_t pid, bool fresh)
 {
 	struct pt_scanner *s = c->s;
-	struct stat_info si;
+	struct pt_stat si;
 	struct pt_proc *info;
 	bool have_si;
 	int err;
@@ -804,11 +684,11 @@ static int discover(struct ctx *c, pid_t pid, bool fresh)
 
 /* discover() once it has read the process (consumes info; sip NULL: no stat). */
 static void discover_read(struct ctx *c, pid_t pid, bool fresh, struct pt_proc *info,
-			  const struct stat_info *sip)
+			  const struct pt_stat *sip)
 {
 	struct pt_scanner *s = c->s;
 	struct pending e = {.pid = pid};
-	struct stat_info si = {0};
+	struct pt_stat si = {0};
 	bool have_si = sip != NULL, watch;
 	unsigned nthreads;
 	int64_t lo;
@@ -822,7 +702,7 @@ static void discover_read(struct ctx *c, pid_t pid, bool fresh, struct pt_proc *
 	lo = fork_lo(c, info, fresh);
 	/* scanning tiers read it again for the exec; the others get it as an event */
 	watch = c->kind == PT_SCAN_SYNTH && have_si && !(si.flags & PF_KTHREAD) &&
-		si.st.state != 'Z' && si.st.state != 'X';
+		si.state != 'Z' && si.state != 'X';
 	e.start = info->start;
 	e.since_us = pt_mono_us();
 	if (argv_not_yet(info, have_si ? &si : NULL)) {
@@ -856,21 +736,20 @@ static void discover_read(struct ctx *c, pid_t pid, bool fresh, struct pt_proc *
 enum pt_capture pt_scan_capture(const struct pt_procfs *fs, pid_t pid, uint64_t *start,
 				struct pt_proc **out)
 {
-	struct stat_info si;
+	struct pt_stat si;
 	struct pt_proc *info;
-	char name[32];
 	bool have_si, exiting;
 	int err;
 
 	*out = NULL;
 	/* the stat alone says whether its exec is done: most looks end here */
-	err = read_stat_at(fs->root_fd, pt_pid_name(name, sizeof(name), pid, "stat"), &si);
+	err = pt_procfs_stat(fs, pid, &si);
 	if (err < 0)
 		return is_gone(err) ? PT_CAPTURE_GONE : PT_CAPTURE_SKIP;
-	if (*start && !pt_same_start(si.st.start, *start))
+	if (*start && !pt_same_start(si.start, *start))
 		return PT_CAPTURE_GONE;
-	*start = si.st.start;
-	exiting = (si.flags & PF_EXITING) || si.st.state == 'Z' || si.st.state == 'X';
+	*start = si.start;
+	exiting = (si.flags & PF_EXITING) || si.state == 'Z' || si.state == 'X';
 	if (si.flags & PF_KTHREAD)
 		return PT_CAPTURE_SKIP;
 	if (si.flags & PF_FORKNOEXEC) /* before its exec; or it ends without one */
@@ -952,13 +831,6 @@ static void complete(struct pt_proc *info, const struct pt_proc *half)
 	fill_lacking(info, half, PT_FMASK_EXEC_READ & ~PT_FMASK(PT_F_ARGV));
 }
 
-static enum pt_why unread_why(int err)
-{
-	if (is_gone(err))
-		return PT_WHY_GONE;
-	return is_denied(err) ? PT_WHY_PERM : PT_WHY_ERROR;
-}
-
 /*
  * A known process changed its name, or the one in e (taken off the pending
  * list, or NULL) may have finished its exec: read it again and report an
@@ -970,7 +842,7 @@ static void changed(struct ctx *c, pid_t pid, struct pt_proc *rec, bool exec, st
 {
 	struct pt_scanner *s = c->s;
 	struct pending p = {.pid = pid, .start = rec->start, .since_us = pt_mono_us()};
-	struct stat_info si;
+	struct pt_stat si;
 	struct pt_proc *info;
 	bool have_si;
 	int err;
@@ -987,7 +859,7 @@ static void changed(struct ctx *c, pid_t pid, struct pt_proc *rec, bool exec, st
 		if (info)
 			err = -ESRCH;
 		free_info(info);
-		report_half(c, &p, unread_why(err));
+		report_half(c, &p, pt_procfs_why(err));
 		return;
 	}
 	if (!exec_begun(&p))
@@ -1024,29 +896,21 @@ static void changed(struct ctx *c, pid_t pid, struct pt_proc *rec, bool exec, st
 	report_exec(c, pid, p.start, info, exec, p.lo_us, p.hi_us);
 }
 
-static bool has_args(const struct pt_scanner *s, pid_t pid)
-{
-	char name[32], c[2];
-
-	snprintf(name, sizeof(name), "%d/cmdline", (int)pid);
-	return pt_read_file_at(s->fs->root_fd, name, c, sizeof(c), NULL) > 0;
-}
-
 /* What to do with a pending process: -1 keep waiting, or an act_kind. */
 static int pending_check(struct ctx *c, struct pending *e, int64_t age, bool *final)
 {
-	struct stat_info si;
+	struct pt_stat si;
 
 	*final = false;
-	if (read_pid_stat(c->s, e->pid, &si) < 0 || !pt_same_start(si.st.start, e->start))
+	if (pt_procfs_stat(c->s->fs, e->pid, &si) < 0 || !pt_same_start(si.start, e->start))
 		return ACT_REPORT;
-	if (si.st.state == 'Z' || si.st.state == 'X') {
+	if (si.state == 'Z' || si.state == 'X') {
 		/* its comm is still there; PF_FORKNOEXEC says it never exec'd */
 		if (!exec_begun(e) && (si.flags & PF_FORKNOEXEC))
 			return ACT_REPORT;
 		return ACT_READ;
 	}
-	if (e->no_args ? has_args(c->s, e->pid) : !(si.flags & PF_FORKNOEXEC))
+	if (e->no_args ? pt_procfs_has_args(c->s->fs, e->pid) : !(si.flags & PF_FORKNOEXEC))
 		return ACT_READ;
 	if (age > PENDING_KEEP_US) {
 		/* a worker that never execs, or an argv that stays empty */
@@ -1116,7 +980,7 @@ static void recheck_pending(struct ctx *c)
 static void captured_exec(struct ctx *c, struct pending *e, struct capture *cap)
 {
 	struct pt_proc *info = cap->info, *now;
-	struct stat_info si;
+	struct pt_stat si;
 	bool have_si;
 	int err;
 
@@ -1165,7 +1029,7 @@ static void use_captures(struct ctx *c)
 		uint64_t start = cap->info->start;
 		struct pt_proc *rec = pt_table_get_live(c->t, pid);
 		bool fresh = fresh_pid(c, pid, false), have_si, exiting;
-		struct stat_info si;
+		struct pt_stat si;
 		struct pt_proc *now;
 		struct pending e;
 		int err;
@@ -1194,8 +1058,7 @@ static void use_captures(struct ctx *c)
 		c->seen++;
 		counted_add(c, pid);
 		exiting = now &&
-			(!have_si || (si.flags & PF_EXITING) || si.st.state == 'Z' ||
-			 si.st.state == 'X');
+			(!have_si || (si.flags & PF_EXITING) || si.state == 'Z' || si.state == 'X');
 		if (now && !exiting && same_args(now, cap->info)) {
 			/* there, as it was: what was read now */
 			discover_read(c, pid, fresh, now, &si);
@@ -1235,11 +1098,11 @@ static void use_captures(struct ctx *c)
 static int check_known(struct ctx *c, pid_t pid, struct pt_proc *rec, bool fresh)
 {
 	struct pt_scanner *s = c->s;
-	struct stat_info si;
+	struct pt_stat si;
 	struct pending e;
 	int r;
 
-	r = read_pid_stat(s, pid, &si);
+	r = pt_procfs_stat(s->fs, pid, &si);
 	if (r == -EINVAL) /* malformed: leave it be */
 		return 0;
 	if (r < 0) {
@@ -1247,7 +1110,7 @@ static int check_known(struct ctx *c, pid_t pid, struct pt_proc *rec, bool fresh
 			unread_push(c, pid);
 		return is_gone(r) ? -ESRCH : r;
 	}
-	if (!pt_same_start(si.st.start, rec->start)) {
+	if (!pt_same_start(si.start, rec->start)) {
 		/* the pid was handed out again: the process we knew is gone */
 		vanish(c, rec, last_look(c, pid, rec->start, true), pt_now_us());
 		return discover(c, pid, fresh);
@@ -1256,19 +1119,19 @@ static int check_known(struct ctx *c, pid_t pid, struct pt_proc *rec, bool fresh
 		while (c->prev_i < s->nprev && s->prev[c->prev_i].pid < pid)
 			c->prev_i++;
 		if (c->prev_i < s->nprev && s->prev[c->prev_i].pid == pid &&
-		    si.st.nthreads > (long)s->prev[c->prev_i].nthreads)
-			c->seen += (uint64_t)si.st.nthreads - s->prev[c->prev_i].nthreads;
-		cur_push(c, pid, si.st.nthreads > 0 ? (unsigned)si.st.nthreads : 1);
+		    si.nthreads > (long)s->prev[c->prev_i].nthreads)
+			c->seen += (uint64_t)si.nthreads - s->prev[c->prev_i].nthreads;
+		cur_push(c, pid, si.nthreads > 0 ? (unsigned)si.nthreads : 1);
 	}
 	if (c->kind != PT_SCAN_SNAPSHOT && pt_proc_has(rec, PT_F_COMM) &&
-	    strncmp(si.st.comm, rec->comm, PT_COMM_LEN) != 0) {
+	    strncmp(si.comm, rec->comm, PT_COMM_LEN) != 0) {
 		if (pending_take(c, pid, &e))
 			changed(c, pid, rec, false, &e, false);
 		else
 			changed(c, pid, rec, false, NULL, false);
 		rec = pt_table_get_live(c->t, pid);
 	}
-	if (c->kind != PT_SCAN_SYNTH && rec && (si.st.nthreads > 1 || rec->nthreads > 1))
+	if (c->kind != PT_SCAN_SYNTH && rec && (si.nthreads > 1 || rec->nthreads > 1))
 		sync_threads(c, pid);
 	return 0;
 }
@@ -1318,12 +1181,12 @@ static void check_young(struct ctx *c)
 	s->ngone = 0;
 	for (size_t i = 0; i < s->nyoung; i++) {
 		struct ident e = s->young[i];
-		char name[32];
+		int r;
 
 		if (now - e.since_us > YOUNG_US)
 			continue;
-		snprintf(name, sizeof(name), "%d/stat", (int)e.pid);
-		if (faccessat(s->fs->root_fd, name, F_OK, 0) == 0 || !is_gone(-errno)) {
+		r = pt_procfs_exists(s->fs, e.pid);
+		if (r == 0 || !is_gone(r)) {
 			e.alive_us = c->start_us;
 			s->young[keep++] = e;
 			continue;
@@ -1358,130 +1221,6 @@ static int list_proc(struct pt_scanner *s)
 	if (r < 0)
 		return r;
 	memset(s->flags, 0, s->npids);
-	return 0;
-}
-
-/* ---- listing only the new pids ---- */
-
-/*
- * Listing all of /proc costs the kernel a dentry lookup per process; the new
- * pids are a handful. procfs positions its pid entries at a fixed offset plus
- * the pid (TGID_OFFSET in fs/proc/base.c), so a seek skips the old ones. The
- * offset is learnt from the d_off of consecutive entries and checked with a
- * seek; where that fails (a fixture tree) fast scans list everything.
- */
-static bool dent_pid(const char *name, pid_t *pid)
-{
-	long v = 0;
-
-	if (*name < '1' || *name > '9')
-		return false;
-	for (; *name; name++) {
-		if (*name < '0' || *name > '9' || v > INT_MAX / 10)
-			return false;
-		v = v * 10 + (*name - '0');
-	}
-	*pid = (pid_t)v;
-	return true;
-}
-
-/* The first pid at or after position off: 0 at the end, or -errno. */
-static int seek_first(struct pt_pidseek *ps, off_t off, pid_t *first)
-{
-	ssize_t n;
-
-	if (lseek(ps->dir_fd, off, SEEK_SET) != off)
-		return -errno;
-	n = getdents64(ps->dir_fd, ps->dents, sizeof(ps->dents));
-	if (n < 0)
-		return -errno;
-	*first = 0;
-	for (ssize_t o = 0; o < n;) {
-		const struct dirent64 *d = (const void *)(ps->dents + o);
-
-		if (dent_pid(d->d_name, first))
-			return 0;
-		o += d->d_reclen;
-	}
-	return 0;
-}
-
-int pt_pidseek_open(struct pt_pidseek *ps, int root_fd)
-{
-	pid_t prev = 0, pid, first = 0, probe = 0;
-	off_t prev_off = 0, off = -1;
-	unsigned pairs = 0;
-	ssize_t n;
-
-	ps->dir_fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ps->dir_fd < 0)
-		return -errno;
-	for (int reads = 0; reads < 64; reads++) {
-		n = getdents64(ps->dir_fd, ps->dents, sizeof(ps->dents));
-		if (n <= 0)
-			break;
-		for (ssize_t o = 0; o < n;) {
-			const struct dirent64 *d = (const void *)(ps->dents + o);
-
-			o += d->d_reclen;
-			if (!dent_pid(d->d_name, &pid)) {
-				prev = 0;
-				continue;
-			}
-			if (prev) {
-				/* an entry's d_off is the position of the next one */
-				if (off >= 0 && prev_off - pid != off)
-					goto fail;
-				off = prev_off - pid;
-				pairs++;
-				probe = pid;
-			}
-			prev = pid;
-			prev_off = d->d_off;
-		}
-	}
-	if (pairs < 2 || off < 0)
-		goto fail;
-	if (seek_first(ps, off + probe, &first) < 0 || first != probe)
-		goto fail;
-	ps->off = off;
-	return 0;
-fail:
-	pt_pidseek_close(ps);
-	return -EOPNOTSUPP;
-}
-
-void pt_pidseek_close(struct pt_pidseek *ps)
-{
-	if (ps->dir_fd >= 0)
-		close(ps->dir_fd);
-	ps->dir_fd = -1;
-}
-
-int pt_pidseek_each(struct pt_pidseek *ps, pid_t from, pid_t to, int (*fn)(pid_t, void *),
-		    void *data)
-{
-	if (lseek(ps->dir_fd, ps->off + from, SEEK_SET) < 0)
-		return -errno;
-	for (int reads = 0; reads < 16; reads++) {
-		ssize_t n = getdents64(ps->dir_fd, ps->dents, sizeof(ps->dents));
-
-		if (n <= 0)
-			return n < 0 ? -errno : 0;
-		for (ssize_t o = 0; o < n;) {
-			const struct dirent64 *d = (const void *)(ps->dents + o);
-			pid_t pid;
-			int r;
-
-			o += d->d_reclen;
-			if (!dent_pid(d->d_name, &pid))
-				continue;
-			if (pid > to)
-				return 0;
-			if ((r = fn(pid, data)) != 0)
-				return r < 0 ? r : 0;
-		}
-	}
 	return 0;
 }
 
@@ -1644,7 +1383,7 @@ int pt_scan(struct pt_monitor *m, struct pt_scanner *s, enum pt_scan_kind kind)
 	ctx_init(&c, m, s, kind, true);
 	if (!c.t)
 		return -EINVAL;
-	if (pt_scan_pid_max(s->fs, &s->pid_max) < 0 && !s->pid_max)
+	if (pt_procfs_pid_max(s->fs, &s->pid_max) < 0 && !s->pid_max)
 		s->pid_max = PID_MAX_FALLBACK;
 	s->ncur = 0;
 	s->nunread_next = 0;
@@ -1658,7 +1397,7 @@ int pt_scan(struct pt_monitor *m, struct pt_scanner *s, enum pt_scan_kind kind)
 		return r;
 	c.listed_us = pt_now_us();
 	/* after the listing: every listed pid was handed out before this reading */
-	have_now = pt_scan_last_pid(s->fs, &now_last) == 0;
+	have_now = pt_procfs_last_pid(s->fs, &now_last) == 0;
 	if (have_now && s->have_last) {
 		c.win = true;
 		c.win_lo = s->last_pid;
@@ -1718,7 +1457,7 @@ int pt_scan_new(struct pt_monitor *m, struct pt_scanner *s)
 	ctx_init(&c, m, s, PT_SCAN_SYNTH, false);
 	if (!c.t)
 		return -EINVAL;
-	if (!s->have_last || pt_scan_last_pid(s->fs, &now_last) < 0)
+	if (!s->have_last || pt_procfs_last_pid(s->fs, &now_last) < 0)
 		return pt_scan(m, s, PT_SCAN_SYNTH);
 	c.win = true;
 	c.win_lo = s->last_pid;
@@ -1737,130 +1476,4 @@ int pt_scan_new(struct pt_monitor *m, struct pt_scanner *s)
 	check_young(&c);
 	finish(&c, true, now_last);
 	return c.changes;
-}
-
-/* ---- probing ---- */
-
-/* mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPEROPTS */
-static int hidepid_of(const char *superopts)
-{
-	static const struct {
-		const char *name;
-		int level;
-	} names[] = {
-		{"0", 0}, {"off", 0},	    {"1", 1}, {"noaccess", 1},
-		{"2", 2}, {"invisible", 2}, {"4", 4}, {"ptraceable", 4},
-	};
-	const char *p = strstr(superopts, "hidepid=");
-	size_t n;
-
-	if (!p)
-		return 0;
-	p += strlen("hidepid=");
-	n = strcspn(p, ", \n");
-	for (size_t i = 0; i < PT_ARRAY_SIZE(names); i++)
-		if (strlen(names[i].name) == n && strncmp(p, names[i].name, n) == 0)
-			return names[i].level;
-	return 0;
-}
-
-int pt_proc_hidepid(const char *mountinfo, const char *proc_root)
-{
-	char line[4096];
-	int found = -ENOENT;
-	FILE *f;
-
-	f = fopen(mountinfo, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *save = NULL, *tok, *mnt = NULL, *fstype = NULL, *opts = NULL;
-		int field = 0;
-		bool dash = false;
-
-		for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
-			field++;
-			if (field == 5)
-				mnt = tok;
-			else if (field > 6 && !dash && strcmp(tok, "-") == 0) {
-				dash = true;
-				field = 100;
-			} else if (field == 101)
-				fstype = tok;
-			else if (field == 103)
-				opts = tok;
-		}
-		/* the last mount on the path is the one in effect */
-		if (mnt && fstype && opts && strcmp(mnt, proc_root) == 0 &&
-		    strcmp(fstype, "proc") == 0)
-			found = hidepid_of(opts);
-	}
-	fclose(f);
-	return found;
-}
-
-static bool is_pid_name(const char *s)
-{
-	if (!*s || *s == '0')
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-int pt_scan_probe(const char *proc_root, char *why, size_t len)
-{
-	char real[PATH_MAX], path[PATH_MAX + 16];
-	unsigned readable = 0, listed = 0;
-	struct dirent *e;
-	DIR *d;
-	int hp;
-
-	if (!proc_root)
-		proc_root = "/proc";
-	if (why && len)
-		why[0] = '\0';
-	d = opendir(proc_root);
-	if (!d) {
-		int r = -errno;
-
-		snprintf(why, len, "cannot open %s: %s", proc_root, strerror(-r));
-		return r;
-	}
-	while ((e = readdir(d)) && readable == 0 && listed < 4096) {
-		if (!is_pid_name(e->d_name))
-			continue;
-		listed++;
-		if (faccessat(dirfd(d), e->d_name, R_OK | X_OK, 0) < 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/stat", e->d_name);
-		if (faccessat(dirfd(d), path, R_OK, 0) == 0)
-			readable++;
-	}
-	closedir(d);
-	if (!listed) {
-		snprintf(why, len, "%s lists no processes: not a mounted /proc?", proc_root);
-		return -ENOENT;
-	}
-	if (!readable) {
-		snprintf(why, len, "no process under %s is readable (hidepid?)", proc_root);
-		return -EACCES;
-	}
-	if (!realpath(proc_root, real))
-		return 0;
-	hp = pt_proc_hidepid("/proc/self/mountinfo", real);
-	if (hp == 1)
-		snprintf(why, len,
-			 "%s is mounted with hidepid=1: other users' processes are listed but "
-			 "unreadable",
-			 real);
-	else if (hp == 2)
-		snprintf(why, len, "%s is mounted with hidepid=2: only own processes are visible",
-			 real);
-	else if (hp == 4)
-		snprintf(why, len,
-			 "%s is mounted with hidepid=4: only processes we may ptrace are visible",
-			 real);
-	return 0;
 }

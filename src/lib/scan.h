@@ -66,40 +66,6 @@ void pt_scanner_set_hooks(struct pt_scanner *s, const struct pt_scan_hooks *h);
 uint64_t pt_pid_span(pid_t from, pid_t to, pid_t pid_max);
 /* Whether pid lies in (lo, hi], the pids handed out between two readings. */
 bool pt_pid_in_window(pid_t pid, pid_t lo, pid_t hi);
-/* The "last pid" counter (loadavg field 5, else sys/kernel/ns_last_pid) and
- * sys/kernel/pid_max under the proc root. */
-int pt_scan_last_pid(const struct pt_procfs *fs, pid_t *last);
-/* The last pid in a /proc/loadavg line: 0 or -EINVAL. */
-int pt_parse_last_pid(const char *buf, pid_t *last);
-int pt_scan_pid_max(const struct pt_procfs *fs, pid_t *max);
-
-/* Can a scanning tier work on this proc root? 0, or -errno with the reason in
- * why. On success why holds a note ("" if none), e.g. about hidepid. */
-int pt_scan_probe(const char *proc_root, char *why, size_t len);
-/* hidepid of the proc mount at proc_root per a mountinfo file: 0 (off),
- * 1 (noaccess), 2 (invisible), 4 (ptraceable), or -errno (no such mount). */
-int pt_proc_hidepid(const char *mountinfo, const char *proc_root);
-
-/*
- * Listing only the pids from some pid on: procfs places a process's entry at
- * a fixed offset plus its pid (TGID_OFFSET in fs/proc/base.c), so a seek skips
- * the others. pt_pidseek_open learns the offset from the d_off of consecutive
- * entries and checks it with a seek: -EOPNOTSUPP where that fails (a fixture
- * tree). Each user needs its own: the directory offset is its state.
- */
-struct pt_pidseek {
-	int dir_fd;
-	off_t off;
-	/* getdents64 records hold 64-bit fields: keep the buffer 8-aligned */
-	_Alignas(8) char dents[4096];
-};
-int pt_pidseek_open(struct pt_pidseek *ps, int root_fd);
-void pt_pidseek_close(struct pt_pidseek *ps);
-/* Call fn for every process (not thread) from..to, in order, until it returns
- * non-zero; a negative return is returned. 0 or -errno. */
-int pt_pidseek_each(struct pt_pidseek *ps, pid_t from, pid_t to, int (*fn)(pid_t, void *),
-		    void *data);
-
 /*
  * Exec captures: the inotify tier's reader threads read each new process the
  * moment an open in a watched directory wakes them, and again until its exec

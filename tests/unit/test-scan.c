@@ -377,14 +377,14 @@ Test(scan, last_pid_and_pid_max)
 {
 	pid_t v;
 
-	cr_assert_eq(pt_scan_last_pid(&E.fs, &v), 0);
+	cr_assert_eq(pt_procfs_last_pid(&E.fs, &v), 0);
 	cr_assert_eq(v, 1000);
-	cr_assert_eq(pt_scan_pid_max(&E.fs, &v), 0);
+	cr_assert_eq(pt_procfs_pid_max(&E.fs, &v), 0);
 	cr_assert_eq(v, 32768);
 	/* without loadavg, ns_last_pid */
 	write_root_file("loadavg", "garbage\n");
 	write_root_file("sys/kernel/ns_last_pid", "4242\n");
-	cr_assert_eq(pt_scan_last_pid(&E.fs, &v), 0);
+	cr_assert_eq(pt_procfs_last_pid(&E.fs, &v), 0);
 	cr_assert_eq(v, 4242);
 }
 

@@ -241,6 +241,17 @@ struct pt_proc *pt_table_get_at(const struct pt_table *t, pid_t pid, int64_t at_
 /* Insert a new live record for (pid, start); an older live record for the same
  * pid (pid reuse missed) is closed as exit-unknown first. */
 struct pt_proc *pt_table_add(struct pt_table *t, pid_t pid, uint64_t start);
+/*
+ * A leader EXIT seen while other threads are known: the process is dying
+ * thread by thread, or a non-leader thread is exec'ing (the kernel then reports
+ * EXIT tgid/tgid for the old leader, then EXEC). The core holds the exit here,
+ * outside the public record, until the last thread ends (held_exit) or an exec
+ * cancels it (release_exit). pt_table_exit drops it.
+ */
+void pt_table_hold_exit(struct pt_table *t, struct pt_proc *p, int status, int64_t time_us);
+bool pt_table_held_exit(const struct pt_table *t, const struct pt_proc *p, int *status,
+			int64_t *time_us);
+void pt_table_release_exit(struct pt_table *t, struct pt_proc *p);
 /* Mark exited and start retention. */
 void pt_table_exit(struct pt_table *t, struct pt_proc *p, int64_t exit_us, enum pt_state st);
 /* Push the current exe/args into history before an exec replaces them. */
@@ -339,6 +350,9 @@ int pt_core_resync(struct pt_monitor *m, const char *reason);
 /* After a dispatch: report the losses it saw (summed per reason) and run the one
  * resync they armed. pt_monitor_dispatch and pt_monitor_run call it. */
 void pt_core_flush(struct pt_monitor *m);
+/* Read the ppid again of live processes whose parent has exited since the last
+ * call (the kernel reports no reparenting). Run by the monitor's timer. */
+void pt_core_reparent(struct pt_monitor *m);
 void pt_core_malformed(struct pt_monitor *m);
 void pt_log(const struct pt_monitor *m, int level, const char *fmt, ...) PT_PRINTF(3, 4);
 

@@ -29,15 +29,6 @@ struct subscriber {
 	void *data;
 };
 
-/* A leader EXIT seen while the table still knew other threads: either the
- * process is dying thread by thread, or a non-leader thread is exec'ing (the
- * kernel then reports EXIT tgid/tgid for the old leader, then EXEC). */
-struct pending_exit {
-	bool set;
-	int status;
-	int64_t time_us;
-};
-
 /* Losses reported during one dispatch, per reason, summed: one lost event each. */
 struct lost_sum {
 	const char *reason;
@@ -74,6 +65,10 @@ struct pt_monitor {
 	struct lost_sum lost[LOST_SLOTS];
 	unsigned nlost;
 	bool resync_armed;
+
+	uint64_t exits_unswept; /* processes closed since the last reparenting sweep */
+	pid_t *orphans;
+	size_t norphans, orphans_cap;
 
 	struct pt_status st;
 };
@@ -311,10 +306,9 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 		p = new_record(m, raw->pid, start, 0);
 	if (!p)
 		return;
-	/* An exec ends every other thread; a pending leader exit was the
+	/* An exec ends every other thread; a held leader exit was the
 	 * thread-exec trap, not the end of the process. */
-	p->exit_code = -1;
-	p->exit_us = 0;
+	pt_table_release_exit(m->table, p);
 	pt_table_foreach_thread(m->table, p->pid, drop_thread, m->table);
 	if (p->src[PT_F_ARGV] == PT_SRC_PROC || p->src[PT_F_ARGV] == PT_SRC_BPF) {
 		pt_table_push_exec(m->table, p, raw->time_us ? raw->time_us : pt_now_us());
@@ -375,6 +369,7 @@ static void close_process(struct pt_monitor *m, struct pt_proc *p, const struct 
 	decode_status(status, &p->exit_code, &p->exit_signal, &core);
 	p->core_dumped |= core;
 	pt_table_exit(m->table, p, time_us, status < 0 ? PT_STATE_EXIT_UNKNOWN : PT_STATE_EXITED);
+	m->exits_unswept++;
 	event_init(&ev, PT_EV_EXIT, raw, p);
 	ev.time_us = time_us;
 	ev.tid = p->pid;
@@ -383,13 +378,6 @@ static void close_process(struct pt_monitor *m, struct pt_proc *p, const struct 
 	ev.u.exit.core_dumped = p->core_dumped;
 	ev.u.exit.duration_us = p->start_us ? time_us - p->start_us : -1;
 	emit(m, &ev);
-}
-
-/* A pending leader exit lives in the record's exit fields: a live record with
- * exit_us set has one (exit_code then holds the raw wait status). */
-static bool pending_exit(const struct pt_proc *p)
-{
-	return p->state == PT_STATE_ALIVE && p->exit_us;
 }
 
 static void apply_exit(struct pt_monitor *m, struct pt_raw *raw)
@@ -407,13 +395,11 @@ static void apply_exit(struct pt_monitor *m, struct pt_raw *raw)
 			decode_status(raw->u.exit.status, &ev.u.exit.exit_code, &ev.u.exit.signal,
 				      &ev.u.exit.core_dumped);
 			emit(m, &ev);
-			if (pending_exit(p) && p->nthreads <= 1) {
-				int status = p->exit_code;
-				int64_t t = p->exit_us;
+			int status;
+			int64_t t;
 
-				p->exit_us = 0;
+			if (p->nthreads <= 1 && pt_table_held_exit(m->table, p, &status, &t))
 				close_process(m, p, raw, status, t);
-			}
 		}
 		return;
 	}
@@ -440,8 +426,7 @@ static void apply_exit(struct pt_monitor *m, struct pt_raw *raw)
 				pt_proc_set_missing(p, (enum pt_field)f, PT_WHY_LOST);
 	}
 	if (p->nthreads > 1) {
-		p->exit_code = raw->u.exit.status;
-		p->exit_us = now;
+		pt_table_hold_exit(m->table, p, raw->u.exit.status, now);
 		return;
 	}
 	close_process(m, p, raw, raw->u.exit.status, now);
@@ -680,7 +665,6 @@ void pt_core_vanished(struct pt_monitor *m, struct pt_proc *p, enum pt_scan_kind
 		pt_table_exit(m->table, p, hi_us, PT_STATE_EXIT_UNKNOWN);
 		return;
 	}
-	p->exit_us = 0;
 	p->flags |= kind == PT_SCAN_RESYNC ? PT_PROC_RESYNC : PT_PROC_SYNTH;
 	close_process(m, p, &raw, -1, hi_us);
 }
@@ -701,6 +685,62 @@ int pt_core_resync(struct pt_monitor *m, const char *reason)
 PT_EXPORT int pt_monitor_resync(struct pt_monitor *m)
 {
 	return pt_core_resync(m, "requested");
+}
+
+/* ---- reparenting ---- */
+
+static int collect_orphan(const struct pt_proc *p, void *data)
+{
+	struct pt_monitor *m = data;
+	const struct pt_proc *parent = pt_table_parent(m->table, p);
+	pid_t *v;
+
+	/* a parent that is alive, or one the table never knew: nothing to learn */
+	if (!parent || parent->state == PT_STATE_ALIVE)
+		return 0;
+	if (m->norphans == m->orphans_cap) {
+		size_t cap = m->orphans_cap ? m->orphans_cap * 2 : 64;
+
+		v = realloc(m->orphans, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		m->orphans = v;
+		m->orphans_cap = cap;
+	}
+	m->orphans[m->norphans++] = p->pid;
+	return 0;
+}
+
+/*
+ * The kernel reports no reparenting: when a parent exits, its children move to
+ * a subreaper or init silently. After processes have exited, the live records
+ * whose parent record is closed read their ppid again from /proc, so that
+ * queries (pt_parent) stay table lookups. Until then they name the parent
+ * that started them.
+ */
+void pt_core_reparent(struct pt_monitor *m)
+{
+	if (!m->exits_unswept)
+		return;
+	m->exits_unswept = 0;
+	m->norphans = 0;
+	pt_table_foreach(m->table, PT_SEL_ALIVE, collect_orphan, m);
+	for (size_t i = 0; i < m->norphans; i++) {
+		struct pt_proc *p = pt_table_get_live(m->table, m->orphans[i]);
+		struct pt_proc tmp;
+
+		if (!p)
+			continue;
+		pt_proc_init(&tmp);
+		if (pt_procfs_read(&m->fs, p->pid, PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START),
+				   &tmp) == 0 &&
+		    pt_same_start(tmp.start, p->start) && pt_proc_has(&tmp, PT_F_PPID)) {
+			p->ppid = tmp.ppid;
+			pt_proc_set_known(p, PT_F_PPID, PT_SRC_PROC);
+		}
+		pt_proc_clear(&tmp);
+	}
+	m->norphans = 0;
 }
 
 /* ---- open, loop, close ---- */
@@ -847,6 +887,7 @@ PT_EXPORT void pt_monitor_close(struct pt_monitor *m)
 		m->src->close(m, m->src_priv);
 	pt_scanner_free(m->scanner);
 	pt_table_free(m->table);
+	free(m->orphans);
 	pt_procfs_close(&m->fs);
 	if (m->epfd >= 0)
 		close(m->epfd);
@@ -881,6 +922,7 @@ static int handle_timer(struct pt_monitor *m)
 	if (read(m->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return -errno;
 	if (now >= m->next_expire_us) {
+		pt_core_reparent(m); /* first: the closed parents are still there */
 		pt_table_expire(m->table, pt_now_us());
 		m->next_expire_us = now + EXPIRE_PERIOD_MS * 1000;
 	}
@@ -1026,32 +1068,12 @@ PT_EXPORT const struct pt_proc *pt_lookup_tid(const struct pt_monitor *m, pid_t 
 	return found(pt_table_get_live(m->table, tgid > 0 ? tgid : tid));
 }
 
-/*
- * The kernel reports no reparenting: when a parent exits, its children move to
- * a subreaper or init silently. A live record whose parent is gone re-reads its
- * ppid from /proc when asked.
- */
-static void refresh_ppid(const struct pt_monitor *m, struct pt_proc *p)
-{
-	struct pt_proc tmp;
-	const struct pt_proc *parent = pt_table_parent(m->table, p);
-
-	if (p->state != PT_STATE_ALIVE || (parent && parent->state == PT_STATE_ALIVE))
-		return;
-	pt_proc_init(&tmp);
-	if (pt_procfs_read(&m->fs, p->pid, PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START), &tmp) == 0 &&
-	    pt_same_start(tmp.start, p->start) && pt_proc_has(&tmp, PT_F_PPID)) {
-		p->ppid = tmp.ppid;
-		pt_proc_set_known(p, PT_F_PPID, PT_SRC_PROC);
-	}
-	pt_proc_clear(&tmp);
-}
-
+/* The record p's ppid names, alive when p started: a table lookup, no /proc
+ * read (the core refreshes ppids after reparenting, pt_core_reparent). */
 PT_EXPORT const struct pt_proc *pt_parent(const struct pt_monitor *m, const struct pt_proc *p)
 {
 	if (!m || !p)
 		return found(NULL);
-	refresh_ppid(m, (struct pt_proc *)p);
 	return found(pt_table_parent(m->table, p));
 }
 

@@ -115,7 +115,7 @@ static void set_missing(struct pt_proc *p, unsigned fields, enum pt_why why)
 			pt_proc_set_missing(p, (enum pt_field)f, why);
 }
 
-#define EXEC_READ_FIELDS                                                                        \
+#define EXEC_READ_FIELDS \
 	(PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_CREDS) | PT_FMASK_STAT)
 
 void pt_procfs_exec_begin(const struct pt_procfs *fs, char *argbuf, size_t args_max, pid_t pid,

@@ -129,4 +129,3 @@ int pt_pidseek_each(struct pt_pidseek *ps, pid_t from, pid_t to, int (*fn)(pid_t
 	}
 	return 0;
 }
-

@@ -80,7 +80,6 @@ int pt_procfs_pid_max(const struct pt_procfs *fs, pid_t *max)
 	return 0;
 }
 
-
 int pt_procfs_last_pid_fd(int fd, pid_t *last)
 {
 	char buf[128];
@@ -129,8 +128,8 @@ int pt_procfs_sysctl(const char *proc_root, const char *name, long *v)
 int pt_procfs_cn_proc(void)
 {
 	char buf[1024];
-	ssize_t n = pt_procfs_read_once(AT_FDCWD, PT_PROC_ROOT "/net/connector", buf,
-					sizeof(buf) - 1);
+	ssize_t n =
+		pt_procfs_read_once(AT_FDCWD, PT_PROC_ROOT "/net/connector", buf, sizeof(buf) - 1);
 
 	if (n == -ENOENT && access(PT_PROC_ROOT "/self", F_OK) == 0)
 		return -ENOENT;

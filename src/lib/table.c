@@ -47,6 +47,10 @@ struct rec {
 	struct pt_exec *hist; /* p.nexecs entries, oldest first */
 	int64_t image_us; /* when the current image began; 0 = at start */
 	size_t mem; /* bytes accounted to this record */
+	/* a leader exit the core holds while other threads live: never in p */
+	bool exit_held;
+	int exit_status; /* wait-encoded, or -1 */
+	int64_t exit_held_us;
 };
 
 struct pt_table {
@@ -418,9 +422,41 @@ static void exit_rec(struct pt_table *t, struct rec *r, int64_t exit_us, enum pt
 	} else {
 		xlist_unlink(t, r);
 	}
+	r->exit_held = false;
 	r->p.state = st;
 	r->p.exit_us = exit_us ? exit_us : pt_now_us();
 	xlist_insert(t, r);
+}
+
+void pt_table_hold_exit(struct pt_table *t, struct pt_proc *p, int status, int64_t time_us)
+{
+	struct rec *r = rec_of(p);
+
+	(void)t;
+	if (p->state != PT_STATE_ALIVE)
+		return;
+	r->exit_held = true;
+	r->exit_status = status;
+	r->exit_held_us = time_us;
+}
+
+bool pt_table_held_exit(const struct pt_table *t, const struct pt_proc *p, int *status,
+			int64_t *time_us)
+{
+	const struct rec *r = rec_of(p);
+
+	(void)t;
+	if (!r->exit_held)
+		return false;
+	*status = r->exit_status;
+	*time_us = r->exit_held_us;
+	return true;
+}
+
+void pt_table_release_exit(struct pt_table *t, struct pt_proc *p)
+{
+	(void)t;
+	rec_of(p)->exit_held = false;
 }
 
 void pt_table_exit(struct pt_table *t, struct pt_proc *p, int64_t exit_us, enum pt_state st)

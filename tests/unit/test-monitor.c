@@ -233,6 +233,51 @@ Test(monitor, leader_exits_before_threads)
 	cr_assert_eq(last(PT_EV_EXIT, 500)->u.exit.exit_code, 7, "the leader's status");
 }
 
+/* A held leader exit stays out of the public record while the process lives. */
+Test(monitor, held_leader_exit_is_not_in_the_record)
+{
+	const struct pt_proc *p;
+
+	raw(PT_EV_FORK, 510, 510, 100, 900);
+	raw(PT_EV_FORK, 510, 511, 100, 900);
+	raw_exit(510, 510, 3 << 8);
+	p = get(510);
+	cr_assert_eq(p->state, PT_STATE_ALIVE);
+	cr_assert_eq(p->exit_code, -1, "no raw wait status in a live record");
+	cr_assert_eq(p->exit_us, 0, "no exit time on a live record");
+	raw_exit(510, 511, 3 << 8);
+	p = get(510);
+	cr_assert_eq(p->state, PT_STATE_EXITED);
+	cr_assert_eq(p->exit_code, 3);
+	cr_assert_neq(p->exit_us, 0);
+}
+
+/*
+ * pt_parent is a lookup: after the parent exits it names the parent that
+ * started the child, until the core reads the new ppid (reparenting) from
+ * /proc; the lookup itself never changes the record.
+ */
+Test(monitor, parent_is_a_lookup_reparenting_is_the_cores)
+{
+	const struct pt_proc *child, *parent;
+
+	add_fx(720, 1, "orphan", 1200, "orphan", 7); /* /proc: already moved to init */
+	raw(PT_EV_FORK, 710, 710, 100, 1100);
+	raw(PT_EV_FORK, 720, 720, 710, 1200);
+	raw_exit(710, 710, 0);
+	child = get(720);
+	parent = pt_parent(m, child);
+	cr_assert_not_null(parent);
+	cr_assert_eq(parent->pid, 710);
+	cr_assert_neq(parent->state, PT_STATE_ALIVE);
+	cr_assert_eq(child->ppid, 710, "a lookup does not read /proc");
+
+	pt_core_reparent(m);
+	cr_assert_eq(child->ppid, 1);
+	cr_assert_eq(pt_parent(m, child), get(1));
+	cr_assert_eq(get(100)->ppid, 1, "a child of a live parent is left alone");
+}
+
 Test(monitor, unknown_process_exit_is_reported_with_reasons)
 {
 	const struct pt_event *ev;

@@ -90,8 +90,6 @@ int pt_status_apply(const char *buf, size_t len, struct pt_proc *p);
 enum pt_why pt_procfs_why(int err);
 /* cgroup: prefer the v2 "0::" line. Sets *path (malloc) and *container_id. */
 int pt_parse_cgroup(const char *buf, size_t len, char **path, char **container_id);
-/* Count NUL-separated args; args must end with NUL (fixed up by the reader). */
-unsigned pt_args_count(const char *args, size_t len);
 
 /* Read a whole small file relative to dirfd into buf (NUL-terminated);
  * returns bytes read or -errno. Truncates at cap-1 and sets *trunc. */
@@ -217,6 +215,8 @@ static inline bool pt_proc_has(const struct pt_proc *p, enum pt_field f)
 }
 /* Copy the fields src knows into dst (strings duplicated). */
 int pt_proc_merge(struct pt_proc *dst, const struct pt_proc *src, unsigned fields);
+/* Count NUL-separated args; args must end with NUL (fixed up by the reader). */
+unsigned pt_args_count(const char *args, size_t len);
 /* Replace the args of p; takes ownership of args. */
 void pt_proc_set_args(struct pt_proc *p, char *args, size_t len, bool truncated);
 size_t pt_proc_mem(const struct pt_proc *p);
@@ -264,6 +264,9 @@ void pt_table_expire(struct pt_table *t, int64_t now_us);
 int pt_table_thread_add(struct pt_table *t, pid_t tid, pid_t tgid);
 void pt_table_thread_del(struct pt_table *t, pid_t tid);
 pid_t pt_table_thread_tgid(const struct pt_table *t, pid_t tid);
+/* The threads of tgid are tids (sorted, as listed in its task dir): add the
+ * new ones, drop the ones that ended. */
+int pt_table_set_threads(struct pt_table *t, pid_t tgid, const pid_t *tids, size_t n);
 int pt_table_foreach_thread(const struct pt_table *t, pid_t tgid, int (*fn)(pid_t, void *),
 			    void *data);
 int pt_table_foreach(const struct pt_table *t, unsigned select, pt_proc_fn fn, void *data);

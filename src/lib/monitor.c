@@ -608,13 +608,40 @@ void pt_core_raw(struct pt_monitor *m, struct pt_raw *raw)
 
 /* ---- what the scanner reports ---- */
 
-void pt_core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_kind kind,
-			int64_t lo_us, int64_t hi_us)
+void pt_core_inherit_image(const struct pt_table *t, struct pt_proc *info, enum pt_scan_image img)
 {
-	struct pt_proc *p = new_record(m, info->pid, info->start, 0);
+	static const enum pt_field image[] = {PT_F_COMM, PT_F_EXE, PT_F_ARGV};
+	const struct pt_proc *parent = NULL;
+	bool mid_exec = img == PT_IMAGE_MID_EXEC;
+
+	if (img == PT_IMAGE_OWN)
+		return;
+	if (pt_proc_has(info, PT_F_PPID))
+		parent = pt_table_get_live(t, info->ppid);
+	for (size_t i = 0; i < PT_ARRAY_SIZE(image); i++) {
+		enum pt_field f = image[i];
+
+		if (parent && pt_proc_has(parent, f) && (mid_exec || !pt_proc_has(info, f)))
+			pt_proc_merge(info, parent, PT_FMASK(f));
+		if (pt_proc_has(info, f))
+			info->src[f] = PT_SRC_INHERITED;
+	}
+	if (!pt_proc_has(info, PT_F_ARGV)) {
+		/* not from the parent: known to be its, empty, and not an exec */
+		pt_proc_set_args(info, NULL, 0, false);
+		pt_proc_set_known(info, PT_F_ARGV, PT_SRC_INHERITED);
+	}
+}
+
+static void core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_image img,
+			    enum pt_scan_kind kind, int64_t lo_us, int64_t hi_us)
+{
+	struct pt_proc *p;
 	struct pt_raw raw;
 	struct pt_event ev;
 
+	pt_core_inherit_image(m->table, info, img);
+	p = new_record(m, info->pid, info->start, 0);
 	if (!p)
 		goto out;
 	adopt(p, info, PT_FMASK_ALL);
@@ -650,8 +677,8 @@ out:
 	free(info);
 }
 
-void pt_core_vanished(struct pt_monitor *m, struct pt_proc *p, enum pt_scan_kind kind,
-		      int64_t lo_us, int64_t hi_us)
+static void core_vanished(struct pt_monitor *m, struct pt_proc *p, enum pt_scan_kind kind,
+			  int64_t lo_us, int64_t hi_us)
 {
 	struct pt_raw raw;
 
@@ -669,10 +696,29 @@ void pt_core_vanished(struct pt_monitor *m, struct pt_proc *p, enum pt_scan_kind
 	close_process(m, p, &raw, -1, hi_us);
 }
 
-void pt_core_missed(struct pt_monitor *m, uint64_t count, const char *reason)
+static void core_missed(struct pt_monitor *m, uint64_t count, const char *reason)
 {
 	if (count)
 		emit_lost(m, count, true, reason, 0);
+}
+
+static void core_threads(struct pt_monitor *m, pid_t pid, const pid_t *tids, size_t n)
+{
+	pt_table_set_threads(m->table, pid, tids, n);
+}
+
+static const struct pt_scan_hooks core_hooks = {
+	.discovered = core_discovered,
+	.vanished = core_vanished,
+	.missed = core_missed,
+	.raw = pt_core_raw,
+	.threads = core_threads,
+	.table = pt_core_table,
+};
+
+const struct pt_scan_hooks *pt_core_scan_hooks(void)
+{
+	return &core_hooks;
 }
 
 int pt_core_resync(struct pt_monitor *m, const char *reason)
@@ -830,7 +876,7 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 		.boot_us = m->boot_epoch_us,
 	};
 	m->table = pt_table_new(&to);
-	m->scanner = pt_scanner_new(&m->fs);
+	m->scanner = pt_scanner_new(&m->fs, &core_hooks);
 	if (!m->table || !m->scanner) {
 		r = -ENOMEM;
 		goto fail;

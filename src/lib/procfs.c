@@ -603,20 +603,6 @@ int pt_parse_cgroup(const char *buf, size_t len, char **path, char **container_i
 	return 0;
 }
 
-unsigned pt_args_count(const char *args, size_t len)
-{
-	unsigned n = 0;
-
-	if (!args)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (args[i] == '\0')
-			n++;
-	if (len > 0 && args[len - 1] != '\0')
-		n++;
-	return n;
-}
-
 /* ---- readers ---- */
 
 /* cmdline into a malloc'd buffer: at most args_max bytes of it, then a NUL if

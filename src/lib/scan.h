@@ -2,7 +2,9 @@
 /*
  * The /proc scanner, shared by the initial snapshot, the resync after a loss
  * and the scanning tiers (inotify, poll). It compares /proc with the table
- * and reports differences to the core; the core decides what they mean.
+ * and reports differences to the core through its hooks; the core decides
+ * what they mean and is the only writer of the table. The scanner's files
+ * are listed in scan-priv.h.
  */
 #ifndef PT_SCAN_H
 #define PT_SCAN_H
@@ -29,14 +31,13 @@ struct pt_scan_stats {
 	uint64_t captured; /* processes known only from a reader's capture (gone when read) */
 };
 
-struct pt_scanner *pt_scanner_new(const struct pt_procfs *fs);
 void pt_scanner_free(struct pt_scanner *s);
 /*
  * Scan /proc. For every process that the table does not hold alive with the
- * same start time, read it (argv first) and call pt_core_discovered(); for
- * every live record whose process is gone, call pt_core_vanished(). With
+ * same start time, read it (argv first) and call hooks.discovered; for
+ * every live record whose process is gone, call hooks.vanished. With
  * PT_SCAN_SYNTH the scanner also estimates the pids allocated and never seen
- * since the previous scan and reports them with pt_core_missed().
+ * since the previous scan and reports them with hooks.missed.
  * Returns the number of differences or -errno.
  */
 int pt_scan(struct pt_monitor *m, struct pt_scanner *s, enum pt_scan_kind kind);
@@ -44,21 +45,33 @@ int pt_scan(struct pt_monitor *m, struct pt_scanner *s, enum pt_scan_kind kind);
 int pt_scan_new(struct pt_monitor *m, struct pt_scanner *s);
 void pt_scanner_stats(const struct pt_scanner *s, struct pt_scan_stats *st);
 
+/* What a scan saw of a new process's image. */
+enum pt_scan_image {
+	PT_IMAGE_OWN, /* its own: argv, exe and comm as read */
+	PT_IMAGE_PRE_EXEC, /* read before its exec (PF_FORKNOEXEC): still its parent's */
+	PT_IMAGE_MID_EXEC, /* read in the middle of its exec: the new exe, no argv yet */
+};
+
 /*
- * The core entry points a scanner calls; pt_core_* unless replaced (tests
- * observe a scan through these without a monitor).
+ * What a scanner tells the core. The scanner reads the table through table()
+ * and never writes it: everything it finds goes through these, in order.
  */
 struct pt_scan_hooks {
-	void (*discovered)(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_kind kind,
-			   int64_t lo_us, int64_t hi_us);
+	/* a process the table does not hold alive; consumes info */
+	void (*discovered)(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_image img,
+			   enum pt_scan_kind kind, int64_t lo_us, int64_t hi_us);
+	/* a live record whose process is gone, exited in [lo_us, hi_us] */
 	void (*vanished)(struct pt_monitor *m, struct pt_proc *rec, enum pt_scan_kind kind,
 			 int64_t lo_us, int64_t hi_us);
 	void (*missed)(struct pt_monitor *m, uint64_t count, const char *reason);
 	void (*raw)(struct pt_monitor *m, struct pt_raw *ev); /* an exec of a known process */
+	/* the threads of pid, sorted, as its task directory lists them */
+	void (*threads)(struct pt_monitor *m, pid_t pid, const pid_t *tids, size_t n);
 	struct pt_table *(*table)(struct pt_monitor *m);
 };
-/* NULL restores the defaults; a NULL member keeps its default. */
-void pt_scanner_set_hooks(struct pt_scanner *s, const struct pt_scan_hooks *h);
+
+/* Every member of hooks must be set: the core's (pt_core_scan_hooks) or a test's. */
+struct pt_scanner *pt_scanner_new(const struct pt_procfs *fs, const struct pt_scan_hooks *hooks);
 
 /* Pid arithmetic, following the allocator: after pid_max - 1 it wraps to 300
  * (RESERVED_PIDS), or to 1 when the counter is still below 300. */
@@ -103,13 +116,16 @@ int pt_watch_dirs_add_ldconf(struct pt_watch_dirs *d, const char *conf);
  * directories, ld.so.conf's, the multiarch ones, /etc, then extra. */
 int pt_watch_dirs_default(struct pt_watch_dirs *d, const char *path_env, const char *const *extra);
 
-/* Core entry points the scanner calls (monitor.c). */
-void pt_core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_kind kind,
-			int64_t lo_us, int64_t hi_us); /* consumes info */
-void pt_core_vanished(struct pt_monitor *m, struct pt_proc *rec, enum pt_scan_kind kind,
-		      int64_t lo_us, int64_t hi_us);
-void pt_core_missed(struct pt_monitor *m, uint64_t count, const char *reason);
-/* Table access for the scanner's diff. */
-struct pt_table *pt_core_table(struct pt_monitor *m);
+/* ---- the core's side (monitor.c), for the scanner's owners ---- */
+/* The hooks that apply what a scanner finds to the monitor's table. */
+const struct pt_scan_hooks *pt_core_scan_hooks(void);
+/*
+ * A process read before or during its exec shows no image of its own: its
+ * record gets the parent's (a fork copies it), marked inherited, so that the
+ * core reports the fork and leaves the exec for later. In the middle of an
+ * exec the exe is already the new one and the comm may be, so the parent's
+ * replace them. Nothing for PT_IMAGE_OWN.
+ */
+void pt_core_inherit_image(const struct pt_table *t, struct pt_proc *info, enum pt_scan_image img);
 
 #endif

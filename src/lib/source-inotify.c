@@ -905,7 +905,7 @@ static int src_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 		goto out_free;
 	}
 	/* the scanner's window starts before the watches: nothing falls between */
-	src->scan = pt_scanner_new(pt_core_procfs(m));
+	src->scan = pt_scanner_new(pt_core_procfs(m), pt_core_scan_hooks());
 	if (!src->scan) {
 		r = -ENOMEM;
 		goto out_free;

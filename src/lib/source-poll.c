@@ -50,7 +50,7 @@ static int src_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 	src = calloc(1, sizeof(*src));
 	if (!src)
 		return -ENOMEM;
-	src->scan = pt_scanner_new(pt_core_procfs(m));
+	src->scan = pt_scanner_new(pt_core_procfs(m), pt_core_scan_hooks());
 	if (!src->scan) {
 		free(src);
 		return -ENOMEM;

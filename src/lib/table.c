@@ -648,6 +648,42 @@ void pt_table_thread_del(struct pt_table *t, pid_t tid)
 		thr_unlink(t, th);
 }
 
+static bool has_tid(const pid_t *tids, size_t n, pid_t tid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (tids[mid] == tid)
+			return true;
+		if (tids[mid] < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+int pt_table_set_threads(struct pt_table *t, pid_t tgid, const pid_t *tids, size_t n)
+{
+	struct pt_proc *p = pt_table_get_live(t, tgid);
+	struct thr *th, *next;
+	int r = 0;
+
+	if (!p)
+		return -ESRCH;
+	for (size_t i = 0; i < n; i++)
+		if (tids[i] != tgid && pt_table_thread_add(t, tids[i], tgid) == -ENOMEM)
+			r = -ENOMEM;
+	for (th = rec_of(p)->threads; th; th = next) {
+		next = th->next;
+		if (!has_tid(tids, n, (pid_t)th->h.key))
+			thr_unlink(t, th);
+	}
+	return r;
+}
+
 pid_t pt_table_thread_tgid(const struct pt_table *t, pid_t tid)
 {
 	struct thr *th = thr_find(t, tid);

@@ -31,7 +31,7 @@ enum pt_capture pt_scan_capture(const struct pt_procfs *fs, pid_t pid, uint64_t 
 		return PT_CAPTURE_SKIP;
 	if (si.flags & PF_FORKNOEXEC) /* before its exec; or it ends without one */
 		return exiting ? PT_CAPTURE_SKIP : PT_CAPTURE_WAIT;
-	/* its exec has begun: the stat just read stands for the one read_info
+	/* its exec has begun: the stat just read stands for the one pt_scan_read
 	 * would read before the argv */
 	info = pt_scan_read(fs, pid, PT_FMASK_EXEC_CAPTURE, NULL, &have_si, &err);
 	if (!info)
@@ -130,16 +130,19 @@ void pt_scan_use_captures(struct ctx *c)
 		if (rec && pt_same_start(rec->start, start)) {
 			if (pt_scan_pending_take(c, pid, &e)) {
 				captured_exec(c, &e, cap);
-			} else if (pt_proc_has(rec, PT_F_ARGV) && !pt_scan_same_args(rec, cap->info)) {
+			} else if (pt_proc_has(rec, PT_F_ARGV) &&
+				   !pt_scan_same_args(rec, cap->info)) {
 				/* an exec between the core's read and the reader's */
 				pt_scan_report_exec(c, pid, start, cap->info, true,
-					    pt_scan_last_look(c, pid, start, false), cap->seen_us);
+						    pt_scan_last_look(c, pid, start, false),
+						    cap->seen_us);
 				cap->info = NULL;
 			}
 			continue;
 		}
 		if (rec)
-			pt_scan_vanish(c, rec, pt_scan_last_look(c, pid, rec->start, true), cap->seen_us);
+			pt_scan_vanish(c, rec, pt_scan_last_look(c, pid, rec->start, true),
+				       cap->seen_us);
 		if (pt_scan_in_list(s->carry, s->ncarry, pid))
 			continue;
 		now = pt_scan_read(s->fs, pid, PT_FMASK_ALL, &si, &have_si, &err);
@@ -174,8 +177,8 @@ void pt_scan_use_captures(struct ctx *c)
 		}
 		pt_scan_free_info(now);
 		pt_scan_young_add(c, pid, start);
-		s->hooks.discovered(c->m, cap->info, PT_IMAGE_OWN, c->kind, pt_scan_fork_lo(c, cap->info, fresh),
-				    cap->seen_us);
+		s->hooks.discovered(c->m, cap->info, PT_IMAGE_OWN, c->kind,
+				    pt_scan_fork_lo(c, cap->info, fresh), cap->seen_us);
 		cap->info = NULL;
 		s->st.added++;
 		c->changes++;

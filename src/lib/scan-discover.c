@@ -46,7 +46,7 @@ int pt_scan_discover(struct ctx *c, pid_t pid, bool fresh)
 
 /* pt_scan_discover() once it has read the process (consumes info; sip NULL: no stat). */
 void pt_scan_discover_read(struct ctx *c, pid_t pid, bool fresh, struct pt_proc *info,
-			  const struct pt_stat *sip)
+			   const struct pt_stat *sip)
 {
 	struct pt_scanner *s = c->s;
 	struct pending e = {.pid = pid};

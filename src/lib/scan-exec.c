@@ -21,7 +21,7 @@ static bool same_str(const char *a, const char *b)
 /* Report an exec (or only a new comm) of a known process, which happened in
  * [lo, hi]; consumes info. */
 void pt_scan_report_exec(struct ctx *c, pid_t pid, uint64_t start, struct pt_proc *info, bool exec,
-			int64_t lo, int64_t hi)
+			 int64_t lo, int64_t hi)
 {
 	struct pt_raw raw;
 
@@ -42,7 +42,6 @@ void pt_scan_report_exec(struct ctx *c, pid_t pid, uint64_t start, struct pt_pro
 	c->s->st.execs++;
 	c->changes++;
 }
-
 
 /* An exec whose argv we never got: report what we have, the argv missing
  * for the reason given. Consumes e->info. */
@@ -134,7 +133,7 @@ void pt_scan_complete(struct pt_proc *info, const struct pt_proc *half)
  * argv is not there yet goes back on the list, unless final.
  */
 void pt_scan_changed(struct ctx *c, pid_t pid, struct pt_proc *rec, bool exec, struct pending *e,
-		    bool final)
+		     bool final)
 {
 	struct pt_scanner *s = c->s;
 	struct pending p = {.pid = pid, .start = rec->start, .since_us = pt_mono_us()};

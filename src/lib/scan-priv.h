@@ -171,7 +171,7 @@ int64_t pt_scan_last_look(const struct ctx *c, pid_t pid, uint64_t start, bool a
 void pt_scan_young_del(struct pt_scanner *s, pid_t pid);
 int64_t pt_scan_fork_lo(const struct ctx *c, const struct pt_proc *info, bool fresh);
 struct pt_proc *pt_scan_read(const struct pt_procfs *fs, pid_t pid, unsigned fields,
-				 struct pt_stat *si, bool *have_si, int *err);
+			     struct pt_stat *si, bool *have_si, int *err);
 bool pt_scan_same_args(const struct pt_proc *a, const struct pt_proc *b);
 void pt_scan_fill_lacking(struct pt_proc *dst, const struct pt_proc *src, unsigned fields);
 
@@ -182,7 +182,7 @@ void pt_scan_account(struct ctx *c);
 
 /* scan-exec.c */
 void pt_scan_report_exec(struct ctx *c, pid_t pid, uint64_t start, struct pt_proc *info, bool exec,
-			int64_t lo, int64_t hi);
+			 int64_t lo, int64_t hi);
 void pt_scan_report_half(struct ctx *c, struct pending *e, enum pt_why why);
 bool pt_scan_pending_take(struct ctx *c, pid_t pid, struct pending *e);
 void pt_scan_pending_add(struct ctx *c, const struct pending *e);
@@ -190,14 +190,14 @@ bool pt_scan_argv_not_yet(const struct pt_proc *info, const struct pt_stat *si);
 struct pt_proc *pt_scan_half_image(const struct pt_proc *info, const struct pt_stat *si);
 void pt_scan_complete(struct pt_proc *info, const struct pt_proc *half);
 void pt_scan_changed(struct ctx *c, pid_t pid, struct pt_proc *rec, bool exec, struct pending *e,
-		    bool final);
+		     bool final);
 void pt_scan_recheck_pending(struct ctx *c);
 
 /* scan-discover.c */
 void pt_scan_sync_threads(struct ctx *c, pid_t pid);
 int pt_scan_discover(struct ctx *c, pid_t pid, bool fresh);
 void pt_scan_discover_read(struct ctx *c, pid_t pid, bool fresh, struct pt_proc *info,
-			  const struct pt_stat *sip);
+			   const struct pt_stat *sip);
 void pt_scan_vanish(struct ctx *c, struct pt_proc *rec, int64_t lo, int64_t hi);
 
 /* scan-capture.c */

@@ -79,7 +79,8 @@ void pt_scan_cur_push(struct ctx *c, pid_t pid, unsigned nthreads)
 {
 	struct pt_scanner *s = c->s;
 
-	if (!c->full || c->no_cur || pt_scan_grow(&s->cur, &s->cur_cap, s->ncur + 1, sizeof(*s->cur)) < 0)
+	if (!c->full || c->no_cur ||
+	    pt_scan_grow(&s->cur, &s->cur_cap, s->ncur + 1, sizeof(*s->cur)) < 0)
 		return;
 	s->cur[s->ncur++] = (struct thr_count){pid, nthreads};
 }
@@ -90,7 +91,8 @@ void pt_scan_unread_push(struct ctx *c, pid_t pid)
 
 	s->st.unreadable++;
 	if (!c->full ||
-	    pt_scan_grow(&s->unread_next, &s->unread_next_cap, s->nunread_next + 1, sizeof(pid_t)) < 0)
+	    pt_scan_grow(&s->unread_next, &s->unread_next_cap, s->nunread_next + 1, sizeof(pid_t)) <
+		    0)
 		return;
 	s->unread_next[s->nunread_next++] = pid;
 }
@@ -151,7 +153,7 @@ int64_t pt_scan_fork_lo(const struct ctx *c, const struct pt_proc *info, bool fr
 }
 
 struct pt_proc *pt_scan_read(const struct pt_procfs *fs, pid_t pid, unsigned fields,
-				 struct pt_stat *si, bool *have_si, int *err)
+			     struct pt_stat *si, bool *have_si, int *err)
 {
 	struct pt_proc *info;
 	int dfd, r;

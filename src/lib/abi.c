@@ -56,7 +56,7 @@ static void opt_defaults(struct pt_options *o)
 	memset(o, 0, sizeof(*o));
 	o->size = sizeof(*o);
 	o->tier = PT_TIER_AUTO;
-	o->proc_root = "/proc";
+	o->proc_root = PT_PROC_ROOT;
 	o->events = PT_EVMASK_ALL;
 	o->retention_ms = 60000;
 	o->mem_max = 64u << 20;

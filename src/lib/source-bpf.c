@@ -194,20 +194,11 @@ __attribute__((destructor)) static void lb_uninstall(void)
 
 /* ---- what this host allows ---- */
 
-static int read_sysctl(const char *path)
+static int read_sysctl(const char *name)
 {
-	char buf[32];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long v;
 
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return atoi(buf);
+	return pt_procfs_sysctl(NULL, name, &v) == 0 && v >= INT_MIN && v <= INT_MAX ? (int)v : -1;
 }
 
 /* Tracing programs need CAP_BPF + CAP_PERFMON (5.8+), or CAP_SYS_ADMIN. */
@@ -231,8 +222,7 @@ static int check_caps(char *why, size_t len)
 		 "missing %s%s%s in the effective set (needs CAP_BPF and CAP_PERFMON, or "
 		 "CAP_SYS_ADMIN; kernel.unprivileged_bpf_disabled=%d)",
 		 bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "",
-		 perfmon ? "" : "CAP_PERFMON",
-		 read_sysctl("/proc/sys/kernel/unprivileged_bpf_disabled"));
+		 perfmon ? "" : "CAP_PERFMON", read_sysctl("kernel/unprivileged_bpf_disabled"));
 	return -EPERM;
 }
 
@@ -445,18 +435,16 @@ out:
 /* ---- events ---- */
 
 /* The walk failed (rare: > PT_BPF_WALK_STEPS steps or > 4 KiB): prefer
- * /proc/PID/exe while it exists, else the filename execve was given,
- * made absolute against /proc/PID/cwd when relative. */
+ * the process's exe link while it exists, else the filename execve was
+ * given, made absolute against its cwd link when relative. */
 static void exe_fallback(struct bpf_source *s, struct pt_proc *info)
 {
 	const struct pt_procfs *fs = pt_core_procfs(s->m);
-	char name[64], path[PATH_MAX], *abs;
+	char path[PATH_MAX], *abs;
 	ssize_t n;
 
-	snprintf(name, sizeof(name), "%d/exe", info->pid);
-	n = readlinkat(fs->root_fd, name, path, sizeof(path) - 1);
+	n = pt_procfs_readlink(fs, info->pid, "exe", path, sizeof(path));
 	if (n > 0) {
-		path[n] = '\0';
 		abs = strdup(path);
 		if (abs) {
 			free(info->exe);
@@ -467,12 +455,10 @@ static void exe_fallback(struct bpf_source *s, struct pt_proc *info)
 	}
 	if (!info->exe || info->exe[0] == '/')
 		return;
-	snprintf(name, sizeof(name), "%d/cwd", info->pid);
-	n = readlinkat(fs->root_fd, name, path, sizeof(path) - 1);
+	n = pt_procfs_readlink(fs, info->pid, "cwd", path, sizeof(path));
 	if (n > 0) {
 		const char *rel = info->exe;
 
-		path[n] = '\0';
 		while (rel[0] == '.' && rel[1] == '/')
 			rel += 2;
 		if (asprintf(&abs, "%s%s%s", path, n > 1 ? "/" : "", rel) >= 0) {

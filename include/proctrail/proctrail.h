@@ -66,6 +66,7 @@ enum pt_field {
 	PT_F_CWD,
 	PT_F_CGROUP,
 	PT_F_NS,
+	PT_F_LOGINUID,
 	PT_F_COUNT,
 };
 

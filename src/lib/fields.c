@@ -343,6 +343,7 @@ RD(rd_ruid, v_uint(v, p->uid))
 RD(rd_euid, v_uint(v, p->euid))
 RD(rd_rgid, v_uint(v, p->gid))
 RD(rd_egid, v_uint(v, p->egid))
+RD(rd_loginuid, v_int(v, p->loginuid == (uid_t)-1 ? -1 : (int64_t)p->loginuid))
 RD(rd_sid, v_int(v, p->sid))
 RD(rd_pgid, v_int(v, p->pgid))
 RD(rd_tty, v_int(v, p->tty_nr))
@@ -797,6 +798,10 @@ const struct pt_field_def pt_field_table[] = {
 	 "proc.aname[N]: the name of the Nth ancestor (0: the process, 1: its parent); without N "
 	 "the list of all ancestors' names, nearest first.",
 	 .type = PT_TYPE_STR, .flags = PE | PT_FIELD_MONITOR | PT_FIELD_ARG, .read = rd_aname},
+	{"user.loginuid", "loginuid",
+	 "Audit login uid (/proc/PID/loginuid), kept across su and sudo; -1 when unset.",
+	 .type = PT_TYPE_INT, .flags = P, .slot = S(PT_F_LOGINUID), .jflags = REC,
+	 .read = rd_loginuid},
 };
 
 const unsigned pt_field_table_len = PT_ARRAY_SIZE(pt_field_table);

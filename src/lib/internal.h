@@ -47,6 +47,7 @@ struct pt_proc {
 	bool args_truncated;
 
 	uid_t uid, euid;
+	uid_t loginuid; /* audit login uid; (uid_t)-1 when unset */
 	gid_t gid, egid;
 	int tty_nr; /* stat field 7; 0 = no controlling terminal */
 	char *cwd;
@@ -239,7 +240,8 @@ static inline bool pt_same_start(uint64_t a, uint64_t b)
 /* What a child shares with its parent until it execs. */
 #define PT_FMASK_INHERIT                                                                         \
 	(PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_SID) | PT_FMASK(PT_F_PGID) | \
-	 PT_FMASK(PT_F_TTY) | PT_FMASK(PT_F_CWD) | PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_NS))
+	 PT_FMASK(PT_F_TTY) | PT_FMASK(PT_F_CWD) | PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_NS) |   \
+	 PT_FMASK(PT_F_LOGINUID))
 
 /* ---- system-wide files (procfs-sys.c) ---- */
 /* The "last pid" counter (loadavg field 5, else sys/kernel/ns_last_pid) and

@@ -17,10 +17,11 @@ static const char *const event_names[PT_EV_COUNT] = {
 };
 
 static const char *const field_names[PT_F_COUNT] = {
-	[PT_F_PPID] = "ppid", [PT_F_START] = "start",	[PT_F_COMM] = "comm",
-	[PT_F_EXE] = "exe",   [PT_F_ARGV] = "argv",	[PT_F_CREDS] = "creds",
-	[PT_F_SID] = "sid",   [PT_F_PGID] = "pgid",	[PT_F_TTY] = "tty",
-	[PT_F_CWD] = "cwd",   [PT_F_CGROUP] = "cgroup", [PT_F_NS] = "ns",
+	[PT_F_PPID] = "ppid",	      [PT_F_START] = "start",	[PT_F_COMM] = "comm",
+	[PT_F_EXE] = "exe",	      [PT_F_ARGV] = "argv",	[PT_F_CREDS] = "creds",
+	[PT_F_SID] = "sid",	      [PT_F_PGID] = "pgid",	[PT_F_TTY] = "tty",
+	[PT_F_CWD] = "cwd",	      [PT_F_CGROUP] = "cgroup", [PT_F_NS] = "ns",
+	[PT_F_LOGINUID] = "loginuid",
 };
 
 static const char *const why_names[PT_WHY_COUNT] = {

@@ -235,6 +235,9 @@ static int merge_field(struct pt_proc *dst, const struct pt_proc *src, enum pt_f
 	case PT_F_NS:
 		memcpy(dst->ns, src->ns, sizeof(dst->ns));
 		return 0;
+	case PT_F_LOGINUID:
+		dst->loginuid = src->loginuid;
+		return 0;
 	case PT_F_COUNT:
 		break;
 	}

@@ -806,7 +806,7 @@ static enum pt_why why_of(struct reader *rd, enum pt_field f, int err)
 		if (f == PT_F_EXE && rd->kthread)
 			return PT_WHY_KERNEL;
 		/* a tree without the file: no cgroups or namespaces built in */
-		if (f == PT_F_CGROUP || f == PT_F_NS)
+		if (f == PT_F_CGROUP || f == PT_F_NS || f == PT_F_LOGINUID)
 			return PT_WHY_KERNEL;
 		return PT_WHY_ERROR;
 	case EACCES:
@@ -922,6 +922,28 @@ static void read_creds(struct reader *rd)
 	}
 	if (pt_status_apply(buf, (size_t)n, rd->p) < 0)
 		missing(rd, PT_F_CREDS, PT_WHY_ERROR);
+}
+
+/* Set by pam_loginuid at login and inherited; the file exists with CONFIG_AUDIT. */
+static void read_loginuid(struct reader *rd)
+{
+	char buf[32], *end;
+	unsigned long v;
+	ssize_t n;
+
+	n = pt_read_file_at(rd->dirfd, "loginuid", buf, sizeof(buf), NULL);
+	if (n < 0) {
+		missing(rd, PT_F_LOGINUID, why_of(rd, PT_F_LOGINUID, (int)n));
+		return;
+	}
+	errno = 0;
+	v = strtoul(buf, &end, 10);
+	if (end == buf || (*end && *end != '\n') || errno || v > UINT32_MAX) {
+		missing(rd, PT_F_LOGINUID, PT_WHY_ERROR);
+		return;
+	}
+	rd->p->loginuid = (uid_t)v;
+	pt_proc_set_known(rd->p, PT_F_LOGINUID, PT_SRC_PROC);
 }
 
 static void read_cgroup(struct reader *rd)
@@ -1051,6 +1073,8 @@ int pt_procfs_read_at(const struct pt_procfs *fs, int dirfd, unsigned fields, st
 		read_cgroup(&rd);
 	if (wants(&rd, PT_F_NS) && !rd.gone)
 		read_ns(&rd);
+	if (wants(&rd, PT_F_LOGINUID) && !rd.gone)
+		read_loginuid(&rd);
 
 	if (rd.gone) {
 		for (unsigned f = 0; f < PT_F_COUNT; f++)

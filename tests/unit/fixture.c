@@ -329,8 +329,9 @@ int fx_add_proc(const char *root, const struct fx_proc *p)
 	if (r < 0)
 		return r;
 
-	for (const char *const *n = (const char *const[]){"exe", "cwd", "ns", "task", NULL}; *n;
-	     n++) {
+	for (const char *const *n =
+		     (const char *const[]){"exe", "cwd", "ns", "task", "loginuid", NULL};
+	     *n; n++) {
 		r = remove_stale(dir, *n);
 		if (r < 0)
 			return r;
@@ -351,6 +352,13 @@ int fx_add_proc(const char *root, const struct fx_proc *p)
 	r = write_str(path, p->cgroup ? p->cgroup : "0::/\n");
 	if (r < 0)
 		return r;
+
+	if (p->loginuid) {
+		snprintf(path, sizeof(path), "%s/loginuid", dir);
+		r = write_str(path, p->loginuid);
+		if (r < 0)
+			return r;
+	}
 
 	if (p->exe && !zombie) {
 		snprintf(path, sizeof(path), "%s/exe", dir);

@@ -23,6 +23,7 @@ struct fx_proc {
 	const char *cgroup; /* content of cgroup; NULL = "0::/\n" */
 	unsigned nthreads; /* 0 = 1; tids pid, pid+1000000, ... under task/ */
 	uint64_t mnt_ns; /* ns/mnt -> "mnt:[N]"; 0 = no ns dir */
+	const char *loginuid; /* content of loginuid; NULL = no file (no CONFIG_AUDIT) */
 };
 
 /* Create an empty proc root under $TMPDIR; returns malloc'd path or NULL. */

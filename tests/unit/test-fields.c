@@ -76,6 +76,7 @@ static const struct {
 	{55, "proc.pname", "pname", PT_TYPE_STR},
 	{56, "proc.pcmdline", "pcmdline", PT_TYPE_STR},
 	{57, "proc.aname", "aname", PT_TYPE_STR},
+	{58, "user.loginuid", "loginuid", PT_TYPE_INT},
 };
 
 Test(registry, golden_list_is_a_prefix)
@@ -195,7 +196,8 @@ static void setup(void)
 				.exe = "/usr/bin/sleep",
 				.cwd = "/home/u",
 				.cgroup = cg,
-				.mnt_ns = 4026531841ull};
+				.mnt_ns = 4026531841ull,
+				.loginuid = "1000"};
 	struct pt_options o;
 
 	root = fx_root_new();
@@ -286,6 +288,7 @@ static const struct {
 	{"proc.pname", "bash"},
 	{"proc.pcmdline", "bash -i"},
 	{"proc.aname", "bash init"},
+	{"user.loginuid", "1000"},
 };
 
 Test(values, every_record_field_on_a_fixture, .init = setup, .fini = teardown)

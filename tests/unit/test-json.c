@@ -1332,7 +1332,7 @@ Test(proc, all_known)
 
 	proc_fill(&p);
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",threads");
+	assert_keys(v, PROC_KEYS ",threads,loginuid");
 	assert_num(v, "pid", "4242");
 	assert_num(v, "ppid", "1");
 	assert_num(v, "start", "123456");
@@ -1401,7 +1401,7 @@ Test(proc, unknown_fields_are_null_with_reasons)
 	p.why[PT_F_CGROUP] = PT_WHY_NONE; /* inconsistent: reported as not read */
 	p.start_us = 0;
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",threads,missing");
+	assert_keys(v, PROC_KEYS ",threads,loginuid,missing");
 	static const char *const nulls[] = {
 		"ppid",	  "exe",	  "argv", "argv_truncated", "uid", "euid",
 		"gid",	  "egid",	  "sid",  "pgid",	    "tty", "cwd",
@@ -1412,7 +1412,7 @@ Test(proc, unknown_fields_are_null_with_reasons)
 	assert_num(v, "start", "123456");
 	assert_str(v, "comm", "sleep");
 	m = must_get(v, "missing");
-	assert_keys(m, "ppid,exe,argv,creds,sid,pgid,tty,cwd,cgroup,ns");
+	assert_keys(m, "ppid,exe,argv,creds,sid,pgid,tty,cwd,cgroup,ns,loginuid");
 	assert_str(m, "ppid", "gone");
 	assert_str(m, "exe", "permission");
 	assert_str(m, "creds", "permission");
@@ -1431,12 +1431,12 @@ Test(proc, nothing_known)
 	p.pid = 7;
 	p.tier = PT_TIER_POLL;
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",threads,missing");
+	assert_keys(v, PROC_KEYS ",threads,loginuid,missing");
 	assert_null(v, "start");
 	assert_null(v, "comm");
 	assert_keys(must_get(v, "missing"),
 		    "ppid,start,comm,exe,argv,creds,sid,pgid,tty,cwd,"
-		    "cgroup,ns");
+		    "cgroup,ns,loginuid");
 	assert_str(must_get(v, "missing"), "comm", "not_read");
 	json_free(v);
 }
@@ -1451,7 +1451,7 @@ Test(proc, inherited_fields)
 	p.src[PT_F_EXE] = PT_SRC_INHERITED;
 	p.src[PT_F_CWD] = PT_SRC_INHERITED;
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",threads,inherited");
+	assert_keys(v, PROC_KEYS ",threads,loginuid,inherited");
 	assert_str(v, "exe", "/usr/bin/sleep");
 	in = must_get(v, "inherited");
 	cr_assert_eq(in->t, J_ARR);
@@ -1472,7 +1472,9 @@ Test(proc, exited_normally)
 	p.exit_code = 3;
 	p.nthreads = 0;
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",exit_time,exit_code,signal,core_dumped,duration_ms,threads");
+	assert_keys(v,
+		    PROC_KEYS
+		    ",exit_time,exit_code,signal,core_dumped,duration_ms,threads,loginuid");
 	assert_str(v, "state", "exited");
 	assert_str(v, "exit_time", "2026-11-20T20:36:27.623706Z");
 	assert_num(v, "exit_code", "3");
@@ -1548,7 +1550,7 @@ Test(proc, exec_history_and_invalid_strings)
 	assert_keys(v,
 		    "pid,ppid,start,state,comm,comm_b64,exe,exe_b64,argv,argv_truncated,uid,"
 		    "euid,gid,egid,sid,pgid,tty,cwd,cgroup,container_id,ns,tier,start_time,"
-		    "threads,execs");
+		    "threads,execs,loginuid");
 	assert_strv(must_get(v, "comm"), "ab" FFFD "\x01", 6);
 	assert_b64(must_get(v, "comm_b64"), "ab\xff\x01", 4);
 	assert_b64(must_get(v, "exe_b64"), bad_exe, sizeof(bad_exe) - 1);

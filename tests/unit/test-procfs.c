@@ -73,6 +73,7 @@ static struct fx_proc sleeper(pid_t pid)
 		.exe = "/usr/bin/sleep",
 		.cwd = "/home/user",
 		.mnt_ns = 4026531841ULL,
+		.loginuid = "1000",
 	};
 }
 
@@ -684,7 +685,39 @@ Test(procfs, read_everything)
 	cr_assert_eq(p.ns[PT_NS_MNT], 4026531841ULL);
 	cr_assert_eq(p.ns[PT_NS_PID], 0); /* the fixture has only ns/mnt */
 	cr_assert_eq(p.nthreads, 3);
+	cr_assert_eq(p.loginuid, 1000);
 	pt_proc_clear(&p);
+}
+
+/* loginuid: 4294967295 until pam_loginuid writes it; no file without CONFIG_AUDIT. */
+Test(procfs, loginuid)
+{
+	static const struct {
+		const char *content; /* NULL: no file */
+		uid_t want;
+		enum pt_why why;
+	} cases[] = {
+		{"0", 0, PT_WHY_NONE},	       {"4294967295", (uid_t)-1, PT_WHY_NONE},
+		{"1000\n", 1000, PT_WHY_NONE}, {NULL, 0, PT_WHY_KERNEL},
+		{"", 0, PT_WHY_ERROR},	       {"12x", 0, PT_WHY_ERROR},
+		{"-1", 0, PT_WHY_ERROR},       {"4294967296", 0, PT_WHY_ERROR},
+	};
+
+	for (size_t i = 0; i < PT_ARRAY_SIZE(cases); i++) {
+		struct fx_proc fp = sleeper(90);
+		struct pt_proc p;
+
+		fp.loginuid = cases[i].content;
+		add(&fp);
+		cr_assert_eq(read_pid(90, PT_FMASK(PT_F_LOGINUID), &p), 0);
+		if (cases[i].why == PT_WHY_NONE) {
+			assert_known(&p, PT_F_LOGINUID);
+			cr_assert_eq(p.loginuid, cases[i].want, "case %zu", i);
+		} else {
+			assert_missing(&p, PT_F_LOGINUID, cases[i].why);
+		}
+		pt_proc_clear(&p);
+	}
 }
 
 Test(procfs, only_requested_fields)

@@ -45,49 +45,6 @@ void cli_fmt_duration(char *out, size_t len, int64_t us)
 		snprintf(out, len, "%" PRId64 "m%02" PRId64 "s", us / 60000000, us / 1000000 % 60);
 }
 
-/* Print one argument the way a shell would read it back; bytes that are not
- * printable are shown as \xNN inside $'...'. */
-static void print_arg(FILE *f, const char *a, size_t n)
-{
-	bool plain = n > 0, printable = true;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)a[i];
-
-		if (c < 0x20 || c == 0x7f)
-			printable = false;
-		if (!(isalnum(c) || strchr("%+,-./:=@_^", c) || c >= 0x80))
-			plain = false;
-	}
-	if (plain && printable) {
-		fwrite(a, 1, n, f);
-		return;
-	}
-	if (printable) {
-		fputc('\'', f);
-		for (size_t i = 0; i < n; i++) {
-			if (a[i] == '\'')
-				fputs("'\\''", f);
-			else
-				fputc(a[i], f);
-		}
-		fputc('\'', f);
-		return;
-	}
-	fputs("$'", f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)a[i];
-
-		if (c == '\'' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('\'', f);
-}
-
 void cli_print_cmdline(FILE *f, const char *args, size_t len, size_t max)
 {
 	size_t shown = 0;
@@ -98,11 +55,11 @@ void cli_print_cmdline(FILE *f, const char *args, size_t len, size_t max)
 		if (a != args)
 			fputc(' ', f);
 		if (max && shown + n > max) {
-			print_arg(f, a, max > shown ? max - shown : 0);
+			cli_quote_arg(f, a, max > shown ? max - shown : 0);
 			fputs("...", f);
 			return;
 		}
-		print_arg(f, a, n);
+		cli_quote_arg(f, a, n);
 		shown += n + 1;
 	}
 }
@@ -127,7 +84,9 @@ static void print_proc_cmd(FILE *f, const struct pt_proc *p)
 		if (p->args_truncated)
 			fputs(" [truncated]", f);
 	} else if (p->src[PT_F_COMM] != PT_SRC_NONE) {
-		fprintf(f, "[%s]", p->comm);
+		fputc('[', f);
+		cli_escape_str(f, p->comm);
+		fputc(']', f);
 	} else {
 		fputs("?", f);
 	}
@@ -150,9 +109,10 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 	if (p && p->src[PT_F_CREDS] != PT_SRC_NONE)
 		snprintf(uid, sizeof(uid), "%u", (unsigned)p->uid);
 	if (ev->type == PT_EV_LOST) {
-		fprintf(f, " %-8s %7s %7s %6s  %" PRIu64 " events%s: %s\n", name, "-", "-", "-",
-			ev->u.lost.count, ev->u.lost.estimated ? " (estimated)" : "",
-			ev->u.lost.reason ? ev->u.lost.reason : "");
+		fprintf(f, " %-8s %7s %7s %6s  %" PRIu64 " events%s: ", name, "-", "-", "-",
+			ev->u.lost.count, ev->u.lost.estimated ? " (estimated)" : "");
+		cli_escape_str(f, ev->u.lost.reason ? ev->u.lost.reason : "");
+		fputc('\n', f);
 		return;
 	}
 	fprintf(f, " %-8s %7d %7d %6s  ",
@@ -161,8 +121,10 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 	switch (ev->type) {
 	case PT_EV_EXEC:
 		if (p && p->exe && p->src[PT_F_EXE] != PT_SRC_NONE && p->args_len &&
-		    strcmp(p->exe, p->args) != 0)
-			fprintf(f, "%s: ", p->exe);
+		    strcmp(p->exe, p->args) != 0) {
+			cli_escape_str(f, p->exe);
+			fputs(": ", f);
+		}
 		print_proc_cmd(f, p);
 		break;
 	case PT_EV_EXIT:
@@ -171,8 +133,10 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 			break;
 		}
 		cli_fmt_duration(dur, sizeof(dur), ev->u.exit.duration_us);
-		if (p)
-			fprintf(f, "%s ", p->comm[0] ? p->comm : "?");
+		if (p) {
+			cli_escape_str(f, p->comm[0] ? p->comm : "?");
+			fputc(' ', f);
+		}
 		if (ev->u.exit.signal)
 			fprintf(f, "[%s%s]", cli_signame(ev->u.exit.signal) ?: "signal",
 				ev->u.exit.core_dumped ? ", core dumped" : "");
@@ -195,7 +159,9 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 		fprintf(f, "rgid %u egid %u", (unsigned)ev->u.gid.rgid, (unsigned)ev->u.gid.egid);
 		break;
 	case PT_EV_COMM:
-		fprintf(f, "%s -> %s", ev->u.comm.old[0] ? ev->u.comm.old : "?", ev->u.comm.comm);
+		cli_escape_str(f, ev->u.comm.old[0] ? ev->u.comm.old : "?");
+		fputs(" -> ", f);
+		cli_escape_str(f, ev->u.comm.comm);
 		break;
 	case PT_EV_PTRACE:
 		if (ev->u.ptrace.tracer_pid)
@@ -240,8 +206,19 @@ void cli_print_ps(FILE *f, const struct pt_proc *p)
 		localtime_r(&t, &tm);
 		strftime(start, sizeof(start), t > time(NULL) - 86400 ? "%H:%M:%S" : "%b%d", &tm);
 	}
-	fprintf(f, "%7d %7d %-8s %-8s %-15s ", p->pid, p->ppid, user, start, p->comm);
+	fprintf(f, "%7d %7d ", p->pid, p->ppid);
+	cli_escape_pad(f, user, 8);
+	fprintf(f, " %-8s ", start);
+	cli_escape_pad(f, p->comm, 15);
+	fputc(' ', f);
 	print_proc_cmd(f, p);
+	fputc('\n', f);
+}
+
+static void show_str(FILE *f, const char *label, const char *s)
+{
+	fputs(label, f);
+	cli_escape_str(f, s);
 	fputc('\n', f);
 }
 
@@ -265,8 +242,11 @@ void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p
 		fprintf(f, " (%s)", tb);
 	}
 	fputc('\n', f);
-	fprintf(f, "comm:      %s\n", p->src[PT_F_COMM] ? p->comm : "?");
-	fprintf(f, "exe:       %s\n", p->src[PT_F_EXE] && p->exe ? p->exe : "?");
+	fputs("comm:      ", f);
+	cli_escape_str(f, p->src[PT_F_COMM] ? p->comm : "?");
+	fputs("\nexe:       ", f);
+	cli_escape_str(f, p->src[PT_F_EXE] && p->exe ? p->exe : "?");
+	fputc('\n', f);
 	fputs("argv:      ", f);
 	print_proc_cmd(f, p);
 	fputc('\n', f);
@@ -276,25 +256,30 @@ void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p
 	if (p->src[PT_F_SID])
 		fprintf(f, "sid:       %d\npgid:      %d\n", p->sid, p->pgid);
 	if (p->src[PT_F_CWD] && p->cwd)
-		fprintf(f, "cwd:       %s\n", p->cwd);
+		show_str(f, "cwd:       ", p->cwd);
 	if (p->src[PT_F_CGROUP] && p->cgroup)
-		fprintf(f, "cgroup:    %s\n", p->cgroup);
+		show_str(f, "cgroup:    ", p->cgroup);
 	if (p->container_id)
-		fprintf(f, "container: %s\n", p->container_id);
+		show_str(f, "container: ", p->container_id);
 	fprintf(f, "threads:   %u\n", p->nthreads);
 	if (p->state != PT_STATE_ALIVE) {
 		cli_fmt_duration(tb, sizeof(tb), p->start_us ? p->exit_us - p->start_us : -1);
 		fprintf(f, "lived:     %s\n", tb);
 	}
 	for (unsigned i = 0; i < p->nexecs; i++) {
-		fprintf(f, "exec[%u]:   %s: ", i, p->execs[i].exe ? p->execs[i].exe : "?");
+		fprintf(f, "exec[%u]:   ", i);
+		cli_escape_str(f, p->execs[i].exe ? p->execs[i].exe : "?");
+		fputs(": ", f);
 		cli_print_cmdline(f, p->execs[i].args, p->execs[i].args_len, 200);
 		fputc('\n', f);
 	}
 	fputs("lineage:   ", f);
 	fprintf(f, "%d", p->pid);
-	for (const struct pt_proc *a = pt_parent(m, p); a; a = pt_parent(m, a))
-		fprintf(f, " <- %d (%s)", a->pid, a->comm);
+	for (const struct pt_proc *a = pt_parent(m, p); a; a = pt_parent(m, a)) {
+		fprintf(f, " <- %d (", a->pid);
+		cli_escape_str(f, a->comm);
+		fputc(')', f);
+	}
 	fputc('\n', f);
 	for (unsigned fld = 0; fld < PT_F_COUNT; fld++)
 		if (p->src[fld] == PT_SRC_NONE)
@@ -357,11 +342,12 @@ static int tree_node(struct tree_ctx *c, const struct pt_proc *p, size_t plen, b
 		fprintf(c->f, "%.*s,\"children\":[", (int)strlen(s) - 1, s);
 		free(s);
 	} else {
-		fprintf(c->f, "%.*s%s%d %s", (int)plen, c->prefix,
+		fprintf(c->f, "%.*s%s%d ", (int)plen, c->prefix,
 			depth == 0	   ? ""
 				: c->ascii ? (last ? "`-" : "|-")
 					   : (last ? "└─" : "├─"),
-			p->pid, p->comm);
+			p->pid);
+		cli_escape_str(c->f, p->comm);
 		if (p->src[PT_F_ARGV] && p->args_len) {
 			fputs("  ", c->f);
 			cli_print_cmdline(c->f, p->args, p->args_len, 120);

@@ -7,6 +7,13 @@
 
 #include "proctrail/proctrail.h"
 
+/* Bytes a process controls, made safe for a terminal (cli-escape.c). */
+size_t cli_safe_len(const char *s, size_t n);
+void cli_escape(FILE *f, const char *s, size_t n);
+void cli_escape_str(FILE *f, const char *s);
+void cli_escape_pad(FILE *f, const char *s, int width);
+void cli_quote_arg(FILE *f, const char *a, size_t n);
+
 /* Text output for people (cli-output.c). */
 void cli_print_cmdline(FILE *f, const char *args, size_t len, size_t max);
 void cli_print_event(FILE *f, const struct pt_event *ev);

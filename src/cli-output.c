@@ -79,19 +79,19 @@ static void print_proc_cmd(FILE *f, const struct pt_proc *p)
 		fputs("?", f);
 		return;
 	}
-	if (p->src[PT_F_ARGV] != PT_SRC_NONE && p->args_len) {
-		cli_print_cmdline(f, p->args, p->args_len, 0);
-		if (p->args_truncated)
+	if (pt_proc_src(p, PT_F_ARGV) != PT_SRC_NONE && cli_args_len(p)) {
+		cli_print_cmdline(f, pt_proc_args(p, NULL), cli_args_len(p), 0);
+		if (pt_proc_args_truncated(p))
 			fputs(" [truncated]", f);
-	} else if (p->src[PT_F_COMM] != PT_SRC_NONE) {
+	} else if (pt_proc_src(p, PT_F_COMM) != PT_SRC_NONE) {
 		fputc('[', f);
-		cli_escape_str(f, p->comm);
+		cli_escape_str(f, pt_proc_comm(p));
 		fputc(']', f);
 	} else {
 		fputs("?", f);
 	}
-	if (p->src[PT_F_ARGV] == PT_SRC_NONE && p->why[PT_F_ARGV] != PT_WHY_NONE)
-		fprintf(f, " (argv %s)", pt_why_name((enum pt_why)p->why[PT_F_ARGV]));
+	if (pt_proc_src(p, PT_F_ARGV) == PT_SRC_NONE && pt_proc_why(p, PT_F_ARGV) != PT_WHY_NONE)
+		fprintf(f, " (argv %s)", pt_why_name(pt_proc_why(p, PT_F_ARGV)));
 }
 
 void cli_print_event_header(FILE *f)
@@ -106,8 +106,8 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 	const char *name = pt_event_name(ev->type);
 
 	print_time(f, ev->time_us);
-	if (p && p->src[PT_F_CREDS] != PT_SRC_NONE)
-		snprintf(uid, sizeof(uid), "%u", (unsigned)p->uid);
+	if (p && pt_proc_src(p, PT_F_CREDS) != PT_SRC_NONE)
+		snprintf(uid, sizeof(uid), "%u", (unsigned)pt_proc_uid(p));
 	if (ev->type == PT_EV_LOST) {
 		fprintf(f, " %-8s %7s %7s %6s  %" PRIu64 " events%s: ", name, "-", "-", "-",
 			ev->u.lost.count, ev->u.lost.estimated ? " (estimated)" : "");
@@ -120,9 +120,9 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 		ev->thread ? ev->tid : ev->pid, ev->ppid, uid);
 	switch (ev->type) {
 	case PT_EV_EXEC:
-		if (p && p->exe && p->src[PT_F_EXE] != PT_SRC_NONE && p->args_len &&
-		    strcmp(p->exe, p->args) != 0) {
-			cli_escape_str(f, p->exe);
+		if (p && pt_proc_exe(p) && pt_proc_src(p, PT_F_EXE) != PT_SRC_NONE &&
+		    cli_args_len(p) && strcmp(pt_proc_exe(p), pt_proc_args(p, NULL)) != 0) {
+			cli_escape_str(f, pt_proc_exe(p));
 			fputs(": ", f);
 		}
 		print_proc_cmd(f, p);
@@ -134,7 +134,7 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 		}
 		cli_fmt_duration(dur, sizeof(dur), ev->u.exit.duration_us);
 		if (p) {
-			cli_escape_str(f, p->comm[0] ? p->comm : "?");
+			cli_escape_str(f, pt_proc_comm(p)[0] ? pt_proc_comm(p) : "?");
 			fputc(' ', f);
 		}
 		if (ev->u.exit.signal)
@@ -196,20 +196,21 @@ static const char *user_name(uid_t uid, char *buf, size_t len)
 void cli_print_ps(FILE *f, const struct pt_proc *p)
 {
 	char ub[16], start[16] = "?";
-	const char *user =
-		p->src[PT_F_CREDS] != PT_SRC_NONE ? user_name(p->uid, ub, sizeof(ub)) : "?";
+	const char *user = pt_proc_src(p, PT_F_CREDS) != PT_SRC_NONE
+		? user_name(pt_proc_uid(p), ub, sizeof(ub))
+		: "?";
 
-	if (p->start_us) {
+	if (pt_proc_start_us(p)) {
 		struct tm tm;
-		time_t t = (time_t)(p->start_us / 1000000);
+		time_t t = (time_t)(pt_proc_start_us(p) / 1000000);
 
 		localtime_r(&t, &tm);
 		strftime(start, sizeof(start), t > time(NULL) - 86400 ? "%H:%M:%S" : "%b%d", &tm);
 	}
-	fprintf(f, "%7d %7d ", p->pid, p->ppid);
+	fprintf(f, "%7d %7d ", pt_proc_pid(p), pt_proc_ppid(p));
 	cli_escape_pad(f, user, 8);
 	fprintf(f, " %-8s ", start);
-	cli_escape_pad(f, p->comm, 15);
+	cli_escape_pad(f, pt_proc_comm(p), 15);
 	fputc(' ', f);
 	print_proc_cmd(f, p);
 	fputc('\n', f);
@@ -224,67 +225,71 @@ static void show_str(FILE *f, const char *label, const char *s)
 
 void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p)
 {
+	const char *args;
 	char tb[64];
+	size_t len;
 
-	fprintf(f, "pid:       %d\n", p->pid);
-	fprintf(f, "ppid:      %d\n", p->ppid);
+	fprintf(f, "pid:       %d\n", pt_proc_pid(p));
+	fprintf(f, "ppid:      %d\n", pt_proc_ppid(p));
 	fprintf(f, "state:     %s\n",
-		p->state == PT_STATE_ALIVE	      ? "alive"
-			: p->state == PT_STATE_EXITED ? "exited"
-						      : "exit unknown");
-	fprintf(f, "start:     %" PRIu64 " ticks", p->start);
-	if (p->start_us) {
+		pt_proc_state(p) == PT_STATE_ALIVE	      ? "alive"
+			: pt_proc_state(p) == PT_STATE_EXITED ? "exited"
+							      : "exit unknown");
+	fprintf(f, "start:     %" PRIu64 " ticks", pt_proc_start(p));
+	if (pt_proc_start_us(p)) {
 		struct tm tm;
-		time_t t = (time_t)(p->start_us / 1000000);
+		time_t t = (time_t)(pt_proc_start_us(p) / 1000000);
 
 		localtime_r(&t, &tm);
 		strftime(tb, sizeof(tb), "%F %T", &tm);
 		fprintf(f, " (%s)", tb);
 	}
 	fputc('\n', f);
-	fputs("comm:      ", f);
-	cli_escape_str(f, p->src[PT_F_COMM] ? p->comm : "?");
-	fputs("\nexe:       ", f);
-	cli_escape_str(f, p->src[PT_F_EXE] && p->exe ? p->exe : "?");
-	fputc('\n', f);
+	show_str(f, "comm:      ", pt_proc_src(p, PT_F_COMM) ? pt_proc_comm(p) : "?");
+	show_str(f,
+		 "exe:       ", pt_proc_src(p, PT_F_EXE) && pt_proc_exe(p) ? pt_proc_exe(p) : "?");
 	fputs("argv:      ", f);
 	print_proc_cmd(f, p);
 	fputc('\n', f);
-	if (p->src[PT_F_CREDS])
-		fprintf(f, "uid:       %u (euid %u)\ngid:       %u (egid %u)\n", (unsigned)p->uid,
-			(unsigned)p->euid, (unsigned)p->gid, (unsigned)p->egid);
-	if (p->src[PT_F_SID])
-		fprintf(f, "sid:       %d\npgid:      %d\n", p->sid, p->pgid);
-	if (p->src[PT_F_CWD] && p->cwd)
-		show_str(f, "cwd:       ", p->cwd);
-	if (p->src[PT_F_CGROUP] && p->cgroup)
-		show_str(f, "cgroup:    ", p->cgroup);
-	if (p->container_id)
-		show_str(f, "container: ", p->container_id);
-	fprintf(f, "threads:   %u\n", p->nthreads);
-	if (p->state != PT_STATE_ALIVE) {
-		cli_fmt_duration(tb, sizeof(tb), p->start_us ? p->exit_us - p->start_us : -1);
+	if (pt_proc_src(p, PT_F_CREDS))
+		fprintf(f, "uid:       %u (euid %u)\ngid:       %u (egid %u)\n",
+			(unsigned)pt_proc_uid(p), (unsigned)pt_proc_euid(p),
+			(unsigned)pt_proc_gid(p), (unsigned)pt_proc_egid(p));
+	if (pt_proc_src(p, PT_F_SID))
+		fprintf(f, "sid:       %d\npgid:      %d\n", pt_proc_sid(p), pt_proc_pgid(p));
+	if (pt_proc_src(p, PT_F_CWD) && pt_proc_cwd(p))
+		show_str(f, "cwd:       ", pt_proc_cwd(p));
+	if (pt_proc_src(p, PT_F_CGROUP) && pt_proc_cgroup(p))
+		show_str(f, "cgroup:    ", pt_proc_cgroup(p));
+	if (pt_proc_container_id(p))
+		show_str(f, "container: ", pt_proc_container_id(p));
+	fprintf(f, "threads:   %u\n", pt_proc_nthreads(p));
+	if (pt_proc_state(p) != PT_STATE_ALIVE) {
+		cli_fmt_duration(tb, sizeof(tb),
+				 pt_proc_start_us(p) ? pt_proc_exit_us(p) - pt_proc_start_us(p)
+						     : -1);
 		fprintf(f, "lived:     %s\n", tb);
 	}
-	for (unsigned i = 0; i < p->nexecs; i++) {
+	for (unsigned i = 0; i < pt_proc_nexecs(p); i++) {
 		fprintf(f, "exec[%u]:   ", i);
-		cli_escape_str(f, p->execs[i].exe ? p->execs[i].exe : "?");
+		cli_escape_str(f, pt_exec_exe(pt_proc_exec(p, i)) ?: "?");
 		fputs(": ", f);
-		cli_print_cmdline(f, p->execs[i].args, p->execs[i].args_len, 200);
+		args = pt_exec_args(pt_proc_exec(p, i), &len);
+		cli_print_cmdline(f, args, len, 200);
 		fputc('\n', f);
 	}
 	fputs("lineage:   ", f);
-	fprintf(f, "%d", p->pid);
+	fprintf(f, "%d", pt_proc_pid(p));
 	for (const struct pt_proc *a = pt_parent(m, p); a; a = pt_parent(m, a)) {
-		fprintf(f, " <- %d (", a->pid);
-		cli_escape_str(f, a->comm);
+		fprintf(f, " <- %d (", pt_proc_pid(a));
+		cli_escape_str(f, pt_proc_comm(a));
 		fputc(')', f);
 	}
 	fputc('\n', f);
 	for (unsigned fld = 0; fld < PT_F_COUNT; fld++)
-		if (p->src[fld] == PT_SRC_NONE)
+		if (pt_proc_src(p, (enum pt_field)fld) == PT_SRC_NONE)
 			fprintf(f, "missing:   %s (%s)\n", pt_field_name((enum pt_field)fld),
-				pt_why_name((enum pt_why)p->why[fld]));
+				pt_why_name(pt_proc_why(p, (enum pt_field)fld)));
 }
 
 /* ---- tree ---- */
@@ -311,7 +316,7 @@ static int by_pid(const void *a, const void *b)
 	const struct pt_proc *x = *(const struct pt_proc *const *)a;
 	const struct pt_proc *y = *(const struct pt_proc *const *)b;
 
-	return (x->pid > y->pid) - (x->pid < y->pid);
+	return (pt_proc_pid(x) > pt_proc_pid(y)) - (pt_proc_pid(x) < pt_proc_pid(y));
 }
 
 void cli_procs_sort(struct cli_procs *k)
@@ -346,11 +351,11 @@ static int tree_node(struct tree_ctx *c, const struct pt_proc *p, size_t plen, b
 			depth == 0	   ? ""
 				: c->ascii ? (last ? "`-" : "|-")
 					   : (last ? "└─" : "├─"),
-			p->pid);
-		cli_escape_str(c->f, p->comm);
-		if (p->src[PT_F_ARGV] && p->args_len) {
+			pt_proc_pid(p));
+		cli_escape_str(c->f, pt_proc_comm(p));
+		if (pt_proc_src(p, PT_F_ARGV) && cli_args_len(p)) {
 			fputs("  ", c->f);
-			cli_print_cmdline(c->f, p->args, p->args_len, 120);
+			cli_print_cmdline(c->f, pt_proc_args(p, NULL), cli_args_len(p), 120);
 		}
 		fputc('\n', c->f);
 	}

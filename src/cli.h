@@ -13,6 +13,13 @@ void cli_escape(FILE *f, const char *s, size_t n);
 void cli_escape_str(FILE *f, const char *s);
 void cli_escape_pad(FILE *f, const char *s, int width);
 void cli_quote_arg(FILE *f, const char *a, size_t n);
+static inline size_t cli_args_len(const struct pt_proc *p)
+{
+	size_t len;
+
+	pt_proc_args(p, &len);
+	return len;
+}
 
 /* Text output for people (cli-output.c). */
 void cli_print_cmdline(FILE *f, const char *args, size_t len, size_t max);

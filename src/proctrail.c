@@ -187,7 +187,7 @@ static bool match_num(const char *pattern, long v)
 static bool term_match(const struct fterm *t, const struct pt_event *ev)
 {
 	const struct pt_proc *p = ev->proc;
-	bool creds = p && p->src[PT_F_CREDS];
+	bool creds = p && pt_proc_src(p, PT_F_CREDS);
 
 	switch (t->key) {
 	case FK_PID:
@@ -195,29 +195,31 @@ static bool term_match(const struct fterm *t, const struct pt_event *ev)
 	case FK_PPID:
 		return match_num(t->pattern, ev->ppid);
 	case FK_UID:
-		return creds && match_num(t->pattern, (long)p->uid);
+		return creds && match_num(t->pattern, (long)pt_proc_uid(p));
 	case FK_EUID:
-		return creds && match_num(t->pattern, (long)p->euid);
+		return creds && match_num(t->pattern, (long)pt_proc_euid(p));
 	case FK_GID:
-		return creds && match_num(t->pattern, (long)p->gid);
+		return creds && match_num(t->pattern, (long)pt_proc_gid(p));
 	case FK_COMM:
-		return p && p->src[PT_F_COMM] && fnmatch(t->pattern, p->comm, 0) == 0;
+		return p && pt_proc_src(p, PT_F_COMM) &&
+			fnmatch(t->pattern, pt_proc_comm(p), 0) == 0;
 	case FK_EXE:
-		return p && p->src[PT_F_EXE] && p->exe && fnmatch(t->pattern, p->exe, 0) == 0;
+		return p && pt_proc_src(p, PT_F_EXE) && pt_proc_exe(p) &&
+			fnmatch(t->pattern, pt_proc_exe(p), 0) == 0;
 	case FK_ARGV: {
 		char *line;
 		bool ok;
 
-		if (!p || !p->src[PT_F_ARGV] || !p->args_len)
+		if (!p || !pt_proc_src(p, PT_F_ARGV) || !cli_args_len(p))
 			return false;
-		line = malloc(p->args_len);
+		line = malloc(cli_args_len(p));
 		if (!line)
 			return false;
-		memcpy(line, p->args, p->args_len);
-		for (size_t i = 0; i + 1 < p->args_len; i++)
+		memcpy(line, pt_proc_args(p, NULL), cli_args_len(p));
+		for (size_t i = 0; i + 1 < cli_args_len(p); i++)
 			if (!line[i])
 				line[i] = ' ';
-		line[p->args_len - 1] = 0;
+		line[cli_args_len(p) - 1] = 0;
 		ok = fnmatch(t->pattern, line, 0) == 0;
 		free(line);
 		return ok;
@@ -704,7 +706,7 @@ static const struct pt_proc *snapshot_proc(const struct snap_opts *s, pid_t pid,
 
 	*m = snapshot(s);
 	p = pt_lookup(*m, pid);
-	if (!p || p->state != PT_STATE_ALIVE) {
+	if (!p || pt_proc_state(p) != PT_STATE_ALIVE) {
 		fprintf(stderr, "%s: no process %d\n", prog, pid);
 		pt_monitor_close(*m);
 		exit(1);

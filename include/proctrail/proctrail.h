@@ -117,57 +117,15 @@ enum pt_proc_flags {
 	PT_PROC_SYNTH = 1 << 2, /* found or closed by a scanning tier: times are bounds */
 };
 
-/* One exec of a process; records keep the last few. */
-struct pt_exec {
-	int64_t time_us; /* wall clock, microseconds since the epoch; 0 if unknown */
-	char *exe; /* NULL if unknown */
-	char *args; /* argv as in /proc/PID/cmdline: NUL-separated, NUL-ended */
-	size_t args_len; /* bytes in args, including the final NUL; 0 if unknown */
-	bool args_truncated;
-};
+/* One earlier exec of a process (opaque; see pt_proc_exec() and pt_exec_*()). */
+struct pt_exec;
 
 /*
- * A process record. Read-only for callers. Strings are NUL-terminated and
- * may hold any bytes the process chose, except NUL.
+ * A process record (opaque). Read it through the pt_proc_*() getters below or
+ * through the field registry (pt_field_value()). Strings are NUL-terminated
+ * and may hold any bytes the process chose, except NUL.
  */
-struct pt_proc {
-	pid_t pid; /* tgid */
-	pid_t ppid; /* parent tgid */
-	pid_t sid, pgid;
-	uint64_t start; /* start time in clock ticks since boot: /proc/PID/stat field 22 */
-	enum pt_state state;
-	enum pt_tier tier; /* the tier that first reported the process */
-	unsigned flags; /* enum pt_proc_flags */
-
-	char comm[PT_COMM_LEN];
-	char *exe;
-	char *args; /* see struct pt_exec */
-	size_t args_len;
-	unsigned argc;
-	bool args_truncated;
-
-	uid_t uid, euid;
-	gid_t gid, egid;
-	int tty_nr; /* stat field 7; 0 = no controlling terminal */
-	char *cwd;
-	char *cgroup; /* the cgroup v2 path, or the first hierarchy's */
-	char *container_id; /* NULL when not in a recognised container */
-	uint64_t ns[PT_NS_COUNT]; /* namespace inode numbers; 0 = unknown */
-
-	int64_t start_us; /* wall clock of the start, microseconds; precise when seen */
-	int64_t exit_us; /* wall clock of the exit; 0 while alive */
-	int exit_code; /* 0-255 when exited normally, else -1 */
-	int exit_signal; /* terminating signal, else 0 */
-	bool core_dumped;
-	unsigned nthreads; /* threads known to the table, the leader included */
-
-	uint8_t src[PT_F_COUNT]; /* enum pt_src per field */
-	uint8_t why[PT_F_COUNT]; /* enum pt_why per field, PT_WHY_NONE when known */
-
-	/* earlier execs, oldest first; the current image is in exe/args */
-	const struct pt_exec *execs;
-	unsigned nexecs;
-};
+struct pt_proc;
 
 /* An event as delivered to subscribers. */
 struct pt_event {
@@ -330,6 +288,151 @@ const char *pt_field_name(enum pt_field f);
 const char *pt_why_name(enum pt_why w);
 const char *pt_src_name(enum pt_src s);
 const char *pt_ns_name(enum pt_ns n);
+
+/*
+ * Record getters. A getter of a field that has a provenance slot (enum
+ * pt_field) returns what the record holds even when the slot is unknown; check
+ * pt_proc_src() (PT_SRC_NONE: unknown, pt_proc_why() says why) or read the
+ * field through the registry, which does. Strings are NULL when absent.
+ */
+pid_t pt_proc_pid(const struct pt_proc *p); /* tgid */
+pid_t pt_proc_ppid(const struct pt_proc *p);
+pid_t pt_proc_sid(const struct pt_proc *p);
+pid_t pt_proc_pgid(const struct pt_proc *p);
+uint64_t pt_proc_start(const struct pt_proc *p); /* ticks since boot, stat field 22 */
+enum pt_state pt_proc_state(const struct pt_proc *p);
+enum pt_tier pt_proc_tier(const struct pt_proc *p); /* the tier that first reported it */
+unsigned pt_proc_flags(const struct pt_proc *p); /* enum pt_proc_flags */
+const char *pt_proc_comm(const struct pt_proc *p);
+const char *pt_proc_exe(const struct pt_proc *p);
+/* argv as in /proc/PID/cmdline: NUL-separated and NUL-ended, *len bytes. */
+const char *pt_proc_args(const struct pt_proc *p, size_t *len);
+unsigned pt_proc_argc(const struct pt_proc *p);
+bool pt_proc_args_truncated(const struct pt_proc *p);
+uid_t pt_proc_uid(const struct pt_proc *p);
+uid_t pt_proc_euid(const struct pt_proc *p);
+gid_t pt_proc_gid(const struct pt_proc *p);
+gid_t pt_proc_egid(const struct pt_proc *p);
+int pt_proc_tty(const struct pt_proc *p); /* stat field 7; 0 = none */
+const char *pt_proc_cwd(const struct pt_proc *p);
+const char *pt_proc_cgroup(const struct pt_proc *p);
+const char *pt_proc_container_id(const struct pt_proc *p); /* NULL: not in a container */
+uint64_t pt_proc_ns(const struct pt_proc *p, enum pt_ns ns); /* inode; 0 = unknown */
+int64_t pt_proc_start_us(const struct pt_proc *p); /* wall clock; 0 = unknown */
+int64_t pt_proc_exit_us(const struct pt_proc *p); /* 0 while alive or unknown */
+int pt_proc_exit_code(const struct pt_proc *p); /* 0-255, else -1 */
+int pt_proc_exit_signal(const struct pt_proc *p); /* terminating signal, else 0 */
+bool pt_proc_core_dumped(const struct pt_proc *p);
+unsigned pt_proc_nthreads(const struct pt_proc *p);
+enum pt_src pt_proc_src(const struct pt_proc *p, enum pt_field f);
+enum pt_why pt_proc_why(const struct pt_proc *p, enum pt_field f); /* PT_WHY_NONE: known */
+/* Earlier execs, oldest first: i < pt_proc_nexecs(p); the current image is the
+ * record's own exe and args. */
+unsigned pt_proc_nexecs(const struct pt_proc *p);
+const struct pt_exec *pt_proc_exec(const struct pt_proc *p, unsigned i);
+int64_t pt_exec_time_us(const struct pt_exec *e); /* 0 = unknown */
+const char *pt_exec_exe(const struct pt_exec *e); /* NULL = unknown */
+const char *pt_exec_args(const struct pt_exec *e, size_t *len); /* NULL = unknown */
+bool pt_exec_args_truncated(const struct pt_exec *e);
+
+/*
+ * The field registry: every field of a process record and of an event, once,
+ * with its condition-language name (Falco's where a Falco field means the same
+ * thing: proc.name, proc.exepath, user.uid...), its JSON name, its type and a
+ * line of documentation. Indexes are stable: fields are only ever appended.
+ */
+enum pt_type {
+	PT_TYPE_INT = 1, /* signed integer: v.i */
+	PT_TYPE_UINT, /* unsigned integer: v.u */
+	PT_TYPE_BOOL, /* v.b */
+	PT_TYPE_STR, /* bytes a process controls (maybe not UTF-8): v.s, v.len */
+	PT_TYPE_ARGS, /* NUL-separated list (argv), v.len bytes at v.s, NUL-ended */
+	PT_TYPE_TIME, /* wall clock, microseconds since the epoch: v.i */
+	PT_TYPE_DURATION, /* microseconds: v.i */
+	PT_TYPE_NAME, /* a name from proctrail's own tables (ASCII): v.s, v.len */
+	PT_TYPE_EXECS, /* the exec history: pt_proc_exec(v.proc, 0 .. v.u - 1) */
+	PT_TYPE_COUNT,
+};
+
+enum pt_field_flags {
+	PT_FIELD_PROC = 1 << 0, /* a field of a process record */
+	PT_FIELD_EVENT = 1 << 1, /* a field of an event (it may also read the record) */
+	PT_FIELD_ARG = 1 << 2, /* takes an argument: NAME[N] */
+	PT_FIELD_MONITOR = 1 << 3, /* reads other records (parent, ancestors): needs the monitor */
+	PT_FIELD_JSON = 1 << 4, /* written by pt_json_proc() or pt_json_event() */
+};
+
+struct pt_field_def; /* one row of the registry; opaque */
+
+/* A field chosen by name, with its argument. */
+struct pt_field_ref {
+	const struct pt_field_def *def;
+	int arg; /* NAME[N]: N; -1 when none */
+	int reserved[2];
+};
+
+/* A field's value. Strings point into the record, the event or v->owned, and
+ * stay valid while those do and until pt_value_free(). */
+struct pt_value {
+	enum pt_type type;
+	bool known; /* false: unknown, see why */
+	bool null; /* known to have no value (no executable, no container...) */
+	enum pt_why why; /* PT_WHY_NONE when known */
+	enum pt_src src; /* where the value came from; PT_SRC_NONE when unknown */
+	int64_t i;
+	uint64_t u;
+	bool b;
+	const char *s;
+	size_t len;
+	bool truncated; /* PT_TYPE_ARGS, PT_TYPE_STR: cut at the args limit */
+	const struct pt_proc *proc; /* PT_TYPE_EXECS: the record */
+	char *owned; /* freed by pt_value_free() */
+	char buf[32]; /* storage for short values (comm) */
+	uint64_t reserved[4];
+};
+
+unsigned pt_fields_count(void);
+const struct pt_field_def *pt_fields_at(unsigned i); /* NULL when i >= count */
+/* Accepts the condition name (proc.name) or the JSON name (comm), with an
+ * argument where the field takes one (proc.aname[2]). 0, -ENOENT for an
+ * unknown name, -EINVAL for a bad or unexpected argument. */
+int pt_field_lookup(const char *name, struct pt_field_ref *out);
+const char *pt_field_def_name(const struct pt_field_def *d); /* proc.name */
+const char *pt_field_def_json(const struct pt_field_def *d); /* comm */
+enum pt_type pt_field_def_type(const struct pt_field_def *d);
+const char *pt_field_def_doc(const struct pt_field_def *d);
+unsigned pt_field_def_flags(const struct pt_field_def *d); /* enum pt_field_flags */
+/* The provenance slot of the field, or -1 when it has none. */
+int pt_field_def_slot(const struct pt_field_def *d);
+unsigned pt_field_def_index(const struct pt_field_def *d);
+const char *pt_type_name(enum pt_type t);
+
+/*
+ * Read a field. p is the record, ev the event (either may be NULL; with ev
+ * and no p, ev->proc is used); m is needed by PT_FIELD_MONITOR fields. An
+ * event's own data (the new comm of a comm event, an exit's status) takes
+ * precedence over the record's. Returns 0 with out->known false and
+ * out->why set when the value is unknown; -EINVAL on bad arguments; -ENOMEM.
+ * Call pt_value_free() afterwards.
+ */
+int pt_field_value(const struct pt_field_ref *f, const struct pt_monitor *m,
+		   const struct pt_proc *p, const struct pt_event *ev, struct pt_value *out);
+void pt_value_free(struct pt_value *v);
+/*
+ * Plain text of a value, snprintf-style (returns the length it needs, writes
+ * at most len bytes with a NUL): decimal numbers, RFC 3339 times, durations in
+ * milliseconds, "true"/"false", ARGS joined by spaces, "-" when null or
+ * unknown. Strings are copied raw: the caller escapes bytes for a terminal.
+ */
+int pt_value_text(const struct pt_value *v, char *buf, size_t len);
+/* The JSON member "key":value (with "key_b64" when the string is not UTF-8;
+ * a bare value when key is NULL), malloc'd, NUL-terminated; NULL with errno. */
+char *pt_value_json(const struct pt_value *v, const char *key, size_t *len);
+/* A JSON object holding the n chosen fields under their JSON names. */
+char *pt_json_fields(const struct pt_field_ref *f, size_t n, const struct pt_monitor *m,
+		     const struct pt_proc *p, const struct pt_event *ev, size_t *len);
+/* The FIELDS section of proctrail(1) as roff lines, malloc'd. */
+char *pt_fields_man(size_t *len);
 
 /* argv helpers: iterate the NUL-separated args of a record or exec. */
 const char *pt_args_next(const char *args, size_t args_len, const char *cur);

@@ -16,6 +16,59 @@
 #define PT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define PT_UNUSED __attribute__((unused))
 
+/* ---- records: opaque in the public header ---- */
+/* One exec of a process; records keep the last few. */
+struct pt_exec {
+	int64_t time_us; /* wall clock, microseconds since the epoch; 0 if unknown */
+	char *exe; /* NULL if unknown */
+	char *args; /* argv as in /proc/PID/cmdline: NUL-separated, NUL-ended */
+	size_t args_len; /* bytes in args, including the final NUL; 0 if unknown */
+	bool args_truncated;
+};
+
+/*
+ * A process record. Read-only for callers. Strings are NUL-terminated and
+ * may hold any bytes the process chose, except NUL.
+ */
+struct pt_proc {
+	pid_t pid; /* tgid */
+	pid_t ppid; /* parent tgid */
+	pid_t sid, pgid;
+	uint64_t start; /* start time in clock ticks since boot: /proc/PID/stat field 22 */
+	enum pt_state state;
+	enum pt_tier tier; /* the tier that first reported the process */
+	unsigned flags; /* enum pt_proc_flags */
+
+	char comm[PT_COMM_LEN];
+	char *exe;
+	char *args; /* see struct pt_exec */
+	size_t args_len;
+	unsigned argc;
+	bool args_truncated;
+
+	uid_t uid, euid;
+	gid_t gid, egid;
+	int tty_nr; /* stat field 7; 0 = no controlling terminal */
+	char *cwd;
+	char *cgroup; /* the cgroup v2 path, or the first hierarchy's */
+	char *container_id; /* NULL when not in a recognised container */
+	uint64_t ns[PT_NS_COUNT]; /* namespace inode numbers; 0 = unknown */
+
+	int64_t start_us; /* wall clock of the start, microseconds; precise when seen */
+	int64_t exit_us; /* wall clock of the exit; 0 while alive */
+	int exit_code; /* 0-255 when exited normally, else -1 */
+	int exit_signal; /* terminating signal, else 0 */
+	bool core_dumped;
+	unsigned nthreads; /* threads known to the table, the leader included */
+
+	uint8_t src[PT_F_COUNT]; /* enum pt_src per field */
+	uint8_t why[PT_F_COUNT]; /* enum pt_why per field, PT_WHY_NONE when known */
+
+	/* earlier execs, oldest first; the current image is in exe/args */
+	const struct pt_exec *execs;
+	unsigned nexecs;
+};
+
 /* ---- growable byte buffer (buf.c) ---- */
 struct pt_buf {
 	char *p;
@@ -45,8 +98,56 @@ bool pt_utf8_valid(const char *s, size_t n);
 /* Whole objects, used by the public pt_json_* and the CLI. */
 void pt_json_proc_buf(struct pt_buf *b, const struct pt_proc *p);
 void pt_json_event_buf(struct pt_buf *b, const struct pt_event *ev);
+/* Append a value: "key":value (plus "key_b64"), or the bare value when key is
+ * NULL. Unknown and null values are written as null. */
+void pt_json_value(struct pt_buf *b, const char *key, const struct pt_value *v);
 /* RFC 3339 UTC with microseconds, e.g. 2026-11-21T20:36:26.123456Z */
 void pt_fmt_time(char out[32], int64_t us);
+
+/* ---- field registry (fields.c) ---- */
+/* What a field is read from. p is the record (ev->proc when NULL), arg N of NAME[N]. */
+struct pt_field_ctx {
+	const struct pt_monitor *m;
+	const struct pt_proc *p;
+	const struct pt_event *ev;
+	int arg;
+};
+
+/* Where a field appears in pt_json_proc() output. */
+enum pt_json_flags {
+	PT_J_REC = 1 << 0, /* a member of process objects */
+	PT_J_EXITED = 1 << 1, /* ... once the process has exited */
+	PT_J_OMIT_UNKNOWN = 1 << 2, /* leave the member out when unknown (else null) */
+	PT_J_OMIT_NULL = 1 << 3, /* leave the member out when it has no value */
+	PT_J_OMIT_FALSE = 1 << 4, /* leave the member out unless true */
+	PT_J_MEMBER = 1 << 5, /* a member of an object: the JSON name is "object.member" */
+};
+
+/* One row of the registry. A JSON name "a.b" is member b of an object a; the
+ * rows of one object are consecutive. */
+struct pt_field_def {
+	const char *name; /* condition language: proc.name */
+	const char *json; /* JSON and -o name: comm */
+	const char *doc; /* one line for the man page */
+	const char *miss; /* key in "missing" when unknown; NULL: the slot's name, else json */
+	enum pt_type type;
+	unsigned flags; /* enum pt_field_flags */
+	unsigned slot; /* enum pt_field + 1; 0 = no provenance slot */
+	unsigned jflags; /* enum pt_json_flags */
+	unsigned evmask; /* PT_EVMASK of the events whose JSON carries it */
+	/* From the event: 1 when it set v, 0 to read the record instead. */
+	int (*ev_read)(const struct pt_field_ctx *c, struct pt_value *v);
+	/* From the record, once its slot (if any) is known. 0 or -errno. */
+	int (*read)(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v);
+};
+
+extern const struct pt_field_def pt_field_table[];
+extern const unsigned pt_field_table_len;
+/* Like pt_field_value(), but -ENODATA when neither the event nor a record
+ * can supply the field (the JSON writers leave such members out). */
+int pt_field_read(const struct pt_field_def *d, const struct pt_field_ctx *c, struct pt_value *v);
+/* The "missing" reason of a vanished process's exit status (LOST, KERNEL). */
+enum pt_why pt_exit_why(const struct pt_proc *p, const struct pt_event *ev);
 
 /* ---- /proc reader (procfs.c) ---- */
 struct pt_procfs {

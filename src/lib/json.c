@@ -455,34 +455,6 @@ static void jw_bool_if(struct jw *w, const char *key, bool known, bool v)
 		jw_null(w, key);
 }
 
-static void jw_u64(struct jw *w, const char *key, uint64_t v)
-{
-	jw_key(w, key);
-	put_u64(w->b, v);
-}
-
-static void jw_u64_if(struct jw *w, const char *key, bool known, uint64_t v)
-{
-	if (known)
-		jw_u64(w, key, v);
-	else
-		jw_null(w, key);
-}
-
-static void jw_i64(struct jw *w, const char *key, int64_t v)
-{
-	jw_key(w, key);
-	put_i64(w->b, v);
-}
-
-static void jw_i64_if(struct jw *w, const char *key, bool known, int64_t v)
-{
-	if (known)
-		jw_i64(w, key, v);
-	else
-		jw_null(w, key);
-}
-
 /* A name from our own tables: plain ASCII, no escaping needed. */
 static void jw_name(struct jw *w, const char *key, const char *name)
 {
@@ -501,11 +473,6 @@ static void jw_str(struct jw *w, const char *key, const char *s, size_t n)
 static void jw_cstr(struct jw *w, const char *key, const char *s)
 {
 	jw_str(w, key, s, s ? strlen(s) : 0);
-}
-
-static void jw_comm(struct jw *w, const char *key, const char *comm)
-{
-	jw_str(w, key, comm, comm ? strnlen(comm, PT_COMM_LEN) : 0);
 }
 
 static void jw_args(struct jw *w, const char *key, const char *args, size_t len)
@@ -534,65 +501,250 @@ static void jw_time(struct jw *w, const char *key, int64_t us)
 		jw_null(w, key);
 }
 
-/* Milliseconds with three decimals from microseconds; null when negative. */
-static void jw_ms(struct jw *w, const char *key, int64_t us)
+/* ---- values ---- */
+
+static void put_execs(struct pt_buf *b, const struct pt_proc *p)
+{
+	const struct pt_exec *e;
+
+	put1(b, '[');
+	for (unsigned i = 0; p && p->execs && i < p->nexecs; i++) {
+		struct jw o = {b, false};
+
+		e = &p->execs[i];
+		if (i)
+			put1(b, ',');
+		put1(b, '{');
+		jw_time(&o, "time", e->time_us);
+		jw_cstr(&o, "exe", e->exe);
+		jw_args(&o, "argv", e->args_len ? e->args : NULL, e->args_len);
+		jw_bool_if(&o, "argv_truncated", e->args && e->args_len, e->args_truncated);
+		put1(b, '}');
+	}
+	put1(b, ']');
+}
+
+/* Milliseconds with three decimals from non-negative microseconds. */
+static void put_ms(struct pt_buf *b, int64_t us)
 {
 	char t[4];
 
-	if (us < 0) {
-		jw_null(w, key);
-		return;
-	}
-	jw_key(w, key);
-	put_u64(w->b, (uint64_t)us / 1000);
+	put_u64(b, (uint64_t)us / 1000);
 	t[0] = '.';
 	t[1] = (char)('0' + us % 1000 / 100);
 	put2(t + 2, (unsigned)(us % 100));
-	put(w->b, t, 4);
+	put(b, t, 4);
 }
 
-/* ---- process records ---- */
+void pt_json_value(struct pt_buf *b, const char *key, const struct pt_value *v)
+{
+	char t[32];
 
-#define HAS(p, f) ((p)->src[f] != PT_SRC_NONE)
+	if (key && (v->type == PT_TYPE_STR || v->type == PT_TYPE_ARGS) && v->known && !v->null) {
+		if (v->type == PT_TYPE_STR)
+			pt_json_kv_str(b, key, v->s ? v->s : "", v->len);
+		else
+			pt_json_kv_args(b, key, v->s ? v->s : "", v->len);
+		return;
+	}
+	if (key)
+		put_key(b, key, NULL);
+	if (!v->known || v->null) {
+		LIT(b, "null");
+		return;
+	}
+	switch (v->type) {
+	case PT_TYPE_INT:
+		put_i64(b, v->i);
+		break;
+	case PT_TYPE_UINT:
+		put_u64(b, v->u);
+		break;
+	case PT_TYPE_BOOL:
+		if (v->b)
+			LIT(b, "true");
+		else
+			LIT(b, "false");
+		break;
+	case PT_TYPE_TIME:
+		pt_fmt_time(t, v->i);
+		put1(b, '"');
+		put(b, t, TIME_LEN);
+		put1(b, '"');
+		break;
+	case PT_TYPE_DURATION:
+		if (v->i < 0)
+			LIT(b, "null");
+		else
+			put_ms(b, v->i);
+		break;
+	case PT_TYPE_EXECS:
+		put_execs(b, v->proc);
+		break;
+	case PT_TYPE_ARGS: {
+		size_t off = 0, n;
 
-static const enum pt_ns ns_order[] = {
-	PT_NS_MNT, PT_NS_PID, PT_NS_NET, PT_NS_USER, PT_NS_UTS, PT_NS_IPC, PT_NS_CGROUP, PT_NS_TIME,
+		put1(b, '[');
+		for (; off < v->len; off += n + 1) {
+			n = arg_len(v->s, v->len, off);
+			if (off)
+				put1(b, ',');
+			pt_json_str(b, v->s + off, n);
+		}
+		put1(b, ']');
+		break;
+	}
+	default: /* STR, NAME */
+		pt_json_str(b, v->s, v->len);
+		break;
+	}
+}
+
+/* ---- objects from the registry ---- */
+
+#define MISSING_MAX 32
+
+/* The "missing" member: each unknown field's key and why, once. */
+struct missing {
+	const char *key[MISSING_MAX];
+	uint8_t why[MISSING_MAX];
+	unsigned n;
 };
 
-static void put_ns(struct jw *w, const struct pt_proc *p)
+static void miss_add(struct missing *ms, const struct pt_field_def *d, enum pt_why why)
+{
+	const char *key = d->miss ? d->miss : d->slot ? pt_field_name(d->slot - 1) : d->json;
+
+	for (unsigned i = 0; i < ms->n; i++)
+		if (strcmp(ms->key[i], key) == 0)
+			return;
+	if (ms->n == MISSING_MAX)
+		return;
+	ms->key[ms->n] = key;
+	ms->why[ms->n++] = (uint8_t)why;
+}
+
+static void put_missing(struct jw *w, const struct missing *ms)
 {
 	struct jw o = {w->b, false};
 
-	if (!HAS(p, PT_F_NS)) {
-		jw_null(w, "ns");
+	if (!ms->n)
 		return;
-	}
-	jw_key(w, "ns");
+	jw_key(w, "missing");
 	put1(w->b, '{');
-	for (size_t i = 0; i < PT_ARRAY_SIZE(ns_order); i++)
-		if (p->ns[ns_order[i]])
-			jw_u64(&o, pt_ns_name(ns_order[i]), p->ns[ns_order[i]]);
+	for (unsigned i = 0; i < ms->n; i++)
+		jw_name(&o, ms->key[i], pt_why_name((enum pt_why)ms->why[i]));
 	put1(w->b, '}');
 }
 
-/* "missing": {field: reason} for the unknown fields in mask, if any. */
-static void put_missing(struct jw *w, const struct pt_proc *p, unsigned mask)
+static void put_member(struct jw *w, const char *key, const struct pt_field_def *d,
+		       const struct pt_value *v, struct missing *ms)
 {
-	struct jw o = {w->b, false};
-	enum pt_why why;
-
-	for (unsigned f = 0; f < PT_F_COUNT; f++) {
-		if (!(mask & PT_FMASK(f)) || p->src[f] != PT_SRC_NONE)
-			continue;
-		if (!o.more) {
-			jw_key(w, "missing");
-			put1(w->b, '{');
-		}
-		why = p->why[f] == PT_WHY_NONE ? PT_WHY_NOT_READ : (enum pt_why)p->why[f];
-		jw_name(&o, pt_field_name(f), pt_why_name(why));
+	if (!v->known) {
+		if (d->jflags & PT_J_OMIT_UNKNOWN)
+			return;
+		miss_add(ms, d, v->why);
+	} else if (v->null && (d->jflags & PT_J_OMIT_NULL)) {
+		return;
+	} else if (v->type == PT_TYPE_BOOL && !v->b && (d->jflags & PT_J_OMIT_FALSE)) {
+		return;
 	}
-	if (o.more)
-		put1(w->b, '}');
+	jw_sep(w);
+	pt_json_value(w->b, key, v);
+}
+
+/* Is row d a member of this object? ev NULL: a process object. */
+static bool wanted(const struct pt_field_def *d, const struct pt_field_ctx *c)
+{
+	if (c->ev)
+		return d->evmask & PT_EVMASK(c->ev->type);
+	if (!(d->jflags & PT_J_REC))
+		return false;
+	return !(d->jflags & PT_J_EXITED) || c->p->state != PT_STATE_ALIVE;
+}
+
+#define GROUP_MAX 16
+
+/*
+ * Rows named "a.x", "a.y" form the object "a". When the rows' provenance slot
+ * is unknown the object is null; a group without a slot is left out when none
+ * of its members has a value. Returns the index after the group.
+ */
+static unsigned put_group(struct jw *w, const struct pt_field_ctx *c, unsigned i,
+			  struct missing *ms)
+{
+	const struct pt_field_def *d = &pt_field_table[i], *rows[GROUP_MAX];
+	const struct pt_proc *p = c->p ? c->p : c->ev ? c->ev->proc : NULL;
+	size_t plen = (size_t)(strchr(d->json, '.') - d->json);
+	struct pt_value v[GROUP_MAX];
+	unsigned j, n = 0, any = 0;
+	char key[32];
+
+	for (j = i; j < pt_field_table_len && n < GROUP_MAX; j++) {
+		const struct pt_field_def *e = &pt_field_table[j];
+
+		if (!(e->jflags & PT_J_MEMBER) || strncmp(e->json, d->json, plen + 1) != 0)
+			break;
+		if (!wanted(e, c))
+			continue;
+		if (pt_field_read(e, c, &v[n]) < 0)
+			continue;
+		any += v[n].known && !v[n].null;
+		rows[n++] = e;
+	}
+	if (!n || plen >= sizeof(key))
+		goto out;
+	memcpy(key, d->json, plen);
+	key[plen] = '\0';
+	if (d->slot && p && p->src[d->slot - 1] == PT_SRC_NONE) {
+		jw_null(w, key);
+		miss_add(ms, d, (enum pt_why)p->why[d->slot - 1]);
+		goto out;
+	}
+	if (!d->slot && !any)
+		goto out;
+	jw_key(w, key);
+	put1(w->b, '{');
+	{
+		struct jw o = {w->b, false};
+
+		for (unsigned k = 0; k < n; k++)
+			put_member(&o, rows[k]->json + plen + 1, rows[k], &v[k], ms);
+	}
+	put1(w->b, '}');
+out:
+	for (unsigned k = 0; k < n; k++)
+		pt_value_free(&v[k]);
+	return j;
+}
+
+static void put_rows(struct jw *w, const struct pt_field_ctx *c, struct missing *ms)
+{
+	struct pt_value v;
+	unsigned i = 0;
+	int r;
+
+	while (i < pt_field_table_len) {
+		const struct pt_field_def *d = &pt_field_table[i];
+
+		if (!wanted(d, c)) {
+			i++;
+			continue;
+		}
+		if (d->jflags & PT_J_MEMBER) {
+			i = put_group(w, c, i, ms);
+			continue;
+		}
+		i++;
+		r = pt_field_read(d, c, &v);
+		if (r == -ENOMEM)
+			w->b->oom = true;
+		if (r < 0)
+			continue;
+		put_member(w, d->json, d, &v, ms);
+		if (v.owned)
+			pt_value_free(&v);
+	}
 }
 
 static void put_inherited(struct jw *w, const struct pt_proc *p)
@@ -617,222 +769,39 @@ static void put_inherited(struct jw *w, const struct pt_proc *p)
 		put1(w->b, ']');
 }
 
-static void put_execs(struct jw *w, const struct pt_proc *p)
-{
-	const struct pt_exec *e;
-
-	if (!p->nexecs || !p->execs)
-		return;
-	jw_key(w, "execs");
-	put1(w->b, '[');
-	for (unsigned i = 0; i < p->nexecs; i++) {
-		struct jw o = {w->b, false};
-
-		e = &p->execs[i];
-		if (i)
-			put1(w->b, ',');
-		put1(w->b, '{');
-		jw_time(&o, "time", e->time_us);
-		jw_cstr(&o, "exe", e->exe);
-		jw_args(&o, "argv", e->args_len ? e->args : NULL, e->args_len);
-		jw_bool_if(&o, "argv_truncated", e->args && e->args_len, e->args_truncated);
-		put1(w->b, '}');
-	}
-	put1(w->b, ']');
-}
-
-static void put_argv(struct jw *w, const struct pt_proc *p)
-{
-	if (!HAS(p, PT_F_ARGV)) {
-		jw_null(w, "argv");
-		jw_null(w, "argv_truncated");
-		return;
-	}
-	if (p->args)
-		jw_args(w, "argv", p->args, p->args_len);
-	else
-		jw_args(w, "argv", "", 0);
-	jw_bool(w, "argv_truncated", p->args_truncated);
-}
-
-static const char *const state_names[] = {
-	[PT_STATE_ALIVE] = "alive",
-	[PT_STATE_EXITED] = "exited",
-	[PT_STATE_EXIT_UNKNOWN] = "exit_unknown",
-};
-
-static void put_exit(struct jw *w, const struct pt_proc *p)
-{
-	bool exited = p->state == PT_STATE_EXITED;
-
-	jw_time(w, "exit_time", p->exit_us);
-	jw_i64_if(w, "exit_code", exited && p->exit_signal <= 0 && p->exit_code >= 0, p->exit_code);
-	jw_i64_if(w, "signal", exited && p->exit_signal > 0, p->exit_signal);
-	jw_bool_if(w, "core_dumped", exited, p->core_dumped);
-	if (p->exit_us && p->start_us && p->exit_us >= p->start_us)
-		jw_ms(w, "duration_ms", p->exit_us - p->start_us);
-	else
-		jw_null(w, "duration_ms");
-}
-
 void pt_json_proc_buf(struct pt_buf *b, const struct pt_proc *p)
 {
+	struct pt_field_ctx c = {.p = p, .arg = -1};
 	struct jw w = {b, false};
-	bool creds = HAS(p, PT_F_CREDS);
+	struct missing ms;
 
+	ms.n = 0;
 	pt_buf_reserve(b, 512);
 	put1(b, '{');
-	jw_i64(&w, "pid", p->pid);
-	jw_i64_if(&w, "ppid", HAS(p, PT_F_PPID), p->ppid);
-	jw_u64_if(&w, "start", HAS(p, PT_F_START), p->start);
-	jw_name(&w, "state",
-		(unsigned)p->state < PT_ARRAY_SIZE(state_names) ? state_names[p->state]
-								: "unknown");
-	jw_comm(&w, "comm", HAS(p, PT_F_COMM) ? p->comm : NULL);
-	jw_cstr(&w, "exe", HAS(p, PT_F_EXE) ? p->exe : NULL);
-	put_argv(&w, p);
-	jw_u64_if(&w, "uid", creds, p->uid);
-	jw_u64_if(&w, "euid", creds, p->euid);
-	jw_u64_if(&w, "gid", creds, p->gid);
-	jw_u64_if(&w, "egid", creds, p->egid);
-	jw_i64_if(&w, "sid", HAS(p, PT_F_SID), p->sid);
-	jw_i64_if(&w, "pgid", HAS(p, PT_F_PGID), p->pgid);
-	jw_i64_if(&w, "tty", HAS(p, PT_F_TTY), p->tty_nr);
-	jw_cstr(&w, "cwd", HAS(p, PT_F_CWD) ? p->cwd : NULL);
-	jw_cstr(&w, "cgroup", HAS(p, PT_F_CGROUP) ? p->cgroup : NULL);
-	jw_cstr(&w, "container_id", HAS(p, PT_F_CGROUP) ? p->container_id : NULL);
-	put_ns(&w, p);
-	jw_name(&w, "tier", pt_tier_name(p->tier));
-	jw_time(&w, "start_time", p->start_us);
-	if (p->state != PT_STATE_ALIVE)
-		put_exit(&w, p);
-	jw_u64(&w, "threads", p->nthreads);
-	put_execs(&w, p);
-	put_missing(&w, p, PT_FMASK_ALL);
+	put_rows(&w, &c, &ms);
+	put_missing(&w, &ms);
 	put_inherited(&w, p);
 	put1(b, '}');
 }
 
-/* ---- events ---- */
-
-#define EV_FIELDS                                                                                \
-	(PT_FMASK(PT_F_START) | PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV) | \
-	 PT_FMASK(PT_F_CREDS))
-
-/* The record's fields, with what the event itself carries taking precedence. */
-static void put_ev_proc(struct jw *w, const struct pt_event *ev, const struct pt_proc *p)
-{
-	bool creds = p && HAS(p, PT_F_CREDS);
-
-	if (p)
-		jw_u64_if(w, "start", HAS(p, PT_F_START), p->start);
-	if (ev->type == PT_EV_COMM)
-		jw_comm(w, "comm", ev->u.comm.comm);
-	else if (p)
-		jw_comm(w, "comm", HAS(p, PT_F_COMM) ? p->comm : NULL);
-	if (p) {
-		jw_cstr(w, "exe", HAS(p, PT_F_EXE) ? p->exe : NULL);
-		put_argv(w, p);
-	}
-	if (ev->type == PT_EV_UID) {
-		jw_u64(w, "uid", ev->u.uid.ruid);
-		jw_u64(w, "euid", ev->u.uid.euid);
-	} else if (p) {
-		jw_u64_if(w, "uid", creds, p->uid);
-		jw_u64_if(w, "euid", creds, p->euid);
-	}
-	if (ev->type == PT_EV_GID) {
-		jw_u64(w, "gid", ev->u.gid.rgid);
-		jw_u64(w, "egid", ev->u.gid.egid);
-	} else if (p) {
-		jw_u64_if(w, "gid", creds, p->gid);
-		jw_u64_if(w, "egid", creds, p->egid);
-	}
-}
-
-static void put_ev_exit(struct jw *w, const struct pt_event *ev)
-{
-	int sig = ev->u.exit.signal, code = ev->u.exit.exit_code;
-
-	jw_i64_if(w, "exit_code", sig <= 0 && code >= 0, code);
-	jw_i64_if(w, "signal", sig > 0, sig);
-	jw_ms(w, "duration_ms", ev->u.exit.duration_us);
-	jw_bool(w, "core_dumped", ev->u.exit.core_dumped);
-}
-
-static void put_ev_type(struct jw *w, const struct pt_event *ev, const struct pt_proc *p)
-{
-	switch (ev->type) {
-	case PT_EV_EXIT:
-		put_ev_exit(w, ev);
-		break;
-	case PT_EV_COMM:
-		jw_comm(w, "old_comm", ev->u.comm.old);
-		break;
-	case PT_EV_SID:
-		jw_i64_if(w, "sid", p && HAS(p, PT_F_SID), p ? p->sid : 0);
-		break;
-	case PT_EV_PTRACE:
-		jw_i64(w, "tracer_pid", ev->u.ptrace.tracer_pid);
-		jw_i64(w, "tracer_tid", ev->u.ptrace.tracer_tid);
-		break;
-	case PT_EV_LOST:
-		jw_u64(w, "count", ev->u.lost.count);
-		jw_bool(w, "estimated", ev->u.lost.estimated);
-		jw_cstr(w, "reason", ev->u.lost.reason);
-		break;
-	default:
-		break;
-	}
-}
-
-static bool has_window(const struct pt_event *ev)
-{
-	return ev->window_lo_us || ev->window_hi_us;
-}
-
-static void put_window(struct jw *w, const struct pt_event *ev)
-{
-	struct jw o = {w->b, false};
-
-	jw_key(w, "window");
-	put1(w->b, '{');
-	jw_time(&o, "from", ev->window_lo_us);
-	jw_time(&o, "to", ev->window_hi_us);
-	put1(w->b, '}');
-}
-
 void pt_json_event_buf(struct pt_buf *b, const struct pt_event *ev)
 {
+	struct pt_field_ctx c = {.ev = ev, .arg = -1};
+	struct pt_event lost;
 	struct jw w = {b, false};
-	bool lost = ev->type == PT_EV_LOST;
-	const struct pt_proc *p = lost ? NULL : ev->proc;
-	unsigned mask = EV_FIELDS;
+	struct missing ms;
 
+	/* a lost event describes no process, whatever proc says */
+	if (ev->type == PT_EV_LOST && ev->proc) {
+		lost = *ev;
+		lost.proc = NULL;
+		c.ev = &lost;
+	}
+	ms.n = 0;
 	pt_buf_reserve(b, 512);
 	put1(b, '{');
-	jw_name(&w, "event", pt_event_name(ev->type));
-	jw_time_any(&w, "time", ev->time_us);
-	if (!lost) {
-		jw_i64(&w, "pid", ev->pid);
-		jw_i64(&w, "tid", ev->tid);
-		jw_i64(&w, "ppid", ev->ppid);
-		put_ev_proc(&w, ev, p);
-	}
-	put_ev_type(&w, ev, p);
-	if (ev->thread)
-		jw_bool(&w, "thread", true);
-	if (ev->synthesized) {
-		jw_bool(&w, "synthesized", true);
-		if (has_window(ev))
-			put_window(&w, ev);
-	}
-	jw_name(&w, "tier", pt_tier_name(ev->tier));
-	if (p) {
-		if (ev->type == PT_EV_COMM)
-			mask &= ~PT_FMASK(PT_F_COMM);
-		put_missing(&w, p, mask);
-	}
+	put_rows(&w, &c, &ms);
+	put_missing(&w, &ms);
 	put1(b, '}');
 }
 
@@ -861,5 +830,47 @@ PT_EXPORT char *pt_json_event(const struct pt_event *ev, size_t *len)
 	}
 	pt_buf_init(&b);
 	pt_json_event_buf(&b, ev);
+	return pt_buf_steal(&b, len);
+}
+
+PT_EXPORT char *pt_value_json(const struct pt_value *v, const char *key, size_t *len)
+{
+	struct pt_buf b;
+
+	if (!v) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pt_buf_init(&b);
+	pt_json_value(&b, key, v);
+	return pt_buf_steal(&b, len);
+}
+
+PT_EXPORT char *pt_json_fields(const struct pt_field_ref *f, size_t n, const struct pt_monitor *m,
+			       const struct pt_proc *p, const struct pt_event *ev, size_t *len)
+{
+	struct pt_buf b;
+	struct pt_value v;
+	int r;
+
+	if ((n && !f) || (!p && !ev)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pt_buf_init(&b);
+	put1(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		r = pt_field_value(&f[i], m, p, ev, &v);
+		if (r < 0) {
+			pt_buf_free(&b);
+			errno = -r;
+			return NULL;
+		}
+		if (i)
+			put1(&b, ',');
+		pt_json_value(&b, pt_field_def_json(f[i].def), &v);
+		pt_value_free(&v);
+	}
+	put1(&b, '}');
 	return pt_buf_steal(&b, len);
 }

@@ -289,3 +289,92 @@ size_t pt_proc_mem(const struct pt_proc *p)
 		n += strlen(p->container_id) + 1;
 	return n;
 }
+
+/* ---- public getters: the record's layout is not part of the ABI ---- */
+
+#define GET(type, name, expr, dflt)                            \
+	PT_EXPORT type pt_proc_##name(const struct pt_proc *p) \
+	{                                                      \
+		return p ? (expr) : (dflt);                    \
+	}
+
+GET(pid_t, pid, p->pid, 0)
+GET(pid_t, ppid, p->ppid, 0)
+GET(pid_t, sid, p->sid, 0)
+GET(pid_t, pgid, p->pgid, 0)
+GET(uint64_t, start, p->start, 0)
+GET(enum pt_state, state, p->state, PT_STATE_EXIT_UNKNOWN)
+GET(enum pt_tier, tier, p->tier, PT_TIER_NONE)
+GET(unsigned, flags, p->flags, 0)
+GET(const char *, comm, p->comm, NULL)
+GET(const char *, exe, p->exe, NULL)
+GET(unsigned, argc, p->argc, 0)
+GET(bool, args_truncated, p->args_truncated, false)
+GET(uid_t, uid, p->uid, (uid_t)-1)
+GET(uid_t, euid, p->euid, (uid_t)-1)
+GET(gid_t, gid, p->gid, (gid_t)-1)
+GET(gid_t, egid, p->egid, (gid_t)-1)
+GET(int, tty, p->tty_nr, 0)
+GET(const char *, cwd, p->cwd, NULL)
+GET(const char *, cgroup, p->cgroup, NULL)
+GET(const char *, container_id, p->container_id, NULL)
+GET(int64_t, start_us, p->start_us, 0)
+GET(int64_t, exit_us, p->exit_us, 0)
+GET(int, exit_code, p->exit_code, -1)
+GET(int, exit_signal, p->exit_signal, 0)
+GET(bool, core_dumped, p->core_dumped, false)
+GET(unsigned, nthreads, p->nthreads, 0)
+GET(unsigned, nexecs, p->execs ? p->nexecs : 0, 0)
+
+PT_EXPORT const char *pt_proc_args(const struct pt_proc *p, size_t *len)
+{
+	if (len)
+		*len = p && p->args ? p->args_len : 0;
+	return p ? p->args : NULL;
+}
+
+PT_EXPORT uint64_t pt_proc_ns(const struct pt_proc *p, enum pt_ns ns)
+{
+	return p && (unsigned)ns < PT_NS_COUNT ? p->ns[ns] : 0;
+}
+
+PT_EXPORT enum pt_src pt_proc_src(const struct pt_proc *p, enum pt_field f)
+{
+	return p && (unsigned)f < PT_F_COUNT ? (enum pt_src)p->src[f] : PT_SRC_NONE;
+}
+
+PT_EXPORT enum pt_why pt_proc_why(const struct pt_proc *p, enum pt_field f)
+{
+	if (!p || (unsigned)f >= PT_F_COUNT)
+		return PT_WHY_NOT_READ;
+	if (p->src[f] != PT_SRC_NONE)
+		return PT_WHY_NONE;
+	return p->why[f] == PT_WHY_NONE ? PT_WHY_NOT_READ : (enum pt_why)p->why[f];
+}
+
+PT_EXPORT const struct pt_exec *pt_proc_exec(const struct pt_proc *p, unsigned i)
+{
+	return p && p->execs && i < p->nexecs ? &p->execs[i] : NULL;
+}
+
+PT_EXPORT int64_t pt_exec_time_us(const struct pt_exec *e)
+{
+	return e ? e->time_us : 0;
+}
+
+PT_EXPORT const char *pt_exec_exe(const struct pt_exec *e)
+{
+	return e ? e->exe : NULL;
+}
+
+PT_EXPORT const char *pt_exec_args(const struct pt_exec *e, size_t *len)
+{
+	if (len)
+		*len = e && e->args ? e->args_len : 0;
+	return e && e->args_len ? e->args : NULL;
+}
+
+PT_EXPORT bool pt_exec_args_truncated(const struct pt_exec *e)
+{
+	return e && e->args_truncated;
+}

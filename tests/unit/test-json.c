@@ -1511,6 +1511,14 @@ Test(proc, killed_and_exit_unknown)
 	assert_null(v, "signal");
 	assert_null(v, "core_dumped");
 	assert_null(v, "duration_ms");
+	assert_keys(must_get(v, "missing"), "exit");
+	assert_str(must_get(v, "missing"), "exit", "lost");
+	json_free(v);
+
+	/* a scanning tier saw it vanish: it cannot know how it ended */
+	p.flags = PT_PROC_SYNTH;
+	v = proc_json(&p);
+	assert_str(must_get(v, "missing"), "exit", "unsupported");
 	json_free(v);
 }
 
@@ -1617,7 +1625,7 @@ Test(event, every_type_has_its_fields)
 	} want[] = {
 		{PT_EV_FORK, EV_KEYS ",tier"},
 		{PT_EV_EXEC, EV_KEYS ",tier"},
-		{PT_EV_EXIT, EV_KEYS ",exit_code,signal,duration_ms,core_dumped,tier"},
+		{PT_EV_EXIT, EV_KEYS ",exit_code,signal,core_dumped,duration_ms,tier"},
 		{PT_EV_UID, EV_KEYS ",tier"},
 		{PT_EV_GID, EV_KEYS ",tier"},
 		{PT_EV_SID, EV_KEYS ",sid,tier"},
@@ -1863,10 +1871,24 @@ Test(event, thread_and_synthesized)
 	ev.window_lo_us = 1795206986000000;
 	ev.window_hi_us = 1795206986100000;
 	v = event_json(&ev);
-	assert_keys(v, EV_KEYS ",exit_code,signal,duration_ms,core_dumped,synthesized,window,tier");
+	assert_keys(v,
+		    EV_KEYS
+		    ",exit_code,signal,core_dumped,duration_ms,synthesized,window,tier,missing");
 	assert_num(v, "duration_ms", "5.000");
 	w = must_get(v, "window");
 	assert_str(w, "to", "2026-11-20T20:36:26.100000Z");
+	/* the status was not seen: null, with the reason */
+	assert_null(v, "exit_code");
+	assert_null(v, "signal");
+	assert_null(v, "core_dumped");
+	assert_keys(must_get(v, "missing"), "exit");
+	assert_str(must_get(v, "missing"), "exit", "unsupported");
+	json_free(v);
+
+	/* closed by a resync after a loss: the reason is the loss */
+	p.flags |= PT_PROC_RESYNC;
+	v = event_json(&ev);
+	assert_str(must_get(v, "missing"), "exit", "lost");
 	json_free(v);
 }
 

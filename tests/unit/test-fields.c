@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The field registry: complete, stable, readable. The golden list below is
+ * frozen: a field is only ever added at the end. Moving, renaming or retyping
+ * one breaks embedders and stored queries, and fails here.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "internal.h"
+
+static const struct {
+	unsigned index;
+	const char *name, *json;
+	enum pt_type type;
+} golden[] = {
+	{0, "evt.type", "event", PT_TYPE_NAME},
+	{1, "evt.time", "time", PT_TYPE_TIME},
+	{2, "proc.pid", "pid", PT_TYPE_INT},
+	{3, "thread.tid", "tid", PT_TYPE_INT},
+	{4, "proc.ppid", "ppid", PT_TYPE_INT},
+	{5, "proc.start", "start", PT_TYPE_UINT},
+	{6, "proc.state", "state", PT_TYPE_NAME},
+	{7, "proc.name", "comm", PT_TYPE_STR},
+	{8, "proc.exepath", "exe", PT_TYPE_STR},
+	{9, "proc.argv", "argv", PT_TYPE_ARGS},
+	{10, "proc.argv_truncated", "argv_truncated", PT_TYPE_BOOL},
+	{11, "user.ruid", "uid", PT_TYPE_UINT},
+	{12, "user.uid", "euid", PT_TYPE_UINT},
+	{13, "group.rgid", "gid", PT_TYPE_UINT},
+	{14, "group.gid", "egid", PT_TYPE_UINT},
+	{15, "proc.sid", "sid", PT_TYPE_INT},
+	{16, "proc.vpgid", "pgid", PT_TYPE_INT},
+	{17, "proc.tty", "tty", PT_TYPE_INT},
+	{18, "proc.cwd", "cwd", PT_TYPE_STR},
+	{19, "proc.cgroup", "cgroup", PT_TYPE_STR},
+	{20, "container.id", "container_id", PT_TYPE_STR},
+	{21, "proc.ns.mnt", "ns.mnt", PT_TYPE_UINT},
+	{22, "proc.ns.pid", "ns.pid", PT_TYPE_UINT},
+	{23, "proc.ns.net", "ns.net", PT_TYPE_UINT},
+	{24, "proc.ns.user", "ns.user", PT_TYPE_UINT},
+	{25, "proc.ns.uts", "ns.uts", PT_TYPE_UINT},
+	{26, "proc.ns.ipc", "ns.ipc", PT_TYPE_UINT},
+	{27, "proc.ns.cgroup", "ns.cgroup", PT_TYPE_UINT},
+	{28, "proc.ns.time", "ns.time", PT_TYPE_UINT},
+	{29, "proc.tier", "tier", PT_TYPE_NAME},
+	{30, "proc.start_time", "start_time", PT_TYPE_TIME},
+	{31, "proc.exit_time", "exit_time", PT_TYPE_TIME},
+	{32, "proc.exit_code", "exit_code", PT_TYPE_INT},
+	{33, "proc.exit_signal", "signal", PT_TYPE_INT},
+	{34, "proc.core_dumped", "core_dumped", PT_TYPE_BOOL},
+	{35, "proc.duration", "duration_ms", PT_TYPE_DURATION},
+	{36, "proc.threads", "threads", PT_TYPE_UINT},
+	{37, "proc.execs", "execs", PT_TYPE_EXECS},
+	{38, "evt.old_comm", "old_comm", PT_TYPE_STR},
+	{39, "evt.tracer_pid", "tracer_pid", PT_TYPE_INT},
+	{40, "evt.tracer_tid", "tracer_tid", PT_TYPE_INT},
+	{41, "evt.count", "count", PT_TYPE_UINT},
+	{42, "evt.estimated", "estimated", PT_TYPE_BOOL},
+	{43, "evt.reason", "reason", PT_TYPE_STR},
+	{44, "evt.thread", "thread", PT_TYPE_BOOL},
+	{45, "evt.synthesized", "synthesized", PT_TYPE_BOOL},
+	{46, "evt.window.from", "window.from", PT_TYPE_TIME},
+	{47, "evt.window.to", "window.to", PT_TYPE_TIME},
+	{48, "evt.tier", "tier", PT_TYPE_NAME},
+	{49, "proc.exe", "argv0", PT_TYPE_STR},
+	{50, "proc.args", "arguments", PT_TYPE_STR},
+	{51, "proc.cmdline", "cmdline", PT_TYPE_STR},
+	{52, "proc.command", "args", PT_TYPE_STR},
+	{53, "user.name", "user", PT_TYPE_STR},
+	{54, "group.name", "group", PT_TYPE_STR},
+	{55, "proc.pname", "pname", PT_TYPE_STR},
+	{56, "proc.pcmdline", "pcmdline", PT_TYPE_STR},
+	{57, "proc.aname", "aname", PT_TYPE_STR},
+};
+
+Test(registry, golden_list_is_a_prefix)
+{
+	cr_assert_geq(pt_fields_count(), PT_ARRAY_SIZE(golden), "a field was removed");
+	for (size_t i = 0; i < PT_ARRAY_SIZE(golden); i++) {
+		const struct pt_field_def *d = pt_fields_at(golden[i].index);
+
+		cr_assert_eq(golden[i].index, i);
+		cr_assert_not_null(d);
+		cr_assert_str_eq(pt_field_def_name(d), golden[i].name, "field %zu moved", i);
+		cr_assert_str_eq(pt_field_def_json(d), golden[i].json, "field %zu", i);
+		cr_assert_eq(pt_field_def_type(d), golden[i].type, "field %zu changed type", i);
+		cr_assert_eq(pt_field_def_index(d), i);
+	}
+	cr_assert_null(pt_fields_at(pt_fields_count()));
+}
+
+Test(registry, every_row_is_well_formed)
+{
+	for (unsigned i = 0; i < pt_fields_count(); i++) {
+		const struct pt_field_def *d = pt_fields_at(i);
+		unsigned fl = pt_field_def_flags(d);
+
+		cr_assert(fl & (PT_FIELD_PROC | PT_FIELD_EVENT), "%s has no scope", d->name);
+		cr_assert(d->doc && d->doc[0] && !strchr(d->doc, '\n'), "%s: doc", d->name);
+		cr_assert(strchr(d->name, '.'), "%s: a condition name has a dot", d->name);
+		cr_assert(!strchr(d->json, '[') && !strchr(d->name, '['));
+		cr_assert_neq(strcmp(pt_type_name(d->type), "unknown"), 0);
+		cr_assert(d->read || d->ev_read, "%s cannot be read", d->name);
+		cr_assert_eq(!!strchr(d->json, '.'), !!(d->jflags & PT_J_MEMBER), "%s", d->name);
+		cr_assert(pt_field_def_slot(d) < PT_F_COUNT);
+		/* condition names are unique */
+		for (unsigned j = 0; j < i; j++)
+			cr_assert_str_neq(pt_fields_at(j)->name, d->name);
+	}
+}
+
+/* ---- lookups ---- */
+
+Test(registry, lookup_by_both_names_and_arguments)
+{
+	struct pt_field_ref a, b;
+
+	cr_assert_eq(pt_field_lookup("proc.name", &a), 0);
+	cr_assert_eq(pt_field_lookup("comm", &b), 0);
+	cr_assert_eq(a.def, b.def);
+	cr_assert_eq(a.arg, -1);
+	cr_assert_str_eq(pt_field_def_name(a.def), "proc.name");
+
+	cr_assert_eq(pt_field_lookup("user.uid", &a), 0);
+	cr_assert_str_eq(pt_field_def_json(a.def), "euid", "Falco's user.uid is effective");
+
+	cr_assert_eq(pt_field_lookup("proc.aname[2]", &a), 0);
+	cr_assert_eq(a.arg, 2);
+	cr_assert_eq(pt_field_lookup("aname[0]", &b), 0);
+	cr_assert_eq(b.arg, 0);
+	cr_assert_eq(a.def, b.def);
+	cr_assert_eq(pt_field_lookup("proc.aname", &a), 0);
+	cr_assert_eq(a.arg, -1);
+
+	cr_assert_eq(pt_field_lookup("proc.nope", &a), -ENOENT);
+	cr_assert_eq(pt_field_lookup("", &a), -ENOENT);
+	cr_assert_eq(pt_field_lookup("proc", &a), -ENOENT);
+	cr_assert_eq(pt_field_lookup("proc.name[1]", &a), -EINVAL, "no argument expected");
+	cr_assert_eq(pt_field_lookup("proc.aname[x]", &a), -EINVAL);
+	cr_assert_eq(pt_field_lookup("proc.aname[1", &a), -EINVAL);
+	cr_assert_eq(pt_field_lookup("proc.aname[1]x", &a), -EINVAL);
+	cr_assert_eq(pt_field_lookup("proc.aname[-1]", &a), -EINVAL);
+	cr_assert_eq(pt_field_lookup("proc.aname[99999999999999999999]", &a), -EINVAL);
+	cr_assert_eq(pt_field_lookup(NULL, &a), -EINVAL);
+}
+
+/* ---- values on a fixture /proc ---- */
+
+#define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static char *root;
+static struct pt_monitor *m;
+
+static void setup(void)
+{
+	static const char cg[] = "0::/system.slice/docker-" CID ".scope\n";
+	struct fx_proc init = {.pid = 1,
+			       .comm = "init",
+			       .start = 10,
+			       .sid = 1,
+			       .pgid = 1,
+			       .cmdline = "/sbin/init",
+			       .cmdline_len = 11,
+			       .exe = "/sbin/init",
+			       .cwd = "/"};
+	struct fx_proc bash = {.pid = 100,
+			       .ppid = 1,
+			       .comm = "bash",
+			       .start = 500,
+			       .sid = 100,
+			       .pgid = 100,
+			       .cmdline = "bash\0-i",
+			       .cmdline_len = 8,
+			       .exe = "/bin/bash",
+			       .cwd = "/"};
+	struct fx_proc sleep = {.pid = 200,
+				.ppid = 100,
+				.comm = "sleep",
+				.start = 700,
+				.uid = 1000,
+				.euid = 0,
+				.gid = 100,
+				.egid = 0,
+				.sid = 100,
+				.pgid = 200,
+				.tty_nr = 34816,
+				.cmdline = "sleep\0"
+					   "10",
+				.cmdline_len = 9,
+				.exe = "/usr/bin/sleep",
+				.cwd = "/home/u",
+				.cgroup = cg,
+				.mnt_ns = 4026531841ull};
+	struct pt_options o;
+
+	root = fx_root_new();
+	cr_assert_not_null(root);
+	cr_assert_eq(fx_add_proc(root, &init), 0);
+	cr_assert_eq(fx_add_proc(root, &bash), 0);
+	cr_assert_eq(fx_add_proc(root, &sleep), 0);
+	pt_options_init(&o);
+	o.tier = PT_TIER_NONE;
+	o.proc_root = root;
+	cr_assert_eq(pt_monitor_open(&m, &o), 0);
+}
+
+static void teardown(void)
+{
+	pt_monitor_close(m);
+	fx_root_free(root);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* The text of a field, "-" when null or unknown; "?" + why when unknown. */
+static const char *text_of(const char *name, const struct pt_proc *p, const struct pt_event *ev)
+{
+	static char out[512];
+	struct pt_field_ref f;
+	struct pt_value v;
+	int n;
+
+	cr_assert_eq(pt_field_lookup(name, &f), 0, "%s", name);
+	cr_assert_eq(pt_field_value(&f, m, p, ev, &v), 0, "%s", name);
+	if (!v.known) {
+		snprintf(out, sizeof(out), "?%s", pt_why_name(v.why));
+	} else {
+		n = pt_value_text(&v, out, sizeof(out));
+		cr_assert_geq(n, 0);
+		cr_assert_lt((size_t)n, sizeof(out));
+		cr_assert_eq(strlen(out), (size_t)n, "%s", name);
+	}
+	pt_value_free(&v);
+	return out;
+}
+
+/* Every record field, on pid 200 of the fixture: NULL = checked below. */
+static const struct {
+	const char *name, *want;
+} proc_want[] = {
+	{"proc.pid", "200"},
+	{"proc.ppid", "100"},
+	{"proc.start", "700"},
+	{"proc.state", "alive"},
+	{"proc.name", "sleep"},
+	{"proc.exepath", "/usr/bin/sleep"},
+	{"proc.argv", "sleep 10"},
+	{"proc.argv_truncated", "false"},
+	{"user.ruid", "1000"},
+	{"user.uid", "0"},
+	{"group.rgid", "100"},
+	{"group.gid", "0"},
+	{"proc.sid", "100"},
+	{"proc.vpgid", "200"},
+	{"proc.tty", "34816"},
+	{"proc.cwd", "/home/u"},
+	{"proc.cgroup", "/system.slice/docker-" CID ".scope"},
+	{"container.id", CID},
+	{"proc.ns.mnt", "4026531841"},
+	{"proc.ns.pid", "?unsupported"},
+	{"proc.ns.net", "?unsupported"},
+	{"proc.ns.user", "?unsupported"},
+	{"proc.ns.uts", "?unsupported"},
+	{"proc.ns.ipc", "?unsupported"},
+	{"proc.ns.cgroup", "?unsupported"},
+	{"proc.ns.time", "?unsupported"},
+	{"proc.tier", "none"},
+	{"proc.start_time", NULL},
+	{"proc.exit_time", "-"},
+	{"proc.exit_code", "-"},
+	{"proc.exit_signal", "-"},
+	{"proc.core_dumped", "-"},
+	{"proc.duration", "-"},
+	{"proc.threads", "1"},
+	{"proc.execs", "-"},
+	{"proc.exe", "sleep"},
+	{"proc.args", "10"},
+	{"proc.cmdline", "sleep 10"},
+	{"proc.command", "sleep 10"},
+	{"user.name", "root"},
+	{"group.name", "root"},
+	{"proc.pname", "bash"},
+	{"proc.pcmdline", "bash -i"},
+	{"proc.aname", "bash init"},
+};
+
+Test(values, every_record_field_on_a_fixture, .init = setup, .fini = teardown)
+{
+	const struct pt_proc *p = pt_lookup(m, 200);
+	char want[64];
+
+	cr_assert_not_null(p);
+	for (unsigned i = 0; i < pt_fields_count(); i++) {
+		const struct pt_field_def *d = pt_fields_at(i);
+		bool found = false;
+
+		if (!(pt_field_def_flags(d) & PT_FIELD_PROC))
+			continue;
+		for (size_t k = 0; k < PT_ARRAY_SIZE(proc_want); k++) {
+			if (strcmp(proc_want[k].name, d->name) != 0)
+				continue;
+			found = true;
+			if (proc_want[k].want)
+				cr_assert_str_eq(text_of(d->name, p, NULL), proc_want[k].want, "%s",
+						 d->name);
+		}
+		cr_assert(found, "record field %s has no expected value in this test", d->name);
+	}
+	pt_fmt_time(want, p->start_us);
+	cr_assert_neq(p->start_us, 0);
+	cr_assert_str_eq(text_of("start_time", p, NULL), want);
+
+	cr_assert_str_eq(text_of("proc.aname[0]", p, NULL), "sleep");
+	cr_assert_str_eq(text_of("proc.aname[1]", p, NULL), "bash");
+	cr_assert_str_eq(text_of("aname[2]", p, NULL), "init");
+	cr_assert_str_eq(text_of("proc.aname[3]", p, NULL), "-");
+	/* the root has no parent: known, no value */
+	cr_assert_str_eq(text_of("proc.pname", pt_lookup(m, 1), NULL), "-");
+}
+
+Test(values, unknown_fields_say_why, .init = setup, .fini = teardown)
+{
+	struct pt_proc *p = pt_table_get(pt_core_table(m), 200);
+	struct pt_field_ref f;
+	struct pt_value v;
+
+	pt_proc_set_missing(p, PT_F_CWD, PT_WHY_PERM);
+	pt_proc_set_missing(p, PT_F_ARGV, PT_WHY_GONE);
+	cr_assert_str_eq(text_of("proc.cwd", p, NULL), "?permission");
+	cr_assert_str_eq(text_of("proc.args", p, NULL), "?gone");
+	cr_assert_str_eq(text_of("proc.cmdline", p, NULL), "?gone");
+	cr_assert_str_eq(text_of("proc.name", p, NULL), "sleep");
+
+	cr_assert_eq(pt_field_lookup("cwd", &f), 0);
+	cr_assert_eq(pt_field_value(&f, m, p, NULL, &v), 0);
+	cr_assert_not(v.known);
+	cr_assert_eq(v.why, PT_WHY_PERM);
+	cr_assert_eq(v.src, PT_SRC_NONE);
+	cr_assert_eq(pt_field_value(&f, m, NULL, NULL, &v), -EINVAL);
+
+	/* without the monitor, fields that read the table are unknown, not wrong */
+	cr_assert_eq(pt_field_lookup("proc.pname", &f), 0);
+	cr_assert_eq(pt_field_value(&f, NULL, p, NULL, &v), 0);
+	cr_assert_not(v.known);
+	cr_assert_eq(v.why, PT_WHY_NOT_READ);
+}
+
+Test(values, event_fields, .init = setup, .fini = teardown)
+{
+	const struct pt_proc *p = pt_lookup(m, 200);
+	struct pt_event ev = {.type = PT_EV_COMM,
+			      .time_us = 1795206986123456,
+			      .pid = 200,
+			      .tid = 201,
+			      .ppid = 100,
+			      .proc = p,
+			      .tier = PT_TIER_NETLINK};
+
+	memcpy(ev.u.comm.comm, "new", 4);
+	memcpy(ev.u.comm.old, "sleep", 6);
+	cr_assert_str_eq(text_of("evt.type", NULL, &ev), "comm");
+	cr_assert_str_eq(text_of("time", NULL, &ev), "2026-11-20T20:36:26.123456Z");
+	cr_assert_str_eq(text_of("thread.tid", NULL, &ev), "201");
+	cr_assert_str_eq(text_of("proc.name", NULL, &ev), "new", "the event's data first");
+	cr_assert_str_eq(text_of("proc.name", p, NULL), "sleep");
+	cr_assert_str_eq(text_of("evt.old_comm", NULL, &ev), "sleep");
+	cr_assert_str_eq(text_of("evt.tier", NULL, &ev), "netlink");
+	cr_assert_str_eq(text_of("proc.tier", NULL, &ev), "none");
+	cr_assert_str_eq(text_of("proc.cwd", NULL, &ev), "/home/u", "record through ev->proc");
+	cr_assert_str_eq(text_of("evt.thread", NULL, &ev), "false");
+	cr_assert_str_eq(text_of("evt.tracer_pid", NULL, &ev), "?not_read");
+
+	ev.type = PT_EV_UID;
+	ev.u.uid.ruid = 7;
+	ev.u.uid.euid = 8;
+	cr_assert_str_eq(text_of("uid", NULL, &ev), "7");
+	cr_assert_str_eq(text_of("user.uid", NULL, &ev), "8");
+	cr_assert_str_eq(text_of("user.uid", p, NULL), "0");
+
+	ev.type = PT_EV_PTRACE;
+	ev.u.ptrace.tracer_pid = 99;
+	ev.u.ptrace.tracer_tid = 98;
+	cr_assert_str_eq(text_of("evt.tracer_pid", NULL, &ev), "99");
+	cr_assert_str_eq(text_of("evt.tracer_tid", NULL, &ev), "98");
+
+	memset(&ev.u, 0, sizeof(ev.u));
+	ev.type = PT_EV_EXIT;
+	ev.u.exit.exit_code = -1;
+	ev.u.exit.signal = 9;
+	ev.u.exit.core_dumped = true;
+	ev.u.exit.duration_us = 1500250;
+	cr_assert_str_eq(text_of("exit_code", NULL, &ev), "-");
+	cr_assert_str_eq(text_of("signal", NULL, &ev), "9");
+	cr_assert_str_eq(text_of("core_dumped", NULL, &ev), "true");
+	cr_assert_str_eq(text_of("duration_ms", NULL, &ev), "1500.250");
+	ev.u.exit.signal = 0;
+	ev.synthesized = true;
+	ev.window_lo_us = 1795206986000000;
+	cr_assert_str_eq(text_of("exit_code", NULL, &ev), "?unsupported");
+	cr_assert_str_eq(text_of("evt.synthesized", NULL, &ev), "true");
+	cr_assert_str_eq(text_of("evt.window.from", NULL, &ev), "2026-11-20T20:36:26.000000Z");
+	cr_assert_str_eq(text_of("evt.window.to", NULL, &ev), "-");
+
+	memset(&ev.u, 0, sizeof(ev.u));
+	ev.type = PT_EV_LOST;
+	ev.proc = NULL;
+	ev.u.lost.count = 12;
+	ev.u.lost.estimated = true;
+	ev.u.lost.reason = "ENOBUFS";
+	cr_assert_str_eq(text_of("evt.count", NULL, &ev), "12");
+	cr_assert_str_eq(text_of("evt.estimated", NULL, &ev), "true");
+	cr_assert_str_eq(text_of("evt.reason", NULL, &ev), "ENOBUFS");
+	cr_assert_str_eq(text_of("proc.cwd", NULL, &ev), "?not_read", "no record");
+}
+
+/* Every member of today's JSON objects is a registry field; members of an
+ * object "a" are the fields "a.x". "missing" and "inherited" are not fields
+ * but provenance; NAME_b64 is NAME's exact bytes. */
+static void assert_members_known(const char *json)
+{
+	const char *s = json, *obj_end = NULL;
+	char key[64], full[160], prefix[64] = "";
+	struct pt_field_ref f;
+
+	while ((s = strchr(s, '"'))) {
+		const char *e = strchr(s + 1, '"');
+		size_t n;
+
+		cr_assert_not_null(e);
+		n = (size_t)(e - s - 1);
+		if (obj_end && s > obj_end) {
+			prefix[0] = '\0';
+			obj_end = NULL;
+		}
+		if (e[1] == ':' && n < sizeof(key)) {
+			memcpy(key, s + 1, n);
+			key[n] = '\0';
+			if (e[2] == '{') {
+				snprintf(prefix, sizeof(prefix), "%s", key);
+				obj_end = strchr(e, '}');
+			} else if (strcmp(prefix, "missing") != 0 &&
+				   strcmp(key, "inherited") != 0 && !strstr(key, "_b64")) {
+				snprintf(full, sizeof(full), "%s%s%s", prefix, prefix[0] ? "." : "",
+					 key);
+				cr_assert_eq(pt_field_lookup(full, &f), 0,
+					     "JSON member %s is not in the registry", full);
+			}
+		}
+		s = e + 1;
+	}
+}
+
+Test(values, json_members_are_registry_fields, .init = setup, .fini = teardown)
+{
+	const struct pt_proc *p = pt_lookup(m, 200);
+	struct pt_event ev = {.type = PT_EV_EXIT, .pid = 200, .tid = 200, .proc = p};
+	char *s;
+
+	ev.synthesized = true;
+	ev.thread = true;
+	ev.window_lo_us = 1;
+	ev.window_hi_us = 2;
+
+	s = pt_json_proc(p, NULL);
+	cr_assert_not_null(s);
+	assert_members_known(s);
+	free(s);
+	s = pt_json_event(&ev, NULL);
+	cr_assert_not_null(s);
+	cr_assert(strstr(s, "\"window\":{"), "%s", s);
+	assert_members_known(s);
+	free(s);
+	for (int t = 0; t < PT_EV_COUNT; t++) {
+		ev.type = (enum pt_event_type)t;
+		s = pt_json_event(&ev, NULL);
+		cr_assert_not_null(s);
+		assert_members_known(s);
+		free(s);
+	}
+}
+
+Test(values, json_of_chosen_fields, .init = setup, .fini = teardown)
+{
+	const struct pt_proc *p = pt_lookup(m, 200);
+	struct pt_field_ref f[4];
+	struct pt_value v;
+	char *s;
+
+	cr_assert_eq(pt_field_lookup("pid", &f[0]), 0);
+	cr_assert_eq(pt_field_lookup("proc.argv", &f[1]), 0);
+	cr_assert_eq(pt_field_lookup("proc.aname[1]", &f[2]), 0);
+	cr_assert_eq(pt_field_lookup("proc.exit_code", &f[3]), 0);
+	s = pt_json_fields(f, 4, m, p, NULL, NULL);
+	cr_assert_not_null(s);
+	cr_assert_str_eq(s,
+			 "{\"pid\":200,\"argv\":[\"sleep\",\"10\"],\"aname\":\"bash\","
+			 "\"exit_code\":null}");
+	free(s);
+
+	cr_assert_eq(pt_field_value(&f[1], m, p, NULL, &v), 0);
+	s = pt_value_json(&v, NULL, NULL);
+	cr_assert_str_eq(s, "[\"sleep\",\"10\"]");
+	free(s);
+	pt_value_free(&v);
+}
+
+/* ---- the man page ---- */
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s = NULL;
+	size_t cap = 0, len = 0, n;
+
+	cr_assert_not_null(f, "%s", path);
+	do {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			s = realloc(s, cap + 1);
+			cr_assert_not_null(s);
+		}
+		n = fread(s + len, 1, cap - len, f);
+		len += n;
+	} while (n);
+	fclose(f);
+	s[len] = '\0';
+	return s;
+}
+
+#define MAN_BEGIN ".\\\" BEGIN FIELDS: generated by tests/gen-fields-man, do not edit\n"
+#define MAN_END ".\\\" END FIELDS\n"
+
+Test(man, fields_section_matches_the_registry)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096], *man, *want, *a, *b;
+
+	snprintf(path, sizeof(path), "%s/man/proctrail.1", top ? top : "..");
+	man = slurp(path);
+	want = pt_fields_man(NULL);
+	cr_assert_not_null(want);
+	a = strstr(man, MAN_BEGIN);
+	cr_assert_not_null(a, "no generated FIELDS block in %s", path);
+	a += strlen(MAN_BEGIN);
+	b = strstr(a, MAN_END);
+	cr_assert_not_null(b);
+	*b = '\0';
+	cr_assert_str_eq(a, want,
+			 "man/proctrail.1 FIELDS differs from the registry: run "
+			 "make update-man-fields");
+	free(want);
+	free(man);
+}
+
+Test(man, every_field_once)
+{
+	char *s = pt_fields_man(NULL);
+
+	cr_assert_not_null(s);
+	for (unsigned i = 0; i < pt_fields_count(); i++) {
+		char pat[128];
+		const char *hit;
+
+		snprintf(pat, sizeof(pat), ".TP\n\\fB%s\\fR", pt_fields_at(i)->name);
+		/* roff escapes no character of our names but '-' (none today) */
+		hit = strstr(s, pat);
+		cr_assert_not_null(hit, "%s not listed", pat);
+		cr_assert_null(strstr(hit + 1, pat), "%s listed twice", pat);
+	}
+	free(s);
+}

@@ -94,12 +94,12 @@ static void print_proc_cmd(FILE *f, const struct pt_proc *p)
 		fprintf(f, " (argv %s)", pt_why_name(pt_proc_why(p, PT_F_ARGV)));
 }
 
-void cli_print_event_header(FILE *f)
+static void print_event_header(FILE *f)
 {
 	fprintf(f, "%-15s %-8s %7s %7s %6s  %s\n", "TIME", "EVENT", "PID", "PPID", "UID", "DETAIL");
 }
 
-void cli_print_event(FILE *f, const struct pt_event *ev)
+static void print_event(FILE *f, const struct pt_event *ev)
 {
 	const struct pt_proc *p = ev->proc;
 	char dur[32], uid[16] = "-";
@@ -178,7 +178,7 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 	fputc('\n', f);
 }
 
-void cli_print_ps_header(FILE *f)
+static void print_ps_header(FILE *f)
 {
 	fprintf(f, "%7s %7s %-8s %-8s %-15s %s\n", "PID", "PPID", "USER", "START", "COMM", "ARGS");
 }
@@ -193,7 +193,7 @@ static const char *user_name(uid_t uid, char *buf, size_t len)
 	return buf;
 }
 
-void cli_print_ps(FILE *f, const struct pt_proc *p)
+static void print_ps(FILE *f, const struct pt_proc *p)
 {
 	char ub[16], start[16] = "?";
 	const char *user = pt_proc_src(p, PT_F_CREDS) != PT_SRC_NONE
@@ -223,8 +223,10 @@ static void show_str(FILE *f, const char *label, const char *s)
 	fputc('\n', f);
 }
 
-void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p)
+static int text_show(struct cli_out *o, const struct pt_proc *p)
 {
+	const struct pt_monitor *m = o->m;
+	FILE *f = o->f;
 	const char *args;
 	char tb[64];
 	size_t len;
@@ -290,6 +292,7 @@ void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p
 		if (pt_proc_src(p, (enum pt_field)fld) == PT_SRC_NONE)
 			fprintf(f, "missing:   %s (%s)\n", pt_field_name((enum pt_field)fld),
 				pt_why_name(pt_proc_why(p, (enum pt_field)fld)));
+	return 0;
 }
 
 /* ---- tree ---- */
@@ -326,45 +329,35 @@ void cli_procs_sort(struct cli_procs *k)
 }
 
 struct tree_ctx {
-	FILE *f;
-	const struct pt_monitor *m;
-	bool ascii, json;
+	struct cli_out *o;
 	char prefix[512];
 };
 
 static int tree_node(struct tree_ctx *c, const struct pt_proc *p, size_t plen, bool last,
 		     unsigned depth)
 {
+	FILE *f = c->o->f;
+	bool ascii = c->o->ascii;
 	struct cli_procs k = {0};
 	int r;
 
-	if (c->json) {
-		char *s = pt_json_proc(p, NULL);
-
-		if (!s)
-			return -ENOMEM;
-		/* splice "children" into the object: drop its closing brace */
-		fprintf(c->f, "%.*s,\"children\":[", (int)strlen(s) - 1, s);
-		free(s);
-	} else {
-		fprintf(c->f, "%.*s%s%d ", (int)plen, c->prefix,
-			depth == 0	   ? ""
-				: c->ascii ? (last ? "`-" : "|-")
-					   : (last ? "└─" : "├─"),
-			pt_proc_pid(p));
-		cli_escape_str(c->f, pt_proc_comm(p));
-		if (pt_proc_src(p, PT_F_ARGV) && cli_args_len(p)) {
-			fputs("  ", c->f);
-			cli_print_cmdline(c->f, pt_proc_args(p, NULL), cli_args_len(p), 120);
-		}
-		fputc('\n', c->f);
+	fprintf(f, "%.*s%s%d ", (int)plen, c->prefix,
+		depth == 0	? ""
+			: ascii ? (last ? "`-" : "|-")
+				: (last ? "└─" : "├─"),
+		pt_proc_pid(p));
+	cli_escape_str(f, pt_proc_comm(p));
+	if (pt_proc_src(p, PT_F_ARGV) && cli_args_len(p)) {
+		fputs("  ", f);
+		cli_print_cmdline(f, pt_proc_args(p, NULL), cli_args_len(p), 120);
 	}
-	r = pt_foreach_child(c->m, p, PT_SEL_ALIVE, cli_procs_add, &k);
+	fputc('\n', f);
+	r = pt_foreach_child(c->o->m, p, PT_SEL_ALIVE, cli_procs_add, &k);
 	if (r < 0)
 		goto out;
 	cli_procs_sort(&k);
-	if (!c->json && depth > 0) {
-		const char *add = last ? "  " : c->ascii ? "| " : "│ ";
+	if (depth > 0) {
+		const char *add = last ? "  " : ascii ? "| " : "│ ";
 		size_t alen = strlen(add);
 
 		if (plen + alen < sizeof(c->prefix)) {
@@ -373,26 +366,193 @@ static int tree_node(struct tree_ctx *c, const struct pt_proc *p, size_t plen, b
 		}
 	}
 	for (size_t i = 0; i < k.n && depth < 1024; i++) {
-		if (c->json && i)
-			fputc(',', c->f);
 		r = tree_node(c, k.v[i], plen, i + 1 == k.n, depth + 1);
 		if (r < 0)
 			break;
 	}
-	if (c->json)
-		fputs("]}", c->f);
 out:
 	free(k.v);
 	return r < 0 ? r : 0;
 }
 
-int cli_print_tree(FILE *f, const struct pt_monitor *m, const struct pt_proc *root, bool ascii,
-		   bool json)
+static int text_tree(struct cli_out *o, const struct pt_proc *root)
 {
-	struct tree_ctx c = {.f = f, .m = m, .ascii = ascii, .json = json};
-	int r = tree_node(&c, root, 0, true, 0);
+	struct tree_ctx c = {.o = o};
 
-	if (json)
-		fputc('\n', f);
-	return r;
+	return tree_node(&c, root, 0, true, 0);
 }
+
+/* ---- -o: columns chosen by field name ---- */
+
+/* Width and alignment of a column by type; the last column is not padded. */
+static int col_width(const struct pt_field_ref *c, bool *right)
+{
+	const char *name = pt_field_def_json(c->def);
+	int w;
+
+	*right = false;
+	switch (pt_field_def_type(c->def)) {
+	case PT_TYPE_INT:
+	case PT_TYPE_UINT:
+		*right = true;
+		w = 7;
+		break;
+	case PT_TYPE_TIME:
+		w = 27;
+		break;
+	case PT_TYPE_STR:
+		w = strcmp(name, "comm") == 0					  ? 15
+			: strcmp(name, "user") == 0 || strcmp(name, "group") == 0 ? 8
+										  : 20;
+		break;
+	default:
+		w = 8;
+		break;
+	}
+	return (int)strlen(name) > w ? (int)strlen(name) : w;
+}
+
+static void cols_header(struct cli_out *o)
+{
+	for (size_t i = 0; i < o->ncols; i++) {
+		const char *name = pt_field_def_json(o->cols[i].def);
+		bool right;
+		int w = i + 1 < o->ncols ? col_width(&o->cols[i], &right) : 0;
+
+		if (i)
+			fputc(' ', o->f);
+		for (const char *c = name; *c; c++)
+			fputc(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c, o->f);
+		for (int n = (int)strlen(name); n < w; n++)
+			fputc(' ', o->f);
+	}
+	fputc('\n', o->f);
+}
+
+/* One value: numbers and names as text, strings escaped, argv shell-quoted. */
+static void col_value(FILE *f, const struct pt_value *v)
+{
+	char buf[64];
+
+	if (!v->known || v->null ||
+	    ((v->type == PT_TYPE_ARGS || v->type == PT_TYPE_STR) && !v->len)) {
+		fputc('-', f);
+		return;
+	}
+	switch (v->type) {
+	case PT_TYPE_ARGS:
+		cli_print_cmdline(f, v->s, v->len, 0);
+		break;
+	case PT_TYPE_STR:
+		cli_escape(f, v->s, v->len);
+		break;
+	default: {
+		int n = pt_value_text(v, buf, sizeof(buf));
+		char *big;
+
+		if (n < (int)sizeof(buf)) {
+			cli_escape_str(f, buf);
+			break;
+		}
+		big = malloc((size_t)n + 1);
+		if (!big)
+			break;
+		pt_value_text(v, big, (size_t)n + 1);
+		cli_escape_str(f, big);
+		free(big);
+	}
+	}
+}
+
+static int cols_line(struct cli_out *o, const struct pt_proc *p, const struct pt_event *ev)
+{
+	for (size_t i = 0; i < o->ncols; i++) {
+		struct pt_value v;
+		char *buf = NULL;
+		size_t len = 0, cols = 0;
+		FILE *m;
+		bool right;
+		int w = i + 1 < o->ncols ? col_width(&o->cols[i], &right) : 0;
+		int r = pt_field_value(&o->cols[i], o->m, p, ev, &v);
+
+		if (r < 0)
+			return r;
+		m = open_memstream(&buf, &len);
+		if (!m) {
+			pt_value_free(&v);
+			return -ENOMEM;
+		}
+		col_value(m, &v);
+		pt_value_free(&v);
+		fclose(m);
+		for (size_t k = 0; k < len; k++)
+			cols += ((unsigned char)buf[k] & 0xc0) != 0x80;
+		if (i)
+			fputc(' ', o->f);
+		for (; right && (int)cols < w; cols++)
+			fputc(' ', o->f);
+		fwrite(buf, 1, len, o->f);
+		for (; (int)cols < w; cols++)
+			fputc(' ', o->f);
+		free(buf);
+	}
+	fputc('\n', o->f);
+	return 0;
+}
+
+/* ---- the text format ---- */
+
+static void text_begin(struct cli_out *o)
+{
+	if (!o->header)
+		return;
+	if (o->cols && (o->view == CLI_VIEW_PS || o->view == CLI_VIEW_WATCH))
+		cols_header(o);
+	else if (o->view == CLI_VIEW_PS)
+		print_ps_header(o->f);
+	else if (o->view == CLI_VIEW_WATCH)
+		print_event_header(o->f);
+	else if (o->view == CLI_VIEW_PROBE)
+		fprintf(o->f, "%-8s %-4s %s\n", "TIER", "RUNS", "DETAIL");
+}
+
+static int text_proc(struct cli_out *o, const struct pt_proc *p)
+{
+	if (o->cols)
+		return cols_line(o, p, NULL);
+	print_ps(o->f, p);
+	return 0;
+}
+
+static int text_event(struct cli_out *o, const struct pt_event *ev)
+{
+	if (o->cols && ev->type != PT_EV_LOST)
+		return cols_line(o, NULL, ev);
+	print_event(o->f, ev);
+	return 0;
+}
+
+static void text_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *why)
+{
+	fprintf(o->f, "%-8s %-4s ", pt_tier_name(t), runs ? "yes" : "no");
+	cli_escape_str(o->f, why);
+	fputc('\n', o->f);
+}
+
+static void text_end(struct cli_out *o, enum pt_tier best)
+{
+	if (o->view == CLI_VIEW_PROBE)
+		fprintf(o->f, "auto: %s\n",
+			best == PT_TIER_NONE ? "no tier can run" : pt_tier_name(best));
+}
+
+const struct cli_fmt cli_fmt_text = {
+	.name = "text",
+	.begin = text_begin,
+	.proc = text_proc,
+	.event = text_event,
+	.show = text_show,
+	.tree = text_tree,
+	.tier = text_tier,
+	.end = text_end,
+};

@@ -119,3 +119,74 @@ Test(escape, str_and_pad)
 	cr_expect_str_eq(buf, "?|\xc3\xa9\\x1b   |");
 	free(buf);
 }
+
+/* ---- cli-fit.c: lines cut at a terminal's width ---- */
+
+static char *fit(unsigned width, const char *const *chunks)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	FILE *f;
+
+	cr_assert_not_null(mem);
+	f = cli_fit_open(mem, width);
+	cr_assert_not_null(f);
+	for (; *chunks; chunks++) {
+		fputs(*chunks, f);
+		fflush(f); /* each chunk reaches the cutter on its own */
+	}
+	fclose(f);
+	fclose(mem);
+	return buf;
+}
+
+#define FIT(width, want, ...)                                 \
+	do {                                                  \
+		const char *const in[] = {__VA_ARGS__, NULL}; \
+		char *got = fit(width, in);                   \
+		cr_expect_str_eq(got, want);                  \
+		free(got);                                    \
+	} while (0)
+
+Test(fit, short_and_exact_lines_stay_whole)
+{
+	setenv("LC_ALL", "C", 1);
+	FIT(5, "abc\nabcde\n", "abc\nabcde\n");
+	FIT(5, "abcde", "abcde"); /* no newline at the end */
+	FIT(5, "\n\nab\n", "\n\nab\n");
+}
+
+Test(fit, long_lines_end_in_the_marker)
+{
+	setenv("LC_ALL", "C", 1);
+	FIT(5, "abcd>\nxy\n", "abcdef\nxy\n");
+	FIT(5, "abcd>\n", "abcdefghijklmnop\n");
+	FIT(5, "abcd>", "abcdef");
+}
+
+Test(fit, lines_split_across_writes)
+{
+	setenv("LC_ALL", "C", 1);
+	FIT(5, "abcde\nabcd>\n", "ab", "cde", "\nabc", "def", "\n");
+	/* a UTF-8 character split between two writes */
+	FIT(5,
+	    "ab\xe2\x94\x94"
+	    "de\n",
+	    "ab\xe2", "\x94\x94", "de\n");
+}
+
+Test(fit, utf8_marker_and_wide_characters)
+{
+	setenv("LC_ALL", "C.UTF-8", 1);
+	FIT(4, "abc\xe2\x80\xa6\n", "abcdef\n");
+	/* box drawing is one column */
+	FIT(4,
+	    "\xe2\x94\x94\xe2\x94\x80"
+	    "ab\n",
+	    "\xe2\x94\x94\xe2\x94\x80"
+	    "ab\n");
+	/* a wide character is two: it does not fit in the last column */
+	FIT(4, "abc\xe2\x80\xa6\n", "abc\xe4\xb8\xad\n");
+	FIT(4, "ab\xe4\xb8\xad\n", "ab\xe4\xb8\xad\n");
+}

@@ -28,7 +28,10 @@ static int verbosity = PT_LOG_NOTICE;
 static void log_stderr(int level, const char *msg, void *data)
 {
 	(void)data;
-	fprintf(stderr, "%s: %s%s\n", prog, level <= PT_LOG_ERR ? "error: " : "", msg);
+	/* a message may quote what a process chose (a name, a path) */
+	fprintf(stderr, "%s: %s", prog, level <= PT_LOG_ERR ? "error: " : "");
+	cli_escape_str(stderr, msg);
+	fputc('\n', stderr);
 }
 
 /* A usage error: one line on stderr, exit status 2. */

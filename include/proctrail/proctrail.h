@@ -428,7 +428,8 @@ int pt_value_text(const struct pt_value *v, char *buf, size_t len);
 /* The JSON member "key":value (with "key_b64" when the string is not UTF-8;
  * a bare value when key is NULL), malloc'd, NUL-terminated; NULL with errno. */
 char *pt_value_json(const struct pt_value *v, const char *key, size_t *len);
-/* A JSON object holding the n chosen fields under their JSON names. */
+/* A JSON object holding the n chosen fields under their JSON names (NAME[N]
+ * for a field with an argument). */
 char *pt_json_fields(const struct pt_field_ref *f, size_t n, const struct pt_monitor *m,
 		     const struct pt_proc *p, const struct pt_event *ev, size_t *len);
 /* The FIELDS section of proctrail(1) as roff lines, malloc'd. */

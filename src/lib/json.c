@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -851,6 +852,7 @@ PT_EXPORT char *pt_json_fields(const struct pt_field_ref *f, size_t n, const str
 {
 	struct pt_buf b;
 	struct pt_value v;
+	char key[96];
 	int r;
 
 	if ((n && !f) || (!p && !ev)) {
@@ -868,7 +870,11 @@ PT_EXPORT char *pt_json_fields(const struct pt_field_ref *f, size_t n, const str
 		}
 		if (i)
 			put1(&b, ',');
-		pt_json_value(&b, pt_field_def_json(f[i].def), &v);
+		if (f[i].arg >= 0) /* aname[1] and aname[2] are two members */
+			snprintf(key, sizeof(key), "%s[%d]", pt_field_def_json(f[i].def), f[i].arg);
+		else
+			snprintf(key, sizeof(key), "%s", pt_field_def_json(f[i].def));
+		pt_json_value(&b, key, &v);
 		pt_value_free(&v);
 	}
 	put1(&b, '}');

@@ -497,7 +497,7 @@ Test(values, json_of_chosen_fields, .init = setup, .fini = teardown)
 	s = pt_json_fields(f, 4, m, p, NULL, NULL);
 	cr_assert_not_null(s);
 	cr_assert_str_eq(s,
-			 "{\"pid\":200,\"argv\":[\"sleep\",\"10\"],\"aname\":\"bash\","
+			 "{\"pid\":200,\"argv\":[\"sleep\",\"10\"],\"aname[1]\":\"bash\","
 			 "\"exit_code\":null}");
 	free(s);
 

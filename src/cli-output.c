@@ -384,10 +384,25 @@ static int text_tree(struct cli_out *o, const struct pt_proc *root)
 
 /* ---- -o: columns chosen by field name ---- */
 
+/* The header of a column: its JSON name with the argument, in capitals. */
+static void col_name(const struct pt_field_ref *c, char *buf, size_t len)
+{
+	char *p;
+
+	if (c->arg >= 0)
+		snprintf(buf, len, "%s[%d]", pt_field_def_json(c->def), c->arg);
+	else
+		snprintf(buf, len, "%s", pt_field_def_json(c->def));
+	for (p = buf; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+}
+
 /* Width and alignment of a column by type; the last column is not padded. */
 static int col_width(const struct pt_field_ref *c, bool *right)
 {
-	const char *name = pt_field_def_json(c->def);
+	const char *json = pt_field_def_json(c->def);
+	char name[64];
 	int w;
 
 	*right = false;
@@ -401,30 +416,34 @@ static int col_width(const struct pt_field_ref *c, bool *right)
 		w = 27;
 		break;
 	case PT_TYPE_STR:
-		w = strcmp(name, "comm") == 0					  ? 15
-			: strcmp(name, "user") == 0 || strcmp(name, "group") == 0 ? 8
+		w = strcmp(json, "comm") == 0					  ? 15
+			: strcmp(json, "user") == 0 || strcmp(json, "group") == 0 ? 8
 										  : 20;
 		break;
 	default:
 		w = 8;
 		break;
 	}
+	col_name(c, name, sizeof(name));
 	return (int)strlen(name) > w ? (int)strlen(name) : w;
 }
 
 static void cols_header(struct cli_out *o)
 {
 	for (size_t i = 0; i < o->ncols; i++) {
-		const char *name = pt_field_def_json(o->cols[i].def);
-		bool right;
-		int w = i + 1 < o->ncols ? col_width(&o->cols[i], &right) : 0;
+		char name[64];
+		bool right = false;
+		int w = col_width(&o->cols[i], &right);
 
+		col_name(&o->cols[i], name, sizeof(name));
 		if (i)
 			fputc(' ', o->f);
-		for (const char *c = name; *c; c++)
-			fputc(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c, o->f);
-		for (int n = (int)strlen(name); n < w; n++)
-			fputc(' ', o->f);
+		if (right)
+			fprintf(o->f, "%*s", w, name);
+		else if (i + 1 < o->ncols)
+			fprintf(o->f, "%-*s", w, name);
+		else
+			fputs(name, o->f);
 	}
 	fputc('\n', o->f);
 }
@@ -471,8 +490,8 @@ static int cols_line(struct cli_out *o, const struct pt_proc *p, const struct pt
 		char *buf = NULL;
 		size_t len = 0, cols = 0;
 		FILE *m;
-		bool right;
-		int w = i + 1 < o->ncols ? col_width(&o->cols[i], &right) : 0;
+		bool right = false;
+		int w = col_width(&o->cols[i], &right);
 		int r = pt_field_value(&o->cols[i], o->m, p, ev, &v);
 
 		if (r < 0)
@@ -492,7 +511,8 @@ static int cols_line(struct cli_out *o, const struct pt_proc *p, const struct pt
 		for (; right && (int)cols < w; cols++)
 			fputc(' ', o->f);
 		fwrite(buf, 1, len, o->f);
-		for (; (int)cols < w; cols++)
+		/* the last column is not padded */
+		for (; i + 1 < o->ncols && (int)cols < w; cols++)
 			fputc(' ', o->f);
 		free(buf);
 	}

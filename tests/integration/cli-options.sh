@@ -58,7 +58,7 @@ ok "--fields lists the registry"
 
 # ps -o as procps users write it, condition and JSON names alike
 "$PROCTRAIL" ps -o pid,ppid,user,args >"$T/o.out" || fail "ps -o failed"
-head -1 "$T/o.out" | grep -q '^PID  *PPID  *USER  *ARGS$' || fail "ps -o header: $(head -1 "$T/o.out")"
+head -1 "$T/o.out" | grep -q '^ *PID  *PPID  *USER  *ARGS$' || fail "ps -o header: $(head -1 "$T/o.out")"
 sleep 27 &
 S=$!
 PIDS="$PIDS $S"

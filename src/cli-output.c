@@ -448,10 +448,23 @@ static void cols_header(struct cli_out *o)
 	fputc('\n', o->f);
 }
 
-/* One value: numbers and names as text, strings escaped, argv shell-quoted. */
-static void col_value(FILE *f, const struct pt_value *v)
+/*
+ * One value: numbers and names as text, strings escaped, argv shell-quoted.
+ * "args" (argv joined by spaces, as ps shows it) is shown as the default
+ * lines show the command line: each argument shell-quoted, so that arguments
+ * holding spaces stay apart.
+ */
+static void col_value(FILE *f, const struct pt_field_ref *c, const struct pt_value *v,
+		      const struct pt_proc *p)
 {
 	char buf[64];
+	size_t alen = 0;
+
+	if (v->known && !v->null && p && strcmp(pt_field_def_json(c->def), "args") == 0 &&
+	    pt_proc_args(p, &alen) && alen) {
+		cli_print_cmdline(f, pt_proc_args(p, NULL), alen, 0);
+		return;
+	}
 
 	if (!v->known || v->null ||
 	    ((v->type == PT_TYPE_ARGS || v->type == PT_TYPE_STR) && !v->len)) {
@@ -501,7 +514,7 @@ static int cols_line(struct cli_out *o, const struct pt_proc *p, const struct pt
 			pt_value_free(&v);
 			return -ENOMEM;
 		}
-		col_value(m, &v);
+		col_value(m, &o->cols[i], &v, p ? p : ev->proc);
 		pt_value_free(&v);
 		fclose(m);
 		for (size_t k = 0; k < len; k++)

@@ -640,9 +640,9 @@ static int check_realtime(const struct watch_ctx *w, struct pt_monitor *m)
 		return 0;
 	fprintf(stderr,
 		"%s: --realtime: neither the bpf tier nor the netlink tier at real-time "
-		"priority can run here (proctrail -v probe says why); without --realtime, tier %s "
-		"would run\n",
-		prog, pt_tier_name(t));
+		"priority can run here (%s); without --realtime, tier %s would run\n",
+		prog, w->oo.quiet ? "without -q the notices say why" : "the notices above say why",
+		pt_tier_name(t));
 	return -EPERM;
 }
 

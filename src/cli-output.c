@@ -581,6 +581,7 @@ static void text_end(struct cli_out *o, enum pt_tier best)
 
 const struct cli_fmt cli_fmt_text = {
 	.name = "text",
+	.fit = true,
 	.begin = text_begin,
 	.proc = text_proc,
 	.event = text_event,

@@ -46,6 +46,7 @@ struct cli_out {
 
 struct cli_fmt {
 	const char *name;
+	bool fit; /* lines may be cut at a terminal's width (not JSON) */
 	void (*begin)(struct cli_out *o);
 	int (*proc)(struct cli_out *o, const struct pt_proc *p); /* ps */
 	int (*event)(struct cli_out *o, const struct pt_event *ev); /* watch */

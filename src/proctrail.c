@@ -313,11 +313,22 @@ static void parse_cols(const char *list, unsigned need, struct cli_fields *out)
 		usage_error("-o needs at least one field");
 }
 
+/* The output formats, by name. */
+static const struct cli_fmt *const formats[] = {&cli_fmt_text, &cli_fmt_json};
+
+static const struct cli_fmt *format(const char *name)
+{
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(formats[i]->name, name) == 0)
+			return formats[i];
+	return formats[0];
+}
+
 static void out_open(struct cli_out *o, const struct out_opts *oo, enum cli_view view,
 		     const struct cli_fields *cols)
 {
 	*o = (struct cli_out){
-		.fmt = oo->json ? &cli_fmt_json : &cli_fmt_text,
+		.fmt = format(oo->json ? "json" : "text"),
 		.f = stdout,
 		.view = view,
 		.ascii = oo->ascii,
@@ -325,7 +336,7 @@ static void out_open(struct cli_out *o, const struct out_opts *oo, enum cli_view
 		.cols = cols && cols->n ? cols->v : NULL,
 		.ncols = cols ? cols->n : 0,
 	};
-	if (!oo->json && isatty(STDOUT_FILENO)) {
+	if (o->fmt->fit && isatty(STDOUT_FILENO)) {
 		FILE *fit = cli_fit_open(stdout, cli_term_width(STDOUT_FILENO));
 
 		if (fit)

@@ -301,7 +301,8 @@ static void parse_cols(const char *list, unsigned need, struct cli_fields *out)
 			usage_error("-o: bad argument in '%s': %s", t, strerror(-r));
 		if (!(pt_field_def_flags(ref.def) & need))
 			usage_error("-o: field '%s' is not a field of %s", t,
-				    need == PT_FIELD_PROC ? "a process" : "an event");
+				    need == PT_FIELD_PROC ? "a process"
+							  : "an event or its process");
 		nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
 		if (!nv)
 			exit(EXIT_FAIL);
@@ -634,7 +635,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 	if (optind < argc)
 		usage_error("watch takes no arguments ('%s')", argv[optind]);
 	if (w->oo.cols)
-		parse_cols(w->oo.cols, PT_FIELD_EVENT, &w->cols);
+		parse_cols(w->oo.cols, PT_FIELD_EVENT | PT_FIELD_PROC, &w->cols);
 }
 
 /*

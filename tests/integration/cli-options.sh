@@ -41,6 +41,7 @@ touch "$T/file"
 usage_err "--watch-dir on a file" "not a directory" watch --watch-dir="$T/file"
 usage_err "-o unknown field" "unknown field 'bogus'" ps -o pid,bogus
 usage_err "-o event field for ps" "not a field of a process" ps -o pid,evt.type
+usage_err "-o process field unknown to watch" "unknown field 'nope'" watch -o pid,nope
 usage_err "show of pid 0" "PID" show 0
 ok "usage errors: one line, exit 2, the range"
 

@@ -81,7 +81,7 @@ show_logs() {
 }
 
 # The whole suite: unit tests, integration tests (as root they all run),
-# format check, then the same suite under ASan+UBSan, then distcheck.
+# format check, then the same suite under ASan+UBSan, the fuzzers, then distcheck.
 # Tests run one at a time: storms compete for the CPUs, and the capture tests
 # measure a race. Their programs are built in parallel first.
 make -j"$jobs" check TESTS= >/dev/null
@@ -100,6 +100,18 @@ if [ "${QUICKSTART_SANITIZE:-1}" = 1 ]; then
 		make -j"$jobs" check TESTS= >/dev/null && { make check || { show_logs; exit 1; }; })
 	set -- $(($1 + $(totals "$sanbuild" | cut -d' ' -f1))) $2 \
 		$(($3 + $(totals "$sanbuild" | cut -d' ' -f3)))
+fi
+# Every parser of untrusted bytes has a libFuzzer target; fuzz each for a while
+# (QUICKSTART_FUZZ_SECONDS, default 30; 0 skips). Their seeds are replayed by
+# `make check` in the builds above.
+fuzz_secs=${QUICKSTART_FUZZ_SECONDS:-30}
+if [ "$fuzz_secs" -gt 0 ]; then
+	fuzzbuild="$builddir-fuzz"
+	mkdir -p "$fuzzbuild"
+	(cd "$fuzzbuild" && "$top/configure" CC=clang --enable-werror --enable-sanitizers \
+		--enable-fuzzing --enable-bpf=no --without-criterion >/dev/null &&
+		make -j"$jobs" $(cd "$top" && echo tests/fuzz/fuzz-*.c | sed 's/\.c//g') >/dev/null)
+	"$top/tests/fuzz/run.sh" "$fuzzbuild" "$fuzz_secs"
 fi
 make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror" \
 	TESTS="$(cd "$top" && echo tests/unit/test-*.c | sed 's/\.c//g')"

@@ -46,8 +46,11 @@ enum pt_event_type {
 	PT_EV_COUNT,
 };
 
+/* Room for event types: PT_EVMASK is 32 bits, and pt_status.events has this many slots,
+ * so adding an event type moves no member. */
+#define PT_EV_MAX 32
 #define PT_EVMASK(t) (1u << (t))
-#define PT_EVMASK_ALL ((1u << PT_EV_COUNT) - 1)
+#define PT_EVMASK_ALL (~0u >> (32 - PT_EV_COUNT))
 
 /* The fields of a record that can be known, unknown or inherited. */
 enum pt_field {
@@ -127,7 +130,11 @@ struct pt_exec;
  */
 struct pt_proc;
 
-/* An event as delivered to subscribers. */
+/*
+ * An event as delivered to subscribers. The library allocates it and passes it
+ * by pointer: members are only ever appended; the union is last, so a later
+ * member or a larger union member moves nothing.
+ */
 struct pt_event {
 	enum pt_event_type type;
 	int64_t time_us; /* wall clock, microseconds since the epoch */
@@ -138,6 +145,8 @@ struct pt_event {
 	bool thread; /* fork/exit of a thread, not of a process */
 	bool synthesized; /* inferred by a scanning tier, not seen directly */
 	enum pt_tier tier;
+	/* synthesized events: the interval in which the event happened; 0 = unknown */
+	int64_t window_lo_us, window_hi_us;
 	union {
 		struct {
 			int exit_code, signal;
@@ -163,8 +172,6 @@ struct pt_event {
 			const char *reason;
 		} lost;
 	} u;
-	/* synthesized events: the interval in which the event happened; 0 = unknown */
-	int64_t window_lo_us, window_hi_us;
 };
 
 typedef void (*pt_event_fn)(const struct pt_event *ev, void *data);
@@ -178,8 +185,19 @@ enum pt_log_level {
 };
 typedef void (*pt_log_fn)(int level, const char *msg, void *data);
 
+/*
+ * Options and status grow the way the kernel's extensible structs do
+ * (copy_struct_from_user): members are only ever appended, and the caller
+ * passes the size it was compiled with. pt_options_init() and
+ * pt_monitor_status() are macros that pass sizeof(*(o)), so a caller built
+ * against an older header keeps working with a newer library (the library
+ * uses defaults for what the caller does not know), and a caller built
+ * against a newer header gets -E2BIG from an older library only when it sets
+ * a member that library does not have. A member appended later treats 0 as
+ * its default.
+ */
 struct pt_options {
-	size_t size; /* sizeof(struct pt_options), set by pt_options_init */
+	size_t size; /* the caller's sizeof(struct pt_options), set by pt_options_init */
 	enum pt_tier tier; /* PT_TIER_AUTO picks the best that runs */
 	const char *proc_root; /* default "/proc" */
 	unsigned events; /* PT_EVMASK of events delivered; default all */
@@ -200,12 +218,17 @@ struct pt_options {
 	 * wakes them, each kept on a CPU of its own: -1 auto (one per usable CPU, at
 	 * most 2), 0 none (the caller's thread does it all), else that many (<= 64) */
 	int readers;
+	/* members are appended here */
 };
 
+/* The smallest struct pt_options the library accepts: size and tier. */
+#define PT_OPTIONS_SIZE_VER0 (offsetof(struct pt_options, tier) + sizeof(enum pt_tier))
+
+/* Members are only ever appended; the library fills as many bytes as the caller's
+ * struct has and zeroes any it does not know. */
 struct pt_status {
 	enum pt_tier tier;
 	uint64_t alive, exited, threads;
-	uint64_t events[PT_EV_COUNT]; /* delivered, by type */
 	uint64_t lost; /* events lost, as counted or estimated */
 	uint64_t lost_estimated; /* of which estimated by a scanning tier */
 	uint64_t resyncs;
@@ -216,13 +239,22 @@ struct pt_status {
 	uint64_t exec_total; /* exec events */
 	uint64_t exec_args_ok; /* of which argv was captured */
 	uint64_t exec_exe_ok; /* of which exe was captured */
+	uint64_t events[PT_EV_MAX]; /* delivered, by enum pt_event_type */
+	/* members are appended here */
 };
 
 struct pt_monitor;
 
-void pt_options_init(struct pt_options *o);
+/* Clear the first size bytes of o, set the defaults of the members that fit, and
+ * set o->size = size. Use the macro: it passes the size the caller was built with. */
+void pt_options_init_size(struct pt_options *o, size_t size);
+#define pt_options_init(o) pt_options_init_size((o), sizeof(*(o)))
 
-/* Open a monitor: subscribe to the tier, then fill the table from /proc. */
+/*
+ * Open a monitor: subscribe to the tier, then fill the table from /proc.
+ * -EINVAL if o->size < PT_OPTIONS_SIZE_VER0; -E2BIG if o->size is larger than
+ * this library's struct and a member it does not know is not zero.
+ */
 int pt_monitor_open(struct pt_monitor **out, const struct pt_options *o);
 void pt_monitor_close(struct pt_monitor *m);
 
@@ -241,7 +273,9 @@ void pt_monitor_stop(struct pt_monitor *m);
 /* Rescan /proc and merge (what a tier does after a loss). */
 int pt_monitor_resync(struct pt_monitor *m);
 
-int pt_monitor_status(const struct pt_monitor *m, struct pt_status *st);
+/* Fill the first size bytes of st (zeroes past this library's struct). Use the macro. */
+int pt_monitor_status_size(const struct pt_monitor *m, struct pt_status *st, size_t size);
+#define pt_monitor_status(m, st) pt_monitor_status_size((m), (st), sizeof(*(st)))
 enum pt_tier pt_monitor_tier(const struct pt_monitor *m);
 
 /* Lookups. Return NULL (errno set) when unknown. */
@@ -276,7 +310,8 @@ int pt_foreach_exited(const struct pt_monitor *m, int64_t since_us, pt_proc_fn f
 /* Exited records that lived less than max_ms, most recent first. */
 int pt_foreach_short(const struct pt_monitor *m, int64_t max_ms, pt_proc_fn fn, void *data);
 
-/* Probing: can this tier run here, and if not why. Returns 0 if it can. */
+/* Probing: can this tier run here, and if not why. Returns 0 if it can.
+ * o may be NULL (defaults); it is checked as pt_monitor_open() checks it. */
 int pt_probe(enum pt_tier tier, const struct pt_options *o, char *why, size_t len);
 
 /* Names */
@@ -449,6 +484,9 @@ char *pt_json_proc(const struct pt_proc *p, size_t *len);
 char *pt_json_event(const struct pt_event *ev, size_t *len);
 
 const char *pt_version(void);
+/* The version of the JSON schema pt_json_proc() and pt_json_event() write: the
+ * PT_JSON_SCHEMA_VERSION of the library that runs, not of the caller's header. */
+int pt_json_schema_version(void);
 
 #ifdef __cplusplus
 }

@@ -150,6 +150,9 @@ int pt_field_read(const struct pt_field_def *d, const struct pt_field_ctx *c, st
 enum pt_why pt_exit_why(const struct pt_proc *p, const struct pt_event *ev);
 
 /* ---- /proc reader (procfs.c) ---- */
+/* The proc root when the options name none. Only the procfs*.c files read
+ * anything under it. */
+#define PT_PROC_ROOT "/proc"
 struct pt_procfs {
 	int root_fd; /* O_PATH|O_DIRECTORY fd of the proc root */
 	long clk_tck; /* sysconf(_SC_CLK_TCK) */
@@ -172,21 +175,133 @@ struct pt_stat {
 	char state;
 	pid_t ppid, pgid, sid;
 	int tty_nr;
+	uint64_t flags; /* field 9: task->flags (PF_*) */
 	uint64_t start; /* field 22 */
 	long nthreads;
 };
 int pt_parse_stat(const char *buf, size_t len, struct pt_stat *st);
 int pt_parse_status_creds(const char *buf, size_t len, uid_t uid[4], gid_t gid[4], pid_t *tgid);
+/* Set the want fields (PT_FMASK_STAT bits) of a parsed stat into p: known, or
+ * missing PT_WHY_GONE where a process being reaped shows zeros. Returns whether
+ * it was being reaped (0 threads). */
+bool pt_stat_apply(const struct pt_stat *st, unsigned want, struct pt_proc *p);
+/* Parse status and set p's credentials known: 0 or -EINVAL. */
+int pt_status_apply(const char *buf, size_t len, struct pt_proc *p);
+/* The reason for a failed read of a process: gone, permission, or error. */
+enum pt_why pt_procfs_why(int err);
 /* cgroup: prefer the v2 "0::" line. Sets *path (malloc) and *container_id. */
 int pt_parse_cgroup(const char *buf, size_t len, char **path, char **container_id);
-/* Count NUL-separated args; args must end with NUL (fixed up by the reader). */
-unsigned pt_args_count(const char *args, size_t len);
 
 /* Read a whole small file relative to dirfd into buf (NUL-terminated);
  * returns bytes read or -errno. Truncates at cap-1 and sets *trunc. */
 ssize_t pt_read_file_at(int dirfd, const char *name, char *buf, size_t cap, bool *trunc);
+/* stat of dirfd (a /proc/PID fd), or of PID under the proc root: 0 or -errno,
+ * -EINVAL when malformed. */
+int pt_procfs_stat_at(int dirfd, struct pt_stat *st);
+int pt_procfs_stat(const struct pt_procfs *fs, pid_t pid, struct pt_stat *st);
+/* 0 while PID has an entry under the proc root, else -errno (-ENOENT, -ESRCH: gone). */
+int pt_procfs_exists(const struct pt_procfs *fs, pid_t pid);
+/* Whether PID's cmdline reads non-empty (its exec has set up the new argv). */
+bool pt_procfs_has_args(const struct pt_procfs *fs, pid_t pid);
+/* readlink of PID's link name ("exe", "cwd") into buf, NUL-terminated:
+ * its length, or -errno (-ENAMETOOLONG when it does not fit). */
+ssize_t pt_procfs_readlink(const struct pt_procfs *fs, pid_t pid, const char *name, char *buf,
+			   size_t cap);
 /* Enumerate numeric entries of the proc root (or of a task dir). */
 int pt_procfs_list(const struct pt_procfs *fs, pid_t pid, pid_t **out, size_t *n);
+
+/* ---- identity and field masks ---- */
+
+/*
+ * Whether two start times (stat field 22, in ticks) are those of the same
+ * process: the pid-reuse test. A fork's time converted to ticks and the value
+ * /proc shows may differ by one tick; 0 is unknown and matches anything.
+ */
+static inline bool pt_same_start(uint64_t a, uint64_t b)
+{
+	return !a || !b || (a > b ? a - b : b - a) <= 1;
+}
+
+/* What /proc/PID/stat gives. */
+#define PT_FMASK_STAT                                                                            \
+	(PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START) | PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_SID) | \
+	 PT_FMASK(PT_F_PGID) | PT_FMASK(PT_F_TTY))
+/* The image an exec replaces: a value inherited from the parent must not
+ * survive it (cwd, cgroup and namespaces do not change at exec). */
+#define PT_FMASK_EXEC_IMAGE (PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV))
+/* What a scan reads again to report an exec it noticed: the image, the creds
+ * a setuid exec changes, and start and ppid, which say it is the same process. */
+#define PT_FMASK_EXEC_READ \
+	(PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_START) | PT_FMASK(PT_F_PPID))
+/* What a reader racing the exec'd process must get first (inotify captures):
+ * argv, exe and comm, then start and ppid. The core reads the rest later. */
+#define PT_FMASK_EXEC_CAPTURE (PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_START) | PT_FMASK(PT_F_PPID))
+/* What a child shares with its parent until it execs. */
+#define PT_FMASK_INHERIT                                                                         \
+	(PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_SID) | PT_FMASK(PT_F_PGID) | \
+	 PT_FMASK(PT_F_TTY) | PT_FMASK(PT_F_CWD) | PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_NS))
+
+/* ---- system-wide files (procfs-sys.c) ---- */
+/* The "last pid" counter (loadavg field 5, else sys/kernel/ns_last_pid) and
+ * sys/kernel/pid_max under the proc root. */
+int pt_procfs_last_pid(const struct pt_procfs *fs, pid_t *last);
+/* The last pid in a /proc/loadavg line: 0 or -EINVAL. */
+int pt_parse_last_pid(const char *buf, pid_t *last);
+int pt_procfs_pid_max(const struct pt_procfs *fs, pid_t *max);
+
+/* Can a scanning tier work on this proc root? 0, or -errno with the reason in
+ * why. On success why holds a note ("" if none), e.g. about hidepid. */
+int pt_scan_probe(const char *proc_root, char *why, size_t len);
+/* hidepid of the proc mount at proc_root per a mountinfo file: 0 (off),
+ * 1 (noaccess), 2 (invisible), 4 (ptraceable), or -errno (no such mount). */
+int pt_proc_hidepid(const char *mountinfo, const char *proc_root);
+
+/* The last pid from a loadavg fd kept open (pread at 0): 0 or -errno. */
+int pt_procfs_last_pid_fd(int fd, pid_t *last);
+/* Open loadavg under the proc root: an fd or -errno. */
+int pt_procfs_loadavg_open(const struct pt_procfs *fs);
+/* A number from proc_root/sys/name (NULL root: /proc), e.g. "fs/inotify/max_user_watches". */
+int pt_procfs_sysctl(const char *proc_root, const char *name, long *v);
+/* Whether /proc/net/connector lists cn_proc: 1 yes (or no /proc to tell),
+ * 0 no (no CONFIG_PROC_EVENTS), -ENOENT no connector at all. */
+int pt_procfs_cn_proc(void);
+
+/* ---- listing pids from some pid on (procfs-seek.c) ----
+ * Listing only the pids from some pid on: procfs places a process's entry at
+ * a fixed offset plus its pid (TGID_OFFSET in fs/proc/base.c), so a seek skips
+ * the others. pt_pidseek_open learns the offset from the d_off of consecutive
+ * entries and checks it with a seek: -EOPNOTSUPP where that fails (a fixture
+ * tree). Each user needs its own: the directory offset is its state.
+ */
+struct pt_pidseek {
+	int dir_fd;
+	off_t off;
+	/* getdents64 records hold 64-bit fields: keep the buffer 8-aligned */
+	_Alignas(8) char dents[4096];
+};
+int pt_pidseek_open(struct pt_pidseek *ps, int root_fd);
+void pt_pidseek_close(struct pt_pidseek *ps);
+/* Call fn for every process (not thread) from..to, in order, until it returns
+ * non-zero; a negative return is returned. 0 or -errno. */
+int pt_pidseek_each(struct pt_pidseek *ps, pid_t from, pid_t to, int (*fn)(pid_t, void *),
+		    void *data);
+
+/* ---- the image of an exec, read at the race (procfs-exec.c) ---- */
+/* One read() of up to cap bytes of dirfd/name: bytes read or -errno. */
+ssize_t pt_procfs_read_once(int dirfd, const char *name, char *buf, size_t cap);
+struct pt_exec_read {
+	uint64_t exec_ticks; /* when the exec happened: a later start is a reused pid */
+	int dirfd;
+	int r_args, r_exe;
+	struct pt_proc *p; /* NULL when out of memory */
+};
+/* Step one: open /proc/PID and read what goes when it exits (cmdline into
+ * argbuf of args_max + 1 bytes, exe). Set x->exec_ticks first. */
+void pt_procfs_exec_begin(const struct pt_procfs *fs, char *argbuf, size_t args_max, pid_t pid,
+			  struct pt_exec_read *x);
+/* Step two: what lasts until it is reaped (stat, status); every field read is
+ * known or missing with its reason. Closes the fd; the record is the caller's. */
+struct pt_proc *pt_procfs_exec_finish(struct pt_exec_read *x);
 
 /* ---- process record helpers (proc.c) ---- */
 void pt_proc_init(struct pt_proc *p);
@@ -201,6 +316,8 @@ static inline bool pt_proc_has(const struct pt_proc *p, enum pt_field f)
 }
 /* Copy the fields src knows into dst (strings duplicated). */
 int pt_proc_merge(struct pt_proc *dst, const struct pt_proc *src, unsigned fields);
+/* Count NUL-separated args; args must end with NUL (fixed up by the reader). */
+unsigned pt_args_count(const char *args, size_t len);
 /* Replace the args of p; takes ownership of args. */
 void pt_proc_set_args(struct pt_proc *p, char *args, size_t len, bool truncated);
 size_t pt_proc_mem(const struct pt_proc *p);
@@ -225,6 +342,17 @@ struct pt_proc *pt_table_get_at(const struct pt_table *t, pid_t pid, int64_t at_
 /* Insert a new live record for (pid, start); an older live record for the same
  * pid (pid reuse missed) is closed as exit-unknown first. */
 struct pt_proc *pt_table_add(struct pt_table *t, pid_t pid, uint64_t start);
+/*
+ * A leader EXIT seen while other threads are known: the process is dying
+ * thread by thread, or a non-leader thread is exec'ing (the kernel then reports
+ * EXIT tgid/tgid for the old leader, then EXEC). The core holds the exit here,
+ * outside the public record, until the last thread ends (held_exit) or an exec
+ * cancels it (release_exit). pt_table_exit drops it.
+ */
+void pt_table_hold_exit(struct pt_table *t, struct pt_proc *p, int status, int64_t time_us);
+bool pt_table_held_exit(const struct pt_table *t, const struct pt_proc *p, int *status,
+			int64_t *time_us);
+void pt_table_release_exit(struct pt_table *t, struct pt_proc *p);
 /* Mark exited and start retention. */
 void pt_table_exit(struct pt_table *t, struct pt_proc *p, int64_t exit_us, enum pt_state st);
 /* Push the current exe/args into history before an exec replaces them. */
@@ -237,6 +365,9 @@ void pt_table_expire(struct pt_table *t, int64_t now_us);
 int pt_table_thread_add(struct pt_table *t, pid_t tid, pid_t tgid);
 void pt_table_thread_del(struct pt_table *t, pid_t tid);
 pid_t pt_table_thread_tgid(const struct pt_table *t, pid_t tid);
+/* The threads of tgid are tids (sorted, as listed in its task dir): add the
+ * new ones, drop the ones that ended. */
+int pt_table_set_threads(struct pt_table *t, pid_t tgid, const pid_t *tids, size_t n);
 int pt_table_foreach_thread(const struct pt_table *t, pid_t tgid, int (*fn)(pid_t, void *),
 			    void *data);
 int pt_table_foreach(const struct pt_table *t, unsigned select, pt_proc_fn fn, void *data);
@@ -309,6 +440,10 @@ struct pt_source_ops {
 };
 
 extern const struct pt_source_ops pt_source_bpf;
+/* source-bpf.c: run fn(arg) with the libbpf messages of this thread going to m's
+ * log (at PT_LOG_DEBUG), as the tier does around its own libbpf calls. For tests;
+ * -ENOSYS without the BPF tier. */
+int pt_bpf_log_to(const struct pt_monitor *m, int (*fn)(void *arg), void *arg);
 extern const struct pt_source_ops pt_source_netlink;
 extern const struct pt_source_ops pt_source_inotify;
 extern const struct pt_source_ops pt_source_poll;
@@ -316,10 +451,22 @@ extern const struct pt_source_ops pt_source_poll;
 /* ---- core (monitor.c), called by sources ---- */
 void pt_core_raw(struct pt_monitor *m, struct pt_raw *ev); /* consumes ev->info */
 const struct pt_options *pt_core_options(const struct pt_monitor *m);
+
+/* abi.c. Copy the caller's options (NULL: defaults) into dst, a whole struct with
+ * defaults for what the caller's size leaves out: 0, -EINVAL or -E2BIG. */
+int pt_options_import(struct pt_options *dst, const struct pt_options *src);
+/* Write src into the caller's size bytes at dst, zeroing what we do not know. */
+void pt_status_export(struct pt_status *dst, size_t size, const struct pt_status *src);
 const struct pt_procfs *pt_core_procfs(const struct pt_monitor *m);
 struct pt_table *pt_core_table(struct pt_monitor *m);
 /* Rescan /proc: add unknown processes, close vanished ones. */
 int pt_core_resync(struct pt_monitor *m, const char *reason);
+/* After a dispatch: report the losses it saw (summed per reason) and run the one
+ * resync they armed. pt_monitor_dispatch and pt_monitor_run call it. */
+void pt_core_flush(struct pt_monitor *m);
+/* Read the ppid again of live processes whose parent has exited since the last
+ * call (the kernel reports no reparenting). Run by the monitor's timer. */
+void pt_core_reparent(struct pt_monitor *m);
 void pt_core_malformed(struct pt_monitor *m);
 void pt_log(const struct pt_monitor *m, int level, const char *fmt, ...) PT_PRINTF(3, 4);
 

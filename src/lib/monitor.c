@@ -22,19 +22,18 @@
 
 #define MAX_SUBSCRIBERS 8
 #define EXPIRE_PERIOD_MS 1000
+#define LOST_SLOTS 4 /* distinct loss reasons summed per dispatch */
 
 struct subscriber {
 	pt_event_fn fn;
 	void *data;
 };
 
-/* A leader EXIT seen while the table still knew other threads: either the
- * process is dying thread by thread, or a non-leader thread is exec'ing (the
- * kernel then reports EXIT tgid/tgid for the old leader, then EXEC). */
-struct pending_exit {
-	bool set;
-	int status;
-	int64_t time_us;
+/* Losses reported during one dispatch, per reason, summed: one lost event each. */
+struct lost_sum {
+	const char *reason;
+	uint64_t count;
+	int64_t time_us; /* of the first loss of the burst */
 };
 
 struct pt_monitor {
@@ -58,6 +57,19 @@ struct pt_monitor {
 	int64_t boot_epoch_us;
 	int64_t next_expire_us;
 
+	/*
+	 * A loss arms one resync, run once the dispatch that reported it is
+	 * done (as conntrackd schedules one): a burst of ENOBUFS inside one
+	 * receive loop gives one /proc scan, not one per error.
+	 */
+	struct lost_sum lost[LOST_SLOTS];
+	unsigned nlost;
+	bool resync_armed;
+
+	uint64_t exits_unswept; /* processes closed since the last reparenting sweep */
+	pid_t *orphans;
+	size_t norphans, orphans_cap;
+
 	struct pt_status st;
 };
 
@@ -77,25 +89,6 @@ static const struct pt_source_ops *source_for(enum pt_tier t)
 }
 
 /* ---- options, logging, clocks ---- */
-
-PT_EXPORT void pt_options_init(struct pt_options *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->size = sizeof(*o);
-	o->tier = PT_TIER_AUTO;
-	o->proc_root = "/proc";
-	o->events = PT_EVMASK_ALL;
-	o->retention_ms = 60000;
-	o->mem_max = 64u << 20;
-	o->args_max = 128u << 10;
-	o->exec_history = 4;
-	o->realtime = -1;
-	o->poll_interval_ms = 100;
-	o->rcvbuf = 32u << 20;
-	o->ring_size = 8u << 20;
-	o->log_level = PT_LOG_NOTICE;
-	o->readers = -1;
-}
 
 void pt_log(const struct pt_monitor *m, int level, const char *fmt, ...)
 {
@@ -176,11 +169,6 @@ static void event_init(struct pt_event *ev, enum pt_event_type type, const struc
 
 /* ---- applying raw events ---- */
 
-static bool start_matches(uint64_t a, uint64_t b)
-{
-	return !a || !b || (a > b ? a - b : b - a) <= 1;
-}
-
 /* Take what info knows, and for what it does not know and p does not either,
  * the reason it gave. */
 static void adopt(struct pt_proc *p, const struct pt_proc *info, unsigned fields)
@@ -208,7 +196,7 @@ static void enrich(struct pt_monitor *m, struct pt_proc *p, unsigned want)
 	tmp.pid = p->pid;
 	pt_procfs_read(&m->fs, p->pid, need, &tmp);
 	/* The pid may have been reused since: only take what belongs to p. */
-	if (pt_proc_has(&tmp, PT_F_START) && !start_matches(tmp.start, p->start)) {
+	if (pt_proc_has(&tmp, PT_F_START) && !pt_same_start(tmp.start, p->start)) {
 		pt_proc_clear(&tmp);
 		return;
 	}
@@ -217,15 +205,6 @@ static void enrich(struct pt_monitor *m, struct pt_proc *p, unsigned want)
 	pt_table_touch(m->table, p);
 }
 
-/* What a child shares with its parent until it execs. */
-#define INHERIT_FIELDS                                                                           \
-	(PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_CREDS) | \
-	 PT_FMASK(PT_F_SID) | PT_FMASK(PT_F_PGID) | PT_FMASK(PT_F_TTY) | PT_FMASK(PT_F_CWD) |    \
-	 PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_NS))
-
-/* Fields an exec replaces: an inherited value must not survive the exec. */
-#define EXEC_FIELDS (PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV))
-
 /* Fill what the child does not know yet (a BPF fork record may know its own
  * credentials and namespaces) from the parent, marked inherited. */
 static void inherit(struct pt_proc *child, const struct pt_proc *parent)
@@ -233,7 +212,7 @@ static void inherit(struct pt_proc *child, const struct pt_proc *parent)
 	unsigned want = 0;
 
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		if ((INHERIT_FIELDS & PT_FMASK(f)) && !pt_proc_has(child, (enum pt_field)f) &&
+		if ((PT_FMASK_INHERIT & PT_FMASK(f)) && !pt_proc_has(child, (enum pt_field)f) &&
 		    pt_proc_has(parent, (enum pt_field)f))
 			want |= PT_FMASK(f);
 	pt_proc_merge(child, parent, want);
@@ -286,7 +265,7 @@ static void apply_fork(struct pt_monitor *m, struct pt_raw *raw)
 	if (parent)
 		inherit(p, parent);
 	else
-		enrich(m, p, INHERIT_FIELDS);
+		enrich(m, p, PT_FMASK_INHERIT);
 	pt_table_touch(m->table, p);
 	event_init(&ev, PT_EV_FORK, raw, p);
 	emit(m, &ev);
@@ -304,14 +283,13 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 	uint64_t start = raw->info && pt_proc_has(raw->info, PT_F_START) ? raw->info->start : 0;
 	struct pt_event ev;
 
-	if (!p || !start_matches(p->start, start))
+	if (!p || !pt_same_start(p->start, start))
 		p = new_record(m, raw->pid, start, 0);
 	if (!p)
 		return;
-	/* An exec ends every other thread; a pending leader exit was the
+	/* An exec ends every other thread; a held leader exit was the
 	 * thread-exec trap, not the end of the process. */
-	p->exit_code = -1;
-	p->exit_us = 0;
+	pt_table_release_exit(m->table, p);
 	pt_table_foreach_thread(m->table, p->pid, drop_thread, m->table);
 	if (p->src[PT_F_ARGV] == PT_SRC_PROC || p->src[PT_F_ARGV] == PT_SRC_BPF) {
 		pt_table_push_exec(m->table, p, raw->time_us ? raw->time_us : pt_now_us());
@@ -323,7 +301,7 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 		p->args_len = p->argc = 0;
 	}
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		if (EXEC_FIELDS & PT_FMASK(f))
+		if (PT_FMASK_EXEC_IMAGE & PT_FMASK(f))
 			pt_proc_set_missing(p, (enum pt_field)f, PT_WHY_GONE);
 	if (raw->info) {
 		int64_t fork_us = p->start_us;
@@ -332,10 +310,10 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 		if (fork_us)
 			p->start_us = fork_us; /* finer than start ticks */
 	} else {
-		enrich(m, p, EXEC_FIELDS | PT_FMASK(PT_F_CREDS));
+		enrich(m, p, PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS));
 	}
 	/* cwd, cgroup and namespaces do not change at exec: keep what was inherited. */
-	enrich(m, p, PT_FMASK_ALL & ~EXEC_FIELDS);
+	enrich(m, p, PT_FMASK_ALL & ~PT_FMASK_EXEC_IMAGE);
 	pt_table_touch(m->table, p);
 	m->st.exec_total++;
 	if (pt_proc_has(p, PT_F_ARGV))
@@ -372,6 +350,7 @@ static void close_process(struct pt_monitor *m, struct pt_proc *p, const struct 
 	decode_status(status, &p->exit_code, &p->exit_signal, &core);
 	p->core_dumped |= core;
 	pt_table_exit(m->table, p, time_us, status < 0 ? PT_STATE_EXIT_UNKNOWN : PT_STATE_EXITED);
+	m->exits_unswept++;
 	event_init(&ev, PT_EV_EXIT, raw, p);
 	ev.time_us = time_us;
 	ev.tid = p->pid;
@@ -380,13 +359,6 @@ static void close_process(struct pt_monitor *m, struct pt_proc *p, const struct 
 	ev.u.exit.core_dumped = p->core_dumped;
 	ev.u.exit.duration_us = p->start_us ? time_us - p->start_us : -1;
 	emit(m, &ev);
-}
-
-/* A pending leader exit lives in the record's exit fields: a live record with
- * exit_us set has one (exit_code then holds the raw wait status). */
-static bool pending_exit(const struct pt_proc *p)
-{
-	return p->state == PT_STATE_ALIVE && p->exit_us;
 }
 
 static void apply_exit(struct pt_monitor *m, struct pt_raw *raw)
@@ -404,13 +376,11 @@ static void apply_exit(struct pt_monitor *m, struct pt_raw *raw)
 			decode_status(raw->u.exit.status, &ev.u.exit.exit_code, &ev.u.exit.signal,
 				      &ev.u.exit.core_dumped);
 			emit(m, &ev);
-			if (pending_exit(p) && p->nthreads <= 1) {
-				int status = p->exit_code;
-				int64_t t = p->exit_us;
+			int status;
+			int64_t t;
 
-				p->exit_us = 0;
+			if (p->nthreads <= 1 && pt_table_held_exit(m->table, p, &status, &t))
 				close_process(m, p, raw, status, t);
-			}
 		}
 		return;
 	}
@@ -437,8 +407,7 @@ static void apply_exit(struct pt_monitor *m, struct pt_raw *raw)
 				pt_proc_set_missing(p, (enum pt_field)f, PT_WHY_LOST);
 	}
 	if (p->nthreads > 1) {
-		p->exit_code = raw->u.exit.status;
-		p->exit_us = now;
+		pt_table_hold_exit(m->table, p, raw->u.exit.status, now);
 		return;
 	}
 	close_process(m, p, raw, raw->u.exit.status, now);
@@ -530,6 +499,55 @@ static void emit_lost(struct pt_monitor *m, uint64_t count, bool estimated, cons
 	emit(m, &ev);
 }
 
+/* Report the summed losses of the burst, oldest reason first. */
+static void flush_lost(struct pt_monitor *m)
+{
+	for (unsigned i = 0; i < m->nlost; i++)
+		emit_lost(m, m->lost[i].count, false, m->lost[i].reason, m->lost[i].time_us);
+	m->nlost = 0;
+}
+
+static bool same_reason(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* A counted loss: add it to its reason's sum and arm the resync. */
+static void arm_loss(struct pt_monitor *m, uint64_t count, const char *reason, int64_t time_us)
+{
+	unsigned i;
+
+	m->resync_armed = true;
+	for (i = 0; i < m->nlost; i++)
+		if (same_reason(m->lost[i].reason, reason))
+			break;
+	if (i == LOST_SLOTS) {
+		/* more distinct reasons than slots: report these now, keep the resync armed */
+		flush_lost(m);
+		i = 0;
+	}
+	if (i == m->nlost)
+		m->lost[m->nlost++] = (struct lost_sum){reason, 0, time_us ? time_us : pt_now_us()};
+	m->lost[i].count += count;
+}
+
+void pt_core_flush(struct pt_monitor *m)
+{
+	const char *reason;
+	int r;
+
+	if (!m->resync_armed && !m->nlost)
+		return;
+	reason = m->nlost ? m->lost[0].reason : NULL;
+	flush_lost(m);
+	if (!m->resync_armed)
+		return;
+	m->resync_armed = false;
+	r = pt_core_resync(m, reason ? reason : "events lost");
+	if (r < 0)
+		pt_log(m, PT_LOG_WARNING, "resync: %s", strerror(-r));
+}
+
 void pt_core_raw(struct pt_monitor *m, struct pt_raw *raw)
 {
 	switch (raw->type) {
@@ -547,10 +565,10 @@ void pt_core_raw(struct pt_monitor *m, struct pt_raw *raw)
 		apply_ids(m, raw);
 		break;
 	case PT_EV_LOST:
-		emit_lost(m, raw->u.lost.count, raw->u.lost.estimated, raw->u.lost.reason,
-			  raw->time_us);
-		if (!raw->u.lost.estimated)
-			pt_core_resync(m, raw->u.lost.reason);
+		if (raw->u.lost.estimated)
+			emit_lost(m, raw->u.lost.count, true, raw->u.lost.reason, raw->time_us);
+		else
+			arm_loss(m, raw->u.lost.count, raw->u.lost.reason, raw->time_us);
 		break;
 	case PT_EV_SID:
 	case PT_EV_COMM:
@@ -571,13 +589,40 @@ void pt_core_raw(struct pt_monitor *m, struct pt_raw *raw)
 
 /* ---- what the scanner reports ---- */
 
-void pt_core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_kind kind,
-			int64_t lo_us, int64_t hi_us)
+void pt_core_inherit_image(const struct pt_table *t, struct pt_proc *info, enum pt_scan_image img)
 {
-	struct pt_proc *p = new_record(m, info->pid, info->start, 0);
+	static const enum pt_field image[] = {PT_F_COMM, PT_F_EXE, PT_F_ARGV};
+	const struct pt_proc *parent = NULL;
+	bool mid_exec = img == PT_IMAGE_MID_EXEC;
+
+	if (img == PT_IMAGE_OWN)
+		return;
+	if (pt_proc_has(info, PT_F_PPID))
+		parent = pt_table_get_live(t, info->ppid);
+	for (size_t i = 0; i < PT_ARRAY_SIZE(image); i++) {
+		enum pt_field f = image[i];
+
+		if (parent && pt_proc_has(parent, f) && (mid_exec || !pt_proc_has(info, f)))
+			pt_proc_merge(info, parent, PT_FMASK(f));
+		if (pt_proc_has(info, f))
+			info->src[f] = PT_SRC_INHERITED;
+	}
+	if (!pt_proc_has(info, PT_F_ARGV)) {
+		/* not from the parent: known to be its, empty, and not an exec */
+		pt_proc_set_args(info, NULL, 0, false);
+		pt_proc_set_known(info, PT_F_ARGV, PT_SRC_INHERITED);
+	}
+}
+
+static void core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_image img,
+			    enum pt_scan_kind kind, int64_t lo_us, int64_t hi_us)
+{
+	struct pt_proc *p;
 	struct pt_raw raw;
 	struct pt_event ev;
 
+	pt_core_inherit_image(m->table, info, img);
+	p = new_record(m, info->pid, info->start, 0);
 	if (!p)
 		goto out;
 	adopt(p, info, PT_FMASK_ALL);
@@ -613,8 +658,8 @@ out:
 	free(info);
 }
 
-void pt_core_vanished(struct pt_monitor *m, struct pt_proc *p, enum pt_scan_kind kind,
-		      int64_t lo_us, int64_t hi_us)
+static void core_vanished(struct pt_monitor *m, struct pt_proc *p, enum pt_scan_kind kind,
+			  int64_t lo_us, int64_t hi_us)
 {
 	struct pt_raw raw;
 
@@ -628,15 +673,33 @@ void pt_core_vanished(struct pt_monitor *m, struct pt_proc *p, enum pt_scan_kind
 		pt_table_exit(m->table, p, hi_us, PT_STATE_EXIT_UNKNOWN);
 		return;
 	}
-	p->exit_us = 0;
 	p->flags |= kind == PT_SCAN_RESYNC ? PT_PROC_RESYNC : PT_PROC_SYNTH;
 	close_process(m, p, &raw, -1, hi_us);
 }
 
-void pt_core_missed(struct pt_monitor *m, uint64_t count, const char *reason)
+static void core_missed(struct pt_monitor *m, uint64_t count, const char *reason)
 {
 	if (count)
 		emit_lost(m, count, true, reason, 0);
+}
+
+static void core_threads(struct pt_monitor *m, pid_t pid, const pid_t *tids, size_t n)
+{
+	pt_table_set_threads(m->table, pid, tids, n);
+}
+
+static const struct pt_scan_hooks core_hooks = {
+	.discovered = core_discovered,
+	.vanished = core_vanished,
+	.missed = core_missed,
+	.raw = pt_core_raw,
+	.threads = core_threads,
+	.table = pt_core_table,
+};
+
+const struct pt_scan_hooks *pt_core_scan_hooks(void)
+{
+	return &core_hooks;
 }
 
 int pt_core_resync(struct pt_monitor *m, const char *reason)
@@ -649,6 +712,62 @@ int pt_core_resync(struct pt_monitor *m, const char *reason)
 PT_EXPORT int pt_monitor_resync(struct pt_monitor *m)
 {
 	return pt_core_resync(m, "requested");
+}
+
+/* ---- reparenting ---- */
+
+static int collect_orphan(const struct pt_proc *p, void *data)
+{
+	struct pt_monitor *m = data;
+	const struct pt_proc *parent = pt_table_parent(m->table, p);
+	pid_t *v;
+
+	/* a parent that is alive, or one the table never knew: nothing to learn */
+	if (!parent || parent->state == PT_STATE_ALIVE)
+		return 0;
+	if (m->norphans == m->orphans_cap) {
+		size_t cap = m->orphans_cap ? m->orphans_cap * 2 : 64;
+
+		v = realloc(m->orphans, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		m->orphans = v;
+		m->orphans_cap = cap;
+	}
+	m->orphans[m->norphans++] = p->pid;
+	return 0;
+}
+
+/*
+ * The kernel reports no reparenting: when a parent exits, its children move to
+ * a subreaper or init silently. After processes have exited, the live records
+ * whose parent record is closed read their ppid again from /proc, so that
+ * queries (pt_parent) stay table lookups. Until then they name the parent
+ * that started them.
+ */
+void pt_core_reparent(struct pt_monitor *m)
+{
+	if (!m->exits_unswept)
+		return;
+	m->exits_unswept = 0;
+	m->norphans = 0;
+	pt_table_foreach(m->table, PT_SEL_ALIVE, collect_orphan, m);
+	for (size_t i = 0; i < m->norphans; i++) {
+		struct pt_proc *p = pt_table_get_live(m->table, m->orphans[i]);
+		struct pt_proc tmp;
+
+		if (!p)
+			continue;
+		pt_proc_init(&tmp);
+		if (pt_procfs_read(&m->fs, p->pid, PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START),
+				   &tmp) == 0 &&
+		    pt_same_start(tmp.start, p->start) && pt_proc_has(&tmp, PT_F_PPID)) {
+			p->ppid = tmp.ppid;
+			pt_proc_set_known(p, PT_F_PPID, PT_SRC_PROC);
+		}
+		pt_proc_clear(&tmp);
+	}
+	m->norphans = 0;
 }
 
 /* ---- open, loop, close ---- */
@@ -710,14 +829,20 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 	struct pt_monitor *m;
 	int r;
 
-	if (!out || !o || o->size < sizeof(*o))
+	if (!out || !o)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->opt = *o;
+	r = pt_options_import(&m->opt, o);
+	if (r < 0) {
+		free(m);
+		return r;
+	}
+	o = &m->opt; /* the caller's struct may be older (smaller) or newer than ours */
 	m->epfd = m->stopfd = m->timerfd = -1;
-	snprintf(m->proc_root, sizeof(m->proc_root), "%s", o->proc_root ? o->proc_root : "/proc");
+	snprintf(m->proc_root, sizeof(m->proc_root), "%s",
+		 o->proc_root ? o->proc_root : PT_PROC_ROOT);
 	m->opt.proc_root = m->proc_root;
 	if (!m->opt.args_max)
 		m->opt.args_max = 128u << 10;
@@ -737,7 +862,7 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 		.boot_us = m->boot_epoch_us,
 	};
 	m->table = pt_table_new(&to);
-	m->scanner = pt_scanner_new(&m->fs);
+	m->scanner = pt_scanner_new(&m->fs, &core_hooks);
 	if (!m->table || !m->scanner) {
 		r = -ENOMEM;
 		goto fail;
@@ -789,10 +914,12 @@ PT_EXPORT void pt_monitor_close(struct pt_monitor *m)
 {
 	if (!m)
 		return;
+	flush_lost(m); /* the losses still owed; no point in a resync now */
 	if (m->src && m->src->close)
 		m->src->close(m, m->src_priv);
 	pt_scanner_free(m->scanner);
 	pt_table_free(m->table);
+	free(m->orphans);
 	pt_procfs_close(&m->fs);
 	if (m->epfd >= 0)
 		close(m->epfd);
@@ -827,6 +954,7 @@ static int handle_timer(struct pt_monitor *m)
 	if (read(m->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return -errno;
 	if (now >= m->next_expire_us) {
+		pt_core_reparent(m); /* first: the closed parents are still there */
 		pt_table_expire(m->table, pt_now_us());
 		m->next_expire_us = now + EXPIRE_PERIOD_MS * 1000;
 	}
@@ -862,10 +990,13 @@ static int wait_and_dispatch(struct pt_monitor *m, int timeout_ms)
 	for (int i = 0; i < n; i++) {
 		int r = dispatch_fd(m, evs[i].data.fd);
 
-		if (r < 0)
+		if (r < 0) {
+			pt_core_flush(m);
 			return r;
+		}
 		total += r;
 	}
+	pt_core_flush(m);
 	arm_timer(m);
 	return total;
 }
@@ -900,6 +1031,7 @@ PT_EXPORT int pt_monitor_run(struct pt_monitor *m, int timeout_ms)
 	/* Hand over what the source already holds before returning. */
 	if (m->src)
 		m->src->dispatch(m, m->src_priv);
+	pt_core_flush(m);
 	return 0;
 }
 
@@ -918,21 +1050,23 @@ PT_EXPORT void pt_monitor_stop(struct pt_monitor *m)
 
 /* ---- status and queries ---- */
 
-PT_EXPORT int pt_monitor_status(const struct pt_monitor *m, struct pt_status *st)
+PT_EXPORT int pt_monitor_status_size(const struct pt_monitor *m, struct pt_status *out, size_t size)
 {
 	struct pt_table_stats ts;
+	struct pt_status st;
 
-	if (!m || !st)
+	if (!m || !out)
 		return -EINVAL;
-	*st = m->st;
-	st->tier = m->tier;
+	st = m->st;
+	st.tier = m->tier;
 	pt_table_stats(m->table, &ts);
-	st->alive = ts.alive;
-	st->exited = ts.exited;
-	st->threads = ts.threads;
-	st->evicted = ts.evicted;
-	st->expired = ts.expired;
-	st->mem = ts.mem;
+	st.alive = ts.alive;
+	st.exited = ts.exited;
+	st.threads = ts.threads;
+	st.evicted = ts.evicted;
+	st.expired = ts.expired;
+	st.mem = ts.mem;
+	pt_status_export(out, size, &st);
 	return 0;
 }
 
@@ -968,32 +1102,12 @@ PT_EXPORT const struct pt_proc *pt_lookup_tid(const struct pt_monitor *m, pid_t 
 	return found(pt_table_get_live(m->table, tgid > 0 ? tgid : tid));
 }
 
-/*
- * The kernel reports no reparenting: when a parent exits, its children move to
- * a subreaper or init silently. A live record whose parent is gone re-reads its
- * ppid from /proc when asked.
- */
-static void refresh_ppid(const struct pt_monitor *m, struct pt_proc *p)
-{
-	struct pt_proc tmp;
-	const struct pt_proc *parent = pt_table_parent(m->table, p);
-
-	if (p->state != PT_STATE_ALIVE || (parent && parent->state == PT_STATE_ALIVE))
-		return;
-	pt_proc_init(&tmp);
-	if (pt_procfs_read(&m->fs, p->pid, PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START), &tmp) == 0 &&
-	    start_matches(tmp.start, p->start) && pt_proc_has(&tmp, PT_F_PPID)) {
-		p->ppid = tmp.ppid;
-		pt_proc_set_known(p, PT_F_PPID, PT_SRC_PROC);
-	}
-	pt_proc_clear(&tmp);
-}
-
+/* The record p's ppid names, alive when p started: a table lookup, no /proc
+ * read (the core refreshes ppids after reparenting, pt_core_reparent). */
 PT_EXPORT const struct pt_proc *pt_parent(const struct pt_monitor *m, const struct pt_proc *p)
 {
 	if (!m || !p)
 		return found(NULL);
-	refresh_ppid(m, (struct pt_proc *)p);
 	return found(pt_table_parent(m->table, p));
 }
 
@@ -1065,18 +1179,22 @@ PT_EXPORT int pt_foreach_short(const struct pt_monitor *m, int64_t max_ms, pt_pr
 PT_EXPORT int pt_probe(enum pt_tier tier, const struct pt_options *o, char *why, size_t len)
 {
 	const struct pt_source_ops *ops = source_for(tier);
-	struct pt_options def;
+	struct pt_options opt;
+	int r;
 
-	if (!o) {
-		pt_options_init(&def);
-		o = &def;
-	}
 	if (!ops || !ops->probe) {
 		snprintf(why, len, "no such tier");
 		return -EINVAL;
 	}
+	r = pt_options_import(&opt, o);
+	if (r < 0) {
+		snprintf(why, len, "%s",
+			 r == -E2BIG ? "options newer than this library"
+				     : "options not initialised");
+		return r;
+	}
 	why[0] = 0;
-	return ops->probe(o, why, len);
+	return ops->probe(&opt, why, len);
 }
 
 PT_EXPORT const char *pt_version(void)

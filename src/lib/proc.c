@@ -55,6 +55,20 @@ int64_t pt_boot_epoch_us(void)
 	return boot_epoch;
 }
 
+unsigned pt_args_count(const char *args, size_t len)
+{
+	unsigned n = 0;
+
+	if (!args)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (args[i] == '\0')
+			n++;
+	if (len > 0 && args[len - 1] != '\0')
+		n++;
+	return n;
+}
+
 int64_t pt_ticks_to_us(uint64_t ticks, long clk_tck, int64_t boot_us)
 {
 	uint64_t hz = clk_tck > 0 ? (uint64_t)clk_tck : 100;

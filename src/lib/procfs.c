@@ -29,11 +29,6 @@
 #define PF_EXITING 0x00000004u
 #define PF_KTHREAD 0x00200000u
 
-/* The fields that come with stat. */
-#define STAT_FIELDS                                                                              \
-	(PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START) | PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_SID) | \
-	 PT_FMASK(PT_F_PGID) | PT_FMASK(PT_F_TTY))
-
 /* /proc/PID/ns link names, in enum pt_ns order. */
 static const char *const ns_links[PT_NS_COUNT] = {
 	[PT_NS_CGROUP] = "cgroup", [PT_NS_IPC] = "ipc", [PT_NS_MNT] = "mnt",
@@ -47,7 +42,7 @@ int pt_procfs_open(struct pt_procfs *fs, const char *root, size_t args_max)
 
 	fs->root_fd = -1;
 	if (!root)
-		root = "/proc";
+		root = PT_PROC_ROOT;
 	if (strlen(root) >= sizeof(fs->root))
 		return -ENAMETOOLONG;
 	strcpy(fs->root, root);
@@ -123,6 +118,20 @@ ssize_t pt_read_file_at(int dirfd, const char *name, char *buf, size_t cap, bool
 	}
 	buf[len] = '\0';
 	return (ssize_t)len;
+}
+
+enum pt_why pt_procfs_why(int err)
+{
+	switch (-err) {
+	case ENOENT:
+	case ESRCH:
+		return PT_WHY_GONE;
+	case EACCES:
+	case EPERM:
+		return PT_WHY_PERM;
+	default:
+		return PT_WHY_ERROR;
+	}
 }
 
 /* ---- parsers ---- */
@@ -273,9 +282,70 @@ static int parse_stat_flags(const char *buf, size_t len, struct pt_stat *st, uin
 
 int pt_parse_stat(const char *buf, size_t len, struct pt_stat *st)
 {
-	uint64_t flags;
+	return parse_stat_flags(buf, len, st, &st->flags);
+}
 
-	return parse_stat_flags(buf, len, st, &flags);
+int pt_procfs_stat_at(int dirfd, struct pt_stat *st)
+{
+	char buf[STAT_BUF];
+	ssize_t n;
+
+	n = pt_read_file_at(dirfd, "stat", buf, sizeof(buf), NULL);
+	if (n < 0)
+		return (int)n;
+	return pt_parse_stat(buf, (size_t)n, st);
+}
+
+static const char *pid_file(char *buf, size_t len, pid_t pid, const char *file)
+{
+	snprintf(buf, len, "%d/%s", (int)pid, file);
+	return buf;
+}
+
+int pt_procfs_stat(const struct pt_procfs *fs, pid_t pid, struct pt_stat *st)
+{
+	char buf[STAT_BUF], name[32];
+	ssize_t n;
+
+	n = pt_read_file_at(fs->root_fd, pid_file(name, sizeof(name), pid, "stat"), buf,
+			    sizeof(buf), NULL);
+	if (n < 0)
+		return (int)n;
+	return pt_parse_stat(buf, (size_t)n, st);
+}
+
+int pt_procfs_exists(const struct pt_procfs *fs, pid_t pid)
+{
+	char name[32];
+
+	return faccessat(fs->root_fd, pid_file(name, sizeof(name), pid, "stat"), F_OK, 0) < 0
+		? -errno
+		: 0;
+}
+
+bool pt_procfs_has_args(const struct pt_procfs *fs, pid_t pid)
+{
+	char name[32], c[2];
+
+	return pt_read_file_at(fs->root_fd, pid_file(name, sizeof(name), pid, "cmdline"), c,
+			       sizeof(c), NULL) > 0;
+}
+
+ssize_t pt_procfs_readlink(const struct pt_procfs *fs, pid_t pid, const char *name, char *buf,
+			   size_t cap)
+{
+	char path[64];
+	ssize_t n;
+
+	if (cap < 2)
+		return -EINVAL;
+	n = readlinkat(fs->root_fd, pid_file(path, sizeof(path), pid, name), buf, cap - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= cap - 1)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return n;
 }
 
 /* The line that starts with key, or NULL; *n is its length without '\n'. */
@@ -350,6 +420,68 @@ int pt_parse_status_creds(const char *buf, size_t len, uid_t uid[4], gid_t gid[4
 		uid[i] = u[i];
 		gid[i] = g[i];
 	}
+	return 0;
+}
+
+/*
+ * Start time and comm come from the task itself; ppid, pgid, sid and tty need
+ * its signal struct. Read while the process is being reaped, stat shows 0
+ * threads and 0 for those four (do_task_stat() finds no sighand): not values,
+ * but absence.
+ */
+bool pt_stat_apply(const struct pt_stat *st, unsigned want, struct pt_proc *p)
+{
+	static const enum pt_field group[] = {PT_F_PPID, PT_F_SID, PT_F_PGID, PT_F_TTY};
+	bool reaped = st->nthreads == 0;
+
+	if (want & PT_FMASK(PT_F_START)) {
+		p->start = st->start;
+		pt_proc_set_known(p, PT_F_START, PT_SRC_PROC);
+	}
+	if (want & PT_FMASK(PT_F_COMM)) {
+		memcpy(p->comm, st->comm, sizeof(p->comm));
+		p->comm[sizeof(p->comm) - 1] = '\0';
+		pt_proc_set_known(p, PT_F_COMM, PT_SRC_PROC);
+	}
+	for (size_t i = 0; i < PT_ARRAY_SIZE(group); i++) {
+		if (!(want & PT_FMASK(group[i])))
+			continue;
+		if (reaped) {
+			pt_proc_set_missing(p, group[i], PT_WHY_GONE);
+			continue;
+		}
+		switch (group[i]) {
+		case PT_F_PPID:
+			p->ppid = st->ppid;
+			break;
+		case PT_F_SID:
+			p->sid = st->sid;
+			break;
+		case PT_F_PGID:
+			p->pgid = st->pgid;
+			break;
+		default:
+			p->tty_nr = st->tty_nr;
+			break;
+		}
+		pt_proc_set_known(p, group[i], PT_SRC_PROC);
+	}
+	return reaped;
+}
+
+int pt_status_apply(const char *buf, size_t len, struct pt_proc *p)
+{
+	uid_t uid[4];
+	gid_t gid[4];
+	pid_t tgid;
+
+	if (pt_parse_status_creds(buf, len, uid, gid, &tgid) < 0)
+		return -EINVAL;
+	p->uid = uid[0];
+	p->euid = uid[1];
+	p->gid = gid[0];
+	p->egid = gid[1];
+	pt_proc_set_known(p, PT_F_CREDS, PT_SRC_PROC);
 	return 0;
 }
 
@@ -469,20 +601,6 @@ int pt_parse_cgroup(const char *buf, size_t len, char **path, char **container_i
 	*path = out;
 	*container_id = cid;
 	return 0;
-}
-
-unsigned pt_args_count(const char *args, size_t len)
-{
-	unsigned n = 0;
-
-	if (!args)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (args[i] == '\0')
-			n++;
-	if (len > 0 && args[len - 1] != '\0')
-		n++;
-	return n;
 }
 
 /* ---- readers ---- */
@@ -707,7 +825,6 @@ static void read_stat(struct reader *rd)
 	char buf[STAT_BUF];
 	struct pt_stat st;
 	uint64_t flags;
-	bool reaped;
 	ssize_t n;
 
 	n = pt_read_file_at(rd->dirfd, "stat", buf, sizeof(buf), NULL);
@@ -724,51 +841,17 @@ static void read_stat(struct reader *rd)
 	rd->kthread = flags & PF_KTHREAD;
 	if (st.nthreads > 0)
 		rd->p->nthreads = (unsigned)st.nthreads;
-	/* Read while being reaped: the thread count and the parent, session,
-	 * group and tty read 0. Start time and comm are still right. */
-	reaped = st.nthreads == 0;
-	if (reaped)
+	/* Read while being reaped: see pt_stat_apply() */
+	if (pt_stat_apply(&st, rd->want, rd->p))
 		rd->exiting = true;
-
-	if (wants(rd, PT_F_START)) {
-		rd->p->start = st.start;
+	if (wants(rd, PT_F_START))
 		rd->p->start_us = pt_ticks_to_us(st.start, rd->fs->clk_tck, pt_boot_epoch_us());
-		pt_proc_set_known(rd->p, PT_F_START, PT_SRC_PROC);
-	}
-	if (wants(rd, PT_F_COMM)) {
-		memcpy(rd->p->comm, st.comm, sizeof(rd->p->comm));
-		pt_proc_set_known(rd->p, PT_F_COMM, PT_SRC_PROC);
-	}
-	if (reaped) {
-		static const enum pt_field zeroed[] = {PT_F_PPID, PT_F_SID, PT_F_PGID, PT_F_TTY};
-
-		for (size_t i = 0; i < PT_ARRAY_SIZE(zeroed); i++)
-			if (wants(rd, zeroed[i]))
-				pt_proc_set_missing(rd->p, zeroed[i], PT_WHY_GONE);
-		return;
-	}
-	if (wants(rd, PT_F_PPID)) {
-		rd->p->ppid = st.ppid;
-		pt_proc_set_known(rd->p, PT_F_PPID, PT_SRC_PROC);
-	}
-	if (wants(rd, PT_F_SID)) {
-		rd->p->sid = st.sid;
-		pt_proc_set_known(rd->p, PT_F_SID, PT_SRC_PROC);
-	}
-	if (wants(rd, PT_F_PGID)) {
-		rd->p->pgid = st.pgid;
-		pt_proc_set_known(rd->p, PT_F_PGID, PT_SRC_PROC);
-	}
-	if (wants(rd, PT_F_TTY)) {
-		rd->p->tty_nr = st.tty_nr;
-		pt_proc_set_known(rd->p, PT_F_TTY, PT_SRC_PROC);
-	}
 }
 
 static void stat_missing(struct reader *rd)
 {
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		if ((STAT_FIELDS & PT_FMASK(f)) && wants(rd, f))
+		if ((PT_FMASK_STAT & PT_FMASK(f)) && wants(rd, f))
 			missing(rd, f, rd->gone ? PT_WHY_GONE : rd->stat_why);
 }
 
@@ -830,9 +913,6 @@ static void read_link_field(struct reader *rd, enum pt_field f, const char *name
 static void read_creds(struct reader *rd)
 {
 	char buf[STATUS_BUF];
-	uid_t uid[4];
-	gid_t gid[4];
-	pid_t tgid;
 	ssize_t n;
 
 	n = pt_read_file_at(rd->dirfd, "status", buf, sizeof(buf), NULL);
@@ -840,15 +920,8 @@ static void read_creds(struct reader *rd)
 		missing(rd, PT_F_CREDS, why_of(rd, PT_F_CREDS, (int)n));
 		return;
 	}
-	if (pt_parse_status_creds(buf, (size_t)n, uid, gid, &tgid) < 0) {
+	if (pt_status_apply(buf, (size_t)n, rd->p) < 0)
 		missing(rd, PT_F_CREDS, PT_WHY_ERROR);
-		return;
-	}
-	rd->p->uid = uid[0];
-	rd->p->euid = uid[1];
-	rd->p->gid = gid[0];
-	rd->p->egid = gid[1];
-	pt_proc_set_known(rd->p, PT_F_CREDS, PT_SRC_PROC);
 }
 
 static void read_cgroup(struct reader *rd)
@@ -1000,13 +1073,8 @@ int pt_procfs_read(const struct pt_procfs *fs, pid_t pid, unsigned fields, struc
 		close(fd);
 		return r;
 	}
-	if (fd == -ENOENT || fd == -ESRCH) {
-		why = PT_WHY_GONE;
-		r = -ESRCH;
-	} else {
-		why = fd == -EACCES || fd == -EPERM ? PT_WHY_PERM : PT_WHY_ERROR;
-		r = fd;
-	}
+	why = pt_procfs_why(fd);
+	r = why == PT_WHY_GONE ? -ESRCH : fd;
 	for (unsigned f = 0; f < PT_F_COUNT; f++) {
 		if (!(fields & PT_FMASK(f)))
 			continue;

@@ -2,7 +2,9 @@
 /*
  * The /proc scanner, shared by the initial snapshot, the resync after a loss
  * and the scanning tiers (inotify, poll). It compares /proc with the table
- * and reports differences to the core; the core decides what they mean.
+ * and reports differences to the core through its hooks; the core decides
+ * what they mean and is the only writer of the table. The scanner's files
+ * are listed in scan-priv.h.
  */
 #ifndef PT_SCAN_H
 #define PT_SCAN_H
@@ -29,14 +31,13 @@ struct pt_scan_stats {
 	uint64_t captured; /* processes known only from a reader's capture (gone when read) */
 };
 
-struct pt_scanner *pt_scanner_new(const struct pt_procfs *fs);
 void pt_scanner_free(struct pt_scanner *s);
 /*
  * Scan /proc. For every process that the table does not hold alive with the
- * same start time, read it (argv first) and call pt_core_discovered(); for
- * every live record whose process is gone, call pt_core_vanished(). With
+ * same start time, read it (argv first) and call hooks.discovered; for
+ * every live record whose process is gone, call hooks.vanished. With
  * PT_SCAN_SYNTH the scanner also estimates the pids allocated and never seen
- * since the previous scan and reports them with pt_core_missed().
+ * since the previous scan and reports them with hooks.missed.
  * Returns the number of differences or -errno.
  */
 int pt_scan(struct pt_monitor *m, struct pt_scanner *s, enum pt_scan_kind kind);
@@ -44,21 +45,33 @@ int pt_scan(struct pt_monitor *m, struct pt_scanner *s, enum pt_scan_kind kind);
 int pt_scan_new(struct pt_monitor *m, struct pt_scanner *s);
 void pt_scanner_stats(const struct pt_scanner *s, struct pt_scan_stats *st);
 
+/* What a scan saw of a new process's image. */
+enum pt_scan_image {
+	PT_IMAGE_OWN, /* its own: argv, exe and comm as read */
+	PT_IMAGE_PRE_EXEC, /* read before its exec (PF_FORKNOEXEC): still its parent's */
+	PT_IMAGE_MID_EXEC, /* read in the middle of its exec: the new exe, no argv yet */
+};
+
 /*
- * The core entry points a scanner calls; pt_core_* unless replaced (tests
- * observe a scan through these without a monitor).
+ * What a scanner tells the core. The scanner reads the table through table()
+ * and never writes it: everything it finds goes through these, in order.
  */
 struct pt_scan_hooks {
-	void (*discovered)(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_kind kind,
-			   int64_t lo_us, int64_t hi_us);
+	/* a process the table does not hold alive; consumes info */
+	void (*discovered)(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_image img,
+			   enum pt_scan_kind kind, int64_t lo_us, int64_t hi_us);
+	/* a live record whose process is gone, exited in [lo_us, hi_us] */
 	void (*vanished)(struct pt_monitor *m, struct pt_proc *rec, enum pt_scan_kind kind,
 			 int64_t lo_us, int64_t hi_us);
 	void (*missed)(struct pt_monitor *m, uint64_t count, const char *reason);
 	void (*raw)(struct pt_monitor *m, struct pt_raw *ev); /* an exec of a known process */
+	/* the threads of pid, sorted, as its task directory lists them */
+	void (*threads)(struct pt_monitor *m, pid_t pid, const pid_t *tids, size_t n);
 	struct pt_table *(*table)(struct pt_monitor *m);
 };
-/* NULL restores the defaults; a NULL member keeps its default. */
-void pt_scanner_set_hooks(struct pt_scanner *s, const struct pt_scan_hooks *h);
+
+/* Every member of hooks must be set: the core's (pt_core_scan_hooks) or a test's. */
+struct pt_scanner *pt_scanner_new(const struct pt_procfs *fs, const struct pt_scan_hooks *hooks);
 
 /* Pid arithmetic, following the allocator: after pid_max - 1 it wraps to 300
  * (RESERVED_PIDS), or to 1 when the counter is still below 300. */
@@ -66,40 +79,6 @@ void pt_scanner_set_hooks(struct pt_scanner *s, const struct pt_scan_hooks *h);
 uint64_t pt_pid_span(pid_t from, pid_t to, pid_t pid_max);
 /* Whether pid lies in (lo, hi], the pids handed out between two readings. */
 bool pt_pid_in_window(pid_t pid, pid_t lo, pid_t hi);
-/* The "last pid" counter (loadavg field 5, else sys/kernel/ns_last_pid) and
- * sys/kernel/pid_max under the proc root. */
-int pt_scan_last_pid(const struct pt_procfs *fs, pid_t *last);
-/* The last pid in a /proc/loadavg line: 0 or -EINVAL. */
-int pt_parse_last_pid(const char *buf, pid_t *last);
-int pt_scan_pid_max(const struct pt_procfs *fs, pid_t *max);
-
-/* Can a scanning tier work on this proc root? 0, or -errno with the reason in
- * why. On success why holds a note ("" if none), e.g. about hidepid. */
-int pt_scan_probe(const char *proc_root, char *why, size_t len);
-/* hidepid of the proc mount at proc_root per a mountinfo file: 0 (off),
- * 1 (noaccess), 2 (invisible), 4 (ptraceable), or -errno (no such mount). */
-int pt_proc_hidepid(const char *mountinfo, const char *proc_root);
-
-/*
- * Listing only the pids from some pid on: procfs places a process's entry at
- * a fixed offset plus its pid (TGID_OFFSET in fs/proc/base.c), so a seek skips
- * the others. pt_pidseek_open learns the offset from the d_off of consecutive
- * entries and checks it with a seek: -EOPNOTSUPP where that fails (a fixture
- * tree). Each user needs its own: the directory offset is its state.
- */
-struct pt_pidseek {
-	int dir_fd;
-	off_t off;
-	/* getdents64 records hold 64-bit fields: keep the buffer 8-aligned */
-	_Alignas(8) char dents[4096];
-};
-int pt_pidseek_open(struct pt_pidseek *ps, int root_fd);
-void pt_pidseek_close(struct pt_pidseek *ps);
-/* Call fn for every process (not thread) from..to, in order, until it returns
- * non-zero; a negative return is returned. 0 or -errno. */
-int pt_pidseek_each(struct pt_pidseek *ps, pid_t from, pid_t to, int (*fn)(pid_t, void *),
-		    void *data);
-
 /*
  * Exec captures: the inotify tier's reader threads read each new process the
  * moment an open in a watched directory wakes them, and again until its exec
@@ -137,13 +116,16 @@ int pt_watch_dirs_add_ldconf(struct pt_watch_dirs *d, const char *conf);
  * directories, ld.so.conf's, the multiarch ones, /etc, then extra. */
 int pt_watch_dirs_default(struct pt_watch_dirs *d, const char *path_env, const char *const *extra);
 
-/* Core entry points the scanner calls (monitor.c). */
-void pt_core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_kind kind,
-			int64_t lo_us, int64_t hi_us); /* consumes info */
-void pt_core_vanished(struct pt_monitor *m, struct pt_proc *rec, enum pt_scan_kind kind,
-		      int64_t lo_us, int64_t hi_us);
-void pt_core_missed(struct pt_monitor *m, uint64_t count, const char *reason);
-/* Table access for the scanner's diff. */
-struct pt_table *pt_core_table(struct pt_monitor *m);
+/* ---- the core's side (monitor.c), for the scanner's owners ---- */
+/* The hooks that apply what a scanner finds to the monitor's table. */
+const struct pt_scan_hooks *pt_core_scan_hooks(void);
+/*
+ * A process read before or during its exec shows no image of its own: its
+ * record gets the parent's (a fork copies it), marked inherited, so that the
+ * core reports the fork and leaves the exec for later. In the middle of an
+ * exec the exe is already the new one and the comm may be, so the parent's
+ * replace them. Nothing for PT_IMAGE_OWN.
+ */
+void pt_core_inherit_image(const struct pt_table *t, struct pt_proc *info, enum pt_scan_image img);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -79,40 +80,51 @@ struct load_cfg {
 	bool group_dead;
 };
 
-/* ---- libbpf's log: process-wide, without user data ---- */
-
-static struct {
-	unsigned users;
-	libbpf_print_fn_t prev;
-	const struct pt_monitor *m; /* where messages go as debug lines */
+/*
+ * ---- libbpf's log ----
+ * libbpf_set_print() is process-wide and its function gets no user data, while
+ * monitors may run on several threads. We install ours once, and around the
+ * libbpf calls made for a monitor a thread-local context says where that
+ * thread's messages go. Messages of libbpf calls that are not ours (the
+ * embedder's own) go to the function that was installed before ours.
+ */
+struct lb_ctx {
+	const struct pt_monitor *m; /* where messages go as debug lines; NULL: nowhere */
 	char *keep; /* the tail of the log while loading, to explain a failure */
 	size_t keep_len;
-} lb;
+};
 
-static void keep_add(const char *s, size_t n)
+static pthread_once_t lb_once = PTHREAD_ONCE_INIT;
+static libbpf_print_fn_t lb_prev; /* written once, under lb_once */
+static _Thread_local struct lb_ctx *lb_cur;
+
+static void keep_add(struct lb_ctx *c, const char *s, size_t n)
 {
 	if (n >= LOG_KEEP) {
 		s += n - (LOG_KEEP - 1);
 		n = LOG_KEEP - 1;
 	}
-	if (lb.keep_len + n >= LOG_KEEP) {
-		size_t drop = lb.keep_len + n - (LOG_KEEP - 1);
+	if (c->keep_len + n >= LOG_KEEP) {
+		size_t drop = c->keep_len + n - (LOG_KEEP - 1);
 
-		memmove(lb.keep, lb.keep + drop, lb.keep_len - drop);
-		lb.keep_len -= drop;
+		memmove(c->keep, c->keep + drop, c->keep_len - drop);
+		c->keep_len -= drop;
 	}
-	memcpy(lb.keep + lb.keep_len, s, n);
-	lb.keep_len += n;
-	lb.keep[lb.keep_len] = '\0';
+	memcpy(c->keep + c->keep_len, s, n);
+	c->keep_len += n;
+	c->keep[c->keep_len] = '\0';
 }
 
 static int lb_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	struct lb_ctx *c = lb_cur;
 	char small[512], *msg = small;
 	va_list aq;
 	int n;
 
-	if (level == LIBBPF_DEBUG && !lb.keep)
+	if (!c)
+		return lb_prev ? lb_prev(level, fmt, ap) : 0;
+	if (level == LIBBPF_DEBUG && !c->keep)
 		return 0;
 	va_copy(aq, ap);
 	n = vsnprintf(small, sizeof(small), fmt, aq);
@@ -120,69 +132,73 @@ static int lb_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 	if (n < 0)
 		return 0;
 	/* a verifier log arrives as one message; its last lines matter */
-	if ((size_t)n >= sizeof(small) && lb.keep) {
+	if ((size_t)n >= sizeof(small) && c->keep) {
 		msg = malloc((size_t)n + 1);
 		if (msg)
 			vsnprintf(msg, (size_t)n + 1, fmt, ap);
 		else
 			msg = small;
 	}
-	if (lb.keep)
-		keep_add(msg, strlen(msg));
-	if (lb.m && level != LIBBPF_DEBUG) {
+	if (c->keep)
+		keep_add(c, msg, strlen(msg));
+	if (c->m && level != LIBBPF_DEBUG) {
 		const char *l = strncmp(msg, "libbpf: ", 8) == 0 ? msg + 8 : msg;
 
-		pt_log(lb.m, PT_LOG_DEBUG, "libbpf: %.*s", (int)strcspn(l, "\n"), l);
+		pt_log(c->m, PT_LOG_DEBUG, "libbpf: %.*s", (int)strcspn(l, "\n"), l);
 	}
 	if (msg != small)
 		free(msg);
 	return 0;
 }
 
-static void lb_hold(const struct pt_monitor *m)
+static void lb_install(void)
 {
-	if (lb.users++ == 0)
-		lb.prev = libbpf_set_print(lb_print);
-	if (m)
-		lb.m = m;
+	lb_prev = libbpf_set_print(lb_print);
 }
 
-static void lb_release(const struct pt_monitor *m)
+/* Route this thread's libbpf messages to c until lb_leave() with the result. */
+static struct lb_ctx *lb_enter(struct lb_ctx *c)
 {
-	if (m && lb.m == m)
-		lb.m = NULL;
-	if (lb.users && --lb.users == 0)
-		libbpf_set_print(lb.prev);
+	struct lb_ctx *prev = lb_cur;
+
+	pthread_once(&lb_once, lb_install);
+	lb_cur = c;
+	return prev;
 }
 
-static void lb_keep_start(char *buf)
+static void lb_leave(struct lb_ctx *prev)
 {
-	lb.keep = buf;
-	lb.keep_len = 0;
-	buf[0] = '\0';
+	lb_cur = prev;
 }
 
-static void lb_keep_stop(void)
+int pt_bpf_log_to(const struct pt_monitor *m, int (*fn)(void *arg), void *arg)
 {
-	lb.keep = NULL;
+	struct lb_ctx lc = {.m = m}, *prev = lb_enter(&lc);
+	int r = fn(arg);
+
+	lb_leave(prev);
+	return r;
+}
+
+/* Unloaded by dlclose(): give libbpf back its function if ours is still there. */
+__attribute__((destructor)) static void lb_uninstall(void)
+{
+	libbpf_print_fn_t cur;
+
+	if (!lb_prev)
+		return;
+	cur = libbpf_set_print(lb_prev);
+	if (cur != lb_print)
+		libbpf_set_print(cur);
 }
 
 /* ---- what this host allows ---- */
 
-static int read_sysctl(const char *path)
+static int read_sysctl(const char *name)
 {
-	char buf[32];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long v;
 
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return atoi(buf);
+	return pt_procfs_sysctl(NULL, name, &v) == 0 && v >= INT_MIN && v <= INT_MAX ? (int)v : -1;
 }
 
 /* Tracing programs need CAP_BPF + CAP_PERFMON (5.8+), or CAP_SYS_ADMIN. */
@@ -206,8 +222,7 @@ static int check_caps(char *why, size_t len)
 		 "missing %s%s%s in the effective set (needs CAP_BPF and CAP_PERFMON, or "
 		 "CAP_SYS_ADMIN; kernel.unprivileged_bpf_disabled=%d)",
 		 bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "",
-		 perfmon ? "" : "CAP_PERFMON",
-		 read_sysctl("/proc/sys/kernel/unprivileged_bpf_disabled"));
+		 perfmon ? "" : "CAP_PERFMON", read_sysctl("kernel/unprivileged_bpf_disabled"));
 	return -EPERM;
 }
 
@@ -327,12 +342,14 @@ static int skel_load(struct proctrail_bpf **out, const struct load_cfg *c, char 
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = getenv("PROCTRAIL_BPF_BTF"));
 	struct proctrail_bpf *skel;
 	char *log = malloc(LOG_KEEP);
+	struct lb_ctx lc = {.m = lb_cur ? lb_cur->m : NULL, .keep = log}, *lprev;
 	int ncpu, r;
 
 	*out = NULL;
 	if (!log)
 		return -ENOMEM;
-	lb_keep_start(log);
+	log[0] = '\0';
+	lprev = lb_enter(&lc);
 	skel = proctrail_bpf__open_opts(&opts);
 	if (!skel) {
 		r = -errno;
@@ -371,7 +388,7 @@ static int skel_load(struct proctrail_bpf **out, const struct load_cfg *c, char 
 out_destroy:
 	proctrail_bpf__destroy(skel);
 out:
-	lb_keep_stop();
+	lb_leave(lprev);
 	free(log);
 	return r < 0 ? r : 0;
 }
@@ -381,12 +398,13 @@ static int bpf_probe(const struct pt_options *o, char *why, size_t len)
 	struct load_cfg c = {.ring = PROBE_RING, .argv_max = argv_bytes(o->args_max)};
 	struct proctrail_bpf *skel;
 	bool btf = access(BTF_SYSFS, R_OK) == 0;
+	struct lb_ctx lc = {0}, *lprev;
 	int r;
 
 	r = check_caps(why, len);
 	if (r < 0)
 		return r;
-	lb_hold(NULL);
+	lprev = lb_enter(&lc); /* no monitor: messages only explain a failure */
 	r = ringbuf_supported();
 	if (r == 0) {
 		snprintf(why, len, "BPF ring buffer unsupported (kernel < 5.8)");
@@ -410,25 +428,23 @@ static int bpf_probe(const struct pt_options *o, char *why, size_t len)
 	else
 		snprintf(why, len, "raw_tp (%s)", btf ? "forced" : "no " BTF_SYSFS);
 out:
-	lb_release(NULL);
+	lb_leave(lprev);
 	return r;
 }
 
 /* ---- events ---- */
 
 /* The walk failed (rare: > PT_BPF_WALK_STEPS steps or > 4 KiB): prefer
- * /proc/PID/exe while it exists, else the filename execve was given,
- * made absolute against /proc/PID/cwd when relative. */
+ * the process's exe link while it exists, else the filename execve was
+ * given, made absolute against its cwd link when relative. */
 static void exe_fallback(struct bpf_source *s, struct pt_proc *info)
 {
 	const struct pt_procfs *fs = pt_core_procfs(s->m);
-	char name[64], path[PATH_MAX], *abs;
+	char path[PATH_MAX], *abs;
 	ssize_t n;
 
-	snprintf(name, sizeof(name), "%d/exe", info->pid);
-	n = readlinkat(fs->root_fd, name, path, sizeof(path) - 1);
+	n = pt_procfs_readlink(fs, info->pid, "exe", path, sizeof(path));
 	if (n > 0) {
-		path[n] = '\0';
 		abs = strdup(path);
 		if (abs) {
 			free(info->exe);
@@ -439,12 +455,10 @@ static void exe_fallback(struct bpf_source *s, struct pt_proc *info)
 	}
 	if (!info->exe || info->exe[0] == '/')
 		return;
-	snprintf(name, sizeof(name), "%d/cwd", info->pid);
-	n = readlinkat(fs->root_fd, name, path, sizeof(path) - 1);
+	n = pt_procfs_readlink(fs, info->pid, "cwd", path, sizeof(path));
 	if (n > 0) {
 		const char *rel = info->exe;
 
-		path[n] = '\0';
 		while (rel[0] == '.' && rel[1] == '/')
 			rel += 2;
 		if (asprintf(&abs, "%s%s%s", path, n > 1 ? "/" : "", rel) >= 0) {
@@ -539,6 +553,7 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 {
 	const struct pt_options *o = pt_core_options(m);
 	struct load_cfg c = {.ring = ring_bytes(o->ring_size), .argv_max = argv_bytes(o->args_max)};
+	struct lb_ctx lc = {.m = m}, *lprev;
 	struct bpf_source *s;
 	int r, ncpu;
 
@@ -548,16 +563,16 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	lprev = lb_enter(&lc);
 	s->m = m;
 	s->boot_us = pt_boot_epoch_us();
 	ncpu = libbpf_num_possible_cpus();
 	s->ncpu = ncpu > 0 ? (unsigned)ncpu : 1;
 	s->percpu = calloc(s->ncpu, sizeof(*s->percpu));
 	if (!s->percpu) {
-		free(s);
-		return -ENOMEM;
+		r = -ENOMEM;
+		goto fail;
 	}
-	lb_hold(m);
 	c.tp_btf = use_tp_btf();
 	c.group_dead = exit_has_group_dead();
 	r = skel_load(&s->skel, &c, why, len);
@@ -580,10 +595,11 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 	       c.tp_btf ? "tp_btf" : "raw_tp", c.ring >> 10, c.argv_max,
 	       c.group_dead ? ", exit group_dead" : "");
 	*priv = s;
+	lb_leave(lprev);
 	return 0;
 fail:
 	bpf_free(s);
-	lb_release(m);
+	lb_leave(lprev);
 	return r;
 }
 
@@ -602,11 +618,14 @@ static int bpf_fd(void *priv)
  */
 static int consume(struct bpf_source *s, bool tick)
 {
+	struct lb_ctx lc = {.m = s->m}, *lprev;
 	int r;
 
 	s->handled = 0;
+	lprev = lb_enter(&lc);
 	r = ring_buffer__consume(s->rb);
 	check_lost(s);
+	lb_leave(lprev);
 	if (s->handled || !tick)
 		s->tick_at_us = pt_mono_us() + STRAGGLER_MS * 1000;
 	else
@@ -640,11 +659,13 @@ static int bpf_next_tick_ms(void *priv)
 static void bpf_close(struct pt_monitor *m, void *priv)
 {
 	struct bpf_source *s = priv;
+	struct lb_ctx lc = {.m = m}, *lprev;
 
 	if (!s)
 		return;
+	lprev = lb_enter(&lc);
 	bpf_free(s);
-	lb_release(m);
+	lb_leave(lprev);
 }
 
 const struct pt_source_ops pt_source_bpf = {
@@ -677,6 +698,11 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 
 static void bpf_close(struct pt_monitor *m, void *priv)
 {
+}
+
+int pt_bpf_log_to(const struct pt_monitor *m, int (*fn)(void *arg), void *arg)
+{
+	return -ENOSYS;
 }
 
 const struct pt_source_ops pt_source_bpf = {

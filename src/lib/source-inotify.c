@@ -340,18 +340,11 @@ struct inotify_src {
 
 static long read_sysctl(const char *proc_root, const char *name)
 {
-	char path[PATH_MAX];
-	long v = -1;
-	FILE *f;
+	char path[64];
+	long v;
 
-	snprintf(path, sizeof(path), "%s/sys/fs/inotify/%s", proc_root, name);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	snprintf(path, sizeof(path), "fs/inotify/%s", name);
+	return pt_procfs_sysctl(proc_root, path, &v) == 0 ? v : -1;
 }
 
 static int init_error(int err, char *why, size_t len)
@@ -369,7 +362,7 @@ static int init_error(int err, char *why, size_t len)
 
 static int probe(const struct pt_options *o, char *why, size_t len)
 {
-	const char *root = o && o->proc_root ? o->proc_root : "/proc";
+	const char *root = o ? o->proc_root : NULL; /* NULL: /proc */
 	char note[256];
 	long quota;
 	int fd, r;
@@ -419,8 +412,7 @@ static void add_watches(struct pt_monitor *m, struct inotify_src *src,
 			continue;
 		}
 		if (errno == ENOSPC) {
-			long q = read_sysctl(o->proc_root ? o->proc_root : "/proc",
-					     "max_user_watches");
+			long q = read_sysctl(o->proc_root, "max_user_watches");
 
 			pt_log(m, PT_LOG_WARNING,
 			       "inotify: watch quota reached after %zu of %zu directories "
@@ -589,16 +581,9 @@ static int cand_add(pid_t pid, void *data)
 
 static int reader_last_pid(struct reader *r, pid_t *last)
 {
-	char buf[128];
-	ssize_t n;
-
-	if (r->loadavg_fd < 0)
-		return pt_scan_last_pid(r->src->fs, last);
-	n = pread(r->loadavg_fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		return pt_scan_last_pid(r->src->fs, last);
-	buf[n] = '\0';
-	return pt_parse_last_pid(buf, last) == 0 ? 0 : pt_scan_last_pid(r->src->fs, last);
+	if (r->loadavg_fd >= 0 && pt_procfs_last_pid_fd(r->loadavg_fd, last) == 0)
+		return 0;
+	return pt_procfs_last_pid(r->src->fs, last);
 }
 
 /*
@@ -802,7 +787,7 @@ static int readers_start(struct pt_monitor *m, struct inotify_src *src)
 
 	if (n == 0)
 		return 0;
-	if (pt_scan_last_pid(src->fs, &last) < 0) {
+	if (pt_procfs_last_pid(src->fs, &last) < 0) {
 		pt_log(m, PT_LOG_NOTICE, "inotify: no pid counter to read; no reader threads");
 		return 0;
 	}
@@ -822,7 +807,7 @@ static int readers_start(struct pt_monitor *m, struct inotify_src *src)
 		rd->cpu = cpus[i];
 		rd->seen = rd->prev_seen = last;
 		rd->seek.dir_fd = -1;
-		rd->loadavg_fd = openat(src->fs->root_fd, "loadavg", O_RDONLY | O_CLOEXEC);
+		rd->loadavg_fd = pt_procfs_loadavg_open(src->fs);
 		if (pt_pidseek_open(&rd->seek, src->fs->root_fd) < 0) {
 			pt_log(m, PT_LOG_NOTICE,
 			       "inotify: cannot list %s by pid (not a procfs?); no reader threads",
@@ -920,7 +905,7 @@ static int src_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 		goto out_free;
 	}
 	/* the scanner's window starts before the watches: nothing falls between */
-	src->scan = pt_scanner_new(pt_core_procfs(m));
+	src->scan = pt_scanner_new(pt_core_procfs(m), pt_core_scan_hooks());
 	if (!src->scan) {
 		r = -ENOMEM;
 		goto out_free;

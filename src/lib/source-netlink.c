@@ -69,9 +69,6 @@
 #define RT_PRIORITY 10
 #define SHORT_SLICE_NS 100000 /* the reader's slice when not real-time (EEVDF, 6.12+) */
 #define DEFAULT_RCVBUF (32u << 20)
-#define STAT_MAX 1024
-#define STATUS_MAX 4096
-#define EXE_MAX 4096
 
 static const char reason_overrun[] = "netlink receive buffer overrun";
 static const char reason_gap[] = "proc connector sequence gap";
@@ -81,20 +78,10 @@ struct exec_info {
 	struct pt_proc *info;
 };
 
-/*
- * The new image of an exec'd process, read in two steps through one
- * /proc/PID directory fd: that fd stays bound to the process it was opened
- * for, so every read is of the same process or fails. The first step reads
- * what vanishes when the process exits (cmdline, exe); the second what lasts
- * until it is reaped (stat, status). exec_ticks rejects a pid reused before
- * the open.
- */
+/* The new image of an exec'd process, read in two steps (procfs-exec.c). */
 struct exec_read {
 	uint32_t cpu, seq; /* of the EXEC message */
-	uint64_t exec_ticks;
-	int dirfd;
-	int r_args, r_exe;
-	struct pt_proc *p; /* NULL when out of memory */
+	struct pt_exec_read r;
 };
 
 struct recv_batch {
@@ -179,7 +166,7 @@ static int64_t boot_offset(void)
 	return clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
 }
 
-/* A CLOCK_MONOTONIC timestamp as /proc/PID/stat field 22 would count it. */
+/* A CLOCK_MONOTONIC timestamp in the ticks of stat field 22 (start time). */
 static uint64_t mono_ns_to_ticks(const struct nl_source *s, int64_t boot_off, uint64_t mono_ns)
 {
 	int64_t ns = (int64_t)mono_ns + boot_off;
@@ -189,222 +176,6 @@ static uint64_t mono_ns_to_ticks(const struct nl_source *s, int64_t boot_off, ui
 	if (1000000000 % s->clk_tck == 0)
 		return (uint64_t)ns / (uint64_t)(1000000000 / s->clk_tck);
 	return (uint64_t)((unsigned __int128)ns * (uint64_t)s->clk_tck / 1000000000u);
-}
-
-/* ---- /proc reads on EXEC (the reader's hot path) ---- */
-
-static enum pt_why errno_why(int err)
-{
-	switch (err) {
-	case ENOENT:
-	case ESRCH:
-		return PT_WHY_GONE;
-	case EACCES:
-	case EPERM:
-		return PT_WHY_PERM;
-	default:
-		return PT_WHY_ERROR;
-	}
-}
-
-/*
- * Read up to cap bytes of a /proc file with one read(): stat, status and
- * cmdline hand over everything that fits in the first call, so a short read is
- * the end and the usual read() returning 0 would be one more syscall on the
- * hot path. Returns bytes read or -errno.
- */
-static ssize_t read_at(int dirfd, const char *name, char *buf, size_t cap)
-{
-	ssize_t n;
-	int fd;
-
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, cap);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n;
-}
-
-/* cmdline first: it reads empty once the process has released its memory. */
-static int read_args(const struct nl_source *s, char *argbuf, int dirfd, struct pt_proc *p)
-{
-	ssize_t n = read_at(dirfd, "cmdline", argbuf, s->args_max + 1);
-	bool trunc = false;
-	size_t len;
-	char *args;
-
-	if (n <= 0)
-		return n < 0 ? (int)n : -ENODATA;
-	len = (size_t)n;
-	if (len > s->args_max) {
-		len = s->args_max;
-		trunc = true;
-	}
-	args = malloc(len + 1);
-	if (!args)
-		return -ENOMEM;
-	memcpy(args, argbuf, len);
-	if (args[len - 1] != '\0')
-		args[len++] = '\0';
-	pt_proc_set_args(p, args, len, trunc);
-	pt_proc_set_known(p, PT_F_ARGV, PT_SRC_PROC);
-	return 0;
-}
-
-static int read_exe(int dirfd, struct pt_proc *p)
-{
-	char buf[EXE_MAX];
-	ssize_t n = readlinkat(dirfd, "exe", buf, sizeof(buf));
-
-	if (n < 0)
-		return -errno;
-	if ((size_t)n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	p->exe = strndup(buf, (size_t)n);
-	if (!p->exe)
-		return -ENOMEM;
-	pt_proc_set_known(p, PT_F_EXE, PT_SRC_PROC);
-	return 0;
-}
-
-/* start and comm come from the task itself; the others need its signal
- * struct, which is gone once the process is being reaped */
-static const enum pt_field stat_fields[] = {PT_F_START, PT_F_COMM, PT_F_PPID,
-					    PT_F_SID,	PT_F_PGID, PT_F_TTY};
-#define STAT_TASK_FIELDS 2
-
-static int read_stat(int dirfd, struct pt_proc *p)
-{
-	char buf[STAT_MAX];
-	struct pt_stat st;
-	ssize_t n = read_at(dirfd, "stat", buf, sizeof(buf) - 1);
-	size_t i;
-
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
-	if (pt_parse_stat(buf, (size_t)n, &st) < 0)
-		return -EINVAL;
-	p->start = st.start;
-	memcpy(p->comm, st.comm, sizeof(p->comm));
-	p->comm[sizeof(p->comm) - 1] = '\0';
-	for (i = 0; i < STAT_TASK_FIELDS; i++)
-		pt_proc_set_known(p, stat_fields[i], PT_SRC_PROC);
-	/*
-	 * Read while the process is being reaped, stat shows 0 threads and 0
-	 * for ppid, pgid, sid and tty (do_task_stat() finds no sighand): not
-	 * values, but absence.
-	 */
-	if (st.nthreads == 0) {
-		for (; i < PT_ARRAY_SIZE(stat_fields); i++)
-			pt_proc_set_missing(p, stat_fields[i], PT_WHY_GONE);
-		return 0;
-	}
-	p->ppid = st.ppid;
-	p->pgid = st.pgid;
-	p->sid = st.sid;
-	p->tty_nr = st.tty_nr;
-	for (; i < PT_ARRAY_SIZE(stat_fields); i++)
-		pt_proc_set_known(p, stat_fields[i], PT_SRC_PROC);
-	return 0;
-}
-
-static int read_creds(int dirfd, struct pt_proc *p)
-{
-	char buf[STATUS_MAX];
-	uid_t uid[4];
-	gid_t gid[4];
-	pid_t tgid;
-	ssize_t n = read_at(dirfd, "status", buf, sizeof(buf) - 1);
-
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
-	if (pt_parse_status_creds(buf, (size_t)n, uid, gid, &tgid) < 0)
-		return -EINVAL;
-	p->uid = uid[0];
-	p->euid = uid[1];
-	p->gid = gid[0];
-	p->egid = gid[1];
-	pt_proc_set_known(p, PT_F_CREDS, PT_SRC_PROC);
-	return 0;
-}
-
-static void set_missing_stat(struct pt_proc *p, enum pt_why why)
-{
-	size_t i;
-
-	for (i = 0; i < PT_ARRAY_SIZE(stat_fields); i++)
-		pt_proc_set_missing(p, stat_fields[i], why);
-}
-
-static void set_missing_all(struct pt_proc *p, enum pt_why why)
-{
-	pt_proc_set_missing(p, PT_F_ARGV, why);
-	pt_proc_set_missing(p, PT_F_EXE, why);
-	pt_proc_set_missing(p, PT_F_CREDS, why);
-	set_missing_stat(p, why);
-}
-
-static void exec_begin(const struct nl_source *s, char *argbuf, pid_t pid, struct exec_read *x)
-{
-	x->dirfd = -1;
-	x->p = malloc(sizeof(*x->p));
-	if (!x->p)
-		return;
-	pt_proc_init(x->p);
-	x->p->pid = pid;
-	x->dirfd = pt_procfs_pid_open(s->fs, pid);
-	if (x->dirfd < 0) {
-		set_missing_all(x->p, errno_why(-x->dirfd));
-		return;
-	}
-	x->r_args = read_args(s, argbuf, x->dirfd, x->p);
-	x->r_exe = read_exe(x->dirfd, x->p);
-}
-
-static struct pt_proc *exec_finish(struct exec_read *x)
-{
-	struct pt_proc *p = x->p;
-	int r_stat, r_creds;
-	enum pt_why gone;
-
-	if (x->dirfd < 0)
-		return p;
-	r_stat = read_stat(x->dirfd, p);
-	r_creds = read_creds(x->dirfd, p);
-	close(x->dirfd);
-	x->dirfd = -1;
-
-	if (r_stat == 0 && p->start > x->exec_ticks + 1) {
-		pid_t pid = p->pid;
-
-		pt_proc_clear(p);
-		pt_proc_init(p);
-		p->pid = pid;
-		set_missing_all(p, PT_WHY_GONE);
-		return p;
-	}
-	/* no argv or exe while stat is still there: it has exited, a zombie or nearly */
-	gone = r_stat == 0 || r_stat == -EINVAL ? PT_WHY_ZOMBIE : errno_why(-r_stat);
-	if (x->r_args == -ENODATA)
-		pt_proc_set_missing(p, PT_F_ARGV, gone);
-	else if (x->r_args < 0)
-		pt_proc_set_missing(p, PT_F_ARGV, errno_why(-x->r_args));
-	if (x->r_exe == -ENOENT)
-		pt_proc_set_missing(p, PT_F_EXE, gone);
-	else if (x->r_exe < 0)
-		pt_proc_set_missing(p, PT_F_EXE, errno_why(-x->r_exe));
-	if (r_stat < 0)
-		set_missing_stat(p, errno_why(-r_stat));
-	if (r_creds < 0)
-		pt_proc_set_missing(p, PT_F_CREDS, errno_why(-r_creds));
-	return p;
 }
 
 static void free_info(struct pt_proc *p)
@@ -524,7 +295,7 @@ static void finish_one(struct nl_source *s)
 	struct exec_read *x = &s->reads[0];
 	struct exec_info e = {.cpu = x->cpu, .seq = x->seq};
 
-	e.info = exec_finish(x);
+	e.info = pt_procfs_exec_finish(&x->r);
 	if (!push_info(s, &e))
 		free_info(e.info);
 	/* in order: this and every earlier message of its CPU are handled */
@@ -551,8 +322,8 @@ static void ex_msg(struct nl_source *s, struct pt_nl_msg *msg, int kind)
 	x = &s->reads[s->nreads++];
 	x->cpu = msg->cpu;
 	x->seq = msg->seq;
-	x->exec_ticks = mono_ns_to_ticks(s, s->ex_boot_off_ns, msg->timestamp_ns);
-	exec_begin(s, s->ex_argbuf, msg->raw.pid, x);
+	x->r.exec_ticks = mono_ns_to_ticks(s, s->ex_boot_off_ns, msg->timestamp_ns);
+	pt_procfs_exec_begin(s->fs, s->ex_argbuf, s->args_max, msg->raw.pid, &x->r);
 }
 
 static int ex_receive(struct nl_source *s, int flags)
@@ -687,7 +458,7 @@ static bool pending_take(struct nl_source *s, uint32_t cpu, uint32_t seq, struct
 static struct pt_proc *take_info(struct nl_source *s, const struct pt_nl_msg *msg)
 {
 	const struct timespec nap = {.tv_nsec = 50 * 1000};
-	struct exec_read late = {0};
+	struct pt_exec_read late = {0};
 	struct pt_proc *info;
 	struct exec_info e;
 	int64_t deadline = 0, now;
@@ -714,8 +485,8 @@ static struct pt_proc *take_info(struct nl_source *s, const struct pt_nl_msg *ms
 	}
 	s->late_reads++;
 	late.exec_ticks = mono_ns_to_ticks(s, s->boot_off_ns, msg->timestamp_ns);
-	exec_begin(s, s->argbuf, msg->raw.pid, &late);
-	return exec_finish(&late);
+	pt_procfs_exec_begin(s->fs, s->argbuf, s->args_max, msg->raw.pid, &late);
+	return pt_procfs_exec_finish(&late);
 }
 
 static bool read_drops(struct nl_source *s, uint32_t *drops)
@@ -919,21 +690,17 @@ static void unsubscribe(struct nl_source *s, struct nl_sock *ns)
 /* What explains that the tier cannot run, before any socket is made. */
 static int check_connector(char *why, size_t len)
 {
-	char buf[1024];
-	ssize_t n = read_at(AT_FDCWD, "/proc/net/connector", buf, sizeof(buf) - 1);
+	int r = pt_procfs_cn_proc();
 
-	if (n == -ENOENT && access("/proc/self", F_OK) == 0) {
+	if (r == -ENOENT) {
 		snprintf(why, len, "kernel built without CONFIG_CONNECTOR");
-		return -ENOENT;
+		return r;
 	}
-	if (n < 0)
-		return 0; /* no /proc: let the socket tell */
-	buf[n] = '\0';
-	if (!strstr(buf, "cn_proc")) {
+	if (r == 0) {
 		snprintf(why, len, "kernel built without CONFIG_PROC_EVENTS");
 		return -ENOENT;
 	}
-	return 0;
+	return 0; /* listed, or no /proc: let the socket tell */
 }
 
 static int sock_open(struct nl_sock *ns, char *why, size_t len)
@@ -1149,7 +916,7 @@ static void nl_free(struct nl_source *s)
 	if (s->thread_started)
 		stop_reader(s);
 	while (s->nreads)
-		free_info(exec_finish(&s->reads[--s->nreads]));
+		free_info(pt_procfs_exec_finish(&s->reads[--s->nreads].r));
 	unsubscribe(s, &s->ex);
 	unsubscribe(s, &s->ev);
 	sock_close(&s->ex);

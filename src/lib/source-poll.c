@@ -24,12 +24,13 @@ static int probe(const struct pt_options *o, char *why, size_t len)
 	char note[256];
 	int r;
 
-	r = pt_scan_probe(o && o->proc_root ? o->proc_root : "/proc", note, sizeof(note));
+	r = pt_scan_probe(o ? o->proc_root : NULL, note, sizeof(note));
 	if (r < 0) {
 		snprintf(why, len, "%s", note);
 		return r;
 	}
-	snprintf(why, len, "/proc scan every %u ms%s%s", ms, note[0] ? "; note: " : "", note);
+	snprintf(why, len, "%s scan every %u ms%s%s", PT_PROC_ROOT, ms, note[0] ? "; note: " : "",
+		 note);
 	return 0;
 }
 
@@ -49,7 +50,7 @@ static int src_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 	src = calloc(1, sizeof(*src));
 	if (!src)
 		return -ENOMEM;
-	src->scan = pt_scanner_new(pt_core_procfs(m));
+	src->scan = pt_scanner_new(pt_core_procfs(m), pt_core_scan_hooks());
 	if (!src->scan) {
 		free(src);
 		return -ENOMEM;

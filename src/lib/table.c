@@ -47,6 +47,10 @@ struct rec {
 	struct pt_exec *hist; /* p.nexecs entries, oldest first */
 	int64_t image_us; /* when the current image began; 0 = at start */
 	size_t mem; /* bytes accounted to this record */
+	/* a leader exit the core holds while other threads live: never in p */
+	bool exit_held;
+	int exit_status; /* wait-encoded, or -1 */
+	int64_t exit_held_us;
 };
 
 struct pt_table {
@@ -198,11 +202,6 @@ static bool newer(const struct pt_proc *c, const struct pt_proc *best)
 	if (c->state == PT_STATE_ALIVE || best->state == PT_STATE_ALIVE)
 		return c->state == PT_STATE_ALIVE;
 	return c->exit_us > best->exit_us;
-}
-
-static bool same_start(uint64_t a, uint64_t b)
-{
-	return (a > b ? a - b : b - a) <= 1;
 }
 
 /* ---- memory ---- */
@@ -423,9 +422,41 @@ static void exit_rec(struct pt_table *t, struct rec *r, int64_t exit_us, enum pt
 	} else {
 		xlist_unlink(t, r);
 	}
+	r->exit_held = false;
 	r->p.state = st;
 	r->p.exit_us = exit_us ? exit_us : pt_now_us();
 	xlist_insert(t, r);
+}
+
+void pt_table_hold_exit(struct pt_table *t, struct pt_proc *p, int status, int64_t time_us)
+{
+	struct rec *r = rec_of(p);
+
+	(void)t;
+	if (p->state != PT_STATE_ALIVE)
+		return;
+	r->exit_held = true;
+	r->exit_status = status;
+	r->exit_held_us = time_us;
+}
+
+bool pt_table_held_exit(const struct pt_table *t, const struct pt_proc *p, int *status,
+			int64_t *time_us)
+{
+	const struct rec *r = rec_of(p);
+
+	(void)t;
+	if (!r->exit_held)
+		return false;
+	*status = r->exit_status;
+	*time_us = r->exit_held_us;
+	return true;
+}
+
+void pt_table_release_exit(struct pt_table *t, struct pt_proc *p)
+{
+	(void)t;
+	rec_of(p)->exit_held = false;
 }
 
 void pt_table_exit(struct pt_table *t, struct pt_proc *p, int64_t exit_us, enum pt_state st)
@@ -445,7 +476,7 @@ static struct rec *find_exited(const struct pt_table *t, pid_t pid, uint64_t sta
 	for (n = hash_first(&t->procs, pid); n; n = hash_next(n)) {
 		struct rec *r = hrec(n);
 
-		if (r->p.state != PT_STATE_ALIVE && r->p.start && same_start(r->p.start, start))
+		if (r->p.state != PT_STATE_ALIVE && r->p.start && pt_same_start(r->p.start, start))
 			return r;
 	}
 	return NULL;
@@ -475,7 +506,7 @@ struct pt_proc *pt_table_add(struct pt_table *t, pid_t pid, uint64_t start)
 	struct pt_proc *live = pt_table_get_live(t, pid);
 	struct rec *r = find_exited(t, pid, start);
 
-	if (live && (!start || !live->start || same_start(live->start, start)))
+	if (live && (!start || !live->start || pt_same_start(live->start, start)))
 		return live;
 	if (r)
 		return &r->p;
@@ -615,6 +646,42 @@ void pt_table_thread_del(struct pt_table *t, pid_t tid)
 
 	if (th)
 		thr_unlink(t, th);
+}
+
+static bool has_tid(const pid_t *tids, size_t n, pid_t tid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (tids[mid] == tid)
+			return true;
+		if (tids[mid] < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+int pt_table_set_threads(struct pt_table *t, pid_t tgid, const pid_t *tids, size_t n)
+{
+	struct pt_proc *p = pt_table_get_live(t, tgid);
+	struct thr *th, *next;
+	int r = 0;
+
+	if (!p)
+		return -ESRCH;
+	for (size_t i = 0; i < n; i++)
+		if (tids[i] != tgid && pt_table_thread_add(t, tids[i], tgid) == -ENOMEM)
+			r = -ENOMEM;
+	for (th = rec_of(p)->threads; th; th = next) {
+		next = th->next;
+		if (!has_tid(tids, n, (pid_t)th->h.key))
+			thr_unlink(t, th);
+	}
+	return r;
 }
 
 pid_t pt_table_thread_tgid(const struct pt_table *t, pid_t tid)

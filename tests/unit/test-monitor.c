@@ -233,6 +233,51 @@ Test(monitor, leader_exits_before_threads)
 	cr_assert_eq(last(PT_EV_EXIT, 500)->u.exit.exit_code, 7, "the leader's status");
 }
 
+/* A held leader exit stays out of the public record while the process lives. */
+Test(monitor, held_leader_exit_is_not_in_the_record)
+{
+	const struct pt_proc *p;
+
+	raw(PT_EV_FORK, 510, 510, 100, 900);
+	raw(PT_EV_FORK, 510, 511, 100, 900);
+	raw_exit(510, 510, 3 << 8);
+	p = get(510);
+	cr_assert_eq(p->state, PT_STATE_ALIVE);
+	cr_assert_eq(p->exit_code, -1, "no raw wait status in a live record");
+	cr_assert_eq(p->exit_us, 0, "no exit time on a live record");
+	raw_exit(510, 511, 3 << 8);
+	p = get(510);
+	cr_assert_eq(p->state, PT_STATE_EXITED);
+	cr_assert_eq(p->exit_code, 3);
+	cr_assert_neq(p->exit_us, 0);
+}
+
+/*
+ * pt_parent is a lookup: after the parent exits it names the parent that
+ * started the child, until the core reads the new ppid (reparenting) from
+ * /proc; the lookup itself never changes the record.
+ */
+Test(monitor, parent_is_a_lookup_reparenting_is_the_cores)
+{
+	const struct pt_proc *child, *parent;
+
+	add_fx(720, 1, "orphan", 1200, "orphan", 7); /* /proc: already moved to init */
+	raw(PT_EV_FORK, 710, 710, 100, 1100);
+	raw(PT_EV_FORK, 720, 720, 710, 1200);
+	raw_exit(710, 710, 0);
+	child = get(720);
+	parent = pt_parent(m, child);
+	cr_assert_not_null(parent);
+	cr_assert_eq(parent->pid, 710);
+	cr_assert_neq(parent->state, PT_STATE_ALIVE);
+	cr_assert_eq(child->ppid, 710, "a lookup does not read /proc");
+
+	pt_core_reparent(m);
+	cr_assert_eq(child->ppid, 1);
+	cr_assert_eq(pt_parent(m, child), get(1));
+	cr_assert_eq(get(100)->ppid, 1, "a child of a live parent is left alone");
+}
+
 Test(monitor, unknown_process_exit_is_reported_with_reasons)
 {
 	const struct pt_event *ev;
@@ -259,6 +304,9 @@ Test(monitor, resync_after_loss_then_late_exit)
 	r.u.lost.reason = "test";
 	pt_core_raw(m, &r);
 	pt_monitor_status(m, &st);
+	cr_assert_eq(st.resyncs, 0, "a loss arms the resync; the dispatch runs it");
+	cr_assert_geq(pt_monitor_dispatch(m), 0);
+	pt_monitor_status(m, &st);
 	cr_assert_eq(st.lost, 5);
 	cr_assert_eq(st.resyncs, 1);
 	cr_assert_eq(count(PT_EV_LOST, 0, false), 1);
@@ -274,6 +322,75 @@ Test(monitor, resync_after_loss_then_late_exit)
 	cr_assert_eq(p->state, PT_STATE_EXITED);
 	cr_assert_eq(p->exit_code, 2);
 	cr_assert_eq(count(PT_EV_EXIT, 700, false), 1, "no second exit event");
+}
+
+/*
+ * A burst of ENOBUFS in one receive loop, as the netlink source reports it: a
+ * counted loss per error (the socket's drop counter since the last one), and
+ * a sequence gap the drops do not explain. One resync runs, after the
+ * dispatch; the losses come as one lost event per reason with the sum.
+ */
+Test(monitor, loss_burst_gives_one_resync_and_summed_lost_events)
+{
+	static const char overrun[] = "netlink receive buffer overrun";
+	static const uint64_t drops[] = {5, 7, 11, 1};
+	struct pt_raw r = {.type = PT_EV_LOST, .time_us = pt_now_us()};
+	const struct pt_event *ev;
+	struct pt_status st;
+
+	raw(PT_EV_FORK, 700, 700, 100, 1000); /* not in /proc: the resync closes it */
+	for (size_t i = 0; i < PT_ARRAY_SIZE(drops); i++) {
+		r.u.lost.count = drops[i];
+		r.u.lost.reason = overrun;
+		pt_core_raw(m, &r);
+		if (i == 1) {
+			r.u.lost.count = 2;
+			r.u.lost.reason = "proc connector sequence gap";
+			pt_core_raw(m, &r);
+		}
+	}
+	/* events after the losses in the same receive loop are applied first */
+	raw(PT_EV_FORK, 701, 701, 100, 1001);
+	pt_monitor_status(m, &st);
+	cr_assert_eq(st.resyncs, 0);
+	cr_assert_eq(count(PT_EV_LOST, 0, false), 0, "reported once summed");
+
+	cr_assert_geq(pt_monitor_dispatch(m), 0);
+	pt_monitor_status(m, &st);
+	cr_assert_eq(st.resyncs, 1, "one resync for the burst, not %llu",
+		     (unsigned long long)st.resyncs);
+	cr_assert_eq(st.lost, 5 + 7 + 11 + 1 + 2);
+	cr_assert_eq(count(PT_EV_LOST, 0, false), 2, "one lost event per reason");
+	ev = last(PT_EV_LOST, 0);
+	cr_assert_str_eq(ev->u.lost.reason, "proc connector sequence gap");
+	cr_assert_eq(ev->u.lost.count, 2);
+	for (unsigned i = 0; i < ngot; i++)
+		if (got[i].type == PT_EV_LOST && got[i].u.lost.reason == overrun)
+			cr_assert_eq(got[i].u.lost.count, 5 + 7 + 11 + 1);
+	cr_assert_eq(get(700)->state, PT_STATE_EXIT_UNKNOWN);
+	cr_assert_eq(get(701)->state, PT_STATE_EXIT_UNKNOWN);
+
+	/* nothing armed: the next dispatch scans nothing */
+	cr_assert_geq(pt_monitor_dispatch(m), 0);
+	pt_monitor_status(m, &st);
+	cr_assert_eq(st.resyncs, 1);
+}
+
+/* An estimated loss (a scanning tier's guess) is reported at once, no resync. */
+Test(monitor, estimated_loss_does_not_resync)
+{
+	struct pt_raw r = {.type = PT_EV_LOST, .time_us = pt_now_us()};
+	struct pt_status st;
+
+	r.u.lost.count = 3;
+	r.u.lost.estimated = true;
+	r.u.lost.reason = "estimate";
+	pt_core_raw(m, &r);
+	cr_assert_eq(count(PT_EV_LOST, 0, false), 1);
+	cr_assert_geq(pt_monitor_dispatch(m), 0);
+	pt_monitor_status(m, &st);
+	cr_assert_eq(st.resyncs, 0);
+	cr_assert_eq(st.lost_estimated, 3);
 }
 
 Test(monitor, uid_event_updates_creds)

@@ -1501,3 +1501,149 @@ Test(live, cwd_and_ns_of_a_process_whose_exe_is_refused)
 		     "readable fields not read)",
 		     WEXITSTATUS(status));
 }
+
+/* ---- the exec reader's two steps (procfs-exec.c) ---- */
+
+static struct pt_proc *exec_read(pid_t pid, uint64_t exec_ticks)
+{
+	char argbuf[4097];
+	struct pt_exec_read x = {.exec_ticks = exec_ticks};
+
+	pt_procfs_exec_begin(&fs, argbuf, sizeof(argbuf) - 1, pid, &x);
+	return pt_procfs_exec_finish(&x);
+}
+
+static void free_rec(struct pt_proc *p)
+{
+	pt_proc_clear(p);
+	free(p);
+}
+
+Test(procfs, exec_read_whole_image)
+{
+	struct fx_proc fp = sleeper(40);
+	struct pt_proc *p;
+
+	add(&fp);
+	p = exec_read(40, fp.start);
+	cr_assert_not_null(p);
+	cr_assert_str_eq(p->args, "/bin/sleep");
+	cr_assert_eq(p->argc, 2);
+	cr_assert_str_eq(p->exe, "/usr/bin/sleep");
+	cr_assert_str_eq(p->comm, "sleep");
+	cr_assert_eq(p->start, fp.start);
+	cr_assert_eq(p->ppid, 1);
+	cr_assert_eq(p->sid, 39);
+	cr_assert_eq(p->euid, 1001);
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if ((PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_CREDS) |
+		     PT_FMASK_STAT) &
+		    PT_FMASK(f))
+			cr_assert(pt_proc_has(p, (enum pt_field)f), "field %u", f);
+	free_rec(p);
+}
+
+/* Started after the exec: the pid was handed out again before the open. */
+Test(procfs, exec_read_rejects_reused_pid)
+{
+	struct fx_proc fp = sleeper(41);
+	struct pt_proc *p;
+
+	add(&fp);
+	p = exec_read(41, fp.start - 2);
+	cr_assert_not_null(p);
+	cr_assert_null(p->args);
+	cr_assert_not(pt_proc_has(p, PT_F_START));
+	cr_assert_eq(p->why[PT_F_ARGV], PT_WHY_GONE);
+	cr_assert_eq(p->why[PT_F_CREDS], PT_WHY_GONE);
+	free_rec(p);
+	/* within one tick: the same process */
+	p = exec_read(41, fp.start - 1);
+	cr_assert(pt_proc_has(p, PT_F_ARGV));
+	free_rec(p);
+}
+
+Test(procfs, exec_read_gone_and_zombie)
+{
+	struct fx_proc fp = sleeper(42);
+	struct pt_proc *p;
+
+	p = exec_read(42, 0);
+	cr_assert_eq(p->why[PT_F_ARGV], PT_WHY_GONE);
+	cr_assert_eq(p->why[PT_F_PPID], PT_WHY_GONE);
+	free_rec(p);
+
+	fp.state = 'Z';
+	add(&fp);
+	p = exec_read(42, fp.start);
+	cr_assert_eq(p->why[PT_F_ARGV], PT_WHY_ZOMBIE);
+	cr_assert_eq(p->why[PT_F_EXE], PT_WHY_ZOMBIE);
+	cr_assert(pt_proc_has(p, PT_F_START));
+	cr_assert(pt_proc_has(p, PT_F_CREDS));
+	free_rec(p);
+}
+
+/*
+ * Read while being reaped, stat shows 0 threads and zeros for ppid, sid, pgid
+ * and tty: both readers (the exec reader and the record reader) call them
+ * missing, gone, through the one stat rule, and keep start and comm.
+ */
+Test(procfs, reaped_stat_one_rule_for_both_readers)
+{
+	static const char stat[] = "43 (sleep) S 0 0 0 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 0 0 "
+				   "123456 0 0\n";
+	struct fx_proc fp = sleeper(43);
+	struct pt_proc *p, rec;
+	const enum pt_field zeroed[] = {PT_F_PPID, PT_F_SID, PT_F_PGID, PT_F_TTY};
+
+	add(&fp);
+	cr_assert_eq(fx_write(root, 43, "stat", stat, sizeof(stat) - 1), 0);
+	p = exec_read(43, fp.start);
+	pt_proc_init(&rec);
+	pt_procfs_read(&fs, 43, PT_FMASK_ALL, &rec);
+	for (size_t i = 0; i < PT_ARRAY_SIZE(zeroed); i++) {
+		cr_assert_not(pt_proc_has(p, zeroed[i]));
+		cr_assert_eq(p->why[zeroed[i]], PT_WHY_GONE);
+		cr_assert_not(pt_proc_has(&rec, zeroed[i]));
+		cr_assert_eq(rec.why[zeroed[i]], PT_WHY_GONE);
+	}
+	cr_assert_eq(p->start, 123456);
+	cr_assert_eq(rec.start, 123456);
+	cr_assert_str_eq(p->comm, "sleep");
+	cr_assert_str_eq(rec.comm, "sleep");
+	free_rec(p);
+	pt_proc_clear(&rec);
+}
+
+/* One stat parser: field 9 (flags) comes with the rest. */
+Test(parse, stat_flags_field_9)
+{
+	static const char s[] = "7 (a) S 1 7 7 0 -1 4194368 0 0 0 0 0 0 0 0 20 0 1 0 99 0 0\n";
+	struct pt_stat st;
+
+	cr_assert_eq(pt_parse_stat(s, sizeof(s) - 1, &st), 0);
+	cr_assert_eq(st.flags, 4194368);
+	cr_assert_eq(st.start, 99);
+	cr_assert_eq(st.nthreads, 1);
+}
+
+Test(procfs, readlink_and_stat_by_pid)
+{
+	struct fx_proc fp = sleeper(44);
+	struct pt_stat st;
+	char buf[64], small[4];
+
+	add(&fp);
+	cr_assert_eq(pt_procfs_readlink(&fs, 44, "exe", buf, sizeof(buf)), 14);
+	cr_assert_str_eq(buf, "/usr/bin/sleep");
+	cr_assert_eq(pt_procfs_readlink(&fs, 44, "exe", small, sizeof(small)), -ENAMETOOLONG);
+	cr_assert_eq(pt_procfs_readlink(&fs, 45, "exe", buf, sizeof(buf)), -ENOENT);
+	cr_assert_eq(pt_procfs_stat(&fs, 44, &st), 0);
+	cr_assert_eq(st.ppid, 1);
+	cr_assert_eq(pt_procfs_exists(&fs, 44), 0);
+	cr_assert_eq(pt_procfs_exists(&fs, 45), -ENOENT);
+	cr_assert(pt_procfs_has_args(&fs, 44));
+	cr_assert_eq(pt_procfs_why(-ESRCH), PT_WHY_GONE);
+	cr_assert_eq(pt_procfs_why(-EPERM), PT_WHY_PERM);
+	cr_assert_eq(pt_procfs_why(-EIO), PT_WHY_ERROR);
+}

@@ -70,13 +70,15 @@ static struct call *record(char what, const struct pt_proc *p)
 	return c;
 }
 
-static void h_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_kind kind,
-			 int64_t lo, int64_t hi)
+static void h_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_image img,
+			 enum pt_scan_kind kind, int64_t lo, int64_t hi)
 {
 	struct pt_proc *p;
 	struct call *c;
 
 	cr_assert_eq(m, M);
+	/* what the core does with an image that is not the process's own */
+	pt_core_inherit_image(E.t, info, img);
 	p = pt_table_add(E.t, info->pid, info->start);
 	cr_assert_not_null(p);
 	pt_proc_merge(p, info, PT_FMASK_ALL);
@@ -130,6 +132,11 @@ static void h_raw(struct pt_monitor *m, struct pt_raw *ev)
 	ev->info = NULL;
 }
 
+static void h_threads(struct pt_monitor *m, pid_t pid, const pid_t *tids, size_t n)
+{
+	pt_table_set_threads(E.t, pid, tids, n);
+}
+
 static struct pt_table *h_table(struct pt_monitor *m)
 {
 	return E.t;
@@ -140,6 +147,7 @@ static const struct pt_scan_hooks hooks = {
 	.vanished = h_vanished,
 	.missed = h_missed,
 	.raw = h_raw,
+	.threads = h_threads,
 	.table = h_table,
 };
 
@@ -183,9 +191,8 @@ static void teardown(void)
 
 static void new_scanner(void)
 {
-	E.s = pt_scanner_new(&E.fs);
+	E.s = pt_scanner_new(&E.fs, &hooks);
 	cr_assert_not_null(E.s);
-	pt_scanner_set_hooks(E.s, &hooks);
 }
 
 static void add_proc(pid_t pid, uint64_t start, const char *comm, const char *argv0,
@@ -377,14 +384,14 @@ Test(scan, last_pid_and_pid_max)
 {
 	pid_t v;
 
-	cr_assert_eq(pt_scan_last_pid(&E.fs, &v), 0);
+	cr_assert_eq(pt_procfs_last_pid(&E.fs, &v), 0);
 	cr_assert_eq(v, 1000);
-	cr_assert_eq(pt_scan_pid_max(&E.fs, &v), 0);
+	cr_assert_eq(pt_procfs_pid_max(&E.fs, &v), 0);
 	cr_assert_eq(v, 32768);
 	/* without loadavg, ns_last_pid */
 	write_root_file("loadavg", "garbage\n");
 	write_root_file("sys/kernel/ns_last_pid", "4242\n");
-	cr_assert_eq(pt_scan_last_pid(&E.fs, &v), 0);
+	cr_assert_eq(pt_procfs_last_pid(&E.fs, &v), 0);
 	cr_assert_eq(v, 4242);
 }
 
@@ -604,6 +611,59 @@ Test(scan, snapshot_records_threads_synth_does_not)
 	cr_assert_eq(pt_table_thread_tgid(E.t, 1000700), 700);
 	cr_assert_eq(pt_table_thread_tgid(E.t, 2000700), 0);
 	cr_assert_eq(pt_table_thread_tgid(E.t, 1000800), 800);
+}
+
+/* Hooks that only count: the scanner itself must not change the table. */
+static unsigned n_disc, n_thr;
+
+static void c_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_image img,
+			 enum pt_scan_kind kind, int64_t lo, int64_t hi)
+{
+	n_disc++;
+	pt_proc_clear(info);
+	free(info);
+}
+
+static void c_vanished(struct pt_monitor *m, struct pt_proc *rec, enum pt_scan_kind kind,
+		       int64_t lo, int64_t hi)
+{
+}
+
+static void c_threads(struct pt_monitor *m, pid_t pid, const pid_t *tids, size_t n)
+{
+	cr_assert_eq(pid, 700);
+	cr_assert_eq(n, 3);
+	n_thr++;
+}
+
+Test(scan, scanner_never_writes_the_table)
+{
+	const struct pt_scan_hooks counting = {
+		.discovered = c_discovered,
+		.vanished = c_vanished,
+		.missed = h_missed,
+		.raw = h_raw,
+		.threads = c_threads,
+		.table = h_table,
+	};
+	struct pt_table_stats ts;
+	struct pt_proc *p;
+
+	add_proc(600, 5000, "one", "/bin/one", 1);
+	add_proc(700, 5000, "mt", "/bin/mt", 3);
+	/* a record the table holds whose process is gone */
+	p = pt_table_add(E.t, 650, 4000);
+	cr_assert_not_null(p);
+	E.s = pt_scanner_new(&E.fs, &counting);
+	cr_assert_not_null(E.s);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 3);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_RESYNC), 3);
+	cr_assert_eq(n_disc, 4, "both processes reported twice");
+	cr_assert_eq(n_thr, 2, "the threads go to the core");
+	pt_table_stats(E.t, &ts);
+	cr_assert_eq(ts.alive, 1, "only the record the test added");
+	cr_assert_eq(ts.threads, 0);
+	cr_assert_eq(pt_table_get_live(E.t, 650), p, "a vanished record is the core's to close");
 }
 
 Test(scan, fast_scan_reads_only_new_pids)
@@ -1335,9 +1395,8 @@ Test(scan, fast_scan_on_real_proc)
 	pid_t child;
 
 	cr_assert_eq(pt_procfs_open(&fs, "/proc", 4096), 0);
-	E.s = pt_scanner_new(&fs);
+	E.s = pt_scanner_new(&fs, &hooks);
 	cr_assert_not_null(E.s);
-	pt_scanner_set_hooks(E.s, &hooks);
 	cr_assert_geq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 1);
 	reset_calls();
 
@@ -1392,9 +1451,8 @@ Test(scan, child_without_exec_on_real_proc)
 	self[n] = '\0';
 
 	cr_assert_eq(pt_procfs_open(&fs, "/proc", 4096), 0);
-	E.s = pt_scanner_new(&fs);
+	E.s = pt_scanner_new(&fs, &hooks);
 	cr_assert_not_null(E.s);
-	pt_scanner_set_hooks(E.s, &hooks);
 	cr_assert_geq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 1);
 	reset_calls();
 

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The image of a process that has just exec'd, read from /proc in two steps
+ * through one /proc/PID directory fd: the netlink tier's reader thread races
+ * the process (a static binary lives ~0.1 ms), so this is its hot path. That
+ * fd stays bound to the process it was opened for, so every read is of the
+ * same process or fails. The first step reads what vanishes when the process
+ * exits (cmdline, exe); the second what lasts until it is reaped (stat,
+ * status). One read() per file: stat, status and cmdline hand over everything
+ * that fits in the first call, and the usual read() returning 0 would be one
+ * more syscall per exec.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define STAT_MAX 1024
+#define STATUS_MAX 4096
+#define EXE_MAX 4096
+
+/* Read up to cap bytes of a /proc file with one read(). Bytes read or -errno. */
+ssize_t pt_procfs_read_once(int dirfd, const char *name, char *buf, size_t cap)
+{
+	ssize_t n;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, cap);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
+/* cmdline first: it reads empty once the process has released its memory. */
+static int read_args(char *argbuf, size_t args_max, int dirfd, struct pt_proc *p)
+{
+	ssize_t n = pt_procfs_read_once(dirfd, "cmdline", argbuf, args_max + 1);
+	bool trunc = false;
+	size_t len;
+	char *args;
+
+	if (n <= 0)
+		return n < 0 ? (int)n : -ENODATA;
+	len = (size_t)n;
+	if (len > args_max) {
+		len = args_max;
+		trunc = true;
+	}
+	args = malloc(len + 1);
+	if (!args)
+		return -ENOMEM;
+	memcpy(args, argbuf, len);
+	if (args[len - 1] != '\0')
+		args[len++] = '\0';
+	pt_proc_set_args(p, args, len, trunc);
+	pt_proc_set_known(p, PT_F_ARGV, PT_SRC_PROC);
+	return 0;
+}
+
+static int read_exe(int dirfd, struct pt_proc *p)
+{
+	char buf[EXE_MAX];
+	ssize_t n = readlinkat(dirfd, "exe", buf, sizeof(buf));
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	p->exe = strndup(buf, (size_t)n);
+	if (!p->exe)
+		return -ENOMEM;
+	pt_proc_set_known(p, PT_F_EXE, PT_SRC_PROC);
+	return 0;
+}
+
+static int read_stat(int dirfd, struct pt_proc *p)
+{
+	char buf[STAT_MAX];
+	struct pt_stat st;
+	ssize_t n = pt_procfs_read_once(dirfd, "stat", buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	if (pt_parse_stat(buf, (size_t)n, &st) < 0)
+		return -EINVAL;
+	pt_stat_apply(&st, PT_FMASK_STAT, p);
+	return 0;
+}
+
+static int read_creds(int dirfd, struct pt_proc *p)
+{
+	char buf[STATUS_MAX];
+	ssize_t n = pt_procfs_read_once(dirfd, "status", buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	return pt_status_apply(buf, (size_t)n, p);
+}
+
+static void set_missing(struct pt_proc *p, unsigned fields, enum pt_why why)
+{
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if (fields & PT_FMASK(f))
+			pt_proc_set_missing(p, (enum pt_field)f, why);
+}
+
+#define EXEC_READ_FIELDS \
+	(PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_CREDS) | PT_FMASK_STAT)
+
+void pt_procfs_exec_begin(const struct pt_procfs *fs, char *argbuf, size_t args_max, pid_t pid,
+			  struct pt_exec_read *x)
+{
+	x->dirfd = -1;
+	x->p = malloc(sizeof(*x->p));
+	if (!x->p)
+		return;
+	pt_proc_init(x->p);
+	x->p->pid = pid;
+	x->dirfd = pt_procfs_pid_open(fs, pid);
+	if (x->dirfd < 0) {
+		set_missing(x->p, EXEC_READ_FIELDS, pt_procfs_why(x->dirfd));
+		return;
+	}
+	x->r_args = read_args(argbuf, args_max, x->dirfd, x->p);
+	x->r_exe = read_exe(x->dirfd, x->p);
+}
+
+struct pt_proc *pt_procfs_exec_finish(struct pt_exec_read *x)
+{
+	struct pt_proc *p = x->p;
+	int r_stat, r_creds;
+	enum pt_why gone;
+
+	if (x->dirfd < 0)
+		return p;
+	r_stat = read_stat(x->dirfd, p);
+	r_creds = read_creds(x->dirfd, p);
+	close(x->dirfd);
+	x->dirfd = -1;
+
+	/* started after the exec: the pid was handed out again before the open */
+	if (r_stat == 0 && p->start > x->exec_ticks + 1) {
+		pid_t pid = p->pid;
+
+		pt_proc_clear(p);
+		pt_proc_init(p);
+		p->pid = pid;
+		set_missing(p, EXEC_READ_FIELDS, PT_WHY_GONE);
+		return p;
+	}
+	/* no argv or exe while stat is still there: it has exited, a zombie or nearly */
+	gone = r_stat == 0 || r_stat == -EINVAL ? PT_WHY_ZOMBIE : pt_procfs_why(r_stat);
+	if (x->r_args == -ENODATA)
+		pt_proc_set_missing(p, PT_F_ARGV, gone);
+	else if (x->r_args < 0)
+		pt_proc_set_missing(p, PT_F_ARGV, pt_procfs_why(x->r_args));
+	if (x->r_exe == -ENOENT)
+		pt_proc_set_missing(p, PT_F_EXE, gone);
+	else if (x->r_exe < 0)
+		pt_proc_set_missing(p, PT_F_EXE, pt_procfs_why(x->r_exe));
+	if (r_stat < 0)
+		set_missing(p, PT_FMASK_STAT, pt_procfs_why(r_stat));
+	if (r_creds < 0)
+		pt_proc_set_missing(p, PT_F_CREDS, pt_procfs_why(r_creds));
+	return p;
+}

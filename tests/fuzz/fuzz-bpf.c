@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The BPF tier's ring buffer records. The BPF program writes them, but the
+ * path and argv bytes inside are the exec'ing process's, and the lengths come
+ * from reads that can fail half way.
+ */
+#include <string.h>
+
+#include "fuzz.h"
+#include "internal.h"
+#include "../../bpf/proctrail-event.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pt_raw raw;
+	struct pt_bpf_meta meta;
+
+	if (pt_bpf_decode(data, size, &raw, &meta) == 0 && raw.info) {
+		struct pt_proc *p = raw.info;
+
+		FUZZ_CHECK(memchr(p->comm, '\0', sizeof(p->comm)) != NULL);
+		if (p->args) {
+			FUZZ_CHECK(p->args_len > 0 && p->args[p->args_len - 1] == '\0');
+			FUZZ_CHECK(pt_args_count(p->args, p->args_len) == p->argc);
+		}
+		FUZZ_CHECK(p->exe == NULL || p->exe[0] == '/' || p->exe[0] != '\0');
+		pt_proc_clear(p);
+		free(p);
+	}
+	return 0;
+}

@@ -45,49 +45,6 @@ void cli_fmt_duration(char *out, size_t len, int64_t us)
 		snprintf(out, len, "%" PRId64 "m%02" PRId64 "s", us / 60000000, us / 1000000 % 60);
 }
 
-/* Print one argument the way a shell would read it back; bytes that are not
- * printable are shown as \xNN inside $'...'. */
-static void print_arg(FILE *f, const char *a, size_t n)
-{
-	bool plain = n > 0, printable = true;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)a[i];
-
-		if (c < 0x20 || c == 0x7f)
-			printable = false;
-		if (!(isalnum(c) || strchr("%+,-./:=@_^", c) || c >= 0x80))
-			plain = false;
-	}
-	if (plain && printable) {
-		fwrite(a, 1, n, f);
-		return;
-	}
-	if (printable) {
-		fputc('\'', f);
-		for (size_t i = 0; i < n; i++) {
-			if (a[i] == '\'')
-				fputs("'\\''", f);
-			else
-				fputc(a[i], f);
-		}
-		fputc('\'', f);
-		return;
-	}
-	fputs("$'", f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)a[i];
-
-		if (c == '\'' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('\'', f);
-}
-
 void cli_print_cmdline(FILE *f, const char *args, size_t len, size_t max)
 {
 	size_t shown = 0;
@@ -98,11 +55,11 @@ void cli_print_cmdline(FILE *f, const char *args, size_t len, size_t max)
 		if (a != args)
 			fputc(' ', f);
 		if (max && shown + n > max) {
-			print_arg(f, a, max > shown ? max - shown : 0);
+			cli_quote_arg(f, a, max > shown ? max - shown : 0);
 			fputs("...", f);
 			return;
 		}
-		print_arg(f, a, n);
+		cli_quote_arg(f, a, n);
 		shown += n + 1;
 	}
 }
@@ -127,7 +84,9 @@ static void print_proc_cmd(FILE *f, const struct pt_proc *p)
 		if (pt_proc_args_truncated(p))
 			fputs(" [truncated]", f);
 	} else if (pt_proc_src(p, PT_F_COMM) != PT_SRC_NONE) {
-		fprintf(f, "[%s]", pt_proc_comm(p));
+		fputc('[', f);
+		cli_escape_str(f, pt_proc_comm(p));
+		fputc(']', f);
 	} else {
 		fputs("?", f);
 	}
@@ -135,12 +94,12 @@ static void print_proc_cmd(FILE *f, const struct pt_proc *p)
 		fprintf(f, " (argv %s)", pt_why_name(pt_proc_why(p, PT_F_ARGV)));
 }
 
-void cli_print_event_header(FILE *f)
+static void print_event_header(FILE *f)
 {
 	fprintf(f, "%-15s %-8s %7s %7s %6s  %s\n", "TIME", "EVENT", "PID", "PPID", "UID", "DETAIL");
 }
 
-void cli_print_event(FILE *f, const struct pt_event *ev)
+static void print_event(FILE *f, const struct pt_event *ev)
 {
 	const struct pt_proc *p = ev->proc;
 	char dur[32], uid[16] = "-";
@@ -150,9 +109,10 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 	if (p && pt_proc_src(p, PT_F_CREDS) != PT_SRC_NONE)
 		snprintf(uid, sizeof(uid), "%u", (unsigned)pt_proc_uid(p));
 	if (ev->type == PT_EV_LOST) {
-		fprintf(f, " %-8s %7s %7s %6s  %" PRIu64 " events%s: %s\n", name, "-", "-", "-",
-			ev->u.lost.count, ev->u.lost.estimated ? " (estimated)" : "",
-			ev->u.lost.reason ? ev->u.lost.reason : "");
+		fprintf(f, " %-8s %7s %7s %6s  %" PRIu64 " events%s: ", name, "-", "-", "-",
+			ev->u.lost.count, ev->u.lost.estimated ? " (estimated)" : "");
+		cli_escape_str(f, ev->u.lost.reason ? ev->u.lost.reason : "");
+		fputc('\n', f);
 		return;
 	}
 	fprintf(f, " %-8s %7d %7d %6s  ",
@@ -161,8 +121,10 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 	switch (ev->type) {
 	case PT_EV_EXEC:
 		if (p && pt_proc_exe(p) && pt_proc_src(p, PT_F_EXE) != PT_SRC_NONE &&
-		    cli_args_len(p) && strcmp(pt_proc_exe(p), pt_proc_args(p, NULL)) != 0)
-			fprintf(f, "%s: ", pt_proc_exe(p));
+		    cli_args_len(p) && strcmp(pt_proc_exe(p), pt_proc_args(p, NULL)) != 0) {
+			cli_escape_str(f, pt_proc_exe(p));
+			fputs(": ", f);
+		}
 		print_proc_cmd(f, p);
 		break;
 	case PT_EV_EXIT:
@@ -171,8 +133,10 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 			break;
 		}
 		cli_fmt_duration(dur, sizeof(dur), ev->u.exit.duration_us);
-		if (p)
-			fprintf(f, "%s ", pt_proc_comm(p)[0] ? pt_proc_comm(p) : "?");
+		if (p) {
+			cli_escape_str(f, pt_proc_comm(p)[0] ? pt_proc_comm(p) : "?");
+			fputc(' ', f);
+		}
 		if (ev->u.exit.signal)
 			fprintf(f, "[%s%s]", cli_signame(ev->u.exit.signal) ?: "signal",
 				ev->u.exit.core_dumped ? ", core dumped" : "");
@@ -195,7 +159,9 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 		fprintf(f, "rgid %u egid %u", (unsigned)ev->u.gid.rgid, (unsigned)ev->u.gid.egid);
 		break;
 	case PT_EV_COMM:
-		fprintf(f, "%s -> %s", ev->u.comm.old[0] ? ev->u.comm.old : "?", ev->u.comm.comm);
+		cli_escape_str(f, ev->u.comm.old[0] ? ev->u.comm.old : "?");
+		fputs(" -> ", f);
+		cli_escape_str(f, ev->u.comm.comm);
 		break;
 	case PT_EV_PTRACE:
 		if (ev->u.ptrace.tracer_pid)
@@ -212,7 +178,7 @@ void cli_print_event(FILE *f, const struct pt_event *ev)
 	fputc('\n', f);
 }
 
-void cli_print_ps_header(FILE *f)
+static void print_ps_header(FILE *f)
 {
 	fprintf(f, "%7s %7s %-8s %-8s %-15s %s\n", "PID", "PPID", "USER", "START", "COMM", "ARGS");
 }
@@ -227,7 +193,7 @@ static const char *user_name(uid_t uid, char *buf, size_t len)
 	return buf;
 }
 
-void cli_print_ps(FILE *f, const struct pt_proc *p)
+static void print_ps(FILE *f, const struct pt_proc *p)
 {
 	char ub[16], start[16] = "?";
 	const char *user = pt_proc_src(p, PT_F_CREDS) != PT_SRC_NONE
@@ -241,14 +207,26 @@ void cli_print_ps(FILE *f, const struct pt_proc *p)
 		localtime_r(&t, &tm);
 		strftime(start, sizeof(start), t > time(NULL) - 86400 ? "%H:%M:%S" : "%b%d", &tm);
 	}
-	fprintf(f, "%7d %7d %-8s %-8s %-15s ", pt_proc_pid(p), pt_proc_ppid(p), user, start,
-		pt_proc_comm(p));
+	fprintf(f, "%7d %7d ", pt_proc_pid(p), pt_proc_ppid(p));
+	cli_escape_pad(f, user, 8);
+	fprintf(f, " %-8s ", start);
+	cli_escape_pad(f, pt_proc_comm(p), 15);
+	fputc(' ', f);
 	print_proc_cmd(f, p);
 	fputc('\n', f);
 }
 
-void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p)
+static void show_str(FILE *f, const char *label, const char *s)
 {
+	fputs(label, f);
+	cli_escape_str(f, s);
+	fputc('\n', f);
+}
+
+static int text_show(struct cli_out *o, const struct pt_proc *p)
+{
+	const struct pt_monitor *m = o->m;
+	FILE *f = o->f;
 	const char *args;
 	char tb[64];
 	size_t len;
@@ -269,9 +247,9 @@ void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p
 		fprintf(f, " (%s)", tb);
 	}
 	fputc('\n', f);
-	fprintf(f, "comm:      %s\n", pt_proc_src(p, PT_F_COMM) ? pt_proc_comm(p) : "?");
-	fprintf(f, "exe:       %s\n",
-		pt_proc_src(p, PT_F_EXE) && pt_proc_exe(p) ? pt_proc_exe(p) : "?");
+	show_str(f, "comm:      ", pt_proc_src(p, PT_F_COMM) ? pt_proc_comm(p) : "?");
+	show_str(f,
+		 "exe:       ", pt_proc_src(p, PT_F_EXE) && pt_proc_exe(p) ? pt_proc_exe(p) : "?");
 	fputs("argv:      ", f);
 	print_proc_cmd(f, p);
 	fputc('\n', f);
@@ -282,11 +260,11 @@ void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p
 	if (pt_proc_src(p, PT_F_SID))
 		fprintf(f, "sid:       %d\npgid:      %d\n", pt_proc_sid(p), pt_proc_pgid(p));
 	if (pt_proc_src(p, PT_F_CWD) && pt_proc_cwd(p))
-		fprintf(f, "cwd:       %s\n", pt_proc_cwd(p));
+		show_str(f, "cwd:       ", pt_proc_cwd(p));
 	if (pt_proc_src(p, PT_F_CGROUP) && pt_proc_cgroup(p))
-		fprintf(f, "cgroup:    %s\n", pt_proc_cgroup(p));
+		show_str(f, "cgroup:    ", pt_proc_cgroup(p));
 	if (pt_proc_container_id(p))
-		fprintf(f, "container: %s\n", pt_proc_container_id(p));
+		show_str(f, "container: ", pt_proc_container_id(p));
 	fprintf(f, "threads:   %u\n", pt_proc_nthreads(p));
 	if (pt_proc_state(p) != PT_STATE_ALIVE) {
 		cli_fmt_duration(tb, sizeof(tb),
@@ -295,21 +273,26 @@ void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p
 		fprintf(f, "lived:     %s\n", tb);
 	}
 	for (unsigned i = 0; i < pt_proc_nexecs(p); i++) {
-		fprintf(f, "exec[%u]:   %s: ", i,
-			pt_exec_exe(pt_proc_exec(p, i)) ? pt_exec_exe(pt_proc_exec(p, i)) : "?");
+		fprintf(f, "exec[%u]:   ", i);
+		cli_escape_str(f, pt_exec_exe(pt_proc_exec(p, i)) ?: "?");
+		fputs(": ", f);
 		args = pt_exec_args(pt_proc_exec(p, i), &len);
 		cli_print_cmdline(f, args, len, 200);
 		fputc('\n', f);
 	}
 	fputs("lineage:   ", f);
 	fprintf(f, "%d", pt_proc_pid(p));
-	for (const struct pt_proc *a = pt_parent(m, p); a; a = pt_parent(m, a))
-		fprintf(f, " <- %d (%s)", pt_proc_pid(a), pt_proc_comm(a));
+	for (const struct pt_proc *a = pt_parent(m, p); a; a = pt_parent(m, a)) {
+		fprintf(f, " <- %d (", pt_proc_pid(a));
+		cli_escape_str(f, pt_proc_comm(a));
+		fputc(')', f);
+	}
 	fputc('\n', f);
 	for (unsigned fld = 0; fld < PT_F_COUNT; fld++)
 		if (pt_proc_src(p, (enum pt_field)fld) == PT_SRC_NONE)
 			fprintf(f, "missing:   %s (%s)\n", pt_field_name((enum pt_field)fld),
 				pt_why_name(pt_proc_why(p, (enum pt_field)fld)));
+	return 0;
 }
 
 /* ---- tree ---- */
@@ -346,44 +329,35 @@ void cli_procs_sort(struct cli_procs *k)
 }
 
 struct tree_ctx {
-	FILE *f;
-	const struct pt_monitor *m;
-	bool ascii, json;
+	struct cli_out *o;
 	char prefix[512];
 };
 
 static int tree_node(struct tree_ctx *c, const struct pt_proc *p, size_t plen, bool last,
 		     unsigned depth)
 {
+	FILE *f = c->o->f;
+	bool ascii = c->o->ascii;
 	struct cli_procs k = {0};
 	int r;
 
-	if (c->json) {
-		char *s = pt_json_proc(p, NULL);
-
-		if (!s)
-			return -ENOMEM;
-		/* splice "children" into the object: drop its closing brace */
-		fprintf(c->f, "%.*s,\"children\":[", (int)strlen(s) - 1, s);
-		free(s);
-	} else {
-		fprintf(c->f, "%.*s%s%d %s", (int)plen, c->prefix,
-			depth == 0	   ? ""
-				: c->ascii ? (last ? "`-" : "|-")
-					   : (last ? "└─" : "├─"),
-			pt_proc_pid(p), pt_proc_comm(p));
-		if (pt_proc_src(p, PT_F_ARGV) && cli_args_len(p)) {
-			fputs("  ", c->f);
-			cli_print_cmdline(c->f, pt_proc_args(p, NULL), cli_args_len(p), 120);
-		}
-		fputc('\n', c->f);
+	fprintf(f, "%.*s%s%d ", (int)plen, c->prefix,
+		depth == 0	? ""
+			: ascii ? (last ? "`-" : "|-")
+				: (last ? "└─" : "├─"),
+		pt_proc_pid(p));
+	cli_escape_str(f, pt_proc_comm(p));
+	if (pt_proc_src(p, PT_F_ARGV) && cli_args_len(p)) {
+		fputs("  ", f);
+		cli_print_cmdline(f, pt_proc_args(p, NULL), cli_args_len(p), 120);
 	}
-	r = pt_foreach_child(c->m, p, PT_SEL_ALIVE, cli_procs_add, &k);
+	fputc('\n', f);
+	r = pt_foreach_child(c->o->m, p, PT_SEL_ALIVE, cli_procs_add, &k);
 	if (r < 0)
 		goto out;
 	cli_procs_sort(&k);
-	if (!c->json && depth > 0) {
-		const char *add = last ? "  " : c->ascii ? "| " : "│ ";
+	if (depth > 0) {
+		const char *add = last ? "  " : ascii ? "| " : "│ ";
 		size_t alen = strlen(add);
 
 		if (plen + alen < sizeof(c->prefix)) {
@@ -392,26 +366,227 @@ static int tree_node(struct tree_ctx *c, const struct pt_proc *p, size_t plen, b
 		}
 	}
 	for (size_t i = 0; i < k.n && depth < 1024; i++) {
-		if (c->json && i)
-			fputc(',', c->f);
 		r = tree_node(c, k.v[i], plen, i + 1 == k.n, depth + 1);
 		if (r < 0)
 			break;
 	}
-	if (c->json)
-		fputs("]}", c->f);
 out:
 	free(k.v);
 	return r < 0 ? r : 0;
 }
 
-int cli_print_tree(FILE *f, const struct pt_monitor *m, const struct pt_proc *root, bool ascii,
-		   bool json)
+static int text_tree(struct cli_out *o, const struct pt_proc *root)
 {
-	struct tree_ctx c = {.f = f, .m = m, .ascii = ascii, .json = json};
-	int r = tree_node(&c, root, 0, true, 0);
+	struct tree_ctx c = {.o = o};
 
-	if (json)
-		fputc('\n', f);
-	return r;
+	return tree_node(&c, root, 0, true, 0);
 }
+
+/* ---- -o: columns chosen by field name ---- */
+
+/* The header of a column: its JSON name with the argument, in capitals. */
+static void col_name(const struct pt_field_ref *c, char *buf, size_t len)
+{
+	char *p;
+
+	if (c->arg >= 0)
+		snprintf(buf, len, "%s[%d]", pt_field_def_json(c->def), c->arg);
+	else
+		snprintf(buf, len, "%s", pt_field_def_json(c->def));
+	for (p = buf; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+}
+
+/* Width and alignment of a column by type; the last column is not padded. */
+static int col_width(const struct pt_field_ref *c, bool *right)
+{
+	const char *json = pt_field_def_json(c->def);
+	char name[64];
+	int w;
+
+	*right = false;
+	switch (pt_field_def_type(c->def)) {
+	case PT_TYPE_INT:
+	case PT_TYPE_UINT:
+		*right = true;
+		w = 7;
+		break;
+	case PT_TYPE_TIME:
+		w = 27;
+		break;
+	case PT_TYPE_STR:
+		w = strcmp(json, "comm") == 0					  ? 15
+			: strcmp(json, "user") == 0 || strcmp(json, "group") == 0 ? 8
+										  : 20;
+		break;
+	default:
+		w = 8;
+		break;
+	}
+	col_name(c, name, sizeof(name));
+	return (int)strlen(name) > w ? (int)strlen(name) : w;
+}
+
+static void cols_header(struct cli_out *o)
+{
+	for (size_t i = 0; i < o->ncols; i++) {
+		char name[64];
+		bool right = false;
+		int w = col_width(&o->cols[i], &right);
+
+		col_name(&o->cols[i], name, sizeof(name));
+		if (i)
+			fputc(' ', o->f);
+		if (right)
+			fprintf(o->f, "%*s", w, name);
+		else if (i + 1 < o->ncols)
+			fprintf(o->f, "%-*s", w, name);
+		else
+			fputs(name, o->f);
+	}
+	fputc('\n', o->f);
+}
+
+/*
+ * One value: numbers and names as text, strings escaped, argv shell-quoted.
+ * "args" (argv joined by spaces, as ps shows it) is shown as the default
+ * lines show the command line: each argument shell-quoted, so that arguments
+ * holding spaces stay apart.
+ */
+static void col_value(FILE *f, const struct pt_field_ref *c, const struct pt_value *v,
+		      const struct pt_proc *p)
+{
+	char buf[64];
+	size_t alen = 0;
+
+	if (v->known && !v->null && p && strcmp(pt_field_def_json(c->def), "args") == 0 &&
+	    pt_proc_args(p, &alen) && alen) {
+		cli_print_cmdline(f, pt_proc_args(p, NULL), alen, 0);
+		return;
+	}
+
+	if (!v->known || v->null ||
+	    ((v->type == PT_TYPE_ARGS || v->type == PT_TYPE_STR) && !v->len)) {
+		fputc('-', f);
+		return;
+	}
+	switch (v->type) {
+	case PT_TYPE_ARGS:
+		cli_print_cmdline(f, v->s, v->len, 0);
+		break;
+	case PT_TYPE_STR:
+		cli_escape(f, v->s, v->len);
+		break;
+	default: {
+		int n = pt_value_text(v, buf, sizeof(buf));
+		char *big;
+
+		if (n < (int)sizeof(buf)) {
+			cli_escape_str(f, buf);
+			break;
+		}
+		big = malloc((size_t)n + 1);
+		if (!big)
+			break;
+		pt_value_text(v, big, (size_t)n + 1);
+		cli_escape_str(f, big);
+		free(big);
+	}
+	}
+}
+
+static int cols_line(struct cli_out *o, const struct pt_proc *p, const struct pt_event *ev)
+{
+	for (size_t i = 0; i < o->ncols; i++) {
+		struct pt_value v;
+		char *buf = NULL;
+		size_t len = 0, cols = 0;
+		FILE *m;
+		bool right = false;
+		int w = col_width(&o->cols[i], &right);
+		int r = pt_field_value(&o->cols[i], o->m, p, ev, &v);
+
+		if (r < 0)
+			return r;
+		m = open_memstream(&buf, &len);
+		if (!m) {
+			pt_value_free(&v);
+			return -ENOMEM;
+		}
+		col_value(m, &o->cols[i], &v, p ? p : ev->proc);
+		pt_value_free(&v);
+		fclose(m);
+		for (size_t k = 0; k < len; k++)
+			cols += ((unsigned char)buf[k] & 0xc0) != 0x80;
+		if (i)
+			fputc(' ', o->f);
+		for (; right && (int)cols < w; cols++)
+			fputc(' ', o->f);
+		fwrite(buf, 1, len, o->f);
+		/* the last column is not padded */
+		for (; i + 1 < o->ncols && (int)cols < w; cols++)
+			fputc(' ', o->f);
+		free(buf);
+	}
+	fputc('\n', o->f);
+	return 0;
+}
+
+/* ---- the text format ---- */
+
+static void text_begin(struct cli_out *o)
+{
+	if (!o->header)
+		return;
+	if (o->cols && (o->view == CLI_VIEW_PS || o->view == CLI_VIEW_WATCH))
+		cols_header(o);
+	else if (o->view == CLI_VIEW_PS)
+		print_ps_header(o->f);
+	else if (o->view == CLI_VIEW_WATCH)
+		print_event_header(o->f);
+	else if (o->view == CLI_VIEW_PROBE)
+		fprintf(o->f, "%-8s %-4s %s\n", "TIER", "RUNS", "DETAIL");
+}
+
+static int text_proc(struct cli_out *o, const struct pt_proc *p)
+{
+	if (o->cols)
+		return cols_line(o, p, NULL);
+	print_ps(o->f, p);
+	return 0;
+}
+
+static int text_event(struct cli_out *o, const struct pt_event *ev)
+{
+	if (o->cols && ev->type != PT_EV_LOST)
+		return cols_line(o, NULL, ev);
+	print_event(o->f, ev);
+	return 0;
+}
+
+static void text_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *why)
+{
+	fprintf(o->f, "%-8s %-4s ", pt_tier_name(t), runs ? "yes" : "no");
+	cli_escape_str(o->f, why);
+	fputc('\n', o->f);
+}
+
+static void text_end(struct cli_out *o, enum pt_tier best)
+{
+	if (o->view == CLI_VIEW_PROBE)
+		fprintf(o->f, "auto: %s\n",
+			best == PT_TIER_NONE ? "no tier can run" : pt_tier_name(best));
+}
+
+const struct cli_fmt cli_fmt_text = {
+	.name = "text",
+	.fit = true,
+	.begin = text_begin,
+	.proc = text_proc,
+	.event = text_event,
+	.show = text_show,
+	.tree = text_tree,
+	.tier = text_tier,
+	.end = text_end,
+};

@@ -7,6 +7,12 @@
 
 #include "proctrail/proctrail.h"
 
+/* Bytes a process controls, made safe for a terminal (cli-escape.c). */
+size_t cli_safe_len(const char *s, size_t n);
+void cli_escape(FILE *f, const char *s, size_t n);
+void cli_escape_str(FILE *f, const char *s);
+void cli_escape_pad(FILE *f, const char *s, int width);
+void cli_quote_arg(FILE *f, const char *a, size_t n);
 static inline size_t cli_args_len(const struct pt_proc *p)
 {
 	size_t len;
@@ -15,16 +21,50 @@ static inline size_t cli_args_len(const struct pt_proc *p)
 	return len;
 }
 
-/* Text output for people (cli-output.c). */
+/*
+ * Output formats (cli-output.c: text, cli-json.c: json). A command calls the
+ * hooks of the format chosen; no command asks which format it is.
+ */
+enum cli_view {
+	CLI_VIEW_WATCH, /* events */
+	CLI_VIEW_PS, /* one line per process */
+	CLI_VIEW_PROBE, /* tiers */
+	CLI_VIEW_ONE, /* show, tree */
+};
+
+struct cli_out {
+	const struct cli_fmt *fmt;
+	FILE *f; /* stdout, or a stream cutting lines at the terminal's width */
+	const struct pt_monitor *m;
+	enum cli_view view;
+	bool ascii; /* tree: ASCII drawing */
+	bool header; /* text: print the column header (not with -q) */
+	const struct pt_field_ref *cols; /* -o: the columns chosen, else NULL */
+	size_t ncols;
+	bool first; /* probe: nothing written yet */
+};
+
+struct cli_fmt {
+	const char *name;
+	bool fit; /* lines may be cut at a terminal's width (not JSON) */
+	void (*begin)(struct cli_out *o);
+	int (*proc)(struct cli_out *o, const struct pt_proc *p); /* ps */
+	int (*event)(struct cli_out *o, const struct pt_event *ev); /* watch */
+	int (*show)(struct cli_out *o, const struct pt_proc *p);
+	int (*tree)(struct cli_out *o, const struct pt_proc *root);
+	void (*tier)(struct cli_out *o, enum pt_tier t, bool runs, const char *why); /* probe */
+	void (*end)(struct cli_out *o, enum pt_tier best); /* best: probe's pick */
+};
+
+extern const struct cli_fmt cli_fmt_text, cli_fmt_json;
+
+/* Helpers of the text format (cli-output.c). */
 void cli_print_cmdline(FILE *f, const char *args, size_t len, size_t max);
-void cli_print_event(FILE *f, const struct pt_event *ev);
-void cli_print_event_header(FILE *f);
-void cli_print_ps_header(FILE *f);
-void cli_print_ps(FILE *f, const struct pt_proc *p);
-void cli_print_show(FILE *f, const struct pt_monitor *m, const struct pt_proc *p);
-int cli_print_tree(FILE *f, const struct pt_monitor *m, const struct pt_proc *root, bool ascii,
-		   bool json);
 void cli_fmt_duration(char *out, size_t len, int64_t us);
+
+/* Lines cut at the terminal's width (cli-fit.c). */
+unsigned cli_term_width(int fd);
+FILE *cli_fit_open(FILE *f, unsigned width);
 
 /* Records gathered by a pt_proc_fn, sorted by pid with cli_procs_sort(). */
 struct cli_procs {

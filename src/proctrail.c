@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 
 #define EXIT_USAGE 2
+#define EXIT_FAIL 1
 
 static struct pt_monitor *the_monitor;
 static volatile sig_atomic_t stop_requested;
@@ -26,9 +28,13 @@ static int verbosity = PT_LOG_NOTICE;
 static void log_stderr(int level, const char *msg, void *data)
 {
 	(void)data;
-	fprintf(stderr, "%s: %s%s\n", prog, level <= PT_LOG_ERR ? "error: " : "", msg);
+	/* a message may quote what a process chose (a name, a path) */
+	fprintf(stderr, "%s: %s", prog, level <= PT_LOG_ERR ? "error: " : "");
+	cli_escape_str(stderr, msg);
+	fputc('\n', stderr);
 }
 
+/* A usage error: one line on stderr, exit status 2. */
 static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -37,32 +43,54 @@ static void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help'.\n", prog);
+	fputc('\n', stderr);
 	exit(EXIT_USAGE);
 }
 
-static unsigned long parse_num(const char *opt, const char *s, unsigned long max)
+/*
+ * getopt_long's own messages name the program by argv[0], which under libtool
+ * is a .libs/ path. Every option string starts with ':' and opterr is 0, so
+ * these say what was wrong instead: c is ':' for a missing value, '?' for an
+ * unknown option.
+ */
+static void option_error(const char *cmd, char **argv, int c)
 {
-	char *end;
+	const char *given = argv[optind - 1];
+	const char *sep = strcmp(cmd, prog) ? ": " : "";
+
+	if (strcmp(cmd, prog) == 0)
+		cmd = "";
+	if (c == ':')
+		usage_error("%s%soption '%s' needs a value", cmd, sep, given);
+	if (optopt)
+		usage_error("%s%sunknown option '-%c'", cmd, sep, optopt);
+	usage_error("%s%sunknown option '%s'", cmd, sep, given);
+}
+
+/* A decimal number in [min, max] with an optional K or M suffix; else exit 2 saying the range. */
+static unsigned long parse_num(const char *opt, const char *s, unsigned long min, unsigned long max,
+			       bool bytes)
+{
+	unsigned shift = 0;
 	unsigned long v;
+	char *end;
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || end == s || v > max || s[0] == '-')
-		usage_error("invalid value for %s: '%s'", opt, s);
-	/* size suffixes for byte options */
-	if (*end == 'K' || *end == 'k')
-		v <<= 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		v <<= 20, end++;
-	if (*end || v > max)
-		usage_error("invalid value for %s: '%s'", opt, s);
-	return v;
+	if (bytes && (*end == 'K' || *end == 'k'))
+		shift = 10, end++;
+	else if (bytes && (*end == 'M' || *end == 'm'))
+		shift = 20, end++;
+	if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v > (max >> shift) ||
+	    (v << shift) < min)
+		usage_error("invalid value for %s: '%s' (%lu to %lu%s)", opt, s, min, max,
+			    bytes ? " bytes; suffixes K and M" : "");
+	return v << shift;
 }
 
 static pid_t parse_pid(const char *s)
 {
-	return (pid_t)parse_num("PID", s, INT_MAX);
+	return (pid_t)parse_num("PID", s, 1, INT_MAX, false);
 }
 
 static void on_signal(int sig)
@@ -238,49 +266,149 @@ bool cli_filter_match(const struct cli_filter *f, const struct pt_event *ev)
 	return true;
 }
 
+/* ---- output ---- */
+
+/*
+ * The output of a command: the format chosen (text or json) writing to stdout,
+ * through a stream cutting text lines at the terminal's width when stdout is
+ * a terminal.
+ */
+struct out_opts {
+	bool json, ascii, quiet;
+	const char *cols; /* -o LIST */
+};
+
+struct cli_fields {
+	struct pt_field_ref *v;
+	size_t n;
+};
+
+/* -o LIST: registry fields by condition name (proc.pid) or JSON name (pid). */
+static void parse_cols(const char *list, unsigned need, struct cli_fields *out)
+{
+	char *copy = strdup(list), *save = NULL;
+
+	if (!copy)
+		exit(EXIT_FAIL);
+	for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		struct pt_field_ref ref;
+		struct pt_field_ref *nv;
+		int r = pt_field_lookup(t, &ref);
+
+		if (r == -ENOENT)
+			usage_error("-o: unknown field '%s' (proctrail --fields lists them)", t);
+		if (r < 0)
+			usage_error("-o: bad argument in '%s': %s", t, strerror(-r));
+		if (!(pt_field_def_flags(ref.def) & need))
+			usage_error("-o: field '%s' is not a field of %s", t,
+				    need == PT_FIELD_PROC ? "a process"
+							  : "an event or its process");
+		nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
+		if (!nv)
+			exit(EXIT_FAIL);
+		out->v = nv;
+		out->v[out->n++] = ref;
+	}
+	free(copy);
+	if (!out->n)
+		usage_error("-o needs at least one field");
+}
+
+/* The output formats, by name. */
+static const struct cli_fmt *const formats[] = {&cli_fmt_text, &cli_fmt_json};
+
+static const struct cli_fmt *format(const char *name)
+{
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(formats[i]->name, name) == 0)
+			return formats[i];
+	return formats[0];
+}
+
+static void out_open(struct cli_out *o, const struct out_opts *oo, enum cli_view view,
+		     const struct cli_fields *cols)
+{
+	*o = (struct cli_out){
+		.fmt = format(oo->json ? "json" : "text"),
+		.f = stdout,
+		.view = view,
+		.ascii = oo->ascii,
+		.header = !oo->quiet,
+		.cols = cols && cols->n ? cols->v : NULL,
+		.ncols = cols ? cols->n : 0,
+	};
+	if (o->fmt->fit && isatty(STDOUT_FILENO)) {
+		FILE *fit = cli_fit_open(stdout, cli_term_width(STDOUT_FILENO));
+
+		if (fit)
+			o->f = fit;
+	} else if (!isatty(STDOUT_FILENO)) {
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	}
+}
+
+/* Flush; false when the reader has gone (EPIPE). */
+static bool out_flush(struct cli_out *o)
+{
+	if (o->f != stdout && fflush(o->f) == EOF)
+		return false;
+	return !(fflush(stdout) == EOF && errno == EPIPE);
+}
+
+static void out_close(struct cli_out *o)
+{
+	if (o->f != stdout)
+		fclose(o->f);
+	fflush(stdout);
+	o->f = NULL;
+}
+
 /* ---- watch ---- */
 
 struct watch_ctx {
-	bool json;
+	struct cli_out out;
+	struct out_opts oo;
+	struct cli_fields cols;
 	struct cli_filter *filter;
-	uint64_t printed;
+	struct pt_options o;
+	const char *watch_dirs[33];
+	unsigned nwatch;
+	double duration;
+	uint64_t printed[PT_EV_COUNT], filtered;
+	int error;
 };
 
 static void on_event(const struct pt_event *ev, void *data)
 {
 	struct watch_ctx *w = data;
+	int r;
 
-	if (!cli_filter_match(w->filter, ev))
+	if (!cli_filter_match(w->filter, ev)) {
+		w->filtered++;
 		return;
-	w->printed++;
-	if (w->json) {
-		size_t len;
-		char *s = pt_json_event(ev, &len);
-
-		if (s) {
-			fwrite(s, 1, len, stdout);
-			fputc('\n', stdout);
-			free(s);
-		}
-	} else {
-		cli_print_event(stdout, ev);
 	}
+	w->printed[ev->type]++;
+	r = w->out.fmt->event(&w->out, ev);
+	if (r < 0 && !w->error)
+		w->error = r;
 }
 
-static void print_summary(const struct pt_monitor *m, double secs)
+static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m, double secs)
 {
 	struct pt_status st;
 	uint64_t total = 0;
 
 	pt_monitor_status(m, &st);
 	for (int i = 0; i < PT_EV_COUNT; i++)
-		total += st.events[i];
+		total += w->printed[i];
 	fprintf(stderr, "%s: %" PRIu64 " events in %.1f s (tier %s):", prog, total, secs,
 		pt_tier_name(st.tier));
 	for (int i = 0; i < PT_EV_COUNT; i++)
-		if (st.events[i])
+		if (w->printed[i])
 			fprintf(stderr, " %s %" PRIu64, pt_event_name((enum pt_event_type)i),
-				st.events[i]);
+				w->printed[i]);
+	if (w->filter)
+		fprintf(stderr, "; %" PRIu64 " more left out by --filter", w->filtered);
 	fputc('\n', stderr);
 	fprintf(stderr,
 		"%s: lost %" PRIu64 " (%" PRIu64 " estimated), resyncs %" PRIu64
@@ -296,13 +424,13 @@ static void print_summary(const struct pt_monitor *m, double secs)
 		pt_tier_name(st.tier), secs);
 	for (int i = 0; i < PT_EV_COUNT; i++)
 		fprintf(stderr, "%s\"%s\":%" PRIu64, i ? "," : "",
-			pt_event_name((enum pt_event_type)i), st.events[i]);
+			pt_event_name((enum pt_event_type)i), w->printed[i]);
 	fprintf(stderr,
-		"},\"lost\":%" PRIu64 ",\"lost_estimated\":%" PRIu64 ",\"resyncs\":%" PRIu64
-		",\"malformed\":%" PRIu64 ",\"exec_total\":%" PRIu64 ",\"exec_args_ok\":%" PRIu64
-		",\"exec_exe_ok\":%" PRIu64 ",\"alive\":%" PRIu64 ",\"exited\":%" PRIu64
-		",\"evicted\":%" PRIu64 "}\n",
-		st.lost, st.lost_estimated, st.resyncs, st.malformed, st.exec_total,
+		"},\"filtered\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"lost_estimated\":%" PRIu64
+		",\"resyncs\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"exec_total\":%" PRIu64
+		",\"exec_args_ok\":%" PRIu64 ",\"exec_exe_ok\":%" PRIu64 ",\"alive\":%" PRIu64
+		",\"exited\":%" PRIu64 ",\"evicted\":%" PRIu64 "}\n",
+		w->filtered, st.lost, st.lost_estimated, st.resyncs, st.malformed, st.exec_total,
 		st.exec_args_ok, st.exec_exe_ok, st.alive, st.exited, st.evicted);
 }
 
@@ -314,7 +442,86 @@ static double mono_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int cmd_watch(int argc, char **argv)
+static unsigned parse_events(const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+	unsigned mask = 0;
+
+	if (!copy)
+		exit(EXIT_FAIL);
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		enum pt_event_type e;
+
+		if (strcmp(t, "all") == 0) {
+			mask = PT_EVMASK_ALL;
+			continue;
+		}
+		if (pt_event_from_name(t, &e) < 0)
+			usage_error("watch: unknown event '%s' (fork, exec, exit, uid, gid, sid, "
+				    "comm, ptrace, coredump, lost, all)",
+				    t);
+		mask |= PT_EVMASK(e);
+	}
+	free(copy);
+	if (!mask)
+		usage_error("watch: --events needs at least one event");
+	/* a loss is never silent, whatever was asked for */
+	return mask | PT_EVMASK(PT_EV_LOST);
+}
+
+static double parse_duration(const char *s)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	/* isfinite() by hand: no libm for one test */
+	if (errno || end == s || *end || d != d || d <= 0 || d > 1e9)
+		usage_error("watch: invalid --duration '%s' (seconds, more than 0, at most 1e9)",
+			    s);
+	return d;
+}
+
+static void add_watch_dir(struct watch_ctx *w, const char *dir)
+{
+	struct stat st;
+
+	if (w->nwatch >= 32)
+		usage_error("watch: at most 32 --watch-dir options");
+	if (stat(dir, &st) < 0)
+		usage_error("watch: --watch-dir '%s': %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		usage_error("watch: --watch-dir '%s': not a directory", dir);
+	w->watch_dirs[w->nwatch++] = dir;
+	w->o.watch_dirs = w->watch_dirs;
+}
+
+static size_t parse_ring(const char *s)
+{
+	size_t v = parse_num("--ring-size", s, 4096, 1ul << 30, true);
+
+	if (v & (v - 1))
+		usage_error(
+			"invalid value for --ring-size: '%s' (a power of two, 4096 to %lu bytes)",
+			s, 1ul << 30);
+	return v;
+}
+
+static void watch_usage(void)
+{
+	printf("usage: %s watch [--json] [-o FIELDS] [--tier=T] [--events=LIST] "
+	       "[--filter=EXPR]\n"
+	       "       [--duration=SECS] [--threads] [--realtime|--no-realtime]\n"
+	       "       [--interval=MS] [--args-max=BYTES] [--rcvbuf=BYTES]\n"
+	       "       [--ring-size=BYTES] [--watch-dir=DIR] [--readers=N]\n"
+	       "       [--proc-root=DIR] [-q]\n"
+	       "See proctrail(1).\n",
+	       prog);
+	exit(0);
+}
+
+static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 {
 	enum {
 		O_TIER = 256,
@@ -334,6 +541,7 @@ static int cmd_watch(int argc, char **argv)
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"output", required_argument, NULL, 'o'},
 		{"tier", required_argument, NULL, O_TIER},
 		{"events", required_argument, NULL, O_EVENTS},
 		{"filter", required_argument, NULL, O_FILTER},
@@ -352,197 +560,191 @@ static int cmd_watch(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	static const char *watch_dirs[33];
-	struct watch_ctx w = {0};
-	struct pt_options o;
-	unsigned nwatch = 0;
-	double duration = 0, t0;
-	bool quiet = false;
-	int c, r;
+	char err[256];
+	int c;
 
-	base_options(&o);
-	while ((c = getopt_long(argc, argv, "jqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jo:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			w.json = true;
+			w->oo.json = true;
+			break;
+		case 'o':
+			w->oo.cols = optarg;
 			break;
 		case 'q':
-			quiet = true;
+			w->oo.quiet = true;
 			break;
 		case O_TIER:
-			if (pt_tier_from_name(optarg, &o.tier) < 0 || o.tier == PT_TIER_NONE)
-				usage_error("unknown tier '%s' (auto, bpf, netlink, inotify, poll)",
-					    optarg);
-			break;
-		case O_EVENTS: {
-			char *copy = strdup(optarg), *save = NULL;
-
-			o.events = 0;
-			for (char *t = strtok_r(copy, ",", &save); t;
-			     t = strtok_r(NULL, ",", &save)) {
-				enum pt_event_type e;
-
-				if (strcmp(t, "all") == 0) {
-					o.events = PT_EVMASK_ALL;
-					continue;
-				}
-				if (pt_event_from_name(t, &e) < 0)
-					usage_error("unknown event '%s' (fork, exec, exit, uid, "
-						    "gid, sid, "
-						    "comm, ptrace, coredump, lost, all)",
-						    t);
-				o.events |= PT_EVMASK(e);
-			}
-			free(copy);
-			if (!o.events)
-				usage_error("--events needs at least one event");
-			/* a loss is never silent, whatever was asked for */
-			o.events |= PT_EVMASK(PT_EV_LOST);
-			break;
-		}
-		case O_FILTER: {
-			char err[256];
-
-			if (w.filter)
+			if (pt_tier_from_name(optarg, &w->o.tier) < 0 || w->o.tier == PT_TIER_NONE)
 				usage_error(
-					"--filter given twice; put all terms in one expression");
-			if (cli_filter_parse(optarg, &w.filter, err, sizeof(err)) < 0)
-				usage_error("invalid --filter: %s", err);
+					"watch: unknown tier '%s' (auto, bpf, netlink, inotify, "
+					"poll)",
+					optarg);
 			break;
-		}
-		case O_DURATION: {
-			char *end;
-
-			errno = 0;
-			duration = strtod(optarg, &end);
-			if (errno || *end || duration <= 0)
-				usage_error("invalid --duration '%s' (seconds, > 0)", optarg);
+		case O_EVENTS:
+			w->o.events = parse_events(optarg);
 			break;
-		}
+		case O_FILTER:
+			if (w->filter)
+				usage_error("watch: --filter given twice; put all terms in one "
+					    "expression");
+			if (cli_filter_parse(optarg, &w->filter, err, sizeof(err)) < 0)
+				usage_error("watch: invalid --filter: %s", err);
+			break;
+		case O_DURATION:
+			w->duration = parse_duration(optarg);
+			break;
 		case O_THREADS:
-			o.threads = true;
+			w->o.threads = true;
 			break;
 		case O_RT:
-			o.realtime = 1;
+			w->o.realtime = 1;
 			break;
 		case O_NORT:
-			o.realtime = 0;
+			w->o.realtime = 0;
 			break;
 		case O_INTERVAL:
-			o.poll_interval_ms = (unsigned)parse_num("--interval", optarg, 3600000);
-			if (!o.poll_interval_ms)
-				usage_error("--interval must be at least 1 ms");
+			w->o.poll_interval_ms =
+				(unsigned)parse_num("--interval", optarg, 1, 3600000, false);
 			break;
 		case O_ARGSMAX:
-			o.args_max = parse_num("--args-max", optarg, 64ul << 20);
-			if (o.args_max < 16)
-				usage_error("--args-max must be at least 16 bytes");
+			w->o.args_max = parse_num("--args-max", optarg, 16, 64ul << 20, true);
 			break;
 		case O_RCVBUF:
-			o.rcvbuf = parse_num("--rcvbuf", optarg, 1ul << 30);
+			w->o.rcvbuf = parse_num("--rcvbuf", optarg, 4096, 1ul << 30, true);
 			break;
 		case O_RING:
-			o.ring_size = parse_num("--ring-size", optarg, 1ul << 30);
+			w->o.ring_size = parse_ring(optarg);
 			break;
 		case O_WATCHDIR:
-			if (nwatch >= 32)
-				usage_error("at most 32 --watch-dir options");
-			watch_dirs[nwatch++] = optarg;
-			o.watch_dirs = watch_dirs;
+			add_watch_dir(w, optarg);
 			break;
 		case O_READERS:
-			o.readers = (int)parse_num("--readers", optarg, 64);
+			w->o.readers = (int)parse_num("--readers", optarg, 0, 64, false);
 			break;
 		case O_PROCROOT:
-			o.proc_root = optarg;
+			w->o.proc_root = optarg;
 			break;
 		case 'h':
-			printf("usage: %s watch [--json] [--tier=T] [--events=LIST] "
-			       "[--filter=EXPR]\n"
-			       "       [--duration=SECS] [--threads] [--realtime|--no-realtime]\n"
-			       "       [--interval=MS] [--args-max=BYTES] [--rcvbuf=BYTES]\n"
-			       "       [--ring-size=BYTES] [--watch-dir=DIR] [--readers=N]\n"
-			       "       [--proc-root=DIR] [-q]\n"
-			       "See proctrail(1).\n",
-			       prog);
-			return 0;
+			watch_usage();
+			break;
 		default:
-			usage_error("invalid option for watch");
+			option_error("watch", argv, c);
 		}
 	}
 	if (optind < argc)
 		usage_error("watch takes no arguments ('%s')", argv[optind]);
-	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (w->oo.cols)
+		parse_cols(w->oo.cols, PT_FIELD_EVENT | PT_FIELD_PROC, &w->cols);
+}
 
-	r = pt_monitor_open(&the_monitor, &o);
+/*
+ * --realtime asks that the exec reader run at real-time priority. Only the
+ * netlink tier has such a reader, and the bpf tier needs none (it reads in
+ * the kernel); with --tier=auto, a scanning tier chosen because neither could
+ * run is not what was asked for.
+ */
+static int check_realtime(const struct watch_ctx *w, struct pt_monitor *m)
+{
+	enum pt_tier t = pt_monitor_tier(m);
+
+	if (w->o.realtime != 1 || t == PT_TIER_BPF || t == PT_TIER_NETLINK)
+		return 0;
+	fprintf(stderr,
+		"%s: --realtime: neither the bpf tier nor the netlink tier at real-time "
+		"priority can run here (%s); without --realtime, tier %s would run\n",
+		prog, w->oo.quiet ? "without -q the notices say why" : "the notices above say why",
+		pt_tier_name(t));
+	return -EPERM;
+}
+
+static int watch_open(struct watch_ctx *w)
+{
+	int r;
+
+	/* -q: no notices (tiers passed over), still warnings and errors */
+	if (w->oo.quiet && verbosity == PT_LOG_NOTICE)
+		w->o.log_level = PT_LOG_WARNING;
+	r = pt_monitor_open(&the_monitor, &w->o);
 	if (r < 0) {
 		fprintf(stderr, "%s: cannot start watching: %s\n", prog, strerror(-r));
-		cli_filter_free(w.filter);
-		return 1;
+		return r;
 	}
-	pt_monitor_subscribe(the_monitor, on_event, &w);
-	install_signals();
-	fprintf(stderr, "%s: ready (tier %s)\n", prog, pt_tier_name(pt_monitor_tier(the_monitor)));
-	if (!w.json && !quiet)
-		cli_print_event_header(stdout);
-	fflush(stdout);
+	r = check_realtime(w, the_monitor);
+	if (r < 0) {
+		pt_monitor_close(the_monitor);
+		the_monitor = NULL;
+		return r;
+	}
+	w->out.m = the_monitor;
+	return pt_monitor_subscribe(the_monitor, on_event, w);
+}
 
-	t0 = mono_s();
-	while (!stop_requested) {
+/* Dispatch until a signal, the end of --duration, or an error. */
+static int watch_loop(struct watch_ctx *w)
+{
+	double t0 = mono_s();
+	int r = 0;
+
+	while (!stop_requested && !w->error) {
 		struct pollfd pfd = {.fd = pt_monitor_fd(the_monitor), .events = POLLIN};
 		int wait = -1;
 
-		if (duration > 0) {
-			double left = t0 + duration - mono_s();
+		if (w->duration > 0) {
+			double left = t0 + w->duration - mono_s();
 
 			if (left <= 0)
 				break;
 			wait = (int)(left * 1000) + 1;
 		}
-		r = poll(&pfd, 1, wait);
-		if (r < 0 && errno != EINTR) {
-			r = -errno;
-			break;
-		}
+		if (poll(&pfd, 1, wait) < 0 && errno != EINTR)
+			return -errno;
 		r = pt_monitor_dispatch(the_monitor);
 		if (r < 0)
-			break;
-		if (fflush(stdout) == EOF && errno == EPIPE)
+			return r;
+		if (!out_flush(&w->out))
 			break;
 	}
 	/* hand over what the source still holds */
-	if (r >= 0)
-		r = pt_monitor_dispatch(the_monitor);
-	fflush(stdout);
+	r = pt_monitor_dispatch(the_monitor);
+	return r < 0 ? r : w->error;
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+	struct watch_ctx w = {0};
+	double t0;
+	int r;
+
+	base_options(&w.o);
+	watch_parse(argc, argv, &w);
+	out_open(&w.out, &w.oo, CLI_VIEW_WATCH, &w.cols);
+	r = watch_open(&w);
+	if (r < 0)
+		goto out;
+	install_signals();
+	fprintf(stderr, "%s: ready (tier %s)\n", prog, pt_tier_name(pt_monitor_tier(the_monitor)));
+	w.out.fmt->begin(&w.out);
+	out_flush(&w.out);
+	t0 = mono_s();
+	r = watch_loop(&w);
+	w.out.fmt->end(&w.out, PT_TIER_NONE);
+	out_close(&w.out);
 	if (r < 0)
 		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
-	if (!quiet)
-		print_summary(the_monitor, mono_s() - t0);
+	if (!w.oo.quiet)
+		print_summary(&w, the_monitor, mono_s() - t0);
 	pt_monitor_close(the_monitor);
 	the_monitor = NULL;
+out:
+	if (w.out.f)
+		out_close(&w.out);
 	cli_filter_free(w.filter);
-	return r < 0 ? 1 : 0;
+	free(w.cols.v);
+	return r < 0 ? EXIT_FAIL : 0;
 }
 
 /* ---- probe ---- */
-
-/* Reasons are ASCII text from the library; escape what JSON requires. */
-static void print_json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
 
 static int cmd_probe(int argc, char **argv)
 {
@@ -554,78 +756,79 @@ static int cmd_probe(int argc, char **argv)
 	static const enum pt_tier order[] = {PT_TIER_BPF, PT_TIER_NETLINK, PT_TIER_INOTIFY,
 					     PT_TIER_POLL};
 	enum pt_tier best = PT_TIER_NONE;
+	struct out_opts oo = {0};
+	struct cli_out out;
 	struct pt_options o;
-	bool json = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else if (c == 'h') {
+	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+		if (c == 'j') {
+			oo.json = true;
+		} else if (c == 'h') {
 			printf("usage: %s probe [--json]\nSee proctrail(1).\n", prog);
 			return 0;
-		} else
-			usage_error("invalid option for probe");
+		} else {
+			option_error("probe", argv, c);
+		}
 	}
 	if (optind < argc)
-		usage_error("probe takes no arguments");
+		usage_error("probe takes no arguments ('%s')", argv[optind]);
 	base_options(&o);
-	if (json)
-		printf("{\"version\":\"%s\",\"schema\":%d,\"tiers\":[", pt_version(),
-		       PT_JSON_SCHEMA_VERSION);
-	else
-		printf("%-8s %-4s %s\n", "TIER", "RUNS", "DETAIL");
+	out_open(&out, &oo, CLI_VIEW_PROBE, NULL);
+	out.fmt->begin(&out);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		char why[512] = "";
 		int r = pt_probe(order[i], &o, why, sizeof(why));
 
 		if (r == 0 && best == PT_TIER_NONE)
 			best = order[i];
-		if (json) {
-			printf("%s{\"tier\":\"%s\",\"available\":%s,\"reason\":", i ? "," : "",
-			       pt_tier_name(order[i]), r == 0 ? "true" : "false");
-			print_json_string(stdout, why);
-			putchar('}');
-		} else {
-			printf("%-8s %-4s %s\n", pt_tier_name(order[i]), r == 0 ? "yes" : "no",
-			       why);
-		}
+		out.fmt->tier(&out, order[i], r == 0, why);
 	}
-	if (json)
-		printf("],\"auto\":%s%s%s}\n", best == PT_TIER_NONE ? "" : "\"",
-		       best == PT_TIER_NONE ? "null" : pt_tier_name(best),
-		       best == PT_TIER_NONE ? "" : "\"");
-	else
-		printf("auto: %s\n", best == PT_TIER_NONE ? "no tier can run" : pt_tier_name(best));
-	return best == PT_TIER_NONE ? 1 : 0;
+	out.fmt->end(&out, best);
+	out_close(&out);
+	return best == PT_TIER_NONE ? EXIT_FAIL : 0;
 }
 
 /* ---- snapshot queries: ps, tree, show ---- */
 
 struct snap_opts {
-	bool json, ascii;
+	struct out_opts oo;
 	const char *proc_root;
 };
 
-static void snap_parse(int argc, char **argv, struct snap_opts *s, const char *usage)
+static void snap_parse(int argc, char **argv, struct snap_opts *s, const char *cmd,
+		       const char *usage)
 {
 	enum { O_PROCROOT = 256, O_ASCII };
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"output", required_argument, NULL, 'o'},
 		{"ascii", no_argument, NULL, O_ASCII},
 		{"proc-root", required_argument, NULL, O_PROCROOT},
+		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
+	bool ps = strcmp(cmd, "ps") == 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ps ? ":jo:qh" : ":jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			s->json = true;
+			s->oo.json = true;
+			break;
+		case 'o':
+			if (!ps)
+				usage_error("%s: -o is an option of ps and watch", cmd);
+			s->oo.cols = optarg;
+			break;
+		case 'q':
+			if (!ps)
+				usage_error("%s: -q is an option of ps and watch", cmd);
+			s->oo.quiet = true;
 			break;
 		case O_ASCII:
-			s->ascii = true;
+			s->oo.ascii = true;
 			break;
 		case O_PROCROOT:
 			s->proc_root = optarg;
@@ -634,7 +837,7 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, const char *u
 			printf("usage: %s %s\nSee proctrail(1).\n", prog, usage);
 			exit(0);
 		default:
-			usage_error("invalid option");
+			option_error(cmd, argv, c);
 		}
 	}
 }
@@ -652,7 +855,7 @@ static struct pt_monitor *snapshot(const struct snap_opts *s)
 	r = pt_monitor_open(&m, &o);
 	if (r < 0) {
 		fprintf(stderr, "%s: cannot read processes: %s\n", prog, strerror(-r));
-		exit(1);
+		exit(EXIT_FAIL);
 	}
 	return m;
 }
@@ -661,12 +864,16 @@ static int cmd_ps(int argc, char **argv)
 {
 	struct snap_opts s = {0};
 	struct cli_procs k = {0};
+	struct cli_fields cols = {0};
 	struct pt_monitor *m;
+	struct cli_out out;
 	int r;
 
-	snap_parse(argc, argv, &s, "ps [--json] [--proc-root=DIR]");
+	snap_parse(argc, argv, &s, "ps", "ps [--json] [-o FIELDS] [-q] [--proc-root=DIR]");
 	if (optind < argc)
-		usage_error("ps takes no arguments");
+		usage_error("ps takes no arguments ('%s')", argv[optind]);
+	if (s.oo.cols)
+		parse_cols(s.oo.cols, PT_FIELD_PROC, &cols);
 	m = snapshot(&s);
 	r = pt_foreach(m, PT_SEL_ALIVE, cli_procs_add, &k);
 	if (r < 0) {
@@ -674,31 +881,26 @@ static int cmd_ps(int argc, char **argv)
 		goto out;
 	}
 	cli_procs_sort(&k);
-	if (!s.json)
-		cli_print_ps_header(stdout);
-	for (size_t i = 0; i < k.n; i++) {
-		if (s.json) {
-			size_t len;
-			char *j = pt_json_proc(k.v[i], &len);
-
-			if (!j) {
-				r = -ENOMEM;
-				break;
-			}
-			fwrite(j, 1, len, stdout);
-			fputc('\n', stdout);
-			free(j);
-		} else {
-			cli_print_ps(stdout, k.v[i]);
-		}
-	}
+	out_open(&out, &s.oo, CLI_VIEW_PS, &cols);
+	out.m = m;
+	out.fmt->begin(&out);
+	for (size_t i = 0; i < k.n && r >= 0; i++)
+		r = out.fmt->proc(&out, k.v[i]);
+	out.fmt->end(&out, PT_TIER_NONE);
+	out_close(&out);
+	if (r < 0)
+		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
 out:
 	free(k.v);
+	free(cols.v);
 	pt_monitor_close(m);
-	return r < 0 ? 1 : 0;
+	return r < 0 ? EXIT_FAIL : 0;
 }
 
-/* The live process pid in a fresh snapshot, or exit 1 saying it is not there. */
+/*
+ * The live process pid in a fresh snapshot, or exit 1 saying it is not there.
+ * A thread id stands for its process, which is said on stderr.
+ */
 static const struct pt_proc *snapshot_proc(const struct snap_opts *s, pid_t pid,
 					   struct pt_monitor **m)
 {
@@ -706,56 +908,98 @@ static const struct pt_proc *snapshot_proc(const struct snap_opts *s, pid_t pid,
 
 	*m = snapshot(s);
 	p = pt_lookup(*m, pid);
+	if (!p) {
+		p = pt_lookup_tid(*m, pid);
+		if (p && pt_proc_state(p) == PT_STATE_ALIVE)
+			fprintf(stderr, "%s: %d is a thread of process %d; showing the process\n",
+				prog, pid, pt_proc_pid(p));
+	}
 	if (!p || pt_proc_state(p) != PT_STATE_ALIVE) {
-		fprintf(stderr, "%s: no process %d\n", prog, pid);
+		fprintf(stderr, "%s: no process or thread %d\n", prog, pid);
 		pt_monitor_close(*m);
-		exit(1);
+		exit(EXIT_FAIL);
 	}
 	return p;
+}
+
+/* tree and show: one process and what hangs from it. */
+static int snapshot_one(const struct snap_opts *s, pid_t pid, bool tree)
+{
+	struct pt_monitor *m;
+	const struct pt_proc *p = snapshot_proc(s, pid, &m);
+	struct cli_out out;
+	int r;
+
+	out_open(&out, &s->oo, CLI_VIEW_ONE, NULL);
+	out.m = m;
+	out.fmt->begin(&out);
+	r = tree ? out.fmt->tree(&out, p) : out.fmt->show(&out, p);
+	out.fmt->end(&out, PT_TIER_NONE);
+	out_close(&out);
+	pt_monitor_close(m);
+	if (r < 0)
+		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
+	return r < 0 ? EXIT_FAIL : 0;
 }
 
 static int cmd_tree(int argc, char **argv)
 {
 	struct snap_opts s = {0};
-	struct pt_monitor *m;
-	const struct pt_proc *root;
 	pid_t pid = 1;
-	int r;
 
-	snap_parse(argc, argv, &s, "tree [PID] [--json] [--ascii] [--proc-root=DIR]");
+	snap_parse(argc, argv, &s, "tree", "tree [PID] [--json] [--ascii] [--proc-root=DIR]");
 	if (optind + 1 < argc)
 		usage_error("tree takes at most one PID");
 	if (optind < argc)
 		pid = parse_pid(argv[optind]);
-	root = snapshot_proc(&s, pid, &m);
-	r = cli_print_tree(stdout, m, root, s.ascii, s.json);
-	pt_monitor_close(m);
-	return r < 0 ? 1 : 0;
+	return snapshot_one(&s, pid, true);
 }
 
 static int cmd_show(int argc, char **argv)
 {
 	struct snap_opts s = {0};
-	struct pt_monitor *m;
-	const struct pt_proc *p;
-	pid_t pid;
 
-	snap_parse(argc, argv, &s, "show PID [--json] [--proc-root=DIR]");
+	snap_parse(argc, argv, &s, "show", "show PID [--json] [--proc-root=DIR]");
 	if (optind + 1 != argc)
 		usage_error("show needs exactly one PID");
-	pid = parse_pid(argv[optind]);
-	p = snapshot_proc(&s, pid, &m);
-	if (s.json) {
-		char *j = pt_json_proc(p, NULL);
+	return snapshot_one(&s, parse_pid(argv[optind]), false);
+}
 
-		if (j)
-			puts(j);
-		free(j);
-	} else {
-		cli_print_show(stdout, m, p);
+/* ---- fields ---- */
+
+static int cmd_fields(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: %s fields\nSee proctrail(1), FIELDS.\n", prog);
+			return 0;
+		}
+		option_error("fields", argv, c);
 	}
-	pt_monitor_close(m);
-	return 0;
+	if (optind < argc)
+		usage_error("fields takes no arguments ('%s')", argv[optind]);
+	printf("%-22s %-16s %-8s %-13s %s\n", "NAME", "JSON", "TYPE", "OF", "DOC");
+	for (unsigned i = 0; i < pt_fields_count(); i++) {
+		const struct pt_field_def *d = pt_fields_at(i);
+		unsigned fl = pt_field_def_flags(d);
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s%s", pt_field_def_name(d),
+			 fl & PT_FIELD_ARG ? "[N]" : "");
+		printf("%-22s %-16s %-8s %-13s %s\n", name, pt_field_def_json(d),
+		       pt_type_name(pt_field_def_type(d)),
+		       (fl & PT_FIELD_PROC) && (fl & PT_FIELD_EVENT) ? "process,event"
+			       : fl & PT_FIELD_PROC		     ? "process"
+								     : "event",
+		       pt_field_def_doc(d));
+	}
+	return fflush(stdout) == EOF ? EXIT_FAIL : 0;
 }
 
 static void usage(FILE *f)
@@ -769,11 +1013,14 @@ static void usage(FILE *f)
 		"  ps         list every process (snapshot)\n"
 		"  tree [PID] show the process tree under PID (default 1)\n"
 		"  show PID   everything known about one process\n"
+		"  fields     list the fields -o accepts\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     this help; COMMAND --help for a command's options\n"
 		"  -V, --version  version and JSON schema version\n"
 		"  -v, --verbose  log which tier was chosen and why (twice: debug)\n"
+		"      --debug    debug messages\n"
+		"      --fields   the same as the fields command\n"
 		"\n"
 		"See proctrail(1).\n",
 		prog);
@@ -781,23 +1028,24 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	enum { O_DEBUG = 256, O_FIELDS };
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"verbose", no_argument, NULL, 'v'},
-		{0},
+		{"help", no_argument, NULL, 'h'},	 {"version", no_argument, NULL, 'V'},
+		{"verbose", no_argument, NULL, 'v'},	 {"debug", no_argument, NULL, O_DEBUG},
+		{"fields", no_argument, NULL, O_FIELDS}, {0},
 	};
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{"watch", cmd_watch}, {"probe", cmd_probe}, {"ps", cmd_ps},
-		{"tree", cmd_tree},   {"show", cmd_show},
+		{"tree", cmd_tree},   {"show", cmd_show},   {"fields", cmd_fields},
 	};
 	int c;
 
+	opterr = 0;
 	/* stop at the command: its options are its own */
-	while ((c = getopt_long(argc, argv, "+hVv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hVv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -809,15 +1057,22 @@ int main(int argc, char **argv)
 		case 'v':
 			verbosity = verbosity < PT_LOG_INFO ? PT_LOG_INFO : PT_LOG_DEBUG;
 			break;
+		case O_DEBUG:
+			verbosity = PT_LOG_DEBUG;
+			break;
+		case O_FIELDS: {
+			char *sub[] = {argv[0], NULL};
+
+			optind = 0;
+			return cmd_fields(1, sub);
+		}
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			option_error(prog, argv, c);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		usage_error("no command (watch, probe, ps, tree, show, fields; see %s --help)",
+			    prog);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[optind], cmds[i].name) == 0) {
 			char **sub = argv + optind;
@@ -828,6 +1083,6 @@ int main(int argc, char **argv)
 			return cmds[i].fn(subc, sub);
 		}
 	}
-	usage_error("unknown command '%s'", argv[optind]);
+	usage_error("unknown command '%s' (watch, probe, ps, tree, show, fields)", argv[optind]);
 	return EXIT_USAGE;
 }

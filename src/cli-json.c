@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* JSON output of the proctrail command: one object per line, for programs. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int put_line(FILE *f, char *s, size_t len)
+{
+	if (!s)
+		return -errno;
+	fwrite(s, 1, len, f);
+	fputc('\n', f);
+	free(s);
+	return 0;
+}
+
+/* Reasons are ASCII text from the library; escape what JSON requires. */
+static void put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void json_begin(struct cli_out *o)
+{
+	o->first = true;
+	if (o->view == CLI_VIEW_PROBE)
+		fprintf(o->f, "{\"version\":\"%s\",\"schema\":%d,\"tiers\":[", pt_version(),
+			PT_JSON_SCHEMA_VERSION);
+}
+
+static int json_proc(struct cli_out *o, const struct pt_proc *p)
+{
+	size_t len = 0;
+	char *s = o->cols ? pt_json_fields(o->cols, o->ncols, o->m, p, NULL, &len)
+			  : pt_json_proc(p, &len);
+
+	return put_line(o->f, s, len);
+}
+
+static int json_event(struct cli_out *o, const struct pt_event *ev)
+{
+	size_t len = 0;
+	char *s = o->cols && ev->type != PT_EV_LOST
+		? pt_json_fields(o->cols, o->ncols, o->m, NULL, ev, &len)
+		: pt_json_event(ev, &len);
+
+	return put_line(o->f, s, len);
+}
+
+static int json_show(struct cli_out *o, const struct pt_proc *p)
+{
+	return json_proc(o, p);
+}
+
+/*
+ * A tree node: the process object of pt_json_proc() with one member more,
+ * "children". The object is written member by member: its members as the
+ * library wrote them, then ours, then the closing brace.
+ */
+static int tree_node(struct cli_out *o, const struct pt_proc *p, unsigned depth)
+{
+	struct cli_procs k = {0};
+	size_t len = 0;
+	char *s = pt_json_proc(p, &len);
+	int r;
+
+	if (!s)
+		return -errno;
+	if (len < 2 || s[0] != '{' || s[len - 1] != '}') {
+		free(s);
+		return -EPROTO;
+	}
+	fputc('{', o->f);
+	fwrite(s + 1, 1, len - 2, o->f);
+	fputs(len > 2 ? ",\"children\":[" : "\"children\":[", o->f);
+	free(s);
+	r = pt_foreach_child(o->m, p, PT_SEL_ALIVE, cli_procs_add, &k);
+	if (r < 0)
+		goto out;
+	cli_procs_sort(&k);
+	for (size_t i = 0; i < k.n && depth < 1024; i++) {
+		if (i)
+			fputc(',', o->f);
+		r = tree_node(o, k.v[i], depth + 1);
+		if (r < 0)
+			break;
+	}
+out:
+	fputs("]}", o->f);
+	free(k.v);
+	return r < 0 ? r : 0;
+}
+
+static int json_tree(struct cli_out *o, const struct pt_proc *root)
+{
+	int r = tree_node(o, root, 0);
+
+	fputc('\n', o->f);
+	return r;
+}
+
+static void json_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *why)
+{
+	fprintf(o->f, "%s{\"tier\":\"%s\",\"available\":%s,\"reason\":", o->first ? "" : ",",
+		pt_tier_name(t), runs ? "true" : "false");
+	put_string(o->f, why);
+	fputc('}', o->f);
+	o->first = false;
+}
+
+static void json_end(struct cli_out *o, enum pt_tier best)
+{
+	if (o->view != CLI_VIEW_PROBE)
+		return;
+	fputs("],\"auto\":", o->f);
+	if (best == PT_TIER_NONE)
+		fputs("null", o->f);
+	else
+		fprintf(o->f, "\"%s\"", pt_tier_name(best));
+	fputs("}\n", o->f);
+}
+
+const struct cli_fmt cli_fmt_json = {
+	.name = "json",
+	.begin = json_begin,
+	.proc = json_proc,
+	.event = json_event,
+	.show = json_show,
+	.tree = json_tree,
+	.tier = json_tier,
+	.end = json_end,
+};

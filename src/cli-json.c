@@ -65,51 +65,17 @@ static int json_show(struct cli_out *o, const struct pt_proc *p)
 	return json_proc(o, p);
 }
 
-/*
- * A tree node: the process object of pt_json_proc() with one member more,
- * "children". The object is written member by member: its members as the
- * library wrote them, then ours, then the closing brace.
- */
-static int tree_node(struct cli_out *o, const struct pt_proc *p, unsigned depth)
+static int json_tree(struct cli_out *o, const struct pt_proc *root)
 {
-	struct cli_procs k = {0};
-	size_t len = 0;
-	char *s = pt_json_proc(p, &len);
-	int r;
+	size_t len;
+	char *s = pt_json_tree(o->m, root, PT_SEL_ALIVE, &len);
 
 	if (!s)
 		return -errno;
-	if (len < 2 || s[0] != '{' || s[len - 1] != '}') {
-		free(s);
-		return -EPROTO;
-	}
-	fputc('{', o->f);
-	fwrite(s + 1, 1, len - 2, o->f);
-	fputs(len > 2 ? ",\"children\":[" : "\"children\":[", o->f);
-	free(s);
-	r = pt_foreach_child(o->m, p, PT_SEL_ALIVE, cli_procs_add, &k);
-	if (r < 0)
-		goto out;
-	cli_procs_sort(&k);
-	for (size_t i = 0; i < k.n && depth < 1024; i++) {
-		if (i)
-			fputc(',', o->f);
-		r = tree_node(o, k.v[i], depth + 1);
-		if (r < 0)
-			break;
-	}
-out:
-	fputs("]}", o->f);
-	free(k.v);
-	return r < 0 ? r : 0;
-}
-
-static int json_tree(struct cli_out *o, const struct pt_proc *root)
-{
-	int r = tree_node(o, root, 0);
-
+	fwrite(s, 1, len, o->f);
 	fputc('\n', o->f);
-	return r;
+	free(s);
+	return 0;
 }
 
 static void json_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *why)

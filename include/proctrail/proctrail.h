@@ -483,6 +483,13 @@ const char *pt_args_next(const char *args, size_t args_len, const char *cur);
  */
 char *pt_json_proc(const struct pt_proc *p, size_t *len);
 char *pt_json_event(const struct pt_event *ev, size_t *len);
+/* root and its descendants (PT_SEL_* select which) as one nested object: each
+ * node is root's pt_json_proc() members plus "children", an array of nodes
+ * sorted by pid. Nodes PT_JSON_TREE_DEPTH levels down carry
+ * "children_truncated": true instead. */
+#define PT_JSON_TREE_DEPTH 1024
+char *pt_json_tree(const struct pt_monitor *m, const struct pt_proc *root, unsigned select,
+		   size_t *len);
 
 const char *pt_version(void);
 /* The version of the JSON schema pt_json_proc() and pt_json_event() write: the

@@ -1019,9 +1019,10 @@ PT_EXPORT char *pt_fields_man(size_t *len)
 			pt_buf_adds(&b, "\\fR[\\fIN\\fR]");
 		pt_buf_adds(&b, "\\fR, \\fB");
 		roff(&b, d->json);
-		pt_buf_printf(&b, "\\fR (%s%s%s)\n", pt_type_name(d->type),
+		pt_buf_printf(&b, "\\fR (%s%s%s%s)\n", pt_type_name(d->type),
 			      d->flags & PT_FIELD_PROC ? ", process" : "",
-			      d->flags & PT_FIELD_EVENT ? ", event" : "");
+			      d->flags & PT_FIELD_EVENT ? ", event" : "",
+			      pt_field_def_flags(d) & PT_FIELD_JSON ? ", JSON" : "");
 		if (d->doc[0] == '.' || d->doc[0] == '\'')
 			pt_buf_adds(&b, "\\&");
 		roff(&b, d->doc);

@@ -770,19 +770,95 @@ static void put_inherited(struct jw *w, const struct pt_proc *p)
 		put1(w->b, ']');
 }
 
-void pt_json_proc_buf(struct pt_buf *b, const struct pt_proc *p)
+/* The members of pt_json_proc_buf(), without the braces. */
+static void put_proc_members(struct jw *w, const struct pt_monitor *m, const struct pt_proc *p)
 {
-	struct pt_field_ctx c = {.p = p, .arg = -1};
-	struct jw w = {b, false};
+	struct pt_field_ctx c = {.m = m, .p = p, .arg = -1};
 	struct missing ms;
 
 	ms.n = 0;
+	put_rows(w, &c, &ms);
+	put_missing(w, &ms);
+	put_inherited(w, p);
+}
+
+void pt_json_proc_buf(struct pt_buf *b, const struct pt_proc *p)
+{
+	struct jw w = {b, false};
+
 	pt_buf_reserve(b, 512);
 	put1(b, '{');
-	put_rows(&w, &c, &ms);
-	put_missing(&w, &ms);
-	put_inherited(&w, p);
+	put_proc_members(&w, NULL, p);
 	put1(b, '}');
+}
+
+struct kids {
+	const struct pt_proc **v;
+	size_t n, cap;
+};
+
+static int kid_add(const struct pt_proc *p, void *data)
+{
+	struct kids *k = data;
+
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 16;
+		const struct pt_proc **v = realloc(k->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		k->v = v;
+		k->cap = cap;
+	}
+	k->v[k->n++] = p;
+	return 0;
+}
+
+static int kid_cmp(const void *a, const void *b)
+{
+	const struct pt_proc *x = *(const struct pt_proc *const *)a;
+	const struct pt_proc *y = *(const struct pt_proc *const *)b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * One node: the process object plus "children", sorted by pid. Below
+ * PT_JSON_TREE_DEPTH the children are left out and "children_truncated" says
+ * so: a chain of nested processes must not overflow the caller's stack.
+ */
+static int put_tree(struct pt_buf *b, const struct pt_monitor *m, const struct pt_proc *p,
+		    unsigned select, unsigned depth)
+{
+	struct jw w = {b, false};
+	struct kids k = {0};
+	int r = 0;
+
+	put1(b, '{');
+	put_proc_members(&w, m, p);
+	if (depth >= PT_JSON_TREE_DEPTH) {
+		jw_bool(&w, "children_truncated", true);
+		put1(b, '}');
+		return 0;
+	}
+	r = pt_foreach_child(m, p, select, kid_add, &k);
+	if (r >= 0) {
+		if (k.n > 1)
+			qsort(k.v, k.n, sizeof(*k.v), kid_cmp);
+		jw_key(&w, "children");
+		put1(b, '[');
+		for (size_t i = 0; i < k.n && r >= 0; i++) {
+			if (i)
+				put1(b, ',');
+			r = put_tree(b, m, k.v[i], select, depth + 1);
+		}
+		put1(b, ']');
+	}
+	put1(b, '}');
+	free(k.v);
+	return r < 0 ? r : 0;
 }
 
 void pt_json_event_buf(struct pt_buf *b, const struct pt_event *ev)
@@ -818,6 +894,26 @@ PT_EXPORT char *pt_json_proc(const struct pt_proc *p, size_t *len)
 	}
 	pt_buf_init(&b);
 	pt_json_proc_buf(&b, p);
+	return pt_buf_steal(&b, len);
+}
+
+PT_EXPORT char *pt_json_tree(const struct pt_monitor *m, const struct pt_proc *root,
+			     unsigned select, size_t *len)
+{
+	struct pt_buf b;
+	int r;
+
+	if (!m || !root || !(select & PT_SEL_ALL)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pt_buf_init(&b);
+	r = put_tree(&b, m, root, select, 0);
+	if (r < 0) {
+		pt_buf_free(&b);
+		errno = -r;
+		return NULL;
+	}
 	return pt_buf_steal(&b, len);
 }
 

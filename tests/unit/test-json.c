@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "fixture.h"
 #include "internal.h"
 
 /* ---- a strict JSON parser (RFC 8259, UTF-8, no duplicate keys) ---- */
@@ -2018,4 +2019,123 @@ Test(validator, rejects_bad_input)
 		cr_assert(v, "rejected good #%zu", i);
 		json_free(v);
 	}
+}
+
+/* ---- pt_json_tree ---- */
+
+static struct pt_monitor *tree_open(char **root, const struct fx_proc *v, size_t n)
+{
+	struct pt_monitor *m;
+	struct pt_options o;
+
+	*root = fx_root_new();
+	cr_assert_not_null(*root);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(fx_add_proc(*root, &v[i]), 0);
+	pt_options_init(&o);
+	o.tier = PT_TIER_NONE;
+	o.proc_root = *root;
+	cr_assert_eq(pt_monitor_open(&m, &o), 0);
+	return m;
+}
+
+static struct fx_proc tree_proc(pid_t pid, pid_t ppid, const char *comm)
+{
+	return (struct fx_proc){.pid = pid,
+				.ppid = ppid,
+				.comm = comm,
+				.start = 100 + (uint64_t)pid,
+				.cmdline = comm,
+				.cmdline_len = strlen(comm) + 1,
+				.exe = "/bin/x",
+				.cwd = "/"};
+}
+
+Test(tree, nested_children_sorted_by_pid)
+{
+	struct fx_proc v[] = {
+		tree_proc(1, 0, "init"),
+		tree_proc(300, 1, "c"),
+		tree_proc(20, 1, "a"),
+		tree_proc(21, 20, "a1"),
+		tree_proc(7, 300,
+			  "\xff"
+			  "c1"),
+	};
+	char *root;
+	struct pt_monitor *m;
+	size_t len, plen;
+	char *s, *p, want[1024];
+	struct jv *t, *one;
+	const struct jv *kids, *a, *c;
+
+	v[4].start = 1000; /* a low pid handed out again, after its parent started */
+	m = tree_open(&root, v, PT_ARRAY_SIZE(v));
+	s = pt_json_tree(m, pt_lookup(m, 1), PT_SEL_ALIVE, &len);
+
+	cr_assert_not_null(s);
+	cr_assert_eq(strlen(s), len);
+	assert_jq_accepts(s, len);
+	t = must_parse(s, len);
+	assert_num(t, "pid", "1");
+	kids = must_get(t, "children");
+	cr_assert_eq(kids->t, J_ARR);
+	cr_assert_eq(kids->n, 2);
+	a = &kids->items[0];
+	c = &kids->items[1];
+	assert_num(a, "pid", "20");
+	assert_num(c, "pid", "300");
+	cr_assert_eq(must_get(a, "children")->n, 1);
+	assert_num(&must_get(a, "children")->items[0], "pid", "21");
+	cr_assert_eq(must_get(&must_get(a, "children")->items[0], "children")->n, 0);
+	/* each node is exactly the process object plus "children" */
+	p = pt_json_proc(pt_lookup(m, 7), &plen);
+	cr_assert_not_null(p);
+	one = must_parse(p, plen);
+	snprintf(want, sizeof(want), "%s,children", keys_of(one));
+	cr_assert_str_eq(keys_of(&must_get(c, "children")->items[0]), want);
+	assert_str(&must_get(c, "children")->items[0], "comm",
+		   "\xef\xbf\xbd"
+		   "c1");
+	json_free(one);
+	free(p);
+	json_free(t);
+	free(s);
+	errno = 0;
+	cr_assert_null(pt_json_tree(m, NULL, PT_SEL_ALIVE, NULL));
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(pt_json_tree(m, pt_lookup(m, 1), 0, NULL));
+	pt_monitor_close(m);
+	fx_root_free(root);
+}
+
+Test(tree, deep_chain_is_cut_and_says_so)
+{
+	enum { N = PT_JSON_TREE_DEPTH + 5 };
+	struct fx_proc *v = calloc(N, sizeof(*v));
+	char *root, *s, *p;
+	struct pt_monitor *m;
+	unsigned cut = 0, nodes = 0;
+	long depth = 0;
+
+	cr_assert_not_null(v);
+	for (int i = 0; i < N; i++)
+		v[i] = tree_proc(i + 1, i, "sh");
+	m = tree_open(&root, v, N);
+	s = pt_json_tree(m, pt_lookup(m, 1), PT_SEL_ALL, NULL);
+	cr_assert_not_null(s);
+	for (p = s; (p = strstr(p, "\"children_truncated\":true")); p++)
+		cut++;
+	for (p = s; (p = strstr(p, "\"pid\":")); p++)
+		nodes++;
+	cr_assert_eq(cut, 1);
+	cr_assert_eq(nodes, PT_JSON_TREE_DEPTH + 1, "root plus %d levels", PT_JSON_TREE_DEPTH);
+	/* too deep for the test's parser and jq's: check the nesting closes */
+	for (p = s; *p; p++)
+		depth += *p == '{' || *p == '[' ? 1 : *p == '}' || *p == ']' ? -1 : 0;
+	cr_assert_eq(depth, 0);
+	free(s);
+	free(v);
+	pt_monitor_close(m);
+	fx_root_free(root);
 }

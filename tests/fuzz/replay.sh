@@ -4,7 +4,7 @@
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 fail=0
-for t in fuzz-procfs fuzz-netlink fuzz-bpf fuzz-json; do
+for t in fuzz-procfs fuzz-netlink fuzz-bpf fuzz-json fuzz-escape; do
 	seeds="$top_srcdir/tests/fuzz/seeds/$t"
 	if ! "$top_builddir/tests/fuzz/$t" "$seeds" >"$t.replay.log" 2>&1; then
 		echo "FAIL: $t on $seeds"

@@ -10,14 +10,19 @@ secs=${2:-30}
 out="$build/tests/fuzz"
 mkdir -p "$out/crashes"
 fail=0
-for t in fuzz-procfs fuzz-netlink fuzz-bpf fuzz-json; do
+for t in fuzz-procfs fuzz-netlink fuzz-bpf fuzz-json fuzz-escape; do
 	corpus=$(mktemp -d)
 	if "$out/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="$out/crashes/$t-" -print_final_stats=1 \
 		"$corpus" "$top/tests/fuzz/seeds/$t" >"$out/$t.fuzz.log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.fuzz.log")
 		cov=$(grep -o 'cov: [0-9]*' "$out/$t.fuzz.log" | tail -1)
-		echo "fuzz: $t: ${runs:-?} runs in ${secs}s, $cov, no crash"
+		if [ -z "$runs" ]; then
+			echo "fuzz: $t: not a libFuzzer build (configure CC=clang --enable-fuzzing)"
+			fail=1
+		else
+			echo "fuzz: $t: $runs runs in ${secs}s, $cov, no crash"
+		fi
 	else
 		echo "fuzz: $t: FAILED (log: $out/$t.fuzz.log)"
 		tail -40 "$out/$t.fuzz.log"

@@ -63,8 +63,14 @@ build() {
 	make -j"$jobs"
 }
 
+t0=$(date +%s)
+# What each step cost, for CI notes: seconds since the start.
+step() { echo "quickstart: [$(($(date +%s) - t0)) s] $*"; }
+
 install_packages
+step "packages ready; building"
 build
+step "built"
 
 if [ "$mode" = watch ]; then
 	echo "quickstart: running ./proctrail watch (Ctrl-C to stop)"
@@ -85,7 +91,9 @@ show_logs() {
 # Tests run one at a time: storms compete for the CPUs, and the capture tests
 # measure a race. Their programs are built in parallel first.
 make -j"$jobs" check TESTS= >/dev/null
+step "test programs built; running the suite"
 make check || { show_logs; exit 1; }
+step "suite passed"
 totals() { # the automake summary of a suite, as "pass fail skip"
 	awk '/^# PASS:/ {p = $3} /^# FAIL:/ {f = $3} /^# ERROR:/ {f += $3} /^# SKIP:/ {s = $3}
 		END {print p + 0, f + 0, s + 0}' "$1/test-suite.log"
@@ -93,6 +101,7 @@ totals() { # the automake summary of a suite, as "pass fail skip"
 set -- $(totals .)
 make check-format
 if [ "${QUICKSTART_SANITIZE:-1}" = 1 ]; then
+	step "format checked; ASan+UBSan build and suite"
 	sanbuild="$builddir-asan"
 	mkdir -p "$sanbuild"
 	(cd "$sanbuild" && "$top/configure" --enable-werror --enable-sanitizers \
@@ -106,6 +115,7 @@ fi
 # `make check` in the builds above.
 fuzz_secs=${QUICKSTART_FUZZ_SECONDS:-30}
 if [ "$fuzz_secs" -gt 0 ]; then
+	step "libFuzzer build and ${fuzz_secs} s per target"
 	fuzzbuild="$builddir-fuzz"
 	mkdir -p "$fuzzbuild"
 	(cd "$fuzzbuild" && "$top/configure" CC=clang --enable-werror --enable-sanitizers \
@@ -113,7 +123,8 @@ if [ "$fuzz_secs" -gt 0 ]; then
 		make -j"$jobs" $(cd "$top" && echo tests/fuzz/fuzz-*.c | sed 's/\.c//g') >/dev/null)
 	"$top/tests/fuzz/run.sh" "$fuzzbuild" "$fuzz_secs"
 fi
+step "distcheck"
 make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror" \
 	TESTS="$(cd "$top" && echo tests/unit/test-*.c | sed 's/\.c//g')"
-echo "quickstart: all checks passed"
+step "all checks passed"
 echo "quickstart: $1 passed, $2 failed, $3 skipped"

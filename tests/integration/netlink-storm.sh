@@ -33,7 +33,14 @@ storm() { # K attempt
 # benchmark reports the exact rate; this test guards against regressions
 # with some headroom, and a storm slowed by an outside load is run again
 # (at most 3 times). Loss, exec and exit counts must be exact every time.
-min=$((N * 97 / 100))
+# Under ASan+UBSan the reader that races the process runs instrumented code
+# two to three times slower; that build is there for memory errors, so its
+# rate only has to show the reader works (the plain build holds 97%).
+if [ "${PT_SANITIZED:-0}" = 1 ]; then
+	min=$((N * 85 / 100))
+else
+	min=$((N * 97 / 100))
+fi
 for K in 1 4; do
 	for attempt in 1 2 3; do
 		storm "$K" "$attempt"

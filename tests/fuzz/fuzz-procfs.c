@@ -9,7 +9,6 @@
 
 #include "fuzz.h"
 #include "internal.h"
-#include "scan.h"
 
 static void stat_file(const char *buf, size_t len)
 {

@@ -4,8 +4,9 @@
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 fail=0
-for t in fuzz-procfs fuzz-netlink fuzz-bpf fuzz-json fuzz-escape; do
-	seeds="$top_srcdir/tests/fuzz/seeds/$t"
+# every target has a seed directory named after it
+for seeds in "$top_srcdir"/tests/fuzz/seeds/*/; do
+	t=$(basename "$seeds")
 	if ! "$top_builddir/tests/fuzz/$t" "$seeds" >"$t.replay.log" 2>&1; then
 		echo "FAIL: $t on $seeds"
 		cat "$t.replay.log"

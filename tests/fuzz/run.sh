@@ -10,11 +10,13 @@ secs=${2:-30}
 out="$build/tests/fuzz"
 mkdir -p "$out/crashes"
 fail=0
-for t in fuzz-procfs fuzz-netlink fuzz-bpf fuzz-json fuzz-escape; do
+# every target has a seed directory named after it
+for seeds in "$top"/tests/fuzz/seeds/*/; do
+	t=$(basename "$seeds")
 	corpus=$(mktemp -d)
 	if "$out/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="$out/crashes/$t-" -print_final_stats=1 \
-		"$corpus" "$top/tests/fuzz/seeds/$t" >"$out/$t.fuzz.log" 2>&1; then
+		"$corpus" "$seeds" >"$out/$t.fuzz.log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.fuzz.log")
 		cov=$(grep -o 'cov: [0-9]*' "$out/$t.fuzz.log" | tail -1)
 		if [ -z "$runs" ]; then

@@ -22,6 +22,7 @@ last_pid() { cut -d' ' -f5 /proc/loadavg; }
 watch_nobody() {
 	out=$1 err=$2 tier=$3
 	shift 3
+	: >"$err" # not by the background job: see start_watch
 	$NOBODY "$PROCTRAIL" watch --tier="$tier" --json "$@" >"$out" 2>"$err" &
 	WATCH_PID=$!
 	PIDS="$PIDS $WATCH_PID"

@@ -34,10 +34,14 @@ need_tier() {
 }
 
 # start_watch OUT ERR ARGS...: start `proctrail watch` in the background and
-# wait until it reports ready. Sets WATCH_PID.
+# wait until it reports ready. Sets WATCH_PID. ERR is emptied first, here: the
+# background job truncates it only once it runs, and a "ready" left from an
+# earlier watch into the same file would otherwise be seen before the new
+# monitor has subscribed (a storm started then misses its first processes).
 start_watch() {
 	out=$1 err=$2
 	shift 2
+	: >"$err"
 	"$PROCTRAIL" watch "$@" >"$out" 2>"$err" &
 	WATCH_PID=$!
 	PIDS="$PIDS $WATCH_PID"

@@ -470,9 +470,10 @@ static void print_tree_event(struct cli_out *o, const struct pt_event *ev)
 
 	print_time(o, ev->time_us);
 	fputc(' ', f);
-	if (ev->type != PT_EV_LOST && ev->proc) {
+	if (ev->type != PT_EV_LOST) {
 		/* a thread sits one level under its process */
-		print_indent(f, cli_tree_depth(o, ev->proc) + (ev->thread ? 1 : 0));
+		if (ev->proc)
+			print_indent(f, cli_tree_depth(o, ev->proc) + (ev->thread ? 1 : 0));
 		fprintf(f, "%d ", ev->thread ? ev->tid : ev->pid);
 	}
 	print_event_name(o, ev, 0);
@@ -499,14 +500,14 @@ static void print_compact(struct cli_out *o, const struct pt_event *ev)
 		return;
 	print_time(o, ev->time_us);
 	fputc(' ', f);
-	if (ev->type == PT_EV_LOST || !ev->proc) {
+	if (ev->type == PT_EV_LOST) {
 		print_event_name(o, ev, 0);
 		fputc(' ', f);
 		print_detail(o, ev);
 		fputc('\n', f);
 		return;
 	}
-	if (o->tree)
+	if (o->tree && ev->proc)
 		print_indent(f, cli_tree_depth(o, ev->proc));
 	if (o->tree)
 		fprintf(f, "%d ", ev->thread ? ev->tid : ev->pid);

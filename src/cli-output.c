@@ -932,6 +932,9 @@ static int text_proc(struct cli_out *o, const struct pt_proc *p)
 
 static int text_event(struct cli_out *o, const struct pt_event *ev)
 {
+	/* an event before begin(): relative time counts from the first line */
+	if (!o->t0_us)
+		o->t0_us = now_us();
 	if (o->cols && ev->type != PT_EV_LOST)
 		return cols_line(o, NULL, ev);
 	if (o->compact)

@@ -538,9 +538,10 @@ static void watch_usage(void)
  * --tree, --compact and --time shape the text lines: with --json (whose
  * schema fixes the time) or -o (whose columns are the user's) they are an
  * error, not silently ignored. --color=auto and never are accepted with
- * either and colour nothing; --color=always cannot colour JSON.
+ * either and colour nothing; --color=always cannot colour JSON. --compact
+ * needs the exit events.
  */
-static void view_check(const struct out_opts *oo)
+static void view_check(const struct out_opts *oo, unsigned events)
 {
 	const char *what = oo->tree ? "--tree"
 		: oo->compact	    ? "--compact"
@@ -555,6 +556,10 @@ static void view_check(const struct out_opts *oo)
 		usage_error("watch: --color=always: JSON is never coloured");
 	if (oo->cols && oo->color == CLI_COLOR_ALWAYS)
 		usage_error("watch: --color=always: -o columns are not coloured");
+	/* its lines are the exits: without them it would print nothing */
+	if (oo->compact && !(events & PT_EVMASK(PT_EV_EXIT)))
+		usage_error(
+			"watch: --compact prints a line at each exit; --events leaves exit out");
 }
 
 static void watch_parse(int argc, char **argv, struct watch_ctx *w)
@@ -698,7 +703,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 			option_error("watch", argv, c);
 		}
 	}
-	view_check(&w->oo);
+	view_check(&w->oo, w->o.events);
 	if (optind < argc)
 		usage_error("watch takes no arguments ('%s')", argv[optind]);
 	if (w->oo.cols)

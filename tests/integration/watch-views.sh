@@ -8,7 +8,7 @@ need_cmd script
 # usage errors: the views shape the text lines, not JSON or -o columns
 for bad in "--tree --json" "--compact --json" "--time=iso --json" "--tree -o pid" \
 	"--compact -o pid" "--time=utc -o pid" "--color=always --json" "--color=always -o pid" \
-	"--time=bogus" "--color=sometimes"; do
+	"--time=bogus" "--color=sometimes" "--compact --events=exec"; do
 	# shellcheck disable=SC2086
 	"$PROCTRAIL" watch $bad >/dev/null 2>"$T/usage.err"
 	rc=$?
@@ -20,7 +20,7 @@ for fine in "--color=auto --json" "--color=never --json" "--color=never -o pid";
 	"$PROCTRAIL" watch $fine --duration=0.1 >/dev/null 2>"$T/fine.err" ||
 		fail "watch $fine refused: $(cat "$T/fine.err")"
 done
-ok "usage: --tree/--compact/--time/--color=always with --json or -o exit 2 in one line"
+ok "usage: --tree/--compact/--time/--color=always with --json or -o, --compact without exit events: exit 2 in one line"
 
 # A shell starts three children in parallel; each forks a grandchild, which
 # forks a sleep. Every line of a process must be indented by its depth:

@@ -309,7 +309,8 @@ static void tree_teardown(void)
 
 static void fork_(pid_t pid, pid_t ppid, uint64_t start)
 {
-	struct pt_raw r = {.type = PT_EV_FORK, .pid = pid, .tid = pid, .ppid = ppid, .start = start};
+	struct pt_raw r = {
+		.type = PT_EV_FORK, .pid = pid, .tid = pid, .ppid = ppid, .start = start};
 
 	r.time_us = pt_now_us();
 	pt_core_raw(m, &r);

@@ -462,3 +462,27 @@ Test(tree, deep_chain_is_capped)
 		}
 	}
 }
+
+static bool root_200(const struct pt_proc *p, void *data)
+{
+	return pt_proc_pid(p) == *(pid_t *)data;
+}
+
+/* A command that follows a process (-p) makes it the root: depth 0, its children 1. */
+Test(tree, root_hook_sets_depth_zero)
+{
+	pid_t r = 200;
+	struct tline v[8];
+	size_t n;
+
+	out.tree_root = root_200;
+	out.tree_root_data = &r;
+	fork_(200, 100, 1200);
+	fork_(201, 200, 1201);
+	fork_(301, 201, 1301);
+	n = tree_lines(v, 8);
+	cr_assert_eq(n, 3);
+	cr_expect_eq(v[0].indent, 0);
+	cr_expect_eq(v[1].indent, 2);
+	cr_expect_eq(v[2].indent, 4);
+}

@@ -292,6 +292,7 @@ static void tree_setup(void)
 	pt_options_init(&o);
 	o.tier = PT_TIER_NONE;
 	o.proc_root = root;
+	o.threads = true;
 	cr_assert_eq(pt_monitor_open(&m, &o), 0);
 	cr_assert_eq(pt_monitor_subscribe(m, on_event, NULL), 0);
 	out_init(&out, &outf);
@@ -485,4 +486,24 @@ Test(tree, root_hook_sets_depth_zero)
 	cr_expect_eq(v[0].indent, 0);
 	cr_expect_eq(v[1].indent, 2);
 	cr_expect_eq(v[2].indent, 4);
+}
+
+/* --threads: a thread's lines sit one level under its process, by tid. */
+Test(tree, thread_one_level_under_its_process)
+{
+	struct pt_raw r = {.type = PT_EV_FORK, .pid = 200, .tid = 2001, .ppid = 100, .start = 1200};
+	struct tline v[8];
+	size_t n;
+
+	fork_(200, 100, 1200);
+	r.time_us = pt_now_us();
+	pt_core_raw(m, &r);
+	fork_(201, 200, 1201);
+	n = tree_lines(v, 8);
+	cr_assert_eq(n, 3);
+	cr_expect_eq(v[0].indent, 2);
+	cr_expect_eq(v[1].pid, 2001);
+	cr_expect_str_eq(v[1].event, "clone");
+	cr_expect_eq(v[1].indent, 4);
+	cr_expect_eq(v[2].indent, 4, "the process's child, not the thread's: %u", v[2].indent);
 }

@@ -3,6 +3,11 @@
  * Text lines that fit the terminal: a stdio stream over stdout that cuts each
  * line at the terminal's width and ends a cut line with a marker. Used only
  * when stdout is a terminal; a pipe or file gets whole lines.
+ *
+ * A control sequence (ESC [ ... final byte: the colours of --color) takes no
+ * column and is never cut, so that a cut line still ends its colour. Only our
+ * own text holds a raw ESC: bytes a process controls pass cli_escape(), which
+ * writes ESC as \x1b.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +25,9 @@ struct fit {
 	const char *marker;
 	unsigned char cur[4], pend[4]; /* the character being read; one held back */
 	size_t curlen, curneed, pendlen;
+	/* a control sequence being read; those written after the held-back character */
+	unsigned char esc[32], held[64];
+	size_t esclen, heldlen;
 };
 
 /* Columns of a code point: 2 for East Asian wide ranges, else 1. */
@@ -54,6 +62,8 @@ static void commit(struct fit *t)
 		t->pendlen = 0;
 		fputs(t->marker, t->f);
 		t->cut = true;
+		fwrite(t->held, 1, t->heldlen, t->f);
+		t->heldlen = 0;
 	} else if (t->col + w < t->width) {
 		fwrite(t->cur, 1, t->curlen, t->f);
 		t->col += w;
@@ -70,9 +80,34 @@ static void end_line(struct fit *t)
 		commit(t);
 	if (t->pendlen)
 		fwrite(t->pend, 1, t->pendlen, t->f);
+	fwrite(t->held, 1, t->heldlen, t->f);
+	fwrite(t->esc, 1, t->esclen, t->f);
 	t->col = 0;
 	t->cut = false;
-	t->curlen = t->pendlen = 0;
+	t->curlen = t->pendlen = t->heldlen = t->esclen = 0;
+}
+
+/* A whole control sequence: no column; after the held-back character if any. */
+static void esc_done(struct fit *t)
+{
+	if (t->pendlen && t->heldlen + t->esclen <= sizeof(t->held)) {
+		memcpy(t->held + t->heldlen, t->esc, t->esclen);
+		t->heldlen += t->esclen;
+	} else {
+		fwrite(t->esc, 1, t->esclen, t->f);
+	}
+	t->esclen = 0;
+}
+
+/* ESC, then '[', parameters and intermediates, then a final byte 0x40-0x7e. */
+static void esc_byte(struct fit *t, unsigned char b)
+{
+	t->esc[t->esclen++] = b;
+	if (t->esclen == 1)
+		return;
+	if ((t->esclen == 2 && b != '[') || (t->esclen > 2 && b >= 0x40 && b <= 0x7e) ||
+	    t->esclen == sizeof(t->esc))
+		esc_done(t);
 }
 
 static ssize_t fit_write(void *cookie, const char *buf, size_t len)
@@ -85,6 +120,12 @@ static ssize_t fit_write(void *cookie, const char *buf, size_t len)
 		if (b == '\n') {
 			end_line(t);
 			fputc('\n', t->f);
+			continue;
+		}
+		if (t->esclen || b == 0x1b) {
+			if (!t->esclen && t->curlen && !t->cut)
+				commit(t);
+			esc_byte(t, b);
 			continue;
 		}
 		if (t->cut)

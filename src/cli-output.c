@@ -64,13 +64,259 @@ void cli_print_cmdline(FILE *f, const char *args, size_t len, size_t max)
 	}
 }
 
-static void print_time(FILE *f, int64_t us)
-{
-	struct tm tm;
-	time_t t = (time_t)(us / 1000000);
+/* ---- watch: --time ---- */
 
-	localtime_r(&t, &tm);
-	fprintf(f, "%02d:%02d:%02d.%06d", tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us % 1000000));
+static const char *const time_names[] = {
+	[CLI_TIME_LOCAL] = "local",	  [CLI_TIME_UTC] = "utc",     [CLI_TIME_ISO] = "iso",
+	[CLI_TIME_RELATIVE] = "relative", [CLI_TIME_EPOCH] = "epoch",
+};
+
+/* Columns of the time column, so that the header and the lines line up. */
+static const int time_width[] = {
+	[CLI_TIME_LOCAL] = 15,	  [CLI_TIME_UTC] = 16,	 [CLI_TIME_ISO] = 32,
+	[CLI_TIME_RELATIVE] = 12, [CLI_TIME_EPOCH] = 17,
+};
+
+int cli_time_from_name(const char *name, enum cli_time *out)
+{
+	for (size_t i = 0; i < sizeof(time_names) / sizeof(time_names[0]); i++)
+		if (strcmp(name, time_names[i]) == 0) {
+			*out = (enum cli_time)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void cli_fmt_time(char *buf, size_t len, enum cli_time fmt, int64_t us, int64_t t0_us)
+{
+	int64_t sec, frac;
+	struct tm tm;
+	time_t t;
+	long off;
+
+	if (fmt == CLI_TIME_RELATIVE)
+		us -= t0_us;
+	/* floor division: a time before the origin is -1 s + a positive fraction */
+	sec = us / 1000000;
+	frac = us % 1000000;
+	if (frac < 0) {
+		frac += 1000000;
+		sec--;
+	}
+	t = (time_t)sec;
+	switch (fmt) {
+	case CLI_TIME_RELATIVE:
+		if (us < 0)
+			snprintf(buf, len, "-%" PRId64 ".%06" PRId64, -us / 1000000, -us % 1000000);
+		else
+			snprintf(buf, len, "%" PRId64 ".%06" PRId64, sec, frac);
+		return;
+	case CLI_TIME_EPOCH:
+		snprintf(buf, len, "%" PRId64 ".%06" PRId64, sec, frac);
+		return;
+	case CLI_TIME_UTC:
+		gmtime_r(&t, &tm);
+		snprintf(buf, len, "%02d:%02d:%02d.%06dZ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (int)frac);
+		return;
+	case CLI_TIME_ISO:
+		localtime_r(&t, &tm);
+		off = tm.tm_gmtoff / 60;
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06d%c%02ld:%02ld",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, (int)frac, off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+		return;
+	case CLI_TIME_LOCAL:
+	default:
+		localtime_r(&t, &tm);
+		snprintf(buf, len, "%02d:%02d:%02d.%06d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (int)frac);
+		return;
+	}
+}
+
+static int time_col_width(const struct cli_out *o)
+{
+	return (unsigned)o->time < sizeof(time_width) / sizeof(time_width[0]) ? time_width[o->time]
+									      : 15;
+}
+
+/* The time column: the time, padded to the column's width. */
+static void print_time(const struct cli_out *o, int64_t us)
+{
+	char buf[64];
+
+	cli_fmt_time(buf, sizeof(buf), o->time, us, o->t0_us);
+	fprintf(o->f, "%-*s", time_col_width(o), buf);
+}
+
+/* ---- watch: --color ---- */
+
+static const char *const color_names[] = {
+	[CLI_COLOR_AUTO] = "auto",
+	[CLI_COLOR_ALWAYS] = "always",
+	[CLI_COLOR_NEVER] = "never",
+};
+
+int cli_color_from_name(const char *name, enum cli_color *out)
+{
+	for (size_t i = 0; i < sizeof(color_names) / sizeof(color_names[0]); i++)
+		if (strcmp(name, color_names[i]) == 0) {
+			*out = (enum cli_color)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/*
+ * auto colours a terminal, unless NO_COLOR is set and not empty
+ * (https://no-color.org) or TERM says the terminal has no colour; an explicit
+ * --color=always overrides both, as that convention asks.
+ */
+bool cli_color_wanted(enum cli_color mode, bool tty, const char *no_color, const char *term)
+{
+	if (mode != CLI_COLOR_AUTO)
+		return mode == CLI_COLOR_ALWAYS;
+	if (!tty || (no_color && *no_color))
+		return false;
+	return !term || strcmp(term, "dumb") != 0;
+}
+
+/*
+ * SGR sequences, written only around text of our own (a status, an event
+ * name), never around bytes a process controls: those pass cli_escape(),
+ * which writes ESC as \x1b, so a raw ESC in a text line is always ours and
+ * the line fitter (cli-fit.c) can count it as zero columns.
+ */
+#define SGR_FAIL "\033[31m" /* red: exit status not 0, a failed exec */
+#define SGR_SIGNAL "\033[35m" /* magenta: killed by a signal */
+#define SGR_RESET "\033[0m"
+
+/* The status of an exit as text; *sgr: its colour, NULL for none. */
+static void exit_status(const struct pt_event *ev, char *buf, size_t len, const char **sgr)
+{
+	*sgr = NULL;
+	if (ev->u.exit.signal) {
+		snprintf(buf, len, "%s%s", cli_signame(ev->u.exit.signal) ?: "signal",
+			 ev->u.exit.core_dumped ? ", core dumped" : "");
+		*sgr = SGR_SIGNAL;
+	} else if (ev->u.exit.exit_code >= 0) {
+		snprintf(buf, len, "exit %d", ev->u.exit.exit_code);
+		if (ev->u.exit.exit_code)
+			*sgr = SGR_FAIL;
+	} else {
+		snprintf(buf, len, "exit unknown");
+	}
+}
+
+/* Text of our own, in colour when colour is on and sgr is not NULL. */
+static void put_colored(const struct cli_out *o, const char *sgr, const char *text)
+{
+	if (o->color && sgr)
+		fprintf(o->f, "%s%s%s", sgr, text, SGR_RESET);
+	else
+		fputs(text, o->f);
+}
+
+/*
+ * Events a failure of their own, by name: an event type this program was not
+ * built with (a newer library) still prints, and one named exec_failed is
+ * coloured as a failure.
+ */
+static bool event_is_failure(const struct pt_event *ev)
+{
+	return strcmp(pt_event_name(ev->type), "exec_failed") == 0;
+}
+
+/* ---- watch: --tree ---- */
+
+/* Depths already shown, by (pid, start): direct-mapped, a collision replaces. */
+#define TREE_SLOTS 4096
+
+struct cli_tree {
+	struct {
+		pid_t pid;
+		unsigned depth;
+		uint64_t start;
+	} slot[TREE_SLOTS];
+};
+
+static bool tree_is_root(const struct cli_out *o, const struct pt_proc *p,
+			 const struct pt_proc *parent)
+{
+	if (!parent)
+		return true;
+	if (o->tree_root)
+		return o->tree_root(p, o->tree_root_data);
+	return !pt_parent(o->m, parent);
+}
+
+/*
+ * The depth of p: how many ancestors lie between p and its root, from the
+ * table's lineage (pt_parent), so that parallel children interleaved in the
+ * stream still sit under their own parents. A process keeps the depth it was
+ * first shown at until its exit line, even if the kernel reparents it when its
+ * parent exits first.
+ */
+unsigned cli_tree_depth(struct cli_out *o, const struct pt_proc *p)
+{
+	const struct pt_proc *a = p;
+	unsigned steps = 0, d;
+
+	if (!o->tree_cache)
+		o->tree_cache = calloc(1, sizeof(*o->tree_cache));
+	for (;;) {
+		const struct pt_proc *parent;
+
+		if (o->tree_cache) {
+			pid_t pid = pt_proc_pid(a);
+			size_t i = (unsigned)pid % TREE_SLOTS;
+
+			if (o->tree_cache->slot[i].pid == pid &&
+			    o->tree_cache->slot[i].start == pt_proc_start(a)) {
+				d = o->tree_cache->slot[i].depth + steps;
+				break;
+			}
+		}
+		parent = pt_parent(o->m, a);
+		if (tree_is_root(o, a, parent) || steps >= CLI_TREE_WALK_MAX) {
+			d = steps;
+			break;
+		}
+		steps++;
+		a = parent;
+	}
+	if (o->tree_cache && pt_proc_pid(p) > 0) {
+		size_t i = (unsigned)pt_proc_pid(p) % TREE_SLOTS;
+
+		o->tree_cache->slot[i].pid = pt_proc_pid(p);
+		o->tree_cache->slot[i].start = pt_proc_start(p);
+		o->tree_cache->slot[i].depth = d;
+	}
+	return d;
+}
+
+/* After p's exit line: its pid may come back as another process. */
+void cli_tree_forget(struct cli_out *o, const struct pt_proc *p)
+{
+	size_t i;
+
+	if (!o->tree_cache || !p)
+		return;
+	i = (unsigned)pt_proc_pid(p) % TREE_SLOTS;
+	if (o->tree_cache->slot[i].pid == pt_proc_pid(p) &&
+	    o->tree_cache->slot[i].start == pt_proc_start(p))
+		o->tree_cache->slot[i].pid = 0;
+}
+
+/* Two spaces a level, as extrace; past CLI_TREE_INDENT_MAX the depth in brackets. */
+static void print_indent(FILE *f, unsigned depth)
+{
+	unsigned shown = depth > CLI_TREE_INDENT_MAX ? CLI_TREE_INDENT_MAX : depth;
+
+	fprintf(f, "%*s", (int)(2 * shown), "");
+	if (depth > CLI_TREE_INDENT_MAX)
+		fprintf(f, "[%u] ", depth);
 }
 
 static void print_proc_cmd(FILE *f, const struct pt_proc *p)
@@ -94,30 +340,38 @@ static void print_proc_cmd(FILE *f, const struct pt_proc *p)
 		fprintf(f, " (argv %s)", pt_why_name(pt_proc_why(p, PT_F_ARGV)));
 }
 
-static void print_event_header(FILE *f)
+static void print_event_header(const struct cli_out *o)
 {
-	fprintf(f, "%-15s %-8s %7s %7s %6s  %s\n", "TIME", "EVENT", "PID", "PPID", "UID", "DETAIL");
+	FILE *f = o->f;
+	int tw = time_col_width(o);
+
+	if (o->compact && o->tree)
+		fprintf(f, "%-*s %s\n", tw, "TIME", "PID STATUS DURATION COMMAND");
+	else if (o->compact)
+		fprintf(f, "%-*s %7s %7s %-12s %8s  %s\n", tw, "TIME", "PID", "PPID", "STATUS",
+			"DURATION", "COMMAND");
+	else if (o->tree)
+		fprintf(f, "%-*s %s\n", tw, "TIME", "PID EVENT DETAIL");
+	else
+		fprintf(f, "%-*s %-8s %7s %7s %6s  %s\n", tw, "TIME", "EVENT", "PID", "PPID", "UID",
+			"DETAIL");
 }
 
-static void print_event(FILE *f, const struct pt_event *ev)
+static void print_lost(FILE *f, const struct pt_event *ev)
 {
-	const struct pt_proc *p = ev->proc;
-	char dur[32], uid[16] = "-";
-	const char *name = pt_event_name(ev->type);
+	fprintf(f, "%" PRIu64 " events%s: ", ev->u.lost.count,
+		ev->u.lost.estimated ? " (estimated)" : "");
+	cli_escape_str(f, ev->u.lost.reason ? ev->u.lost.reason : "");
+}
 
-	print_time(f, ev->time_us);
-	if (p && pt_proc_src(p, PT_F_CREDS) != PT_SRC_NONE)
-		snprintf(uid, sizeof(uid), "%u", (unsigned)pt_proc_uid(p));
-	if (ev->type == PT_EV_LOST) {
-		fprintf(f, " %-8s %7s %7s %6s  %" PRIu64 " events%s: ", name, "-", "-", "-",
-			ev->u.lost.count, ev->u.lost.estimated ? " (estimated)" : "");
-		cli_escape_str(f, ev->u.lost.reason ? ev->u.lost.reason : "");
-		fputc('\n', f);
-		return;
-	}
-	fprintf(f, " %-8s %7d %7d %6s  ",
-		ev->thread ? (ev->type == PT_EV_FORK ? "clone" : "texit") : name,
-		ev->thread ? ev->tid : ev->pid, ev->ppid, uid);
+/* What follows the columns: the same for the default lines and --tree. */
+static void print_detail(const struct cli_out *o, const struct pt_event *ev)
+{
+	FILE *f = o->f;
+	const struct pt_proc *p = ev->proc;
+	char dur[32], status[64], tok[80];
+	const char *sgr;
+
 	switch (ev->type) {
 	case PT_EV_EXEC:
 		if (p && pt_proc_exe(p) && pt_proc_src(p, PT_F_EXE) != PT_SRC_NONE &&
@@ -137,13 +391,9 @@ static void print_event(FILE *f, const struct pt_event *ev)
 			cli_escape_str(f, pt_proc_comm(p)[0] ? pt_proc_comm(p) : "?");
 			fputc(' ', f);
 		}
-		if (ev->u.exit.signal)
-			fprintf(f, "[%s%s]", cli_signame(ev->u.exit.signal) ?: "signal",
-				ev->u.exit.core_dumped ? ", core dumped" : "");
-		else if (ev->u.exit.exit_code >= 0)
-			fprintf(f, "[exit %d]", ev->u.exit.exit_code);
-		else
-			fputs("[exit unknown]", f);
+		exit_status(ev, status, sizeof(status), &sgr);
+		snprintf(tok, sizeof(tok), "[%s]", status);
+		put_colored(o, sgr, tok);
 		fprintf(f, " after %s", dur);
 		break;
 	case PT_EV_FORK:
@@ -169,13 +419,125 @@ static void print_event(FILE *f, const struct pt_event *ev)
 		else
 			fputs("detached", f);
 		break;
+	case PT_EV_LOST:
+		print_lost(f, ev);
+		break;
 	default:
 		print_proc_cmd(f, p);
 		break;
 	}
 	if (ev->synthesized)
 		fputs(" (synthesized)", f);
+}
+
+/* The event's name, padded to width; a failure's in colour. */
+static void print_event_name(const struct cli_out *o, const struct pt_event *ev, int width)
+{
+	const char *name =
+		ev->thread ? (ev->type == PT_EV_FORK ? "clone" : "texit") : pt_event_name(ev->type);
+	bool fail = o->color && event_is_failure(ev);
+
+	fprintf(o->f, "%s%-*s%s", fail ? SGR_FAIL : "", width, name, fail ? SGR_RESET : "");
+}
+
+/* The default lines: aligned columns, as forkstat. */
+static void print_event(const struct cli_out *o, const struct pt_event *ev)
+{
+	FILE *f = o->f;
+	const struct pt_proc *p = ev->proc;
+	char uid[16] = "-";
+
+	print_time(o, ev->time_us);
+	if (ev->type == PT_EV_LOST) {
+		fprintf(f, " %-8s %7s %7s %6s  ", pt_event_name(ev->type), "-", "-", "-");
+		print_lost(f, ev);
+		fputc('\n', f);
+		return;
+	}
+	if (p && pt_proc_src(p, PT_F_CREDS) != PT_SRC_NONE)
+		snprintf(uid, sizeof(uid), "%u", (unsigned)pt_proc_uid(p));
+	fputc(' ', f);
+	print_event_name(o, ev, 8);
+	fprintf(f, " %7d %7d %6s  ", ev->thread ? ev->tid : ev->pid, ev->ppid, uid);
+	print_detail(o, ev);
 	fputc('\n', f);
+}
+
+/* --tree: each line indented under its parent, as extrace. */
+static void print_tree_event(struct cli_out *o, const struct pt_event *ev)
+{
+	FILE *f = o->f;
+
+	print_time(o, ev->time_us);
+	fputc(' ', f);
+	if (ev->type != PT_EV_LOST) {
+		/* a thread sits one level under its process */
+		if (ev->proc)
+			print_indent(f, cli_tree_depth(o, ev->proc) + (ev->thread ? 1 : 0));
+		fprintf(f, "%d ", ev->thread ? ev->tid : ev->pid);
+	}
+	print_event_name(o, ev, 0);
+	fputc(' ', f);
+	print_detail(o, ev);
+	fputc('\n', f);
+	if (ev->type == PT_EV_EXIT && !ev->thread)
+		cli_tree_forget(o, ev->proc);
+}
+
+/*
+ * --compact: one line per process, at its exit (the fork and exec lines are
+ * left out); other events keep a line each, their name as the status.
+ */
+static void print_compact(struct cli_out *o, const struct pt_event *ev)
+{
+	FILE *f = o->f;
+	bool exit = ev->type == PT_EV_EXIT;
+	char status[64], dur[32] = "-";
+	const char *sgr = NULL;
+	size_t n;
+
+	if (ev->type == PT_EV_FORK || ev->type == PT_EV_EXEC || (ev->thread && exit))
+		return;
+	print_time(o, ev->time_us);
+	fputc(' ', f);
+	if (ev->type == PT_EV_LOST) {
+		print_event_name(o, ev, 0);
+		fputc(' ', f);
+		print_detail(o, ev);
+		fputc('\n', f);
+		return;
+	}
+	if (o->tree && ev->proc)
+		print_indent(f, cli_tree_depth(o, ev->proc));
+	if (o->tree)
+		fprintf(f, "%d ", ev->thread ? ev->tid : ev->pid);
+	else
+		fprintf(f, "%7d %7d ", ev->thread ? ev->tid : ev->pid, ev->ppid);
+	if (exit) {
+		exit_status(ev, status, sizeof(status), &sgr);
+		cli_fmt_duration(dur, sizeof(dur), ev->u.exit.duration_us);
+	} else {
+		snprintf(status, sizeof(status), "%s",
+			 ev->thread ? "clone" : pt_event_name(ev->type));
+		sgr = event_is_failure(ev) ? SGR_FAIL : NULL;
+	}
+	put_colored(o, sgr, status);
+	if (o->tree) {
+		fprintf(f, " %s ", dur);
+	} else {
+		for (n = strlen(status); n < 12; n++)
+			fputc(' ', f);
+		fprintf(f, " %8s  ", dur);
+	}
+	if (exit)
+		print_proc_cmd(f, ev->proc);
+	else
+		print_detail(o, ev);
+	if (exit && ev->synthesized)
+		fputs(" (synthesized)", f);
+	fputc('\n', f);
+	if (exit && o->tree)
+		cli_tree_forget(o, ev->proc);
 }
 
 static void print_ps_header(FILE *f)
@@ -535,8 +897,19 @@ static int cols_line(struct cli_out *o, const struct pt_proc *p, const struct pt
 
 /* ---- the text format ---- */
 
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void text_begin(struct cli_out *o)
 {
+	/* --time=relative counts from here: watch is ready */
+	if (!o->t0_us)
+		o->t0_us = now_us();
 	if (!o->header)
 		return;
 	if (o->cols && (o->view == CLI_VIEW_PS || o->view == CLI_VIEW_WATCH))
@@ -544,7 +917,7 @@ static void text_begin(struct cli_out *o)
 	else if (o->view == CLI_VIEW_PS)
 		print_ps_header(o->f);
 	else if (o->view == CLI_VIEW_WATCH)
-		print_event_header(o->f);
+		print_event_header(o);
 	else if (o->view == CLI_VIEW_PROBE)
 		fprintf(o->f, "%-8s %-4s %s\n", "TIER", "RUNS", "DETAIL");
 }
@@ -559,9 +932,17 @@ static int text_proc(struct cli_out *o, const struct pt_proc *p)
 
 static int text_event(struct cli_out *o, const struct pt_event *ev)
 {
+	/* an event before begin(): relative time counts from the first line */
+	if (!o->t0_us)
+		o->t0_us = now_us();
 	if (o->cols && ev->type != PT_EV_LOST)
 		return cols_line(o, NULL, ev);
-	print_event(o->f, ev);
+	if (o->compact)
+		print_compact(o, ev);
+	else if (o->tree)
+		print_tree_event(o, ev);
+	else
+		print_event(o, ev);
 	return 0;
 }
 
@@ -574,6 +955,8 @@ static void text_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *
 
 static void text_end(struct cli_out *o, enum pt_tier best)
 {
+	free(o->tree_cache);
+	o->tree_cache = NULL;
 	if (o->view == CLI_VIEW_PROBE)
 		fprintf(o->f, "auto: %s\n",
 			best == PT_TIER_NONE ? "no tier can run" : pt_tier_name(best));

@@ -32,6 +32,24 @@ enum cli_view {
 	CLI_VIEW_ONE, /* show, tree */
 };
 
+/* watch's time column (--time): see cli_fmt_time(). */
+enum cli_time {
+	CLI_TIME_LOCAL, /* 14:03:07.123456, local time of day (the default) */
+	CLI_TIME_UTC, /* 13:03:07.123456Z, UTC time of day */
+	CLI_TIME_ISO, /* 2026-12-02T14:03:07.123456+01:00, local, with the offset */
+	CLI_TIME_RELATIVE, /* 3.141593, seconds since watch was ready */
+	CLI_TIME_EPOCH, /* 1764680587.123456, seconds since the epoch */
+};
+
+enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+
+/* watch --tree: lines deeper than this are indented as this deep, with the depth shown. */
+#define CLI_TREE_INDENT_MAX 24
+/* watch --tree: at most this many ancestors are walked for one process's depth. */
+#define CLI_TREE_WALK_MAX 4096
+
+struct cli_tree;
+
 struct cli_out {
 	const struct cli_fmt *fmt;
 	FILE *f; /* stdout, or a stream cutting lines at the terminal's width */
@@ -42,6 +60,19 @@ struct cli_out {
 	const struct pt_field_ref *cols; /* -o: the columns chosen, else NULL */
 	size_t ncols;
 	bool first; /* probe: nothing written yet */
+	/* watch, text format: --time, --color, --tree, --compact */
+	enum cli_time time;
+	int64_t t0_us; /* --time=relative: 0 until the format's begin() sets it */
+	bool color; /* the decision of --color (cli_color_wanted) */
+	bool tree, compact;
+	/*
+	 * --tree: a process for which this says true is a root of the indentation
+	 * (depth 0). NULL: the roots are the processes whose parent has no parent
+	 * in the table (init's children, kthreadd's children).
+	 */
+	bool (*tree_root)(const struct pt_proc *p, void *data);
+	void *tree_root_data;
+	struct cli_tree *tree_cache; /* depths shown so far, freed by end() */
 };
 
 struct cli_fmt {
@@ -61,6 +92,17 @@ extern const struct cli_fmt cli_fmt_text, cli_fmt_json;
 /* Helpers of the text format (cli-output.c). */
 void cli_print_cmdline(FILE *f, const char *args, size_t len, size_t max);
 void cli_fmt_duration(char *out, size_t len, int64_t us);
+
+/* watch's text views (cli-output.c). */
+int cli_time_from_name(const char *name, enum cli_time *out);
+/* One timestamp (us since the epoch) as --time shows it; t0_us: relative's origin. */
+void cli_fmt_time(char *buf, size_t len, enum cli_time fmt, int64_t us, int64_t t0_us);
+int cli_color_from_name(const char *name, enum cli_color *out);
+/* --color: always, never, or auto: a terminal, NO_COLOR unset or empty, TERM not dumb. */
+bool cli_color_wanted(enum cli_color mode, bool tty, const char *no_color, const char *term);
+/* --tree: the depth of p under its root (0), from the table's lineage; remembered per process. */
+unsigned cli_tree_depth(struct cli_out *o, const struct pt_proc *p);
+void cli_tree_forget(struct cli_out *o, const struct pt_proc *p);
 
 /* Lines cut at the terminal's width (cli-fit.c). */
 unsigned cli_term_width(int fd);

@@ -276,6 +276,10 @@ bool cli_filter_match(const struct cli_filter *f, const struct pt_event *ev)
 struct out_opts {
 	bool json, ascii, quiet;
 	const char *cols; /* -o LIST */
+	/* watch's text views: --time, --color, --tree, --compact */
+	enum cli_time time;
+	enum cli_color color;
+	bool time_set, tree, compact;
 };
 
 struct cli_fields {
@@ -336,6 +340,13 @@ static void out_open(struct cli_out *o, const struct out_opts *oo, enum cli_view
 		.header = !oo->quiet,
 		.cols = cols && cols->n ? cols->v : NULL,
 		.ncols = cols ? cols->n : 0,
+		.time = oo->time,
+		.tree = oo->tree,
+		.compact = oo->compact,
+		/* never into JSON */
+		.color = !oo->json &&
+			cli_color_wanted(oo->color, isatty(STDOUT_FILENO), getenv("NO_COLOR"),
+					 getenv("TERM")),
 	};
 	if (o->fmt->fit && isatty(STDOUT_FILENO)) {
 		FILE *fit = cli_fit_open(stdout, cli_term_width(STDOUT_FILENO));
@@ -516,9 +527,39 @@ static void watch_usage(void)
 	       "       [--interval=MS] [--args-max=BYTES] [--rcvbuf=BYTES]\n"
 	       "       [--ring-size=BYTES] [--watch-dir=DIR] [--readers=N]\n"
 	       "       [--proc-root=DIR] [-q]\n"
+	       "       [--tree] [--compact] [--time=local|utc|iso|relative|epoch]\n"
+	       "       [--color=auto|always|never]\n"
 	       "See proctrail(1).\n",
 	       prog);
 	exit(0);
+}
+
+/*
+ * --tree, --compact and --time shape the text lines: with --json (whose
+ * schema fixes the time) or -o (whose columns are the user's) they are an
+ * error, not silently ignored. --color=auto and never are accepted with
+ * either and colour nothing; --color=always cannot colour JSON. --compact
+ * needs the exit events.
+ */
+static void view_check(const struct out_opts *oo, unsigned events)
+{
+	const char *what = oo->tree ? "--tree"
+		: oo->compact	    ? "--compact"
+		: oo->time_set	    ? "--time"
+				    : NULL;
+
+	if (what && oo->json)
+		usage_error("watch: %s shapes the text lines; --json has its own schema", what);
+	if (what && oo->cols)
+		usage_error("watch: %s shapes the default text lines, not -o columns", what);
+	if (oo->json && oo->color == CLI_COLOR_ALWAYS)
+		usage_error("watch: --color=always: JSON is never coloured");
+	if (oo->cols && oo->color == CLI_COLOR_ALWAYS)
+		usage_error("watch: --color=always: -o columns are not coloured");
+	/* its lines are the exits: without them it would print nothing */
+	if (oo->compact && !(events & PT_EVMASK(PT_EV_EXIT)))
+		usage_error(
+			"watch: --compact prints a line at each exit; --events leaves exit out");
 }
 
 static void watch_parse(int argc, char **argv, struct watch_ctx *w)
@@ -537,7 +578,12 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		O_WATCHDIR,
 		O_THREADS,
 		O_RING,
-		O_READERS
+		O_READERS,
+		/* the text views (view_check) */
+		O_TREE,
+		O_COMPACT,
+		O_TIME,
+		O_COLOR,
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
@@ -558,6 +604,11 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		{"proc-root", required_argument, NULL, O_PROCROOT},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
+		/* the text views (view_check) */
+		{"tree", no_argument, NULL, O_TREE},
+		{"compact", no_argument, NULL, O_COMPACT},
+		{"time", required_argument, NULL, O_TIME},
+		{"color", required_argument, NULL, O_COLOR},
 		{0},
 	};
 	char err[256];
@@ -628,10 +679,31 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		case 'h':
 			watch_usage();
 			break;
+		/* the text views (view_check) */
+		case O_TREE:
+			w->oo.tree = true;
+			break;
+		case O_COMPACT:
+			w->oo.compact = true;
+			break;
+		case O_TIME:
+			if (cli_time_from_name(optarg, &w->oo.time) < 0)
+				usage_error(
+					"watch: unknown --time '%s' (local, utc, iso, relative, "
+					"epoch)",
+					optarg);
+			w->oo.time_set = true;
+			break;
+		case O_COLOR:
+			if (cli_color_from_name(optarg, &w->oo.color) < 0)
+				usage_error("watch: unknown --color '%s' (auto, always, never)",
+					    optarg);
+			break;
 		default:
 			option_error("watch", argv, c);
 		}
 	}
+	view_check(&w->oo, w->o.events);
 	if (optind < argc)
 		usage_error("watch takes no arguments ('%s')", argv[optind]);
 	if (w->oo.cols)

@@ -529,8 +529,8 @@ Test(bpf_decode, ptrace_attach_and_detach)
 
 Test(bpf_decode, header_only_records_carry_no_tail)
 {
-	static const unsigned types[] = {PT_BPF_UID,	PT_BPF_GID,	 PT_BPF_SID,
-					 PT_BPF_COMM,	PT_BPF_PTRACE, PT_BPF_COREDUMP};
+	static const unsigned types[] = {PT_BPF_UID,  PT_BPF_GID,    PT_BPF_SID,
+					 PT_BPF_COMM, PT_BPF_PTRACE, PT_BPF_COREDUMP};
 	struct rec r;
 
 	for (size_t i = 0; i < PT_ARRAY_SIZE(types); i++) {
@@ -581,7 +581,8 @@ Test(bpf_decode, exec_failed_with_path_and_argv)
 	cr_assert_eq(raw.info->euid, 0);
 	cr_assert_eq(raw.info->ppid, 100);
 	cr_assert_eq(raw.info->src[PT_F_CREDS], PT_SRC_BPF);
-	cr_assert_eq(raw.info->src[PT_F_ARGV], PT_SRC_NONE, "the caller's argv is not the one asked for");
+	cr_assert_eq(raw.info->src[PT_F_ARGV], PT_SRC_NONE,
+		     "the caller's argv is not the one asked for");
 }
 
 Test(bpf_decode, exec_failed_flags)

@@ -124,7 +124,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 4 && strcmp(argv[1], "exec") == 0)
 		return do_exec(argv[2], argv[3]);
-	fprintf(stderr, "usage: helper-parity setuid UID | setsid | rename NAME | ptrace | segv | "
-			"exec ERR PATH\n");
+	fprintf(stderr,
+		"usage: helper-parity setuid UID | setsid | rename NAME | ptrace | segv | "
+		"exec ERR PATH\n");
 	return 2;
 }

@@ -28,13 +28,19 @@ enum pt_bpf_type {
 	PT_BPF_FORK = 1,
 	PT_BPF_EXEC = 2,
 	PT_BPF_EXIT = 3,
-	/* the proc connector's hooks, at the same kernel call sites */
-	PT_BPF_UID = 4, /* proc_id_connector(PROC_EVENT_UID): uid/euid after commit_creds */
-	PT_BPF_GID = 5, /* proc_id_connector(PROC_EVENT_GID) */
-	PT_BPF_SID = 6, /* proc_sid_connector: setsid() */
-	PT_BPF_COMM = 7, /* proc_comm_connector: prctl(PR_SET_NAME), /proc/PID/comm; comm is new */
-	PT_BPF_PTRACE = 8, /* proc_ptrace_connector: tracer_pid/tid, 0 on detach */
-	PT_BPF_COREDUMP = 9, /* proc_coredump_connector */
+	/*
+	 * The connector's other events. Only PT_BPF_COMM is written today (by
+	 * task_rename; comm is the new name); uid, gid, sid, ptrace and coredump
+	 * come from the proc connector beside the ring buffer, as fentry on
+	 * proc_*_connector is refused on some kernels. The decoder knows the
+	 * record types for programs on those hooks where a kernel allows them.
+	 */
+	PT_BPF_UID = 4, /* uid/euid after the change */
+	PT_BPF_GID = 5, /* gid/egid after the change */
+	PT_BPF_SID = 6, /* setsid() */
+	PT_BPF_COMM = 7, /* prctl(PR_SET_NAME), /proc/PID/comm; comm is the new name */
+	PT_BPF_PTRACE = 8, /* tracer_pid/tid, 0 on detach */
+	PT_BPF_COREDUMP = 9,
 	/* execve/execveat returned an error: err, the path and argv asked for */
 	PT_BPF_EXEC_FAILED = 10,
 };

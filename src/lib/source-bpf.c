@@ -774,6 +774,7 @@ static int attach_all(struct bpf_source *s, const struct load_cfg *c, char *why,
 static int open_side(struct bpf_source *s, char *why, size_t len)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
+	int r;
 
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0)
@@ -792,8 +793,9 @@ static int open_side(struct bpf_source *s, char *why, size_t len)
 		goto fail;
 	return 0;
 fail:
-	snprintf(why, len, "epoll: %s", strerror(errno));
-	return -errno;
+	r = -errno;
+	snprintf(why, len, "epoll: %s", strerror(-r));
+	return r;
 }
 
 /*

@@ -2,7 +2,8 @@
 # The bpf and netlink tiers give the same uid, sid, comm, ptrace and coredump
 # events: a setuid helper, setsid, a prctl rename (and the exit line shows the
 # new name), a ptrace attach and detach, a core dump. Each tier that can run
-# here is checked the same way.
+# here is checked the same way; the bpf tier also with its raw_tp programs
+# ("bpfraw": PROCTRAIL_BPF_ATTACH=raw_tp).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_cmd jq
 need_root "setuid, ptrace and core_pattern"
@@ -19,14 +20,20 @@ for t in bpf netlink; do
 	line=$("$PROCTRAIL" probe | awk -v t="$t" '$1 == t')
 	case "$line" in *" yes "* | *" yes") tiers="$tiers $t" ;; esac
 done
+case "$tiers" in *bpf*) tiers="$tiers bpfraw" ;; esac
 [ -n "$tiers" ] || skip "neither the bpf nor the netlink tier runs here"
 
 # run_tier T: events of the five cases into $T/T.json, the pids into $T/T.pids
 run_tier() {
 	J=$T/$1.json
-	start_watch "$J" "$T/$1.err" --tier="$1" --json \
+	tier=$1
+	attach=
+	[ "$1" = bpfraw ] && tier=bpf attach=raw_tp
+	export PROCTRAIL_BPF_ATTACH="$attach"
+	start_watch "$J" "$T/$1.err" --tier="$tier" --json \
 		--events=uid,gid,sid,comm,ptrace,coredump,exit
-	grep -q "ready (tier $1)" "$T/$1.err" || fail "not the $1 tier: $(cat "$T/$1.err")"
+	unset PROCTRAIL_BPF_ATTACH
+	grep -q "ready (tier $tier)" "$T/$1.err" || fail "not the $tier tier: $(cat "$T/$1.err")"
 	{
 		echo "uid $("$H" setuid 65534)"
 		echo "sid $("$H" setsid)"
@@ -93,11 +100,13 @@ for t in $tiers; do
 done
 case "$tiers" in
 *bpf*netlink*)
-	cmp -s "$T/bpf.shape" "$T/netlink.shape" || {
-		diff "$T/bpf.shape" "$T/netlink.shape"
-		fail "the bpf and netlink tiers differ"
-	}
-	ok "bpf and netlink give the same events"
+	for b in bpf bpfraw; do
+		cmp -s "$T/$b.shape" "$T/netlink.shape" || {
+			diff "$T/$b.shape" "$T/netlink.shape"
+			fail "the $b and netlink tiers differ"
+		}
+	done
+	ok "bpf (tp_btf and raw_tp) and netlink give the same events"
 	;;
 *) echo "only$tiers ran here: nothing to compare" ;;
 esac

@@ -6,9 +6,10 @@
  *
  * Layout of one ring buffer record:
  *   struct pt_bpf_event
- *   path_len bytes: the executable (exec only, see PT_BPF_F_EXE_*)
- *   argv_len bytes: argv as in /proc/PID/cmdline (exec only)
- * Fork and exit records are the bare header.
+ *   path_len bytes: the executable (exec only, see PT_BPF_F_EXE_*); exec_failed:
+ *                   the path execve was given, NUL-terminated
+ *   argv_len bytes: argv as in /proc/PID/cmdline (exec and exec_failed)
+ * The other records are the bare header.
  */
 #ifndef PROCTRAIL_EVENT_H
 #define PROCTRAIL_EVENT_H
@@ -27,6 +28,21 @@ enum pt_bpf_type {
 	PT_BPF_FORK = 1,
 	PT_BPF_EXEC = 2,
 	PT_BPF_EXIT = 3,
+	/*
+	 * The connector's other events. Only PT_BPF_COMM is written today (by
+	 * task_rename; comm is the new name); uid, gid, sid, ptrace and coredump
+	 * come from the proc connector beside the ring buffer, as fentry on
+	 * proc_*_connector is refused on some kernels. The decoder knows the
+	 * record types for programs on those hooks where a kernel allows them.
+	 */
+	PT_BPF_UID = 4, /* uid/euid after the change */
+	PT_BPF_GID = 5, /* gid/egid after the change */
+	PT_BPF_SID = 6, /* setsid() */
+	PT_BPF_COMM = 7, /* prctl(PR_SET_NAME), /proc/PID/comm; comm is the new name */
+	PT_BPF_PTRACE = 8, /* tracer_pid/tid, 0 on detach */
+	PT_BPF_COREDUMP = 9,
+	/* execve/execveat returned an error: err, the path and argv asked for */
+	PT_BPF_EXEC_FAILED = 10,
 };
 
 /* fork: clone(CLONE_THREAD); exit: not the last thread of its process */
@@ -46,6 +62,14 @@ enum pt_bpf_type {
 #define PT_BPF_F_EXE_CUT (1u << 6)
 /* exec: the file is unlinked or has no parent (memfd): d_path adds " (deleted)" */
 #define PT_BPF_F_EXE_DELETED (1u << 7)
+/* exec_failed: reading the path faulted; path_len is 0 */
+#define PT_BPF_F_PATH_FAULT (1u << 8)
+/* exec_failed: execveat(), the path is relative to a directory fd (or empty) */
+#define PT_BPF_F_EXECVEAT (1u << 9)
+
+/* exec_failed: at most this many args are read, each at most PT_BPF_ARG_CAP bytes */
+#define PT_BPF_ARGS_MAX 64
+#define PT_BPF_ARG_CAP 4096
 
 /* Namespaces, in the order of enum pt_ns. */
 enum pt_bpf_ns {
@@ -77,6 +101,10 @@ struct pt_bpf_event {
 	__u32 argv_len; /* bytes after the path */
 	__u32 argv_full; /* arg_end - arg_start, before truncation */
 	__u8 comm[16];
+	/* appended for the connector hooks and exec_failed */
+	__u32 tracer_pid, tracer_tid; /* ptrace: the tracer (current), 0 on detach */
+	__s32 err; /* exec_failed: the errno execve returned (positive) */
+	__u32 reserved;
 };
 
 #ifndef __bpf__
@@ -98,7 +126,8 @@ struct pt_bpf_meta {
 
 /*
  * Decode one ring buffer record into raw (raw->info malloc'd for fork of a
- * process, exec and exit). raw->time_us is left 0 for the caller to convert
+ * process, exec, exit and exec_failed; for exec_failed also
+ * raw->u.failed.path and .args: pt_bpf_raw_free() frees all). raw->time_us is left 0 for the caller to convert
  * meta->time_ns. Conventions, as the core reads them:
  *  - fork: tid != pid for a thread;
  *  - exec: tid is the thread that called exec (meta->old_tid);
@@ -109,6 +138,9 @@ struct pt_bpf_meta {
  * -ENOMEM.
  */
 int pt_bpf_decode(const void *data, size_t len, struct pt_raw *raw, struct pt_bpf_meta *meta);
+
+/* Free what pt_bpf_decode() allocated in raw. */
+void pt_bpf_raw_free(struct pt_raw *raw);
 
 /* Sum the per-CPU ring buffer drop counters; when they grew past *total,
  * fill raw with a PT_EV_LOST for the difference, update *total, return true. */

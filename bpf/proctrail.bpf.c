@@ -6,6 +6,11 @@
  * Each handler exists twice, as tp_btf (typed arguments, needs kernel BTF)
  * and as raw_tp; user space autoloads one set. See READ() for how the two
  * differ.
+ *
+ * task_rename gives comm events (in both sets); with kernel BTF, programs on
+ * syscalls/sys_exit_execve{,at} report failed execs. The uid, gid, sid,
+ * ptrace and coredump events come from the proc connector beside the ring
+ * buffer (source-bpf.c says why).
  */
 #include "vmlinux-min.h"
 #include <bpf/bpf_helpers.h>
@@ -32,6 +37,9 @@
 /* path may end up to PT_BPF_PATH_CAP bytes long; masks use twice that */
 #define PATH_MASK (2 * PT_BPF_PATH_CAP - 1)
 #define SCRATCH_SIZE (HDR + 2 * PT_BPF_PATH_CAP + PT_BPF_ARGV_CAP)
+/* exec_failed: argv bytes kept, and the record reserved (one more arg of slack) */
+#define FAILED_ARGV_CAP (16 * 1024)
+#define FAILED_SIZE (HDR + PT_BPF_PATH_CAP + FAILED_ARGV_CAP + PT_BPF_ARG_CAP)
 
 /* Tunables, set by user space before load. */
 const volatile __u32 ignore_tgid = 0;
@@ -417,6 +425,194 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(btf_exit, struct task_struct *p)
 {
 	return handle_exit(p, exit_group_dead(ctx), true);
+}
+
+/* ---- renames: task_rename, as the connector's comm event ---- */
+
+#define PF_IO_WORKER 0x00000010
+#define PF_KTHREAD 0x00200000
+
+/* An exec renames its task too (to the file's name): not a comm event. */
+static __always_inline bool in_exec(struct task_struct *p)
+{
+	long owner;
+
+	if (bpf_core_field_exists(p->in_execve))
+		return BPF_CORE_READ_BITFIELD_PROBED(p, in_execve);
+	/* kernels without in_execve: the exec holds cred_guard_mutex throughout */
+	owner = BPF_CORE_READ(p, signal, cred_guard_mutex.owner.counter);
+	return (owner & ~7L) == (long)p;
+}
+
+/*
+ * task_rename fires before the new name is copied: it comes from the
+ * argument. prctl(PR_SET_NAME) and writes to /proc/PID/comm are what the
+ * proc connector reports; kernel threads and io_uring workers name
+ * themselves without it, and an exec's rename is the exec's.
+ */
+static __always_inline int handle_rename(struct task_struct *p, const char *comm, bool btf)
+{
+	struct pt_bpf_event *e;
+
+	if (READ(btf, p, tgid) == ignore_tgid ||
+	    (READ(btf, p, flags) & (PF_KTHREAD | PF_IO_WORKER)))
+		return 0;
+	if (in_exec(p))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = PT_BPF_COMM;
+	fill_task(e, p, btf);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm);
+	bpf_ringbuf_submit(e, wake_flags(e->time_ns));
+	return 0;
+}
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(btf_rename, struct task_struct *p, const char *comm)
+{
+	return handle_rename(p, comm, true);
+}
+
+SEC("raw_tp/task_rename")
+int BPF_PROG(raw_rename, struct task_struct *p, const char *comm)
+{
+	return handle_rename(p, comm, false);
+}
+
+/* ---- failed execs: syscalls/sys_exit_execve{,at} (tp_btf variant only) ---- */
+
+/*
+ * The arguments are still in the caller's user registers, and its memory
+ * intact (the exec failed before its point of no return, or the process
+ * dies anyway). A success returns at once: no map, no read. The record is
+ * assembled in the ring buffer itself: syscall tracepoints may run
+ * preemptible, and a per-CPU slot could be taken by another task meanwhile.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define PT_SYSCALL_ARG(regs, n)           \
+	((n) == 0	    ? (regs)->di  \
+		 : (n) == 1 ? (regs)->si  \
+		 : (n) == 2 ? (regs)->dx  \
+		 : (n) == 3 ? (regs)->r10 \
+			    : (regs)->r8)
+#define PT_SYSCALL_ARGS 1
+#elif defined(__TARGET_ARCH_arm64)
+#define PT_SYSCALL_ARG(regs, n) ((n) == 0 ? (regs)->orig_x0 : (regs)->regs[(n)])
+#define PT_SYSCALL_ARGS 1
+#else
+#define PT_SYSCALL_ARG(regs, n) 0
+#define PT_SYSCALL_ARGS 0
+#endif
+/* user space reads it: 0 when this architecture's registers are unknown here */
+const volatile bool syscall_args_known = PT_SYSCALL_ARGS;
+
+/* syscalls/sys_exit_*: the tracefs format's fields after the common header */
+struct sys_exit_ctx {
+	__u64 common;
+	long nr;
+	long ret;
+};
+
+static __always_inline int exec_failed(long ret, int path_arg, __u32 flags)
+{
+	struct task_struct *p;
+	struct pt_regs *regs;
+	const char *filename;
+	const char *const *argv;
+	struct pt_bpf_event *e;
+	__u32 path_len, len, max = argv_max < FAILED_ARGV_CAP ? argv_max : FAILED_ARGV_CAP;
+	long n;
+	int i;
+
+	if (ret >= 0 || !PT_SYSCALL_ARGS)
+		return 0;
+	p = bpf_get_current_task_btf();
+	if (p->tgid == ignore_tgid)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(p);
+	filename = (const char *)PT_SYSCALL_ARG(regs, path_arg);
+	argv = (const char *const *)PT_SYSCALL_ARG(regs, path_arg + 1);
+	e = bpf_ringbuf_reserve(&events, FAILED_SIZE, 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = PT_BPF_EXEC_FAILED;
+	e->flags = flags;
+	e->err = -ret;
+	fill_task(e, p, true);
+	fill_creds(e, p, true);
+	fill_ns(e, p, true);
+
+	n = bpf_probe_read_user_str((char *)e + HDR, PT_BPF_PATH_CAP, filename);
+	if (n < 0) {
+		e->flags |= PT_BPF_F_PATH_FAULT;
+		n = 0;
+	}
+	path_len = n & (2 * PT_BPF_PATH_CAP - 1);
+	if (path_len > PT_BPF_PATH_CAP)
+		path_len = 0;
+	e->path_len = path_len;
+
+	/*
+	 * The cursor lives in the record (memory the verifier does not track),
+	 * as exe_walk's does in the map: every iteration then ends in the same
+	 * verifier state. With it in a register, each bound of len was a state
+	 * of its own and verification did not end.
+	 */
+	for (i = 0; i < PT_BPF_ARGS_MAX; i++) {
+		const char *arg = NULL;
+		volatile __u32 *cur = &e->argv_len;
+		__u32 off = *cur;
+
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i])) {
+			e->flags |= PT_BPF_F_ARGV_FAULT;
+			break;
+		}
+		if (!arg)
+			break;
+		if (off >= max || off >= FAILED_ARGV_CAP) {
+			e->flags |= PT_BPF_F_ARGV_TRUNC;
+			break;
+		}
+		n = bpf_probe_read_user_str((char *)e + HDR + path_len + off, PT_BPF_ARG_CAP, arg);
+		if (n <= 0) {
+			e->flags |= PT_BPF_F_ARGV_FAULT;
+			break;
+		}
+		if (n == PT_BPF_ARG_CAP)
+			e->flags |= PT_BPF_F_ARGV_TRUNC; /* maybe cut */
+		*cur = off + n;
+	}
+	if (i == PT_BPF_ARGS_MAX)
+		e->flags |= PT_BPF_F_ARGV_TRUNC;
+	len = e->argv_len;
+	if (len > max) {
+		len = max;
+		e->flags |= PT_BPF_F_ARGV_TRUNC;
+	}
+	e->argv_len = len;
+	e->argv_full = len;
+	bpf_ringbuf_submit(e, wake_flags(e->time_ns));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int tp_exec_ret(struct sys_exit_ctx *ctx)
+{
+	return exec_failed(ctx->ret, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int tp_execat_ret(struct sys_exit_ctx *ctx)
+{
+	return exec_failed(ctx->ret, 1, PT_BPF_F_EXECVEAT);
 }
 
 SEC("raw_tp/sched_process_fork")

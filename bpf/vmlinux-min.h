@@ -169,8 +169,17 @@ struct css_set {
 	struct cgroup *dfl_cgrp;
 };
 
+typedef struct {
+	long counter;
+} atomic_long_t;
+
+struct mutex {
+	atomic_long_t owner; /* the holder's task_struct, low 3 bits flags */
+};
+
 struct signal_struct {
 	atomic_t live;
+	struct mutex cred_guard_mutex; /* held by an exec from prepare_bprm_creds to its end */
 };
 
 struct mm_struct {
@@ -219,6 +228,7 @@ struct linux_binprm {
 
 struct task_struct {
 	unsigned int flags;
+	unsigned int in_execve : 1; /* set for the whole of an execve (not in every kernel) */
 	int exit_code;
 	pid_t pid;
 	pid_t tgid;
@@ -233,6 +243,27 @@ struct task_struct {
 	struct mm_struct *mm;
 	struct css_set *cgroups;
 };
+
+/*
+ * The user registers a syscall was entered with (bpf_task_pt_regs()): the
+ * exec_failed programs read the arguments here. Only the architectures the
+ * tier knows; elsewhere those programs are not loaded (PT_SYSCALL_ARG in
+ * proctrail.bpf.c).
+ */
+#if defined(__TARGET_ARCH_x86)
+struct pt_regs {
+	unsigned long di, si, dx, r10, r8;
+};
+#elif defined(__TARGET_ARCH_arm64)
+struct pt_regs {
+	__u64 regs[31];
+	__u64 orig_x0;
+};
+#else
+struct pt_regs {
+	unsigned long unused;
+};
+#endif
 
 /* Before 5.5 start_boottime was called real_start_time. */
 struct task_struct___old {

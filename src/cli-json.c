@@ -78,12 +78,24 @@ static int json_tree(struct cli_out *o, const struct pt_proc *root)
 	return 0;
 }
 
-static void json_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *why)
+static void json_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *why,
+		      const struct pt_event_gaps *g)
 {
+	bool first = true;
+
 	fprintf(o->f, "%s{\"tier\":\"%s\",\"available\":%s,\"reason\":", o->first ? "" : ",",
 		pt_tier_name(t), runs ? "true" : "false");
 	put_string(o->f, why);
-	fputc('}', o->f);
+	/* the event types it cannot deliver, each with why */
+	fputs(",\"missing_events\":{", o->f);
+	for (unsigned e = 0; g && e < PT_EV_COUNT; e++) {
+		if (!(g->missing & PT_EVMASK(e)))
+			continue;
+		fprintf(o->f, "%s\"%s\":", first ? "" : ",", pt_event_name((enum pt_event_type)e));
+		put_string(o->f, g->why[e] ? g->why[e] : "?");
+		first = false;
+	}
+	fputs("}}", o->f);
 	o->first = false;
 }
 

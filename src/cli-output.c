@@ -413,6 +413,28 @@ static void print_detail(const struct cli_out *o, const struct pt_event *ev)
 		fputs(" -> ", f);
 		cli_escape_str(f, ev->u.comm.comm);
 		break;
+	case PT_EV_EXEC_FAILED: {
+		struct pt_field_ref res;
+		struct pt_value v;
+
+		/* the registry's evt.res: ENOENT, E2BIG... */
+		if (pt_field_lookup("evt.res", &res) == 0 &&
+		    pt_field_value(&res, NULL, NULL, ev, &v) == 0) {
+			fprintf(f, "[%.*s] ", (int)v.len, v.s ? v.s : "?");
+			pt_value_free(&v);
+		}
+		cli_escape_str(f, ev->u.exec_failed.path ? ev->u.exec_failed.path : "?");
+		if (ev->u.exec_failed.args && ev->u.exec_failed.args_len) {
+			fputs(": ", f);
+			cli_print_cmdline(f, ev->u.exec_failed.args, ev->u.exec_failed.args_len, 0);
+			if (ev->u.exec_failed.args_truncated)
+				fputs(" [truncated]", f);
+		}
+		fputs(" (by ", f);
+		cli_escape_str(f, p && pt_proc_src(p, PT_F_COMM) ? pt_proc_comm(p) : "?");
+		fputc(')', f);
+		break;
+	}
 	case PT_EV_PTRACE:
 		if (ev->u.ptrace.tracer_pid)
 			fprintf(f, "traced by %d", ev->u.ptrace.tracer_pid);
@@ -946,11 +968,19 @@ static int text_event(struct cli_out *o, const struct pt_event *ev)
 	return 0;
 }
 
-static void text_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *why)
+static void text_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *why,
+		      const struct pt_event_gaps *g)
 {
 	fprintf(o->f, "%-8s %-4s ", pt_tier_name(t), runs ? "yes" : "no");
 	cli_escape_str(o->f, why);
 	fputc('\n', o->f);
+	for (unsigned e = 0; g && e < PT_EV_COUNT; e++) {
+		if (!(g->missing & PT_EVMASK(e)))
+			continue;
+		fprintf(o->f, "%-8s   no %s events: ", "", pt_event_name((enum pt_event_type)e));
+		cli_escape_str(o->f, g->why[e] ? g->why[e] : "?");
+		fputc('\n', o->f);
+	}
 }
 
 static void text_end(struct cli_out *o, enum pt_tier best)

@@ -83,7 +83,9 @@ struct cli_fmt {
 	int (*event)(struct cli_out *o, const struct pt_event *ev); /* watch */
 	int (*show)(struct cli_out *o, const struct pt_proc *p);
 	int (*tree)(struct cli_out *o, const struct pt_proc *root);
-	void (*tier)(struct cli_out *o, enum pt_tier t, bool runs, const char *why); /* probe */
+	/* probe: g says which event types the tier cannot deliver, and why */
+	void (*tier)(struct cli_out *o, enum pt_tier t, bool runs, const char *why,
+		     const struct pt_event_gaps *g);
 	void (*end)(struct cli_out *o, enum pt_tier best); /* best: probe's pick */
 };
 

@@ -404,6 +404,20 @@ static void on_event(const struct pt_event *ev, void *data)
 		w->error = r;
 }
 
+/* What the tier could not deliver of what was asked: never silently absent. */
+static void print_gaps(const struct pt_monitor *m)
+{
+	struct pt_event_gaps g;
+
+	if (pt_monitor_event_gaps(m, &g) < 0 || !g.missing)
+		return;
+	for (int i = 0; i < PT_EV_COUNT; i++)
+		if (g.missing & PT_EVMASK(i))
+			fprintf(stderr, "%s: tier %s delivers no %s events: %s\n", prog,
+				pt_tier_name(pt_monitor_tier(m)),
+				pt_event_name((enum pt_event_type)i), g.why[i] ? g.why[i] : "?");
+}
+
 static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m, double secs)
 {
 	struct pt_status st;
@@ -425,6 +439,7 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 		"%s: lost %" PRIu64 " (%" PRIu64 " estimated), resyncs %" PRIu64
 		", malformed %" PRIu64 "\n",
 		prog, st.lost, st.lost_estimated, st.resyncs, st.malformed);
+	print_gaps(m);
 	if (st.exec_total)
 		fprintf(stderr,
 			"%s: argv captured for %" PRIu64 " of %" PRIu64
@@ -440,9 +455,14 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 		"},\"filtered\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"lost_estimated\":%" PRIu64
 		",\"resyncs\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"exec_total\":%" PRIu64
 		",\"exec_args_ok\":%" PRIu64 ",\"exec_exe_ok\":%" PRIu64 ",\"alive\":%" PRIu64
-		",\"exited\":%" PRIu64 ",\"evicted\":%" PRIu64 "}\n",
+		",\"exited\":%" PRIu64 ",\"evicted\":%" PRIu64 ",\"missing_events\":[",
 		w->filtered, st.lost, st.lost_estimated, st.resyncs, st.malformed, st.exec_total,
 		st.exec_args_ok, st.exec_exe_ok, st.alive, st.exited, st.evicted);
+	for (int i = 0, n = 0; i < PT_EV_COUNT; i++)
+		if (st.events_missing & PT_EVMASK(i))
+			fprintf(stderr, "%s\"%s\"", n++ ? "," : "",
+				pt_event_name((enum pt_event_type)i));
+	fputs("]}\n", stderr);
 }
 
 static double mono_s(void)
@@ -469,7 +489,7 @@ static unsigned parse_events(const char *list)
 		}
 		if (pt_event_from_name(t, &e) < 0)
 			usage_error("watch: unknown event '%s' (fork, exec, exit, uid, gid, sid, "
-				    "comm, ptrace, coredump, lost, all)",
+				    "comm, ptrace, coredump, lost, exec_failed, all)",
 				    t);
 		mask |= PT_EVMASK(e);
 	}
@@ -850,11 +870,14 @@ static int cmd_probe(int argc, char **argv)
 	out.fmt->begin(&out);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		char why[512] = "";
+		struct pt_event_gaps g;
 		int r = pt_probe(order[i], &o, why, sizeof(why));
 
 		if (r == 0 && best == PT_TIER_NONE)
 			best = order[i];
-		out.fmt->tier(&out, order[i], r == 0, why);
+		if (pt_tier_event_gaps(order[i], &o, &g) < 0)
+			memset(&g, 0, sizeof(g));
+		out.fmt->tier(&out, order[i], r == 0, why, &g);
 	}
 	out.fmt->end(&out, best);
 	out_close(&out);

@@ -43,6 +43,7 @@ enum pt_event_type {
 	PT_EV_PTRACE,
 	PT_EV_COREDUMP,
 	PT_EV_LOST,
+	PT_EV_EXEC_FAILED, /* execve/execveat returned an error (bpf tier) */
 	PT_EV_COUNT,
 };
 
@@ -172,6 +173,17 @@ struct pt_event {
 			bool estimated;
 			const char *reason;
 		} lost;
+		struct {
+			int err; /* the errno execve returned (ENOENT, E2BIG...) */
+			const char *path; /* the path asked for, as given; NULL if unknown */
+			/* argv asked for: NUL-separated, NUL-ended, args_len bytes; NULL
+			 * if unknown (the record's own argv is the caller's) */
+			const char *args;
+			size_t args_len;
+			unsigned argc;
+			bool args_truncated;
+			bool execveat; /* path is relative to a directory fd */
+		} exec_failed;
 	} u;
 };
 
@@ -241,6 +253,7 @@ struct pt_status {
 	uint64_t exec_args_ok; /* of which argv was captured */
 	uint64_t exec_exe_ok; /* of which exe was captured */
 	uint64_t events[PT_EV_MAX]; /* delivered, by enum pt_event_type */
+	unsigned events_missing; /* PT_EVMASK of the types the tier cannot deliver */
 	/* members are appended here */
 };
 
@@ -314,6 +327,22 @@ int pt_foreach_short(const struct pt_monitor *m, int64_t max_ms, pt_proc_fn fn, 
 /* Probing: can this tier run here, and if not why. Returns 0 if it can.
  * o may be NULL (defaults); it is checked as pt_monitor_open() checks it. */
 int pt_probe(enum pt_tier tier, const struct pt_options *o, char *why, size_t len);
+
+/*
+ * The event types a tier cannot deliver here, and why: the netlink tier sees
+ * no failed exec, the scanning tiers no credential, session, ptrace or core
+ * dump change, the bpf tier what its kernel lacks hooks for. why[t] is set for
+ * each type t in missing; the strings stay valid as long as the library is
+ * loaded (pt_tier_event_gaps) or the monitor is open (pt_monitor_event_gaps).
+ */
+struct pt_event_gaps {
+	unsigned missing; /* PT_EVMASK */
+	const char *why[PT_EV_MAX];
+};
+/* Without opening the tier (what pt_probe() would load is not tried). */
+int pt_tier_event_gaps(enum pt_tier tier, const struct pt_options *o, struct pt_event_gaps *out);
+/* What the monitor's running tier could not set up. */
+int pt_monitor_event_gaps(const struct pt_monitor *m, struct pt_event_gaps *out);
 
 /* Names */
 const char *pt_tier_name(enum pt_tier t);

@@ -227,6 +227,108 @@ static int decode_exit(const struct pt_bpf_event *e, struct pt_raw *raw)
 	return raw->info ? 0 : -ENOMEM;
 }
 
+/* The args area of an exec_failed record: NUL-separated, given a final NUL. */
+static int failed_argv(const struct pt_bpf_event *e, const char *p, struct pt_raw *raw)
+{
+	size_t len = e->argv_len;
+	bool add_nul;
+	char *args;
+
+	if (len == 0) {
+		/* an empty argv (execve(path, NULL, ...)) is known to be empty
+		 * unless reading it faulted */
+		if (e->flags & PT_BPF_F_ARGV_FAULT)
+			return 0;
+		raw->u.failed.args = calloc(1, 1);
+		return raw->u.failed.args ? 0 : -ENOMEM;
+	}
+	add_nul = p[len - 1] != '\0';
+	args = malloc(len + add_nul);
+	if (!args)
+		return -ENOMEM;
+	memcpy(args, p, len);
+	if (add_nul)
+		args[len++] = '\0';
+	for (size_t i = 0; i < len; i++)
+		raw->u.failed.argc += args[i] == '\0';
+	raw->u.failed.args = args;
+	raw->u.failed.args_len = len;
+	raw->u.failed.args_truncated = (e->flags & PT_BPF_F_ARGV_TRUNC) != 0;
+	return 0;
+}
+
+/* execve()/execveat() failed: the caller's identity in raw->info, what it
+ * asked for in raw->u.failed. */
+static int decode_exec_failed(const struct pt_bpf_event *e, const char *tail, struct pt_raw *raw)
+{
+	int r;
+
+	raw->type = PT_EV_EXEC_FAILED;
+	if (e->err <= 0 || e->err > 4095)
+		return -EINVAL;
+	raw->u.failed.err = e->err;
+	raw->u.failed.execveat = (e->flags & PT_BPF_F_EXECVEAT) != 0;
+	if (e->path_len) {
+		/* the path as passed: "" is possible (execveat AT_EMPTY_PATH) */
+		if (tail[e->path_len - 1] != '\0' ||
+		    memchr(tail, '\0', e->path_len) != tail + e->path_len - 1)
+			return -EINVAL;
+		raw->u.failed.path = strdup(tail);
+		if (!raw->u.failed.path)
+			return -ENOMEM;
+	}
+	r = failed_argv(e, tail + e->path_len, raw);
+	if (r == 0) {
+		raw->info = info_new(e);
+		if (raw->info)
+			info_identity(raw->info, e);
+		else
+			r = -ENOMEM;
+	}
+	if (r < 0) {
+		free(raw->u.failed.path);
+		free(raw->u.failed.args);
+		memset(&raw->u.failed, 0, sizeof(raw->u.failed));
+	}
+	return r;
+}
+
+/* The connector hooks' records: header only, about e->tid of process e->pid. */
+static int decode_connector(const struct pt_bpf_event *e, struct pt_raw *raw)
+{
+	switch (e->type) {
+	case PT_BPF_UID:
+		raw->type = PT_EV_UID;
+		raw->u.id.r = e->uid;
+		raw->u.id.e = e->euid;
+		return 0;
+	case PT_BPF_GID:
+		raw->type = PT_EV_GID;
+		raw->u.id.r = e->gid;
+		raw->u.id.e = e->egid;
+		return 0;
+	case PT_BPF_SID:
+		raw->type = PT_EV_SID;
+		return 0;
+	case PT_BPF_COMM:
+		/* as the netlink tier: the new name, cut at 15 bytes */
+		raw->type = PT_EV_COMM;
+		memcpy(raw->u.comm, e->comm, strnlen((const char *)e->comm, PT_COMM_LEN - 1));
+		return 0;
+	case PT_BPF_PTRACE:
+		raw->type = PT_EV_PTRACE;
+		raw->u.tracer.pid = (pid_t)e->tracer_pid;
+		raw->u.tracer.tid = (pid_t)e->tracer_tid;
+		return 0;
+	case PT_BPF_COREDUMP:
+		raw->type = PT_EV_COREDUMP;
+		raw->ptid = (pid_t)e->ptid;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 int pt_bpf_decode(const void *data, size_t len, struct pt_raw *raw, struct pt_bpf_meta *meta)
 {
 	struct pt_bpf_event e;
@@ -239,7 +341,9 @@ int pt_bpf_decode(const void *data, size_t len, struct pt_raw *raw, struct pt_bp
 	memcpy(&e, data, sizeof(e));
 	if ((uint64_t)e.path_len + e.argv_len > len - sizeof(e))
 		return -EINVAL;
-	if (e.type != PT_BPF_EXEC && (e.path_len || e.argv_len))
+	if (e.type != PT_BPF_EXEC && e.type != PT_BPF_EXEC_FAILED && (e.path_len || e.argv_len))
+		return -EINVAL;
+	if (e.pid == 0 || e.tid == 0)
 		return -EINVAL;
 
 	meta->time_ns = e.time_ns;
@@ -269,8 +373,28 @@ int pt_bpf_decode(const void *data, size_t len, struct pt_raw *raw, struct pt_bp
 		return decode_exec(&e, tail, raw);
 	case PT_BPF_EXIT:
 		return decode_exit(&e, raw);
+	case PT_BPF_EXEC_FAILED:
+		return decode_exec_failed(&e, tail, raw);
+	case PT_BPF_UID:
+	case PT_BPF_GID:
+	case PT_BPF_SID:
+	case PT_BPF_COMM:
+	case PT_BPF_PTRACE:
+	case PT_BPF_COREDUMP:
+		return decode_connector(&e, raw);
 	default:
 		return -EINVAL;
+	}
+}
+
+void pt_bpf_raw_free(struct pt_raw *raw)
+{
+	info_free(raw->info);
+	raw->info = NULL;
+	if (raw->type == PT_EV_EXEC_FAILED) {
+		free(raw->u.failed.path);
+		free(raw->u.failed.args);
+		raw->u.failed.path = raw->u.failed.args = NULL;
 	}
 }
 

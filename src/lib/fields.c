@@ -148,6 +148,62 @@ EV_ONLY_OF(ev_count, PT_EV_LOST, v_uint(v, ev->u.lost.count))
 EV_ONLY_OF(ev_estimated, PT_EV_LOST, v_bool(v, ev->u.lost.estimated))
 EV_ONLY_OF(ev_reason, PT_EV_LOST, v_cstr(v, ev->u.lost.reason))
 
+#define FAILED PT_EV_EXEC_FAILED
+EV_ONLY_OF(ev_errno, FAILED, v_int(v, ev->u.exec_failed.err))
+EV_ONLY_OF(ev_execveat, FAILED, v_bool(v, ev->u.exec_failed.execveat))
+
+static int ev_res(const struct pt_field_ctx *c, struct pt_value *v)
+{
+	const char *name;
+
+	if (c->ev->type != FAILED)
+		return -ENODATA;
+	name = pt_errno_name(c->ev->u.exec_failed.err);
+	if (!name) {
+		snprintf(v->buf, sizeof(v->buf), "E%d", c->ev->u.exec_failed.err);
+		name = v->buf;
+	}
+	v_cstr(v, name);
+	return 1;
+}
+
+static int ev_filename(const struct pt_field_ctx *c, struct pt_value *v)
+{
+	if (c->ev->type != FAILED)
+		return -ENODATA;
+	if (c->ev->u.exec_failed.path)
+		v_cstr(v, c->ev->u.exec_failed.path);
+	else
+		v_unknown(v, PT_WHY_ERROR);
+	return 1;
+}
+
+static int ev_exec_argv(const struct pt_field_ctx *c, struct pt_value *v)
+{
+	const struct pt_event *ev = c->ev;
+
+	if (ev->type != FAILED)
+		return -ENODATA;
+	if (!ev->u.exec_failed.args) {
+		v_unknown(v, PT_WHY_ERROR);
+		return 1;
+	}
+	v_str(v, ev->u.exec_failed.args, ev->u.exec_failed.args_len);
+	v->truncated = ev->u.exec_failed.args_truncated;
+	return 1;
+}
+
+static int ev_exec_argv_truncated(const struct pt_field_ctx *c, struct pt_value *v)
+{
+	if (c->ev->type != FAILED)
+		return -ENODATA;
+	if (c->ev->u.exec_failed.args)
+		v_bool(v, c->ev->u.exec_failed.args_truncated);
+	else
+		v_unknown(v, PT_WHY_ERROR);
+	return 1;
+}
+
 /* The interval of a synthesized event; 0 = unknown end. */
 static int ev_window(const struct pt_field_ctx *c, struct pt_value *v, int64_t us)
 {
@@ -636,7 +692,7 @@ static int rd_aname(const struct pt_field_ctx *c, const struct pt_proc *p, struc
 const struct pt_field_def pt_field_table[] = {
 	/* 0 */
 	{"evt.type", "event",
-	 "Event type: fork, exec, exit, uid, gid, sid, comm, ptrace, coredump, lost.",
+	 "Event type: fork, exec, exit, uid, gid, sid, comm, ptrace, coredump, lost, exec_failed.",
 	 .type = PT_TYPE_NAME, .flags = E, .evmask = EV_ALL, .ev_read = ev_type},
 	{"evt.time", "time", "Wall-clock time of the event.", .type = PT_TYPE_TIME, .flags = E,
 	 .evmask = EV_ALL, .ev_read = ev_time},
@@ -802,6 +858,28 @@ const struct pt_field_def pt_field_table[] = {
 	 "Audit login uid (/proc/PID/loginuid), kept across su and sudo; -1 when unset.",
 	 .type = PT_TYPE_INT, .flags = P, .slot = S(PT_F_LOGINUID), .jflags = REC,
 	 .read = rd_loginuid},
+	{"evt.res", "res",
+	 "On exec_failed events: the error execve returned, by name (ENOENT, E2BIG, EACCES...), "
+	 "as Falco's evt.res.",
+	 .type = PT_TYPE_NAME, .flags = E, .evmask = PT_EVMASK(FAILED), .ev_read = ev_res},
+	/* 60 */
+	{"evt.errno", "errno", "On exec_failed events: the error execve returned, as a number.",
+	 .type = PT_TYPE_INT, .flags = E, .evmask = PT_EVMASK(FAILED), .ev_read = ev_errno},
+	{"evt.arg.filename", "filename",
+	 "On exec_failed events: the path asked for, as given to execve (maybe relative).",
+	 .type = PT_TYPE_STR, .flags = E, .evmask = PT_EVMASK(FAILED), .ev_read = ev_filename},
+	{"evt.arg.args", "exec_argv",
+	 "On exec_failed events: the argv asked for, as a list (the record's argv is the "
+	 "caller's).",
+	 .type = PT_TYPE_ARGS, .flags = E, .evmask = PT_EVMASK(FAILED), .ev_read = ev_exec_argv},
+	{"evt.arg.args_truncated", "exec_argv_truncated",
+	 "On exec_failed events: true when exec_argv was cut (64 args or 16 KiB are kept).",
+	 .type = PT_TYPE_BOOL, .flags = E, .evmask = PT_EVMASK(FAILED),
+	 .ev_read = ev_exec_argv_truncated},
+	{"evt.execveat", "execveat",
+	 "On exec_failed events: true for execveat(), whose path is relative to a directory fd.",
+	 .type = PT_TYPE_BOOL, .flags = E, .jflags = PT_J_OMIT_FALSE, .evmask = PT_EVMASK(FAILED),
+	 .ev_read = ev_execveat},
 };
 
 const unsigned pt_field_table_len = PT_ARRAY_SIZE(pt_field_table);

@@ -421,9 +421,20 @@ struct pt_raw {
 			bool estimated;
 			const char *reason;
 		} lost;
+		struct {
+			int err;
+			char *path; /* owned, like args; NULL if unknown */
+			char *args;
+			size_t args_len;
+			unsigned argc;
+			bool args_truncated, execveat;
+		} failed;
 	} u;
 	int64_t lo_us, hi_us; /* synthesized: the interval it happened in; 0 = unknown */
 };
+
+/* names.c: "ENOENT" for ENOENT; NULL when the table has no name for err. */
+const char *pt_errno_name(int err);
 
 struct pt_source_ops {
 	const char *name;
@@ -439,6 +450,9 @@ struct pt_source_ops {
 	/* Milliseconds until tick should run, or -1. May be NULL. */
 	int (*next_tick_ms)(void *priv);
 	void (*close)(struct pt_monitor *m, void *priv);
+	/* The event types the tier cannot deliver (added to g): of the open source
+	 * when priv is set, else as far as can be told without opening. May be NULL. */
+	void (*gaps)(const struct pt_options *o, void *priv, struct pt_event_gaps *g);
 };
 
 extern const struct pt_source_ops pt_source_bpf;

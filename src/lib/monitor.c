@@ -71,6 +71,7 @@ struct pt_monitor {
 	size_t norphans, orphans_cap;
 
 	struct pt_status st;
+	struct pt_event_gaps gaps; /* of the running tier, within opt.events */
 };
 
 static const struct pt_source_ops *const sources[] = {
@@ -482,6 +483,43 @@ static void apply_other(struct pt_monitor *m, struct pt_raw *raw)
 	emit(m, &ev);
 }
 
+/*
+ * A failed exec: the event's record is the caller's (its identity: pid,
+ * ppid, creds, comm, exe and argv of what it runs now); the path and argv it
+ * asked for travel in the event. When the table does not know the caller,
+ * the source's snapshot of it stands in for the callback's duration.
+ */
+static void apply_exec_failed(struct pt_monitor *m, struct pt_raw *raw)
+{
+	struct pt_proc *p = pt_table_get_live(m->table, raw->pid);
+	struct pt_proc tmp;
+	struct pt_event ev;
+	bool use_tmp = false;
+
+	if (p && raw->start && !pt_same_start(p->start, raw->start))
+		p = NULL;
+	/* the source read the caller's credentials as it failed: the freshest */
+	if (p && raw->info && pt_proc_has(raw->info, PT_F_CREDS)) {
+		pt_proc_merge(p, raw->info, PT_FMASK(PT_F_CREDS));
+		p->src[PT_F_CREDS] = raw->info->src[PT_F_CREDS];
+	}
+	if (!p && raw->info) {
+		tmp = *raw->info;
+		tmp.tier = m->tier;
+		use_tmp = true;
+	}
+	event_init(&ev, PT_EV_EXEC_FAILED, raw, use_tmp ? &tmp : p);
+	ev.tid = raw->tid ? raw->tid : raw->pid;
+	ev.u.exec_failed.err = raw->u.failed.err;
+	ev.u.exec_failed.path = raw->u.failed.path;
+	ev.u.exec_failed.args = raw->u.failed.args;
+	ev.u.exec_failed.args_len = raw->u.failed.args_len;
+	ev.u.exec_failed.argc = raw->u.failed.argc;
+	ev.u.exec_failed.args_truncated = raw->u.failed.args_truncated;
+	ev.u.exec_failed.execveat = raw->u.failed.execveat;
+	emit(m, &ev);
+}
+
 static void emit_lost(struct pt_monitor *m, uint64_t count, bool estimated, const char *reason,
 		      int64_t time_us)
 {
@@ -575,6 +613,12 @@ void pt_core_raw(struct pt_monitor *m, struct pt_raw *raw)
 	case PT_EV_PTRACE:
 	case PT_EV_COREDUMP:
 		apply_other(m, raw);
+		break;
+	case PT_EV_EXEC_FAILED:
+		apply_exec_failed(m, raw);
+		free(raw->u.failed.path);
+		free(raw->u.failed.args);
+		raw->u.failed.path = raw->u.failed.args = NULL;
 		break;
 	default:
 		pt_core_malformed(m);
@@ -791,6 +835,17 @@ static int open_tier(struct pt_monitor *m, enum pt_tier t)
 	m->src = ops;
 	m->tier = t;
 	pt_log(m, PT_LOG_INFO, "using tier %s", pt_tier_name(t));
+	memset(&m->gaps, 0, sizeof(m->gaps));
+	if (ops->gaps)
+		ops->gaps(&m->opt, m->src_priv, &m->gaps);
+	m->gaps.missing &= m->opt.events;
+	for (unsigned e = 0; e < PT_EV_COUNT; e++)
+		if (m->gaps.missing & PT_EVMASK(e))
+			pt_log(m, PT_LOG_INFO, "tier %s cannot deliver %s events: %s",
+			       pt_tier_name(t), pt_event_name((enum pt_event_type)e),
+			       m->gaps.why[e]);
+		else
+			m->gaps.why[e] = NULL;
 	return 0;
 }
 
@@ -1066,6 +1121,7 @@ PT_EXPORT int pt_monitor_status_size(const struct pt_monitor *m, struct pt_statu
 	st.evicted = ts.evicted;
 	st.expired = ts.expired;
 	st.mem = ts.mem;
+	st.events_missing = m->gaps.missing;
 	pt_status_export(out, size, &st);
 	return 0;
 }
@@ -1195,6 +1251,36 @@ PT_EXPORT int pt_probe(enum pt_tier tier, const struct pt_options *o, char *why,
 	}
 	why[0] = 0;
 	return ops->probe(&opt, why, len);
+}
+
+PT_EXPORT int pt_tier_event_gaps(enum pt_tier tier, const struct pt_options *o,
+				 struct pt_event_gaps *out)
+{
+	const struct pt_source_ops *ops = source_for(tier);
+	struct pt_options opt;
+	int r;
+
+	if (!out || !ops)
+		return -EINVAL;
+	r = pt_options_import(&opt, o);
+	if (r < 0)
+		return r;
+	memset(out, 0, sizeof(*out));
+	if (ops->gaps)
+		ops->gaps(&opt, NULL, out);
+	out->missing &= opt.events;
+	for (unsigned e = 0; e < PT_EV_MAX; e++)
+		if (!(out->missing & PT_EVMASK(e)))
+			out->why[e] = NULL;
+	return 0;
+}
+
+PT_EXPORT int pt_monitor_event_gaps(const struct pt_monitor *m, struct pt_event_gaps *out)
+{
+	if (!m || !out)
+		return -EINVAL;
+	*out = m->gaps;
+	return 0;
 }
 
 PT_EXPORT const char *pt_version(void)

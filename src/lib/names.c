@@ -10,10 +10,17 @@ static const char *const tier_names[PT_TIER_COUNT] = {
 };
 
 static const char *const event_names[PT_EV_COUNT] = {
-	[PT_EV_FORK] = "fork", [PT_EV_EXEC] = "exec",	  [PT_EV_EXIT] = "exit",
-	[PT_EV_UID] = "uid",   [PT_EV_GID] = "gid",	  [PT_EV_SID] = "sid",
-	[PT_EV_COMM] = "comm", [PT_EV_PTRACE] = "ptrace", [PT_EV_COREDUMP] = "coredump",
+	[PT_EV_FORK] = "fork",
+	[PT_EV_EXEC] = "exec",
+	[PT_EV_EXIT] = "exit",
+	[PT_EV_UID] = "uid",
+	[PT_EV_GID] = "gid",
+	[PT_EV_SID] = "sid",
+	[PT_EV_COMM] = "comm",
+	[PT_EV_PTRACE] = "ptrace",
+	[PT_EV_COREDUMP] = "coredump",
 	[PT_EV_LOST] = "lost",
+	[PT_EV_EXEC_FAILED] = "exec_failed",
 };
 
 static const char *const field_names[PT_F_COUNT] = {
@@ -112,4 +119,53 @@ PT_EXPORT const char *pt_args_next(const char *args, size_t args_len, const char
 		return args;
 	cur += strnlen(cur, (size_t)(end - cur)) + 1;
 	return cur < end ? cur : NULL;
+}
+
+/* errno names, for exec_failed's evt.res (as Falco spells them); NULL if unknown. */
+const char *pt_errno_name(int err)
+{
+	static const struct {
+		int n;
+		const char *name;
+	} names[] = {
+		{EPERM, "EPERM"},
+		{ENOENT, "ENOENT"},
+		{ESRCH, "ESRCH"},
+		{EINTR, "EINTR"},
+		{EIO, "EIO"},
+		{ENXIO, "ENXIO"},
+		{E2BIG, "E2BIG"},
+		{ENOEXEC, "ENOEXEC"},
+		{EBADF, "EBADF"},
+		{EAGAIN, "EAGAIN"},
+		{ENOMEM, "ENOMEM"},
+		{EACCES, "EACCES"},
+		{EFAULT, "EFAULT"},
+		{EBUSY, "EBUSY"},
+		{EEXIST, "EEXIST"},
+		{EXDEV, "EXDEV"},
+		{ENODEV, "ENODEV"},
+		{ENOTDIR, "ENOTDIR"},
+		{EISDIR, "EISDIR"},
+		{EINVAL, "EINVAL"},
+		{ENFILE, "ENFILE"},
+		{EMFILE, "EMFILE"},
+		{ETXTBSY, "ETXTBSY"},
+		{EFBIG, "EFBIG"},
+		{ENOSPC, "ENOSPC"},
+		{EROFS, "EROFS"},
+		{ENAMETOOLONG, "ENAMETOOLONG"},
+		{ENOSYS, "ENOSYS"},
+		{ELOOP, "ELOOP"},
+		{ELIBBAD, "ELIBBAD"},
+		{ELIBACC, "ELIBACC"},
+		{EOVERFLOW, "EOVERFLOW"},
+		{ESTALE, "ESTALE"},
+		{EKEYREJECTED, "EKEYREJECTED"},
+	};
+
+	for (size_t i = 0; i < PT_ARRAY_SIZE(names); i++)
+		if (names[i].n == err)
+			return names[i].name;
+	return NULL;
 }

@@ -421,3 +421,23 @@ int pt_scan_new(struct pt_monitor *m, struct pt_scanner *s)
 	finish(&c, true, now_last);
 	return c.changes;
 }
+
+void pt_scan_gaps(const struct pt_options *o, void *priv, struct pt_event_gaps *g)
+{
+	static const char ids[] = "a /proc scan shows the credentials a process has, not their "
+				  "changes (a setuid exec shows as the exec)";
+	static const char *const why[PT_EV_COUNT] = {
+		[PT_EV_UID] = ids,
+		[PT_EV_GID] = ids,
+		[PT_EV_SID] = "a /proc scan shows the session, not a setsid() call",
+		[PT_EV_PTRACE] = "a /proc scan cannot tell when a tracer attached or detached",
+		[PT_EV_COREDUMP] = "a /proc scan sees no core dump (nor an exit status)",
+		[PT_EV_EXEC_FAILED] = "a failed exec changes nothing in /proc",
+	};
+
+	for (unsigned e = 0; e < PT_EV_COUNT; e++)
+		if (why[e] && !(g->missing & PT_EVMASK(e))) {
+			g->missing |= PT_EVMASK(e);
+			g->why[e] = why[e];
+		}
+}

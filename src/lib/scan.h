@@ -41,6 +41,8 @@ void pt_scanner_free(struct pt_scanner *s);
  * Returns the number of differences or -errno.
  */
 int pt_scan(struct pt_monitor *m, struct pt_scanner *s, enum pt_scan_kind kind);
+/* The scanning tiers' gaps: what /proc does not show (their .gaps). */
+void pt_scan_gaps(const struct pt_options *o, void *priv, struct pt_event_gaps *g);
 /* A fast scan: only pids above the highest one seen (wrapping), for inotify. */
 int pt_scan_new(struct pt_monitor *m, struct pt_scanner *s);
 void pt_scanner_stats(const struct pt_scanner *s, struct pt_scan_stats *st);

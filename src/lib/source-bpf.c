@@ -8,6 +8,21 @@
  * still needs BTF from somewhere for CO-RE: libbpf looks in /boot and
  * /usr/lib/debug, or PROCTRAIL_BPF_BTF names a file).
  *
+ * Beyond fork, exec and exit (the netlink tier's other events, and failed
+ * execs):
+ *  - comm: task_rename (tp_btf or raw_tp), in the ring buffer, so a rename
+ *    is always handled before the exit that follows it;
+ *  - uid, gid, sid, ptrace, coredump: no tracepoint exists, and fentry or
+ *    kprobes on the connector's hooks are not available on every kernel (not
+ *    on the one this was built on), so a proc connector socket filtered to
+ *    these five runs beside the ring buffer (bpf-connector.c): the very
+ *    events the netlink tier gets, and nothing on fork/exec/exit storms;
+ *  - exec_failed: syscalls/sys_exit_execve{,at} tracepoints (need tracefs and
+ *    kernel BTF), loaded only when asked for: enabling a syscall tracepoint
+ *    sends every syscall of every task through the tracing slow path.
+ * Whatever could not be set up is reported per event type
+ * (pt_monitor_event_gaps()), never silently absent.
+ *
  * For testing: PROCTRAIL_BPF_ATTACH=tp_btf|raw_tp forces the attach type;
  * PROCTRAIL_BPF_GROUP_DEAD=0 ignores sched_process_exit's group_dead (6.16+)
  * and uses the signal->live test of older kernels.
@@ -33,7 +48,12 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include <sys/epoll.h>
+
 #include "../../bpf/proctrail-event.h"
+#include "linux/cn_proc_compat.h"
+#include "netlink-decode.h"
+#include "bpf-connector.h"
 #include "proctrail.skel.h"
 
 #define DEFAULT_RING (8u << 20)
@@ -59,9 +79,33 @@
 #define CAP_BPF 39
 #endif
 
+#define GAP_WHY 200
+/* the events the proc connector side channel gives */
+#define CN_EVENTS                                                             \
+	(PT_EVMASK(PT_EV_UID) | PT_EVMASK(PT_EV_GID) | PT_EVMASK(PT_EV_SID) | \
+	 PT_EVMASK(PT_EV_PTRACE) | PT_EVMASK(PT_EV_COREDUMP))
+#define CN_MASK                                                                             \
+	(PT_PROC_EVENT_UID | PT_PROC_EVENT_GID | PT_PROC_EVENT_SID | PT_PROC_EVENT_PTRACE | \
+	 PT_PROC_EVENT_COREDUMP)
+#define TRACEFS_EXEC "events/syscalls/sys_exit_execve"
+#define SIDE_Q 64
+
 struct bpf_source {
 	struct pt_monitor *m;
 	struct proctrail_bpf *skel;
+	struct bpf_link *links[16];
+	unsigned nlinks;
+	struct pt_cn_side cn;
+	uint64_t cn_lost, cn_lost_told;
+	/* side channel events waiting for the ring buffer's older records */
+	struct side_q {
+		struct pt_raw raw;
+		uint64_t ns;
+	} q[SIDE_Q];
+	unsigned q_head, q_n;
+	int epfd; /* the ring buffer's epoll fd and the side channel's socket */
+	struct pt_event_gaps gaps;
+	char why[PT_EV_MAX][GAP_WHY]; /* storage for gaps.why */
 	struct ring_buffer *rb;
 	int lost_fd;
 	unsigned ncpu;
@@ -78,7 +122,29 @@ struct load_cfg {
 	uint32_t ring;
 	uint32_t argv_max;
 	bool group_dead;
+	unsigned extras; /* bit i: load extra program i */
 };
+
+/* The programs beyond fork/exec/exit. */
+enum { X_RENAME_BTF, X_RENAME_RAW, X_EXEC, X_EXECAT, NEXTRA };
+static const unsigned extra_ev[NEXTRA] = {
+	PT_EVMASK(PT_EV_COMM),
+	PT_EVMASK(PT_EV_COMM),
+	PT_EVMASK(PT_EV_EXEC_FAILED),
+	PT_EVMASK(PT_EV_EXEC_FAILED),
+};
+
+static struct bpf_program *extra_prog(struct proctrail_bpf *skel, unsigned i)
+{
+	struct bpf_program *progs[NEXTRA] = {
+		[X_RENAME_BTF] = skel->progs.btf_rename,
+		[X_RENAME_RAW] = skel->progs.raw_rename,
+		[X_EXEC] = skel->progs.tp_exec_ret,
+		[X_EXECAT] = skel->progs.tp_execat_ret,
+	};
+
+	return progs[i];
+}
 
 /*
  * ---- libbpf's log ----
@@ -299,6 +365,110 @@ static uint32_t argv_bytes(size_t want)
 	return (uint32_t)want;
 }
 
+/* ---- what the tier cannot deliver ---- */
+
+static void gap(struct pt_event_gaps *g, unsigned mask, const char *why)
+{
+	for (unsigned t = 0; t < PT_EV_COUNT; t++)
+		if ((mask & PT_EVMASK(t)) && !(g->missing & PT_EVMASK(t))) {
+			g->missing |= PT_EVMASK(t);
+			g->why[t] = why;
+		}
+}
+
+/* A reason of our own for the events of mask, kept in s. */
+static void gapf(struct bpf_source *s, unsigned mask, const char *fmt, ...) PT_PRINTF(3, 4);
+static void gapf(struct bpf_source *s, unsigned mask, const char *fmt, ...)
+{
+	unsigned t;
+	va_list ap;
+
+	for (t = 0; t < PT_EV_COUNT; t++)
+		if ((mask & PT_EVMASK(t)) && !(s->gaps.missing & PT_EVMASK(t)))
+			break;
+	if (t == PT_EV_COUNT)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->why[t], GAP_WHY, fmt, ap);
+	va_end(ap);
+	gap(&s->gaps, mask, s->why[t]);
+}
+
+static const char no_btf_why[] =
+	"needs kernel BTF (" BTF_SYSFS ") for bpf_task_pt_regs(): the tier runs raw_tp";
+static const char no_rename_why[] = "the kernel's BTF has no task_rename tracepoint";
+static const char no_tracefs_why[] =
+	"no syscalls/sys_exit_execve tracepoint: tracefs not mounted (mount -t tracefs nodev "
+	"/sys/kernel/tracing) or a kernel without CONFIG_FTRACE_SYSCALLS";
+#if defined(__x86_64__) || defined(__aarch64__)
+static const char *const no_arch_why = NULL;
+#else
+static const char *const no_arch_why =
+	"the tier does not know this architecture's syscall registers";
+#endif
+
+static bool btf_has(const struct btf *btf, const char *name, int kind)
+{
+	return btf && btf__find_by_name_kind(btf, name, kind) > 0;
+}
+
+/* Where libbpf finds tracepoints, as it looks. */
+static bool tracefs_has(const char *event)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/%s", event);
+	if (access(path, F_OK) == 0)
+		return true;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/%s", event);
+	return access(path, F_OK) == 0;
+}
+
+/* Which extra programs to load (bits of X_*); what cannot be is added to g. */
+static unsigned choose_extras(const struct pt_options *o, bool tp_btf, struct pt_event_gaps *g)
+{
+	unsigned want = 0;
+	struct btf *btf = tp_btf ? btf__load_vmlinux_btf() : NULL;
+
+	if (!tp_btf)
+		want |= 1u << X_RENAME_RAW; /* attaching it tells */
+	else if (btf_has(btf, "btf_trace_task_rename", BTF_KIND_TYPEDEF))
+		want |= 1u << X_RENAME_BTF;
+	else
+		gap(g, PT_EVMASK(PT_EV_COMM), no_rename_why);
+	if (o->events & PT_EVMASK(PT_EV_EXEC_FAILED)) {
+		if (!tp_btf)
+			gap(g, PT_EVMASK(PT_EV_EXEC_FAILED), no_btf_why);
+		else if (no_arch_why)
+			gap(g, PT_EVMASK(PT_EV_EXEC_FAILED), no_arch_why);
+		else if (!tracefs_has(TRACEFS_EXEC))
+			gap(g, PT_EVMASK(PT_EV_EXEC_FAILED), no_tracefs_why);
+		else
+			want |= 1u << X_EXEC |
+				(tracefs_has(TRACEFS_EXEC "at") ? 1u << X_EXECAT : 0);
+	}
+	btf__free(btf);
+	return want;
+}
+
+static void bpf_gaps(const struct pt_options *o, void *priv, struct pt_event_gaps *g)
+{
+	static _Thread_local char cn_why[GAP_WHY];
+	struct bpf_source *s = priv;
+	struct pt_cn_side cn;
+
+	if (s) {
+		*g = s->gaps;
+		return;
+	}
+	choose_extras(o, use_tp_btf(), g);
+	/* the side channel: try it (a socket and one ACK) */
+	if (pt_cn_side_open(&cn, CN_MASK, cn_why, sizeof(cn_why)) < 0)
+		gap(g, CN_EVENTS, cn_why);
+	else
+		pt_cn_side_close(&cn);
+}
+
 /* After a failed load: the reason a person can act on. */
 static void explain(int err, const char *log, bool tp_btf, char *why, size_t len)
 {
@@ -362,6 +532,8 @@ static int skel_load(struct proctrail_bpf **out, const struct load_cfg *c, char 
 	bpf_program__set_autoload(skel->progs.raw_fork, !c->tp_btf);
 	bpf_program__set_autoload(skel->progs.raw_exec, !c->tp_btf);
 	bpf_program__set_autoload(skel->progs.raw_exit, !c->tp_btf);
+	for (unsigned i = 0; i < NEXTRA; i++)
+		bpf_program__set_autoload(extra_prog(skel, i), (c->extras >> i) & 1);
 	skel->rodata->ignore_tgid = (__u32)getpid();
 	skel->rodata->argv_max = c->argv_max;
 	skel->rodata->has_group_dead = c->group_dead;
@@ -510,6 +682,8 @@ static void deliver(struct bpf_source *s, struct pt_raw *raw, const struct pt_bp
 	pt_core_raw(s->m, raw);
 }
 
+static void side_flush(struct bpf_source *s, uint64_t upto_ns);
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_source *s = ctx;
@@ -521,8 +695,11 @@ static int on_record(void *ctx, void *data, size_t size)
 		pt_core_malformed(s->m);
 	else if (r < 0)
 		pt_log(s->m, PT_LOG_WARNING, "bpf: dropping a record: %s", strerror(-r));
-	else if (r == 0)
+	else if (r == 0) {
+		if (s->q_n)
+			side_flush(s, meta.time_ns);
 		deliver(s, &raw, &meta);
+	}
 	return ++s->handled >= DISPATCH_BUDGET ? STOP_BUDGET : 0;
 }
 
@@ -543,10 +720,135 @@ static void check_lost(struct bpf_source *s)
 
 static void bpf_free(struct bpf_source *s)
 {
+	if (s->epfd >= 0)
+		close(s->epfd);
+	pt_cn_side_close(&s->cn);
 	ring_buffer__free(s->rb);
+	for (unsigned i = 0; i < s->nlinks; i++)
+		bpf_link__destroy(s->links[i]);
 	proctrail_bpf__destroy(s->skel);
 	free(s->percpu);
 	free(s);
+}
+
+/* Attach what was loaded: the sched_process_* programs must attach; an extra
+ * one that does not is a gap. */
+static int attach_all(struct bpf_source *s, const struct load_cfg *c, char *why, size_t len)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, s->skel->obj)
+	{
+		struct bpf_link *l;
+		unsigned i;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		for (i = 0; i < NEXTRA; i++)
+			if (extra_prog(s->skel, i) == p)
+				break;
+		l = bpf_program__attach(p);
+		if (l && s->nlinks < PT_ARRAY_SIZE(s->links)) {
+			s->links[s->nlinks++] = l;
+			continue;
+		}
+		bpf_link__destroy(l);
+		if (i == NEXTRA) {
+			snprintf(why, len, "attaching %s (%s) failed: %s",
+				 bpf_program__section_name(p), c->tp_btf ? "tp_btf" : "raw_tp",
+				 l ? "too many links" : strerror(errno));
+			return l ? -E2BIG : -errno;
+		}
+		if (i != X_EXECAT)
+			gapf(s, extra_ev[i], "attaching %s failed: %s",
+			     bpf_program__section_name(p), l ? "too many links" : strerror(errno));
+	}
+	return 0;
+}
+
+/*
+ * The proc connector beside the ring buffer, for uid, gid, sid, ptrace and
+ * coredump; when it cannot run, those are gaps, not a failure of the tier.
+ * One epoll fd holds both, for the monitor's loop.
+ */
+static int open_side(struct bpf_source *s, char *why, size_t len)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	int r;
+
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0)
+		goto fail;
+	ev.data.fd = ring_buffer__epoll_fd(s->rb);
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+		goto fail;
+	if (pt_cn_side_open(&s->cn, CN_MASK, s->why[PT_EV_UID], GAP_WHY) < 0) {
+		gap(&s->gaps, CN_EVENTS, s->why[PT_EV_UID]);
+		pt_log(s->m, PT_LOG_INFO, "bpf: no uid, gid, sid, ptrace or coredump events: %s",
+		       s->why[PT_EV_UID]);
+		return 0;
+	}
+	ev.data.fd = s->cn.fd;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->cn.fd, &ev) < 0)
+		goto fail;
+	return 0;
+fail:
+	r = -errno;
+	snprintf(why, len, "epoll: %s", strerror(-r));
+	return r;
+}
+
+/*
+ * Side channel events and ring buffer records are merged by time (both are
+ * CLOCK_MONOTONIC): a process's fork record is committed before it can call
+ * setsid(), but the socket's message is read at once while the ring buffer's
+ * wakeups are batched. Events read from the socket wait here; each ring
+ * record first lets out those older than itself; what remains goes once the
+ * ring buffer is drained (everything older is in it by then).
+ */
+static void side_flush(struct bpf_source *s, uint64_t upto_ns)
+{
+	while (s->q_n && s->q[s->q_head].ns <= upto_ns) {
+		struct pt_raw *raw = &s->q[s->q_head].raw;
+
+		s->q_head = (s->q_head + 1) % SIDE_Q;
+		s->q_n--;
+		pt_core_raw(s->m, raw);
+	}
+}
+
+static void side_msg(void *arg, struct pt_nl_msg *msg, int kind)
+{
+	struct bpf_source *s = arg;
+	struct side_q *e;
+
+	if (kind != PT_NL_EVENT || !(CN_EVENTS & PT_EVMASK(msg->raw.type)))
+		return; /* ACKs, and what came before the filter took hold */
+	if (s->q_n == SIDE_Q)
+		side_flush(s, s->q[s->q_head].ns); /* full: the oldest goes now */
+	e = &s->q[(s->q_head + s->q_n++) % SIDE_Q];
+	e->raw = msg->raw;
+	e->raw.time_us = pt_mono_ns_to_us(s->m, msg->timestamp_ns);
+	e->ns = msg->timestamp_ns;
+	s->handled++;
+}
+
+static void read_side(struct bpf_source *s)
+{
+	struct pt_raw raw;
+	int r = pt_cn_side_read(&s->cn, side_msg, s, &s->cn_lost);
+
+	if (r < 0)
+		pt_log(s->m, PT_LOG_WARNING, "bpf: proc connector: %s", strerror(-r));
+	if (s->cn_lost == s->cn_lost_told)
+		return;
+	memset(&raw, 0, sizeof(raw));
+	raw.type = PT_EV_LOST;
+	raw.time_us = pt_now_us();
+	raw.u.lost.count = s->cn_lost - s->cn_lost_told;
+	raw.u.lost.reason = "proc connector receive buffer full (bpf tier)";
+	s->cn_lost_told = s->cn_lost;
+	pt_core_raw(s->m, &raw);
 }
 
 static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
@@ -563,6 +865,8 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	pt_cn_side_init(&s->cn);
+	s->epfd = -1;
 	lprev = lb_enter(&lc);
 	s->m = m;
 	s->boot_us = pt_boot_epoch_us();
@@ -575,15 +879,26 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 	}
 	c.tp_btf = use_tp_btf();
 	c.group_dead = exit_has_group_dead();
+	c.extras = choose_extras(o, c.tp_btf, &s->gaps);
 	r = skel_load(&s->skel, &c, why, len);
+	if (r < 0 && c.extras) {
+		/* the tier runs without them, and says why */
+		unsigned ev = 0;
+
+		for (unsigned i = 0; i < NEXTRA; i++)
+			if ((c.extras >> i) & 1)
+				ev |= extra_ev[i];
+		gapf(s, ev, "loading the task_rename or sys_exit_execve programs failed: %s", why);
+		pt_log(m, PT_LOG_WARNING, "bpf: %s; loading without them", why);
+		c.extras = 0;
+		r = skel_load(&s->skel, &c, why, len);
+	}
 	if (r < 0)
 		goto fail;
-	r = proctrail_bpf__attach(s->skel);
-	if (r < 0) {
-		snprintf(why, len, "attaching to sched_process_* (%s) failed: %s",
-			 c.tp_btf ? "tp_btf" : "raw_tp", strerror(-r));
+	r = attach_all(s, &c, why, len);
+	if (r < 0)
 		goto fail;
-	}
+
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_record, s, NULL);
 	if (!s->rb) {
 		r = -errno;
@@ -591,9 +906,12 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 		goto fail;
 	}
 	s->lost_fd = bpf_map__fd(s->skel->maps.lost);
-	pt_log(m, PT_LOG_INFO, "bpf: %s, ring buffer %u KiB, argv up to %u bytes%s",
+	r = open_side(s, why, len);
+	if (r < 0)
+		goto fail;
+	pt_log(m, PT_LOG_INFO, "bpf: %s, ring buffer %u KiB, argv up to %u bytes%s, %u programs",
 	       c.tp_btf ? "tp_btf" : "raw_tp", c.ring >> 10, c.argv_max,
-	       c.group_dead ? ", exit group_dead" : "");
+	       c.group_dead ? ", exit group_dead" : "", s->nlinks);
 	*priv = s;
 	lb_leave(lprev);
 	return 0;
@@ -607,7 +925,7 @@ static int bpf_fd(void *priv)
 {
 	struct bpf_source *s = priv;
 
-	return ring_buffer__epoll_fd(s->rb);
+	return s->epfd;
 }
 
 /*
@@ -623,7 +941,10 @@ static int consume(struct bpf_source *s, bool tick)
 
 	s->handled = 0;
 	lprev = lb_enter(&lc);
+	read_side(s);
 	r = ring_buffer__consume(s->rb);
+	if (r != STOP_BUDGET)
+		side_flush(s, UINT64_MAX);
 	check_lost(s);
 	lb_leave(lprev);
 	if (s->handled || !tick)
@@ -678,6 +999,7 @@ const struct pt_source_ops pt_source_bpf = {
 	.tick = bpf_tick,
 	.next_tick_ms = bpf_next_tick_ms,
 	.close = bpf_close,
+	.gaps = bpf_gaps,
 };
 
 #else /* !HAVE_BPF */

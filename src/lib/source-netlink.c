@@ -1126,6 +1126,12 @@ static void nl_close(struct pt_monitor *m, void *priv)
 	nl_free(s);
 }
 
+static void nl_gaps(const struct pt_options *o, void *priv, struct pt_event_gaps *g)
+{
+	g->missing |= PT_EVMASK(PT_EV_EXEC_FAILED);
+	g->why[PT_EV_EXEC_FAILED] = "the proc connector sends nothing when an exec fails";
+}
+
 const struct pt_source_ops pt_source_netlink = {
 	.name = "netlink",
 	.tier = PT_TIER_NETLINK,
@@ -1134,6 +1140,7 @@ const struct pt_source_ops pt_source_netlink = {
 	.fd = nl_fd,
 	.dispatch = nl_dispatch,
 	.close = nl_close,
+	.gaps = nl_gaps,
 };
 
 #else /* !HAVE_LIBMNL */

@@ -121,4 +121,5 @@ const struct pt_source_ops pt_source_poll = {
 	.tick = src_tick,
 	.next_tick_ms = src_next_tick_ms,
 	.close = src_close,
+	.gaps = pt_scan_gaps,
 };

@@ -15,7 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pt_raw raw;
 	struct pt_bpf_meta meta;
 
-	if (pt_bpf_decode(data, size, &raw, &meta) == 0 && raw.info) {
+	if (pt_bpf_decode(data, size, &raw, &meta) != 0)
+		return 0;
+	if (raw.info) {
 		struct pt_proc *p = raw.info;
 
 		FUZZ_CHECK(memchr(p->comm, '\0', sizeof(p->comm)) != NULL);
@@ -24,8 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(pt_args_count(p->args, p->args_len) == p->argc);
 		}
 		FUZZ_CHECK(p->exe == NULL || p->exe[0] == '/' || p->exe[0] != '\0');
-		pt_proc_clear(p);
-		free(p);
 	}
+	if (raw.type == PT_EV_EXEC_FAILED && raw.u.failed.args) {
+		FUZZ_CHECK(raw.u.failed.args_len == 0 ||
+			   raw.u.failed.args[raw.u.failed.args_len - 1] == '\0');
+		FUZZ_CHECK(pt_args_count(raw.u.failed.args, raw.u.failed.args_len) ==
+			   raw.u.failed.argc);
+	}
+	pt_bpf_raw_free(&raw);
 	return 0;
 }

@@ -19,11 +19,7 @@ static struct pt_bpf_meta meta;
 
 static void raw_free(void)
 {
-	if (raw.info) {
-		pt_proc_clear(raw.info);
-		free(raw.info);
-		raw.info = NULL;
-	}
+	pt_bpf_raw_free(&raw);
 }
 
 TestSuite(bpf_decode, .fini = raw_free);
@@ -453,4 +449,189 @@ Test(bpf_decode, other_failures_give_the_last_line)
 	cr_assert_str_eq(why, "");
 	pt_bpf_log_reason(NULL, why, sizeof(why));
 	cr_assert_str_eq(why, "");
+}
+
+/* ---- the connector's events and failed execs ---- */
+
+Test(bpf_decode, uid_change)
+{
+	struct rec r;
+
+	base(&r, PT_BPF_UID, 600, 601);
+	r.e.uid = 65534;
+	r.e.euid = 0;
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(raw.type, PT_EV_UID);
+	cr_assert_eq(raw.pid, 600);
+	cr_assert_eq(raw.tid, 601, "the thread whose credentials changed");
+	cr_assert_eq(raw.u.id.r, 65534);
+	cr_assert_eq(raw.u.id.e, 0);
+	cr_assert_null(raw.info);
+}
+
+Test(bpf_decode, gid_change)
+{
+	struct rec r;
+
+	base(&r, PT_BPF_GID, 600, 600);
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(raw.type, PT_EV_GID);
+	cr_assert_eq(raw.u.id.r, 1001);
+	cr_assert_eq(raw.u.id.e, 1002);
+}
+
+Test(bpf_decode, sid_and_coredump)
+{
+	struct rec r;
+
+	base(&r, PT_BPF_SID, 600, 600);
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(raw.type, PT_EV_SID);
+	cr_assert_eq(raw.pid, 600);
+	base(&r, PT_BPF_COREDUMP, 600, 600);
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(raw.type, PT_EV_COREDUMP);
+	cr_assert_eq(raw.ppid, 100);
+	cr_assert_eq(raw.ptid, 101);
+}
+
+Test(bpf_decode, rename_gives_the_new_name)
+{
+	struct rec r;
+
+	base(&r, PT_BPF_COMM, 600, 602);
+	memcpy(r.e.comm, "renamed", 8);
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(raw.type, PT_EV_COMM);
+	cr_assert_eq(raw.tid, 602);
+	cr_assert_str_eq(raw.u.comm, "renamed");
+	/* 16 bytes without a NUL are cut to 15, as the netlink tier cuts them */
+	memset(r.e.comm, 'y', sizeof(r.e.comm));
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(strnlen(raw.u.comm, PT_COMM_LEN), PT_COMM_LEN - 1);
+}
+
+Test(bpf_decode, ptrace_attach_and_detach)
+{
+	struct rec r;
+
+	base(&r, PT_BPF_PTRACE, 600, 600);
+	r.e.tracer_pid = 700;
+	r.e.tracer_tid = 701;
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(raw.type, PT_EV_PTRACE);
+	cr_assert_eq(raw.u.tracer.pid, 700);
+	cr_assert_eq(raw.u.tracer.tid, 701);
+	r.e.tracer_pid = r.e.tracer_tid = 0;
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(raw.u.tracer.pid, 0, "detach");
+}
+
+Test(bpf_decode, header_only_records_carry_no_tail)
+{
+	static const unsigned types[] = {PT_BPF_UID,  PT_BPF_GID,    PT_BPF_SID,
+					 PT_BPF_COMM, PT_BPF_PTRACE, PT_BPF_COREDUMP};
+	struct rec r;
+
+	for (size_t i = 0; i < PT_ARRAY_SIZE(types); i++) {
+		base(&r, types[i], 600, 600);
+		r.e.path_len = 4;
+		cr_assert_eq(decode(&r, sizeof(r.e) + 4), -EINVAL, "type %u", types[i]);
+	}
+	base(&r, PT_BPF_UID, 0, 0);
+	cr_assert_eq(decode(&r, sizeof(r.e)), -EINVAL, "pid 0");
+}
+
+/* An exec_failed record: path (with its NUL) then argv. */
+static size_t failed_rec(struct rec *r, int err, const char *path, size_t plen, const char *argv,
+			 size_t alen)
+{
+	base(r, PT_BPF_EXEC_FAILED, 800, 801);
+	r->e.err = err;
+	r->e.path_len = plen;
+	r->e.argv_len = alen;
+	r->e.argv_full = alen;
+	memcpy(r->tail, path, plen);
+	memcpy(r->tail + plen, argv, alen);
+	return sizeof(r->e) + plen + alen;
+}
+
+Test(bpf_decode, exec_failed_with_path_and_argv)
+{
+	static const char path[] = "/no/such";
+	static const char argv[] = "such\0-x\0\xff\xfe";
+	struct rec r;
+	size_t len = failed_rec(&r, ENOENT, path, sizeof(path), argv, sizeof(argv) - 1);
+
+	cr_assert_eq(decode(&r, len), 0);
+	cr_assert_eq(raw.type, PT_EV_EXEC_FAILED);
+	cr_assert_eq(raw.pid, 800);
+	cr_assert_eq(raw.tid, 801);
+	cr_assert_eq(raw.u.failed.err, ENOENT);
+	cr_assert_str_eq(raw.u.failed.path, "/no/such");
+	cr_assert_eq(raw.u.failed.argc, 3);
+	cr_assert_eq(raw.u.failed.args_len, sizeof(argv), "a NUL added after the cut");
+	cr_assert_eq(memcmp(raw.u.failed.args, argv, sizeof(argv)), 0);
+	cr_assert_not(raw.u.failed.args_truncated);
+	cr_assert_not(raw.u.failed.execveat);
+	/* the caller's identity */
+	cr_assert_not_null(raw.info);
+	cr_assert_str_eq(raw.info->comm, "worker");
+	cr_assert_eq(raw.info->uid, 1000);
+	cr_assert_eq(raw.info->euid, 0);
+	cr_assert_eq(raw.info->ppid, 100);
+	cr_assert_eq(raw.info->src[PT_F_CREDS], PT_SRC_BPF);
+	cr_assert_eq(raw.info->src[PT_F_ARGV], PT_SRC_NONE,
+		     "the caller's argv is not the one asked for");
+}
+
+Test(bpf_decode, exec_failed_flags)
+{
+	static const char path[] = "";
+	struct rec r;
+	size_t len = failed_rec(&r, E2BIG, path, 1, "a\0", 2);
+
+	r.e.flags = PT_BPF_F_ARGV_TRUNC | PT_BPF_F_EXECVEAT;
+	cr_assert_eq(decode(&r, len), 0);
+	cr_assert_eq(raw.u.failed.err, E2BIG);
+	cr_assert_str_eq(raw.u.failed.path, "", "execveat(fd, \"\", AT_EMPTY_PATH)");
+	cr_assert(raw.u.failed.args_truncated);
+	cr_assert(raw.u.failed.execveat);
+}
+
+Test(bpf_decode, exec_failed_unknown_parts)
+{
+	struct rec r;
+	size_t len = failed_rec(&r, EACCES, "", 0, "", 0);
+
+	/* the path faulted, argv was empty (execve(path, NULL, ...)) */
+	r.e.flags = PT_BPF_F_PATH_FAULT;
+	cr_assert_eq(decode(&r, len), 0);
+	cr_assert_null(raw.u.failed.path);
+	cr_assert_not_null(raw.u.failed.args);
+	cr_assert_eq(raw.u.failed.args_len, 0);
+	cr_assert_eq(raw.u.failed.argc, 0);
+	pt_bpf_raw_free(&raw);
+	/* argv faulted: unknown, not empty */
+	r.e.flags = PT_BPF_F_ARGV_FAULT;
+	cr_assert_eq(decode(&r, len), 0);
+	cr_assert_null(raw.u.failed.args);
+}
+
+Test(bpf_decode, exec_failed_malformed)
+{
+	struct rec r;
+	size_t len;
+
+	len = failed_rec(&r, 0, "/x", 3, "", 0);
+	cr_assert_eq(decode(&r, len), -EINVAL, "no errno");
+	len = failed_rec(&r, 5000, "/x", 3, "", 0);
+	cr_assert_eq(decode(&r, len), -EINVAL, "not an errno");
+	len = failed_rec(&r, ENOENT, "/x", 2, "", 0);
+	cr_assert_eq(decode(&r, len), -EINVAL, "path without its NUL");
+	len = failed_rec(&r, ENOENT, "/x\0y", 5, "", 0);
+	cr_assert_eq(decode(&r, len), -EINVAL, "a NUL inside the path");
+	len = failed_rec(&r, ENOENT, "/x", 3, "a", 1);
+	cr_assert_eq(decode(&r, len - 1), -EINVAL, "argv past the end");
+	cr_assert_null(raw.u.failed.path, "nothing left allocated");
 }

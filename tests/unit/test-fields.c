@@ -77,6 +77,12 @@ static const struct {
 	{56, "proc.pcmdline", "pcmdline", PT_TYPE_STR},
 	{57, "proc.aname", "aname", PT_TYPE_STR},
 	{58, "user.loginuid", "loginuid", PT_TYPE_INT},
+	{59, "evt.res", "res", PT_TYPE_NAME},
+	{60, "evt.errno", "errno", PT_TYPE_INT},
+	{61, "evt.arg.filename", "filename", PT_TYPE_STR},
+	{62, "evt.arg.args", "exec_argv", PT_TYPE_ARGS},
+	{63, "evt.arg.args_truncated", "exec_argv_truncated", PT_TYPE_BOOL},
+	{64, "evt.execveat", "execveat", PT_TYPE_BOOL},
 };
 
 Test(registry, golden_list_is_a_prefix)

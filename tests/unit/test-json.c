@@ -1636,6 +1636,8 @@ Test(event, every_type_has_its_fields)
 		{PT_EV_PTRACE, EV_KEYS ",tracer_pid,tracer_tid,tier"},
 		{PT_EV_COREDUMP, EV_KEYS ",tier"},
 		{PT_EV_LOST, "event,time,count,estimated,reason,tier"},
+		{PT_EV_EXEC_FAILED,
+		 EV_KEYS ",tier,res,errno,filename,exec_argv,exec_argv_truncated"},
 	};
 	struct pt_event ev;
 	struct pt_proc p;
@@ -1648,6 +1650,13 @@ Test(event, every_type_has_its_fields)
 		if (want[i].type == PT_EV_COMM) {
 			memcpy(ev.u.comm.comm, "new", 4);
 			memcpy(ev.u.comm.old, "old", 4);
+		}
+		if (want[i].type == PT_EV_EXEC_FAILED) {
+			ev.u.exec_failed.err = ENOENT;
+			ev.u.exec_failed.path = "/nope";
+			ev.u.exec_failed.args = "nope\0x\0";
+			ev.u.exec_failed.args_len = 7;
+			ev.u.exec_failed.argc = 2;
 		}
 		v = event_json(&ev);
 		assert_keys(v, want[i].keys);
@@ -2138,4 +2147,42 @@ Test(tree, deep_chain_is_cut_and_says_so)
 	free(v);
 	pt_monitor_close(m);
 	fx_root_free(root);
+}
+
+/* A failed exec: what was asked for beside the caller's own record. */
+Test(event, exec_failed_says_what_was_asked)
+{
+	struct pt_event ev;
+	struct pt_proc p;
+	struct jv *v;
+	const struct jv *a;
+
+	proc_fill(&p);
+	event_fill(&ev, PT_EV_EXEC_FAILED, &p);
+	ev.u.exec_failed.err = E2BIG;
+	ev.u.exec_failed.path = "./big";
+	ev.u.exec_failed.args = "big\0\xff\0";
+	ev.u.exec_failed.args_len = 6;
+	ev.u.exec_failed.argc = 2;
+	ev.u.exec_failed.args_truncated = true;
+	ev.u.exec_failed.execveat = true;
+	v = event_json(&ev);
+	assert_str(v, "event", "exec_failed");
+	assert_str(v, "res", "E2BIG");
+	assert_num(v, "errno", "7");
+	assert_str(v, "filename", "./big");
+	a = get(v, "exec_argv");
+	cr_assert(a && a->t == J_ARR);
+	cr_assert(get(v, "exec_argv_b64"), "a non-UTF-8 argument keeps its bytes");
+	assert_bool(v, "exec_argv_truncated", true);
+	assert_bool(v, "execveat", true);
+	json_free(v);
+
+	/* an errno without a name in the table still says which */
+	ev.u.exec_failed.err = 4000;
+	ev.u.exec_failed.execveat = false;
+	v = event_json(&ev);
+	assert_str(v, "res", "E4000");
+	cr_assert_null(get(v, "execveat"));
+	json_free(v);
 }

@@ -4,6 +4,8 @@
  * fixture /proc with no tier, fed synthetic raw events as a source would.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -428,4 +430,127 @@ Test(monitor, events_mask_filters_delivery_not_the_table)
 	cr_assert_eq(ngot, before, "fork not delivered");
 	cr_assert_not_null(pt_lookup(m2, 800), "but the table has it");
 	pt_monitor_close(m2);
+}
+
+/* ---- exec_failed and the tiers' gaps ---- */
+
+static char failed_path[64], failed_comm[PT_COMM_LEN];
+static size_t failed_args_len;
+static const struct pt_proc *failed_proc;
+
+static void on_failed(const struct pt_event *ev, void *data)
+{
+	(void)data;
+	if (ev->type != PT_EV_EXEC_FAILED)
+		return;
+	snprintf(failed_path, sizeof(failed_path), "%s", ev->u.exec_failed.path);
+	failed_args_len = ev->u.exec_failed.args_len;
+	failed_proc = ev->proc;
+	snprintf(failed_comm, sizeof(failed_comm), "%s", ev->proc ? pt_proc_comm(ev->proc) : "");
+}
+
+/* The caller's identity as the BPF record gives it. */
+static void raw_failed(pid_t pid, uint64_t start, const char *comm, uid_t uid)
+{
+	struct pt_raw r = {.type = PT_EV_EXEC_FAILED, .pid = pid, .tid = pid, .start = start};
+	struct pt_proc *info = malloc(sizeof(*info));
+
+	cr_assert_not_null(info);
+	r.time_us = pt_now_us();
+	pt_proc_init(info);
+	info->pid = pid;
+	info->ppid = 1;
+	info->start = start;
+	info->uid = info->euid = uid;
+	snprintf(info->comm, sizeof(info->comm), "%s", comm);
+	pt_proc_set_known(info, PT_F_START, PT_SRC_BPF);
+	pt_proc_set_known(info, PT_F_COMM, PT_SRC_BPF);
+	pt_proc_set_known(info, PT_F_CREDS, PT_SRC_BPF);
+	r.info = info;
+	r.u.failed.err = ENOENT;
+	r.u.failed.path = strdup("/no/such");
+	r.u.failed.args = malloc(5);
+	cr_assert(r.u.failed.path && r.u.failed.args);
+	memcpy(r.u.failed.args, "such\0", 5);
+	r.u.failed.args_len = 5;
+	r.u.failed.argc = 1;
+	pt_core_raw(m, &r);
+	cr_assert_null(r.info, "the core consumes info");
+	cr_assert_null(r.u.failed.path, "and what was asked for");
+}
+
+Test(monitor, exec_failed_is_about_the_callers_record)
+{
+	const struct pt_event *ev;
+
+	cr_assert_eq(pt_monitor_subscribe(m, on_failed, NULL), 0);
+	raw_failed(100, 500, "bash", 1000);
+	ev = last(PT_EV_EXEC_FAILED, 100);
+	cr_assert_eq(ev->u.exec_failed.err, ENOENT);
+	cr_assert_str_eq(failed_path, "/no/such");
+	cr_assert_eq(failed_args_len, 5);
+	cr_assert_eq(failed_proc, get(100), "the table's record of the caller");
+	cr_assert_eq(get(100)->euid, 1000, "with the credentials it had as it failed");
+	cr_assert_eq(pt_proc_state(get(100)), PT_STATE_ALIVE, "a failed exec changes nothing else");
+}
+
+Test(monitor, exec_failed_of_an_unknown_caller)
+{
+	cr_assert_eq(pt_monitor_subscribe(m, on_failed, NULL), 0);
+	raw_failed(900, 7000, "ghost", 0);
+	cr_assert_not_null(failed_proc, "the caller's identity from the record");
+	cr_assert_str_eq(failed_comm, "ghost");
+	cr_assert_null(pt_lookup(m, 900), "not added to the table");
+	/* another pid's record with another start is not the caller */
+	raw_failed(100, 400, "other", 0);
+	cr_assert_str_eq(failed_comm, "other");
+	cr_assert_str_eq(pt_proc_comm(get(100)), "bash");
+}
+
+Test(monitor, rename_then_exit_shows_the_new_name)
+{
+	struct pt_raw r = {.type = PT_EV_COMM, .pid = 100, .tid = 100, .time_us = pt_now_us()};
+
+	memcpy(r.u.comm, "renamed", 8);
+	pt_core_raw(m, &r);
+	raw_exit(100, 100, 0);
+	cr_assert_str_eq(pt_proc_comm(last(PT_EV_EXIT, 100)->proc), "renamed");
+}
+
+Test(monitor, tiers_say_what_they_cannot_deliver)
+{
+	struct pt_event_gaps g;
+	struct pt_options o;
+	struct pt_status st;
+
+	cr_assert_eq(pt_tier_event_gaps(PT_TIER_NETLINK, NULL, &g), 0);
+	cr_assert_eq(g.missing, PT_EVMASK(PT_EV_EXEC_FAILED));
+	cr_assert_not_null(g.why[PT_EV_EXEC_FAILED]);
+	cr_assert_null(g.why[PT_EV_UID]);
+
+	cr_assert_eq(pt_tier_event_gaps(PT_TIER_POLL, NULL, &g), 0);
+	cr_assert_eq(g.missing,
+		     PT_EVMASK(PT_EV_UID) | PT_EVMASK(PT_EV_GID) | PT_EVMASK(PT_EV_SID) |
+			     PT_EVMASK(PT_EV_PTRACE) | PT_EVMASK(PT_EV_COREDUMP) |
+			     PT_EVMASK(PT_EV_EXEC_FAILED));
+	for (unsigned e = 0; e < PT_EV_COUNT; e++)
+		cr_assert_eq(g.why[e] != NULL, (g.missing & PT_EVMASK(e)) != 0, "%s",
+			     pt_event_name((enum pt_event_type)e));
+	cr_assert_eq(pt_tier_event_gaps(PT_TIER_INOTIFY, NULL, &g), 0);
+	cr_assert(g.missing & PT_EVMASK(PT_EV_SID));
+
+	/* only what was asked for counts */
+	pt_options_init(&o);
+	o.events = PT_EVMASK(PT_EV_FORK) | PT_EVMASK(PT_EV_UID);
+	cr_assert_eq(pt_tier_event_gaps(PT_TIER_POLL, &o, &g), 0);
+	cr_assert_eq(g.missing, PT_EVMASK(PT_EV_UID));
+	cr_assert_null(g.why[PT_EV_EXEC_FAILED]);
+
+	cr_assert_eq(pt_tier_event_gaps(PT_TIER_NONE, NULL, &g), -EINVAL);
+	cr_assert_eq(pt_monitor_event_gaps(NULL, &g), -EINVAL);
+	/* a monitor without a tier misses nothing it could have had */
+	cr_assert_eq(pt_monitor_event_gaps(m, &g), 0);
+	cr_assert_eq(g.missing, 0);
+	cr_assert_eq(pt_monitor_status(m, &st), 0);
+	cr_assert_eq(st.events_missing, 0);
 }

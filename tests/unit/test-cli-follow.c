@@ -13,7 +13,7 @@
 #include "fixture.h"
 #include "internal.h"
 
-#define MAXEV 64
+#define MAXEV 512
 
 /* cli-output.c is not linked here */
 const char *cli_signame(int sig)
@@ -248,4 +248,17 @@ Test(follow, done_when_every_pid_named_has_exited)
 	raw_exit(160);
 	cr_assert(cli_follow_done(f), "descendants still running do not hold watch");
 	cr_assert_eq(cli_follow_end(f, 0, true), 0);
+}
+
+Test(follow, no_leaks)
+{
+	start("100");
+	for (pid_t p = 1000; p < 1200; p++) /* the set grows a few times */
+		raw(PT_EV_FORK, p, p - 1 >= 1000 ? p - 1 : 100, (uint64_t)p * 10);
+	cr_assert(shown(PT_EV_FORK, 1199));
+	cli_follow_free(f);
+	f = NULL;
+	pt_monitor_close(m);
+	m = NULL;
+	cr_assert_eq(fx_leaks(), 0, "memory leaked (see stderr)");
 }

@@ -2,8 +2,9 @@
 # watch -- CMD: runs CMD, shows it and every descendant and nothing else, and
 # exits with CMD's status (128+N for signal N, 127 not found, 126 not executable).
 # On netlink and bpf every process of the tree is checked with its fork, exec
-# and exit; on the poll tier (a scan every 100 ms) the tree's processes live a
-# second, and each must be seen, and nothing else.
+# and exit; on the scanning tiers (inotify, poll: a scan every 100 ms, and
+# what they do not see in time they cannot report) the processes live a second,
+# each must be seen, and nothing else.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_cmd jq
 TREE=${top_srcdir:-$(dirname "$0")/../..}/tests/integration/follow-tree.sh
@@ -31,12 +32,14 @@ grep -q "Permission denied" "$T/e" || fail "no message for a file that is not ex
 [ $? = 2 ] || fail "a command without '--' does not exit 2"
 ok "127, 126 and usage errors"
 
+scanning() { [ "$1" = inotify ] || [ "$1" = poll ]; }
+
 tiers=""
-for t in bpf netlink poll; do
+for t in bpf netlink inotify poll; do
 	"$PROCTRAIL" probe | awk -v t=$t '$1 == t && / yes/ { f = 1 } END { exit !f }' &&
 		tiers="$tiers $t"
 done
-[ -n "$tiers" ] || skip "no tier among bpf, netlink and poll can run here"
+[ -n "$tiers" ] || skip "no tier among bpf, netlink, inotify and poll can run here"
 case $tiers in *bpf* | *netlink*) ;; *) echo "note: only$tiers: exact checks not run" ;; esac
 
 # unrelated processes all along: none may show up
@@ -50,7 +53,7 @@ run() {
 	t=$1 name=$2 want=$3 script=$4
 	out=$T/$t-$name.json err=$T/$t-$name.err pids=$T/$t-$name.pids
 	leaf=0.3
-	[ "$t" = poll ] && leaf=1
+	scanning "$t" && leaf=1
 	: >"$pids"
 	LEAF_S=$leaf "$PROCTRAIL" watch --tier="$t" --json -- sh -c "$script" "$TREE" "$pids" \
 		>"$out" 2>"$err"
@@ -68,7 +71,7 @@ run() {
 	missing=$(comm -23 "$T/want" "$T/got" | tr '\n' ' ')
 	[ -z "$extra" ] || fail "$t $name: processes not descended from the command shown: $extra"
 	[ -z "$missing" ] || fail "$t $name: processes of the command not shown: $missing"
-	[ "$t" = poll ] && return 0
+	scanning "$t" && return 0
 	for ev in fork exec exit; do
 		n=$(jq -r --arg ev $ev 'select(.event == $ev and (.thread | not)) | .pid' "$out" |
 			sort -nu | comm -12 - "$T/want" | wc -l)
@@ -101,7 +104,7 @@ done
 
 # threads of a followed process, with --threads
 for t in $tiers; do
-	[ "$t" = poll ] && continue
+	scanning "$t" && continue
 	"$PROCTRAIL" watch --tier="$t" --json --threads -- "$H/helper-threads" 3 50 5 \
 		>"$T/thr.json" 2>"$T/thr.err"
 	rc=$?
@@ -128,7 +131,7 @@ wait "$W"
 rc=$?
 [ $rc = 143 ] || fail "SIGTERM to watch: exit status $rc, expected 143 (sleep killed by SIGTERM)"
 json_has "$T/sig.json" '.event == "exit" and .argv[0] == "sleep"' ||
-	[ "$t" = poll ] || fail "the exit of sleep was not shown"
+	scanning "$t" || fail "the exit of sleep was not shown"
 ok "SIGTERM to proctrail reaches the command; exit status 143"
 
 kill "$STORM_PID" 2>/dev/null

@@ -5,7 +5,8 @@
 # tree three levels below it; watch ends when both roots have exited. A child
 # the root started before watch began is followed too.
 # On netlink and bpf every process of the trees is checked with its fork, exec
-# and exit; on the poll tier (a scan every 100 ms) the processes live a second,
+# and exit; on the scanning tiers (inotify, poll: a scan every 100 ms, and
+# what they do not see in time they cannot report) the processes live a second,
 # each must be seen, and nothing else.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_cmd jq
@@ -17,12 +18,14 @@ TREE=${top_srcdir:-$(dirname "$0")/../..}/tests/integration/follow-tree.sh
 "$PROCTRAIL" watch -p 1,x >/dev/null 2>&1
 [ $? = 2 ] || fail "-p 1,x does not exit 2"
 
+scanning() { [ "$1" = inotify ] || [ "$1" = poll ]; }
+
 tiers=""
-for t in bpf netlink poll; do
+for t in bpf netlink inotify poll; do
 	"$PROCTRAIL" probe | awk -v t=$t '$1 == t && / yes/ { f = 1 } END { exit !f }' &&
 		tiers="$tiers $t"
 done
-[ -n "$tiers" ] || skip "no tier among bpf, netlink and poll can run here"
+[ -n "$tiers" ] || skip "no tier among bpf, netlink, inotify and poll can run here"
 
 # a pid that is not running: one line, exit status 1
 sleep 0 &
@@ -41,7 +44,7 @@ PIDS="$PIDS $STORM_PID"
 
 for t in $tiers; do
 	leaf=0.3
-	[ "$t" = poll ] && leaf=1
+	scanning "$t" && leaf=1
 	export LEAF_S=$leaf
 	a=$T/$t-a.pids b=$T/$t-b.pids d=$T/$t-decoy.pids pre=$T/$t-pre.pid
 	: >"$a"
@@ -89,7 +92,7 @@ for t in $tiers; do
 	for p in $(cut -d' ' -f1 "$d"); do
 		grep -qx "$p" "$T/got" && fail "$t: the decoy tree's $p shown"
 	done
-	if [ "$t" != poll ]; then
+	if ! scanning "$t"; then
 		for ev in fork exec exit; do
 			n=$(cut -d' ' -f1 "$a" "$b" | while read -r p; do
 				json_has "$T/$t.json" ".event == \"$ev\" and .pid == $p" && echo "$p"

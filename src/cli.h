@@ -125,4 +125,31 @@ int cli_filter_parse(const char *expr, struct cli_filter **out, char *err, size_
 bool cli_filter_match(const struct cli_filter *f, const struct pt_event *ev);
 void cli_filter_free(struct cli_filter *f);
 
+/*
+ * watch -p and watch -- CMD: follow processes and their descendants
+ * (cli-follow.c). The functions the watch loop calls accept NULL (not
+ * following).
+ */
+struct cli_follow;
+struct cli_follow *cli_follow_new(const char *prog, bool verbose);
+void cli_follow_free(struct cli_follow *f);
+int cli_follow_add_pids(struct cli_follow *f, const char *list, char *err, size_t errlen);
+bool cli_follow_has_pids(const struct cli_follow *f);
+/* 0, or the shell's exit status (127 not found, 126 not executable) after a message */
+int cli_follow_cmd(struct cli_follow *f, char **argv, int argc);
+bool cli_follow_has_cmd(const struct cli_follow *f);
+/* The events to ask the monitor for, given those to print. */
+unsigned cli_follow_events(struct cli_follow *f, unsigned events);
+/* After the monitor opened: check -p against the table, fork the command (waiting). */
+int cli_follow_start(struct cli_follow *f, const struct pt_monitor *m, unsigned interval_ms);
+/* Once the output has begun: let the command exec when the monitor has seen it. */
+int cli_follow_release(struct cli_follow *f, struct pt_monitor *m);
+/* Every event, first: false when it is not to be printed. */
+bool cli_follow_event(struct cli_follow *f, const struct pt_event *ev);
+int cli_follow_fd(const struct cli_follow *f); /* poll it too; -1: none */
+int cli_follow_timeout(const struct cli_follow *f, int wait_ms);
+bool cli_follow_done(struct cli_follow *f); /* stop watching now */
+/* Wait for the command, say what was followed; watch's exit status. */
+int cli_follow_end(struct cli_follow *f, int rc, bool quiet);
+
 #endif

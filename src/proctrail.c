@@ -385,6 +385,7 @@ struct watch_ctx {
 	const char *watch_dirs[33];
 	unsigned nwatch;
 	double duration;
+	struct cli_follow *follow; /* -p, -- CMD; NULL: every process */
 	uint64_t printed[PT_EV_COUNT], filtered;
 	int error;
 };
@@ -394,6 +395,8 @@ static void on_event(const struct pt_event *ev, void *data)
 	struct watch_ctx *w = data;
 	int r;
 
+	if (!cli_follow_event(w->follow, ev))
+		return;
 	if (!cli_filter_match(w->filter, ev)) {
 		w->filtered++;
 		return;
@@ -546,9 +549,12 @@ static void watch_usage(void)
 	       "       [--duration=SECS] [--threads] [--realtime|--no-realtime]\n"
 	       "       [--interval=MS] [--args-max=BYTES] [--rcvbuf=BYTES]\n"
 	       "       [--ring-size=BYTES] [--watch-dir=DIR] [--readers=N]\n"
-	       "       [--proc-root=DIR] [-q]\n"
+	       "       [--proc-root=DIR] [-q] [-p PID[,PID...] | -- CMD [ARGS...]]\n"
 	       "       [--tree] [--compact] [--time=local|utc|iso|relative|epoch]\n"
 	       "       [--color=auto|always|never]\n"
+	       "  -p, --pid=PID[,PID...]  only these processes and their descendants\n"
+	       "  -- CMD [ARGS...]        run CMD, show it and its descendants, exit with its "
+	       "status\n"
 	       "See proctrail(1).\n",
 	       prog);
 	exit(0);
@@ -580,6 +586,25 @@ static void view_check(const struct out_opts *oo, unsigned events)
 	if (oo->compact && !(events & PT_EVMASK(PT_EV_EXIT)))
 		usage_error(
 			"watch: --compact prints a line at each exit; --events leaves exit out");
+}
+
+/* watch [OPTIONS] -- CMD [ARGS...]: CMD not found exits 127 as a shell would. */
+static void watch_parse_cmd(int argc, char **argv, struct watch_ctx *w)
+{
+	int r;
+
+	if (strcmp(argv[optind - 1], "--") != 0)
+		usage_error("watch takes no arguments ('%s'); a command to run follows '--'",
+			    argv[optind]);
+	if (cli_follow_has_pids(w->follow))
+		usage_error("watch: -p and a command exclude each other");
+	if (w->duration > 0)
+		usage_error("watch: --duration and a command exclude each other");
+	if (!w->follow && !(w->follow = cli_follow_new(prog, verbosity >= PT_LOG_INFO)))
+		exit(EXIT_FAIL);
+	r = cli_follow_cmd(w->follow, argv + optind, argc - optind);
+	if (r)
+		exit(r);
 }
 
 static void watch_parse(int argc, char **argv, struct watch_ctx *w)
@@ -629,12 +654,15 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		{"compact", no_argument, NULL, O_COMPACT},
 		{"time", required_argument, NULL, O_TIME},
 		{"color", required_argument, NULL, O_COLOR},
+		/* follow (cli-follow.c) */
+		{"pid", required_argument, NULL, 'p'},
 		{0},
 	};
 	char err[256];
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":jo:qh", longopts, NULL)) != -1) {
+	/* '+': a command's own options are not ours */
+	while ((c = getopt_long(argc, argv, "+:jo:qhp:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			w->oo.json = true;
@@ -719,13 +747,23 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 				usage_error("watch: unknown --color '%s' (auto, always, never)",
 					    optarg);
 			break;
+		/* follow (cli-follow.c) */
+		case 'p':
+			if (!w->follow &&
+			    !(w->follow = cli_follow_new(prog, verbosity >= PT_LOG_INFO)))
+				exit(EXIT_FAIL);
+			if (cli_follow_add_pids(w->follow, optarg, err, sizeof(err)) < 0)
+				usage_error("watch: %s", err);
+			break;
 		default:
 			option_error("watch", argv, c);
 		}
 	}
 	view_check(&w->oo, w->o.events);
 	if (optind < argc)
-		usage_error("watch takes no arguments ('%s')", argv[optind]);
+		watch_parse_cmd(argc, argv, w);
+	if (w->follow)
+		w->o.events = cli_follow_events(w->follow, w->o.events);
 	if (w->oo.cols)
 		parse_cols(w->oo.cols, PT_FIELD_EVENT | PT_FIELD_PROC, &w->cols);
 }
@@ -779,7 +817,10 @@ static int watch_loop(struct watch_ctx *w)
 	int r = 0;
 
 	while (!stop_requested && !w->error) {
-		struct pollfd pfd = {.fd = pt_monitor_fd(the_monitor), .events = POLLIN};
+		struct pollfd pfd[2] = {
+			{.fd = pt_monitor_fd(the_monitor), .events = POLLIN},
+			{.fd = cli_follow_fd(w->follow), .events = POLLIN},
+		};
 		int wait = -1;
 
 		if (w->duration > 0) {
@@ -789,12 +830,13 @@ static int watch_loop(struct watch_ctx *w)
 				break;
 			wait = (int)(left * 1000) + 1;
 		}
-		if (poll(&pfd, 1, wait) < 0 && errno != EINTR)
+		wait = cli_follow_timeout(w->follow, wait);
+		if (poll(pfd, 2, wait) < 0 && errno != EINTR)
 			return -errno;
 		r = pt_monitor_dispatch(the_monitor);
 		if (r < 0)
 			return r;
-		if (!out_flush(&w->out))
+		if (!out_flush(&w->out) || cli_follow_done(w->follow))
 			break;
 	}
 	/* hand over what the source still holds */
@@ -806,7 +848,7 @@ static int cmd_watch(int argc, char **argv)
 {
 	struct watch_ctx w = {0};
 	double t0;
-	int r;
+	int r, status;
 
 	base_options(&w.o);
 	watch_parse(argc, argv, &w);
@@ -815,11 +857,19 @@ static int cmd_watch(int argc, char **argv)
 	if (r < 0)
 		goto out;
 	install_signals();
+	r = cli_follow_start(w.follow, the_monitor, w.o.poll_interval_ms);
+	if (r < 0) {
+		pt_monitor_close(the_monitor);
+		the_monitor = NULL;
+		goto out;
+	}
 	fprintf(stderr, "%s: ready (tier %s)\n", prog, pt_tier_name(pt_monitor_tier(the_monitor)));
 	w.out.fmt->begin(&w.out);
 	out_flush(&w.out);
 	t0 = mono_s();
-	r = watch_loop(&w);
+	r = cli_follow_release(w.follow, the_monitor);
+	if (r >= 0)
+		r = watch_loop(&w);
 	w.out.fmt->end(&w.out, PT_TIER_NONE);
 	out_close(&w.out);
 	if (r < 0)
@@ -831,9 +881,11 @@ static int cmd_watch(int argc, char **argv)
 out:
 	if (w.out.f)
 		out_close(&w.out);
+	status = cli_follow_end(w.follow, r, w.oo.quiet);
+	cli_follow_free(w.follow);
 	cli_filter_free(w.filter);
 	free(w.cols.v);
-	return r < 0 ? EXIT_FAIL : 0;
+	return status;
 }
 
 /* ---- probe ---- */

@@ -589,6 +589,15 @@ int cli_follow_release(struct cli_follow *f, struct pt_monitor *m)
 
 /* ---- the stream ---- */
 
+/* --tree's roots: the processes named by -p, or CMD (struct cli_out's tree_root). */
+bool cli_follow_is_root(const struct pt_proc *p, void *data)
+{
+	const struct cli_follow *f = data;
+	const struct fent *e = find(f, pt_proc_pid(p));
+
+	return e && e->followed && e->root && (!e->start || e->start == pt_proc_start(p));
+}
+
 bool cli_follow_event(struct cli_follow *f, const struct pt_event *ev)
 {
 	struct fent *e;

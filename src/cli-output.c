@@ -218,14 +218,10 @@ static void put_colored(const struct cli_out *o, const char *sgr, const char *te
 		fputs(text, o->f);
 }
 
-/*
- * Events a failure of their own, by name: an event type this program was not
- * built with (a newer library) still prints, and one named exec_failed is
- * coloured as a failure.
- */
+/* Events that are a failure of their own. */
 static bool event_is_failure(const struct pt_event *ev)
 {
-	return strcmp(pt_event_name(ev->type), "exec_failed") == 0;
+	return ev->type == PT_EV_EXEC_FAILED;
 }
 
 /* ---- watch: --tree ---- */

@@ -149,6 +149,7 @@ bool cli_follow_event(struct cli_follow *f, const struct pt_event *ev);
 int cli_follow_fd(const struct cli_follow *f); /* poll it too; -1: none */
 int cli_follow_timeout(const struct cli_follow *f, int wait_ms);
 bool cli_follow_done(struct cli_follow *f); /* stop watching now */
+bool cli_follow_is_root(const struct pt_proc *p, void *data); /* cli_out.tree_root */
 /* Wait for the command, say what was followed; watch's exit status. */
 int cli_follow_end(struct cli_follow *f, int rc, bool quiet);
 

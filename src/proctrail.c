@@ -853,6 +853,10 @@ static int cmd_watch(int argc, char **argv)
 	base_options(&w.o);
 	watch_parse(argc, argv, &w);
 	out_open(&w.out, &w.oo, CLI_VIEW_WATCH, &w.cols);
+	if (w.follow) { /* --tree: the followed processes at depth 0 */
+		w.out.tree_root = cli_follow_is_root;
+		w.out.tree_root_data = w.follow;
+	}
 	r = watch_open(&w);
 	if (r < 0)
 		goto out;

@@ -201,7 +201,9 @@ exit_of pt-view-fail | grep -qF "${esc}[31m[exit 4]${esc}[0m" ||
 exit_of pt-view-sig | grep -qF "${esc}[35m[SIGTERM]${esc}[0m" ||
 	fail "--color=always: no magenta [SIGTERM]: $(exit_of pt-view-sig)"
 exit_of pt-view-ok | grep -qF "$esc" && fail "--color=always: an exit 0 line is coloured"
-bad=$(grep -F "$esc" "$T/always.out" | grep -Ev '\[(exit [1-9][0-9]*|SIG[A-Z0-9]+(, core dumped)?|signal)\]')
+# (a failed exec elsewhere on the host, e.g. a PATH search, is a failure too)
+bad=$(grep -F "$esc" "$T/always.out" |
+	grep -Ev "\\[(exit [1-9][0-9]*|SIG[A-Z0-9]+(, core dumped)?|signal)\\]|${esc}\\[31mexec_failed${esc}\\[0m")
 [ -z "$bad" ] || fail "--color=always coloured a line that is no failure: $bad"
 ok "--color: SGR on failures and signals only; NO_COLOR and JSON stay plain"
 

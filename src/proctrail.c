@@ -1147,14 +1147,62 @@ static int cmd_tree(int argc, char **argv)
 	return snapshot_one(&s, pid, true);
 }
 
+/*
+ * show PID@TIME or show KEY: the process that reference names in a fresh
+ * snapshot (which holds live processes only), or exit 1 saying why not.
+ */
+static int show_ref(const struct snap_opts *s, const struct pt_ref *ref, const char *arg)
+{
+	struct pt_monitor *m = snapshot(s);
+	const struct pt_proc *p = pt_lookup_ref(m, ref);
+	struct cli_out out;
+	int r;
+
+	if (!p) {
+		fprintf(stderr, "%s: ", prog);
+		if (errno == EXDEV)
+			fprintf(stderr, "key of another boot (this boot is %s): ",
+				pt_monitor_boot_id(m) ? pt_monitor_boot_id(m) : "unknown");
+		else
+			fputs("no such process: ", stderr);
+		cli_escape_str(stderr, arg);
+		fputc('\n', stderr);
+		pt_monitor_close(m);
+		return EXIT_FAIL;
+	}
+	out_open(&out, &s->oo, CLI_VIEW_ONE, NULL);
+	out.m = m;
+	out.fmt->begin(&out);
+	r = out.fmt->show(&out, p);
+	out.fmt->end(&out, PT_TIER_NONE);
+	out_close(&out);
+	pt_monitor_close(m);
+	if (r < 0)
+		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
+	return r < 0 ? EXIT_FAIL : 0;
+}
+
 static int cmd_show(int argc, char **argv)
 {
 	struct snap_opts s = {0};
+	struct pt_ref ref;
+	char why[256];
 
-	snap_parse(argc, argv, &s, "show", "show PID [--json] [--proc-root=DIR]");
+	snap_parse(argc, argv, &s, "show",
+		   "show PID|PID@TIME|KEY [--json] [--proc-root=DIR]\n"
+		   "  TIME: epoch seconds (1764662400.5), RFC 3339 with a zone\n"
+		   "  (2026-12-02T07:00:00Z) or -SECS before now; KEY: BOOT_ID:START:PID");
 	if (optind + 1 != argc)
-		usage_error("show needs exactly one PID");
-	return snapshot_one(&s, parse_pid(argv[optind]), false);
+		usage_error("show needs exactly one PID, PID@TIME or KEY");
+	if (pt_ref_parse(argv[optind], &ref, why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s: show: invalid process '", prog);
+		cli_escape_str(stderr, argv[optind]);
+		fprintf(stderr, "': %s\n", why);
+		exit(EXIT_USAGE);
+	}
+	if (ref.kind == PT_REF_PID)
+		return snapshot_one(&s, ref.pid, false);
+	return show_ref(&s, &ref, argv[optind]);
 }
 
 /* ---- fields ---- */
@@ -1204,7 +1252,7 @@ static void usage(FILE *f)
 		"  probe      say which event tiers can run here, and why not\n"
 		"  ps         list every process (snapshot)\n"
 		"  tree [PID] show the process tree under PID (default 1)\n"
-		"  show PID   everything known about one process\n"
+		"  show PID|PID@TIME|KEY  everything known about one process\n"
 		"  fields     list the fields -o accepts\n"
 		"\n"
 		"Options:\n"

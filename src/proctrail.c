@@ -465,6 +465,7 @@ static int watch_emit(struct watch_ctx *w, const struct pt_event *ev)
 
 	if (!w->q)
 		return w->out.fmt->event(&w->out, ev);
+	stage_commit(w, false, 0); /* not part of this event */
 	watch_q_report(w);
 	r = w->out.fmt->event(&w->out, ev);
 	if (r < 0) {
@@ -501,13 +502,15 @@ static int watch_q_open(struct watch_ctx *w)
 	return pt_outq_start(w->q, STDOUT_FILENO);
 }
 
-/* The writer failed (EPIPE: the reader has gone): stop as a direct write would. */
-static bool watch_q_failed(const struct watch_ctx *w)
+/* Queue what the formats wrote outside events (the text header); true when the
+ * writer failed (EPIPE: the reader has gone): stop as a direct write would. */
+static bool watch_q_flush(struct watch_ctx *w)
 {
 	struct pt_outq_stats st;
 
-	if (!w->q)
+	if (!w->q || !w->stage)
 		return false;
+	stage_commit(w, false, 0);
 	pt_outq_stats(w->q, &st);
 	return st.error < 0;
 }
@@ -870,6 +873,7 @@ static int watch_loop(struct watch_ctx *w)
 	double t0 = mono_s();
 	int r = 0;
 
+	watch_q_flush(w);
 	while (!stop_requested && !w->error) {
 		struct pollfd pfd = {.fd = pt_monitor_fd(the_monitor), .events = POLLIN};
 		int wait = -1;
@@ -886,7 +890,7 @@ static int watch_loop(struct watch_ctx *w)
 		r = pt_monitor_dispatch(the_monitor);
 		if (r < 0)
 			return r;
-		if (!out_flush(&w->out) || watch_q_failed(w))
+		if (!out_flush(&w->out) || watch_q_flush(w))
 			break;
 	}
 	/* hand over what the source still holds */

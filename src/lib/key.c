@@ -284,8 +284,8 @@ PT_EXPORT int pt_ref_parse(const char *s, struct pt_ref *out, char *why, size_t 
 	}
 	if (!parse_pid_at(&s, &r.pid) || (at ? s != at : *s != '\0')) {
 		why_set(why, len,
-			"expected a pid (a decimal number from 1 to 2147483647), pid@TIME or a "
-			"key");
+			"expected a PID (a decimal number from 1 to 2147483647), PID@TIME or a "
+			"KEY");
 		return -EINVAL;
 	}
 	r.kind = PT_REF_PID;

@@ -353,7 +353,7 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int pt_outq_drain(struct pt_outq *q, int idle_ms)
+int pt_outq_drain(struct pt_outq *q, int idle_ms, const volatile sig_atomic_t *cancel)
 {
 	uint64_t last;
 	int64_t since;
@@ -365,6 +365,10 @@ int pt_outq_drain(struct pt_outq *q, int idle_ms)
 	while (q->nrec && q->running && !q->error) {
 		struct timespec ts;
 
+		if (cancel && *cancel) {
+			pthread_mutex_unlock(&q->lock);
+			return -ECANCELED;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += 50 * 1000000;
 		if (ts.tv_nsec >= 1000000000) {

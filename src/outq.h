@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -77,10 +78,11 @@ ssize_t pt_outq_write(struct pt_outq *q, int fd, size_t max);
  */
 int pt_outq_start(struct pt_outq *q, int fd);
 /*
- * Wait until everything queued is written, the writer fails, or it makes no
- * progress for idle_ms. 0 when empty; -ETIMEDOUT; the writer's -errno.
+ * Wait until everything queued is written, the writer fails, it makes no
+ * progress for idle_ms, or *cancel (when not NULL) becomes non-zero (a signal
+ * handler may set it). 0 when empty; -ETIMEDOUT; -ECANCELED; the writer's -errno.
  */
-int pt_outq_drain(struct pt_outq *q, int idle_ms);
+int pt_outq_drain(struct pt_outq *q, int idle_ms, const volatile sig_atomic_t *cancel);
 /* Stop the writer thread after its current write; what is still queued is
  * counted as dropped (and unreported). */
 void pt_outq_stop(struct pt_outq *q);

@@ -522,10 +522,11 @@ static void watch_q_close(struct watch_ctx *w)
 	if (!w->q || !w->stage)
 		return;
 	stage_commit(w, false, 0);
-	w->q_drain = pt_outq_drain(w->q, WATCH_Q_IDLE_MS);
+	stop_requested = 0; /* a second SIGINT or SIGTERM gives up on the reader */
+	w->q_drain = pt_outq_drain(w->q, WATCH_Q_IDLE_MS, &stop_requested);
 	if (w->q_drain == 0 && pt_outq_unreported(w->q)) {
 		watch_q_report(w);
-		w->q_drain = pt_outq_drain(w->q, WATCH_Q_IDLE_MS);
+		w->q_drain = pt_outq_drain(w->q, WATCH_Q_IDLE_MS, &stop_requested);
 	}
 	pt_outq_stop(w->q);
 	if (w->out.f != w->stage)

@@ -267,7 +267,12 @@ Test(outq, stalled_reader_never_blocks_the_producer)
 		lens[i] = make_rec(rec, i, 50 + i % 1900);
 		pt_outq_push(q, rec, lens[i]); /* must return: the test would hang */
 	}
-	cr_assert_eq(pt_outq_drain(q, 200), -ETIMEDOUT);
+	cr_assert_eq(pt_outq_drain(q, 200, NULL), -ETIMEDOUT);
+	{
+		volatile sig_atomic_t cancel = 1;
+
+		cr_assert_eq(pt_outq_drain(q, 60000, &cancel), -ECANCELED, "a second signal");
+	}
 	pt_outq_stop(q);
 	pt_outq_stats(q, &st);
 	cr_assert_eq(st.written + st.dropped, 5000, "written %lu dropped %lu",
@@ -301,7 +306,7 @@ Test(outq, writer_thread_delivers_everything_to_a_reader)
 		lens[i] = make_rec(rec, i, 20 + i % 300);
 		cr_assert_eq(pt_outq_push(q, rec, lens[i]), 0);
 	}
-	cr_assert_eq(pt_outq_drain(q, 5000), 0);
+	cr_assert_eq(pt_outq_drain(q, 5000, NULL), 0);
 	pt_outq_stop(q);
 	pt_outq_stats(q, &st);
 	cr_assert_eq(st.written, 3000);
@@ -327,7 +332,7 @@ Test(outq, reader_gone_is_an_error_and_counts)
 	cr_assert_eq(pt_outq_new(&q, PT_OUTQ_MIN), 0);
 	cr_assert_eq(pt_outq_start(q, p[1]), 0);
 	cr_assert_eq(pt_outq_push(q, "a\n", 2), 0);
-	cr_assert_eq(pt_outq_drain(q, 2000), -EPIPE);
+	cr_assert_eq(pt_outq_drain(q, 2000, NULL), -EPIPE);
 	cr_assert_eq(pt_outq_push(q, "b\n", 2), -EPIPE);
 	pt_outq_stop(q);
 	pt_outq_stats(q, &st);

@@ -591,9 +591,10 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 			" dropped (%" PRIu64 " told by lost events in the output)%s; see "
 			"--output-buffer\n",
 			prog, qs.written, total, qs.dropped, qs.reported,
-			w->q_drain == -ETIMEDOUT ? ", the reader stalled at the end"
-				: w->q_drain < 0 ? ", the reader had gone"
-						 : "");
+			w->q_drain == -ETIMEDOUT	   ? ", the reader stalled at the end"
+				: w->q_drain == -ECANCELED ? ", a second signal stopped the writing"
+				: w->q_drain < 0	   ? ", the reader had gone"
+							   : "");
 	if (st.exec_total)
 		fprintf(stderr,
 			"%s: argv captured for %" PRIu64 " of %" PRIu64

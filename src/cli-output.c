@@ -799,6 +799,9 @@ static int col_width(const struct pt_field_ref *c, bool *right)
 		w = strcmp(json, "comm") == 0					  ? 15
 			: strcmp(json, "user") == 0 || strcmp(json, "group") == 0 ? 8
 										  : 20;
+		/* a boot id, a colon and two numbers: most keys fit */
+		if (strcmp(json, "key") == 0 || strcmp(json, "parent_key") == 0)
+			w = PT_BOOT_ID_LEN + 16;
 		break;
 	default:
 		w = 8;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "outq.h"
 
 #define EXIT_USAGE 2
 #define EXIT_FAIL 1
@@ -388,7 +389,171 @@ struct watch_ctx {
 	struct cli_follow *follow; /* -p, -- CMD; NULL: every process */
 	uint64_t printed[PT_EV_COUNT], filtered;
 	int error;
+	/* the bounded queue between the monitor and stdout (watch_q_*) */
+	struct pt_outq *q;
+	size_t q_size;
+	FILE *stage;
+	char *stage_buf;
+	size_t stage_len, stage_cap;
+	int q_drain; /* 0, or why the last records were given up (-ETIMEDOUT, -EPIPE) */
 };
+
+/*
+ * ---- watch's output: a bounded queue and a writer thread ----
+ *
+ * The formats write each event into a staging stream; the event's bytes then go
+ * into the queue as one record, or are dropped whole when the queue is full.
+ * A writer thread (src/outq.c) drains the queue to stdout, so a reader that
+ * stalls never blocks the monitor's thread, and stdout keeps its blocking
+ * mode (it may be shared with a shell). Drops are reported in the stream as a
+ * `lost` event with reason slow-reader once there is room again, and in the
+ * summary.
+ */
+#define WATCH_Q_IDLE_MS 2000 /* at stop: give up on a reader that took nothing this long */
+
+static ssize_t stage_write(void *cookie, const char *buf, size_t len)
+{
+	struct watch_ctx *w = cookie;
+
+	if (w->stage_len + len > w->stage_cap) {
+		size_t cap = (w->stage_len + len) * 2;
+		char *n = realloc(w->stage_buf, cap);
+
+		if (!n)
+			return -1;
+		w->stage_buf = n;
+		w->stage_cap = cap;
+	}
+	memcpy(w->stage_buf + w->stage_len, buf, len);
+	w->stage_len += len;
+	return (ssize_t)len;
+}
+
+/* The staged bytes as one record: an event (counted), or a report of count drops. */
+static int stage_commit(struct watch_ctx *w, bool event, uint64_t count)
+{
+	int r = 0;
+
+	if (fflush(w->out.f) == EOF || (w->out.f != w->stage && fflush(w->stage) == EOF))
+		r = -ENOMEM;
+	if (r == 0 && w->stage_len)
+		r = event ? pt_outq_push(w->q, w->stage_buf, w->stage_len)
+			  : pt_outq_push_report(w->q, w->stage_buf, w->stage_len, count);
+	else if (r < 0 && event)
+		pt_outq_push(w->q, "", 0); /* count it dropped */
+	w->stage_len = 0;
+	return r;
+}
+
+/* Drops not yet told: a lost event, reason slow-reader, when there is room. */
+static void watch_q_report(struct watch_ctx *w)
+{
+	uint64_t n = pt_outq_unreported(w->q);
+	struct pt_event ev = {.type = PT_EV_LOST};
+	struct pt_outq_stats qs;
+	struct timespec ts;
+
+	if (!n)
+		return;
+	/* caught up: half the queue free, so one report covers a whole stall */
+	pt_outq_stats(w->q, &qs);
+	if (qs.used > qs.cap / 2)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev.time_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	ev.pid = ev.tid = -1;
+	ev.tier = pt_monitor_tier(the_monitor);
+	ev.u.lost.count = n;
+	ev.u.lost.reason = "slow-reader";
+	if (w->out.fmt->event(&w->out, &ev) < 0)
+		w->stage_len = 0;
+	else
+		stage_commit(w, false, n);
+}
+
+static int watch_emit(struct watch_ctx *w, const struct pt_event *ev)
+{
+	int r;
+
+	if (!w->q)
+		return w->out.fmt->event(&w->out, ev);
+	stage_commit(w, false, 0); /* not part of this event */
+	watch_q_report(w);
+	r = w->out.fmt->event(&w->out, ev);
+	if (r < 0) {
+		w->stage_len = 0;
+		return r;
+	}
+	r = stage_commit(w, true, 0);
+	/* a full queue or a reader gone: counted, never an error of the monitor */
+	return r == -ENOMEM ? r : 0;
+}
+
+/* Put the queue between the formats and stdout (after out_open, before begin). */
+static int watch_q_open(struct watch_ctx *w)
+{
+	static const cookie_io_functions_t io = {.write = stage_write};
+	int r;
+
+	r = pt_outq_new(&w->q, w->q_size ? w->q_size : PT_OUTQ_DEFAULT);
+	if (r < 0)
+		return r;
+	w->stage = fopencookie(w, "w", io);
+	if (!w->stage)
+		return -errno;
+	setvbuf(w->stage, NULL, _IOFBF, 1 << 16);
+	if (w->out.f != stdout) {
+		/* lines cut at the terminal's width: the cutting stream, over the queue */
+		FILE *fit = cli_fit_open(w->stage, cli_term_width(STDOUT_FILENO));
+
+		fclose(w->out.f);
+		w->out.f = fit ? fit : w->stage;
+	} else {
+		w->out.f = w->stage;
+	}
+	return pt_outq_start(w->q, STDOUT_FILENO);
+}
+
+/* Queue what the formats wrote outside events (the text header); true when the
+ * writer failed (EPIPE: the reader has gone): stop as a direct write would. */
+static bool watch_q_flush(struct watch_ctx *w)
+{
+	struct pt_outq_stats st;
+
+	if (!w->q || !w->stage)
+		return false;
+	stage_commit(w, false, 0);
+	pt_outq_stats(w->q, &st);
+	return st.error < 0;
+}
+
+/* At stop: what the formats still hold, the drops not yet told, then write
+ * it all while the reader takes it; what it does not take is counted. */
+static void watch_q_close(struct watch_ctx *w)
+{
+	if (!w->q || !w->stage)
+		return;
+	stage_commit(w, false, 0);
+	stop_requested = 0; /* a second SIGINT or SIGTERM gives up on the reader */
+	w->q_drain = pt_outq_drain(w->q, WATCH_Q_IDLE_MS, &stop_requested);
+	if (w->q_drain == 0 && pt_outq_unreported(w->q)) {
+		watch_q_report(w);
+		w->q_drain = pt_outq_drain(w->q, WATCH_Q_IDLE_MS, &stop_requested);
+	}
+	pt_outq_stop(w->q);
+	if (w->out.f != w->stage)
+		fclose(w->out.f);
+	fclose(w->stage);
+	w->stage = NULL;
+	w->out.f = stdout;
+}
+
+static void watch_q_free(struct watch_ctx *w)
+{
+	pt_outq_free(w->q);
+	w->q = NULL;
+	free(w->stage_buf);
+}
 
 static void on_event(const struct pt_event *ev, void *data)
 {
@@ -402,7 +567,7 @@ static void on_event(const struct pt_event *ev, void *data)
 		return;
 	}
 	w->printed[ev->type]++;
-	r = w->out.fmt->event(&w->out, ev);
+	r = watch_emit(w, ev);
 	if (r < 0 && !w->error)
 		w->error = r;
 }
@@ -423,10 +588,16 @@ static void print_gaps(const struct pt_monitor *m)
 
 static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m, double secs)
 {
+	struct pt_outq_stats qs = {0};
 	struct pt_status st;
 	uint64_t total = 0;
 
 	pt_monitor_status(m, &st);
+	if (w->q) {
+		/* what the monitor saw but stdout did not take counts as lost too */
+		pt_outq_stats(w->q, &qs);
+		st.lost += qs.dropped;
+	}
 	for (int i = 0; i < PT_EV_COUNT; i++)
 		total += w->printed[i];
 	fprintf(stderr, "%s: %" PRIu64 " events in %.1f s (tier %s):", prog, total, secs,
@@ -439,9 +610,19 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 		fprintf(stderr, "; %" PRIu64 " more left out by --filter", w->filtered);
 	fputc('\n', stderr);
 	fprintf(stderr,
-		"%s: lost %" PRIu64 " (%" PRIu64 " estimated), resyncs %" PRIu64
-		", malformed %" PRIu64 "\n",
-		prog, st.lost, st.lost_estimated, st.resyncs, st.malformed);
+		"%s: lost %" PRIu64 " (%" PRIu64 " estimated, %" PRIu64
+		" by a slow reader of stdout), resyncs %" PRIu64 ", malformed %" PRIu64 "\n",
+		prog, st.lost, st.lost_estimated, qs.dropped, st.resyncs, st.malformed);
+	if (qs.dropped)
+		fprintf(stderr,
+			"%s: stdout took %" PRIu64 " of %" PRIu64 " events; %" PRIu64
+			" dropped (%" PRIu64 " told by lost events in the output)%s; see "
+			"--output-buffer\n",
+			prog, qs.written, total, qs.dropped, qs.reported,
+			w->q_drain == -ETIMEDOUT	   ? ", the reader stalled at the end"
+				: w->q_drain == -ECANCELED ? ", a second signal stopped the writing"
+				: w->q_drain < 0	   ? ", the reader had gone"
+							   : "");
 	print_gaps(m);
 	if (st.exec_total)
 		fprintf(stderr,
@@ -458,9 +639,12 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 		"},\"filtered\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"lost_estimated\":%" PRIu64
 		",\"resyncs\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"exec_total\":%" PRIu64
 		",\"exec_args_ok\":%" PRIu64 ",\"exec_exe_ok\":%" PRIu64 ",\"alive\":%" PRIu64
-		",\"exited\":%" PRIu64 ",\"evicted\":%" PRIu64 ",\"missing_events\":[",
+		",\"exited\":%" PRIu64 ",\"evicted\":%" PRIu64 ",\"written\":%" PRIu64
+		",\"lost_slow_reader\":%" PRIu64 ",\"lost_reported\":%" PRIu64
+		",\"missing_events\":[",
 		w->filtered, st.lost, st.lost_estimated, st.resyncs, st.malformed, st.exec_total,
-		st.exec_args_ok, st.exec_exe_ok, st.alive, st.exited, st.evicted);
+		st.exec_args_ok, st.exec_exe_ok, st.alive, st.exited, st.evicted, qs.written,
+		qs.dropped, qs.reported);
 	for (int i = 0, n = 0; i < PT_EV_COUNT; i++)
 		if (st.events_missing & PT_EVMASK(i))
 			fprintf(stderr, "%s\"%s\"", n++ ? "," : "",
@@ -549,7 +733,8 @@ static void watch_usage(void)
 	       "       [--duration=SECS] [--threads] [--realtime|--no-realtime]\n"
 	       "       [--interval=MS] [--args-max=BYTES] [--rcvbuf=BYTES]\n"
 	       "       [--ring-size=BYTES] [--watch-dir=DIR] [--readers=N]\n"
-	       "       [--proc-root=DIR] [-q] [-p PID[,PID...] | -- CMD [ARGS...]]\n"
+	       "       [--output-buffer=BYTES] [--proc-root=DIR] [-q]\n"
+	       "       [-p PID[,PID...] | -- CMD [ARGS...]]\n"
 	       "       [--tree] [--compact] [--time=local|utc|iso|relative|epoch]\n"
 	       "       [--color=auto|always|never]\n"
 	       "  -p, --pid=PID[,PID...]  only these processes and their descendants\n"
@@ -629,6 +814,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		O_COMPACT,
 		O_TIME,
 		O_COLOR,
+		O_OUTBUF,
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
@@ -646,6 +832,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		{"ring-size", required_argument, NULL, O_RING},
 		{"watch-dir", required_argument, NULL, O_WATCHDIR},
 		{"readers", required_argument, NULL, O_READERS},
+		{"output-buffer", required_argument, NULL, O_OUTBUF},
 		{"proc-root", required_argument, NULL, O_PROCROOT},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -720,6 +907,10 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 			break;
 		case O_READERS:
 			w->o.readers = (int)parse_num("--readers", optarg, 0, 64, false);
+			break;
+		case O_OUTBUF:
+			w->q_size = parse_num("--output-buffer", optarg, PT_OUTQ_MIN, PT_OUTQ_MAX,
+					      true);
 			break;
 		case O_PROCROOT:
 			w->o.proc_root = optarg;
@@ -816,6 +1007,7 @@ static int watch_loop(struct watch_ctx *w)
 	double t0 = mono_s();
 	int r = 0;
 
+	watch_q_flush(w);
 	while (!stop_requested && !w->error) {
 		struct pollfd pfd[2] = {
 			{.fd = pt_monitor_fd(the_monitor), .events = POLLIN},
@@ -836,7 +1028,7 @@ static int watch_loop(struct watch_ctx *w)
 		r = pt_monitor_dispatch(the_monitor);
 		if (r < 0)
 			return r;
-		if (!out_flush(&w->out) || cli_follow_done(w->follow))
+		if (!out_flush(&w->out) || watch_q_flush(w) || cli_follow_done(w->follow))
 			break;
 	}
 	/* hand over what the source still holds */
@@ -857,6 +1049,11 @@ static int cmd_watch(int argc, char **argv)
 		w.out.tree_root = cli_follow_is_root;
 		w.out.tree_root_data = w.follow;
 	}
+	r = watch_q_open(&w);
+	if (r < 0) {
+		fprintf(stderr, "%s: cannot set up the output queue: %s\n", prog, strerror(-r));
+		goto out;
+	}
 	r = watch_open(&w);
 	if (r < 0)
 		goto out;
@@ -875,6 +1072,7 @@ static int cmd_watch(int argc, char **argv)
 	if (r >= 0)
 		r = watch_loop(&w);
 	w.out.fmt->end(&w.out, PT_TIER_NONE);
+	watch_q_close(&w);
 	out_close(&w.out);
 	if (r < 0)
 		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
@@ -883,10 +1081,12 @@ static int cmd_watch(int argc, char **argv)
 	pt_monitor_close(the_monitor);
 	the_monitor = NULL;
 out:
+	watch_q_close(&w);
 	if (w.out.f)
 		out_close(&w.out);
 	status = cli_follow_end(w.follow, r, w.oo.quiet);
 	cli_follow_free(w.follow);
+	watch_q_free(&w);
 	cli_filter_free(w.filter);
 	free(w.cols.v);
 	return status;
@@ -1106,14 +1306,62 @@ static int cmd_tree(int argc, char **argv)
 	return snapshot_one(&s, pid, true);
 }
 
+/*
+ * show PID@TIME or show KEY: the process that reference names in a fresh
+ * snapshot (which holds live processes only), or exit 1 saying why not.
+ */
+static int show_ref(const struct snap_opts *s, const struct pt_ref *ref, const char *arg)
+{
+	struct pt_monitor *m = snapshot(s);
+	const struct pt_proc *p = pt_lookup_ref(m, ref);
+	struct cli_out out;
+	int r;
+
+	if (!p) {
+		fprintf(stderr, "%s: ", prog);
+		if (errno == EXDEV)
+			fprintf(stderr, "key of another boot (this boot is %s): ",
+				pt_monitor_boot_id(m) ? pt_monitor_boot_id(m) : "unknown");
+		else
+			fputs("no such process: ", stderr);
+		cli_escape_str(stderr, arg);
+		fputc('\n', stderr);
+		pt_monitor_close(m);
+		return EXIT_FAIL;
+	}
+	out_open(&out, &s->oo, CLI_VIEW_ONE, NULL);
+	out.m = m;
+	out.fmt->begin(&out);
+	r = out.fmt->show(&out, p);
+	out.fmt->end(&out, PT_TIER_NONE);
+	out_close(&out);
+	pt_monitor_close(m);
+	if (r < 0)
+		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
+	return r < 0 ? EXIT_FAIL : 0;
+}
+
 static int cmd_show(int argc, char **argv)
 {
 	struct snap_opts s = {0};
+	struct pt_ref ref;
+	char why[256];
 
-	snap_parse(argc, argv, &s, "show", "show PID [--json] [--proc-root=DIR]");
+	snap_parse(argc, argv, &s, "show",
+		   "show PID|PID@TIME|KEY [--json] [--proc-root=DIR]\n"
+		   "  TIME: epoch seconds (1764662400.5), RFC 3339 with a zone\n"
+		   "  (2026-12-02T07:00:00Z) or -SECS before now; KEY: BOOT_ID:START:PID");
 	if (optind + 1 != argc)
-		usage_error("show needs exactly one PID");
-	return snapshot_one(&s, parse_pid(argv[optind]), false);
+		usage_error("show needs exactly one PID, PID@TIME or KEY");
+	if (pt_ref_parse(argv[optind], &ref, why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s: show: invalid process '", prog);
+		cli_escape_str(stderr, argv[optind]);
+		fprintf(stderr, "': %s\n", why);
+		exit(EXIT_USAGE);
+	}
+	if (ref.kind == PT_REF_PID)
+		return snapshot_one(&s, ref.pid, false);
+	return show_ref(&s, &ref, argv[optind]);
 }
 
 /* ---- fields ---- */
@@ -1163,7 +1411,7 @@ static void usage(FILE *f)
 		"  probe      say which event tiers can run here, and why not\n"
 		"  ps         list every process (snapshot)\n"
 		"  tree [PID] show the process tree under PID (default 1)\n"
-		"  show PID   everything known about one process\n"
+		"  show PID|PID@TIME|KEY  everything known about one process\n"
 		"  fields     list the fields -o accepts\n"
 		"\n"
 		"Options:\n"

@@ -115,6 +115,10 @@ enum pt_ns {
 };
 
 #define PT_COMM_LEN 16
+/* A boot id as /proc/sys/kernel/random/boot_id gives it: 8-4-4-4-12 hex digits. */
+#define PT_BOOT_ID_LEN 36
+/* The longest process key, with its NUL: BOOT_ID:START:PID. */
+#define PT_KEY_MAX (PT_BOOT_ID_LEN + 1 + 20 + 1 + 10 + 1)
 
 enum pt_proc_flags {
 	PT_PROC_SNAPSHOT = 1 << 0, /* already running when the monitor started */
@@ -302,6 +306,49 @@ const struct pt_proc *pt_lookup_tid(const struct pt_monitor *m, pid_t tid);
  * younger process that reused the pid). After the parent exits, the kernel
  * moves p to a subreaper or init, and the answer follows. NULL at the root. */
 const struct pt_proc *pt_parent(const struct pt_monitor *m, const struct pt_proc *p);
+
+/*
+ * Process keys. A key names one process across pid reuse and reboots:
+ * BOOT_ID:START:PID, the kernel's boot id (lowercase, 8-4-4-4-12 hex digits),
+ * the start time in clock ticks since boot (stat field 22) and the pid, both
+ * decimal, e.g. 0d4f3c1e-7b2a-4c5d-9e8f-1a2b3c4d5e6f:123456:4242.
+ */
+/* The monitor's boot id (read once from the proc root), or NULL (errno set). */
+const char *pt_monitor_boot_id(const struct pt_monitor *m);
+/* The key of p, or of its parent at fork time (kept after reparenting), into buf
+ * (PT_KEY_MAX bytes always fit): its length, -ENODATA when unknown (no boot id,
+ * no start, or the parent's record was not seen), -ENOENT when p has no parent
+ * (ppid 0), -ERANGE when len is too small. */
+int pt_proc_key(const struct pt_proc *p, char *buf, size_t len);
+int pt_proc_parent_key(const struct pt_proc *p, char *buf, size_t len);
+
+/* What a query names: a process by pid (now), by pid at a time, or by key. */
+enum pt_ref_kind {
+	PT_REF_PID = 1, /* "4242" */
+	PT_REF_PID_AT, /* "4242@TIME" */
+	PT_REF_KEY, /* "BOOT_ID:START:PID" */
+};
+struct pt_ref {
+	enum pt_ref_kind kind;
+	pid_t pid;
+	int64_t at_us; /* PT_REF_PID_AT: wall clock, microseconds since the epoch */
+	uint64_t start; /* PT_REF_KEY: start ticks */
+	char boot_id[PT_BOOT_ID_LEN + 1]; /* PT_REF_KEY, lowercase */
+	uint64_t reserved[4];
+};
+/*
+ * Parse a pid, pid@TIME or a key. TIME is seconds since the epoch with an
+ * optional fraction (1764662400.25), RFC 3339 / ISO 8601 with a zone
+ * (2026-12-02T07:00:00.25Z, 2026-12-02T08:00:00+01:00), or -SECS: that many
+ * seconds before now (4242@-10). 0, or -EINVAL with one line saying what is
+ * wrong in why (when why is not NULL); the input is not quoted in it.
+ */
+int pt_ref_parse(const char *s, struct pt_ref *out, char *why, size_t len);
+/* The record a reference names: PT_REF_PID as pt_lookup(), PT_REF_PID_AT as
+ * pt_lookup_at() (exited records still retained included), PT_REF_KEY the
+ * record of that pid and start (within a tick). NULL with errno: ESRCH none,
+ * EXDEV a key of another boot, EINVAL a bad reference. */
+const struct pt_proc *pt_lookup_ref(const struct pt_monitor *m, const struct pt_ref *r);
 
 /* Iteration: fn returns non-zero to stop; that value is returned. */
 typedef int (*pt_proc_fn)(const struct pt_proc *p, void *data);

@@ -400,6 +400,45 @@ RD(rd_euid, v_uint(v, p->euid))
 RD(rd_rgid, v_uint(v, p->gid))
 RD(rd_egid, v_uint(v, p->egid))
 RD(rd_loginuid, v_int(v, p->loginuid == (uid_t)-1 ? -1 : (int64_t)p->loginuid))
+
+/* A key in v->owned; unknown (left out of JSON) without a boot id. */
+static int key_value(struct pt_value *v, int n, const char *buf)
+{
+	if (n == -ENOENT) {
+		v_null(v);
+		return 0;
+	}
+	if (n < 0) {
+		v_unknown(v, n == -ENODATA ? PT_WHY_NOT_READ : PT_WHY_ERROR);
+		return 0;
+	}
+	v->owned = strdup(buf);
+	if (!v->owned)
+		return -ENOMEM;
+	v_str(v, v->owned, (size_t)n);
+	return 0;
+}
+
+static int rd_key(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	char buf[PT_KEY_MAX];
+
+	(void)c;
+	return key_value(v, pt_proc_key(p, buf, sizeof(buf)), buf);
+}
+
+static int rd_parent_key(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	char buf[PT_KEY_MAX];
+	int n = pt_proc_parent_key(p, buf, sizeof(buf));
+
+	(void)c;
+	if (n == -ENODATA && p->pkey == PT_PKEY_GONE && p->boot_id) {
+		v_unknown(v, PT_WHY_GONE);
+		return 0;
+	}
+	return key_value(v, n, buf);
+}
 RD(rd_sid, v_int(v, p->sid))
 RD(rd_pgid, v_int(v, p->pgid))
 RD(rd_tty, v_int(v, p->tty_nr))
@@ -880,6 +919,18 @@ const struct pt_field_def pt_field_table[] = {
 	 "On exec_failed events: true for execveat(), whose path is relative to a directory fd.",
 	 .type = PT_TYPE_BOOL, .flags = E, .jflags = PT_J_OMIT_FALSE, .evmask = PT_EVMASK(FAILED),
 	 .ev_read = ev_execveat},
+	/* 65 */
+	{"proc.key", "key",
+	 "The process key BOOT_ID:START:PID (the kernel's boot id, proc.start, proc.pid): "
+	 "unique across pid reuse and reboots; left out of JSON when unknown.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_START), .jflags = REC | PT_J_OMIT_UNKNOWN,
+	 .evmask = EV_PROC, .read = rd_key},
+	{"proc.pkey", "parent_key",
+	 "The key of the parent at fork time, kept after reparenting; null without a parent "
+	 "(ppid 0); left out of JSON when unknown.",
+	 .type = PT_TYPE_STR, .flags = PE, .jflags = REC | PT_J_OMIT_UNKNOWN,
+	 .evmask = PT_EVMASK(PT_EV_FORK) | PT_EVMASK(PT_EV_EXEC) | PT_EVMASK(PT_EV_EXIT),
+	 .read = rd_parent_key},
 };
 
 const unsigned pt_field_table_len = PT_ARRAY_SIZE(pt_field_table);

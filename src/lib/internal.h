@@ -68,6 +68,22 @@ struct pt_proc {
 	/* earlier execs, oldest first; the current image is in exe/args */
 	const struct pt_exec *execs;
 	unsigned nexecs;
+
+	/* identity across reboots (key.c): the boot id of the table that holds the
+	 * record (NULL outside a table, or when unreadable), and the parent at
+	 * fork time, kept after reparenting */
+	const char *boot_id;
+	uint8_t pkey; /* enum pt_pkey */
+	pid_t pkey_pid;
+	uint64_t pkey_start;
+};
+
+/* What a record knows of its parent at fork time. */
+enum pt_pkey {
+	PT_PKEY_UNBOUND = 0, /* not yet looked up */
+	PT_PKEY_BOUND, /* pkey_pid and pkey_start name it */
+	PT_PKEY_NONE, /* no parent (ppid 0: the kernel's own) */
+	PT_PKEY_GONE, /* the parent's record was not in the table */
 };
 
 /* ---- growable byte buffer (buf.c) ---- */
@@ -211,6 +227,14 @@ ssize_t pt_procfs_readlink(const struct pt_procfs *fs, pid_t pid, const char *na
 /* Enumerate numeric entries of the proc root (or of a task dir). */
 int pt_procfs_list(const struct pt_procfs *fs, pid_t pid, pid_t **out, size_t *n);
 
+/* ---- keys (key.c) ---- */
+/* Write BOOT_ID:START:PID into buf: the length, or -ERANGE when len is too small
+ * (PT_KEY_MAX always fits), -ENODATA without a boot id or start. */
+int pt_key_fmt(char *buf, size_t len, const char *boot_id, uint64_t start, pid_t pid);
+/* A boot id as the kernel writes it (8-4-4-4-12 hex digits, maybe a newline after):
+ * lowercased into out. 0 or -EINVAL. */
+int pt_parse_boot_id(const char *buf, size_t len, char out[PT_BOOT_ID_LEN + 1]);
+
 /* ---- identity and field masks ---- */
 
 /*
@@ -250,6 +274,8 @@ int pt_procfs_last_pid(const struct pt_procfs *fs, pid_t *last);
 /* The last pid in a /proc/loadavg line: 0 or -EINVAL. */
 int pt_parse_last_pid(const char *buf, pid_t *last);
 int pt_procfs_pid_max(const struct pt_procfs *fs, pid_t *max);
+/* sys/kernel/random/boot_id under the proc root, lowercased: 0 or -errno. */
+int pt_procfs_boot_id(const struct pt_procfs *fs, char out[PT_BOOT_ID_LEN + 1]);
 
 /* Can a scanning tier work on this proc root? 0, or -errno with the reason in
  * why. On success why holds a note ("" if none), e.g. about hidepid. */
@@ -333,6 +359,8 @@ struct pt_table_opts {
 	/* start ticks -> wall clock for new records (pt_ticks_to_us); 0 = unknown */
 	long clk_tck;
 	int64_t boot_us;
+	/* the boot id every record points to; "" = unknown (records have no key) */
+	char boot_id[PT_BOOT_ID_LEN + 1];
 };
 struct pt_table;
 struct pt_table *pt_table_new(const struct pt_table_opts *o);
@@ -341,6 +369,16 @@ void pt_table_free(struct pt_table *t);
 struct pt_proc *pt_table_get(const struct pt_table *t, pid_t pid);
 struct pt_proc *pt_table_get_live(const struct pt_table *t, pid_t pid);
 struct pt_proc *pt_table_get_at(const struct pt_table *t, pid_t pid, int64_t at_us);
+/* The record of (pid, start), live or exited: the exact start first, else one
+ * within a tick (pt_same_start). NULL with errno ESRCH. */
+struct pt_proc *pt_table_get_start(const struct pt_table *t, pid_t pid, uint64_t start);
+/* Remember p's parent at fork time for its parent_key, once p's ppid is known
+ * and the parent's record is found (pt_table_touch tries). final: give up
+ * (PT_PKEY_GONE) when it is not found, before a reparenting or after a scan. */
+void pt_table_bind_parent(struct pt_table *t, struct pt_proc *p, bool final);
+/* pt_table_bind_parent(final) for every record not bound yet: after a scan,
+ * whose order (pid order) may put a child before its parent. */
+void pt_table_bind_parents(struct pt_table *t);
 /* Insert a new live record for (pid, start); an older live record for the same
  * pid (pid reuse missed) is closed as exit-unknown first. */
 struct pt_proc *pt_table_add(struct pt_table *t, pid_t pid, uint64_t start);

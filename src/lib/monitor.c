@@ -55,6 +55,7 @@ struct pt_monitor {
 
 	int64_t mono_to_real_ns; /* REALTIME - MONOTONIC, captured at open */
 	int64_t boot_epoch_us;
+	char boot_id[PT_BOOT_ID_LEN + 1]; /* "" when unreadable */
 	int64_t next_expire_us;
 
 	/*
@@ -748,9 +749,13 @@ const struct pt_scan_hooks *pt_core_scan_hooks(void)
 
 int pt_core_resync(struct pt_monitor *m, const char *reason)
 {
+	int r;
+
 	pt_log(m, PT_LOG_INFO, "resynchronising from %s: %s", m->fs.root, reason);
 	m->st.resyncs++;
-	return pt_scan(m, m->scanner, PT_SCAN_RESYNC);
+	r = pt_scan(m, m->scanner, PT_SCAN_RESYNC);
+	pt_table_bind_parents(m->table);
+	return r;
 }
 
 PT_EXPORT int pt_monitor_resync(struct pt_monitor *m)
@@ -806,6 +811,8 @@ void pt_core_reparent(struct pt_monitor *m)
 		if (pt_procfs_read(&m->fs, p->pid, PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START),
 				   &tmp) == 0 &&
 		    pt_same_start(tmp.start, p->start) && pt_proc_has(&tmp, PT_F_PPID)) {
+			/* the parent at fork time is the one the key keeps */
+			pt_table_bind_parent(m->table, p, true);
 			p->ppid = tmp.ppid;
 			pt_proc_set_known(p, PT_F_PPID, PT_SRC_PROC);
 		}
@@ -916,6 +923,14 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 		.clk_tck = m->fs.clk_tck,
 		.boot_us = m->boot_epoch_us,
 	};
+	/* once per monitor: the boot id makes keys unique across reboots */
+	r = pt_procfs_boot_id(&m->fs, m->boot_id);
+	if (r < 0) {
+		m->boot_id[0] = '\0';
+		pt_log(m, PT_LOG_WARNING, "no boot id under %s (%s): records carry no key",
+		       m->proc_root, strerror(-r));
+	}
+	memcpy(to.boot_id, m->boot_id, sizeof(to.boot_id));
 	m->table = pt_table_new(&to);
 	m->scanner = pt_scanner_new(&m->fs, &core_hooks);
 	if (!m->table || !m->scanner) {
@@ -952,6 +967,7 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 		pt_log(m, PT_LOG_ERR, "scanning %s: %s", m->proc_root, strerror(-r));
 		goto fail;
 	}
+	pt_table_bind_parents(m->table);
 	if ((r = epoll_add(m, m->stopfd)) < 0 || (r = epoll_add(m, m->timerfd)) < 0)
 		goto fail;
 	if (m->src && m->src->fd && (r = epoll_add(m, m->src->fd(m->src_priv))) < 0)
@@ -1146,6 +1162,46 @@ PT_EXPORT const struct pt_proc *pt_lookup(const struct pt_monitor *m, pid_t pid)
 PT_EXPORT const struct pt_proc *pt_lookup_at(const struct pt_monitor *m, pid_t pid, int64_t at_us)
 {
 	return found(m ? pt_table_get_at(m->table, pid, at_us) : NULL);
+}
+
+PT_EXPORT const char *pt_monitor_boot_id(const struct pt_monitor *m)
+{
+	if (!m || !m->boot_id[0]) {
+		errno = m ? ENODATA : EINVAL;
+		return NULL;
+	}
+	return m->boot_id;
+}
+
+PT_EXPORT const struct pt_proc *pt_lookup_ref(const struct pt_monitor *m, const struct pt_ref *r)
+{
+	const struct pt_proc *p;
+
+	if (!m || !r) {
+		errno = EINVAL;
+		return NULL;
+	}
+	switch (r->kind) {
+	case PT_REF_PID:
+		p = pt_table_get(m->table, r->pid);
+		break;
+	case PT_REF_PID_AT:
+		p = pt_table_get_at(m->table, r->pid, r->at_us);
+		break;
+	case PT_REF_KEY:
+		if (!m->boot_id[0] || strncmp(m->boot_id, r->boot_id, sizeof(r->boot_id)) != 0) {
+			errno = EXDEV;
+			return NULL;
+		}
+		p = pt_table_get_start(m->table, r->pid, r->start);
+		break;
+	default:
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!p)
+		errno = ESRCH;
+	return p;
 }
 
 PT_EXPORT const struct pt_proc *pt_lookup_tid(const struct pt_monitor *m, pid_t tid)

@@ -66,6 +66,17 @@ int pt_procfs_last_pid(const struct pt_procfs *fs, pid_t *last)
 	return 0;
 }
 
+int pt_procfs_boot_id(const struct pt_procfs *fs, char out[PT_BOOT_ID_LEN + 1])
+{
+	char buf[64];
+	ssize_t n;
+
+	n = pt_read_file_at(fs->root_fd, "sys/kernel/random/boot_id", buf, sizeof(buf), NULL);
+	if (n < 0)
+		return (int)n;
+	return pt_parse_boot_id(buf, (size_t)n, out);
+}
+
 int pt_procfs_pid_max(const struct pt_procfs *fs, pid_t *max)
 {
 	long v;

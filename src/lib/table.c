@@ -222,6 +222,8 @@ void pt_table_touch(struct pt_table *t, struct pt_proc *p)
 	struct rec *r = rec_of(p);
 	size_t mem = sizeof(*r) + pt_proc_mem(p);
 
+	pt_table_bind_parent(t, p, false);
+
 	for (unsigned i = 0; i < p->nexecs; i++)
 		mem += exec_mem(&r->hist[i]);
 	t->rec_mem = t->rec_mem - r->mem + mem;
@@ -482,6 +484,24 @@ static struct rec *find_exited(const struct pt_table *t, pid_t pid, uint64_t sta
 	return NULL;
 }
 
+struct pt_proc *pt_table_get_start(const struct pt_table *t, pid_t pid, uint64_t start)
+{
+	struct pt_proc *near = NULL;
+	struct hnode *n;
+
+	for (n = hash_first(&t->procs, pid); start && n; n = hash_next(n)) {
+		struct pt_proc *p = &hrec(n)->p;
+
+		if (p->start == start)
+			return p;
+		if (p->start && pt_same_start(p->start, start) && !near)
+			near = p;
+	}
+	if (!near)
+		errno = ESRCH;
+	return near;
+}
+
 static int64_t start_us_of(const struct pt_table *t, uint64_t start)
 {
 	if (!start || t->o.clk_tck <= 0 || !t->o.boot_us)
@@ -527,6 +547,7 @@ struct pt_proc *pt_table_add(struct pt_table *t, pid_t pid, uint64_t start)
 	r->p.start_us = start_us_of(t, start);
 	r->p.state = PT_STATE_ALIVE;
 	r->p.nthreads = 1;
+	r->p.boot_id = t->o.boot_id[0] ? t->o.boot_id : NULL;
 	r->h.key = pid;
 
 	if (live)
@@ -775,6 +796,37 @@ struct pt_proc *pt_table_parent(const struct pt_table *t, const struct pt_proc *
 			best = c;
 	}
 	return best;
+}
+
+void pt_table_bind_parent(struct pt_table *t, struct pt_proc *p, bool final)
+{
+	const struct pt_proc *pp;
+
+	if (p->pkey != PT_PKEY_UNBOUND || !pt_proc_has(p, PT_F_PPID))
+		return;
+	if (p->ppid <= 0) {
+		p->pkey = PT_PKEY_NONE;
+		return;
+	}
+	pp = pt_table_parent(t, p);
+	if (pp && pt_proc_has(pp, PT_F_START)) {
+		p->pkey = PT_PKEY_BOUND;
+		p->pkey_pid = pp->pid;
+		p->pkey_start = pp->start;
+	} else if (final) {
+		p->pkey = PT_PKEY_GONE;
+	}
+}
+
+static int bind_cb(const struct pt_proc *p, void *data)
+{
+	pt_table_bind_parent(data, (struct pt_proc *)p, true);
+	return 0;
+}
+
+void pt_table_bind_parents(struct pt_table *t)
+{
+	pt_table_foreach(t, PT_SEL_ALL, bind_cb, t);
 }
 
 struct child_ctx {

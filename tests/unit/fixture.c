@@ -481,6 +481,16 @@ int fx_set_last_pid(const char *root, pid_t last)
 	return write_str(path, buf);
 }
 
+int fx_set_boot_id(const char *root, const char *content)
+{
+	char path[PATH_MAX];
+
+	if (!root || !content)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/sys/kernel/random/boot_id", root);
+	return write_str(path, content);
+}
+
 void fx_root_free(char *root)
 {
 	if (!root)

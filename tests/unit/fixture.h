@@ -36,6 +36,8 @@ int fx_write(const char *root, pid_t pid, const char *name, const void *data, si
 int fx_remove(const char *root, pid_t pid, const char *name);
 /* Set the proc root's loadavg / sys/kernel/ns_last_pid "last pid" values. */
 int fx_set_last_pid(const char *root, pid_t last);
+/* Write sys/kernel/random/boot_id (content as given, e.g. "UUID\n"). */
+int fx_set_boot_id(const char *root, const char *content);
 /* rm -rf the tree and free the path. */
 void fx_root_free(char *root);
 

@@ -83,6 +83,8 @@ static const struct {
 	{62, "evt.arg.args", "exec_argv", PT_TYPE_ARGS},
 	{63, "evt.arg.args_truncated", "exec_argv_truncated", PT_TYPE_BOOL},
 	{64, "evt.execveat", "execveat", PT_TYPE_BOOL},
+	{65, "proc.key", "key", PT_TYPE_STR},
+	{66, "proc.pkey", "parent_key", PT_TYPE_STR},
 };
 
 Test(registry, golden_list_is_a_prefix)
@@ -163,6 +165,8 @@ Test(registry, lookup_by_both_names_and_arguments)
 static char *root;
 static struct pt_monitor *m;
 
+#define BOOT_ID_FX "0d4f3c1e-7b2a-4c5d-9e8f-1a2b3c4d5e6f"
+
 static void setup(void)
 {
 	static const char cg[] = "0::/system.slice/docker-" CID ".scope\n";
@@ -211,6 +215,7 @@ static void setup(void)
 	cr_assert_eq(fx_add_proc(root, &init), 0);
 	cr_assert_eq(fx_add_proc(root, &bash), 0);
 	cr_assert_eq(fx_add_proc(root, &sleep), 0);
+	cr_assert_eq(fx_set_boot_id(root, BOOT_ID_FX "\n"), 0);
 	pt_options_init(&o);
 	o.tier = PT_TIER_NONE;
 	o.proc_root = root;
@@ -295,6 +300,8 @@ static const struct {
 	{"proc.pcmdline", "bash -i"},
 	{"proc.aname", "bash init"},
 	{"user.loginuid", "1000"},
+	{"proc.key", BOOT_ID_FX ":700:200"},
+	{"proc.pkey", BOOT_ID_FX ":500:100"},
 };
 
 Test(values, every_record_field_on_a_fixture, .init = setup, .fini = teardown)
@@ -329,6 +336,7 @@ Test(values, every_record_field_on_a_fixture, .init = setup, .fini = teardown)
 	cr_assert_str_eq(text_of("proc.aname[3]", p, NULL), "-");
 	/* the root has no parent: known, no value */
 	cr_assert_str_eq(text_of("proc.pname", pt_lookup(m, 1), NULL), "-");
+	cr_assert_str_eq(text_of("proc.pkey", pt_lookup(m, 1), NULL), "-");
 }
 
 Test(values, unknown_fields_say_why, .init = setup, .fini = teardown)

@@ -169,6 +169,43 @@ static __always_inline void fill_task(struct pt_bpf_event *e, struct task_struct
 	bpf_core_read_str(e->comm, sizeof(e->comm), &p->comm);
 }
 
+/* A leader's pid in the initial namespace: pid->numbers[0].nr, read by probe
+ * in both variants (numbers[] is a flexible array to the verifier). */
+static __always_inline __u32 leader_nr(struct pid *pid)
+{
+	return BPF_CORE_READ(pid, numbers[0].nr);
+}
+
+/*
+ * Session, process group and controlling terminal, as /proc/PID/stat shows
+ * them (fields 6, 5 and 7), and the audit login uid: so user space need not
+ * read /proc for a process whose fork it did not see. tty_nr is
+ * new_encode_dev(tty_devnum(tty)).
+ */
+static __always_inline void fill_session(struct pt_bpf_event *e, struct task_struct *p, bool btf)
+{
+	struct signal_struct *sig = READ(btf, p, signal);
+	struct tty_struct *tty;
+	__u32 major, minor;
+
+	e->loginuid = (__u32)-1;
+	if (bpf_core_field_exists(p->loginuid)) {
+		e->loginuid = READ(btf, p, loginuid.val);
+		e->known |= PT_BPF_K_LOGINUID;
+	}
+	if (!sig)
+		return;
+	e->sid = leader_nr(READ(btf, sig, pids[PIDTYPE_SID]));
+	e->pgid = leader_nr(READ(btf, sig, pids[PIDTYPE_PGID]));
+	tty = READ(btf, sig, tty);
+	if (tty) {
+		major = READ(btf, tty, driver, major);
+		minor = READ(btf, tty, driver, minor_start) + READ(btf, tty, index);
+		e->tty_nr = (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+	}
+	e->known |= PT_BPF_K_SESSION;
+}
+
 /* real_cred: the objective credentials, what /proc/PID/status shows. */
 static __always_inline void fill_creds(struct pt_bpf_event *e, struct task_struct *p, bool btf)
 {
@@ -179,6 +216,7 @@ static __always_inline void fill_creds(struct pt_bpf_event *e, struct task_struc
 	e->gid = READ(btf, cred, gid.val);
 	e->egid = READ(btf, cred, egid.val);
 	e->ns[PT_BPF_NS_USER] = READ(btf, cred, user_ns, ns.inum);
+	fill_session(e, p, btf);
 }
 
 /*

@@ -105,7 +105,17 @@ struct pt_bpf_event {
 	__u32 tracer_pid, tracer_tid; /* ptrace: the tracer (current), 0 on detach */
 	__s32 err; /* exec_failed: the errno execve returned (positive) */
 	__u32 reserved;
+	/* fork of a process and exec, as /proc/PID/stat and loginuid show them */
+	__u32 known; /* PT_BPF_K_*: which of these were read */
+	__u32 sid, pgid; /* session and process group leaders (initial pid namespace) */
+	__u32 tty_nr; /* stat field 7: controlling terminal, 0 for none */
+	__u32 loginuid; /* audit login uid, (__u32)-1 when unset */
+	__u32 pad;
 };
+
+/* struct pt_bpf_event.known */
+#define PT_BPF_K_SESSION (1u << 0) /* sid, pgid, tty_nr */
+#define PT_BPF_K_LOGINUID (1u << 1) /* loginuid (kernels with CONFIG_AUDIT) */
 
 #ifndef __bpf__
 /* User-space decoding (src/lib/bpf-decode.c). */

@@ -46,24 +46,22 @@ const volatile __u32 ignore_tgid = 0;
 const volatile __u32 argv_max = 32 * 1024;
 /* sched_process_exit(p, group_dead): 6.16+ */
 const volatile bool has_group_dead = false;
-/* wake the reader at most once per wake_ns, or when wake_bytes are waiting */
-const volatile __u64 wake_ns = 4000000;
+/* wake the reader at once when this many bytes are waiting, whatever it said */
 const volatile __u64 wake_bytes = 2 << 20;
 
-__u64 last_wake_ns;
+/*
+ * Written by user space through the mmap'ed .data: 1 when it sleeps without a
+ * timer, so the next record must wake it; 0 while it looks at the ring on its
+ * own, every few ms, and wakeups would only cost (see wake_flags()).
+ */
+__u32 reader_idle = 1;
+/* Records that did not fit in the ring buffer; user space reads it mmap'ed. */
+__u64 lost_count;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* set from pt_options.ring_size */
 } events SEC(".maps");
-
-/* Records that did not fit in the ring buffer. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} lost SEC(".maps");
 
 /*
  * An exec record is assembled here, then copied to the ring buffer with its
@@ -90,26 +88,58 @@ struct {
 
 static __always_inline void count_lost(void)
 {
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
-
-	if (n)
-		*n += 1;
+	__sync_fetch_and_add(&lost_count, 1);
 }
 
 /*
  * A wakeup is an irq_work, a self-IPI: ~10 us in a VM (measured on KVM),
- * 5-20 times the rest of a handler. Batch them; user space looks again
- * shortly after each batch for the records that did not wake it.
+ * 5-20 times the rest of a handler, and a context switch for the reader.
+ * While records flow, the reader looks at the ring every few ms on its own
+ * timer and says so in reader_idle: wake it only when it sleeps without one,
+ * or when the ring fills up.
  */
-static __always_inline __u64 wake_flags(__u64 now)
+static __always_inline __u64 wake_flags(void)
 {
-	if (now - last_wake_ns >= wake_ns ||
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes) {
-		last_wake_ns = now;
+	if (*(volatile __u32 *)&reader_idle) {
+		reader_idle = 0;
 		return BPF_RB_FORCE_WAKEUP;
 	}
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes)
+		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
+}
+
+/*
+ * After a commit without wakeup: the reader may have gone idle meanwhile,
+ * after finding the ring empty. The commit (an xchg) is a full barrier and the
+ * reader sets reader_idle before its last look: either that look saw our
+ * record, or we see reader_idle here and wake it with an empty record.
+ */
+static __always_inline void wake_if_idle(void)
+{
+	void *nudge;
+
+	if (!*(volatile __u32 *)&reader_idle)
+		return;
+	reader_idle = 0;
+	nudge = bpf_ringbuf_reserve(&events, 8, 0);
+	if (nudge)
+		bpf_ringbuf_discard(nudge, BPF_RB_FORCE_WAKEUP);
+}
+
+/* Send a reserved record / copy one in: every record leaves through these. */
+static __always_inline void submit(void *e)
+{
+	bpf_ringbuf_submit(e, wake_flags());
+	wake_if_idle();
+}
+
+static __always_inline long output(void *data, __u64 size)
+{
+	long r = bpf_ringbuf_output(&events, data, size, wake_flags());
+
+	wake_if_idle();
+	return r;
 }
 
 /* /proc/PID/stat field 22: the group leader's start, in USER_HZ ticks. */
@@ -139,6 +169,43 @@ static __always_inline void fill_task(struct pt_bpf_event *e, struct task_struct
 	bpf_core_read_str(e->comm, sizeof(e->comm), &p->comm);
 }
 
+/* A leader's pid in the initial namespace: pid->numbers[0].nr, read by probe
+ * in both variants (numbers[] is a flexible array to the verifier). */
+static __always_inline __u32 leader_nr(struct pid *pid)
+{
+	return BPF_CORE_READ(pid, numbers[0].nr);
+}
+
+/*
+ * Session, process group and controlling terminal, as /proc/PID/stat shows
+ * them (fields 6, 5 and 7), and the audit login uid: so user space need not
+ * read /proc for a process whose fork it did not see. tty_nr is
+ * new_encode_dev(tty_devnum(tty)).
+ */
+static __always_inline void fill_session(struct pt_bpf_event *e, struct task_struct *p, bool btf)
+{
+	struct signal_struct *sig = READ(btf, p, signal);
+	struct tty_struct *tty;
+	__u32 major, minor;
+
+	e->loginuid = (__u32)-1;
+	if (bpf_core_field_exists(p->loginuid)) {
+		e->loginuid = READ(btf, p, loginuid.val);
+		e->known |= PT_BPF_K_LOGINUID;
+	}
+	if (!sig)
+		return;
+	e->sid = leader_nr(READ(btf, sig, pids[PIDTYPE_SID]));
+	e->pgid = leader_nr(READ(btf, sig, pids[PIDTYPE_PGID]));
+	tty = READ(btf, sig, tty);
+	if (tty) {
+		major = READ(btf, tty, driver, major);
+		minor = READ(btf, tty, driver, minor_start) + READ(btf, tty, index);
+		e->tty_nr = (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+	}
+	e->known |= PT_BPF_K_SESSION;
+}
+
 /* real_cred: the objective credentials, what /proc/PID/status shows. */
 static __always_inline void fill_creds(struct pt_bpf_event *e, struct task_struct *p, bool btf)
 {
@@ -149,6 +216,7 @@ static __always_inline void fill_creds(struct pt_bpf_event *e, struct task_struc
 	e->gid = READ(btf, cred, gid.val);
 	e->egid = READ(btf, cred, egid.val);
 	e->ns[PT_BPF_NS_USER] = READ(btf, cred, user_ns, ns.inum);
+	fill_session(e, p, btf);
 }
 
 /*
@@ -315,7 +383,7 @@ static __always_inline int handle_fork(struct task_struct *child, bool btf)
 		fill_creds(e, child, btf);
 		fill_ns(e, child, btf);
 	}
-	bpf_ringbuf_submit(e, wake_flags(e->time_ns));
+	submit(e);
 	return 0;
 }
 
@@ -372,7 +440,7 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 	asm volatile("" : "+r"(size));
 	if (size > SCRATCH_SIZE)
 		return 0;
-	if (bpf_ringbuf_output(&events, s->b, size, wake_flags(e->time_ns)))
+	if (output(s->b, size))
 		count_lost();
 	return 0;
 }
@@ -396,7 +464,7 @@ static __always_inline int handle_exit(struct task_struct *p, bool group_dead, b
 		group_dead = READ(btf, p, signal, live.counter) == 0;
 	if (!group_dead)
 		e->flags |= PT_BPF_F_THREAD;
-	bpf_ringbuf_submit(e, wake_flags(e->time_ns));
+	submit(e);
 	return 0;
 }
 
@@ -468,7 +536,7 @@ static __always_inline int handle_rename(struct task_struct *p, const char *comm
 	e->type = PT_BPF_COMM;
 	fill_task(e, p, btf);
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm);
-	bpf_ringbuf_submit(e, wake_flags(e->time_ns));
+	submit(e);
 	return 0;
 }
 
@@ -599,7 +667,7 @@ static __always_inline int exec_failed(long ret, int path_arg, __u32 flags)
 	}
 	e->argv_len = len;
 	e->argv_full = len;
-	bpf_ringbuf_submit(e, wake_flags(e->time_ns));
+	submit(e);
 	return 0;
 }
 

@@ -177,9 +177,29 @@ struct mutex {
 	atomic_long_t owner; /* the holder's task_struct, low 3 bits flags */
 };
 
+enum pid_type {
+	PIDTYPE_PID,
+	PIDTYPE_TGID,
+	PIDTYPE_PGID,
+	PIDTYPE_SID,
+	PIDTYPE_MAX,
+};
+
+struct tty_driver {
+	int major;
+	int minor_start;
+};
+
+struct tty_struct {
+	struct tty_driver *driver;
+	int index;
+};
+
 struct signal_struct {
 	atomic_t live;
 	struct mutex cred_guard_mutex; /* held by an exec from prepare_bprm_creds to its end */
+	struct pid *pids[PIDTYPE_MAX]; /* 4.19+ */
+	struct tty_struct *tty;
 };
 
 struct mm_struct {
@@ -242,6 +262,7 @@ struct task_struct {
 	struct signal_struct *signal;
 	struct mm_struct *mm;
 	struct css_set *cgroups;
+	kuid_t loginuid; /* CONFIG_AUDIT */
 };
 
 /*

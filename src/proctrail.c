@@ -355,7 +355,11 @@ static void out_open(struct cli_out *o, const struct out_opts *oo, enum cli_view
 		if (fit)
 			o->f = fit;
 	} else if (!isatty(STDOUT_FILENO)) {
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+		/* glibc ignores the size when it allocates the buffer itself
+		 * (st_blksize, 4 KiB): give it ours, one write per dispatch */
+		static char buf[1 << 16];
+
+		setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 	}
 }
 

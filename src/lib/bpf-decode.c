@@ -154,7 +154,7 @@ static struct pt_proc *info_new(const struct pt_bpf_event *e)
 	return p;
 }
 
-/* Credentials and namespaces: read at process fork and exec. */
+/* Credentials, namespaces, session and login uid: read at process fork and exec. */
 static void info_identity(struct pt_proc *p, const struct pt_bpf_event *e)
 {
 	p->uid = e->uid;
@@ -165,6 +165,18 @@ static void info_identity(struct pt_proc *p, const struct pt_bpf_event *e)
 	for (unsigned i = 0; i < PT_BPF_NS_COUNT; i++)
 		p->ns[ns_of[i]] = e->ns[i];
 	pt_proc_set_known(p, PT_F_NS, PT_SRC_BPF);
+	if (e->known & PT_BPF_K_SESSION) {
+		p->sid = (pid_t)e->sid;
+		p->pgid = (pid_t)e->pgid;
+		p->tty_nr = (int)e->tty_nr;
+		pt_proc_set_known(p, PT_F_SID, PT_SRC_BPF);
+		pt_proc_set_known(p, PT_F_PGID, PT_SRC_BPF);
+		pt_proc_set_known(p, PT_F_TTY, PT_SRC_BPF);
+	}
+	if (e->known & PT_BPF_K_LOGINUID) {
+		p->loginuid = e->loginuid;
+		pt_proc_set_known(p, PT_F_LOGINUID, PT_SRC_BPF);
+	}
 }
 
 static void info_free(struct pt_proc *p)

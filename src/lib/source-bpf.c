@@ -65,13 +65,12 @@
 #define STOP_BUDGET (-ECANCELED)
 /*
  * A ring buffer wakeup costs the traced task ~10 us on this KVM guest (an
- * irq_work self-IPI), 5-20 times the rest of a handler. The program wakes us
- * at most once per WAKE_NS (or when a quarter of the ring is waiting), and we
- * look again STRAGGLER_MS after each batch: events arrive within ~5 ms, at
- * most 250 wakeups a second.
+ * irq_work self-IPI) and us a context switch. While records flow we look at
+ * the ring every LOOK_MS on a timer and tell the programs (reader_idle = 0)
+ * they need not wake us; after a look that finds nothing we say we are idle
+ * and sleep until the next record wakes us. Events are seen within ~LOOK_MS.
  */
-#define WAKE_NS 4000000u
-#define STRAGGLER_MS 5
+#define LOOK_MS 10
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
 #endif
@@ -107,9 +106,6 @@ struct bpf_source {
 	struct pt_event_gaps gaps;
 	char why[PT_EV_MAX][GAP_WHY]; /* storage for gaps.why */
 	struct ring_buffer *rb;
-	int lost_fd;
-	unsigned ncpu;
-	uint64_t *percpu;
 	uint64_t lost_total;
 	unsigned handled;
 	int64_t tick_at_us; /* CLOCK_MONOTONIC; 0: nothing can be waiting unannounced */
@@ -537,7 +533,6 @@ static int skel_load(struct proctrail_bpf **out, const struct load_cfg *c, char 
 	skel->rodata->ignore_tgid = (__u32)getpid();
 	skel->rodata->argv_max = c->argv_max;
 	skel->rodata->has_group_dead = c->group_dead;
-	skel->rodata->wake_ns = WAKE_NS;
 	skel->rodata->wake_bytes = c->ring / 4;
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0) {
@@ -705,12 +700,10 @@ static int on_record(void *ctx, void *data, size_t size)
 
 static void check_lost(struct bpf_source *s)
 {
-	__u32 zero = 0;
+	uint64_t n = __atomic_load_n(&s->skel->bss->lost_count, __ATOMIC_RELAXED);
 	struct pt_raw raw;
 
-	if (bpf_map_lookup_elem(s->lost_fd, &zero, s->percpu) < 0)
-		return;
-	if (!pt_bpf_lost(&s->lost_total, s->percpu, s->ncpu, &raw))
+	if (!pt_bpf_lost(&s->lost_total, &n, 1, &raw))
 		return;
 	raw.time_us = pt_now_us();
 	pt_log(s->m, PT_LOG_WARNING, "bpf: %llu events lost: ring buffer full",
@@ -727,7 +720,6 @@ static void bpf_free(struct bpf_source *s)
 	for (unsigned i = 0; i < s->nlinks; i++)
 		bpf_link__destroy(s->links[i]);
 	proctrail_bpf__destroy(s->skel);
-	free(s->percpu);
 	free(s);
 }
 
@@ -769,7 +761,10 @@ static int attach_all(struct bpf_source *s, const struct load_cfg *c, char *why,
 /*
  * The proc connector beside the ring buffer, for uid, gid, sid, ptrace and
  * coredump; when it cannot run, those are gaps, not a failure of the tier.
- * One epoll fd holds both, for the monitor's loop.
+ * One epoll fd holds both, for the monitor's loop. The ring's map fd is
+ * edge-triggered: readable on a wakeup only (libbpf's own epoll fd is
+ * level-triggered, and while records wait each look at it would report the
+ * ring again, wakeup or not).
  */
 static int open_side(struct bpf_source *s, char *why, size_t len)
 {
@@ -779,9 +774,11 @@ static int open_side(struct bpf_source *s, char *why, size_t len)
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0)
 		goto fail;
-	ev.data.fd = ring_buffer__epoll_fd(s->rb);
+	ev.data.fd = bpf_map__fd(s->skel->maps.events);
+	ev.events = EPOLLIN | EPOLLET;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		goto fail;
+	ev.events = EPOLLIN;
 	if (pt_cn_side_open(&s->cn, CN_MASK, s->why[PT_EV_UID], GAP_WHY) < 0) {
 		gap(&s->gaps, CN_EVENTS, s->why[PT_EV_UID]);
 		pt_log(s->m, PT_LOG_INFO, "bpf: no uid, gid, sid, ptrace or coredump events: %s",
@@ -857,7 +854,7 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 	struct load_cfg c = {.ring = ring_bytes(o->ring_size), .argv_max = argv_bytes(o->args_max)};
 	struct lb_ctx lc = {.m = m}, *lprev;
 	struct bpf_source *s;
-	int r, ncpu;
+	int r;
 
 	r = check_caps(why, len);
 	if (r < 0)
@@ -870,13 +867,6 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 	lprev = lb_enter(&lc);
 	s->m = m;
 	s->boot_us = pt_boot_epoch_us();
-	ncpu = libbpf_num_possible_cpus();
-	s->ncpu = ncpu > 0 ? (unsigned)ncpu : 1;
-	s->percpu = calloc(s->ncpu, sizeof(*s->percpu));
-	if (!s->percpu) {
-		r = -ENOMEM;
-		goto fail;
-	}
 	c.tp_btf = use_tp_btf();
 	c.group_dead = exit_has_group_dead();
 	c.extras = choose_extras(o, c.tp_btf, &s->gaps);
@@ -905,7 +895,6 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 		snprintf(why, len, "cannot map the ring buffer: %s", strerror(-r));
 		goto fail;
 	}
-	s->lost_fd = bpf_map__fd(s->skel->maps.lost);
 	r = open_side(s, why, len);
 	if (r < 0)
 		goto fail;
@@ -929,36 +918,54 @@ static int bpf_fd(void *priv)
 }
 
 /*
- * Records submitted within WAKE_NS of a wakeup do not wake us, nor does one
- * committed after a wakeup found it still reserved: after each wakeup, and
- * after each look that found records, look again STRAGGLER_MS later. Idle,
- * no timer runs.
+ * Look at the ring (and the side channel). After a look that found records,
+ * or a wakeup, look again LOOK_MS later: the programs do not wake us
+ * meanwhile. After a look that found nothing, say we are idle, then look once
+ * more: a record committed before a program could see reader_idle is found
+ * now; any later one wakes us (wake_if_idle() in the program). Idle, no
+ * timer runs.
  */
 static int consume(struct bpf_source *s, bool tick)
 {
 	struct lb_ctx lc = {.m = s->m}, *lprev;
+	unsigned handled;
 	int r;
 
 	s->handled = 0;
 	lprev = lb_enter(&lc);
 	read_side(s);
 	r = ring_buffer__consume(s->rb);
+	if (r >= 0 && !s->handled && tick) {
+		__atomic_store_n(&s->skel->data->reader_idle, 1, __ATOMIC_SEQ_CST);
+		r = ring_buffer__consume(s->rb);
+		if (s->handled)
+			__atomic_store_n(&s->skel->data->reader_idle, 0, __ATOMIC_RELAXED);
+	}
 	if (r != STOP_BUDGET)
 		side_flush(s, UINT64_MAX);
 	check_lost(s);
 	lb_leave(lprev);
-	if (s->handled || !tick)
-		s->tick_at_us = pt_mono_us() + STRAGGLER_MS * 1000;
+	handled = s->handled;
+	if (handled >= DISPATCH_BUDGET)
+		s->tick_at_us = pt_mono_us(); /* more waiting: as soon as the loop allows */
+	else if (handled || !tick)
+		s->tick_at_us = pt_mono_us() + LOOK_MS * 1000;
 	else
 		s->tick_at_us = 0;
 	if (r < 0 && r != STOP_BUDGET)
 		return r;
-	return (int)s->handled;
+	return (int)handled;
 }
 
 static int bpf_dispatch(struct pt_monitor *m, void *priv)
 {
-	return consume(priv, false);
+	struct bpf_source *s = priv;
+	struct epoll_event ev[2];
+
+	/* the ring is edge-triggered: take its wakeup, so the next one is reported */
+	if (epoll_wait(s->epfd, ev, PT_ARRAY_SIZE(ev), 0) < 0 && errno != EINTR)
+		return -errno;
+	return consume(s, false);
 }
 
 static int bpf_tick(struct pt_monitor *m, void *priv, int64_t now_us)

@@ -103,6 +103,54 @@ Test(bpf_decode, fork_of_a_process)
 	cr_assert_eq(raw.info->tier, PT_TIER_BPF);
 }
 
+Test(bpf_decode, session_and_loginuid_when_read)
+{
+	struct rec r;
+
+	base(&r, PT_BPF_EXEC, 700, 700);
+	r.e.known = PT_BPF_K_SESSION | PT_BPF_K_LOGINUID;
+	r.e.sid = 650;
+	r.e.pgid = 690;
+	r.e.tty_nr = 34816;
+	r.e.loginuid = 1000;
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(raw.info->sid, 650);
+	cr_assert_eq(raw.info->pgid, 690);
+	cr_assert_eq(raw.info->tty_nr, 34816);
+	cr_assert_eq(raw.info->loginuid, 1000);
+	cr_assert_eq(raw.info->src[PT_F_SID], PT_SRC_BPF);
+	cr_assert_eq(raw.info->src[PT_F_PGID], PT_SRC_BPF);
+	cr_assert_eq(raw.info->src[PT_F_TTY], PT_SRC_BPF);
+	cr_assert_eq(raw.info->src[PT_F_LOGINUID], PT_SRC_BPF);
+	raw_free();
+
+	/* a process fork carries them too; no terminal is tty 0, known */
+	base(&r, PT_BPF_FORK, 500, 500);
+	r.e.known = PT_BPF_K_SESSION;
+	r.e.sid = 1;
+	r.e.pgid = 500;
+	r.e.loginuid = (uint32_t)-1;
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(raw.info->sid, 1);
+	cr_assert_eq(raw.info->pgid, 500);
+	cr_assert_eq(raw.info->tty_nr, 0);
+	cr_assert_eq(raw.info->src[PT_F_TTY], PT_SRC_BPF);
+	cr_assert_eq(raw.info->src[PT_F_LOGINUID], PT_SRC_NONE, "kernel without audit");
+}
+
+Test(bpf_decode, session_unknown_when_not_read)
+{
+	struct rec r;
+
+	base(&r, PT_BPF_EXEC, 700, 700);
+	r.e.sid = 650; /* not flagged: not to be trusted */
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(raw.info->src[PT_F_SID], PT_SRC_NONE);
+	cr_assert_eq(raw.info->src[PT_F_PGID], PT_SRC_NONE);
+	cr_assert_eq(raw.info->src[PT_F_TTY], PT_SRC_NONE);
+	cr_assert_eq(raw.info->src[PT_F_LOGINUID], PT_SRC_NONE);
+}
+
 Test(bpf_decode, fork_of_a_thread)
 {
 	struct rec r;

@@ -481,6 +481,25 @@ int fx_set_last_pid(const char *root, pid_t last)
 	return write_str(path, buf);
 }
 
+int fx_add_simple(const char *root, pid_t pid, pid_t ppid, const char *comm, uint64_t start,
+		  const char *cmdline, size_t cmdline_len)
+{
+	struct fx_proc p = {
+		.pid = pid,
+		.ppid = ppid,
+		.comm = comm,
+		.start = start,
+		.cmdline = cmdline ? cmdline : comm,
+		.cmdline_len = cmdline ? cmdline_len : strlen(comm) + 1,
+		.exe = "/usr/bin/x",
+		.cwd = "/",
+		.sid = pid,
+		.pgid = pid,
+	};
+
+	return fx_add_proc(root, &p);
+}
+
 int fx_set_boot_id(const char *root, const char *content)
 {
 	char path[PATH_MAX];

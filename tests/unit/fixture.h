@@ -30,6 +30,10 @@ struct fx_proc {
 char *fx_root_new(void);
 /* Write PID/{stat,status,comm,cmdline,cgroup,exe,cwd,task/,ns/}. 0 or -errno. */
 int fx_add_proc(const char *root, const struct fx_proc *p);
+/* fx_add_proc with the usual rest: exe /usr/bin/x, cwd /, its own session and
+ * process group; cmdline NULL means comm as the only argument. */
+int fx_add_simple(const char *root, pid_t pid, pid_t ppid, const char *comm, uint64_t start,
+		  const char *cmdline, size_t cmdline_len);
 /* Write or replace one file under PID/ (name may contain a '/'). */
 int fx_write(const char *root, pid_t pid, const char *name, const void *data, size_t len);
 /* Remove one file under PID/, or the whole PID directory when name is NULL. */

@@ -44,20 +44,7 @@ static void on_event(const struct pt_event *ev, void *data)
 
 static void add_fx(pid_t pid, pid_t ppid, uint64_t start)
 {
-	struct fx_proc p = {
-		.pid = pid,
-		.ppid = ppid,
-		.comm = "sh",
-		.start = start,
-		.cmdline = "sh",
-		.cmdline_len = 3,
-		.exe = "/bin/sh",
-		.cwd = "/",
-		.sid = pid,
-		.pgid = pid,
-	};
-
-	cr_assert_eq(fx_add_proc(root, &p), 0);
+	cr_assert_eq(fx_add_simple(root, pid, ppid, "sh", start, NULL, 0), 0);
 }
 
 static void setup(void)

@@ -265,20 +265,7 @@ static void on_event(const struct pt_event *ev, void *data)
 
 static void add_fx(pid_t pid, pid_t ppid, const char *comm, uint64_t start)
 {
-	struct fx_proc p = {
-		.pid = pid,
-		.ppid = ppid,
-		.comm = comm,
-		.start = start,
-		.cmdline = comm,
-		.cmdline_len = strlen(comm) + 1,
-		.exe = "/usr/bin/x",
-		.cwd = "/",
-		.sid = pid,
-		.pgid = pid,
-	};
-
-	cr_assert_eq(fx_add_proc(root, &p), 0);
+	cr_assert_eq(fx_add_simple(root, pid, ppid, comm, start, NULL, 0), 0);
 }
 
 static void tree_setup(void)

@@ -24,20 +24,7 @@ static struct pt_monitor *m;
 
 static void add_fx(pid_t pid, pid_t ppid, const char *comm, uint64_t start)
 {
-	struct fx_proc p = {
-		.pid = pid,
-		.ppid = ppid,
-		.comm = comm,
-		.start = start,
-		.cmdline = "x",
-		.cmdline_len = 2,
-		.exe = "/usr/bin/x",
-		.cwd = "/",
-		.sid = pid,
-		.pgid = pid,
-	};
-
-	cr_assert_eq(fx_add_proc(root, &p), 0);
+	cr_assert_eq(fx_add_simple(root, pid, ppid, comm, start, "x", 2), 0);
 }
 
 static void open_monitor(const char *boot_id)

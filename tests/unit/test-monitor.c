@@ -29,20 +29,7 @@ static void on_event(const struct pt_event *ev, void *data)
 static void add_fx(pid_t pid, pid_t ppid, const char *comm, uint64_t start, const char *cmd,
 		   size_t len)
 {
-	struct fx_proc p = {
-		.pid = pid,
-		.ppid = ppid,
-		.comm = comm,
-		.start = start,
-		.cmdline = cmd,
-		.cmdline_len = len,
-		.exe = "/usr/bin/x",
-		.cwd = "/",
-		.sid = pid,
-		.pgid = pid,
-	};
-
-	cr_assert_eq(fx_add_proc(root, &p), 0);
+	cr_assert_eq(fx_add_simple(root, pid, ppid, comm, start, cmd, len), 0);
 }
 
 static void setup(void)

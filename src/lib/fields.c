@@ -112,6 +112,8 @@ static int ev_old_comm(const struct pt_field_ctx *c, struct pt_value *v)
 {
 	if (c->ev->type != PT_EV_COMM)
 		return -ENODATA;
+	if (!c->ev->u.comm.old[0])
+		return 0; /* not known: the record's name was not */
 	v_str(v, c->ev->u.comm.old, strnlen(c->ev->u.comm.old, PT_COMM_LEN));
 	return 1;
 }
@@ -840,8 +842,10 @@ const struct pt_field_def pt_field_table[] = {
 	{"proc.execs", "execs",
 	 "Earlier images, oldest first, each with time, exe, argv, argv_truncated.",
 	 .type = PT_TYPE_EXECS, .flags = P, .jflags = REC | PT_J_OMIT_NULL, .read = rd_execs},
-	{"evt.old_comm", "old_comm", "On comm events: the previous name.", .type = PT_TYPE_STR,
-	 .flags = E, .evmask = PT_EVMASK(PT_EV_COMM), .ev_read = ev_old_comm},
+	{"evt.old_comm", "old_comm",
+	 "On comm events: the previous name; null when it was not known (the exec before was "
+	 "not read in time).",
+	 .type = PT_TYPE_STR, .flags = E, .evmask = PT_EVMASK(PT_EV_COMM), .ev_read = ev_old_comm},
 	{"evt.tracer_pid", "tracer_pid", "On ptrace events: the tracer's pid, 0 on detach.",
 	 .type = PT_TYPE_INT, .flags = E, .evmask = PT_EVMASK(PT_EV_PTRACE),
 	 .ev_read = ev_tracer_pid},

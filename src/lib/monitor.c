@@ -465,7 +465,10 @@ static void apply_other(struct pt_monitor *m, struct pt_raw *raw)
 		ev.u.comm.comm[PT_COMM_LEN - 1] = 0;
 		/* Only the main thread's name is the process name. */
 		if (p && ev.tid == p->pid) {
-			memcpy(ev.u.comm.old, p->comm, PT_COMM_LEN);
+			/* the name an exec set is unknown when its /proc read lost the
+			 * race: then no old name (null), not the parent's stale one */
+			if (pt_proc_has(p, PT_F_COMM))
+				memcpy(ev.u.comm.old, p->comm, PT_COMM_LEN);
 			memcpy(p->comm, ev.u.comm.comm, PT_COMM_LEN);
 			pt_proc_set_known(p, PT_F_COMM, PT_SRC_EVENT);
 		}

@@ -504,6 +504,30 @@ Test(monitor, rename_then_exit_shows_the_new_name)
 	cr_assert_str_eq(pt_proc_comm(last(PT_EV_EXIT, 100)->proc), "renamed");
 }
 
+/* The exec's /proc read lost the race (nothing under /proc/400): the name the
+ * exec gave is unknown, so a rename has no old name, not the parent's. */
+Test(monitor, rename_after_an_unread_exec_has_no_old_name)
+{
+	struct pt_raw e = {.type = PT_EV_EXEC, .pid = 400, .tid = 400, .time_us = pt_now_us()};
+	struct pt_raw r = {.type = PT_EV_COMM, .pid = 400, .tid = 400, .time_us = pt_now_us()};
+	const struct pt_event *ev;
+	struct pt_field_ref f;
+	struct pt_value v;
+
+	raw(PT_EV_FORK, 400, 400, 100, 800);
+	pt_core_raw(m, &e);
+	memcpy(r.u.comm, "renamed", 8);
+	pt_core_raw(m, &r);
+	ev = last(PT_EV_COMM, 400);
+	cr_assert_not_null(ev);
+	cr_assert_eq(ev->u.comm.old[0], 0, "old name: '%s'", ev->u.comm.old);
+	cr_assert_eq(pt_field_lookup("evt.old_comm", &f), 0);
+	cr_assert_eq(pt_field_value(&f, m, ev->proc, ev, &v), 0);
+	cr_assert(!v.known || v.null, "old_comm is null");
+	pt_value_free(&v);
+	cr_assert_str_eq(pt_proc_comm(ev->proc), "renamed");
+}
+
 Test(monitor, tiers_say_what_they_cannot_deliver)
 {
 	struct pt_event_gaps g;

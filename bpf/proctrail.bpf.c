@@ -127,6 +127,21 @@ static __always_inline void wake_if_idle(void)
 		bpf_ringbuf_discard(nudge, BPF_RB_FORCE_WAKEUP);
 }
 
+/* A zeroed record of size bytes (the header at least) and type in the ring
+ * buffer, or NULL, counted as lost, when the buffer is full. */
+static __always_inline struct pt_bpf_event *reserve(__u64 size, __u32 type)
+{
+	struct pt_bpf_event *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e) {
+		count_lost();
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	return e;
+}
+
 /* Send a reserved record / copy one in: every record leaves through these. */
 static __always_inline void submit(void *e)
 {
@@ -369,13 +384,9 @@ static __always_inline int handle_fork(struct task_struct *child, bool btf)
 
 	if (READ(btf, child, tgid) == ignore_tgid)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
+	e = reserve(sizeof(*e), PT_BPF_FORK);
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = PT_BPF_FORK;
 	fill_task(e, child, btf);
 	if (e->tid != e->pid) {
 		e->flags |= PT_BPF_F_THREAD;
@@ -451,13 +462,9 @@ static __always_inline int handle_exit(struct task_struct *p, bool group_dead, b
 
 	if (READ(btf, p, tgid) == ignore_tgid)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
+	e = reserve(sizeof(*e), PT_BPF_EXIT);
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = PT_BPF_EXIT;
 	fill_task(e, p, btf);
 	e->exit_code = READ(btf, p, exit_code);
 	if (!has_group_dead)
@@ -527,13 +534,9 @@ static __always_inline int handle_rename(struct task_struct *p, const char *comm
 		return 0;
 	if (in_exec(p))
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
+	e = reserve(sizeof(*e), PT_BPF_COMM);
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = PT_BPF_COMM;
 	fill_task(e, p, btf);
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm);
 	submit(e);
@@ -605,13 +608,9 @@ static __always_inline int exec_failed(long ret, int path_arg, __u32 flags)
 	regs = (struct pt_regs *)bpf_task_pt_regs(p);
 	filename = (const char *)PT_SYSCALL_ARG(regs, path_arg);
 	argv = (const char *const *)PT_SYSCALL_ARG(regs, path_arg + 1);
-	e = bpf_ringbuf_reserve(&events, FAILED_SIZE, 0);
-	if (!e) {
-		count_lost();
+	e = reserve(FAILED_SIZE, PT_BPF_EXEC_FAILED);
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = PT_BPF_EXEC_FAILED;
 	e->flags = flags;
 	e->err = -ret;
 	fill_task(e, p, true);

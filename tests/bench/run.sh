@@ -11,7 +11,8 @@ usage: $0 [options]
   -r R        repetitions of each configuration (default 3)
   -m LIST     monitors, comma separated (default netlink,bpf,extrace,forkstat,execsnoop);
               also inotify,poll (proctrail's unprivileged tiers, run as nobody, dynamic
-              binary only); "all" = every one
+              binary only), bpf-all (the bpf tier with every event type: the connector
+              socket, task_rename and the exec_failed tracepoints); "all" = every one
   -u          add inotify,poll to the monitors
   -c LIST     configurations (default static1,static4,dyn1,dyn4): static = true-static,
               dyn = /bin/true, the digit is K, the processes in flight
@@ -63,7 +64,7 @@ for v in "$N" "$REPS" "$DRAIN" "$MAXTIME"; do
 	case $v in '' | *[!0-9]*) echo "run.sh: not a number: '$v'" >&2; exit 2 ;; esac
 done
 [ "$N" -ge 1 ] && [ "$REPS" -ge 1 ] || { echo "run.sh: -n and -r must be >= 1" >&2; exit 2; }
-[ "$MONITORS" = all ] && MONITORS="netlink,bpf,inotify,poll,extrace,forkstat,execsnoop"
+[ "$MONITORS" = all ] && MONITORS="netlink,bpf,bpf-all,inotify,poll,extrace,forkstat,execsnoop"
 [ "$UNPRIV" = 1 ] && MONITORS="$MONITORS,inotify,poll"
 
 log() { printf 'run.sh: %s\n' "$*" >&2; }
@@ -144,19 +145,22 @@ mon_setup() {
 	WHY=""
 	CMD=()
 	case $1 in
-	netlink | bpf | inotify | poll)
+	netlink | bpf | bpf-all | inotify | poll)
 		[ -x "$PROCTRAIL" ] || { WHY="not built ($PROCTRAIL)"; return 1; }
-		CMD=("$PROCTRAIL" watch --tier="$1" --json "--events=exec,exit")
+		tier=${1%-all}
+		CMD=("$PROCTRAIL" watch --tier="$tier" --json "--events=exec,exit")
+		# bpf-all: watch's default events, all of them, so every program is attached
+		[ "$1" = bpf-all ] && CMD=("$PROCTRAIL" watch --tier=bpf --json)
 		AS=()
 		if [ "$1" = inotify ] || [ "$1" = poll ]; then
 			# the unprivileged tiers are measured unprivileged
 			[ "$IS_ROOT" = 1 ] && AS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-		elif [ "$IS_ROOT" = 0 ] && [ "$1" = bpf ]; then
+		elif [ "$IS_ROOT" = 0 ] && [ "$tier" = bpf ]; then
 			WHY="needs root (CAP_BPF+CAP_PERFMON)"; return 1
 		fi
 		CMD=(${AS[@]+"${AS[@]}"} "${CMD[@]}")
 		WHY=$(${AS[@]+"${AS[@]}"} "$PROCTRAIL" probe --json 2>/dev/null |
-			jq -r --arg t "$1" '.tiers[]? | select(.tier == $t and .available == false) | .reason' 2>/dev/null)
+			jq -r --arg t "$tier" '.tiers[]? | select(.tier == $t and .available == false) | .reason' 2>/dev/null)
 		[ -z "$WHY" ] || { WHY="tier unavailable: $WHY"; return 1; }
 		READY='stderr:^proctrail: ready'
 		PARSE=proctrail
@@ -415,7 +419,7 @@ for mon in "${ACTIVE[@]}"; do
 		;;
 	esac
 	case $mon in
-	bpf | execsnoop)
+	bpf | bpf-all | execsnoop)
 		if [ "$BPFSTATS" = 1 ] && [ -z "$OLD_BPFSTATS" ] && command -v bpftool >/dev/null; then
 			OLD_BPFSTATS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null)
 			sysctl -qw kernel.bpf_stats_enabled=1 2>/dev/null || OLD_BPFSTATS=""
@@ -489,11 +493,11 @@ table() {
 				continue
 			fi
 			case $mon in
-			extrace | forkstat | netlink | bpf | inotify | poll) exitcol=$(col "$cfg" "$mon" '$8 * 100 / n' | stats '%.1f') ;;
+			extrace | forkstat | netlink | bpf | bpf-all | inotify | poll) exitcol=$(col "$cfg" "$mon" '$8 * 100 / n' | stats '%.1f') ;;
 			*) exitcol="n/a" ;;
 			esac
 			case $mon in
-			bpf | execsnoop)
+			bpf | bpf-all | execsnoop)
 				# run_cnt stays 0 when someone turned bpf_stats_enabled off meanwhile
 				bpf="$(col "$cfg" "$mon" '($13 > 0 ? $12 / 1e6 : "")' | grep . | stats '%.1f') | $(col "$cfg" "$mon" '($13 > 0 ? $12 / $13 : "")' | grep . | stats '%.0f')"
 				[ "$BPFSTATS" = 1 ] || bpf="| "

@@ -11,8 +11,8 @@ usage: $0 [options]
   -r R        repetitions of each configuration (default 3)
   -m LIST     monitors, comma separated (default netlink,bpf,extrace,forkstat,execsnoop);
               also inotify,poll (proctrail's unprivileged tiers, run as nobody, dynamic
-              binary only), bpf-all (the bpf tier with every event type: the connector
-              socket, task_rename and the exec_failed tracepoints); "all" = every one
+              binary only), bpf-all (the bpf tier with every event type but fork: the
+              connector socket, task_rename and the exec_failed tracepoints); "all" = every one
   -u          add inotify,poll to the monitors
   -c LIST     configurations (default static1,static4,dyn1,dyn4): static = true-static,
               dyn = /bin/true, the digit is K, the processes in flight
@@ -149,8 +149,10 @@ mon_setup() {
 		[ -x "$PROCTRAIL" ] || { WHY="not built ($PROCTRAIL)"; return 1; }
 		tier=${1%-all}
 		CMD=("$PROCTRAIL" watch --tier="$tier" --json "--events=exec,exit")
-		# bpf-all: watch's default events, all of them, so every program is attached
-		[ "$1" = bpf-all ] && CMD=("$PROCTRAIL" watch --tier=bpf --json)
+		# bpf-all: every event type but fork (which no other row prints), so every
+		# program and the connector side channel are attached
+		[ "$1" = bpf-all ] && CMD=("$PROCTRAIL" watch --tier=bpf --json \
+			"--events=exec,exit,uid,gid,sid,comm,ptrace,coredump,exec_failed")
 		AS=()
 		if [ "$1" = inotify ] || [ "$1" = poll ]; then
 			# the unprivileged tiers are measured unprivileged

@@ -31,12 +31,27 @@ ok "usage errors exit 2 with a message"
 # the watch's own thread reads). Either way a process living 0.4 s is seen
 # with its argv; with readers, a /bin/true (~1 ms) too.
 if "$PROCTRAIL" probe --json | jq -e '.tiers[] | select(.tier == "inotify") | .available' >/dev/null; then
+	# the CPUs this test may run on, e.g. "0 1" from Cpus_allowed_list "0-1"
+	cpus=$(awk '/^Cpus_allowed_list/ { n = split($2, r, ","); for (i = 1; i <= n; i++) {
+		split(r[i], b, "-"); for (c = b[1]; c <= (b[2] == "" ? b[1] : b[2]); c++) print c } }' \
+		/proc/self/status)
+	cpus_list=$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status)
+	set -- $cpus
+	ncpu=$#
 	for n in 0 1 3; do
 		start_watch "$T/r$n.json" "$T/r$n.err" --tier=inotify --readers=$n --json \
 			--events=exec --duration=30
 		threads=$(cat /proc/"$WATCH_PID"/task/*/comm 2>/dev/null | grep -c '^proctrail-ino')
 		[ "$threads" = "$n" ] || fail "--readers=$n: $threads reader threads running"
-		for i in 1 2 3 4 5; do /bin/true "pt-readers-$n-$i"; done
+		# each reader is pinned to a CPU; a process on the lone reader's own
+		# CPU runs to its end before the reader does: spread them over the CPUs
+		# (the shell moves, so that /bin/true is its own first exec)
+		for i in 1 2 3 4 5; do
+			eval "cpu=\${$((i % ncpu + 1))}"
+			taskset -pc "$cpu" $$ >/dev/null
+			/bin/true "pt-readers-$n-$i"
+		done
+		taskset -pc "$cpus_list" $$ >/dev/null
 		sleep "0.4$n"
 		stop_watch
 		json_has "$T/r$n.json" ".argv == [\"sleep\",\"0.4$n\"]" ||

@@ -35,25 +35,28 @@
 
 static int send_op(int fd, uint32_t op, uint32_t mask, uint32_t cookie)
 {
-	struct {
-		struct nlmsghdr nlh;
-		struct cn_msg cn;
-		struct pt_proc_input in;
-	} __attribute__((packed)) m;
+	/* nlmsghdr, cn_msg, proc_input back to back: cn_msg ends in a flexible
+	 * array, so no struct can hold the three (clang -Wgnu-variable-sized-...) */
+	union {
+		uint8_t b[NLMSG_HDRLEN + sizeof(struct cn_msg) + sizeof(struct pt_proc_input)];
+		struct nlmsghdr align;
+	} m;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)m.b;
+	struct cn_msg *cn = (struct cn_msg *)(m.b + NLMSG_HDRLEN);
+	struct pt_proc_input in = {.mcast_op = op, .event_type = mask};
 	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
 
 	_Static_assert(sizeof(struct nlmsghdr) == NLMSG_HDRLEN, "nlmsghdr is aligned");
 	memset(&m, 0, sizeof(m));
-	m.nlh.nlmsg_len = sizeof(m);
-	m.nlh.nlmsg_type = NLMSG_DONE;
-	m.cn.id.idx = PT_CN_IDX_PROC;
-	m.cn.id.val = PT_CN_VAL_PROC;
-	m.cn.seq = cookie;
-	m.cn.ack = cookie;
-	m.cn.len = sizeof(m.in);
-	m.in.mcast_op = op;
-	m.in.event_type = mask;
-	if (sendto(fd, &m, sizeof(m), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+	nlh->nlmsg_len = sizeof(m.b);
+	nlh->nlmsg_type = NLMSG_DONE;
+	cn->id.idx = PT_CN_IDX_PROC;
+	cn->id.val = PT_CN_VAL_PROC;
+	cn->seq = cookie;
+	cn->ack = cookie;
+	cn->len = sizeof(in);
+	memcpy(m.b + NLMSG_HDRLEN + sizeof(*cn), &in, sizeof(in));
+	if (sendto(fd, m.b, sizeof(m.b), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		return -errno;
 	return 0;
 }

@@ -109,27 +109,34 @@ static int decode_exe(const struct pt_bpf_event *e, const char *p, struct pt_pro
 	return -EINVAL;
 }
 
-static int decode_argv(const struct pt_bpf_event *e, const char *p, struct pt_proc *info)
+/* len bytes of NUL-separated args, copied with a final NUL: *out, *out_len, *argc. */
+static int copy_args(const char *p, size_t len, char **out, size_t *out_len, unsigned *argc)
 {
-	size_t len = e->argv_len;
-	bool add_nul;
-	char *args;
-	unsigned argc = 0;
+	bool add_nul = p[len - 1] != '\0';
+	char *args = malloc(len + add_nul);
 
-	if (len == 0)
-		return 0;
-	add_nul = p[len - 1] != '\0';
-	args = malloc(len + add_nul);
 	if (!args)
 		return -ENOMEM;
 	memcpy(args, p, len);
 	if (add_nul)
 		args[len++] = '\0';
+	*argc = 0;
 	for (size_t i = 0; i < len; i++)
-		argc += args[i] == '\0';
-	info->args = args;
-	info->args_len = len;
-	info->argc = argc;
+		*argc += args[i] == '\0';
+	*out = args;
+	*out_len = len;
+	return 0;
+}
+
+static int decode_argv(const struct pt_bpf_event *e, const char *p, struct pt_proc *info)
+{
+	int r;
+
+	if (e->argv_len == 0)
+		return 0;
+	r = copy_args(p, e->argv_len, &info->args, &info->args_len, &info->argc);
+	if (r < 0)
+		return r;
 	info->args_truncated = (e->flags & PT_BPF_F_ARGV_TRUNC) != 0;
 	pt_proc_set_known(info, PT_F_ARGV, PT_SRC_BPF);
 	return 0;
@@ -243,8 +250,7 @@ static int decode_exit(const struct pt_bpf_event *e, struct pt_raw *raw)
 static int failed_argv(const struct pt_bpf_event *e, const char *p, struct pt_raw *raw)
 {
 	size_t len = e->argv_len;
-	bool add_nul;
-	char *args;
+	int r;
 
 	if (len == 0) {
 		/* an empty argv (execve(path, NULL, ...)) is known to be empty
@@ -254,17 +260,9 @@ static int failed_argv(const struct pt_bpf_event *e, const char *p, struct pt_ra
 		raw->u.failed.args = calloc(1, 1);
 		return raw->u.failed.args ? 0 : -ENOMEM;
 	}
-	add_nul = p[len - 1] != '\0';
-	args = malloc(len + add_nul);
-	if (!args)
-		return -ENOMEM;
-	memcpy(args, p, len);
-	if (add_nul)
-		args[len++] = '\0';
-	for (size_t i = 0; i < len; i++)
-		raw->u.failed.argc += args[i] == '\0';
-	raw->u.failed.args = args;
-	raw->u.failed.args_len = len;
+	r = copy_args(p, len, &raw->u.failed.args, &raw->u.failed.args_len, &raw->u.failed.argc);
+	if (r < 0)
+		return r;
 	raw->u.failed.args_truncated = (e->flags & PT_BPF_F_ARGV_TRUNC) != 0;
 	return 0;
 }

@@ -25,11 +25,14 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 # Build: autotools, compiler, libmnl (netlink tier), libbpf + libelf + clang +
 # bpftool (bpf tier), Criterion (unit tests), libclang-rt-dev (libFuzzer for
-# the fuzz targets; only recommended by clang, so named). Tests: jq, libcap2-bin
+# the fuzz targets; only recommended by clang, so named), jansson (JSON
+# requests and records), libcap-ng and libsystemd (proctraild). Tests: jq,
+# socat (the daemon's socket by hand), systemd (systemd-analyze), libcap2-bin
 # (capsh, setpriv for unprivileged runs), util-linux (unshare). Benchmark
 # comparisons: forkstat, extrace, libbpf-tools (execsnoop).
 PKGS="build-essential autoconf automake libtool pkg-config libmnl-dev \
 libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libcriterion-dev libclang-rt-dev \
+libjansson-dev libcap-ng-dev libsystemd-dev socat systemd \
 jq libcap2-bin util-linux procps git clang-format forkstat extrace libbpf-tools"
 
 install_packages() {

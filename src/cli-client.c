@@ -215,6 +215,7 @@ struct cli_conn {
 	char *buf;
 	size_t off, len, cap; /* unread bytes: buf[off, len) */
 	size_t scanned; /* of those, bytes already searched for a newline */
+	uint64_t lines; /* lines read: none means the daemon never answered */
 };
 
 int cli_conn_open(const char *path, int timeout_ms, struct cli_conn **out)
@@ -337,6 +338,7 @@ ssize_t cli_conn_line(struct cli_conn *c, bool wait, char **line)
 
 			*nl = 0;
 			c->off = c->scanned = (size_t)(nl - c->buf) + 1;
+			c->lines++;
 			*line = c->buf + start;
 			return (ssize_t)len;
 		}
@@ -410,51 +412,178 @@ static int build_requests(const struct cli_query *q, char **reqs, size_t *n, siz
 	return 0;
 }
 
-#if CLI_HAVE_IMPORT
-static int open_empty(const struct pt_options *base, struct pt_monitor **m)
+int cli_open_empty(const struct pt_options *base, struct pt_monitor **m)
 {
+#if CLI_HAVE_IMPORT
 	struct pt_options o = *base;
 
 	o.tier = PT_TIER_NONE;
 	o.flags |= PT_OPEN_EMPTY;
 	return pt_monitor_open(m, &o);
+#else
+	(void)base, (void)m;
+	return -ENOSYS;
+#endif
 }
 
-/* One record line into the table; kept in res when it is one shown. */
-static int import_record(struct cli_result *res, const struct cli_query *q, bool shown, bool first,
-			 const char *line, size_t len, char *why, size_t whylen)
+int cli_import_event(struct pt_monitor *m, const char *line, size_t len, char *why, size_t whylen)
 {
+#if CLI_HAVE_IMPORT
+	return pt_import_event(m, line, len, why, whylen);
+#else
+	(void)m, (void)line, (void)len;
+	snprintf(why, whylen, "this libproctrail cannot import events");
+	return -ENOSYS;
+#endif
+}
+
+int cli_import_proc(struct pt_monitor *m, const char *line, size_t len, const struct pt_proc **p,
+		    char *why, size_t whylen)
+{
+#if CLI_HAVE_IMPORT
+	return pt_import_proc(m, line, len, p, why, whylen);
+#else
+	(void)m, (void)line, (void)len, (void)p;
+	snprintf(why, whylen, "this libproctrail cannot import records");
+	return -ENOSYS;
+#endif
+}
+
+/* Why a read from the daemon failed, in words. */
+static void read_failed(char *why, size_t whylen, ssize_t n)
+{
+	snprintf(why, whylen, "the daemon %s",
+		 n == -ECONNRESET	   ? "closed the connection"
+			 : n == -ETIMEDOUT ? "did not answer in time"
+					   : strerror((int)-n));
+}
+
+enum cli_client_rc cli_conn_call(struct cli_conn *c, const char *req, cli_record_fn fn, void *data,
+				 struct cli_error *err, char *why, size_t whylen)
+{
+	uint64_t records = 0;
+	int r = cli_conn_send(c, req, strlen(req));
+
+	if (r < 0) {
+		snprintf(why, whylen, "cannot send to the daemon: %s", strerror(-r));
+		return c->lines ? CLI_CLIENT_FAILED : CLI_CLIENT_UNREACHABLE;
+	}
+	for (;;) {
+		struct cli_reply rep;
+		char *line;
+		ssize_t n = cli_conn_line(c, true, &line);
+
+		if (n < 0) {
+			read_failed(why, whylen, n);
+			/* nothing answered yet: as good as no daemon */
+			return c->lines ? CLI_CLIENT_FAILED : CLI_CLIENT_UNREACHABLE;
+		}
+		if (cli_reply_parse(line, (size_t)n, &rep, why, whylen) < 0)
+			return CLI_CLIENT_FAILED;
+		if (rep.kind == CLI_REPLY_ERROR) {
+			*err = rep.err;
+			/* the daemon is full: as if it were not there */
+			if (strcmp(err->code, "busy") == 0) {
+				snprintf(why, whylen, "the daemon is busy: %s", err->message);
+				return CLI_CLIENT_UNREACHABLE;
+			}
+			return CLI_CLIENT_REFUSED;
+		}
+		if (rep.kind == CLI_REPLY_DONE) {
+			if (rep.count == records)
+				return CLI_CLIENT_OK;
+			snprintf(why, whylen, "the daemon said %llu records and sent %llu",
+				 (unsigned long long)rep.count, (unsigned long long)records);
+			return CLI_CLIENT_FAILED;
+		}
+		if (rep.kind != CLI_REPLY_RECORD) {
+			snprintf(why, whylen, "an unexpected reply line from the daemon");
+			return CLI_CLIENT_FAILED;
+		}
+		r = fn ? fn(line, (size_t)n, data, why, whylen) : 0;
+		if (r < 0)
+			return CLI_CLIENT_FAILED;
+		records++;
+	}
+}
+
+enum cli_client_rc cli_conn_subscribe(struct cli_conn *c, const char *req, struct cli_error *err,
+				      char *why, size_t whylen)
+{
+	struct cli_reply rep;
+	char *line;
+	ssize_t n;
+	int r = cli_conn_send(c, req, strlen(req));
+
+	if (r < 0) {
+		snprintf(why, whylen, "cannot send to the daemon: %s", strerror(-r));
+		return c->lines ? CLI_CLIENT_FAILED : CLI_CLIENT_UNREACHABLE;
+	}
+	n = cli_conn_line(c, true, &line);
+	if (n < 0) {
+		read_failed(why, whylen, n);
+		return c->lines > 0 ? CLI_CLIENT_FAILED : CLI_CLIENT_UNREACHABLE;
+	}
+	if (cli_reply_parse(line, (size_t)n, &rep, why, whylen) < 0)
+		return CLI_CLIENT_FAILED;
+	if (rep.kind == CLI_REPLY_ERROR) {
+		*err = rep.err;
+		if (strcmp(err->code, "busy") == 0) {
+			snprintf(why, whylen, "the daemon is busy: %s", err->message);
+			return CLI_CLIENT_UNREACHABLE;
+		}
+		return CLI_CLIENT_REFUSED;
+	}
+	if (rep.kind != CLI_REPLY_SUBSCRIBED) {
+		snprintf(why, whylen, "the daemon did not confirm the subscription");
+		return CLI_CLIENT_FAILED;
+	}
+	return CLI_CLIENT_OK;
+}
+
+struct import_ctx {
+	struct cli_result *res;
+	const struct cli_query *q;
+	bool shown; /* the reply whose records are shown */
+	uint64_t n; /* records of this reply so far */
+};
+
+/* One record line into the table; kept in res when it is one shown. */
+static int import_record(const char *line, size_t len, void *data, char *why, size_t whylen)
+{
+	struct import_ctx *x = data;
+	struct cli_result *res = x->res;
 	const struct pt_proc *p = NULL;
 	char w[256] = "";
+	bool first = x->n++ == 0;
 	int r;
 
-	if (q->cmd == CLI_Q_STATUS) {
+	if (x->q->cmd == CLI_Q_STATUS) {
 		free(res->status);
 		res->status = strndup(line, len);
 		res->status_len = len;
 		return res->status ? 0 : -ENOMEM;
 	}
-	r = pt_import_proc(res->m, line, len, &p, w, sizeof(w));
+	r = cli_import_proc(res->m, line, len, &p, w, sizeof(w));
 	if (r < 0) {
-		snprintf(why, whylen, "a record the daemon sent does not read back: %s", w);
+		snprintf(why, whylen, "a record from the daemon does not read back: %s", w);
 		return r;
 	}
 	/* the process named: the first record of show's, lineage's and tree's reply,
 	 * and of the lineage children asks for first */
 	if (first && !res->one)
 		res->one = p;
-	if (!shown || q->cmd == CLI_Q_SHOW || q->cmd == CLI_Q_TREE)
+	if (!x->shown || x->q->cmd == CLI_Q_SHOW || x->q->cmd == CLI_Q_TREE)
 		return 0;
 	return cli_procs_add(p, &res->k);
 }
-#endif
 
 enum cli_client_rc cli_client_query(const char *path, int timeout_ms, const struct pt_options *base,
 				    const struct cli_query *q, struct cli_result *res,
 				    struct cli_error *err, char *why, size_t whylen)
 {
 	char *reqs[2] = {0};
-	size_t nreq = 0, primary = 0, got = 0;
+	size_t nreq = 0, primary = 0;
 	enum cli_client_rc rc = CLI_CLIENT_FAILED;
 	struct cli_conn *c = NULL;
 	int r;
@@ -465,80 +594,26 @@ enum cli_client_rc cli_client_query(const char *path, int timeout_ms, const stru
 		return CLI_CLIENT_UNREACHABLE;
 	}
 	r = build_requests(q, reqs, &nreq, &primary);
-#if !CLI_HAVE_IMPORT
-	(void)base, (void)res, (void)err, (void)got;
-	snprintf(why, whylen, "this libproctrail cannot import the daemon's records");
-	rc = CLI_CLIENT_UNREACHABLE;
-	goto out;
-#else
 	if (r == 0)
-		r = open_empty(base, &res->m);
+		r = cli_open_empty(base, &res->m);
 	if (r < 0) {
-		snprintf(why, whylen, "%s", strerror(-r));
-		goto out;
-	}
-	/* pipelined: the daemon answers in order */
-	for (size_t i = 0; i < nreq && r == 0; i++)
-		r = cli_conn_send(c, reqs[i], strlen(reqs[i]));
-	if (r < 0) {
-		snprintf(why, whylen, "cannot send to the daemon at %s: %s", path, strerror(-r));
-		rc = CLI_CLIENT_UNREACHABLE;
+		snprintf(why, whylen, "%s",
+			 r == -ENOSYS ? "this libproctrail cannot import the daemon's records"
+				      : strerror(-r));
+		rc = r == -ENOSYS ? CLI_CLIENT_UNREACHABLE : CLI_CLIENT_FAILED;
 		goto out;
 	}
 	for (size_t i = 0; i < nreq; i++) {
-		uint64_t records = 0;
+		struct import_ctx x = {.res = res, .q = q, .shown = i == primary};
+		char w[384];
 
-		for (;;) {
-			struct cli_reply rep;
-			char *line;
-			ssize_t n = cli_conn_line(c, true, &line);
-
-			if (n < 0) {
-				snprintf(why, whylen, "the daemon at %s %s", path,
-					 n == -ECONNRESET	   ? "closed the connection"
-						 : n == -ETIMEDOUT ? "did not answer in time"
-								   : strerror((int)-n));
-				/* nothing answered yet: as good as no daemon */
-				if (!got)
-					rc = CLI_CLIENT_UNREACHABLE;
-				goto out;
-			}
-			got++;
-			if (cli_reply_parse(line, (size_t)n, &rep, why, whylen) < 0)
-				goto out;
-			if (rep.kind == CLI_REPLY_ERROR) {
-				*err = rep.err;
-				/* the daemon is full: a snapshot answers instead */
-				if (strcmp(err->code, "busy") == 0) {
-					snprintf(why, whylen, "the daemon at %s is busy: %s", path,
-						 err->message);
-					rc = CLI_CLIENT_UNREACHABLE;
-				} else {
-					rc = CLI_CLIENT_REFUSED;
-				}
-				goto out;
-			}
-			if (rep.kind == CLI_REPLY_DONE) {
-				if (rep.count != records) {
-					snprintf(why, whylen,
-						 "the daemon said %llu records and sent %llu",
-						 (unsigned long long)rep.count,
-						 (unsigned long long)records);
-					goto out;
-				}
-				break;
-			}
-			if (rep.kind != CLI_REPLY_RECORD) {
-				snprintf(why, whylen, "an unexpected reply line");
-				goto out;
-			}
-			r = import_record(res, q, i == primary, records == 0, line, (size_t)n, why,
-					  whylen);
-			if (r < 0)
-				goto out;
-			records++;
+		rc = cli_conn_call(c, reqs[i], import_record, &x, err, w, sizeof(w));
+		if (rc != CLI_CLIENT_OK) {
+			snprintf(why, whylen, "%s (at %s)", w, path);
+			goto out;
 		}
 	}
+	rc = CLI_CLIENT_FAILED;
 	if (q->cmd == CLI_Q_STATUS && !res->status) {
 		snprintf(why, whylen, "the daemon sent no status");
 		goto out;
@@ -553,7 +628,6 @@ enum cli_client_rc cli_client_query(const char *path, int timeout_ms, const stru
 		goto out;
 	}
 	rc = CLI_CLIENT_OK;
-#endif
 out:
 	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)
 		free(reqs[i]);

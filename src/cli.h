@@ -264,5 +264,20 @@ int cli_conn_send(struct cli_conn *c, const char *line, size_t len);
  */
 #define CLI_LINE_MAX (256u << 20)
 ssize_t cli_conn_line(struct cli_conn *c, bool wait, char **line);
+/* A record line of a reply; a negative return ends the call (why says). */
+typedef int (*cli_record_fn)(const char *line, size_t len, void *data, char *why, size_t whylen);
+/* Send one request and read its reply up to the final line, each record to fn
+ * (may be NULL). UNREACHABLE when nothing was read on c yet or the daemon is busy. */
+enum cli_client_rc cli_conn_call(struct cli_conn *c, const char *req, cli_record_fn fn, void *data,
+				 struct cli_error *err, char *why, size_t whylen);
+/* Send a subscribe request and read its first line: OK once subscribed. */
+enum cli_client_rc cli_conn_subscribe(struct cli_conn *c, const char *req, struct cli_error *err,
+				      char *why, size_t whylen);
+/* An empty monitor to import into (PT_OPEN_EMPTY), and one event line into it;
+ * -ENOSYS when this libproctrail cannot import. */
+int cli_open_empty(const struct pt_options *base, struct pt_monitor **m);
+int cli_import_event(struct pt_monitor *m, const char *line, size_t len, char *why, size_t whylen);
+int cli_import_proc(struct pt_monitor *m, const char *line, size_t len, const struct pt_proc **p,
+		    char *why, size_t whylen);
 
 #endif

@@ -405,6 +405,18 @@ struct watch_ctx {
 	char *stage_buf;
 	size_t stage_len, stage_cap;
 	int q_drain; /* 0, or why the last records were given up (-ETIMEDOUT, -EPIPE) */
+	/* the daemon's stream (watch_attach): --local, --daemon, --socket */
+	enum cli_mode mode;
+	const char *socket;
+	const char *local_why; /* the first option that configures a local monitor */
+	const char *filter_expr; /* --filter as given, for the daemon */
+	bool events_set; /* --events given */
+	struct cli_conn *conn; /* attached: the subscription */
+	enum pt_tier remote_tier; /* the daemon's tier */
+	uint64_t remote_lost; /* counts of the lost events the daemon sent */
+	uint64_t remote_slow; /* of which dropped by the daemon for this slow client */
+	uint64_t remote_bad; /* event lines that did not import */
+	bool remote_done; /* the daemon ended the stream */
 };
 
 /*
@@ -471,7 +483,7 @@ static void watch_q_report(struct watch_ctx *w)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ev.time_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	ev.pid = ev.tid = -1;
-	ev.tier = pt_monitor_tier(the_monitor);
+	ev.tier = w->conn ? w->remote_tier : pt_monitor_tier(the_monitor);
 	ev.u.lost.count = n;
 	ev.u.lost.reason = "slow-reader";
 	if (w->out.fmt->event(&w->out, &ev) < 0)
@@ -569,6 +581,12 @@ static void on_event(const struct pt_event *ev, void *data)
 	struct watch_ctx *w = data;
 	int r;
 
+	if (w->conn && ev->type == PT_EV_LOST) {
+		/* the daemon's losses: its source's, and what it dropped for us */
+		w->remote_lost += ev->u.lost.count;
+		if (ev->u.lost.reason && strcmp(ev->u.lost.reason, "slow-reader") == 0)
+			w->remote_slow += ev->u.lost.count;
+	}
 	if (!cli_follow_event(w->follow, ev))
 		return;
 	if (!cli_filter_match(w->filter, ev)) {
@@ -602,6 +620,12 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 	uint64_t total = 0;
 
 	pt_monitor_status(m, &st);
+	if (w->conn) {
+		/* attached: the daemon's tier; its losses are what its lost events told */
+		st.tier = w->remote_tier;
+		st.lost = w->remote_lost;
+		st.malformed += w->remote_bad;
+	}
 	if (w->q) {
 		/* what the monitor saw but stdout did not take counts as lost too */
 		pt_outq_stats(w->q, &qs);
@@ -620,8 +644,12 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 	fputc('\n', stderr);
 	fprintf(stderr,
 		"%s: lost %" PRIu64 " (%" PRIu64 " estimated, %" PRIu64
-		" by a slow reader of stdout), resyncs %" PRIu64 ", malformed %" PRIu64 "\n",
-		prog, st.lost, st.lost_estimated, qs.dropped, st.resyncs, st.malformed);
+		" by a slow reader of stdout",
+		prog, st.lost, st.lost_estimated, qs.dropped);
+	if (w->conn)
+		fprintf(stderr, ", %" PRIu64 " by the daemon for this slow client", w->remote_slow);
+	fprintf(stderr, "), resyncs %" PRIu64 ", malformed %" PRIu64 "\n", st.resyncs,
+		st.malformed);
 	if (qs.dropped)
 		fprintf(stderr,
 			"%s: stdout took %" PRIu64 " of %" PRIu64 " events; %" PRIu64
@@ -632,7 +660,8 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 				: w->q_drain == -ECANCELED ? ", a second signal stopped the writing"
 				: w->q_drain < 0	   ? ", the reader had gone"
 							   : "");
-	print_gaps(m);
+	if (!w->conn)
+		print_gaps(m);
 	if (st.exec_total)
 		fprintf(stderr,
 			"%s: argv captured for %" PRIu64 " of %" PRIu64
@@ -650,10 +679,10 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 		",\"exec_args_ok\":%" PRIu64 ",\"exec_exe_ok\":%" PRIu64 ",\"alive\":%" PRIu64
 		",\"exited\":%" PRIu64 ",\"evicted\":%" PRIu64 ",\"written\":%" PRIu64
 		",\"lost_slow_reader\":%" PRIu64 ",\"lost_reported\":%" PRIu64
-		",\"missing_events\":[",
+		",\"daemon\":%s,\"lost_daemon_slow_reader\":%" PRIu64 ",\"missing_events\":[",
 		w->filtered, st.lost, st.lost_estimated, st.resyncs, st.malformed, st.exec_total,
 		st.exec_args_ok, st.exec_exe_ok, st.alive, st.exited, st.evicted, qs.written,
-		qs.dropped, qs.reported);
+		qs.dropped, qs.reported, w->conn ? "true" : "false", w->remote_slow);
 	for (int i = 0, n = 0; i < PT_EV_COUNT; i++)
 		if (st.events_missing & PT_EVMASK(i))
 			fprintf(stderr, "%s\"%s\"", n++ ? "," : "",
@@ -745,10 +774,18 @@ static void watch_usage(void)
 	       "       [--output-buffer=BYTES] [--proc-root=DIR] [-q]\n"
 	       "       [-p PID[,PID...] | -- CMD [ARGS...]]\n"
 	       "       [--tree] [--compact] [--time=local|utc|iso|relative|epoch]\n"
-	       "       [--color=auto|always|never]\n"
+	       "       [--color=auto|always|never] [--local|--daemon] [--socket=PATH]\n"
 	       "  -p, --pid=PID[,PID...]  only these processes and their descendants\n"
 	       "  -- CMD [ARGS...]        run CMD, show it and its descendants, exit with its "
 	       "status\n"
+	       "  --local                 a monitor of its own, not the daemon's stream\n"
+	       "  --daemon                the daemon's stream only: an error when it does not "
+	       "answer\n"
+	       "  --socket=PATH           the daemon's socket (else $" PD_SOCKET_ENV
+	       ", else " PD_SOCKET_PATH ")\n"
+	       "  (--tier, --threads, --realtime, --no-realtime, --interval, --args-max, "
+	       "--rcvbuf,\n"
+	       "   --ring-size, --watch-dir, --readers, --proc-root, -p and CMD imply --local)\n"
 	       "See proctrail(1).\n",
 	       prog);
 	exit(0);
@@ -824,6 +861,10 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		O_TIME,
 		O_COLOR,
 		O_OUTBUF,
+		/* the daemon's stream */
+		O_WLOCAL,
+		O_WDAEMON,
+		O_WSOCKET,
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
@@ -852,14 +893,43 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		{"color", required_argument, NULL, O_COLOR},
 		/* follow (cli-follow.c) */
 		{"pid", required_argument, NULL, 'p'},
+		/* the daemon's stream */
+		{"local", no_argument, NULL, O_WLOCAL},
+		{"daemon", no_argument, NULL, O_WDAEMON},
+		{"socket", required_argument, NULL, O_WSOCKET},
 		{0},
+	};
+	/* options that configure the monitor: only a local one has them */
+	static const struct {
+		int c;
+		const char *name;
+	} local_opts[] = {
+		{O_TIER, "--tier"},	   {O_THREADS, "--threads"},	{O_RT, "--realtime"},
+		{O_NORT, "--no-realtime"}, {O_INTERVAL, "--interval"},	{O_ARGSMAX, "--args-max"},
+		{O_RCVBUF, "--rcvbuf"},	   {O_RING, "--ring-size"},	{O_WATCHDIR, "--watch-dir"},
+		{O_READERS, "--readers"},  {O_PROCROOT, "--proc-root"}, {'p', "-p"},
 	};
 	char err[256];
 	int c;
 
 	/* '+': a command's own options are not ours */
 	while ((c = getopt_long(argc, argv, "+:jo:qhp:", longopts, NULL)) != -1) {
+		for (size_t i = 0; i < sizeof(local_opts) / sizeof(local_opts[0]); i++)
+			if (c == local_opts[i].c && !w->local_why)
+				w->local_why = local_opts[i].name;
 		switch (c) {
+		case O_WLOCAL:
+		case O_WDAEMON:
+			if (w->mode != CLI_MODE_AUTO &&
+			    w->mode != (c == O_WLOCAL ? CLI_MODE_LOCAL : CLI_MODE_DAEMON))
+				usage_error("watch: --local and --daemon exclude each other");
+			w->mode = c == O_WLOCAL ? CLI_MODE_LOCAL : CLI_MODE_DAEMON;
+			break;
+		case O_WSOCKET:
+			if (!*optarg)
+				usage_error("watch: --socket needs a path");
+			w->socket = optarg;
+			break;
 		case 'j':
 			w->oo.json = true;
 			break;
@@ -878,6 +948,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 			break;
 		case O_EVENTS:
 			w->o.events = parse_events(optarg);
+			w->events_set = true;
 			break;
 		case O_FILTER:
 			if (w->filter)
@@ -885,6 +956,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 					    "expression");
 			if (cli_filter_parse(optarg, &w->filter, err, sizeof(err)) < 0)
 				usage_error("watch: invalid --filter: %s", err);
+			w->filter_expr = optarg;
 			break;
 		case O_DURATION:
 			w->duration = parse_duration(optarg);
@@ -960,6 +1032,17 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		}
 	}
 	view_check(&w->oo, w->o.events);
+	if (optind < argc && !w->local_why)
+		w->local_why = "a command to run";
+	if (w->mode == CLI_MODE_DAEMON && w->local_why)
+		usage_error("watch: %s configures a local monitor; --daemon attaches to the "
+			    "daemon's stream",
+			    w->local_why);
+	if (w->socket && (w->mode == CLI_MODE_LOCAL || w->local_why))
+		usage_error("watch: --socket names the daemon; %s asks for a local monitor",
+			    w->mode == CLI_MODE_LOCAL ? "--local" : w->local_why);
+	if (w->local_why)
+		w->mode = CLI_MODE_LOCAL;
 	if (optind < argc)
 		watch_parse_cmd(argc, argv, w);
 	if (w->follow)
@@ -1045,6 +1128,242 @@ static int watch_loop(struct watch_ctx *w)
 	return r < 0 ? r : w->error;
 }
 
+/* ---- watch: the daemon's stream ---- */
+
+/* The status reply: the daemon's tier, for the ready line and the summary. */
+static int status_tier(const char *line, size_t len, void *data, char *why, size_t whylen)
+{
+	enum pt_tier *t = data;
+	json_t *o = json_loadb(line, len, 0, NULL);
+	const char *name = json_string_value(json_object_get(o, "tier"));
+
+	(void)why, (void)whylen;
+	if (!name || pt_tier_from_name(name, t) < 0)
+		*t = PT_TIER_NONE;
+	json_decref(o);
+	return 0;
+}
+
+/* ps's records: the table --tree and -o read ancestors from, as a local monitor's scan. */
+static int import_table(const char *line, size_t len, void *data, char *why, size_t whylen)
+{
+	const struct pt_proc *p;
+
+	return cli_import_proc(data, line, len, &p, why, whylen);
+}
+
+/* --events as the daemon takes them: an array of names. */
+static char *events_json(unsigned mask)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	bool first = true;
+
+	if (!f)
+		return NULL;
+	fputc('[', f);
+	for (unsigned e = 0; e < PT_EV_COUNT; e++) {
+		if (!(mask & PT_EVMASK(e)))
+			continue;
+		fprintf(f, "%s\"%s\"", first ? "" : ",", pt_event_name((enum pt_event_type)e));
+		first = false;
+	}
+	fputc(']', f);
+	if (fclose(f) == EOF) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* One request, its reply's records to fn: OK, or not with why. */
+static enum cli_client_rc watch_call(struct watch_ctx *w, const char *cmd, cli_record_fn fn,
+				     void *data, struct cli_error *err, char *why, size_t whylen)
+{
+	struct cli_req r;
+	enum cli_client_rc rc;
+	char *req;
+
+	if (cli_req_begin(&r, cmd) < 0 || !(req = cli_req_end(&r))) {
+		snprintf(why, whylen, "%s", strerror(ENOMEM));
+		return CLI_CLIENT_FAILED;
+	}
+	rc = cli_conn_call(w->conn, req, fn, data, err, why, whylen);
+	free(req);
+	return rc;
+}
+
+static enum cli_client_rc watch_subscribe(struct watch_ctx *w, struct cli_error *err, char *why,
+					  size_t whylen)
+{
+	enum cli_client_rc rc = CLI_CLIENT_FAILED;
+	struct cli_req r;
+	char *ev = NULL, *req = NULL;
+
+	snprintf(why, whylen, "%s", strerror(ENOMEM));
+	if (cli_req_begin(&r, "subscribe") < 0)
+		return rc;
+	/* without --events: what the daemon delivers to watch by default */
+	if (w->events_set && (ev = events_json(w->o.events)))
+		cli_req_raw(&r, "events", ev);
+	if (w->filter_expr)
+		cli_req_str(&r, "filter", w->filter_expr);
+	req = cli_req_end(&r);
+	if (req && (!w->events_set || ev))
+		rc = cli_conn_subscribe(w->conn, req, err, why, whylen);
+	free(req);
+	free(ev);
+	return rc;
+}
+
+/*
+ * Attach to the daemon's stream: its status (the tier), its table when --tree
+ * or -o read ancestors, then the subscription; events are imported into an
+ * empty monitor whose subscriber is on_event, as a local monitor's are.
+ * 0 attached; 1 no daemon (a local monitor instead); < 0 after saying why.
+ */
+static int watch_attach(struct watch_ctx *w)
+{
+	const char *path = cli_socket_path(w->socket);
+	struct cli_error err = {0};
+	enum cli_client_rc rc = CLI_CLIENT_UNREACHABLE;
+	char why[512] = "";
+	int r;
+
+	r = cli_conn_open(path, CLI_TIMEOUT_MS, &w->conn);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "no daemon answers at %s: %s", path, strerror(-r));
+		goto fail;
+	}
+	r = cli_open_empty(&w->o, &the_monitor);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s",
+			 r == -ENOSYS ? "this libproctrail cannot import the daemon's events"
+				      : strerror(-r));
+		rc = r == -ENOSYS ? CLI_CLIENT_UNREACHABLE : CLI_CLIENT_FAILED;
+		goto fail;
+	}
+	rc = watch_call(w, "status", status_tier, &w->remote_tier, &err, why, sizeof(why));
+	if (rc == CLI_CLIENT_OK && (w->oo.tree || w->oo.cols))
+		rc = watch_call(w, "ps", import_table, the_monitor, &err, why, sizeof(why));
+	if (rc == CLI_CLIENT_OK)
+		rc = watch_subscribe(w, &err, why, sizeof(why));
+	if (rc != CLI_CLIENT_OK)
+		goto fail;
+	w->out.m = the_monitor;
+	r = pt_monitor_subscribe(the_monitor, on_event, w);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s", strerror(-r));
+		rc = CLI_CLIENT_FAILED;
+		goto fail;
+	}
+	if (verbosity >= PT_LOG_INFO)
+		fprintf(stderr, "%s: attached to the daemon at %s\n", prog, path);
+	return 0;
+fail:
+	cli_conn_close(w->conn);
+	w->conn = NULL;
+	pt_monitor_close(the_monitor);
+	the_monitor = NULL;
+	if (rc == CLI_CLIENT_UNREACHABLE && w->mode == CLI_MODE_AUTO) {
+		if (verbosity >= PT_LOG_INFO) {
+			fprintf(stderr, "%s: ", prog);
+			cli_escape_str(stderr, why);
+			fputs("; watching with a local monitor instead\n", stderr);
+		}
+		return 1;
+	}
+	fprintf(stderr, "%s: watch: ", prog);
+	if (rc == CLI_CLIENT_REFUSED) {
+		fprintf(stderr, "the daemon refused (%s): ", err.code);
+		cli_escape_str(stderr, err.message);
+	} else {
+		cli_escape_str(stderr, why);
+		if (rc == CLI_CLIENT_UNREACHABLE)
+			fputs(" (--daemon)", stderr);
+	}
+	fputc('\n', stderr);
+	return -1;
+}
+
+/*
+ * The event lines that have arrived, each imported (and so printed by
+ * on_event); at most a bounded number per round, so that a signal or the end
+ * of --duration is seen during a flood. 0, or -ECONNRESET after saying why.
+ */
+static int watch_remote_read(struct watch_ctx *w)
+{
+	for (unsigned i = 0; i < 4096 && !w->remote_done; i++) {
+		struct cli_reply rep;
+		char why[256] = "", *line;
+		ssize_t n = cli_conn_line(w->conn, false, &line);
+
+		if (n == -EAGAIN)
+			return 0;
+		if (n < 0) {
+			fprintf(stderr, "%s: watch: the daemon %s\n", prog,
+				n == -ECONNRESET ? "closed the connection" : strerror((int)-n));
+			return -ECONNRESET;
+		}
+		if (cli_reply_parse(line, (size_t)n, &rep, why, sizeof(why)) == 0 &&
+		    rep.kind != CLI_REPLY_RECORD) {
+			if (rep.kind == CLI_REPLY_DONE) {
+				/* the daemon stopped: what it sent is all there is */
+				fprintf(stderr, "%s: watch: the daemon ended the stream\n", prog);
+				w->remote_done = true;
+				return 0;
+			}
+			fprintf(stderr, "%s: watch: the daemon: ", prog);
+			cli_escape_str(stderr,
+				       rep.kind == CLI_REPLY_ERROR ? rep.err.message
+								   : "an unexpected line");
+			fputc('\n', stderr);
+			return -ECONNRESET;
+		}
+		if (!why[0] &&
+		    cli_import_event(the_monitor, line, (size_t)n, why, sizeof(why)) == 0)
+			continue;
+		/* counted in the summary as malformed, never silently */
+		if (!w->remote_bad++ || verbosity >= PT_LOG_INFO) {
+			fprintf(stderr,
+				"%s: watch: an event line from the daemon does not read: ", prog);
+			cli_escape_str(stderr, why);
+			fputc('\n', stderr);
+		}
+	}
+	return 0;
+}
+
+/* Read the daemon's stream until a signal, --duration, or its end. */
+static int watch_remote_loop(struct watch_ctx *w)
+{
+	double t0 = mono_s();
+	int r;
+
+	watch_q_flush(w);
+	while (!stop_requested && !w->error && !w->remote_done) {
+		struct pollfd pfd = {.fd = cli_conn_fd(w->conn), .events = POLLIN};
+		int wait = -1;
+
+		if (w->duration > 0) {
+			double left = t0 + w->duration - mono_s();
+
+			if (left <= 0)
+				break;
+			wait = (int)(left * 1000) + 1;
+		}
+		if (poll(&pfd, 1, wait) < 0 && errno != EINTR)
+			return -errno;
+		r = watch_remote_read(w);
+		if (r < 0)
+			return r;
+		if (!out_flush(&w->out) || watch_q_flush(w))
+			break;
+	}
+	return w->error;
+}
+
 static int cmd_watch(int argc, char **argv)
 {
 	struct watch_ctx w = {0};
@@ -1063,7 +1382,9 @@ static int cmd_watch(int argc, char **argv)
 		fprintf(stderr, "%s: cannot set up the output queue: %s\n", prog, strerror(-r));
 		goto out;
 	}
-	r = watch_open(&w);
+	r = w.mode == CLI_MODE_LOCAL ? 1 : watch_attach(&w);
+	if (r > 0)
+		r = watch_open(&w);
 	if (r < 0)
 		goto out;
 	install_signals();
@@ -1073,23 +1394,27 @@ static int cmd_watch(int argc, char **argv)
 		the_monitor = NULL;
 		goto out;
 	}
-	fprintf(stderr, "%s: ready (tier %s)\n", prog, pt_tier_name(pt_monitor_tier(the_monitor)));
+	fprintf(stderr, "%s: ready (tier %s)\n", prog,
+		pt_tier_name(w.conn ? w.remote_tier : pt_monitor_tier(the_monitor)));
 	w.out.fmt->begin(&w.out);
 	out_flush(&w.out);
 	t0 = mono_s();
 	r = cli_follow_release(w.follow, the_monitor);
 	if (r >= 0)
-		r = watch_loop(&w);
+		r = w.conn ? watch_remote_loop(&w) : watch_loop(&w);
 	w.out.fmt->end(&w.out, PT_TIER_NONE);
 	watch_q_close(&w);
 	out_close(&w.out);
-	if (r < 0)
+	/* the daemon's end was said where it was read */
+	if (r < 0 && r != -ECONNRESET)
 		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
 	if (!w.oo.quiet)
 		print_summary(&w, the_monitor, mono_s() - t0);
 	pt_monitor_close(the_monitor);
 	the_monitor = NULL;
 out:
+	cli_conn_close(w.conn);
+	w.conn = NULL;
 	watch_q_close(&w);
 	if (w.out.f)
 		out_close(&w.out);

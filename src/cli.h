@@ -121,7 +121,7 @@ int cli_procs_add(const struct pt_proc *p, void *data);
 void cli_procs_sort(struct cli_procs *k);
 const char *cli_signame(int sig);
 
-/* --filter expressions (proctrail.c) */
+/* --filter expressions (cli-filter.c): watch, and proctraild's ps and subscribe */
 struct cli_filter;
 int cli_filter_parse(const char *expr, struct cli_filter **out, char *err, size_t errlen);
 bool cli_filter_match(const struct cli_filter *f, const struct pt_event *ev);

@@ -3,7 +3,9 @@
 #define PT_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "proctrail/proctrail.h"
 
@@ -119,7 +121,7 @@ int cli_procs_add(const struct pt_proc *p, void *data);
 void cli_procs_sort(struct cli_procs *k);
 const char *cli_signame(int sig);
 
-/* --filter expressions (proctrail.c) */
+/* --filter expressions (cli-filter.c): watch, and proctraild's ps and subscribe */
 struct cli_filter;
 int cli_filter_parse(const char *expr, struct cli_filter **out, char *err, size_t errlen);
 bool cli_filter_match(const struct cli_filter *f, const struct pt_event *ev);
@@ -152,5 +154,130 @@ bool cli_follow_done(struct cli_follow *f); /* stop watching now */
 bool cli_follow_is_root(const struct pt_proc *p, void *data); /* cli_out.tree_root */
 /* Wait for the command, say what was followed; watch's exit status. */
 int cli_follow_end(struct cli_follow *f, int rc, bool quiet);
+
+/*
+ * The query commands (proctrail.c) and the CLI as proctraild's client
+ * (cli-client.c). A query is gathered, from a snapshot of /proc or from the
+ * daemon's reply imported into an empty monitor, then rendered by the same
+ * code either way, so the output is identical in both modes.
+ */
+enum cli_qcmd {
+	CLI_Q_PS,
+	CLI_Q_SHOW,
+	CLI_Q_TREE,
+	CLI_Q_LINEAGE,
+	CLI_Q_CHILDREN,
+	CLI_Q_RECENT,
+	CLI_Q_SHORT,
+	CLI_Q_STATUS,
+};
+extern const char *const cli_qcmd_names[];
+
+/* --local, --daemon, or neither: the daemon when it answers, else a snapshot. */
+enum cli_mode { CLI_MODE_AUTO, CLI_MODE_LOCAL, CLI_MODE_DAEMON };
+
+struct cli_query {
+	enum cli_qcmd cmd;
+	const char *arg; /* the process as given: PID, PID@TIME or KEY */
+	struct pt_ref ref; /* arg parsed; tree without arg: pid 1 */
+	double secs; /* recent */
+	unsigned long ms; /* short */
+};
+
+struct cli_result {
+	struct pt_monitor *m; /* the snapshot, or the records the daemon sent */
+	const struct pt_proc *one; /* show, tree, lineage, children: the process named */
+	struct cli_procs k; /* ps, lineage, children, recent, short: the records shown */
+	char *status; /* status: one JSON object (malloc'ed) */
+	size_t status_len;
+};
+void cli_result_free(struct cli_result *res);
+
+/* The socket: --socket, else $PROCTRAIL_SOCKET when not empty, else the default. */
+const char *cli_socket_path(const char *opt);
+
+/* A daemon's error reply: its code (not_found, other_boot, ...) and message. */
+struct cli_error {
+	char code[32];
+	char message[512];
+};
+
+enum cli_client_rc {
+	CLI_CLIENT_OK = 0,
+	CLI_CLIENT_UNREACHABLE, /* nothing answers at the socket: why says; fall back */
+	CLI_CLIENT_REFUSED, /* the daemon answered with an error: err */
+	CLI_CLIENT_FAILED, /* the conversation broke off: why says */
+};
+
+/* Ask the daemon at path for q and fill res (the records imported into an
+ * empty monitor opened with base's log settings). timeout_ms bounds each wait
+ * for the daemon. */
+enum cli_client_rc cli_client_query(const char *path, int timeout_ms, const struct pt_options *base,
+				    const struct cli_query *q, struct cli_result *res,
+				    struct cli_error *err, char *why, size_t whylen);
+
+/* ---- the protocol's pieces (cli-client.c), unit-tested ---- */
+
+/* A request line: {"cmd":CMD,...} with members added in order; ends in '\n'. */
+struct cli_req {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+int cli_req_begin(struct cli_req *r, const char *cmd);
+void cli_req_str(struct cli_req *r, const char *name, const char *value);
+void cli_req_num(struct cli_req *r, const char *name, double value);
+void cli_req_raw(struct cli_req *r, const char *name, const char *json);
+/* The line (NUL-terminated, r->len bytes with the newline), or NULL; free() it. */
+char *cli_req_end(struct cli_req *r);
+/* A JSON string of any bytes: invalid UTF-8 and controls as \u escapes. */
+void cli_json_string(FILE *f, const char *s);
+
+enum cli_reply_kind {
+	CLI_REPLY_RECORD, /* a record (or an event, or the status object) */
+	CLI_REPLY_DONE, /* {"done":CMD,"count":N} */
+	CLI_REPLY_ERROR, /* {"error":{"code":C,"message":M}} */
+	CLI_REPLY_SUBSCRIBED, /* {"subscribed":{...}} */
+};
+struct cli_reply {
+	enum cli_reply_kind kind;
+	char done[16]; /* DONE: the command */
+	uint64_t count; /* DONE: records sent; SUBSCRIBE's done: events */
+	uint64_t lost; /* DONE of subscribe: events the daemon dropped for this client */
+	struct cli_error err; /* ERROR */
+};
+/* Classify one reply line (without its newline). 0, or -EBADMSG with why for a
+ * final line that does not parse or a line that is not a JSON object. */
+int cli_reply_parse(const char *line, size_t len, struct cli_reply *out, char *why, size_t whylen);
+
+/* A connection: lines in, lines out (cli-client.c). */
+struct cli_conn;
+int cli_conn_open(const char *path, int timeout_ms, struct cli_conn **out);
+void cli_conn_close(struct cli_conn *c);
+int cli_conn_fd(const struct cli_conn *c);
+int cli_conn_send(struct cli_conn *c, const char *line, size_t len);
+/*
+ * The next line (without its newline, NUL-terminated, valid until the next
+ * call): its length; -EAGAIN when wait is false and no whole line has
+ * arrived; -ECONNRESET at end of stream (with a partial line); -ETIMEDOUT;
+ * -EMSGSIZE for a line longer than CLI_LINE_MAX.
+ */
+#define CLI_LINE_MAX (256u << 20)
+ssize_t cli_conn_line(struct cli_conn *c, bool wait, char **line);
+/* A record line of a reply; a negative return ends the call (why says). */
+typedef int (*cli_record_fn)(const char *line, size_t len, void *data, char *why, size_t whylen);
+/* Send one request and read its reply up to the final line, each record to fn
+ * (may be NULL). UNREACHABLE when nothing was read on c yet or the daemon is busy. */
+enum cli_client_rc cli_conn_call(struct cli_conn *c, const char *req, cli_record_fn fn, void *data,
+				 struct cli_error *err, char *why, size_t whylen);
+/* Send a subscribe request and read its first line: OK once subscribed. */
+enum cli_client_rc cli_conn_subscribe(struct cli_conn *c, const char *req, struct cli_error *err,
+				      char *why, size_t whylen);
+/* An empty monitor to import into (PT_OPEN_EMPTY), and one event line into it;
+ * -ENOSYS when this libproctrail cannot import. */
+int cli_open_empty(const struct pt_options *base, struct pt_monitor **m);
+int cli_import_event(struct pt_monitor *m, const char *line, size_t len, char *why, size_t whylen);
+int cli_import_proc(struct pt_monitor *m, const char *line, size_t len, const struct pt_proc **p,
+		    char *why, size_t whylen);
 
 #endif

@@ -247,6 +247,17 @@ uint64_t pt_outq_unreported(const struct pt_outq *q)
 	return n;
 }
 
+uint64_t pt_outq_report_due(const struct pt_outq *q)
+{
+	uint64_t n;
+
+	pthread_mutex_lock((pthread_mutex_t *)&q->lock);
+	/* caught up: half the queue free, so one report covers a whole stall */
+	n = q->used > q->cap / 2 ? 0 : q->dropped - q->reported;
+	pthread_mutex_unlock((pthread_mutex_t *)&q->lock);
+	return n;
+}
+
 int pt_outq_push_report(struct pt_outq *q, const void *rec, size_t len, uint64_t count)
 {
 	int r;

@@ -55,6 +55,12 @@ int pt_outq_push(struct pt_outq *q, const void *rec, size_t len);
 /* Drops not reported yet: what the next report record should say. */
 uint64_t pt_outq_unreported(const struct pt_outq *q);
 /*
+ * The drops a report record should tell now: pt_outq_unreported() once the
+ * reader has caught up (half the queue free, so that one report covers a
+ * whole stall), else 0. watch and proctraild's subscribers report this way.
+ */
+uint64_t pt_outq_report_due(const struct pt_outq *q);
+/*
  * Queue a record that is not an event: a report of count drops (count 0 for a
  * header line). Nothing is counted when it does not fit (-ENOBUFS): the drops
  * stay unreported and the producer tries again with the next event.

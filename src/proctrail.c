@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* proctrail: the command-line tool. See proctrail(1). */
 #include <errno.h>
-#include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -15,11 +14,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli.h"
+#include "daemon.h"
 #include "outq.h"
 
 #define EXIT_USAGE 2
 #define EXIT_FAIL 1
+/* How long the CLI waits for the daemon at each step before giving up. */
+#define CLI_TIMEOUT_MS 10000
 
 static struct pt_monitor *the_monitor;
 static volatile sig_atomic_t stop_requested;
@@ -118,153 +122,6 @@ static void base_options(struct pt_options *o)
 	pt_options_init(o);
 	o->log = log_stderr;
 	o->log_level = verbosity;
-}
-
-/* ---- --filter ---- */
-
-enum fkey { FK_PID, FK_PPID, FK_UID, FK_EUID, FK_GID, FK_COMM, FK_EXE, FK_ARGV };
-
-struct fterm {
-	enum fkey key;
-	bool negate;
-	char *pattern;
-};
-
-struct cli_filter {
-	struct fterm *t;
-	size_t n;
-};
-
-static const char *const fkey_names[] = {"pid", "ppid", "uid", "euid",
-					 "gid", "comm", "exe", "argv"};
-
-void cli_filter_free(struct cli_filter *f)
-{
-	if (!f)
-		return;
-	for (size_t i = 0; i < f->n; i++)
-		free(f->t[i].pattern);
-	free(f->t);
-	free(f);
-}
-
-int cli_filter_parse(const char *expr, struct cli_filter **out, char *err, size_t errlen)
-{
-	struct cli_filter *f = calloc(1, sizeof(*f));
-	char *copy = strdup(expr), *save = NULL, *tok;
-	int r = 0;
-
-	if (!f || !copy) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-		char *eq = strchr(tok, '=');
-		struct fterm t = {0}, *nt;
-		size_t k;
-
-		if (!eq || eq == tok) {
-			snprintf(err, errlen, "'%s' is not KEY=PATTERN or KEY!=PATTERN", tok);
-			r = -EINVAL;
-			goto out;
-		}
-		if (eq[-1] == '!') {
-			t.negate = true;
-			eq[-1] = 0;
-		}
-		*eq = 0;
-		for (k = 0; k < sizeof(fkey_names) / sizeof(fkey_names[0]); k++)
-			if (strcmp(tok, fkey_names[k]) == 0)
-				break;
-		if (k == sizeof(fkey_names) / sizeof(fkey_names[0])) {
-			snprintf(err, errlen,
-				 "unknown filter key '%s' (pid, ppid, uid, euid, gid, comm, exe, "
-				 "argv)",
-				 tok);
-			r = -EINVAL;
-			goto out;
-		}
-		t.key = (enum fkey)k;
-		t.pattern = strdup(eq + 1);
-		nt = realloc(f->t, (f->n + 1) * sizeof(*nt));
-		if (!t.pattern || !nt) {
-			free(t.pattern);
-			r = -ENOMEM;
-			goto out;
-		}
-		f->t = nt;
-		f->t[f->n++] = t;
-	}
-out:
-	free(copy);
-	if (r < 0) {
-		cli_filter_free(f);
-		return r;
-	}
-	*out = f;
-	return 0;
-}
-
-static bool match_num(const char *pattern, long v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%ld", v);
-	return fnmatch(pattern, buf, 0) == 0;
-}
-
-static bool term_match(const struct fterm *t, const struct pt_event *ev)
-{
-	const struct pt_proc *p = ev->proc;
-	bool creds = p && pt_proc_src(p, PT_F_CREDS);
-
-	switch (t->key) {
-	case FK_PID:
-		return match_num(t->pattern, ev->pid);
-	case FK_PPID:
-		return match_num(t->pattern, ev->ppid);
-	case FK_UID:
-		return creds && match_num(t->pattern, (long)pt_proc_uid(p));
-	case FK_EUID:
-		return creds && match_num(t->pattern, (long)pt_proc_euid(p));
-	case FK_GID:
-		return creds && match_num(t->pattern, (long)pt_proc_gid(p));
-	case FK_COMM:
-		return p && pt_proc_src(p, PT_F_COMM) &&
-			fnmatch(t->pattern, pt_proc_comm(p), 0) == 0;
-	case FK_EXE:
-		return p && pt_proc_src(p, PT_F_EXE) && pt_proc_exe(p) &&
-			fnmatch(t->pattern, pt_proc_exe(p), 0) == 0;
-	case FK_ARGV: {
-		char *line;
-		bool ok;
-
-		if (!p || !pt_proc_src(p, PT_F_ARGV) || !cli_args_len(p))
-			return false;
-		line = malloc(cli_args_len(p));
-		if (!line)
-			return false;
-		memcpy(line, pt_proc_args(p, NULL), cli_args_len(p));
-		for (size_t i = 0; i + 1 < cli_args_len(p); i++)
-			if (!line[i])
-				line[i] = ' ';
-		line[cli_args_len(p) - 1] = 0;
-		ok = fnmatch(t->pattern, line, 0) == 0;
-		free(line);
-		return ok;
-	}
-	}
-	return false;
-}
-
-bool cli_filter_match(const struct cli_filter *f, const struct pt_event *ev)
-{
-	if (!f || ev->type == PT_EV_LOST)
-		return true;
-	for (size_t i = 0; i < f->n; i++)
-		if (term_match(&f->t[i], ev) == f->t[i].negate)
-			return false;
-	return true;
 }
 
 /* ---- output ---- */
@@ -400,6 +257,18 @@ struct watch_ctx {
 	char *stage_buf;
 	size_t stage_len, stage_cap;
 	int q_drain; /* 0, or why the last records were given up (-ETIMEDOUT, -EPIPE) */
+	/* the daemon's stream (watch_attach): --local, --daemon, --socket */
+	enum cli_mode mode;
+	const char *socket;
+	const char *local_why; /* the first option that configures a local monitor */
+	const char *filter_expr; /* --filter as given, for the daemon */
+	bool events_set; /* --events given */
+	struct cli_conn *conn; /* attached: the subscription */
+	enum pt_tier remote_tier; /* the daemon's tier */
+	uint64_t remote_lost; /* counts of the lost events the daemon sent */
+	uint64_t remote_slow; /* of which dropped by the daemon for this slow client */
+	uint64_t remote_bad; /* event lines that did not import */
+	bool remote_done; /* the daemon ended the stream */
 };
 
 /*
@@ -452,21 +321,16 @@ static int stage_commit(struct watch_ctx *w, bool event, uint64_t count)
 /* Drops not yet told: a lost event, reason slow-reader, when there is room. */
 static void watch_q_report(struct watch_ctx *w)
 {
-	uint64_t n = pt_outq_unreported(w->q);
+	uint64_t n = pt_outq_report_due(w->q);
 	struct pt_event ev = {.type = PT_EV_LOST};
-	struct pt_outq_stats qs;
 	struct timespec ts;
 
 	if (!n)
 		return;
-	/* caught up: half the queue free, so one report covers a whole stall */
-	pt_outq_stats(w->q, &qs);
-	if (qs.used > qs.cap / 2)
-		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ev.time_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	ev.pid = ev.tid = -1;
-	ev.tier = pt_monitor_tier(the_monitor);
+	ev.tier = w->conn ? w->remote_tier : pt_monitor_tier(the_monitor);
 	ev.u.lost.count = n;
 	ev.u.lost.reason = "slow-reader";
 	if (w->out.fmt->event(&w->out, &ev) < 0)
@@ -564,6 +428,12 @@ static void on_event(const struct pt_event *ev, void *data)
 	struct watch_ctx *w = data;
 	int r;
 
+	if (w->conn && ev->type == PT_EV_LOST) {
+		/* the daemon's losses: its source's, and what it dropped for us */
+		w->remote_lost += ev->u.lost.count;
+		if (ev->u.lost.reason && strcmp(ev->u.lost.reason, "slow-reader") == 0)
+			w->remote_slow += ev->u.lost.count;
+	}
 	if (!cli_follow_event(w->follow, ev))
 		return;
 	if (!cli_filter_match(w->filter, ev)) {
@@ -597,6 +467,12 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 	uint64_t total = 0;
 
 	pt_monitor_status(m, &st);
+	if (w->conn) {
+		/* attached: the daemon's tier; its losses are what its lost events told */
+		st.tier = w->remote_tier;
+		st.lost = w->remote_lost;
+		st.malformed += w->remote_bad;
+	}
 	if (w->q) {
 		/* what the monitor saw but stdout did not take counts as lost too */
 		pt_outq_stats(w->q, &qs);
@@ -615,8 +491,12 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 	fputc('\n', stderr);
 	fprintf(stderr,
 		"%s: lost %" PRIu64 " (%" PRIu64 " estimated, %" PRIu64
-		" by a slow reader of stdout), resyncs %" PRIu64 ", malformed %" PRIu64 "\n",
-		prog, st.lost, st.lost_estimated, qs.dropped, st.resyncs, st.malformed);
+		" by a slow reader of stdout",
+		prog, st.lost, st.lost_estimated, qs.dropped);
+	if (w->conn)
+		fprintf(stderr, ", %" PRIu64 " by the daemon for this slow client", w->remote_slow);
+	fprintf(stderr, "), resyncs %" PRIu64 ", malformed %" PRIu64 "\n", st.resyncs,
+		st.malformed);
 	if (qs.dropped)
 		fprintf(stderr,
 			"%s: stdout took %" PRIu64 " of %" PRIu64 " events; %" PRIu64
@@ -627,7 +507,8 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 				: w->q_drain == -ECANCELED ? ", a second signal stopped the writing"
 				: w->q_drain < 0	   ? ", the reader had gone"
 							   : "");
-	print_gaps(m);
+	if (!w->conn)
+		print_gaps(m);
 	if (st.exec_total)
 		fprintf(stderr,
 			"%s: argv captured for %" PRIu64 " of %" PRIu64
@@ -645,10 +526,10 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 		",\"exec_args_ok\":%" PRIu64 ",\"exec_exe_ok\":%" PRIu64 ",\"alive\":%" PRIu64
 		",\"exited\":%" PRIu64 ",\"evicted\":%" PRIu64 ",\"written\":%" PRIu64
 		",\"lost_slow_reader\":%" PRIu64 ",\"lost_reported\":%" PRIu64
-		",\"missing_events\":[",
+		",\"daemon\":%s,\"lost_daemon_slow_reader\":%" PRIu64 ",\"missing_events\":[",
 		w->filtered, st.lost, st.lost_estimated, st.resyncs, st.malformed, st.exec_total,
 		st.exec_args_ok, st.exec_exe_ok, st.alive, st.exited, st.evicted, qs.written,
-		qs.dropped, qs.reported);
+		qs.dropped, qs.reported, w->conn ? "true" : "false", w->remote_slow);
 	for (int i = 0, n = 0; i < PT_EV_COUNT; i++)
 		if (st.events_missing & PT_EVMASK(i))
 			fprintf(stderr, "%s\"%s\"", n++ ? "," : "",
@@ -740,10 +621,18 @@ static void watch_usage(void)
 	       "       [--output-buffer=BYTES] [--proc-root=DIR] [-q]\n"
 	       "       [-p PID[,PID...] | -- CMD [ARGS...]]\n"
 	       "       [--tree] [--compact] [--time=local|utc|iso|relative|epoch]\n"
-	       "       [--color=auto|always|never]\n"
+	       "       [--color=auto|always|never] [--local|--daemon] [--socket=PATH]\n"
 	       "  -p, --pid=PID[,PID...]  only these processes and their descendants\n"
 	       "  -- CMD [ARGS...]        run CMD, show it and its descendants, exit with its "
 	       "status\n"
+	       "  --local                 a monitor of its own, not the daemon's stream\n"
+	       "  --daemon                the daemon's stream only: an error when it does not "
+	       "answer\n"
+	       "  --socket=PATH           the daemon's socket (else $" PD_SOCKET_ENV
+	       ", else " PD_SOCKET_PATH ")\n"
+	       "  (--tier, --threads, --realtime, --no-realtime, --interval, --args-max, "
+	       "--rcvbuf,\n"
+	       "   --ring-size, --watch-dir, --readers, --proc-root, -p and CMD imply --local)\n"
 	       "See proctrail(1).\n",
 	       prog);
 	exit(0);
@@ -819,6 +708,10 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		O_TIME,
 		O_COLOR,
 		O_OUTBUF,
+		/* the daemon's stream */
+		O_WLOCAL,
+		O_WDAEMON,
+		O_WSOCKET,
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
@@ -847,14 +740,43 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		{"color", required_argument, NULL, O_COLOR},
 		/* follow (cli-follow.c) */
 		{"pid", required_argument, NULL, 'p'},
+		/* the daemon's stream */
+		{"local", no_argument, NULL, O_WLOCAL},
+		{"daemon", no_argument, NULL, O_WDAEMON},
+		{"socket", required_argument, NULL, O_WSOCKET},
 		{0},
+	};
+	/* options that configure the monitor: only a local one has them */
+	static const struct {
+		int c;
+		const char *name;
+	} local_opts[] = {
+		{O_TIER, "--tier"},	   {O_THREADS, "--threads"},	{O_RT, "--realtime"},
+		{O_NORT, "--no-realtime"}, {O_INTERVAL, "--interval"},	{O_ARGSMAX, "--args-max"},
+		{O_RCVBUF, "--rcvbuf"},	   {O_RING, "--ring-size"},	{O_WATCHDIR, "--watch-dir"},
+		{O_READERS, "--readers"},  {O_PROCROOT, "--proc-root"}, {'p', "-p"},
 	};
 	char err[256];
 	int c;
 
 	/* '+': a command's own options are not ours */
 	while ((c = getopt_long(argc, argv, "+:jo:qhp:", longopts, NULL)) != -1) {
+		for (size_t i = 0; i < sizeof(local_opts) / sizeof(local_opts[0]); i++)
+			if (c == local_opts[i].c && !w->local_why)
+				w->local_why = local_opts[i].name;
 		switch (c) {
+		case O_WLOCAL:
+		case O_WDAEMON:
+			if (w->mode != CLI_MODE_AUTO &&
+			    w->mode != (c == O_WLOCAL ? CLI_MODE_LOCAL : CLI_MODE_DAEMON))
+				usage_error("watch: --local and --daemon exclude each other");
+			w->mode = c == O_WLOCAL ? CLI_MODE_LOCAL : CLI_MODE_DAEMON;
+			break;
+		case O_WSOCKET:
+			if (!*optarg)
+				usage_error("watch: --socket needs a path");
+			w->socket = optarg;
+			break;
 		case 'j':
 			w->oo.json = true;
 			break;
@@ -873,6 +795,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 			break;
 		case O_EVENTS:
 			w->o.events = parse_events(optarg);
+			w->events_set = true;
 			break;
 		case O_FILTER:
 			if (w->filter)
@@ -880,6 +803,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 					    "expression");
 			if (cli_filter_parse(optarg, &w->filter, err, sizeof(err)) < 0)
 				usage_error("watch: invalid --filter: %s", err);
+			w->filter_expr = optarg;
 			break;
 		case O_DURATION:
 			w->duration = parse_duration(optarg);
@@ -955,6 +879,17 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		}
 	}
 	view_check(&w->oo, w->o.events);
+	if (optind < argc && !w->local_why)
+		w->local_why = "a command to run";
+	if (w->mode == CLI_MODE_DAEMON && w->local_why)
+		usage_error("watch: %s configures a local monitor; --daemon attaches to the "
+			    "daemon's stream",
+			    w->local_why);
+	if (w->socket && (w->mode == CLI_MODE_LOCAL || w->local_why))
+		usage_error("watch: --socket names the daemon; %s asks for a local monitor",
+			    w->mode == CLI_MODE_LOCAL ? "--local" : w->local_why);
+	if (w->local_why)
+		w->mode = CLI_MODE_LOCAL;
 	if (optind < argc)
 		watch_parse_cmd(argc, argv, w);
 	if (w->follow)
@@ -1040,6 +975,242 @@ static int watch_loop(struct watch_ctx *w)
 	return r < 0 ? r : w->error;
 }
 
+/* ---- watch: the daemon's stream ---- */
+
+/* The status reply: the daemon's tier, for the ready line and the summary. */
+static int status_tier(const char *line, size_t len, void *data, char *why, size_t whylen)
+{
+	enum pt_tier *t = data;
+	json_t *o = json_loadb(line, len, 0, NULL);
+	const char *name = json_string_value(json_object_get(o, "tier"));
+
+	(void)why, (void)whylen;
+	if (!name || pt_tier_from_name(name, t) < 0)
+		*t = PT_TIER_NONE;
+	json_decref(o);
+	return 0;
+}
+
+/* ps's records: the table --tree and -o read ancestors from, as a local monitor's scan. */
+static int import_table(const char *line, size_t len, void *data, char *why, size_t whylen)
+{
+	const struct pt_proc *p;
+
+	return cli_import_proc(data, line, len, &p, why, whylen);
+}
+
+/* --events as the daemon takes them: an array of names. */
+static char *events_json(unsigned mask)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	bool first = true;
+
+	if (!f)
+		return NULL;
+	fputc('[', f);
+	for (unsigned e = 0; e < PT_EV_COUNT; e++) {
+		if (!(mask & PT_EVMASK(e)))
+			continue;
+		fprintf(f, "%s\"%s\"", first ? "" : ",", pt_event_name((enum pt_event_type)e));
+		first = false;
+	}
+	fputc(']', f);
+	if (fclose(f) == EOF) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* One request, its reply's records to fn: OK, or not with why. */
+static enum cli_client_rc watch_call(struct watch_ctx *w, const char *cmd, cli_record_fn fn,
+				     void *data, struct cli_error *err, char *why, size_t whylen)
+{
+	struct cli_req r;
+	enum cli_client_rc rc;
+	char *req;
+
+	if (cli_req_begin(&r, cmd) < 0 || !(req = cli_req_end(&r))) {
+		snprintf(why, whylen, "%s", strerror(ENOMEM));
+		return CLI_CLIENT_FAILED;
+	}
+	rc = cli_conn_call(w->conn, req, fn, data, err, why, whylen);
+	free(req);
+	return rc;
+}
+
+static enum cli_client_rc watch_subscribe(struct watch_ctx *w, struct cli_error *err, char *why,
+					  size_t whylen)
+{
+	enum cli_client_rc rc = CLI_CLIENT_FAILED;
+	struct cli_req r;
+	char *ev = NULL, *req = NULL;
+
+	snprintf(why, whylen, "%s", strerror(ENOMEM));
+	if (cli_req_begin(&r, "subscribe") < 0)
+		return rc;
+	/* without --events: what the daemon delivers to watch by default */
+	if (w->events_set && (ev = events_json(w->o.events)))
+		cli_req_raw(&r, "events", ev);
+	if (w->filter_expr)
+		cli_req_str(&r, "filter", w->filter_expr);
+	req = cli_req_end(&r);
+	if (req && (!w->events_set || ev))
+		rc = cli_conn_subscribe(w->conn, req, err, why, whylen);
+	free(req);
+	free(ev);
+	return rc;
+}
+
+/*
+ * Attach to the daemon's stream: its status (the tier), its table when --tree
+ * or -o read ancestors, then the subscription; events are imported into an
+ * empty monitor whose subscriber is on_event, as a local monitor's are.
+ * 0 attached; 1 no daemon (a local monitor instead); < 0 after saying why.
+ */
+static int watch_attach(struct watch_ctx *w)
+{
+	const char *path = cli_socket_path(w->socket);
+	struct cli_error err = {0};
+	enum cli_client_rc rc = CLI_CLIENT_UNREACHABLE;
+	char why[512] = "";
+	int r;
+
+	r = cli_conn_open(path, CLI_TIMEOUT_MS, &w->conn);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "no daemon answers at %s: %s", path, strerror(-r));
+		goto fail;
+	}
+	r = cli_open_empty(&w->o, &the_monitor);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s",
+			 r == -ENOSYS ? "this libproctrail cannot import the daemon's events"
+				      : strerror(-r));
+		rc = r == -ENOSYS ? CLI_CLIENT_UNREACHABLE : CLI_CLIENT_FAILED;
+		goto fail;
+	}
+	rc = watch_call(w, "status", status_tier, &w->remote_tier, &err, why, sizeof(why));
+	if (rc == CLI_CLIENT_OK && (w->oo.tree || w->oo.cols))
+		rc = watch_call(w, "ps", import_table, the_monitor, &err, why, sizeof(why));
+	if (rc == CLI_CLIENT_OK)
+		rc = watch_subscribe(w, &err, why, sizeof(why));
+	if (rc != CLI_CLIENT_OK)
+		goto fail;
+	w->out.m = the_monitor;
+	r = pt_monitor_subscribe(the_monitor, on_event, w);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s", strerror(-r));
+		rc = CLI_CLIENT_FAILED;
+		goto fail;
+	}
+	if (verbosity >= PT_LOG_INFO)
+		fprintf(stderr, "%s: attached to the daemon at %s\n", prog, path);
+	return 0;
+fail:
+	cli_conn_close(w->conn);
+	w->conn = NULL;
+	pt_monitor_close(the_monitor);
+	the_monitor = NULL;
+	if (rc == CLI_CLIENT_UNREACHABLE && w->mode == CLI_MODE_AUTO) {
+		if (verbosity >= PT_LOG_INFO) {
+			fprintf(stderr, "%s: ", prog);
+			cli_escape_str(stderr, why);
+			fputs("; watching with a local monitor instead\n", stderr);
+		}
+		return 1;
+	}
+	fprintf(stderr, "%s: watch: ", prog);
+	if (rc == CLI_CLIENT_REFUSED) {
+		fprintf(stderr, "the daemon refused (%s): ", err.code);
+		cli_escape_str(stderr, err.message);
+	} else {
+		cli_escape_str(stderr, why);
+		if (rc == CLI_CLIENT_UNREACHABLE)
+			fputs(" (--daemon)", stderr);
+	}
+	fputc('\n', stderr);
+	return -1;
+}
+
+/*
+ * The event lines that have arrived, each imported (and so printed by
+ * on_event); at most a bounded number per round, so that a signal or the end
+ * of --duration is seen during a flood. 0, or -ECONNRESET after saying why.
+ */
+static int watch_remote_read(struct watch_ctx *w)
+{
+	for (unsigned i = 0; i < 4096 && !w->remote_done; i++) {
+		struct cli_reply rep;
+		char why[256] = "", *line;
+		ssize_t n = cli_conn_line(w->conn, false, &line);
+
+		if (n == -EAGAIN)
+			return 0;
+		if (n < 0) {
+			fprintf(stderr, "%s: watch: the daemon %s\n", prog,
+				n == -ECONNRESET ? "closed the connection" : strerror((int)-n));
+			return -ECONNRESET;
+		}
+		if (cli_reply_parse(line, (size_t)n, &rep, why, sizeof(why)) == 0 &&
+		    rep.kind != CLI_REPLY_RECORD) {
+			if (rep.kind == CLI_REPLY_DONE) {
+				/* the daemon stopped: what it sent is all there is */
+				fprintf(stderr, "%s: watch: the daemon ended the stream\n", prog);
+				w->remote_done = true;
+				return 0;
+			}
+			fprintf(stderr, "%s: watch: the daemon: ", prog);
+			cli_escape_str(stderr,
+				       rep.kind == CLI_REPLY_ERROR ? rep.err.message
+								   : "an unexpected line");
+			fputc('\n', stderr);
+			return -ECONNRESET;
+		}
+		if (!why[0] &&
+		    cli_import_event(the_monitor, line, (size_t)n, why, sizeof(why)) == 0)
+			continue;
+		/* counted in the summary as malformed, never silently */
+		if (!w->remote_bad++ || verbosity >= PT_LOG_INFO) {
+			fprintf(stderr,
+				"%s: watch: an event line from the daemon does not read: ", prog);
+			cli_escape_str(stderr, why);
+			fputc('\n', stderr);
+		}
+	}
+	return 0;
+}
+
+/* Read the daemon's stream until a signal, --duration, or its end. */
+static int watch_remote_loop(struct watch_ctx *w)
+{
+	double t0 = mono_s();
+	int r;
+
+	watch_q_flush(w);
+	while (!stop_requested && !w->error && !w->remote_done) {
+		struct pollfd pfd = {.fd = cli_conn_fd(w->conn), .events = POLLIN};
+		int wait = -1;
+
+		if (w->duration > 0) {
+			double left = t0 + w->duration - mono_s();
+
+			if (left <= 0)
+				break;
+			wait = (int)(left * 1000) + 1;
+		}
+		if (poll(&pfd, 1, wait) < 0 && errno != EINTR)
+			return -errno;
+		r = watch_remote_read(w);
+		if (r < 0)
+			return r;
+		if (!out_flush(&w->out) || watch_q_flush(w))
+			break;
+	}
+	return w->error;
+}
+
 static int cmd_watch(int argc, char **argv)
 {
 	struct watch_ctx w = {0};
@@ -1058,7 +1229,9 @@ static int cmd_watch(int argc, char **argv)
 		fprintf(stderr, "%s: cannot set up the output queue: %s\n", prog, strerror(-r));
 		goto out;
 	}
-	r = watch_open(&w);
+	r = w.mode == CLI_MODE_LOCAL ? 1 : watch_attach(&w);
+	if (r > 0)
+		r = watch_open(&w);
 	if (r < 0)
 		goto out;
 	install_signals();
@@ -1068,23 +1241,27 @@ static int cmd_watch(int argc, char **argv)
 		the_monitor = NULL;
 		goto out;
 	}
-	fprintf(stderr, "%s: ready (tier %s)\n", prog, pt_tier_name(pt_monitor_tier(the_monitor)));
+	fprintf(stderr, "%s: ready (tier %s)\n", prog,
+		pt_tier_name(w.conn ? w.remote_tier : pt_monitor_tier(the_monitor)));
 	w.out.fmt->begin(&w.out);
 	out_flush(&w.out);
 	t0 = mono_s();
 	r = cli_follow_release(w.follow, the_monitor);
 	if (r >= 0)
-		r = watch_loop(&w);
+		r = w.conn ? watch_remote_loop(&w) : watch_loop(&w);
 	w.out.fmt->end(&w.out, PT_TIER_NONE);
 	watch_q_close(&w);
 	out_close(&w.out);
-	if (r < 0)
+	/* the daemon's end was said where it was read */
+	if (r < 0 && r != -ECONNRESET)
 		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
 	if (!w.oo.quiet)
 		print_summary(&w, the_monitor, mono_s() - t0);
 	pt_monitor_close(the_monitor);
 	the_monitor = NULL;
 out:
+	cli_conn_close(w.conn);
+	w.conn = NULL;
 	watch_q_close(&w);
 	if (w.out.f)
 		out_close(&w.out);
@@ -1144,57 +1321,113 @@ static int cmd_probe(int argc, char **argv)
 	return best == PT_TIER_NONE ? EXIT_FAIL : 0;
 }
 
-/* ---- snapshot queries: ps, tree, show ---- */
+/* ---- queries: ps, tree, show, lineage, children, recent, short, status ---- */
 
 struct snap_opts {
 	struct out_opts oo;
 	const char *proc_root;
+	enum cli_mode mode;
+	const char *socket; /* --socket */
 };
 
-static void snap_parse(int argc, char **argv, struct snap_opts *s, const char *cmd,
+enum {
+	O_PROCROOT = 256,
+	O_ASCII,
+	O_LOCAL,
+	O_DAEMON,
+	O_SOCKET,
+};
+
+/* Options every query command takes: --json, the daemon or a snapshot. */
+#define Q_COMMON_OPTS                                                                           \
+	{"json", no_argument, NULL, 'j'}, {"proc-root", required_argument, NULL, O_PROCROOT},   \
+		{"local", no_argument, NULL, O_LOCAL}, {"daemon", no_argument, NULL, O_DAEMON}, \
+		{"socket", required_argument, NULL, O_SOCKET},                                  \
+	{                                                                                       \
+		"help", no_argument, NULL, 'h'                                                  \
+	}
+
+/* The commands that list records in ps's table take -o and -q. */
+static bool q_is_list(enum cli_qcmd cmd)
+{
+	return cmd == CLI_Q_PS || cmd == CLI_Q_LINEAGE || cmd == CLI_Q_CHILDREN ||
+		cmd == CLI_Q_RECENT || cmd == CLI_Q_SHORT;
+}
+
+static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd cmd,
 		       const char *usage)
 {
-	enum { O_PROCROOT = 256, O_ASCII };
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
+		Q_COMMON_OPTS,
 		{"output", required_argument, NULL, 'o'},
-		{"ascii", no_argument, NULL, O_ASCII},
-		{"proc-root", required_argument, NULL, O_PROCROOT},
 		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
+		{"ascii", no_argument, NULL, O_ASCII},
 		{0},
 	};
-	bool ps = strcmp(cmd, "ps") == 0;
+	const char *name = cli_qcmd_names[cmd];
 	int c;
 
-	while ((c = getopt_long(argc, argv, ps ? ":jo:qh" : ":jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jo:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			s->oo.json = true;
 			break;
 		case 'o':
-			if (!ps)
-				usage_error("%s: -o is an option of ps and watch", cmd);
+			if (!q_is_list(cmd))
+				usage_error("%s: -o is an option of ps, lineage, children, recent, "
+					    "short and watch",
+					    name);
 			s->oo.cols = optarg;
 			break;
 		case 'q':
-			if (!ps)
-				usage_error("%s: -q is an option of ps and watch", cmd);
+			if (!q_is_list(cmd))
+				usage_error("%s: -q is an option of ps, lineage, children, recent, "
+					    "short and watch",
+					    name);
 			s->oo.quiet = true;
 			break;
 		case O_ASCII:
+			if (cmd != CLI_Q_TREE)
+				usage_error("%s: --ascii is an option of tree", name);
 			s->oo.ascii = true;
 			break;
 		case O_PROCROOT:
 			s->proc_root = optarg;
 			break;
+		case O_LOCAL:
+		case O_DAEMON:
+			if (s->mode != CLI_MODE_AUTO &&
+			    s->mode != (c == O_LOCAL ? CLI_MODE_LOCAL : CLI_MODE_DAEMON))
+				usage_error("%s: --local and --daemon exclude each other", name);
+			s->mode = c == O_LOCAL ? CLI_MODE_LOCAL : CLI_MODE_DAEMON;
+			break;
+		case O_SOCKET:
+			if (!*optarg)
+				usage_error("%s: --socket needs a path", name);
+			s->socket = optarg;
+			break;
 		case 'h':
-			printf("usage: %s %s\nSee proctrail(1).\n", prog, usage);
+			printf("usage: %s %s\n"
+			       "  --local          a snapshot of /proc, not the daemon\n"
+			       "  --daemon         the daemon only: an error when it does not "
+			       "answer\n"
+			       "  --socket=PATH    the daemon's socket (else $%s, else %s)\n"
+			       "See proctrail(1).\n",
+			       prog, usage, PD_SOCKET_ENV, PD_SOCKET_PATH);
 			exit(0);
 		default:
-			option_error(cmd, argv, c);
+			option_error(name, argv, c);
 		}
 	}
+	if (s->proc_root && s->mode == CLI_MODE_DAEMON)
+		usage_error("%s: --proc-root reads a snapshot; --daemon asks the daemon", name);
+	if (s->socket && s->mode == CLI_MODE_LOCAL)
+		usage_error("%s: --socket names the daemon; --local takes a snapshot", name);
+	if (s->socket && s->proc_root)
+		usage_error("%s: --socket names the daemon; --proc-root reads a snapshot", name);
+	/* a fixture tree is never the daemon's */
+	if (s->proc_root)
+		s->mode = CLI_MODE_LOCAL;
 }
 
 static struct pt_monitor *snapshot(const struct snap_opts *s)
@@ -1215,157 +1448,453 @@ static struct pt_monitor *snapshot(const struct snap_opts *s)
 	return m;
 }
 
-static int cmd_ps(int argc, char **argv)
+void cli_result_free(struct cli_result *res)
 {
-	struct snap_opts s = {0};
-	struct cli_procs k = {0};
-	struct cli_fields cols = {0};
-	struct pt_monitor *m;
-	struct cli_out out;
-	int r;
+	free(res->k.v);
+	free(res->status);
+	pt_monitor_close(res->m);
+	memset(res, 0, sizeof(*res));
+}
 
-	snap_parse(argc, argv, &s, "ps", "ps [--json] [-o FIELDS] [-q] [--proc-root=DIR]");
-	if (optind < argc)
-		usage_error("ps takes no arguments ('%s')", argv[optind]);
-	if (s.oo.cols)
-		parse_cols(s.oo.cols, PT_FIELD_PROC, &cols);
-	m = snapshot(&s);
-	r = pt_foreach(m, PT_SEL_ALIVE, cli_procs_add, &k);
-	if (r < 0) {
-		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
-		goto out;
+/* The boot id of this host, for the message about a key of another boot. */
+static const char *this_boot(const struct pt_monitor *m, char *buf, size_t len)
+{
+	FILE *f;
+
+	if (m && pt_monitor_boot_id(m))
+		return pt_monitor_boot_id(m);
+	f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (!f || !fgets(buf, (int)len, f)) {
+		if (f)
+			fclose(f);
+		return "unknown";
 	}
-	cli_procs_sort(&k);
-	out_open(&out, &s.oo, CLI_VIEW_PS, &cols);
-	out.m = m;
-	out.fmt->begin(&out);
-	for (size_t i = 0; i < k.n && r >= 0; i++)
-		r = out.fmt->proc(&out, k.v[i]);
-	out.fmt->end(&out, PT_TIER_NONE);
-	out_close(&out);
-	if (r < 0)
-		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
-out:
-	free(k.v);
-	free(cols.v);
-	pt_monitor_close(m);
-	return r < 0 ? EXIT_FAIL : 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
 }
 
 /*
- * The live process pid in a fresh snapshot, or exit 1 saying it is not there.
- * A thread id stands for its process, which is said on stderr.
+ * The process q names is not there: one line on stderr, the same whether a
+ * snapshot or the daemon said so. other_boot: the key is of another boot.
  */
-static const struct pt_proc *snapshot_proc(const struct snap_opts *s, pid_t pid,
-					   struct pt_monitor **m)
+static void say_not_found(const struct cli_query *q, const struct pt_monitor *m, bool other_boot)
+{
+	char boot[64];
+
+	fprintf(stderr, "%s: ", prog);
+	if (q->ref.kind == PT_REF_PID) {
+		fprintf(stderr, "no process or thread %d\n", q->ref.pid);
+		return;
+	}
+	if (other_boot)
+		fprintf(stderr, "key of another boot (this boot is %s): ",
+			this_boot(m, boot, sizeof(boot)));
+	else
+		fputs("no such process: ", stderr);
+	cli_escape_str(stderr, q->arg);
+	fputc('\n', stderr);
+}
+
+/*
+ * The process q names in a snapshot, or NULL after saying why. A pid that is
+ * a thread id stands for its process, which is said on stderr; a snapshot
+ * holds live processes only.
+ */
+static const struct pt_proc *snapshot_proc(const struct cli_query *q, const struct pt_monitor *m)
 {
 	const struct pt_proc *p;
 
-	*m = snapshot(s);
-	p = pt_lookup(*m, pid);
+	if (q->ref.kind != PT_REF_PID) {
+		p = pt_lookup_ref(m, &q->ref);
+		if (!p)
+			say_not_found(q, m, errno == EXDEV);
+		return p;
+	}
+	p = pt_lookup(m, q->ref.pid);
 	if (!p) {
-		p = pt_lookup_tid(*m, pid);
+		p = pt_lookup_tid(m, q->ref.pid);
 		if (p && pt_proc_state(p) == PT_STATE_ALIVE)
 			fprintf(stderr, "%s: %d is a thread of process %d; showing the process\n",
-				prog, pid, pt_proc_pid(p));
+				prog, q->ref.pid, pt_proc_pid(p));
 	}
 	if (!p || pt_proc_state(p) != PT_STATE_ALIVE) {
-		fprintf(stderr, "%s: no process or thread %d\n", prog, pid);
-		pt_monitor_close(*m);
-		exit(EXIT_FAIL);
+		say_not_found(q, m, false);
+		return NULL;
 	}
 	return p;
 }
 
-/* tree and show: one process and what hangs from it. */
-static int snapshot_one(const struct snap_opts *s, pid_t pid, bool tree)
+static int64_t wall_us(void)
 {
-	struct pt_monitor *m;
-	const struct pt_proc *p = snapshot_proc(s, pid, &m);
-	struct cli_out out;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* status: the monitor's counts as one JSON object (a snapshot: what it read). */
+static int status_json(const struct pt_monitor *m, char **out, size_t *len)
+{
+	struct pt_status st;
+	FILE *f = open_memstream(out, len);
 	int r;
 
-	out_open(&out, &s->oo, CLI_VIEW_ONE, NULL);
-	out.m = m;
+	if (!f)
+		return -errno;
+	r = pt_monitor_status(m, &st);
+	if (r < 0) {
+		fclose(f);
+		free(*out);
+		*out = NULL;
+		return r;
+	}
+	fprintf(f,
+		"{\"tier\":\"%s\",\"alive\":%" PRIu64 ",\"exited\":%" PRIu64 ",\"threads\":%" PRIu64
+		",\"lost\":%" PRIu64 ",\"lost_estimated\":%" PRIu64 ",\"resyncs\":%" PRIu64
+		",\"evicted\":%" PRIu64 ",\"expired\":%" PRIu64 ",\"malformed\":%" PRIu64
+		",\"mem\":%zu,\"exec_total\":%" PRIu64 ",\"exec_args_ok\":%" PRIu64
+		",\"exec_exe_ok\":%" PRIu64 "}",
+		pt_tier_name(st.tier), st.alive, st.exited, st.threads, st.lost, st.lost_estimated,
+		st.resyncs, st.evicted, st.expired, st.malformed, st.mem, st.exec_total,
+		st.exec_args_ok, st.exec_exe_ok);
+	return fclose(f) == EOF ? -ENOMEM : 0;
+}
+
+/* Gather q from a snapshot of /proc. 0, or EXIT_FAIL after saying why. */
+static int local_gather(const struct snap_opts *s, const struct cli_query *q,
+			struct cli_result *res)
+{
+	int r = 0;
+
+	res->m = snapshot(s);
+	switch (q->cmd) {
+	case CLI_Q_PS:
+		r = pt_foreach(res->m, PT_SEL_ALIVE, cli_procs_add, &res->k);
+		break;
+	case CLI_Q_SHOW:
+	case CLI_Q_TREE:
+	case CLI_Q_LINEAGE:
+	case CLI_Q_CHILDREN:
+		res->one = snapshot_proc(q, res->m);
+		if (!res->one)
+			return EXIT_FAIL;
+		if (q->cmd == CLI_Q_LINEAGE) {
+			r = cli_procs_add(res->one, &res->k);
+			if (r == 0)
+				r = pt_foreach_ancestor(res->m, res->one, cli_procs_add, &res->k);
+		} else if (q->cmd == CLI_Q_CHILDREN) {
+			r = pt_foreach_child(res->m, res->one, PT_SEL_ALL, cli_procs_add, &res->k);
+		}
+		break;
+	case CLI_Q_RECENT:
+		r = pt_foreach_exited(res->m, wall_us() - (int64_t)(q->secs * 1e6), cli_procs_add,
+				      &res->k);
+		break;
+	case CLI_Q_SHORT:
+		r = pt_foreach_short(res->m, (int64_t)q->ms, cli_procs_add, &res->k);
+		break;
+	case CLI_Q_STATUS:
+		r = status_json(res->m, &res->status, &res->status_len);
+		break;
+	}
+	if (r < 0) {
+		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
+		return EXIT_FAIL;
+	}
+	if ((q->cmd == CLI_Q_RECENT || q->cmd == CLI_Q_SHORT) && verbosity >= PT_LOG_INFO)
+		fprintf(stderr,
+			"%s: %s: a snapshot of /proc holds no exited processes; only the daemon "
+			"(proctraild) retains them\n",
+			prog, cli_qcmd_names[q->cmd]);
+	return 0;
+}
+
+/* status as text: one "key: value" line per member, nested objects' keys
+ * joined by dots, arrays as comma-separated values. */
+static void status_text(FILE *f, const char *prefix, json_t *obj)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v)
+	{
+		char name[256];
+
+		snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", key);
+		if (json_is_object(v)) {
+			status_text(f, name, v);
+			continue;
+		}
+		cli_escape_str(f, name);
+		fputs(": ", f);
+		if (json_is_array(v)) {
+			size_t i;
+			json_t *e;
+
+			json_array_foreach(v, i, e)
+			{
+				char *t = json_is_string(e) ? NULL : json_dumps(e, JSON_ENCODE_ANY);
+
+				if (i)
+					fputc(',', f);
+				cli_escape_str(f, json_is_string(e) ? json_string_value(e) : t ?: "?");
+				free(t);
+			}
+		} else if (json_is_string(v)) {
+			cli_escape_str(f, json_string_value(v));
+		} else {
+			char *t = json_dumps(v, JSON_ENCODE_ANY);
+
+			cli_escape_str(f, t ? t : "?");
+			free(t);
+		}
+		fputc('\n', f);
+	}
+}
+
+static int render_status(const struct snap_opts *s, const struct cli_result *res)
+{
+	json_error_t jerr;
+	json_t *obj;
+
+	if (s->oo.json) {
+		fwrite(res->status, 1, res->status_len, stdout);
+		fputc('\n', stdout);
+		return fflush(stdout) == EOF ? EXIT_FAIL : 0;
+	}
+	obj = json_loadb(res->status, res->status_len, JSON_DECODE_ANY, &jerr);
+	if (!json_is_object(obj)) {
+		json_decref(obj);
+		fprintf(stderr, "%s: status: not a JSON object: %s\n", prog, jerr.text);
+		return EXIT_FAIL;
+	}
+	status_text(stdout, "", obj);
+	json_decref(obj);
+	return fflush(stdout) == EOF ? EXIT_FAIL : 0;
+}
+
+/* Render what was gathered: the same code for a snapshot and for the daemon. */
+static int render(const struct snap_opts *s, const struct cli_query *q, struct cli_result *res,
+		  const struct cli_fields *cols)
+{
+	struct cli_out out;
+	int r = 0;
+
+	if (q->cmd == CLI_Q_STATUS)
+		return render_status(s, res);
+	/* nothing exited to show: nothing at all, not even the header */
+	if ((q->cmd == CLI_Q_RECENT || q->cmd == CLI_Q_SHORT) && !res->k.n)
+		return 0;
+	if (q->cmd != CLI_Q_LINEAGE)
+		cli_procs_sort(&res->k);
+	out_open(&out, &s->oo, q_is_list(q->cmd) ? CLI_VIEW_PS : CLI_VIEW_ONE, cols);
+	out.m = res->m;
 	out.fmt->begin(&out);
-	r = tree ? out.fmt->tree(&out, p) : out.fmt->show(&out, p);
+	if (q->cmd == CLI_Q_SHOW)
+		r = out.fmt->show(&out, res->one);
+	else if (q->cmd == CLI_Q_TREE)
+		r = out.fmt->tree(&out, res->one);
+	for (size_t i = 0; q_is_list(q->cmd) && i < res->k.n && r >= 0; i++)
+		r = out.fmt->proc(&out, res->k.v[i]);
 	out.fmt->end(&out, PT_TIER_NONE);
 	out_close(&out);
-	pt_monitor_close(m);
 	if (r < 0)
 		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
 	return r < 0 ? EXIT_FAIL : 0;
+}
+
+/* Gather q: from the daemon when it answers (unless --local), else a snapshot. */
+static int gather(const struct snap_opts *s, const struct cli_query *q, struct cli_result *res)
+{
+	const char *path = cli_socket_path(s->socket);
+	const char *name = cli_qcmd_names[q->cmd];
+	struct cli_error err = {0};
+	enum cli_client_rc rc;
+	struct pt_options o;
+	char why[512] = "";
+
+	if (s->mode == CLI_MODE_LOCAL)
+		return local_gather(s, q, res);
+	base_options(&o);
+	rc = cli_client_query(path, CLI_TIMEOUT_MS, &o, q, res, &err, why, sizeof(why));
+	if (rc == CLI_CLIENT_OK)
+		return 0;
+	cli_result_free(res);
+	if (rc == CLI_CLIENT_UNREACHABLE && s->mode == CLI_MODE_AUTO) {
+		if (verbosity >= PT_LOG_INFO) {
+			fprintf(stderr, "%s: ", prog);
+			cli_escape_str(stderr, why);
+			fputs("; reading a snapshot of /proc instead\n", stderr);
+		}
+		return local_gather(s, q, res);
+	}
+	if (rc == CLI_CLIENT_REFUSED) {
+		/* the same line and status as a snapshot that has no such process */
+		if (strcmp(err.code, "not_found") == 0 || strcmp(err.code, "other_boot") == 0) {
+			say_not_found(q, NULL, strcmp(err.code, "other_boot") == 0);
+			return EXIT_FAIL;
+		}
+		fprintf(stderr, "%s: %s: the daemon refused (%s): ", prog, name, err.code);
+		cli_escape_str(stderr, err.message);
+		fputc('\n', stderr);
+		return EXIT_FAIL;
+	}
+	fprintf(stderr, "%s: %s: ", prog, name);
+	cli_escape_str(stderr, why);
+	fputs(s->mode == CLI_MODE_DAEMON && rc == CLI_CLIENT_UNREACHABLE ? " (--daemon)\n" : "\n",
+	      stderr);
+	return EXIT_FAIL;
+}
+
+static int query_run(const struct snap_opts *s, const struct cli_query *q)
+{
+	struct cli_result res = {0};
+	struct cli_fields cols = {0};
+	int rc;
+
+	if (s->oo.cols)
+		parse_cols(s->oo.cols, PT_FIELD_PROC, &cols);
+	rc = gather(s, q, &res);
+	if (rc == 0)
+		rc = render(s, q, &res, &cols);
+	cli_result_free(&res);
+	free(cols.v);
+	return rc;
+}
+
+/* A process argument: PID, PID@TIME or KEY, or exit 2 saying what is wrong. */
+static void parse_ref(const char *cmd, const char *arg, struct cli_query *q)
+{
+	char why[256];
+
+	q->arg = arg;
+	if (pt_ref_parse(arg, &q->ref, why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s: %s: invalid process '", prog, cmd);
+		cli_escape_str(stderr, arg);
+		fprintf(stderr, "': %s\n", why);
+		exit(EXIT_USAGE);
+	}
+}
+
+#define Q_USAGE_OPTS "[--json] [--local|--daemon] [--socket=PATH] [--proc-root=DIR]"
+#define Q_LIST_OPTS "[--json] [-o FIELDS] [-q] [--local|--daemon] [--socket=PATH] [--proc-root=DIR]"
+#define Q_REF_HELP                                                                   \
+	"\n  PID@TIME: TIME is epoch seconds (1764662400.5), RFC 3339 with a zone\n" \
+	"  (2026-12-02T07:00:00Z) or -SECS before now; KEY: BOOT_ID:START:PID"
+
+static int cmd_ps(int argc, char **argv)
+{
+	struct snap_opts s = {0};
+	struct cli_query q = {.cmd = CLI_Q_PS};
+
+	snap_parse(argc, argv, &s, q.cmd, "ps " Q_LIST_OPTS);
+	if (optind < argc)
+		usage_error("ps takes no arguments ('%s')", argv[optind]);
+	return query_run(&s, &q);
 }
 
 static int cmd_tree(int argc, char **argv)
 {
 	struct snap_opts s = {0};
-	pid_t pid = 1;
+	struct cli_query q = {.cmd = CLI_Q_TREE, .arg = "1", .ref = {.kind = PT_REF_PID, .pid = 1}};
 
-	snap_parse(argc, argv, &s, "tree", "tree [PID] [--json] [--ascii] [--proc-root=DIR]");
+	snap_parse(argc, argv, &s, q.cmd, "tree [PID] [--ascii] " Q_USAGE_OPTS);
 	if (optind + 1 < argc)
 		usage_error("tree takes at most one PID");
-	if (optind < argc)
-		pid = parse_pid(argv[optind]);
-	return snapshot_one(&s, pid, true);
+	if (optind < argc) {
+		q.arg = argv[optind];
+		q.ref.pid = parse_pid(argv[optind]);
+	}
+	return query_run(&s, &q);
 }
 
-/*
- * show PID@TIME or show KEY: the process that reference names in a fresh
- * snapshot (which holds live processes only), or exit 1 saying why not.
- */
-static int show_ref(const struct snap_opts *s, const struct pt_ref *ref, const char *arg)
+/* show, lineage, children: exactly one process. */
+static int cmd_one(int argc, char **argv, enum cli_qcmd cmd, const char *usage)
 {
-	struct pt_monitor *m = snapshot(s);
-	const struct pt_proc *p = pt_lookup_ref(m, ref);
-	struct cli_out out;
-	int r;
+	struct snap_opts s = {0};
+	struct cli_query q = {.cmd = cmd};
+	const char *name = cli_qcmd_names[cmd];
 
-	if (!p) {
-		fprintf(stderr, "%s: ", prog);
-		if (errno == EXDEV)
-			fprintf(stderr, "key of another boot (this boot is %s): ",
-				pt_monitor_boot_id(m) ? pt_monitor_boot_id(m) : "unknown");
-		else
-			fputs("no such process: ", stderr);
-		cli_escape_str(stderr, arg);
-		fputc('\n', stderr);
-		pt_monitor_close(m);
-		return EXIT_FAIL;
+	snap_parse(argc, argv, &s, cmd, usage);
+	if (optind + 1 != argc)
+		usage_error("%s needs exactly one %s", name,
+			    cmd == CLI_Q_CHILDREN ? "PID" : "PID, PID@TIME or KEY");
+	if (cmd == CLI_Q_CHILDREN) {
+		q.arg = argv[optind];
+		q.ref = (struct pt_ref){.kind = PT_REF_PID, .pid = parse_pid(argv[optind])};
+	} else {
+		parse_ref(name, argv[optind], &q);
 	}
-	out_open(&out, &s->oo, CLI_VIEW_ONE, NULL);
-	out.m = m;
-	out.fmt->begin(&out);
-	r = out.fmt->show(&out, p);
-	out.fmt->end(&out, PT_TIER_NONE);
-	out_close(&out);
-	pt_monitor_close(m);
-	if (r < 0)
-		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
-	return r < 0 ? EXIT_FAIL : 0;
+	return query_run(&s, &q);
 }
 
 static int cmd_show(int argc, char **argv)
 {
-	struct snap_opts s = {0};
-	struct pt_ref ref;
-	char why[256];
+	return cmd_one(argc, argv, CLI_Q_SHOW, "show PID|PID@TIME|KEY " Q_USAGE_OPTS Q_REF_HELP);
+}
 
-	snap_parse(argc, argv, &s, "show",
-		   "show PID|PID@TIME|KEY [--json] [--proc-root=DIR]\n"
-		   "  TIME: epoch seconds (1764662400.5), RFC 3339 with a zone\n"
-		   "  (2026-12-02T07:00:00Z) or -SECS before now; KEY: BOOT_ID:START:PID");
-	if (optind + 1 != argc)
-		usage_error("show needs exactly one PID, PID@TIME or KEY");
-	if (pt_ref_parse(argv[optind], &ref, why, sizeof(why)) < 0) {
-		fprintf(stderr, "%s: show: invalid process '", prog);
-		cli_escape_str(stderr, argv[optind]);
-		fprintf(stderr, "': %s\n", why);
-		exit(EXIT_USAGE);
-	}
-	if (ref.kind == PT_REF_PID)
-		return snapshot_one(&s, ref.pid, false);
-	return show_ref(&s, &ref, argv[optind]);
+static int cmd_lineage(int argc, char **argv)
+{
+	return cmd_one(argc, argv, CLI_Q_LINEAGE,
+		       "lineage PID|PID@TIME|KEY " Q_LIST_OPTS Q_REF_HELP);
+}
+
+static int cmd_children(int argc, char **argv)
+{
+	return cmd_one(argc, argv, CLI_Q_CHILDREN, "children PID " Q_LIST_OPTS);
+}
+
+/* recent [SECS]: seconds, a number above 0; else exit 2. */
+static double parse_secs(const char *s)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno || end == s || *end || d != d || d <= 0 || d > 1e9)
+		usage_error("recent: invalid SECS '%s' (seconds, more than 0, at most 1e9)", s);
+	return d;
+}
+
+static int cmd_recent(int argc, char **argv)
+{
+	struct snap_opts s = {0};
+	struct cli_query q = {.cmd = CLI_Q_RECENT, .secs = 60};
+
+	snap_parse(argc, argv, &s, q.cmd,
+		   "recent [SECS] " Q_LIST_OPTS "\n  SECS: exited within, default 60");
+	if (optind + 1 < argc)
+		usage_error("recent takes at most one SECS");
+	if (optind < argc)
+		q.secs = parse_secs(argv[optind]);
+	return query_run(&s, &q);
+}
+
+static int cmd_short(int argc, char **argv)
+{
+	struct snap_opts s = {0};
+	struct cli_query q = {.cmd = CLI_Q_SHORT, .ms = 100};
+
+	snap_parse(argc, argv, &s, q.cmd,
+		   "short [MS] " Q_LIST_OPTS "\n  MS: lived less, default 100");
+	if (optind + 1 < argc)
+		usage_error("short takes at most one MS");
+	if (optind < argc)
+		q.ms = parse_num("MS", argv[optind], 1, 86400000, false);
+	return query_run(&s, &q);
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	struct snap_opts s = {0};
+	struct cli_query q = {.cmd = CLI_Q_STATUS};
+
+	snap_parse(argc, argv, &s, q.cmd, "status " Q_USAGE_OPTS);
+	if (optind < argc)
+		usage_error("status takes no arguments ('%s')", argv[optind]);
+	return query_run(&s, &q);
 }
 
 /* ---- fields ---- */
@@ -1413,9 +1942,15 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  watch      stream process events as they happen\n"
 		"  probe      say which event tiers can run here, and why not\n"
-		"  ps         list every process (snapshot)\n"
+		"  ps         list every process\n"
 		"  tree [PID] show the process tree under PID (default 1)\n"
-		"  show PID|PID@TIME|KEY  everything known about one process\n"
+		"  show PID|PID@TIME|KEY     everything known about one process\n"
+		"  lineage PID|PID@TIME|KEY  the process and its ancestors up to init\n"
+		"  children PID  the process's direct children\n"
+		"  recent [SECS] processes that exited within SECS (default 60)\n"
+		"  short [MS]    processes that lived less than MS (default 100)\n"
+		"  status     the monitor's status and counts\n"
+		"  (the query commands ask proctraild when it answers, else read /proc)\n"
 		"  fields     list the fields -o accepts\n"
 		"\n"
 		"Options:\n"
@@ -1441,8 +1976,10 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{"watch", cmd_watch}, {"probe", cmd_probe}, {"ps", cmd_ps},
-		{"tree", cmd_tree},   {"show", cmd_show},   {"fields", cmd_fields},
+		{"watch", cmd_watch},	    {"probe", cmd_probe},   {"ps", cmd_ps},
+		{"tree", cmd_tree},	    {"show", cmd_show},	    {"lineage", cmd_lineage},
+		{"children", cmd_children}, {"recent", cmd_recent}, {"short", cmd_short},
+		{"status", cmd_status},	    {"fields", cmd_fields},
 	};
 	int c;
 
@@ -1474,7 +2011,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		usage_error("no command (watch, probe, ps, tree, show, fields; see %s --help)",
+		usage_error("no command (watch, probe, ps, tree, show, lineage, children, recent, "
+			    "short, status, fields; see %s --help)",
 			    prog);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[optind], cmds[i].name) == 0) {
@@ -1486,6 +2024,8 @@ int main(int argc, char **argv)
 			return cmds[i].fn(subc, sub);
 		}
 	}
-	usage_error("unknown command '%s' (watch, probe, ps, tree, show, fields)", argv[optind]);
+	usage_error("unknown command '%s' (watch, probe, ps, tree, show, lineage, children, "
+		    "recent, short, status, fields)",
+		    argv[optind]);
 	return EXIT_USAGE;
 }

@@ -295,6 +295,10 @@ int pt_monitor_resync(struct pt_monitor *m);
 int pt_monitor_status_size(const struct pt_monitor *m, struct pt_status *st, size_t size);
 #define pt_monitor_status(m, st) pt_monitor_status_size((m), (st), sizeof(*(st)))
 enum pt_tier pt_monitor_tier(const struct pt_monitor *m);
+/* Change the retention window and the memory cap of a running monitor (what
+ * pt_options set at open): exited records past the new limits go at once.
+ * -EINVAL for a negative retention or a zero cap. */
+int pt_monitor_set_limits(struct pt_monitor *m, int64_t retention_ms, size_t mem_max);
 
 /* Lookups. Return NULL (errno set) when unknown. */
 const struct pt_proc *pt_lookup(const struct pt_monitor *m, pid_t pid);
@@ -566,6 +570,9 @@ char *pt_json_event(const struct pt_event *ev, size_t *len);
 #define PT_JSON_TREE_DEPTH 1024
 char *pt_json_tree(const struct pt_monitor *m, const struct pt_proc *root, unsigned select,
 		   size_t *len);
+/* The monitor's status (pt_monitor_status(), the tier, the boot id, capture rates
+ * and the event counts by name) as one object; see libproctrail(3). */
+char *pt_json_status(const struct pt_monitor *m, size_t *len);
 
 const char *pt_version(void);
 /* The version of the JSON schema pt_json_proc() and pt_json_event() write: the

@@ -401,6 +401,8 @@ void pt_table_push_exec(struct pt_table *t, struct pt_proc *p, int64_t time_us);
 void pt_table_touch(struct pt_table *t, struct pt_proc *p);
 /* Drop exited records past retention or over the cap. */
 void pt_table_expire(struct pt_table *t, int64_t now_us);
+/* New retention and cap; the next pt_table_expire() applies them. */
+void pt_table_set_limits(struct pt_table *t, int64_t retention_us, size_t mem_max);
 /* Threads: tid -> tgid. */
 int pt_table_thread_add(struct pt_table *t, pid_t tid, pid_t tgid);
 void pt_table_thread_del(struct pt_table *t, pid_t tid);

@@ -1145,6 +1145,17 @@ PT_EXPORT int pt_monitor_status_size(const struct pt_monitor *m, struct pt_statu
 	return 0;
 }
 
+PT_EXPORT int pt_monitor_set_limits(struct pt_monitor *m, int64_t retention_ms, size_t mem_max)
+{
+	if (!m || retention_ms < 0 || retention_ms > INT64_MAX / 1000 || !mem_max)
+		return -EINVAL;
+	m->opt.retention_ms = retention_ms;
+	m->opt.mem_max = mem_max;
+	pt_table_set_limits(m->table, retention_ms * 1000, mem_max);
+	pt_table_expire(m->table, pt_now_us());
+	return 0;
+}
+
 PT_EXPORT enum pt_tier pt_monitor_tier(const struct pt_monitor *m)
 {
 	return m ? m->tier : PT_TIER_NONE;

@@ -616,6 +616,12 @@ void pt_table_expire(struct pt_table *t, int64_t now_us)
 	}
 }
 
+void pt_table_set_limits(struct pt_table *t, int64_t retention_us, size_t mem_max)
+{
+	t->o.retention_us = retention_us;
+	t->o.mem_max = mem_max;
+}
+
 /* ---- threads ---- */
 
 static struct thr *thr_find(const struct pt_table *t, pid_t tid)

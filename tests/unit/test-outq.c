@@ -247,6 +247,32 @@ Test(outq, reports_count_once)
 	pt_outq_free(q);
 }
 
+/* A report is due only once the reader has caught up (half the queue free). */
+Test(outq, report_due_after_catching_up)
+{
+	struct pt_outq *q;
+	char rec[4000];
+	unsigned dropped = 0;
+	int p[2];
+
+	cr_assert_eq(pipe(p), 0);
+	cr_assert_eq(pt_outq_new(&q, PT_OUTQ_MIN), 0);
+	cr_assert_eq(pt_outq_report_due(q), 0);
+	for (unsigned i = 0; i < 40; i++)
+		dropped += pt_outq_push(q, rec, make_rec(rec, i, sizeof(rec))) == -ENOBUFS;
+	cr_assert_gt(dropped, 0);
+	/* full: not yet, whatever was dropped */
+	cr_assert_eq(pt_outq_report_due(q), 0);
+	while (pt_outq_write(q, p[1], 0) > 0)
+		;
+	cr_assert_eq(pt_outq_report_due(q), dropped);
+	cr_assert_eq(pt_outq_push_report(q, "lost\n", 5, dropped), 0);
+	cr_assert_eq(pt_outq_report_due(q), 0);
+	pt_outq_free(q);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* A writer thread on a pipe nobody reads: pushing never blocks, drain gives up
  * after the idle time, and every record is written whole or counted. */
 Test(outq, stalled_reader_never_blocks_the_producer)

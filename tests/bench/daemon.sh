@@ -238,7 +238,7 @@ wait_idle
 
 # ---- 1. RSS per retained processes ------------------------------------------------------
 # on a fresh daemon, before anything else fills its table
-pdl req '{"cmd":"status"}' | head -n 1 | raw status 0 when before-retain
+pdl req '{"cmd":"status"}' | head -n 1 | tee "$WORK/status0.json" | raw status 0 when before-retain
 RSS0=$(mem_kb "$DPID" VmRSS)
 HWM0=$(mem_kb "$DPID" VmHWM)
 storm "$RETAIN" 4 "$STATIC" ptdret
@@ -246,13 +246,16 @@ RET_RATE=$S_RATE
 wait_idle
 RSS1=$(mem_kb "$DPID" VmRSS)
 HWM1=$(mem_kb "$DPID" VmHWM)
-pdl req '{"cmd":"status"}' | head -n 1 | raw status 0 when after-retain
+pdl req '{"cmd":"status"}' | head -n 1 | tee "$WORK/status1.json" | raw status 0 when after-retain
+MEM0=$(jq -r '.mem // 0' "$WORK/status0.json" 2>/dev/null)
+MEM1=$(jq -r '.mem // 0' "$WORK/status1.json" 2>/dev/null)
 RETAINED=$(pdl ps -r 1 -a exited | jq -r '.records')
 jq -nc --argjson r0 "${RSS0:-0}" --argjson h0 "${HWM0:-0}" --argjson r1 "${RSS1:-0}" \
 	--argjson h1 "${HWM1:-0}" --argjson n "$RETAIN" --argjson ret "${RETAINED:-0}" \
+	--argjson m0 "${MEM0:-0}" --argjson m1 "${MEM1:-0}" \
 	--argjson rate "${RET_RATE:-null}" \
 	'{rss0_kb: $r0, hwm0_kb: $h0, rss1_kb: $r1, hwm1_kb: $h1, storm_n: $n, retained: $ret,
-	  storm_rate: $rate}' | raw rss 0
+	  storm_rate: $rate, status_mem0: $m0, status_mem1: $m1}' | raw rss 0
 log "RSS: $RSS0 kB -> $RSS1 kB (HWM $HWM1 kB) after $RETAIN processes; $RETAINED exited retained"
 
 # ---- 2. ps with LIVE live processes -----------------------------------------------------
@@ -276,6 +279,8 @@ if time_left ps; then
 		"${@:2}" >"$WORK/ps.$1.out" 2>"$WORK/ps.$1.err"
 		b=$EPOCHREALTIME
 		lines=$(wc -l <"$WORK/ps.$1.out")
+		# pd-load prints one summary line: its records are the listing
+		[ "$1" = socket ] && lines=$(jq -r '.records' "$WORK/ps.$1.out" 2>/dev/null)
 		jq -nc --arg cmd "${*:2}" --argjson s "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.6f", b - a }')" \
 			--argjson lines "$lines" '{cmd: $cmd, seconds: $s, lines: $lines}'
 	}
@@ -333,6 +338,8 @@ done
 # a probe paced at 1 ms between requests, as a client asking often would: a probe in a tight
 # loop would take a CPU of 2 from the storm and the daemon and measure its own load
 SHOW_GAP=1000
+# a storm long enough for a few thousand requests
+SHOW_N=$((N * 3))
 for rep in $(seq "$REPS"); do
 	time_left show || break
 	pdl show -d 2 -i "$SHOW_GAP" >"$WORK/show.json" 2>"$WORK/show.err"
@@ -341,7 +348,7 @@ for rep in $(seq "$REPS"); do
 	p=$!
 	BG+=("$p")
 	wait_ready_line "$p" "$WORK/show.err"
-	storm "$N" 4 "$STATIC" "ptdsh$$r$rep"
+	storm "$SHOW_N" 4 "$STATIC" "ptdsh$$r$rep"
 	finish "$p" 0
 	jq -c --argjson rate "${S_RATE:-null}" '. + {storm_rate: $rate}' "$WORK/show.json" | raw show "$rep" during storm
 	log "show rep $rep: $(jq -r '"p50 \(.p50_us) us p99 \(.p99_us) us, \(.requests) requests"' "$WORK/show.json" 2>/dev/null) during the storm"
@@ -401,7 +408,12 @@ report() {
 	echo "## ps with $LIVE live processes"
 	echo
 	echo "Seconds per listing, output to a file; median (min-max) of $REPS, the four interleaved."
-	echo "The CLI answered through: \`$VIA\`."
+	if [ -n "$VIA" ]; then
+		echo "\`proctrail -v ps\` said: \`$VIA\`."
+	fi
+	case $VIA in
+	*snapshot*) echo "**The daemon-cli row is not the daemon: this proctrail fell back to a local snapshot.**" ;;
+	esac
 	echo
 	echo "| what | command | seconds | lines | vs procps |"
 	echo "|---|---|---|---|---|"
@@ -435,12 +447,12 @@ report() {
 	echo "|---|---|---|---|---|---|---|---|"
 	for l in idle storm; do
 		what="select(.during == \"$l\")"
-		echo "| $l$([ "$l" = storm ] && echo " of $N (true-static, K=4)") | $(sel show "$what | .requests" | stats '%d') | $(sel show "$what | .found" | stats '%d') | $(sel show "$what | .not_found" | stats '%d') | $(sel show "$what | .p50_us" | stats '%d') | $(sel show "$what | .p90_us" | stats '%d') | $(sel show "$what | .p99_us" | stats '%d') | $(sel show "$what | .max_us" | stats '%d') |"
+		echo "| $l$([ "$l" = storm ] && echo " of $SHOW_N (true-static, K=4)") | $(sel show "$what | .requests" | stats '%d') | $(sel show "$what | .found" | stats '%d') | $(sel show "$what | .not_found" | stats '%d') | $(sel show "$what | .p50_us" | stats '%d') | $(sel show "$what | .p90_us" | stats '%d') | $(sel show "$what | .p99_us" | stats '%d') | $(sel show "$what | .max_us" | stats '%d') |"
 	done
 	echo
 	echo "## Daemon memory"
 	echo
-	sel rss '"- fresh daemon: VmRSS \(.rss0_kb) kB, VmHWM \(.hwm0_kb) kB\n- after a storm of \(.storm_n) short-lived processes (\(.storm_rate)/s): VmRSS \(.rss1_kb) kB, VmHWM \(.hwm1_kb) kB; the table holds \(.retained) exited processes\n- **per 10,000 retained processes: \(if .retained > 0 then ((.rss1_kb - .rss0_kb) * 10000 / .retained / 1024 * 10 | round / 10 | tostring) + " MiB of VmRSS" else "n/a" end)** (VmRSS growth / retained exited processes)"'
+	sel rss '"- fresh daemon: VmRSS \(.rss0_kb) kB, VmHWM \(.hwm0_kb) kB\n- after a storm of \(.storm_n) short-lived processes (\(.storm_rate)/s): VmRSS \(.rss1_kb) kB, VmHWM \(.hwm1_kb) kB; the table holds \(.retained) exited processes\n- **per 10,000 retained processes: \(if .retained > 0 then ((.rss1_kb - .rss0_kb) * 10000 / .retained / 1024 * 10 | round / 10 | tostring) + " MiB of VmRSS" else "n/a" end)** (VmRSS growth / retained exited processes)\n- the monitor\u0027s own accounting (status `mem`): \(.status_mem0) -> \(.status_mem1) bytes, **\(if .retained > 0 then ((.status_mem1 - .status_mem0) * 10000 / .retained / 1048576 * 10 | round / 10 | tostring) + " MiB" else "n/a" end) per 10,000 retained**"'
 	echo "- at the end of the run: VmRSS $RSS_END kB, VmHWM $HWM_END kB; daemon CPU over the whole run $DCPU ms"
 	echo
 	echo "## Capture of a storm with and without a stalled subscriber"

@@ -3,14 +3,14 @@
  *   sleepers [-n N] [-p PIDFILE]
  *
  * Forks N children that pause() (each dies with SIGKILL if sleepers dies: PR_SET_PDEATHSIG),
- * then prints one JSON line, {"n":N,"elapsed_s":S}, and waits for SIGINT, SIGTERM or EOF on
- * stdin. It then kills and reaps every child and prints {"reaped":N}. Exit status 0; 1 when
- * not all N could be started (the ones started are reaped); 2 on usage errors.
+ * then prints one JSON line, {"n":N,"elapsed_s":S}, and waits for SIGINT or SIGTERM (also sent
+ * to it when its own parent dies). It then kills and reaps every child and prints
+ * {"reaped":N}. Exit status 0; 1 when not all N could be started (the ones started are
+ * reaped); 2 on usage errors.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +42,7 @@ int main(int argc, char **argv)
 	unsigned long n = 10000, started = 0, reaped = 0;
 	const char *pidfile = NULL;
 	pid_t parent = getpid(), *pids;
+	sigset_t block, old;
 	double t0;
 	int c, rc = 0;
 
@@ -71,8 +72,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sleepers: out of memory\n");
 		return 1;
 	}
+	/* the signals are only taken in sigsuspend, so none is missed between test and wait */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a benchmark killed with SIGKILL leaves no sleepers behind */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		stop_flag = 1;
 	t0 = now_s();
 	for (; started < n && !stop_flag; started++) {
 		pid_t pid = fork();
@@ -86,6 +96,7 @@ int main(int argc, char **argv)
 		if (pid == 0) {
 			signal(SIGINT, SIG_DFL);
 			signal(SIGTERM, SIG_DFL);
+			sigprocmask(SIG_SETMASK, &old, NULL);
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			/* the parent may have died before prctl */
 			if (getppid() != parent)
@@ -108,14 +119,8 @@ int main(int argc, char **argv)
 	}
 	printf("{\"n\":%lu,\"elapsed_s\":%.3f}\n", started, now_s() - t0);
 	fflush(stdout);
-	while (!stop_flag && rc == 0) {
-		struct pollfd p = {.fd = 0, .events = POLLIN};
-		char buf[256];
-
-		/* EOF on stdin also stops (a closed pipe, /dev/null) */
-		if (poll(&p, 1, 1000) > 0 && read(0, buf, sizeof(buf)) == 0)
-			break;
-	}
+	while (!stop_flag && rc == 0)
+		sigsuspend(&old);
 	for (unsigned long i = 0; i < started; i++)
 		kill(pids[i], SIGKILL);
 	for (unsigned long i = 0; i < started; i++) {

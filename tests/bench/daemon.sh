@@ -152,6 +152,13 @@ ticks() { # utime + stime of a process
 
 mem_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
+# mem_point LABEL: the daemon's VmRSS and VmHWM, and its table's own accounting, now
+mem_point() {
+	jq -nc --arg what "$1" --argjson rss "$(mem_kb "$DPID" VmRSS)" --argjson hwm "$(mem_kb "$DPID" VmHWM)" \
+		--argjson st "$(pdl req '{"cmd":"status"}' | head -n 1 | jq -c '{mem, alive, exited}' 2>/dev/null || echo '{}')" \
+		'{what: $what, rss_kb: $rss, hwm_kb: $hwm} + $st' | raw mem 0
+}
+
 # until the daemon used at most one tick in 0.5 s (it has processed what happened), max 15 s
 wait_idle() {
 	local _ a b
@@ -256,6 +263,7 @@ jq -nc --argjson r0 "${RSS0:-0}" --argjson h0 "${HWM0:-0}" --argjson r1 "${RSS1:
 	--argjson rate "${RET_RATE:-null}" \
 	'{rss0_kb: $r0, hwm0_kb: $h0, rss1_kb: $r1, hwm1_kb: $h1, storm_n: $n, retained: $ret,
 	  storm_rate: $rate, status_mem0: $m0, status_mem1: $m1}' | raw rss 0
+mem_point "after the retention storm"
 log "RSS: $RSS0 kB -> $RSS1 kB (HWM $HWM1 kB) after $RETAIN processes; $RETAINED exited retained"
 
 # ---- 2. ps with LIVE live processes -----------------------------------------------------
@@ -273,6 +281,7 @@ if time_left ps; then
 	done
 	log "sleepers: $(head -n 1 "$WORK/sleepers.out")"
 	wait_idle
+	mem_point "$LIVE sleepers started"
 	timed() { # label cmd...: seconds of cmd with its output to a file, and its line count
 		local a b lines
 		a=$EPOCHREALTIME
@@ -310,6 +319,7 @@ if time_left ps; then
 	bg_forget "$SLP"
 	log "sleepers: $(tail -n 1 "$WORK/sleepers.out")"
 	wait_idle
+	mem_point "after the ps timings, sleepers reaped"
 fi
 
 # ---- 3. events per second to 1 and to 10 subscribers -------------------------------------
@@ -334,6 +344,8 @@ for rep in $(seq "$REPS"); do
 	done
 done
 
+mem_point "after the subscriber runs"
+
 # ---- 4. show latency: idle and during a storm --------------------------------------------
 # a probe paced at 1 ms between requests, as a client asking often would: a probe in a tight
 # loop would take a CPU of 2 from the storm and the daemon and measure its own load
@@ -354,6 +366,8 @@ for rep in $(seq "$REPS"); do
 	log "show rep $rep: $(jq -r '"p50 \(.p50_us) us p99 \(.p99_us) us, \(.requests) requests"' "$WORK/show.json" 2>/dev/null) during the storm"
 	wait_idle
 done
+
+mem_point "after the show runs"
 
 # ---- 5. capture with and without a stalled subscriber -----------------------------------
 # the stalled subscriber asks for the smallest queue the daemon allows, so it overflows
@@ -383,6 +397,7 @@ for rep in $(seq "$REPS"); do
 	done
 done
 
+mem_point "after the capture runs"
 pdl req '{"cmd":"status"}' | head -n 1 | raw status 0 when end
 RSS_END=$(mem_kb "$DPID" VmRSS)
 HWM_END=$(mem_kb "$DPID" VmHWM)
@@ -430,6 +445,8 @@ report() {
 	echo
 	echo "A storm of $N processes (true-static, 4 in flight), events $EV_EVENTS, every subscriber reading;"
 	echo "median (min-max) of $REPS runs. Per subscriber: its events / the time from its first to its last event."
+	echo "The storm bounds the rate (about 3 events per process: fork, exec, exit; thread storms are not"
+	echo "delivered, since the daemon reports processes): a subscriber near 3 x the storm rate keeps up."
 	echo
 	echo "| subscribers | events/s, all subscribers | events/s per subscriber (median of subscribers) | events per subscriber | exec tags seen (min over subscribers) / $N | lost (sum) | storm rate /s | daemon CPU ms |"
 	echo "|---|---|---|---|---|---|---|---|"
@@ -454,6 +471,12 @@ report() {
 	echo
 	sel rss '"- fresh daemon: VmRSS \(.rss0_kb) kB, VmHWM \(.hwm0_kb) kB\n- after a storm of \(.storm_n) short-lived processes (\(.storm_rate)/s): VmRSS \(.rss1_kb) kB, VmHWM \(.hwm1_kb) kB; the table holds \(.retained) exited processes\n- **per 10,000 retained processes: \(if .retained > 0 then ((.rss1_kb - .rss0_kb) * 10000 / .retained / 1024 * 10 | round / 10 | tostring) + " MiB of VmRSS" else "n/a" end)** (VmRSS growth / retained exited processes)\n- the monitor\u0027s own accounting (status `mem`): \(.status_mem0) -> \(.status_mem1) bytes, **\(if .retained > 0 then ((.status_mem1 - .status_mem0) * 10000 / .retained / 1048576 * 10 | round / 10 | tostring) + " MiB" else "n/a" end) per 10,000 retained**"'
 	echo "- at the end of the run: VmRSS $RSS_END kB, VmHWM $HWM_END kB; daemon CPU over the whole run $DCPU ms"
+	echo
+	echo "Through the run (status \`mem\` is the table's own accounting, in bytes):"
+	echo
+	echo "| after | VmRSS kB | VmHWM kB | status mem | alive | exited |"
+	echo "|---|---|---|---|---|---|"
+	sel mem '"| \(.what) | \(.rss_kb) | \(.hwm_kb) | \(.mem // "-") | \(.alive // "-") | \(.exited // "-") |"'
 	echo
 	echo "## Capture of a storm with and without a stalled subscriber"
 	echo

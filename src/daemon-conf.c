@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * proctrail.conf(5): `key = value` lines, `#` comment lines, blank lines,
- * optional double quotes around a value. A bad line is an error naming the
+ * optional double quotes around a value, a `#` after a blank ending a value. A bad line is an error naming the
  * file and the line; nothing of the file is applied then (the parse works on a
  * copy). The text is untrusted: any length, any bytes.
  */
@@ -583,14 +583,26 @@ static int parse_line(struct ctx *x, struct pd_conf *c, unsigned *seen, const ch
 	while (v < end && is_blank(*v))
 		v++;
 	if (v < end && *v == '"') {
-		const char *close = memchr(v + 1, '"', (size_t)(end - v - 1));
+		const char *close = memchr(v + 1, '"', (size_t)(end - v - 1)), *t;
 
 		if (!close)
 			return fail(x, "unterminated quote in the value of %s", key->name);
-		if (close + 1 != end)
+		for (t = close + 1; t < end && is_blank(*t); t++)
+			;
+		if (t < end && (*t != '#' || t == close + 1))
 			return fail(x, "text after the closing quote of %s's value", key->name);
 		v++;
 		end = close;
+	} else {
+		/* a comment after the value: `#` after a blank */
+		for (const char *h = v; h < end; h++) {
+			if (*h == '#' && h > eq + 1 && is_blank(h[-1])) {
+				end = h;
+				break;
+			}
+		}
+		while (end > v && is_blank(end[-1]))
+			end--;
 	}
 	return set_value(x, c, key, v, (size_t)(end - v));
 }

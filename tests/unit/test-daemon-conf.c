@@ -428,9 +428,21 @@ Test(conf, syntax)
 		  "proctrail.conf:1: unterminated quote in the value of retention");
 	parse_err("retention = \"22s\" x",
 		  "proctrail.conf:1: text after the closing quote of retention's value");
-	parse_err("retention = 22s # trailing comment",
-		  "proctrail.conf:1: bad value '22s # trailing comment' for retention (a duration: "
-		  "500ms, 30s, 10m, 1h; a bare number is seconds)");
+	/* a comment after the value: `#` after a blank, or after a closing quote */
+	parse_ok("retention = 23s # trailing comment");
+	cr_assert_eq(c.retention_ms, 23000);
+	parse_ok("retention = 24s\t#");
+	cr_assert_eq(c.retention_ms, 24000);
+	parse_ok("socket = \"/run/a #b\"  # the quotes keep the #");
+	cr_assert_str_eq(c.socket_path, "/run/a #b");
+	parse_ok("socket = /run/a#b");
+	cr_assert_str_eq(c.socket_path, "/run/a#b");
+	parse_err("retention = \"22s\"# x",
+		  "proctrail.conf:1: text after the closing quote of retention's value");
+	parse_err(
+		"retention = # nothing",
+		"proctrail.conf:1: bad value '' for retention (a duration: 500ms, 30s, 10m, 1h; a "
+		"bare number is seconds)");
 	/* keys are case-sensitive */
 	parse_err("Retention = 1s", "proctrail.conf:1: unknown key 'Retention'");
 }
@@ -629,4 +641,47 @@ Test(conf, load_refuses_endless_files)
 {
 	cr_assert_eq(pd_conf_load(&c, "/dev/zero", err, sizeof(err)), -EFBIG);
 	cr_assert_str_eq(err, "/dev/zero: larger than 16 MiB, not a configuration file");
+}
+
+/* contrib/proctrail.conf.example: every key, at its default, once uncommented */
+Test(conf, example_file_holds_the_defaults)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096], *text, *out;
+	struct pd_conf def;
+	size_t n = 0, o = 0, keys = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/contrib/proctrail.conf.example", top ? top : "..");
+	cr_assert_eq(pd_conf_load(&c, path, err, sizeof(err)), 0, "%s", err);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	text = malloc(1 << 16);
+	out = malloc(1 << 16);
+	n = fread(text, 1, (1 << 16) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		if (line[0] == '#' && line[1] >= 'a' && line[1] <= 'z') {
+			line++;
+			keys++;
+		}
+		o += (size_t)snprintf(out + o, (1 << 16) - o, "%s\n", line);
+	}
+	cr_assert_eq(keys, 22, "keys in the example: %zu", keys);
+	pd_conf_init(&def);
+	cr_assert_eq(pd_conf_parse(&c, out, o, "example", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(pd_conf_restart_keys(&def, &c, NULL, 0), 0);
+	cr_assert_eq(c.retention_ms, def.retention_ms);
+	cr_assert_eq(c.mem_max, def.mem_max);
+	cr_assert_eq(c.max_clients, def.max_clients);
+	cr_assert_eq(c.max_request, def.max_request);
+	cr_assert_eq(c.client_idle_ms, def.client_idle_ms);
+	cr_assert_eq(c.subscriber_queue, def.subscriber_queue);
+	cr_assert_eq(c.reply_max, def.reply_max);
+	cr_assert_eq(c.log_level, def.log_level);
+	cr_assert_null(c.user);
+	pd_conf_free(&def);
+	free(text);
+	free(out);
 }

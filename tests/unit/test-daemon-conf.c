@@ -685,3 +685,57 @@ Test(conf, example_file_holds_the_defaults)
 	free(text);
 	free(out);
 }
+
+/* proctrail.conf(5) documents every key the parser takes, with its default */
+Test(conf, man_page_has_every_key)
+{
+	static const char *const keys[] = {
+		"tier = \" auto",
+		"events = \" all",
+		"retention = \" 10m",
+		"memory_max = \" 256M",
+		"args_max = \" 128K",
+		"exec_history = \" 4",
+		"realtime = \" auto",
+		"readers = \" auto",
+		"poll_interval = \" 100ms",
+		"netlink_rcvbuf = \" 32M",
+		"ring_size = \" 8M",
+		"socket = \" " PD_SOCKET_PATH,
+		"socket_group = \" proctrail",
+		"socket_mode = \" 0660",
+		"state_dir = \" " PD_STATE_DIR,
+		"user = \" \"\"",
+		"max_clients = \" 256",
+		"max_request = \" 64K",
+		"client_idle_timeout = \" 5m",
+		"subscriber_queue = \" 4M",
+		"reply_max = \" 256M",
+		"log_level = \" notice",
+	};
+	const char *top = getenv("top_srcdir");
+	char path[4096], *text, line[256];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/man/proctrail.conf.5", top ? top : "..");
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	text = malloc(1 << 17);
+	n = fread(text, 1, (1 << 17) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *sp = strchr(keys[i], ' ');
+
+		snprintf(line, sizeof(line), "\n.BR %.*s \"%s", (int)(sp - keys[i]), keys[i], sp);
+		cr_assert(strstr(text, line), "proctrail.conf(5) lacks '%s'", line + 1);
+		/* and the parser takes the documented default */
+		snprintf(line, sizeof(line), "%.*s = %s", (int)(sp - keys[i]), keys[i],
+			 strrchr(keys[i], ' ') + 1);
+		pd_conf_free(&c);
+		pd_conf_init(&c);
+		cr_assert_eq(parse(line), 0, "'%s': %s", line, err);
+	}
+	free(text);
+}

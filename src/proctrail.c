@@ -1533,32 +1533,12 @@ static int64_t wall_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* status: the monitor's counts as one JSON object (a snapshot: what it read). */
+/* status: the monitor's counts as one JSON object (a snapshot: what it read),
+ * the bytes the daemon's status starts with. */
 static int status_json(const struct pt_monitor *m, char **out, size_t *len)
 {
-	struct pt_status st;
-	FILE *f = open_memstream(out, len);
-	int r;
-
-	if (!f)
-		return -errno;
-	r = pt_monitor_status(m, &st);
-	if (r < 0) {
-		fclose(f);
-		free(*out);
-		*out = NULL;
-		return r;
-	}
-	fprintf(f,
-		"{\"tier\":\"%s\",\"alive\":%" PRIu64 ",\"exited\":%" PRIu64 ",\"threads\":%" PRIu64
-		",\"lost\":%" PRIu64 ",\"lost_estimated\":%" PRIu64 ",\"resyncs\":%" PRIu64
-		",\"evicted\":%" PRIu64 ",\"expired\":%" PRIu64 ",\"malformed\":%" PRIu64
-		",\"mem\":%zu,\"exec_total\":%" PRIu64 ",\"exec_args_ok\":%" PRIu64
-		",\"exec_exe_ok\":%" PRIu64 "}",
-		pt_tier_name(st.tier), st.alive, st.exited, st.threads, st.lost, st.lost_estimated,
-		st.resyncs, st.evicted, st.expired, st.malformed, st.mem, st.exec_total,
-		st.exec_args_ok, st.exec_exe_ok);
-	return fclose(f) == EOF ? -ENOMEM : 0;
+	*out = pt_json_status(m, len);
+	return *out ? 0 : -errno;
 }
 
 /* Gather q from a snapshot of /proc. 0, or EXIT_FAIL after saying why. */
@@ -1611,7 +1591,7 @@ static int local_gather(const struct snap_opts *s, const struct cli_query *q,
 }
 
 /* status as text: one "key: value" line per member, nested objects' keys
- * joined by dots, arrays as comma-separated values. */
+ * joined by dots, arrays as comma-separated values ("-" when empty). */
 static void status_text(FILE *f, const char *prefix, json_t *obj)
 {
 	const char *key;
@@ -1628,7 +1608,9 @@ static void status_text(FILE *f, const char *prefix, json_t *obj)
 		}
 		cli_escape_str(f, name);
 		fputs(": ", f);
-		if (json_is_array(v)) {
+		if (json_is_array(v) && !json_array_size(v)) {
+			fputc('-', f);
+		} else if (json_is_array(v)) {
 			size_t i;
 			json_t *e;
 

@@ -594,7 +594,8 @@ enum cli_client_rc cli_client_query(const char *path, int timeout_ms, const stru
 		return CLI_CLIENT_UNREACHABLE;
 	}
 	r = build_requests(q, reqs, &nreq, &primary);
-	if (r == 0)
+	/* status is one object shown as it came: no table */
+	if (r == 0 && q->cmd != CLI_Q_STATUS)
 		r = cli_open_empty(base, &res->m);
 	if (r < 0) {
 		snprintf(why, whylen, "%s",

@@ -542,6 +542,7 @@ enum cli_client_rc cli_conn_subscribe(struct cli_conn *c, const char *req, struc
 }
 
 struct import_ctx {
+	const struct pt_options *base;
 	struct cli_result *res;
 	const struct cli_query *q;
 	bool shown; /* the reply whose records are shown */
@@ -563,6 +564,13 @@ static int import_record(const char *line, size_t len, void *data, char *why, si
 		res->status = strndup(line, len);
 		res->status_len = len;
 		return res->status ? 0 : -ENOMEM;
+	}
+	/* the table, at the first record: an error reply needs none */
+	if (!res->m && (r = cli_open_empty(x->base, &res->m)) < 0) {
+		snprintf(why, whylen, "%s",
+			 r == -ENOSYS ? "this libproctrail cannot import the daemon's records"
+				      : strerror(-r));
+		return r;
 	}
 	r = cli_import_proc(res->m, line, len, &p, w, sizeof(w));
 	if (r < 0) {
@@ -594,21 +602,18 @@ enum cli_client_rc cli_client_query(const char *path, int timeout_ms, const stru
 		return CLI_CLIENT_UNREACHABLE;
 	}
 	r = build_requests(q, reqs, &nreq, &primary);
-	/* status is one object shown as it came: no table */
-	if (r == 0 && q->cmd != CLI_Q_STATUS)
-		r = cli_open_empty(base, &res->m);
 	if (r < 0) {
-		snprintf(why, whylen, "%s",
-			 r == -ENOSYS ? "this libproctrail cannot import the daemon's records"
-				      : strerror(-r));
-		rc = r == -ENOSYS ? CLI_CLIENT_UNREACHABLE : CLI_CLIENT_FAILED;
+		snprintf(why, whylen, "%s", strerror(-r));
 		goto out;
 	}
 	for (size_t i = 0; i < nreq; i++) {
-		struct import_ctx x = {.res = res, .q = q, .shown = i == primary};
+		struct import_ctx x = {.base = base, .res = res, .q = q, .shown = i == primary};
 		char w[384];
 
 		rc = cli_conn_call(c, reqs[i], import_record, &x, err, w, sizeof(w));
+		/* without record import, as if there were no daemon */
+		if (rc == CLI_CLIENT_FAILED && !res->m && !CLI_HAVE_IMPORT)
+			rc = CLI_CLIENT_UNREACHABLE;
 		if (rc != CLI_CLIENT_OK) {
 			snprintf(why, whylen, "%s (at %s)", w, path);
 			goto out;

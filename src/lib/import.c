@@ -93,7 +93,7 @@ static int get_bool(struct ctx *c, json_t *o, const char *key, bool *v, bool *nu
 }
 
 /* A member that is left out when false. */
-static PT_UNUSED int get_flag(struct ctx *c, json_t *o, const char *key, bool *v)
+static int get_flag(struct ctx *c, json_t *o, const char *key, bool *v)
 {
 	*v = false;
 	return json_object_get(o, key) ? get_bool(c, o, key, v, NULL) : 0;
@@ -143,8 +143,8 @@ static int parse_time(const char *s, size_t n, int64_t *us)
 	int y, mo, d, h, mi, sec, frac;
 	char back[32];
 
-	if (n != 27 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-	    s[16] != ':' || s[19] != '.' || s[26] != 'Z')
+	if (n != 27 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+	    s[19] != '.' || s[26] != 'Z')
 		return -EINVAL;
 	y = num(s, 4);
 	mo = num(s + 5, 2);
@@ -153,11 +153,12 @@ static int parse_time(const char *s, size_t n, int64_t *us)
 	mi = num(s + 14, 2);
 	sec = num(s + 17, 2);
 	frac = num(s + 20, 6);
-	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
-	    mi > 59 || sec < 0 || sec > 59 || frac < 0)
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+	    sec < 0 || sec > 59 || frac < 0)
 		return -EINVAL;
-	*us = ((int64_t)days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
-	       mi * 60 + sec) * 1000000 + frac;
+	*us = ((int64_t)days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
+	       sec) * 1000000 +
+		frac;
 	pt_fmt_time(back, *us);
 	return memcmp(back, s, 27) == 0 ? 0 : -EINVAL;
 }
@@ -176,8 +177,7 @@ static int get_time(struct ctx *c, json_t *o, const char *key, int64_t *us, bool
 		*null = true;
 		return 0;
 	}
-	if (!json_is_string(j) ||
-	    parse_time(json_string_value(j), json_string_length(j), us) < 0)
+	if (!json_is_string(j) || parse_time(json_string_value(j), json_string_length(j), us) < 0)
 		return bad(c, "member \"%s\": not a time as written (RFC 3339, UTC, microseconds)",
 			   key);
 	return 0;
@@ -247,7 +247,8 @@ static int b64_decode(const char *s, size_t n, char **out, size_t *len)
 			if (v[k] < 0 || (padded && s[i + k] != '='))
 				goto inval;
 		}
-		w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
+			(uint32_t)v[3];
 		d[o++] = (char)(w >> 16);
 		if (!last || pad < 2)
 			d[o++] = (char)(w >> 8);
@@ -281,8 +282,7 @@ static int dup_bytes(const char *s, size_t n, char **out)
  * bounds its length (0: none); a NUL inside is refused, as no string of a
  * record can hold one.
  */
-static int get_str(struct ctx *c, json_t *o, const char *key, size_t max, char **out,
-		   size_t *len)
+static int get_str(struct ctx *c, json_t *o, const char *key, size_t max, char **out, size_t *len)
 {
 	json_t *j = json_object_get(o, key), *b;
 	char bkey[64];
@@ -328,8 +328,7 @@ static int get_str(struct ctx *c, json_t *o, const char *key, size_t max, char *
 
 /* An argv list into NUL-separated, NUL-ended bytes (NULL when null; NULL with
  * *null false when empty). */
-static int get_args(struct ctx *c, json_t *o, const char *key, char **out, size_t *len,
-		    bool *null)
+static int get_args(struct ctx *c, json_t *o, const char *key, char **out, size_t *len, bool *null)
 {
 	json_t *j = json_object_get(o, key), *b, *e;
 	struct pt_buf buf;
@@ -370,9 +369,10 @@ static int get_args(struct ctx *c, json_t *o, const char *key, char **out, size_
 		if (b) {
 			r = b64_decode(s, n, &dec, &n);
 			if (r < 0) {
-				r = r == -ENOMEM ? oom(c)
-						 : bad(c, "member \"%s\": element %zu is not base64",
-						       bkey, i);
+				r = r == -ENOMEM
+					? oom(c)
+					: bad(c, "member \"%s\": element %zu is not base64", bkey,
+					      i);
 				break;
 			}
 			s = dec;
@@ -469,8 +469,7 @@ static void rec_in_free(struct rec_in *in)
 }
 
 /* "missing": each key a field name (or one of extra), each value a reason. */
-static int get_missing(struct ctx *c, json_t *o, uint8_t miss[MISS_SLOTS],
-		       const char *const *extra)
+static int get_missing(struct ctx *c, json_t *o, uint8_t miss[MISS_SLOTS], const char *const *extra)
 {
 	json_t *j = json_object_get(o, "missing"), *v;
 	const char *k;
@@ -767,7 +766,8 @@ static int get_inherited(struct ctx *c, struct rec_in *in, json_t *o)
 		if (f < 0)
 			return bad(c, "member \"inherited\": element %zu is not a field", i);
 		if (!pt_proc_has(&in->p, (enum pt_field)f))
-			return bad(c, "member \"inherited\": \"%s\" is not known", pt_field_name(f));
+			return bad(c, "member \"inherited\": \"%s\" is not known",
+				   pt_field_name(f));
 		in->p.src[f] = PT_SRC_INHERITED;
 	}
 	return 0;
@@ -810,15 +810,17 @@ static int get_exit(struct ctx *c, struct rec_in *in, json_t *o)
 		in->p.flags |= PT_PROC_SYNTH; /* a scanning tier's: it sees no status */
 	if (in->p.state == PT_STATE_EXITED && (!cnull || !snull)) {
 		if (why || cnull == snull || dnull)
-			return bad(c, "member \"exit_code\": exactly one of it and \"signal\" "
-				      "with \"core_dumped\" when the exit was seen");
+			return bad(c,
+				   "member \"exit_code\": exactly one of it and \"signal\" "
+				   "with \"core_dumped\" when the exit was seen");
 		in->p.exit_code = cnull ? -1 : (int)code;
 		in->p.exit_signal = snull ? 0 : (int)sig;
 		return 0;
 	}
 	if (!why || !cnull || !snull || !dnull)
-		return bad(c, "member \"exit_code\": the status of an exit not seen is null, "
-			      "with a reason in \"missing\"");
+		return bad(c,
+			   "member \"exit_code\": the status of an exit not seen is null, "
+			   "with a reason in \"missing\"");
 	in->p.exit_code = -1;
 	in->p.core_dumped = false;
 	return 0;
@@ -983,13 +985,492 @@ out:
 	return r;
 }
 
+/* ---- events ---- */
+
+struct ev_in {
+	struct pt_event ev; /* what is delivered; proc is the table's */
+	struct rec_in view; /* the record as the event shows it */
+	bool has_proc; /* the event carried a record */
+	unsigned carried; /* PT_FMASK of the view's slots the event carries */
+	bool pkey_carried; /* parent_key is a member of this type */
+	const char *boot; /* the table's copy of the view's boot id */
+	unsigned flags; /* PT_PROC_* the exit's "missing" implies */
+	char *reason, *path, *args; /* the event's strings */
+	bool oom;
+};
+
+static void ev_in_free(struct ev_in *e)
+{
+	rec_in_free(&e->view);
+	free(e->reason);
+	free(e->path);
+	free(e->args);
+}
+
+/* A comm of an event: at most 15 bytes, into a PT_COMM_LEN array. */
+static int get_comm(struct ctx *c, json_t *o, const char *key, char out[PT_COMM_LEN])
+{
+	char *s;
+	size_t n;
+	int r = get_str(c, o, key, PT_COMM_LEN - 1, &s, &n);
+
+	if (r < 0)
+		return r;
+	if (!s)
+		return bad(c, "member \"%s\": null", key);
+	memset(out, 0, PT_COMM_LEN);
+	memcpy(out, s, n);
+	free(s);
+	return 0;
+}
+
+static int get_window(struct ctx *c, json_t *o, struct pt_event *ev)
+{
+	json_t *w = json_object_get(o, "window");
+	bool null;
+	int r;
+
+	if (!w)
+		return 0;
+	if (!ev->synthesized || !json_is_object(w))
+		return bad(c, "member \"window\": not an object of a synthesized event");
+	if ((r = get_time(c, w, "from", &ev->window_lo_us, &null)) < 0 ||
+	    (r = get_time(c, w, "to", &ev->window_hi_us, &null)) < 0)
+		return r;
+	if (!ev->window_lo_us && !ev->window_hi_us)
+		return bad(c, "member \"window\": neither end known");
+	return 0;
+}
+
+/* The record members of an event about a process. */
+static int get_view(struct ctx *c, struct ev_in *e, json_t *o)
+{
+	struct rec_in *v = &e->view;
+	enum pt_event_type t = e->ev.type;
+	int r;
+	long long sid;
+
+	v->p.pid = e->ev.pid;
+	e->pkey_carried = t == PT_EV_FORK || t == PT_EV_EXEC || t == PT_EV_EXIT;
+	if ((r = get_identity(c, v, o, e->pkey_carried)) < 0 ||
+	    (r = get_image(c, v, o, t != PT_EV_COMM)) < 0 || (r = get_creds(c, v, o, t)) < 0)
+		return r;
+	e->carried = PT_FMASK(PT_F_START) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV) |
+		PT_FMASK(PT_F_CREDS);
+	if (t != PT_EV_COMM)
+		e->carried |= PT_FMASK(PT_F_COMM);
+	if (t == PT_EV_SID) {
+		r = get_slot_int(c, v, o, PT_F_SID, "sid", INT_MIN, INT_MAX, &sid);
+		if (r < 0)
+			return r;
+		v->p.sid = (pid_t)sid;
+		e->carried |= PT_FMASK(PT_F_SID);
+	}
+	/* the event's ppid is the record's (0: the record's was not known) */
+	if (e->ev.ppid > 0) {
+		v->p.ppid = e->ev.ppid;
+		pt_proc_set_known(&v->p, PT_F_PPID, PT_SRC_EVENT);
+		e->carried |= PT_FMASK(PT_F_PPID);
+	}
+	/* a child has its parent's image and credentials until it execs */
+	if (t == PT_EV_FORK)
+		for (unsigned f = 0; f < PT_F_COUNT; f++)
+			if (((PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS)) & PT_FMASK(f)) &&
+			    pt_proc_has(&v->p, (enum pt_field)f))
+				v->p.src[f] = PT_SRC_INHERITED;
+	return 0;
+}
+
+static int get_exit_event(struct ctx *c, struct ev_in *e, json_t *o)
+{
+	enum pt_why why = (enum pt_why)e->view.miss[MISS_EXIT];
+	long long code, sig;
+	bool cnull, snull, dnull;
+	int r;
+
+	if ((r = get_int(c, o, "exit_code", 0, 255, &code, &cnull)) < 0 ||
+	    (r = get_int(c, o, "signal", 1, INT_MAX, &sig, &snull)) < 0 ||
+	    (r = get_bool(c, o, "core_dumped", &e->ev.u.exit.core_dumped, &dnull)) < 0 ||
+	    (r = get_ms(c, o, "duration_ms", &e->ev.u.exit.duration_us)) < 0)
+		return r;
+	e->ev.u.exit.exit_code = cnull ? -1 : (int)code;
+	e->ev.u.exit.signal = snull ? 0 : (int)sig;
+	if (!cnull || !snull) {
+		if (why || cnull == snull || dnull)
+			return bad(c,
+				   "member \"exit_code\": exactly one of it and \"signal\", "
+				   "with \"core_dumped\", when the status is known");
+		return 0;
+	}
+	if (!dnull || (why != PT_WHY_LOST && why != PT_WHY_KERNEL))
+		return bad(c,
+			   "member \"exit_code\": an unknown status is null, with \"exit\" "
+			   "lost or unsupported in \"missing\"");
+	/* the reason the writer gives (pt_exit_why) comes from the record's flags */
+	if (why == PT_WHY_KERNEL && !e->ev.synthesized)
+		e->flags |= PT_PROC_SYNTH;
+	else if (why == PT_WHY_LOST && e->ev.synthesized)
+		e->flags |= PT_PROC_RESYNC;
+	if (e->flags && !e->has_proc)
+		return bad(c,
+			   "member \"missing\": \"exit\" not what an event without a record "
+			   "says");
+	return 0;
+}
+
+static int get_failed(struct ctx *c, struct ev_in *e, json_t *o)
+{
+	long long err;
+	const char *res, *name;
+	char buf[32];
+	bool null, tnull;
+	size_t n;
+	int r;
+
+	if ((r = get_int(c, o, "errno", INT_MIN, INT_MAX, &err, NULL)) < 0 ||
+	    (r = get_name(c, o, "res", &res)) < 0)
+		return r;
+	name = pt_errno_name((int)err);
+	if (!name) {
+		snprintf(buf, sizeof(buf), "E%d", (int)err);
+		name = buf;
+	}
+	if (strcmp(res, name) != 0)
+		return bad(c, "member \"res\": not the name of \"errno\"");
+	e->ev.u.exec_failed.err = (int)err;
+	if ((r = get_str(c, o, "filename", 0, &e->path, NULL)) < 0 ||
+	    (r = get_args(c, o, "exec_argv", &e->args, &n, &null)) < 0 ||
+	    (r = get_bool(c, o, "exec_argv_truncated", &e->ev.u.exec_failed.args_truncated,
+			  &tnull)) < 0 ||
+	    (r = get_flag(c, o, "execveat", &e->ev.u.exec_failed.execveat)) < 0)
+		return r;
+	if (null != tnull)
+		return bad(c, "member \"exec_argv_truncated\": null exactly when \"exec_argv\" is");
+	if (!null && !e->args && !(e->args = calloc(1, 1))) /* [] */
+		return oom(c);
+	e->ev.u.exec_failed.path = e->path;
+	e->ev.u.exec_failed.args = e->args;
+	e->ev.u.exec_failed.args_len = n;
+	e->ev.u.exec_failed.argc = pt_args_count(e->args, n);
+	return 0;
+}
+
+static int parse_event(struct ctx *c, json_t *o, struct ev_in *e)
+{
+	static const char *const extra[] = {"filename", "exec_argv", "exec_argv_truncated", NULL};
+	struct pt_event *ev = &e->ev;
+	const char *name;
+	long long v[3];
+	int r;
+
+	if ((r = get_name(c, o, "event", &name)) < 0)
+		return r;
+	if (pt_event_from_name(name, &ev->type) < 0)
+		return bad(c, "member \"event\": no such event");
+	if ((r = get_time(c, o, "time", &ev->time_us, NULL)) < 0 ||
+	    (r = get_tier(c, o, &ev->tier)) < 0 ||
+	    (r = get_flag(c, o, "thread", &ev->thread)) < 0 ||
+	    (r = get_flag(c, o, "synthesized", &ev->synthesized)) < 0 ||
+	    (r = get_window(c, o, ev)) < 0 || (r = get_missing(c, o, e->view.miss, extra)) < 0)
+		return r;
+	if (ev->type == PT_EV_LOST) {
+		if ((r = get_int(c, o, "count", 0, LLONG_MAX, &v[0], NULL)) < 0 ||
+		    (r = get_bool(c, o, "estimated", &ev->u.lost.estimated, NULL)) < 0 ||
+		    (r = get_str(c, o, "reason", 0, &e->reason, NULL)) < 0)
+			return r;
+		ev->u.lost.count = (uint64_t)v[0];
+		ev->u.lost.reason = e->reason;
+		return 0;
+	}
+	if ((r = get_int(c, o, "pid", 1, INT_MAX, &v[0], NULL)) < 0 ||
+	    (r = get_int(c, o, "tid", 0, INT_MAX, &v[1], NULL)) < 0 ||
+	    (r = get_int(c, o, "ppid", 0, INT_MAX, &v[2], NULL)) < 0)
+		return r;
+	ev->pid = (pid_t)v[0];
+	ev->tid = (pid_t)v[1];
+	ev->ppid = (pid_t)v[2];
+	if ((ev->type == PT_EV_FORK || ev->type == PT_EV_EXIT) &&
+	    ev->thread != (ev->tid != ev->pid))
+		return bad(c, "member \"tid\": %s",
+			   ev->thread ? "a thread's is the pid" : "not the pid of a process");
+	e->has_proc = json_object_get(o, "start") != NULL;
+	if (e->has_proc && (r = get_view(c, e, o)) < 0)
+		return r;
+	switch (ev->type) {
+	case PT_EV_EXIT:
+		return get_exit_event(c, e, o);
+	case PT_EV_UID:
+	case PT_EV_GID:
+		if ((r = get_int(c, o, ev->type == PT_EV_UID ? "uid" : "gid", 0, UINT32_MAX, &v[0],
+				 NULL)) < 0 ||
+		    (r = get_int(c, o, ev->type == PT_EV_UID ? "euid" : "egid", 0, UINT32_MAX,
+				 &v[1], NULL)) < 0)
+			return r;
+		if (ev->type == PT_EV_UID) {
+			ev->u.uid.ruid = (uid_t)v[0];
+			ev->u.uid.euid = (uid_t)v[1];
+		} else {
+			ev->u.gid.rgid = (gid_t)v[0];
+			ev->u.gid.egid = (gid_t)v[1];
+		}
+		return 0;
+	case PT_EV_COMM:
+		if ((r = get_comm(c, o, "comm", ev->u.comm.comm)) < 0)
+			return r;
+		if (json_object_get(o, "old_comm")) {
+			if ((r = get_comm(c, o, "old_comm", ev->u.comm.old)) < 0)
+				return r;
+			if (!ev->u.comm.old[0])
+				return bad(c, "member \"old_comm\": empty");
+		}
+		return 0;
+	case PT_EV_PTRACE:
+		if ((r = get_int(c, o, "tracer_pid", 0, INT_MAX, &v[0], NULL)) < 0 ||
+		    (r = get_int(c, o, "tracer_tid", 0, INT_MAX, &v[1], NULL)) < 0)
+			return r;
+		ev->u.ptrace.tracer_pid = (pid_t)v[0];
+		ev->u.ptrace.tracer_tid = (pid_t)v[1];
+		return 0;
+	case PT_EV_EXEC_FAILED:
+		return get_failed(c, e, o);
+	default:
+		return 0;
+	}
+}
+
+static bool same_field(const struct pt_proc *a, const struct pt_proc *b, enum pt_field f)
+{
+	switch (f) {
+	case PT_F_PPID:
+		return a->ppid == b->ppid;
+	case PT_F_START:
+		return a->start == b->start;
+	case PT_F_COMM:
+		return strncmp(a->comm, b->comm, PT_COMM_LEN) == 0;
+	case PT_F_EXE:
+		return a->exe == b->exe || (a->exe && b->exe && strcmp(a->exe, b->exe) == 0);
+	case PT_F_ARGV:
+		return a->args_len == b->args_len && a->args_truncated == b->args_truncated &&
+			(!a->args_len || memcmp(a->args, b->args, a->args_len) == 0);
+	case PT_F_CREDS:
+		return a->uid == b->uid && a->euid == b->euid && a->gid == b->gid &&
+			a->egid == b->egid;
+	case PT_F_SID:
+		return a->sid == b->sid;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Make the record say what the event says of it: the event is the newer word
+ * (a record made for an exit of a process forked before the stream began, a
+ * field another record of the table knew). A field that already agrees keeps
+ * its provenance: an image inherited at fork stays inherited, so the exec that
+ * replaces it does not count it as an exec of its own.
+ */
+static void fix_record(struct pt_monitor *m, struct pt_proc *p, void *data)
+{
+	struct ev_in *e = data;
+	const struct pt_proc *v = &e->view.p;
+
+	for (unsigned i = 0; i < PT_F_COUNT; i++) {
+		enum pt_field f = (enum pt_field)i;
+
+		if (!(e->carried & PT_FMASK(f)))
+			continue;
+		if (!pt_proc_has(v, f)) {
+			if (pt_proc_has(p, f) || p->why[f] != v->why[f])
+				pt_proc_set_missing(p, f, (enum pt_why)v->why[f]);
+			continue;
+		}
+		if (pt_proc_has(p, f) && same_field(p, v, f))
+			continue;
+		if (f == PT_F_START) { /* not start_us: the event does not carry it */
+			p->start = v->start;
+			pt_proc_set_known(p, f, (enum pt_src)v->src[f]);
+		} else if (pt_proc_merge(p, v, PT_FMASK(f)) < 0) {
+			e->oom = true;
+		}
+	}
+	if (e->boot)
+		p->boot_id = e->boot;
+	if (e->pkey_carried) {
+		p->pkey = (uint8_t)e->view.pkey;
+		p->pkey_pid = e->view.pkey_pid;
+		p->pkey_start = e->view.pkey_start;
+	}
+	p->flags |= e->flags;
+	pt_table_touch(pt_core_table(m), p);
+}
+
+/* The view as a source's info: what a fork or exec read of the process. */
+static struct pt_proc *info_of(struct ev_in *e)
+{
+	struct pt_proc *info = malloc(sizeof(*info));
+
+	if (!info)
+		return NULL;
+	pt_proc_init(info);
+	info->pid = e->ev.pid;
+	if (pt_proc_merge(info, &e->view.p, e->carried) < 0) {
+		pt_proc_clear(info);
+		free(info);
+		return NULL;
+	}
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if ((e->carried & PT_FMASK(f)) && !pt_proc_has(&e->view.p, (enum pt_field)f))
+			pt_proc_set_missing(info, (enum pt_field)f, (enum pt_why)e->view.p.why[f]);
+	info->start_us = e->ev.type == PT_EV_FORK ? e->ev.time_us : 0;
+	return info;
+}
+
+/* The live record an event about an existing process needs, made to agree. */
+static struct pt_proc *ensure(struct pt_monitor *m, struct ev_in *e)
+{
+	const struct pt_proc *v = &e->view.p;
+	uint64_t start = pt_proc_has(v, PT_F_START) ? v->start : 0;
+	struct pt_proc *p = pt_table_get_live(pt_core_table(m), e->ev.pid);
+
+	if (!p || !pt_same_start(p->start, start)) {
+		p = pt_core_record(m, e->ev.pid, start, 0);
+		if (!p)
+			return NULL;
+		/* its lifetime is what the exit says: the start follows from it */
+		if (e->ev.type == PT_EV_EXIT && !e->ev.thread && e->ev.u.exit.duration_us >= 0 &&
+		    p->state == PT_STATE_ALIVE)
+			p->start_us = e->ev.time_us - e->ev.u.exit.duration_us;
+	}
+	fix_record(m, p, e);
+	return p;
+}
+
+/* The raw event a source would have handed over. */
+static int raw_of(struct ev_in *e, struct pt_raw *raw)
+{
+	const struct pt_event *ev = &e->ev;
+
+	memset(raw, 0, sizeof(*raw));
+	raw->type = ev->type;
+	raw->time_us = ev->time_us;
+	raw->pid = ev->pid;
+	raw->tid = ev->tid;
+	raw->ppid = ev->ppid;
+	raw->synthesized = ev->synthesized;
+	raw->lo_us = ev->window_lo_us;
+	raw->hi_us = ev->window_hi_us;
+	if (e->has_proc && pt_proc_has(&e->view.p, PT_F_START))
+		raw->start = e->view.p.start;
+	switch (ev->type) {
+	case PT_EV_FORK:
+	case PT_EV_EXEC:
+		if (e->has_proc && !ev->thread && !(raw->info = info_of(e)))
+			return -ENOMEM;
+		break;
+	case PT_EV_EXIT:
+		if (ev->u.exit.signal > 0)
+			raw->u.exit.status =
+				ev->u.exit.signal | (ev->u.exit.core_dumped ? 0x80 : 0);
+		else if (ev->u.exit.exit_code >= 0)
+			raw->u.exit.status = ev->u.exit.exit_code << 8;
+		else
+			raw->u.exit.status = -1;
+		break;
+	case PT_EV_UID:
+		raw->u.id.r = ev->u.uid.ruid;
+		raw->u.id.e = ev->u.uid.euid;
+		break;
+	case PT_EV_GID:
+		raw->u.id.r = ev->u.gid.rgid;
+		raw->u.id.e = ev->u.gid.egid;
+		break;
+	case PT_EV_COMM:
+		memcpy(raw->u.comm, ev->u.comm.comm, PT_COMM_LEN);
+		break;
+	case PT_EV_PTRACE:
+		raw->u.tracer.pid = ev->u.ptrace.tracer_pid;
+		raw->u.tracer.tid = ev->u.ptrace.tracer_tid;
+		break;
+	case PT_EV_LOST:
+		raw->u.lost.count = ev->u.lost.count;
+		raw->u.lost.estimated = ev->u.lost.estimated;
+		raw->u.lost.reason = ev->u.lost.reason;
+		break;
+	case PT_EV_EXEC_FAILED:
+		/* the core frees these after the event, as a source's */
+		raw->u.failed.err = ev->u.exec_failed.err;
+		raw->u.failed.argc = ev->u.exec_failed.argc;
+		raw->u.failed.args_truncated = ev->u.exec_failed.args_truncated;
+		raw->u.failed.execveat = ev->u.exec_failed.execveat;
+		if (e->path && !(raw->u.failed.path = strdup(e->path)))
+			return -ENOMEM;
+		if (e->args) {
+			raw->u.failed.args_len = ev->u.exec_failed.args_len;
+			raw->u.failed.args = malloc(raw->u.failed.args_len + 1);
+			if (!raw->u.failed.args) {
+				free(raw->u.failed.path);
+				return -ENOMEM;
+			}
+			memcpy(raw->u.failed.args, e->args, raw->u.failed.args_len + 1);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Types whose record the source path expects to find rather than make. */
+static bool needs_record(const struct pt_event *ev)
+{
+	return !(ev->type == PT_EV_LOST || ev->type == PT_EV_EXEC ||
+		 (ev->type == PT_EV_FORK && !ev->thread));
+}
+
 PT_EXPORT int pt_import_event(struct pt_monitor *m, const char *json, size_t len, char *why,
 			      size_t whylen)
 {
-	(void)m;
-	(void)json;
-	(void)len;
+	struct ctx c = {why, whylen};
+	struct pt_core_import imp = {0};
+	struct pt_raw raw;
+	struct ev_in e;
+	json_t *o;
+	int r;
+
 	if (why && whylen)
-		snprintf(why, whylen, "not implemented yet");
-	return -ENOSYS;
+		why[0] = '\0';
+	if (!m)
+		return -EINVAL;
+	r = load(&c, json, len, &o);
+	if (r < 0)
+		return r;
+	memset(&e, 0, sizeof(e));
+	rec_in_init(&e.view);
+	r = parse_event(&c, o, &e);
+	json_decref(o);
+	if (r < 0 || (e.has_proc && (r = boot_of(&c, m, &e.view, &e.boot)) < 0))
+		goto out;
+	if (raw_of(&e, &raw) < 0) {
+		r = oom(&c);
+		goto out;
+	}
+	imp.ev = &e.ev;
+	imp.no_proc = !e.has_proc;
+	imp.fix = fix_record;
+	imp.data = &e;
+	if (e.ev.type == PT_EV_EXEC_FAILED && e.has_proc && !e.view.has_key &&
+	    pt_proc_has(&e.view.p, PT_F_START)) {
+		/* a caller the table did not hold: the source's snapshot of it stood
+		 * in, outside the table (so without a key); so does the view */
+		imp.own_proc = true;
+		imp.proc = &e.view.p;
+	} else if (e.has_proc && needs_record(&e.ev)) {
+		imp.proc = ensure(m, &e);
+	}
+	pt_core_import_event(m, &raw, &imp);
+	if (e.oom)
+		r = oom(&c);
+out:
+	ev_in_free(&e);
+	return r;
 }

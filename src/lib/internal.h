@@ -535,12 +535,13 @@ void pt_core_reparent(struct pt_monitor *m);
 void pt_core_malformed(struct pt_monitor *m);
 
 /* Importing (import.c). An imported event: what is delivered (ev, its proc
- * replaced by the table's record, or NULL when no_proc), the record it is
- * about when import.c made sure of it first, and fix, run on that record
- * before delivery to make it say what the event says. */
+ * replaced by the table's record, or NULL when no_proc, or proc when
+ * own_proc), the record it is about when import.c made sure of it first, and
+ * fix, run on that record before delivery to make it say what the event says. */
 struct pt_core_import {
 	const struct pt_event *ev;
 	bool no_proc;
+	bool own_proc; /* deliver proc (outside the table), whatever the path finds */
 	struct pt_proc *proc;
 	void (*fix)(struct pt_monitor *m, struct pt_proc *p, void *data);
 	void *data;

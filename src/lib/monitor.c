@@ -162,6 +162,11 @@ static void deliver_imported(struct pt_monitor *m, const struct pt_proc *p)
 	struct pt_event ev = *m->imp->ev;
 
 	m->imp_done = true;
+	if (m->imp->own_proc) {
+		ev.proc = m->imp->proc;
+		deliver(m, &ev);
+		return;
+	}
 	ev.proc = m->imp->no_proc ? NULL : p;
 	if (ev.proc && m->imp->fix)
 		m->imp->fix(m, (struct pt_proc *)ev.proc, m->imp->data);

@@ -267,6 +267,29 @@ inval:
 	return -EINVAL;
 }
 
+/* Whether plain is what the writer shows of bytes: each byte that is not part
+ * of a valid sequence as U+FFFD. */
+static bool shown_as(const char *bytes, size_t n, const char *plain, size_t plen)
+{
+	size_t i = 0, j = 0, l;
+
+	while (i < n) {
+		l = pt_utf8_seq(bytes + i, n - i);
+		if (!l) {
+			if (plen - j < 3 || memcmp(plain + j, "\xef\xbf\xbd", 3) != 0)
+				return false;
+			i++;
+			j += 3;
+			continue;
+		}
+		if (plen - j < l || memcmp(plain + j, bytes + i, l) != 0)
+			return false;
+		i += l;
+		j += l;
+	}
+	return j == plen;
+}
+
 static int dup_bytes(const char *s, size_t n, char **out)
 {
 	*out = malloc(n + 1);
@@ -309,6 +332,13 @@ static int get_str(struct ctx *c, json_t *o, const char *key, size_t max, char *
 		r = b64_decode(json_string_value(b), json_string_length(b), out, &n);
 		if (r == -EINVAL)
 			return bad(c, "member \"%s\": not base64", bkey);
+		if (!r &&
+		    (pt_utf8_valid(*out, n) ||
+		     !shown_as(*out, n, json_string_value(j), json_string_length(j)))) {
+			free(*out);
+			*out = NULL;
+			return bad(c, "member \"%s\": not the bytes \"%s\" shows", bkey, key);
+		}
 	} else {
 		n = json_string_length(j);
 		r = dup_bytes(json_string_value(j), n, out);
@@ -375,6 +405,14 @@ static int get_args(struct ctx *c, json_t *o, const char *key, char **out, size_
 					      i);
 				break;
 			}
+			if (!shown_as(dec, n, json_string_value(json_array_get(j, i)),
+				      json_string_length(json_array_get(j, i)))) {
+				free(dec);
+				r = bad(c,
+					"member \"%s\": element %zu is not the bytes \"%s\" shows",
+					bkey, i, key);
+				break;
+			}
 			s = dec;
 		}
 		if (memchr(s, '\0', n)) {
@@ -388,6 +426,8 @@ static int get_args(struct ctx *c, json_t *o, const char *key, char **out, size_
 	}
 	if (!r && buf.oom)
 		r = oom(c);
+	if (!r && b && pt_utf8_valid(buf.p, buf.len))
+		r = bad(c, "member \"%s\": valid UTF-8 has no base64", bkey);
 	if (r < 0) {
 		pt_buf_free(&buf);
 		return r;

@@ -112,6 +112,8 @@ void pt_json_kv_str(struct pt_buf *b, const char *key, const char *s, size_t n);
 void pt_json_kv_args(struct pt_buf *b, const char *key, const char *args, size_t len);
 void pt_base64(struct pt_buf *b, const void *p, size_t n);
 bool pt_utf8_valid(const char *s, size_t n);
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes), or 0. */
+size_t pt_utf8_seq(const char *s, size_t n);
 /* Whole objects, used by the public pt_json_* and the CLI. */
 void pt_json_proc_buf(struct pt_buf *b, const struct pt_proc *p);
 void pt_json_event_buf(struct pt_buf *b, const struct pt_event *ev);

@@ -504,6 +504,9 @@ Test(import_proc, malformed_lines_are_refused)
 		{"\"state\":\"exited\"", "\"state\":\"alive\"", NULL},
 		{"\"comm\":", "\"comm\":17,\"x\":", "comm"},
 		{"\"comm_b64\":\"", "\"comm_b64\":\"!", "comm_b64"},
+		{"\"comm_b64\":\"YSJiXAr/gHo=\"", "\"comm_b64\":\"YQ==\"", "comm_b64"},
+		{"\"comm_b64\":\"YSJiXAr/gHo=\"", "\"comm_b64\":\"YSJiXAr/gH8=\"", "comm_b64"},
+		{"\"cwd_b64\":\"", "\"cwd_b64\":\"AA==\",\"x\":\"", "cwd_b64"},
 		{"\"argv\":[", "\"argv\":[1,", "argv"},
 		{"\"argv_b64\":[", "\"argv_b64\":[\"AA==\",", "argv_b64"},
 		{"\"uid\":1000", "\"uid\":4294967296", "uid"},
@@ -961,6 +964,223 @@ Test(import_event, a_stream_joined_midway_gives_the_same_lines)
 	cr_assert_eq(pt_proc_start_us(pt_lookup(dst, 200)), pt_proc_start_us(pt_lookup(src, 200)));
 	seen_free(&a);
 	seen_free(&b);
+	pt_monitor_close(src);
+	pt_monitor_close(dst);
+	fx_root_free(fx);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* ---- text of show, ps, ps -o and tree on imported records ---- */
+
+static char *render(const struct pt_monitor *m, unsigned what)
+{
+	static const char *const cols[] = {"pid",   "ppid",	  "user",	 "pname",
+					   "aname", "aname[2]",	  "cmdline",	 "exe",
+					   "argv",  "state",	  "duration_ms", "container.id",
+					   "execs", "start_time", "parent_key",	 "loginuid"};
+	struct pt_field_ref refs[PT_ARRAY_SIZE(cols)];
+	struct cli_procs k = {0};
+	struct cli_out o;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cr_assert_not_null(f);
+	for (size_t i = 0; i < PT_ARRAY_SIZE(cols); i++)
+		cr_assert_eq(pt_field_lookup(cols[i], &refs[i]), 0, "%s", cols[i]);
+	o = (struct cli_out){.fmt = &cli_fmt_text,
+			     .f = f,
+			     .m = m,
+			     .header = true,
+			     .view = what == 2 ? CLI_VIEW_ONE : CLI_VIEW_PS};
+	if (what == 1) {
+		o.cols = refs;
+		o.ncols = PT_ARRAY_SIZE(refs);
+	}
+	cr_assert_eq(pt_foreach(m, PT_SEL_ALL, cli_procs_add, &k), 0);
+	cli_procs_sort(&k);
+	o.fmt->begin(&o);
+	for (size_t i = 0; i < k.n; i++) {
+		if (what == 2)
+			cr_assert_eq(o.fmt->show(&o, k.v[i]), 0);
+		else
+			cr_assert_eq(o.fmt->proc(&o, k.v[i]), 0);
+	}
+	if (what == 2 && pt_lookup(m, 1)) {
+		o.ascii = true;
+		cr_assert_eq(o.fmt->tree(&o, pt_lookup(m, 1)), 0);
+	}
+	o.fmt->end(&o, PT_TIER_NONE);
+	fclose(f);
+	free(k.v);
+	return buf;
+}
+
+static void same_text(struct pt_monitor *src, struct pt_monitor *dst)
+{
+	for (unsigned what = 0; what < 3; what++) {
+		char *a = render(src, what), *b = render(dst, what);
+
+		cr_assert_str_eq(b, a, "view %u", what);
+		free(a);
+		free(b);
+	}
+}
+
+Test(import_proc, show_ps_tree_text_of_a_real_snapshot)
+{
+	struct pt_monitor *src = NULL, *dst = open_empty();
+	struct pt_options o;
+	struct snap s = {dst, 0};
+
+	pt_options_init(&o);
+	o.tier = PT_TIER_NONE;
+	cr_assert_eq(pt_monitor_open(&src, &o), 0);
+	cr_assert_eq(pt_foreach(src, PT_SEL_ALL, import_cb, &s), 0);
+	same_text(src, dst);
+	pt_monitor_close(src);
+	pt_monitor_close(dst);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+Test(import_proc, show_ps_tree_text_after_a_stream)
+{
+	struct pt_monitor *src = open_fixture(), *dst = open_empty();
+	struct snap s = {dst, 0};
+
+	feed(src); /* exits, execs, failed execs, threads */
+	cr_assert_eq(pt_foreach(src, PT_SEL_ALL, import_cb, &s), 0);
+	same_text(src, dst);
+	pt_monitor_close(src);
+	pt_monitor_close(dst);
+	fx_root_free(fx);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* ---- malformed events ---- */
+
+static unsigned delivered;
+
+static void count_event(const struct pt_event *ev, void *data)
+{
+	(void)ev;
+	(void)data;
+	delivered++;
+}
+
+static void event_refused(struct pt_monitor *m, const char *line, size_t len, const char *mention)
+{
+	char why[256] = "";
+	unsigned before = delivered, n = 0;
+
+	cr_assert_eq(pt_import_event(m, line, len, why, sizeof(why)), -EINVAL, "accepted: %.*s",
+		     (int)len, line);
+	cr_assert_neq(why[0], 0);
+	cr_assert_null(strchr(why, '\n'));
+	if (mention)
+		cr_assert_not_null(strstr(why, mention), "why \"%s\" does not name %s", why,
+				   mention);
+	cr_assert_eq(delivered, before, "a refused event was delivered");
+	cr_assert_eq(pt_foreach(m, PT_SEL_ALL, count_cb, &n), 0);
+	cr_assert_eq(n, 0, "a refused event changed the table");
+}
+
+/* The first line of the stream holding needle. */
+static char *line_with(const struct pt_buf *json, const char *needle)
+{
+	const char *p = json->p, *end = json->p + json->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (memmem(p, (size_t)(nl - p), needle, strlen(needle)))
+			return dupb(p, (size_t)(nl - p));
+		p = nl + 1;
+	}
+	cr_assert_fail("no line with %s", needle);
+	return NULL;
+}
+
+Test(import_event, malformed_events_are_refused)
+{
+	static const struct {
+		const char *line, *from, *to, *mention;
+	} edits[] = {
+		{"\"event\":\"fork\"", "\"event\":\"fork\"", "\"event\":\"forks\"", "event"},
+		{"\"event\":\"fork\"", "\"time\":\"", "\"time\":1,\"x\":\"", "time"},
+		{"\"event\":\"fork\"", "\"pid\":200", "\"pid\":-1", "pid"},
+		{"\"event\":\"fork\"", "\"tid\":200", "\"tid\":201", "tid"},
+		{"\"event\":\"fork\"", "\"tier\":\"none\"", "\"tier\":7", "tier"},
+		{"\"event\":\"fork\"", "\"start\":600", "\"start\":601", "key"},
+		{"\"event\":\"fork\"", "\"parent_key\":\"", "\"parent_key\":\"1", "parent_key"},
+		{"\"event\":\"fork\"", "\"uid\":0", "\"uid\":\"0\"", "uid"},
+		{"\"thread\":true", "\"thread\":true", "\"thread\":1", "thread"},
+		{"\"event\":\"lost\"", "\"count\":5", "\"count\":-5", "count"},
+		{"\"event\":\"lost\"", "\"estimated\":true", "\"estimated\":null", "estimated"},
+		{"\"event\":\"lost\"", "\"reason\":\"", "\"reason\":7,\"x\":\"", "reason"},
+		{"\"signal\":11", "\"exit_code\":null", "\"exit_code\":1", "exit_code"},
+		{"\"signal\":11", "\"signal\":11", "\"signal\":0", "signal"},
+		{"\"duration_ms\":", "\"duration_ms\":", "\"duration_ms\":-1,\"x\":",
+		 "duration_ms"},
+		{"\"res\":\"ENOENT\"", "\"res\":\"ENOENT\"", "\"res\":\"EPERM\"", "res"},
+		{"\"res\":\"ENOENT\"", "\"exec_argv\":[", "\"exec_argv\":[1,", "exec_argv"},
+		{"\"res\":\"ENOENT\"", "\"filename_b64\":\"",
+		 "\"filename_b64\":\"=", "filename_b64"},
+		{"\"window\"", "\"window\":{", "\"window\":7,\"w\":{", "window"},
+		{"\"old_comm\"", "\"comm\":\"new", "\"comm\":\"0123456789abcdefnew", "comm"},
+		{"\"old_comm\"", "\"old_comm\":\"", "\"old_comm\":null,\"x\":\"", "old_comm"},
+		{"\"event\":\"ptrace\"", "\"tracer_pid\":100", "\"tracer_pid\":1.5", "tracer_pid"},
+		{"\"event\":\"gid\"", "\"egid\":4294967294", "\"egid\":4294967296", "egid"},
+		{"\"event\":\"fork\"",
+		 "\"tier\":", "\"missing\":{\"whatever\":\"lost\"},\"tier\":", "missing"},
+	};
+	static const char *const whole[] = {
+		"",
+		"null",
+		"[]",
+		"7",
+		"{",
+		"{}",
+		"{\"event\":\"fork\"}",
+		"{\"event\":null}",
+		"{\"event\":\"lost\",\"time\":\"2026-12-02T04:14:22.675020Z\",\"tier\":\"none\"}",
+		"\xff\xfe",
+		"{\"event\":\"fork\"}{\"event\":\"fork\"}",
+	};
+	struct pt_monitor *src = open_fixture(), *dst = open_empty();
+	struct seen a;
+	char *line, *bad_line;
+	int depth = 50000;
+
+	seen_init(&a, src);
+	cr_assert_eq(pt_monitor_subscribe(src, on_event, &a), 0);
+	cr_assert_eq(pt_monitor_subscribe(dst, count_event, NULL), 0);
+	feed(src);
+	seen_end(&a);
+	for (size_t i = 0; i < PT_ARRAY_SIZE(edits); i++) {
+		line = line_with(&a.json, edits[i].line);
+		bad_line = edit(line, edits[i].from, edits[i].to);
+		event_refused(dst, bad_line, strlen(bad_line), edits[i].mention);
+		free(bad_line);
+		/* and cut anywhere */
+		for (size_t n = 0; n < strlen(line); n += 11)
+			event_refused(dst, line, n, NULL);
+		free(line);
+	}
+	for (size_t i = 0; i < PT_ARRAY_SIZE(whole); i++)
+		event_refused(dst, whole[i], strlen(whole[i]), NULL);
+	bad_line = malloc((size_t)depth * 2);
+	cr_assert_not_null(bad_line);
+	memset(bad_line, '{', (size_t)depth);
+	memset(bad_line + depth, '}', (size_t)depth);
+	event_refused(dst, bad_line, (size_t)depth * 2, NULL);
+	free(bad_line);
+	cr_assert_eq(pt_import_event(NULL, "{}", 2, NULL, 0), -EINVAL);
+	cr_assert_eq(pt_import_event(dst, NULL, 2, NULL, 0), -EINVAL);
+	/* still works afterwards */
+	import_lines(dst, a.json.p, a.json.len);
+	cr_assert_eq(delivered, a.n);
+	seen_free(&a);
 	pt_monitor_close(src);
 	pt_monitor_close(dst);
 	fx_root_free(fx);

@@ -19,13 +19,6 @@
 #include "cli.h"
 #include "daemon.h"
 
-/* Record import (libproctrail): without it the daemon's records cannot be read. */
-#ifdef PT_OPEN_EMPTY
-#define CLI_HAVE_IMPORT 1
-#else
-#define CLI_HAVE_IMPORT 0
-#endif
-
 const char *const cli_qcmd_names[] = {
 	[CLI_Q_PS] = "ps",	     [CLI_Q_SHOW] = "show",	    [CLI_Q_TREE] = "tree",
 	[CLI_Q_LINEAGE] = "lineage", [CLI_Q_CHILDREN] = "children", [CLI_Q_RECENT] = "recent",
@@ -414,39 +407,22 @@ static int build_requests(const struct cli_query *q, char **reqs, size_t *n, siz
 
 int cli_open_empty(const struct pt_options *base, struct pt_monitor **m)
 {
-#if CLI_HAVE_IMPORT
 	struct pt_options o = *base;
 
 	o.tier = PT_TIER_NONE;
 	o.flags |= PT_OPEN_EMPTY;
 	return pt_monitor_open(m, &o);
-#else
-	(void)base, (void)m;
-	return -ENOSYS;
-#endif
 }
 
 int cli_import_event(struct pt_monitor *m, const char *line, size_t len, char *why, size_t whylen)
 {
-#if CLI_HAVE_IMPORT
 	return pt_import_event(m, line, len, why, whylen);
-#else
-	(void)m, (void)line, (void)len;
-	snprintf(why, whylen, "this libproctrail cannot import events");
-	return -ENOSYS;
-#endif
 }
 
 int cli_import_proc(struct pt_monitor *m, const char *line, size_t len, const struct pt_proc **p,
 		    char *why, size_t whylen)
 {
-#if CLI_HAVE_IMPORT
 	return pt_import_proc(m, line, len, p, why, whylen);
-#else
-	(void)m, (void)line, (void)len, (void)p;
-	snprintf(why, whylen, "this libproctrail cannot import records");
-	return -ENOSYS;
-#endif
 }
 
 /* Why a read from the daemon failed, in words. */
@@ -567,9 +543,7 @@ static int import_record(const char *line, size_t len, void *data, char *why, si
 	}
 	/* the table, at the first record: an error reply needs none */
 	if (!res->m && (r = cli_open_empty(x->base, &res->m)) < 0) {
-		snprintf(why, whylen, "%s",
-			 r == -ENOSYS ? "this libproctrail cannot import the daemon's records"
-				      : strerror(-r));
+		snprintf(why, whylen, "cannot open a table: %s", strerror(-r));
 		return r;
 	}
 	r = cli_import_proc(res->m, line, len, &p, w, sizeof(w));
@@ -611,9 +585,6 @@ enum cli_client_rc cli_client_query(const char *path, int timeout_ms, const stru
 		char w[384];
 
 		rc = cli_conn_call(c, reqs[i], import_record, &x, err, w, sizeof(w));
-		/* without record import, as if there were no daemon */
-		if (rc == CLI_CLIENT_FAILED && !res->m && !CLI_HAVE_IMPORT)
-			rc = CLI_CLIENT_UNREACHABLE;
 		if (rc != CLI_CLIENT_OK) {
 			snprintf(why, whylen, "%s (at %s)", w, path);
 			goto out;

@@ -1085,10 +1085,8 @@ static int watch_attach(struct watch_ctx *w)
 	}
 	r = cli_open_empty(&w->o, &the_monitor);
 	if (r < 0) {
-		snprintf(why, sizeof(why), "%s",
-			 r == -ENOSYS ? "this libproctrail cannot import the daemon's events"
-				      : strerror(-r));
-		rc = r == -ENOSYS ? CLI_CLIENT_UNREACHABLE : CLI_CLIENT_FAILED;
+		snprintf(why, sizeof(why), "cannot open a table: %s", strerror(-r));
+		rc = CLI_CLIENT_FAILED;
 		goto fail;
 	}
 	rc = watch_call(w, "status", status_tier, &w->remote_tier, &err, why, sizeof(why));

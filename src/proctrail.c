@@ -1154,8 +1154,13 @@ static int watch_remote_read(struct watch_ctx *w)
 		if (cli_reply_parse(line, (size_t)n, &rep, why, sizeof(why)) == 0 &&
 		    rep.kind != CLI_REPLY_RECORD) {
 			if (rep.kind == CLI_REPLY_DONE) {
-				/* the daemon stopped: what it sent is all there is */
+				/* the daemon stopped: what it sent is all there is; drops
+				 * it had not yet told in a lost event count too */
 				fprintf(stderr, "%s: watch: the daemon ended the stream\n", prog);
+				if (rep.lost > w->remote_slow) {
+					w->remote_lost += rep.lost - w->remote_slow;
+					w->remote_slow = rep.lost;
+				}
 				w->remote_done = true;
 				return 0;
 			}

@@ -72,6 +72,21 @@ got=$("$PROCTRAIL" ps --socket="$S" -q -o pid,ppid,comm,args | awk -v a=$S1 -v b
 [ -n "$got" ] && [ "$got" = "$want" ] || fail "ps -o via the daemon: '$got', a snapshot: '$want'"
 ok "ps via the daemon: its records byte for byte, and -o as a snapshot"
 
+# show and tree as text: the same lines from the daemon's records as from /proc
+"$PROCTRAIL" show $S1 --socket="$S" >"$T/show.d" || fail "show via the daemon failed"
+"$PROCTRAIL" show $S1 --local >"$T/show.l" || fail "show --local failed"
+cmp -s "$T/show.d" "$T/show.l" || {
+	diff "$T/show.d" "$T/show.l"
+	fail "show $S1: the daemon's text differs from a snapshot's"
+}
+"$PROCTRAIL" tree $S2 --ascii --socket="$S" >"$T/tree.d" || fail "tree via the daemon failed"
+"$PROCTRAIL" tree $S2 --ascii --local >"$T/tree.l" || fail "tree --local failed"
+cmp -s "$T/tree.d" "$T/tree.l" && [ "$(wc -l <"$T/tree.d")" = 2 ] || {
+	diff "$T/tree.d" "$T/tree.l"
+	fail "tree $S2: the daemon's text differs from a snapshot's"
+}
+ok "show and tree: the same text through the daemon as from /proc"
+
 # ---- show of a process that lived a moment and exited ----
 out=$(sh -c 'sh -c "echo \$\$ \$PPID; exit 3" pt-client-tag; exit 4')
 C=${out% *}
@@ -130,6 +145,20 @@ json_all "$T/w.json" 'true' '.event == "exec" or .event == "lost"' || fail "watc
 [ "$(summary_field "$T/w.err" tier)" = "$(jq -r .tier "$T/st.json")" ] || fail "watch: summary tier"
 grep -q "ready (tier $(jq -r .tier "$T/st.json"))" "$T/w.err" || fail "watch: ready line"
 ok "watch via the daemon sees an exec"
+
+# a local monitor and the daemon's stream print the same -o line for one exec
+start_watch "$T/wl.txt" "$T/wl.err" --local --events=exec -q -o pid,ppid,comm,args
+WL=$WATCH_PID
+start_watch "$T/wd.txt" "$T/wd.err" --socket="$S" --events=exec -q -o pid,ppid,comm,args
+/bin/echo "pt-client-same-$$" 'two words' >/dev/null
+sleep 1
+stop_watch
+WATCH_PID=$WL
+stop_watch
+l=$(grep "pt-client-same-$$" "$T/wl.txt")
+d=$(grep "pt-client-same-$$" "$T/wd.txt")
+[ -n "$l" ] && [ "$l" = "$d" ] || fail "watch -o: local '$l', via the daemon '$d'"
+ok "watch -o: the same line from a local monitor and from the daemon"
 
 # the text views: --compact's exit line from the daemon's stream
 start_watch "$T/w.txt" "$T/w.err" --socket="$S" --compact --filter="comm=sh"

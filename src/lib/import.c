@@ -1128,8 +1128,9 @@ static int get_exit_event(struct ctx *c, struct ev_in *e, json_t *o)
 	bool cnull, snull, dnull;
 	int r;
 
+	/* a signal fits the 7 bits of a wait status, which the table is given */
 	if ((r = get_int(c, o, "exit_code", 0, 255, &code, &cnull)) < 0 ||
-	    (r = get_int(c, o, "signal", 1, INT_MAX, &sig, &snull)) < 0 ||
+	    (r = get_int(c, o, "signal", 1, 127, &sig, &snull)) < 0 ||
 	    (r = get_bool(c, o, "core_dumped", &e->ev.u.exit.core_dumped, &dnull)) < 0 ||
 	    (r = get_ms(c, o, "duration_ms", &e->ev.u.exit.duration_us)) < 0)
 		return r;

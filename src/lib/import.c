@@ -1507,6 +1507,8 @@ PT_EXPORT int pt_import_event(struct pt_monitor *m, const char *json, size_t len
 		imp.proc = &e.view.p;
 	} else if (e.has_proc && needs_record(&e.ev)) {
 		imp.proc = ensure(m, &e);
+		/* a stale event (the table saw this process exit): shown, not applied */
+		imp.deliver_only = imp.proc && imp.proc->state != PT_STATE_ALIVE;
 	}
 	pt_core_import_event(m, &raw, &imp);
 	if (e.oom)

@@ -1223,3 +1223,34 @@ Test(import_event, malformed_events_are_refused)
 	fx_root_free(fx);
 	cr_assert_eq(fx_leaks(), 0);
 }
+
+Test(import_event, the_same_stream_twice_gives_the_same_lines_again)
+{
+	struct pt_monitor *src = open_fixture(), *dst = open_empty();
+	struct seen a, b;
+	struct pt_buf twice;
+
+	seen_init(&a, src);
+	seen_init(&b, dst);
+	cr_assert_eq(pt_monitor_subscribe(src, on_event, &a), 0);
+	cr_assert_eq(pt_monitor_subscribe(dst, on_event, &b), 0);
+	feed(src);
+	/* events about processes the table has seen exit: stale, shown as they were */
+	import_lines(dst, a.json.p, a.json.len);
+	import_lines(dst, a.json.p, a.json.len);
+	seen_end(&a);
+	seen_end(&b);
+	pt_buf_init(&twice);
+	pt_buf_add(&twice, a.json.p, a.json.len);
+	pt_buf_add(&twice, a.json.p, a.json.len);
+	pt_buf_addc(&twice, '\0');
+	pt_buf_addc(&b.json, '\0');
+	cr_assert_str_eq(b.json.p, twice.p);
+	pt_buf_free(&twice);
+	seen_free(&a);
+	seen_free(&b);
+	pt_monitor_close(src);
+	pt_monitor_close(dst);
+	fx_root_free(fx);
+	cr_assert_eq(fx_leaks(), 0);
+}

@@ -1128,8 +1128,9 @@ static int get_exit_event(struct ctx *c, struct ev_in *e, json_t *o)
 	bool cnull, snull, dnull;
 	int r;
 
+	/* a signal fits the 7 bits of a wait status, which the table is given */
 	if ((r = get_int(c, o, "exit_code", 0, 255, &code, &cnull)) < 0 ||
-	    (r = get_int(c, o, "signal", 1, INT_MAX, &sig, &snull)) < 0 ||
+	    (r = get_int(c, o, "signal", 1, 127, &sig, &snull)) < 0 ||
 	    (r = get_bool(c, o, "core_dumped", &e->ev.u.exit.core_dumped, &dnull)) < 0 ||
 	    (r = get_ms(c, o, "duration_ms", &e->ev.u.exit.duration_us)) < 0)
 		return r;
@@ -1506,6 +1507,8 @@ PT_EXPORT int pt_import_event(struct pt_monitor *m, const char *json, size_t len
 		imp.proc = &e.view.p;
 	} else if (e.has_proc && needs_record(&e.ev)) {
 		imp.proc = ensure(m, &e);
+		/* a stale event (the table saw this process exit): shown, not applied */
+		imp.deliver_only = imp.proc && imp.proc->state != PT_STATE_ALIVE;
 	}
 	pt_core_import_event(m, &raw, &imp);
 	if (e.oom)

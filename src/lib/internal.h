@@ -546,6 +546,7 @@ struct pt_core_import {
 	const struct pt_event *ev;
 	bool no_proc;
 	bool own_proc; /* deliver proc (outside the table), whatever the path finds */
+	bool deliver_only; /* about a process the table holds as exited: no change */
 	struct pt_proc *proc;
 	void (*fix)(struct pt_monitor *m, struct pt_proc *p, void *data);
 	void *data;

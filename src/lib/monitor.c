@@ -167,7 +167,8 @@ static void deliver_imported(struct pt_monitor *m, const struct pt_proc *p)
 		deliver(m, &ev);
 		return;
 	}
-	ev.proc = m->imp->no_proc ? NULL : p;
+	/* the path found no record (it looks for live ones): the one made sure of */
+	ev.proc = m->imp->no_proc ? NULL : p ? p : m->imp->proc;
 	if (ev.proc && m->imp->fix)
 		m->imp->fix(m, (struct pt_proc *)ev.proc, m->imp->data);
 	deliver(m, &ev);
@@ -705,7 +706,9 @@ void pt_core_import_event(struct pt_monitor *m, struct pt_raw *raw,
 {
 	m->imp = imp;
 	m->imp_done = false;
-	if (raw->type == PT_EV_LOST)
+	if (imp->deliver_only)
+		deliver_imported(m, imp->proc);
+	else if (raw->type == PT_EV_LOST)
 		emit_lost(m, raw->u.lost.count, raw->u.lost.estimated, raw->u.lost.reason,
 			  raw->time_us);
 	else

@@ -19,13 +19,6 @@
 #include "cli.h"
 #include "daemon.h"
 
-/* Record import (libproctrail): without it the daemon's records cannot be read. */
-#ifdef PT_OPEN_EMPTY
-#define CLI_HAVE_IMPORT 1
-#else
-#define CLI_HAVE_IMPORT 0
-#endif
-
 const char *const cli_qcmd_names[] = {
 	[CLI_Q_PS] = "ps",	     [CLI_Q_SHOW] = "show",	    [CLI_Q_TREE] = "tree",
 	[CLI_Q_LINEAGE] = "lineage", [CLI_Q_CHILDREN] = "children", [CLI_Q_RECENT] = "recent",
@@ -414,39 +407,22 @@ static int build_requests(const struct cli_query *q, char **reqs, size_t *n, siz
 
 int cli_open_empty(const struct pt_options *base, struct pt_monitor **m)
 {
-#if CLI_HAVE_IMPORT
 	struct pt_options o = *base;
 
 	o.tier = PT_TIER_NONE;
 	o.flags |= PT_OPEN_EMPTY;
 	return pt_monitor_open(m, &o);
-#else
-	(void)base, (void)m;
-	return -ENOSYS;
-#endif
 }
 
 int cli_import_event(struct pt_monitor *m, const char *line, size_t len, char *why, size_t whylen)
 {
-#if CLI_HAVE_IMPORT
 	return pt_import_event(m, line, len, why, whylen);
-#else
-	(void)m, (void)line, (void)len;
-	snprintf(why, whylen, "this libproctrail cannot import events");
-	return -ENOSYS;
-#endif
 }
 
 int cli_import_proc(struct pt_monitor *m, const char *line, size_t len, const struct pt_proc **p,
 		    char *why, size_t whylen)
 {
-#if CLI_HAVE_IMPORT
 	return pt_import_proc(m, line, len, p, why, whylen);
-#else
-	(void)m, (void)line, (void)len, (void)p;
-	snprintf(why, whylen, "this libproctrail cannot import records");
-	return -ENOSYS;
-#endif
 }
 
 /* Why a read from the daemon failed, in words. */
@@ -542,6 +518,7 @@ enum cli_client_rc cli_conn_subscribe(struct cli_conn *c, const char *req, struc
 }
 
 struct import_ctx {
+	const struct pt_options *base;
 	struct cli_result *res;
 	const struct cli_query *q;
 	bool shown; /* the reply whose records are shown */
@@ -563,6 +540,11 @@ static int import_record(const char *line, size_t len, void *data, char *why, si
 		res->status = strndup(line, len);
 		res->status_len = len;
 		return res->status ? 0 : -ENOMEM;
+	}
+	/* the table, at the first record: an error reply needs none */
+	if (!res->m && (r = cli_open_empty(x->base, &res->m)) < 0) {
+		snprintf(why, whylen, "cannot open a table: %s", strerror(-r));
+		return r;
 	}
 	r = cli_import_proc(res->m, line, len, &p, w, sizeof(w));
 	if (r < 0) {
@@ -594,17 +576,12 @@ enum cli_client_rc cli_client_query(const char *path, int timeout_ms, const stru
 		return CLI_CLIENT_UNREACHABLE;
 	}
 	r = build_requests(q, reqs, &nreq, &primary);
-	if (r == 0)
-		r = cli_open_empty(base, &res->m);
 	if (r < 0) {
-		snprintf(why, whylen, "%s",
-			 r == -ENOSYS ? "this libproctrail cannot import the daemon's records"
-				      : strerror(-r));
-		rc = r == -ENOSYS ? CLI_CLIENT_UNREACHABLE : CLI_CLIENT_FAILED;
+		snprintf(why, whylen, "%s", strerror(-r));
 		goto out;
 	}
 	for (size_t i = 0; i < nreq; i++) {
-		struct import_ctx x = {.res = res, .q = q, .shown = i == primary};
+		struct import_ctx x = {.base = base, .res = res, .q = q, .shown = i == primary};
 		char w[384];
 
 		rc = cli_conn_call(c, reqs[i], import_record, &x, err, w, sizeof(w));

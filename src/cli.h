@@ -273,8 +273,7 @@ enum cli_client_rc cli_conn_call(struct cli_conn *c, const char *req, cli_record
 /* Send a subscribe request and read its first line: OK once subscribed. */
 enum cli_client_rc cli_conn_subscribe(struct cli_conn *c, const char *req, struct cli_error *err,
 				      char *why, size_t whylen);
-/* An empty monitor to import into (PT_OPEN_EMPTY), and one event line into it;
- * -ENOSYS when this libproctrail cannot import. */
+/* An empty monitor to import into (PT_OPEN_EMPTY), and one line into it. */
 int cli_open_empty(const struct pt_options *base, struct pt_monitor **m);
 int cli_import_event(struct pt_monitor *m, const char *line, size_t len, char *why, size_t whylen);
 int cli_import_proc(struct pt_monitor *m, const char *line, size_t len, const struct pt_proc **p,

@@ -1085,10 +1085,8 @@ static int watch_attach(struct watch_ctx *w)
 	}
 	r = cli_open_empty(&w->o, &the_monitor);
 	if (r < 0) {
-		snprintf(why, sizeof(why), "%s",
-			 r == -ENOSYS ? "this libproctrail cannot import the daemon's events"
-				      : strerror(-r));
-		rc = r == -ENOSYS ? CLI_CLIENT_UNREACHABLE : CLI_CLIENT_FAILED;
+		snprintf(why, sizeof(why), "cannot open a table: %s", strerror(-r));
+		rc = CLI_CLIENT_FAILED;
 		goto fail;
 	}
 	rc = watch_call(w, "status", status_tier, &w->remote_tier, &err, why, sizeof(why));
@@ -1156,8 +1154,13 @@ static int watch_remote_read(struct watch_ctx *w)
 		if (cli_reply_parse(line, (size_t)n, &rep, why, sizeof(why)) == 0 &&
 		    rep.kind != CLI_REPLY_RECORD) {
 			if (rep.kind == CLI_REPLY_DONE) {
-				/* the daemon stopped: what it sent is all there is */
+				/* the daemon stopped: what it sent is all there is; drops
+				 * it had not yet told in a lost event count too */
 				fprintf(stderr, "%s: watch: the daemon ended the stream\n", prog);
+				if (rep.lost > w->remote_slow) {
+					w->remote_lost += rep.lost - w->remote_slow;
+					w->remote_slow = rep.lost;
+				}
 				w->remote_done = true;
 				return 0;
 			}
@@ -1533,32 +1536,12 @@ static int64_t wall_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* status: the monitor's counts as one JSON object (a snapshot: what it read). */
+/* status: the monitor's counts as one JSON object (a snapshot: what it read),
+ * the bytes the daemon's status starts with. */
 static int status_json(const struct pt_monitor *m, char **out, size_t *len)
 {
-	struct pt_status st;
-	FILE *f = open_memstream(out, len);
-	int r;
-
-	if (!f)
-		return -errno;
-	r = pt_monitor_status(m, &st);
-	if (r < 0) {
-		fclose(f);
-		free(*out);
-		*out = NULL;
-		return r;
-	}
-	fprintf(f,
-		"{\"tier\":\"%s\",\"alive\":%" PRIu64 ",\"exited\":%" PRIu64 ",\"threads\":%" PRIu64
-		",\"lost\":%" PRIu64 ",\"lost_estimated\":%" PRIu64 ",\"resyncs\":%" PRIu64
-		",\"evicted\":%" PRIu64 ",\"expired\":%" PRIu64 ",\"malformed\":%" PRIu64
-		",\"mem\":%zu,\"exec_total\":%" PRIu64 ",\"exec_args_ok\":%" PRIu64
-		",\"exec_exe_ok\":%" PRIu64 "}",
-		pt_tier_name(st.tier), st.alive, st.exited, st.threads, st.lost, st.lost_estimated,
-		st.resyncs, st.evicted, st.expired, st.malformed, st.mem, st.exec_total,
-		st.exec_args_ok, st.exec_exe_ok);
-	return fclose(f) == EOF ? -ENOMEM : 0;
+	*out = pt_json_status(m, len);
+	return *out ? 0 : -errno;
 }
 
 /* Gather q from a snapshot of /proc. 0, or EXIT_FAIL after saying why. */
@@ -1611,7 +1594,7 @@ static int local_gather(const struct snap_opts *s, const struct cli_query *q,
 }
 
 /* status as text: one "key: value" line per member, nested objects' keys
- * joined by dots, arrays as comma-separated values. */
+ * joined by dots, arrays as comma-separated values ("-" when empty). */
 static void status_text(FILE *f, const char *prefix, json_t *obj)
 {
 	const char *key;
@@ -1628,7 +1611,9 @@ static void status_text(FILE *f, const char *prefix, json_t *obj)
 		}
 		cli_escape_str(f, name);
 		fputs(": ", f);
-		if (json_is_array(v)) {
+		if (json_is_array(v) && !json_array_size(v)) {
+			fputc('-', f);
+		} else if (json_is_array(v)) {
 			size_t i;
 			json_t *e;
 

@@ -235,7 +235,17 @@ struct pt_options {
 	 * wakes them, each kept on a CPU of its own: -1 auto (one per usable CPU, at
 	 * most 2), 0 none (the caller's thread does it all), else that many (<= 64) */
 	int readers;
+	/* PT_OPEN_* flags; default 0 */
+	unsigned flags;
 	/* members are appended here */
+};
+
+/* pt_options.flags */
+enum pt_open_flags {
+	/* Open no source and scan nothing: an empty table (tier PT_TIER_NONE) that
+	 * pt_import_proc() and pt_import_event() fill. Nothing is read from the proc
+	 * root; the boot id is that of the first key imported. */
+	PT_OPEN_EMPTY = 1 << 0,
 };
 
 /* The smallest struct pt_options the library accepts: size and tier. */
@@ -573,6 +583,31 @@ char *pt_json_tree(const struct pt_monitor *m, const struct pt_proc *root, unsig
 /* The monitor's status (pt_monitor_status(), the tier, the boot id, capture rates
  * and the event counts by name) as one object; see libproctrail(3). */
 char *pt_json_status(const struct pt_monitor *m, size_t *len);
+
+/*
+ * Reading JSON back (for a client of proctraild, and for replay), into a monitor
+ * opened with PT_OPEN_EMPTY (any monitor works, but a source's own records would
+ * mix with the imported ones). json is one line (len bytes, no NUL needed; a
+ * trailing newline is accepted). On a malformed line: -EINVAL, with one line in
+ * why (when why is not NULL) naming the member; the table is left unchanged.
+ * -ENOMEM when out of memory.
+ *
+ * pt_import_proc: one pt_json_proc() object into the table: a record with the
+ * same pid and start is replaced. *out (when out is not NULL) is the record,
+ * valid as the records of lookups are. pt_json_proc() of it gives the line back
+ * byte for byte. Objects of pt_json_fields() (ps -o) are not records: -EINVAL.
+ */
+int pt_import_proc(struct pt_monitor *m, const char *json, size_t len, const struct pt_proc **out,
+		   char *why, size_t whylen);
+/*
+ * pt_import_event: one pt_json_event() object, applied to the table as a
+ * source's event is (fork creates the record, exec pushes the image it
+ * replaces into the history, exit closes it...) and delivered to the monitor's
+ * subscribers as the struct pt_event that was encoded (pt_json_event() of it
+ * gives the line back), lost events included. The events and threads options
+ * filter as they do for a source.
+ */
+int pt_import_event(struct pt_monitor *m, const char *json, size_t len, char *why, size_t whylen);
 
 const char *pt_version(void);
 /* The version of the JSON schema pt_json_proc() and pt_json_event() write: the

@@ -112,6 +112,8 @@ void pt_json_kv_str(struct pt_buf *b, const char *key, const char *s, size_t n);
 void pt_json_kv_args(struct pt_buf *b, const char *key, const char *args, size_t len);
 void pt_base64(struct pt_buf *b, const void *p, size_t n);
 bool pt_utf8_valid(const char *s, size_t n);
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes), or 0. */
+size_t pt_utf8_seq(const char *s, size_t n);
 /* Whole objects, used by the public pt_json_* and the CLI. */
 void pt_json_proc_buf(struct pt_buf *b, const struct pt_proc *p);
 void pt_json_event_buf(struct pt_buf *b, const struct pt_event *ev);
@@ -395,6 +397,17 @@ bool pt_table_held_exit(const struct pt_table *t, const struct pt_proc *p, int *
 void pt_table_release_exit(struct pt_table *t, struct pt_proc *p);
 /* Mark exited and start retention. */
 void pt_table_exit(struct pt_table *t, struct pt_proc *p, int64_t exit_us, enum pt_state st);
+/* Importing: a new live record for (pid, start) whatever the table holds for
+ * the pid; remove a record; close one with exactly this exit time (0: unknown);
+ * give a record an exec history (n entries, taken over: the array and its
+ * strings); and the table's stable copy of a boot id (see pt_core_boot_id). */
+struct pt_proc *pt_table_insert(struct pt_table *t, pid_t pid, uint64_t start);
+void pt_table_remove(struct pt_table *t, struct pt_proc *p);
+void pt_table_set_exit(struct pt_table *t, struct pt_proc *p, int64_t exit_us, enum pt_state st);
+void pt_table_set_execs(struct pt_table *t, struct pt_proc *p, struct pt_exec *execs, unsigned n);
+/* The record of exactly (pid, start), 0 being a start like any other; NULL if none. */
+struct pt_proc *pt_table_get_exact(const struct pt_table *t, pid_t pid, uint64_t start);
+const char *pt_table_boot_id(struct pt_table *t, const char *boot_id);
 /* Push the current exe/args into history before an exec replaces them. */
 void pt_table_push_exec(struct pt_table *t, struct pt_proc *p, int64_t time_us);
 /* Recompute the record's memory after its strings changed. */
@@ -524,6 +537,29 @@ void pt_core_flush(struct pt_monitor *m);
  * call (the kernel reports no reparenting). Run by the monitor's timer. */
 void pt_core_reparent(struct pt_monitor *m);
 void pt_core_malformed(struct pt_monitor *m);
+
+/* Importing (import.c). An imported event: what is delivered (ev, its proc
+ * replaced by the table's record, or NULL when no_proc, or proc when
+ * own_proc), the record it is about when import.c made sure of it first, and
+ * fix, run on that record before delivery to make it say what the event says. */
+struct pt_core_import {
+	const struct pt_event *ev;
+	bool no_proc;
+	bool own_proc; /* deliver proc (outside the table), whatever the path finds */
+	bool deliver_only; /* about a process the table holds as exited: no change */
+	struct pt_proc *proc;
+	void (*fix)(struct pt_monitor *m, struct pt_proc *p, void *data);
+	void *data;
+};
+void pt_core_import_event(struct pt_monitor *m, struct pt_raw *raw,
+			  const struct pt_core_import *imp);
+/* Whether m was opened with PT_OPEN_EMPTY. */
+bool pt_core_empty(const struct pt_monitor *m);
+/* A live record for (pid, start), as a source's event creates it. */
+struct pt_proc *pt_core_record(struct pt_monitor *m, pid_t pid, uint64_t start, int64_t start_us);
+/* The table's copy of a boot id (the monitor's own when it has none yet); NULL
+ * when out of memory or when too many distinct ones were seen. */
+const char *pt_core_boot_id(struct pt_monitor *m, const char *boot_id);
 void pt_log(const struct pt_monitor *m, int level, const char *fmt, ...) PT_PRINTF(3, 4);
 
 /* Clocks */

@@ -95,6 +95,11 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+size_t pt_utf8_seq(const char *s, size_t n)
+{
+	return utf8_seq((const unsigned char *)s, n);
+}
+
 static inline uint64_t load8(const unsigned char *p)
 {
 	uint64_t v;

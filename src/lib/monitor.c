@@ -73,6 +73,10 @@ struct pt_monitor {
 
 	struct pt_status st;
 	struct pt_event_gaps gaps; /* of the running tier, within opt.events */
+
+	bool empty; /* PT_OPEN_EMPTY: no source, no /proc; filled by pt_import_* */
+	const struct pt_core_import *imp; /* the event being imported, if any */
+	bool imp_done; /* it was delivered */
 };
 
 static const struct pt_source_ops *const sources[] = {
@@ -140,18 +144,48 @@ void pt_core_malformed(struct pt_monitor *m)
 
 /* ---- delivering events ---- */
 
-static void emit(struct pt_monitor *m, struct pt_event *ev)
+static void deliver(struct pt_monitor *m, const struct pt_event *ev)
 {
 	if (!(m->opt.events & PT_EVMASK(ev->type)))
 		return;
 	if (ev->thread && !m->opt.threads)
 		return;
-	if (!ev->time_us)
-		ev->time_us = pt_now_us();
-	ev->tier = m->tier;
 	m->st.events[ev->type]++;
 	for (unsigned i = 0; i < m->nsubs; i++)
 		m->subs[i].fn(ev, m->subs[i].data);
+}
+
+/* An imported event is delivered once, as it was encoded, with the record the
+ * table now holds (made to agree with what the event says of it). */
+static void deliver_imported(struct pt_monitor *m, const struct pt_proc *p)
+{
+	struct pt_event ev = *m->imp->ev;
+
+	m->imp_done = true;
+	if (m->imp->own_proc) {
+		ev.proc = m->imp->proc;
+		deliver(m, &ev);
+		return;
+	}
+	/* the path found no record (it looks for live ones): the one made sure of */
+	ev.proc = m->imp->no_proc ? NULL : p ? p : m->imp->proc;
+	if (ev.proc && m->imp->fix)
+		m->imp->fix(m, (struct pt_proc *)ev.proc, m->imp->data);
+	deliver(m, &ev);
+}
+
+static void emit(struct pt_monitor *m, struct pt_event *ev)
+{
+	if (m->imp) {
+		/* what the source path would emit is the imported event; once */
+		if (!m->imp_done)
+			deliver_imported(m, ev->proc);
+		return;
+	}
+	if (!ev->time_us)
+		ev->time_us = pt_now_us();
+	ev->tier = m->tier;
+	deliver(m, ev);
 }
 
 static void event_init(struct pt_event *ev, enum pt_event_type type, const struct pt_raw *raw,
@@ -189,6 +223,8 @@ static void enrich(struct pt_monitor *m, struct pt_proc *p, unsigned want)
 	struct pt_proc tmp;
 	unsigned need = 0;
 
+	if (m->empty)
+		return; /* an imported table: the proc root is not the records' */
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
 		if ((want & PT_FMASK(f)) && !pt_proc_has(p, (enum pt_field)f))
 			need |= PT_FMASK(f);
@@ -408,7 +444,8 @@ static void apply_exit(struct pt_monitor *m, struct pt_raw *raw)
 			if (!pt_proc_has(p, (enum pt_field)f))
 				pt_proc_set_missing(p, (enum pt_field)f, PT_WHY_LOST);
 	}
-	if (p->nthreads > 1) {
+	/* an imported process exit is the last thread's: the source held it already */
+	if (p->nthreads > 1 && !m->imp) {
 		pt_table_hold_exit(m->table, p, raw->u.exit.status, now);
 		return;
 	}
@@ -635,6 +672,52 @@ void pt_core_raw(struct pt_monitor *m, struct pt_raw *raw)
 	}
 }
 
+/* ---- importing (import.c) ---- */
+
+bool pt_core_empty(const struct pt_monitor *m)
+{
+	return m->empty;
+}
+
+struct pt_proc *pt_core_record(struct pt_monitor *m, pid_t pid, uint64_t start, int64_t start_us)
+{
+	return new_record(m, pid, start, start_us);
+}
+
+const char *pt_core_boot_id(struct pt_monitor *m, const char *boot_id)
+{
+	const char *id = pt_table_boot_id(m->table, boot_id);
+
+	if (id && !m->boot_id[0])
+		snprintf(m->boot_id, sizeof(m->boot_id), "%s", id);
+	return id;
+}
+
+/*
+ * An imported event goes the way a source's raw event goes (pt_core_raw), so
+ * the table changes as it did where it was recorded; what reaches the
+ * subscribers is the event as encoded, once, whether or not the source path
+ * emitted it (an exit the table already closed, a type the path has no record
+ * for). A lost event is already the sum of its burst: reported at once, with
+ * no resync (there is no proc root to resynchronise from).
+ */
+void pt_core_import_event(struct pt_monitor *m, struct pt_raw *raw,
+			  const struct pt_core_import *imp)
+{
+	m->imp = imp;
+	m->imp_done = false;
+	if (imp->deliver_only)
+		deliver_imported(m, imp->proc);
+	else if (raw->type == PT_EV_LOST)
+		emit_lost(m, raw->u.lost.count, raw->u.lost.estimated, raw->u.lost.reason,
+			  raw->time_us);
+	else
+		pt_core_raw(m, raw);
+	if (!m->imp_done)
+		deliver_imported(m, imp->proc ? imp->proc : pt_table_get(m->table, raw->pid));
+	m->imp = NULL;
+}
+
 /* ---- what the scanner reports ---- */
 
 void pt_core_inherit_image(const struct pt_table *t, struct pt_proc *info, enum pt_scan_image img)
@@ -754,6 +837,8 @@ int pt_core_resync(struct pt_monitor *m, const char *reason)
 {
 	int r;
 
+	if (m->empty)
+		return -EOPNOTSUPP;
 	pt_log(m, PT_LOG_INFO, "resynchronising from %s: %s", m->fs.root, reason);
 	m->st.resyncs++;
 	r = pt_scan(m, m->scanner, PT_SCAN_RESYNC);
@@ -799,7 +884,7 @@ static int collect_orphan(const struct pt_proc *p, void *data)
  */
 void pt_core_reparent(struct pt_monitor *m)
 {
-	if (!m->exits_unswept)
+	if (!m->exits_unswept || m->empty)
 		return;
 	m->exits_unswept = 0;
 	m->norphans = 0;
@@ -906,6 +991,12 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 	}
 	o = &m->opt; /* the caller's struct may be older (smaller) or newer than ours */
 	m->epfd = m->stopfd = m->timerfd = -1;
+	m->fs.root_fd = -1;
+	if (o->flags & ~(unsigned)PT_OPEN_EMPTY) {
+		free(m);
+		return -EINVAL;
+	}
+	m->empty = o->flags & PT_OPEN_EMPTY;
 	snprintf(m->proc_root, sizeof(m->proc_root), "%s",
 		 o->proc_root ? o->proc_root : PT_PROC_ROOT);
 	m->opt.proc_root = m->proc_root;
@@ -914,10 +1005,19 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 	m->mono_to_real_ns = ts_ns(CLOCK_REALTIME) - ts_ns(CLOCK_MONOTONIC);
 	m->boot_epoch_us = pt_boot_epoch_us();
 
-	r = pt_procfs_open(&m->fs, m->proc_root, m->opt.args_max);
-	if (r < 0) {
-		pt_log(m, PT_LOG_ERR, "cannot open %s: %s", m->proc_root, strerror(-r));
-		goto fail;
+	if (m->empty) {
+		/* nothing is read from the proc root: only its clock rate is needed */
+		long hz = sysconf(_SC_CLK_TCK);
+
+		m->fs.clk_tck = hz > 0 ? hz : 100;
+		m->fs.args_max = m->opt.args_max;
+		snprintf(m->fs.root, sizeof(m->fs.root), "%s", m->proc_root);
+	} else {
+		r = pt_procfs_open(&m->fs, m->proc_root, m->opt.args_max);
+		if (r < 0) {
+			pt_log(m, PT_LOG_ERR, "cannot open %s: %s", m->proc_root, strerror(-r));
+			goto fail;
+		}
 	}
 	to = (struct pt_table_opts){
 		.retention_us = o->retention_ms * 1000,
@@ -926,8 +1026,9 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 		.clk_tck = m->fs.clk_tck,
 		.boot_us = m->boot_epoch_us,
 	};
-	/* once per monitor: the boot id makes keys unique across reboots */
-	r = pt_procfs_boot_id(&m->fs, m->boot_id);
+	/* once per monitor: the boot id makes keys unique across reboots (an empty
+	 * monitor takes the first one imported) */
+	r = m->empty ? 0 : pt_procfs_boot_id(&m->fs, m->boot_id);
 	if (r < 0) {
 		m->boot_id[0] = '\0';
 		pt_log(m, PT_LOG_WARNING, "no boot id under %s (%s): records carry no key",
@@ -935,8 +1036,9 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 	}
 	memcpy(to.boot_id, m->boot_id, sizeof(to.boot_id));
 	m->table = pt_table_new(&to);
-	m->scanner = pt_scanner_new(&m->fs, &core_hooks);
-	if (!m->table || !m->scanner) {
+	if (!m->empty)
+		m->scanner = pt_scanner_new(&m->fs, &core_hooks);
+	if (!m->table || (!m->empty && !m->scanner)) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -949,7 +1051,9 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 	}
 
 	/* Subscribe first, then scan: nothing falls between snapshot and stream. */
-	if (o->tier == PT_TIER_AUTO) {
+	if (m->empty) {
+		m->tier = PT_TIER_NONE;
+	} else if (o->tier == PT_TIER_AUTO) {
 		r = -ENODEV;
 		for (size_t i = 0; i < PT_ARRAY_SIZE(sources) && r < 0; i++)
 			r = open_tier(m, sources[i]->tier);
@@ -965,12 +1069,13 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 		m->tier = PT_TIER_NONE;
 	}
 
-	r = pt_scan(m, m->scanner, PT_SCAN_SNAPSHOT);
+	r = m->empty ? 0 : pt_scan(m, m->scanner, PT_SCAN_SNAPSHOT);
 	if (r < 0) {
 		pt_log(m, PT_LOG_ERR, "scanning %s: %s", m->proc_root, strerror(-r));
 		goto fail;
 	}
-	pt_table_bind_parents(m->table);
+	if (!m->empty)
+		pt_table_bind_parents(m->table);
 	if ((r = epoll_add(m, m->stopfd)) < 0 || (r = epoll_add(m, m->timerfd)) < 0)
 		goto fail;
 	if (m->src && m->src->fd && (r = epoll_add(m, m->src->fd(m->src_priv))) < 0)

@@ -5,6 +5,7 @@
  * and a tid -> tgid map for threads.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,8 +54,17 @@ struct rec {
 	int64_t exit_held_us;
 };
 
+/* A boot id other than the table's, seen in an imported key. */
+struct boot_node {
+	struct boot_node *next;
+	char id[PT_BOOT_ID_LEN + 1];
+};
+#define BOOT_IDS_MAX 64
+
 struct pt_table {
 	struct pt_table_opts o;
+	struct boot_node *boots;
+	unsigned nboots;
 	struct hash procs, tids;
 	struct rec *xhead, *xtail;
 	uint64_t alive, exited, nthr, evicted, expired;
@@ -353,6 +363,12 @@ void pt_table_free(struct pt_table *t)
 			rec_free(hrec(n));
 		}
 	}
+	while (t->boots) {
+		struct boot_node *b = t->boots;
+
+		t->boots = b->next;
+		free(b);
+	}
 	free(t->tids.b);
 	free(t->procs.b);
 	free(t);
@@ -558,6 +574,109 @@ struct pt_proc *pt_table_add(struct pt_table *t, pid_t pid, uint64_t start)
 	t->alive++;
 	pt_table_touch(t, &r->p);
 	return &r->p;
+}
+
+/* ---- importing ---- */
+
+struct pt_proc *pt_table_insert(struct pt_table *t, pid_t pid, uint64_t start)
+{
+	struct rec *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	pt_proc_init(&r->p);
+	r->p.pid = pid;
+	r->p.start = start;
+	r->p.start_us = start_us_of(t, start);
+	r->p.state = PT_STATE_ALIVE;
+	r->p.nthreads = 1;
+	r->p.boot_id = t->o.boot_id[0] ? t->o.boot_id : NULL;
+	r->h.key = pid;
+	pt_table_thread_del(t, pid);
+	hash_insert(&t->procs, &r->h);
+	t->alive++;
+	return &r->p;
+}
+
+void pt_table_remove(struct pt_table *t, struct pt_proc *p)
+{
+	struct rec *r = rec_of(p);
+
+	if (p->state != PT_STATE_ALIVE) {
+		drop_exited(t, r);
+		return;
+	}
+	while (r->threads)
+		thr_unlink(t, r->threads);
+	hash_remove(&t->procs, &r->h);
+	t->alive--;
+	t->rec_mem -= r->mem;
+	rec_free(r);
+}
+
+void pt_table_set_exit(struct pt_table *t, struct pt_proc *p, int64_t exit_us, enum pt_state st)
+{
+	struct rec *r = rec_of(p);
+
+	exit_rec(t, r, exit_us, st);
+	if (!exit_us) {
+		/* unknown: kept as 0, oldest in the exited list */
+		xlist_unlink(t, r);
+		r->p.exit_us = 0;
+		xlist_insert(t, r);
+	}
+}
+
+void pt_table_set_execs(struct pt_table *t, struct pt_proc *p, struct pt_exec *execs, unsigned n)
+{
+	struct rec *r = rec_of(p);
+
+	for (unsigned i = 0; i < p->nexecs; i++)
+		exec_clear(&r->hist[i]);
+	free(r->hist);
+	r->hist = n ? execs : NULL;
+	if (!n)
+		free(execs);
+	p->execs = r->hist;
+	p->nexecs = n;
+	pt_table_touch(t, p);
+}
+
+struct pt_proc *pt_table_get_exact(const struct pt_table *t, pid_t pid, uint64_t start)
+{
+	struct hnode *n;
+
+	for (n = hash_first(&t->procs, pid); n; n = hash_next(n))
+		if (hrec(n)->p.start == start)
+			return &hrec(n)->p;
+	return NULL;
+}
+
+const char *pt_table_boot_id(struct pt_table *t, const char *boot_id)
+{
+	struct boot_node *b;
+
+	if (!t->o.boot_id[0]) {
+		snprintf(t->o.boot_id, sizeof(t->o.boot_id), "%s", boot_id);
+		return t->o.boot_id;
+	}
+	if (strcmp(t->o.boot_id, boot_id) == 0)
+		return t->o.boot_id;
+	for (b = t->boots; b; b = b->next)
+		if (strcmp(b->id, boot_id) == 0)
+			return b->id;
+	if (t->nboots >= BOOT_IDS_MAX)
+		return NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	snprintf(b->id, sizeof(b->id), "%s", boot_id);
+	b->next = t->boots;
+	t->boots = b;
+	t->nboots++;
+	return b->id;
 }
 
 void pt_table_push_exec(struct pt_table *t, struct pt_proc *p, int64_t time_us)

@@ -88,8 +88,11 @@ live=$(ls -d /proc/[0-9]* | wc -l)
 bad=$(grep -cv '^[a-z_.]*: [^ ]' "$T/st.txt")
 [ "$bad" = 0 ] || fail "status: lines not 'key: value': $(grep -v '^[a-z_.]*: ' "$T/st.txt")"
 [ "$(sed -n 's/^tier: //p' "$T/st.txt")" = none ] || fail "status: no 'tier: none' line"
-[ "$(jq -r 'keys_unsorted | join(" ")' "$T/st.json")" = "$(cut -d: -f1 "$T/st.txt" | tr '\n' ' ' | sed 's/ $//')" ] ||
-	fail "status: text keys differ from --json's"
+# nested members as dotted keys, in the object's order
+[ "$(jq -r 'paths(type != "object") | select(all(.[]; type == "string")) | join(".")' "$T/st.json")" = \
+	"$(cut -d: -f1 "$T/st.txt")" ] || fail "status: text keys differ from --json's"
+[ "$(sed -n 's/^events\.exec: //p' "$T/st.txt")" = "$(jq .events.exec "$T/st.json")" ] ||
+	fail "status: events.exec differs"
 ok "status: $n alive, text and --json agree"
 
 # ---- the daemon: none answers here ----

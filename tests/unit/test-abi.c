@@ -303,7 +303,8 @@ Test(abi, golden_offsets)
 	O(pt_options, log_data, 104);
 	O(pt_options, log_level, 112);
 	O(pt_options, readers, 116);
-	cr_expect_geq(sizeof(struct pt_options), 120);
+	O(pt_options, flags, 120);
+	cr_expect_geq(sizeof(struct pt_options), 124);
 
 	O(pt_status, tier, 0);
 	O(pt_status, alive, 8);

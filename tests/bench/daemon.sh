@@ -283,18 +283,21 @@ if time_left ps; then
 	wait_idle
 	mem_point "$LIVE sleepers started"
 	timed() { # label cmd...: seconds of cmd with its output to a file, and its line count
-		local a b lines
+		local a b lines rc
 		a=$EPOCHREALTIME
 		"${@:2}" >"$WORK/ps.$1.out" 2>"$WORK/ps.$1.err"
+		rc=$?
 		b=$EPOCHREALTIME
+		[ "$rc" = 0 ] || log "$1: exit status $rc: $(head -c 200 "$WORK/ps.$1.err")"
 		lines=$(wc -l <"$WORK/ps.$1.out")
 		# pd-load prints one summary line: its records are the listing
 		[ "$1" = socket ] && lines=$(jq -r '.records' "$WORK/ps.$1.out" 2>/dev/null)
 		jq -nc --arg cmd "${*:2}" --argjson s "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.6f", b - a }')" \
-			--argjson lines "$lines" '{cmd: $cmd, seconds: $s, lines: $lines}'
+			--argjson lines "${lines:-0}" --argjson rc "$rc" '{cmd: $cmd, seconds: $s, lines: $lines, rc: $rc}'
 	}
 	# which way the CLI answered, once, outside the timings
 	PROCTRAIL_SOCKET=$SOCK "$PROCTRAIL" -v ps >/dev/null 2>"$WORK/ps.verbose"
+	[ -s "$WORK/ps.verbose" ] || echo "(nothing)" >"$WORK/ps.verbose"
 	VIA=$(head -c 300 "$WORK/ps.verbose" | tr '\n' ' ')
 	PS_LABELS=(daemon-cli local procps socket)
 	for rep in $(seq "$REPS"); do
@@ -304,7 +307,8 @@ if time_left ps; then
 			case $l in
 			daemon-cli)
 				[ "$CLIENT" = 1 ] || continue
-				cmd=(env "PROCTRAIL_SOCKET=$SOCK" "$PROCTRAIL" ps) ;;
+				# --daemon: an error rather than a snapshot when the daemon does not answer
+				cmd=("$PROCTRAIL" ps --daemon "--socket=$SOCK") ;;
 			local)
 				if [ "$CLIENT" = 1 ]; then cmd=("$PROCTRAIL" ps --local)
 				else cmd=(env PROCTRAIL_SOCKET=/nonexistent "$PROCTRAIL" ps); fi ;;
@@ -386,11 +390,12 @@ for rep in $(seq "$REPS"); do
 		storm "$N" 4 "$STATIC" "$tag" "$WORK/cap.pids"
 		wait_idle
 		finish "$p" 10
-		table=$(pdl ps -r 1 -a all -t "$tag" -x "$N" | jq -r '.tags')
+		read -r table tbytes < <(pdl ps -r 1 -a all -t "$tag" -x "$N" | jq -r '"\(.tags) \(.bytes)"')
 		lost1=$(pdl req '{"cmd":"status"}' | head -n 1 | jq -r '.daemon.lost_slow_reader // 0')
 		jq -c --argjson rate "${S_RATE:-null}" --argjson table "${table:-0}" --argjson n "$N" \
-			--argjson lost "$((lost1 - lost0))" \
-			'. + {storm_rate: $rate, table_tags: $table, n: $n, status_lost_slow_reader: $lost}' \
+			--argjson lost "$((lost1 - lost0))" --argjson tbytes "${tbytes:-0}" \
+			'. + {storm_rate: $rate, table_tags: $table, table_reply_bytes: $tbytes, n: $n,
+			      status_lost_slow_reader: $lost}' \
 			"$WORK/cap.json" | raw capture "$rep" stalled "$stalled"
 		log "capture rep $rep, stalled $stalled: table $table/$N, reader $(jq -r '.subs[0].tags' "$WORK/cap.json")/$N, stalled lost $(jq -r '[.subs[1:][].lost_count] | add // 0' "$WORK/cap.json"), status +$((lost1 - lost0))"
 		wait_idle
@@ -430,13 +435,13 @@ report() {
 	*snapshot*) echo "**The daemon-cli row is not the daemon: this proctrail fell back to a local snapshot.**" ;;
 	esac
 	echo
-	echo "| what | command | seconds | lines | vs procps |"
-	echo "|---|---|---|---|---|"
+	echo "| what | command | seconds | lines | vs procps | failed runs |"
+	echo "|---|---|---|---|---|---|"
 	PSMED=$(sel ps 'select(.what == "procps") | .seconds' | med)
 	for l in daemon-cli local procps socket; do
 		m=$(sel ps "select(.what == \"$l\") | .seconds" | med)
-		[ -n "$m" ] || { echo "| $l | not run$([ "$l" = daemon-cli ] && echo ": proctrail is not a client of the daemon yet") | | | |"; continue; }
-		echo "| $l | \`$(sel ps "select(.what == \"$l\") | .cmd" | head -n 1)\` | $(sel ps "select(.what == \"$l\") | .seconds" | stats '%.3f') | $(sel ps "select(.what == \"$l\") | .lines" | stats '%d') | $(awk -v a="$m" -v b="$PSMED" 'BEGIN { if (b > 0) printf "%.2fx", a / b }') |"
+		[ -n "$m" ] || { echo "| $l | not run$([ "$l" = daemon-cli ] && echo ": proctrail is not a client of the daemon yet") | | | | |"; continue; }
+		echo "| $l | \`$(sel ps "select(.what == \"$l\") | .cmd" | head -n 1)\` | $(sel ps "select(.what == \"$l\") | .seconds" | stats '%.3f') | $(sel ps "select(.what == \"$l\") | .lines" | stats '%d') | $(awk -v a="$m" -v b="$PSMED" 'BEGIN { if (b > 0) printf "%.2fx", a / b }') | $(sel ps "select(.what == \"$l\" and .rc != 0)" | grep -c '^{') |"
 	done
 	echo
 	echo "\`socket\` is pd-load sending one ps request and reading the records, without formatting them."
@@ -482,7 +487,8 @@ report() {
 	echo
 	echo "A storm of $N processes (true-static, 4 in flight), one reading subscriber (events exec,exit),"
 	echo "and for \`stalled 1\` one more that subscribes with \`\"queue\": $STALL_Q\` and never reads."
-	echo "Table: distinct tags in \`ps\` with \`state: all\` afterwards. Median (min-max) of $REPS."
+	echo "Table: distinct tags in \`ps\` with \`state: all\` afterwards (a reply of $(sel capture '.table_reply_bytes' | stats '%d') bytes,"
+	echo "every retained process). Median (min-max) of $REPS."
 	echo
 	echo "| stalled | execs in the table / $N | execs seen by the reader / $N | lost told to the reader | lost told to the stalled one | status lost_slow_reader (delta) | storm rate /s |"
 	echo "|---|---|---|---|---|---|---|"
@@ -517,6 +523,23 @@ if [ -n "$OUT" ]; then
 		echo '```'
 		echo
 		echo "$REPORT"
+		echo
+		echo "## Commands"
+		echo
+		echo "As run by daemon.sh (\$SOCK is the temporary socket, TAG a unique tag per run):"
+		echo
+		echo '```'
+		echo "storm -q -n $RETAIN -k 4 -b true-static -t TAG                  # memory"
+		echo "sleepers -n $LIVE -p PIDFILE                                     # ps: $LIVE live processes"
+		echo "proctrail ps --daemon --socket=\$SOCK; proctrail ps --local; ps -eo pid,ppid,user,lstart,args"
+		echo "pd-load -s \$SOCK ps -r 1                                        # ps: the socket alone"
+		echo "pd-load -s \$SOCK sub -n 1|10 -e $EV_EVENTS -t TAG -x $N -d 120  # with: storm -q -n $N -k 4 -b true-static -t TAG"
+		echo "pd-load -s \$SOCK show -d 2 -i $SHOW_GAP                           # idle"
+		echo "pd-load -s \$SOCK show -d 120 -i $SHOW_GAP                         # stopped by SIGINT after: storm -q -n $SHOW_N -k 4 -b true-static -t TAG"
+		echo "pd-load -s \$SOCK sub -n 1 -S 0|1 -Q $STALL_Q -e exec,exit -t TAG -x $N -d 120   # with: storm -q -n $N -k 4 -b true-static -t TAG -p PIDFILE"
+		echo "pd-load -s \$SOCK ps -r 1 -a all -t TAG -x $N                     # the table's capture"
+		echo "pd-load -s \$SOCK req '{\"cmd\":\"status\"}'                         # lost_slow_reader, mem"
+		echo '```'
 		echo
 		echo "## Raw figures"
 		echo

@@ -510,7 +510,6 @@ enum pd_err pd_req_parse(const char *line, size_t len, struct pd_req *r, char *w
 	*r = (struct pd_req){0};
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!o) {
-		/* jansson's text quotes no input bytes: its own words, position */
 		snprintf(why, whylen, "not JSON: %s at byte %d", jerr.text, jerr.position);
 		return PD_E_BAD_JSON;
 	}
@@ -574,8 +573,15 @@ static void final_id(struct pd_buf *out, const char *id)
 
 void pd_reply_error(struct pd_buf *out, enum pd_err e, const char *msg, const char *id)
 {
+	char ascii[512];
+	size_t n = 0;
+
+	/* messages may quote the request (jansson's do) and be cut anywhere: ASCII only */
+	for (; msg[n] && n < sizeof(ascii) - 1; n++)
+		ascii[n] = (unsigned char)msg[n] < 0x80 ? msg[n] : '?';
+	ascii[n] = '\0';
 	pd_buf_printf(out, "{\"error\":{\"code\":\"%s\",\"message\":", pd_err_code(e));
-	pd_buf_json_str(out, msg, strlen(msg));
+	pd_buf_json_str(out, ascii, n);
 	pd_buf_adds(out, "}");
 	final_id(out, id);
 }

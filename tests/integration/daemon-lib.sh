@@ -29,6 +29,11 @@ stop_daemon() {
 	done
 	wait "$DPID" 2>/dev/null
 	DRC=$?
+	# a sanitized daemon reports into its log, which the test's cleanup removes
+	if grep -q "ERROR: [A-Za-z]*Sanitizer\|runtime error:" "$DLOG"; then
+		grep -A30 "ERROR: [A-Za-z]*Sanitizer\|runtime error:" "$DLOG" | head -60
+		fail "proctraild: a sanitizer report"
+	fi
 }
 
 # q JSON: one request, the reply lines on stdout

@@ -63,6 +63,11 @@ printf '{"cmd":"\377"}\n{"cmd":"version"}\n' | "$PDC" "$SOCK" raw -s | jq -r 'se
 printf '{"cmd":"ver\000sion"}\n{"cmd":"show","pid":"1\\u0000"}\n' | "$PDC" "$SOCK" raw -s |
 	jq -r '.error.code // .done' >"$T/u"
 [ "$(tr '\n' ' ' <"$T/u")" = "bad_json bad_json " ] || fail "NUL bytes: $(cat "$T/u")"
+# jansson quotes the bad token in its message: the reply stays valid UTF-8 and JSON
+printf '"ab\\\332\243\243"\\"\n{"cmd":"version"}\n' | "$PDC" "$SOCK" raw -s >"$T/raw"
+iconv -f UTF-8 -t UTF-8 "$T/raw" >/dev/null 2>&1 || fail "a reply that is not UTF-8: $(head -1 "$T/raw")"
+jq -r 'select(.error or .done) | .error.code // .done' "$T/raw" >"$T/u"
+[ "$(tr '\n' ' ' <"$T/u")" = "bad_json version " ] || fail "a quoted invalid token: $(cat "$T/u")"
 ok "invalid UTF-8 and NUL bytes"
 
 # binary garbage: in lines, each answered; beyond max_request, too_large then closed

@@ -227,8 +227,10 @@ static int raw(const char *path, bool shut, int silence_s)
 		len += (size_t)n;
 	}
 	fd = dial(path);
-	if (fd < 0)
+	if (fd < 0) {
+		free(in);
 		return 1;
+	}
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	if (!len && shut)
 		shutdown(fd, SHUT_WR);

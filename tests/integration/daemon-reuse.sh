@@ -1,0 +1,51 @@
+#!/bin/sh
+# pid reuse: after a pid is taken by a second process, `show PID@TIME` with a
+# time in the first one's life returns the first, `show PID` the second, and
+# each key its own. Reuse is forced through /proc/sys/kernel/ns_last_pid.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/daemon-lib.sh"
+need_root "the daemon's monitor and ns_last_pid"
+need_cmd jq
+[ -w /proc/sys/kernel/ns_last_pid ] || skip "no writable /proc/sys/kernel/ns_last_pid"
+
+start_daemon
+sh -c 'sleep 0.5' pdreuse-first &
+P=$!
+sleep 0.2
+q "{\"cmd\":\"show\",\"pid\":$P}" | head -1 >"$T/first"
+K1=$(jq -r .key "$T/first")
+[ -n "$K1" ] && [ "$K1" != null ] || fail "no key for the first process: $(cat "$T/first")"
+AT=$(date +%s.%N)
+wait $P
+sleep 0.2
+
+# take the pid again: the next pid after ns_last_pid is P (other forks may win a round)
+tries=0
+while :; do
+	tries=$((tries + 1))
+	[ $tries -gt 200 ] && skip "could not get pid $P again in 200 tries (a busy host)"
+	echo $((P - 1)) >/proc/sys/kernel/ns_last_pid
+	sleep 30 &
+	Q=$!
+	[ "$Q" = "$P" ] && break
+	kill $Q
+	wait $Q 2>/dev/null
+done
+PIDS="$PIDS $Q"
+sleep 0.3
+ok "pid $P reused after $tries tries"
+
+q "{\"cmd\":\"show\",\"pid\":$P}" | head -1 >"$T/now"
+K2=$(jq -r .key "$T/now")
+[ "$K2" != "$K1" ] || fail "the second process has the first one's key $K1"
+[ "$(jq -c .argv "$T/now")" = '["sleep","30"]' ] || fail "show $P: $(cat "$T/now")"
+q "{\"cmd\":\"show\",\"pid\":\"$P@$AT\"}" | head -1 >"$T/then"
+[ "$(jq -r .key "$T/then")" = "$K1" ] || fail "show $P@$AT: $(cat "$T/then"), want key $K1"
+[ "$(jq -r .state "$T/then")" = exited ] || fail "the first process is not exited: $(cat "$T/then")"
+[ "$(q "{\"cmd\":\"show\",\"key\":\"$K1\"}" | head -1 | jq -r .key)" = "$K1" ] || fail "show by the first key"
+[ "$(q "{\"cmd\":\"show\",\"key\":\"$K2\"}" | head -1 | jq -c .argv)" = '["sleep","30"]' ] ||
+	fail "show by the second key"
+n=$(q "{\"cmd\":\"ps\",\"state\":\"all\",\"filter\":\"pid=$P\"}" | sed '$d' | wc -l)
+[ "$n" = 2 ] || fail "ps state all holds $n records of pid $P, want 2"
+ok "show $P@time is the earlier process, show $P the later, each key its own"
+stop_daemon

@@ -826,8 +826,9 @@ enum pd_err pd_answer(const struct pd_ctx *ctx, const struct pd_req *r, struct p
 			rc = put_procs(out, ctx, r, &k, true, &count);
 		break;
 	case PD_CMD_SHORT:
-		/* lived less than ms: the library counts whole milliseconds */
-		rc = pt_foreach_short(ctx->m, (int64_t)ceil(r->ms), procs_add, &k);
+		/* lived less than ms, in the library's whole milliseconds: rounded
+		 * down, so that no record that lived longer is ever in the answer */
+		rc = pt_foreach_short(ctx->m, (int64_t)floor(r->ms), procs_add, &k);
 		if (rc == 0)
 			rc = put_procs(out, ctx, r, &k, true, &count);
 		break;

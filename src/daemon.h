@@ -66,8 +66,8 @@ int pd_conf_load(struct pd_conf *c, const char *path, char *err, size_t errlen);
  * SIGHUP: the keys that differ between the running and the new configuration
  * but need a restart, comma-separated in buf ("" when none). Returns how many.
  */
-unsigned pd_conf_restart_keys(const struct pd_conf *running, const struct pd_conf *next,
-			      char *buf, size_t len);
+unsigned pd_conf_restart_keys(const struct pd_conf *running, const struct pd_conf *next, char *buf,
+			      size_t len);
 
 /*
  * Keep only the capabilities the tier and its /proc reads need, switch to

@@ -34,7 +34,11 @@ PIDS="$PIDS $S1 $S2"
 sleep 0.3
 S3=$(pgrep -P $S2 sleep)
 
-"$PROCTRAILD" --socket="$S" --state-dir="$T/state" >"$T/d.log" 2>&1 &
+# the socket's group: an existing group that nobody (65534) is not in
+G=$(getent group 1 | cut -d: -f1)
+[ -n "$G" ] || skip "no group with gid 1"
+echo "socket_group = $G" >"$T/conf"
+"$PROCTRAILD" --config="$T/conf" --socket="$S" --state-dir="$T/state" >"$T/d.log" 2>&1 &
 D=$!
 PIDS="$PIDS $D"
 wait_for_line "$T/d.log" "ready" 20 || {
@@ -123,6 +127,35 @@ ok "show of exited $C: argv, exe, exit code 3 (a snapshot has none)"
 "$PROCTRAIL" short 60000 -q -o pid --socket="$S" | awk '{ print $1 }' | grep -qx "$B" ||
 	fail "short lacks $B"
 ok "lineage through exited $B, children, recent and short via the daemon"
+
+# ---- an unprivileged member of the socket's group sees what the daemon sees ----
+if command -v setpriv >/dev/null 2>&1; then
+	member() { setpriv --reuid=65534 --regid=65534 --groups=1 "$@"; }
+	stranger() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	member "$PROCTRAIL" show "$C" --json --daemon --socket="$S" >"$T/u.json" 2>"$T/u.err" ||
+		fail "a group member cannot show: $(cat "$T/u.err")"
+	[ "$(jq .exit_code "$T/u.json")" = 3 ] || fail "a member's show: $(cat "$T/u.json")"
+	stranger "$PROCTRAIL" ps --daemon --socket="$S" >"$T/o" 2>"$T/e"
+	[ $? = 1 ] && grep -q "Permission denied" "$T/e" || fail "a non-member was not refused: $(cat "$T/e")"
+	stranger "$PROCTRAIL" -v show "$C" --socket="$S" >"$T/o" 2>"$T/e"
+	[ $? = 1 ] && grep -q "Permission denied; reading a snapshot" "$T/e" ||
+		fail "a non-member's fallback: $(cat "$T/e")"
+	: >"$T/uw.err"
+	# not through the function: $! must be the watch itself, for SIGINT
+	setpriv --reuid=65534 --regid=65534 --groups=1 "$PROCTRAIL" watch --daemon --socket="$S" \
+		--json --events=exec >"$T/uw.json" 2>"$T/uw.err" &
+	WATCH_PID=$!
+	PIDS="$PIDS $WATCH_PID"
+	wait_for_line "$T/uw.err" "ready" 20 || fail "a member's watch: $(cat "$T/uw.err")"
+	/bin/echo "pt-client-unpriv-$$" >/dev/null
+	sleep 1
+	stop_watch
+	[ "$(count_tagged "$T/uw.json" exec "pt-client-unpriv-$$")" = 1 ] ||
+		fail "a member's watch missed a root exec"
+	ok "a member of group $G queries and watches as nobody; a non-member is refused"
+else
+	echo "# no setpriv: the unprivileged client is not tested"
+fi
 
 # ---- errors from the daemon, as a snapshot gives them ----
 "$PROCTRAIL" show 2147483647 --socket="$S" >"$T/o" 2>"$T/e"

@@ -192,7 +192,8 @@ static uint64_t status_field(const char *path, const char *field, int base)
  * switch the kernel lists only the caller in /proc/self/task: count them from
  * Threads.
  */
-static void check_threads(uint64_t kept, bool switched, pt_log_fn log, void *data)
+static void check_threads(uint64_t kept, uint64_t open_set, bool switched, pt_log_fn log,
+			  void *data)
 {
 	pid_t self = (pid_t)syscall(SYS_gettid);
 	uint64_t threads = status_field("/proc/self/status", "Threads", 10);
@@ -210,10 +211,16 @@ static void check_threads(uint64_t kept, bool switched, pt_log_fn log, void *dat
 		seen++;
 		snprintf(path, sizeof(path), "/proc/self/task/%ld/status", tid);
 		eff = status_field(path, "CapEff", 16);
-		if (eff & ~kept)
+		/* a reader started after a drop with PT_TIER_AUTO holds the open set */
+		if (eff & ~open_set)
 			say(log, data, PT_LOG_WARNING,
 			    "caps: thread %ld started before the drop and keeps CapEff %016" PRIx64
 			    " (capabilities are per thread: drop before the monitor starts)",
+			    tid, eff);
+		else if (eff & ~kept)
+			say(log, data, PT_LOG_NOTICE,
+			    "caps: thread %ld keeps CapEff %016" PRIx64
+			    " from before the monitor opened (at most what opening it needed)",
 			    tid, eff);
 		else if ((eff & kept) != kept)
 			say(log, data, PT_LOG_WARNING,
@@ -235,11 +242,14 @@ int pd_caps_drop(const struct pd_conf *c, enum pt_tier tier, pt_log_fn log, void
 {
 	struct need want[8];
 	size_t nwant = needs(c, tier, want);
-	uint64_t held = 0, kept = 0, eff;
+	struct need open_want[8];
+	size_t nopen;
+	uint64_t held = 0, kept = 0, eff, bnd, open_set = 0;
 	bool bounds, switch_user = false;
 	uid_t uid = 0;
 	gid_t gid = 0;
 	char name[64], dropped[2048];
+	const char *bwhat;
 	int top = last_cap(), r;
 	size_t o = 0;
 
@@ -264,6 +274,7 @@ int pd_caps_drop(const struct pd_conf *c, enum pt_tier tier, pt_log_fn log, void
 		return -EPERM;
 	}
 	bounds = held & (1ull << CAP_SETPCAP);
+	bnd = status_field("/proc/thread-self/status", "CapBnd", 16);
 
 	capng_clear(CAPNG_SELECT_ALL);
 	for (size_t i = 0; i < nwant; i++) {
@@ -317,16 +328,24 @@ int pd_caps_drop(const struct pd_conf *c, enum pt_tier tier, pt_log_fn log, void
 			o += (size_t)snprintf(dropped + o, sizeof(dropped) - o, "%s%s",
 					      o ? " " : "", cap_name(cap, name, sizeof(name)));
 	}
+	if (switch_user || bounds)
+		bwhat = "cleared";
+	else if ((bnd & ~kept) == 0)
+		bwhat = "already within the kept set";
+	else
+		bwhat = "left (needs CAP_SETPCAP)";
 	say(log, data, PT_LOG_NOTICE, "caps: dropped %s; bounding set %s, no_new_privs set%s%s",
-	    dropped[0] ? dropped : "nothing (none held beyond those kept)",
-	    switch_user || bounds ? "cleared" : "left (needs CAP_SETPCAP)",
+	    dropped[0] ? dropped : "nothing (none held beyond those kept)", bwhat,
 	    switch_user ? ", running as user " : "", switch_user ? c->user : "");
 	if (eff != kept) {
 		say(log, data, PT_LOG_ERR, "caps: CapEff is %016" PRIx64 ", expected %016" PRIx64,
 		    eff, kept);
 		return -EPERM;
 	}
-	check_threads(kept, switch_user, log, data);
+	nopen = needs(c, PT_TIER_AUTO, open_want);
+	for (size_t i = 0; i < nopen; i++)
+		open_set |= 1ull << open_want[i].cap;
+	check_threads(kept, open_set | kept, switch_user, log, data);
 	return 0;
 }
 

@@ -111,6 +111,40 @@ grep -q '^<4>caps: thread [0-9]* started before the drop and holds only CapEff 0
 	"$T/thread_user.err" || fail "thread without capabilities not reported: $(cat "$T/thread_user.err")"
 ok "threads started before the drop are reported"
 
+# ---- as proctraild does it: before open (auto), reader started, after open ----
+run seq "$CAPS_TEST" auto+netlink nobody --reader
+expect seq $NETLINK
+[ "$(field "$T/seq.out" Uid)" = "$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID" ] ||
+	fail "seq: Uid $(field "$T/seq.out" Uid)"
+grep -q "^<5>caps: thread [0-9]* keeps CapEff $OPEN_ALL from before the monitor opened" \
+	"$T/seq.err" || fail "seq: reader's capabilities not reported: $(cat "$T/seq.err")"
+grep -q '^<4>' "$T/seq.err" && fail "seq: warnings in the recommended order: $(grep '^<4>' "$T/seq.err")"
+grep -q '^<5>caps: dropped cap_sys_nice cap_perfmon cap_bpf; bounding set already within' \
+	"$T/seq.err" || fail "seq: second drop: $(cat "$T/seq.err")"
+ok "auto then netlink as nobody: the reader holds the open set, the main thread the run set"
+
+# ---- the real monitor opens as nobody after the first drop, runs after the second
+for t in bpf netlink inotify poll; do
+	"$PROCTRAIL" probe | awk -v t=$t '$1 == t && $2 == "yes" { f = 1 } END { exit !f }' || {
+		echo "note: tier $t cannot run here; not opened"
+		continue
+	}
+	run open_$t "$CAPS_TEST" auto+$t nobody --open
+	[ "$(field "$T/open_$t.out" open)" = "0 $t" ] ||
+		fail "open $t as nobody: $(field "$T/open_$t.out" open): $(cat "$T/open_$t.err")"
+	case $(field "$T/open_$t.out" run) in
+	[0-9]*) ;;
+	*) fail "run $t after the drop: $(field "$T/open_$t.out" run): $(cat "$T/open_$t.err")" ;;
+	esac
+	[ $t = netlink ] && want=$NETLINK || want=$PTRACE
+	expect open_$t $want
+done
+if [ -f "$T/open_netlink.err" ]; then
+	grep -q 'netlink: exec reader at SCHED_FIFO' "$T/open_netlink.err" ||
+		fail "netlink reader not SCHED_FIFO after the first drop: $(cat "$T/open_netlink.err")"
+fi
+ok "each tier opens as nobody with the open set and runs with its own"
+
 # ---- not root at start: keep what is held and needed, drop the rest ----------------
 setpriv --reuid="$NOBODY_UID" --regid="$NOBODY_GID" --clear-groups \
 	--inh-caps=+net_admin,+sys_admin --ambient-caps=+net_admin,+sys_admin \

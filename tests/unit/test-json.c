@@ -2186,3 +2186,68 @@ Test(event, exec_failed_says_what_was_asked)
 	cr_assert_null(get(v, "execveat"));
 	json_free(v);
 }
+
+/* ---- pt_json_status ---- */
+
+Test(status, counts_of_the_table_and_events_by_name)
+{
+	struct fx_proc v[] = {tree_proc(1, 0, "init"), tree_proc(20, 1, "a"),
+			      tree_proc(21, 20, "b")};
+	char *root, *s;
+	struct pt_monitor *m;
+	struct jv *j;
+	size_t len;
+
+	m = tree_open(&root, v, PT_ARRAY_SIZE(v));
+	s = pt_json_status(m, &len);
+	cr_assert_not_null(s);
+	cr_assert_eq(strlen(s), len);
+	j = json_parse(s, len);
+	cr_assert_not_null(j, "not JSON: %s", s);
+	cr_assert_str_eq(
+		keys_of(j),
+		"version,json_schema,tier,boot_id,alive,exited,threads,lost,lost_estimated,"
+		"resyncs,evicted,expired,malformed,mem,exec_total,exec_args_ok,exec_exe_ok,"
+		"args_rate,exe_rate,events,missing_events");
+	cr_assert_str_eq(must_get(j, "tier")->s, "none");
+	cr_assert_str_eq(must_get(j, "alive")->s, "3");
+	cr_assert_str_eq(must_get(j, "exited")->s, "0");
+	/* no exec yet: no rate, rather than a made-up one */
+	cr_assert_eq(must_get(j, "args_rate")->t, J_NULL);
+	cr_assert_eq(must_get(j, "events")->n, PT_EV_COUNT);
+	cr_assert_str_eq(must_get(must_get(j, "events"), "exec_failed")->s, "0");
+	cr_assert_eq(must_get(j, "missing_events")->t, J_ARR);
+	json_free(j);
+	free(s);
+	errno = 0;
+	cr_assert_null(pt_json_status(NULL, NULL));
+	cr_assert_eq(errno, EINVAL);
+	pt_monitor_close(m);
+	fx_root_free(root);
+}
+
+/* A running monitor takes new limits: a zero retention drops the exited at once. */
+Test(status, set_limits_applies_at_once)
+{
+	struct fx_proc v[] = {tree_proc(1, 0, "init"), tree_proc(20, 1, "a")};
+	struct pt_status st;
+	char *root;
+	struct pt_monitor *m;
+
+	m = tree_open(&root, v, PT_ARRAY_SIZE(v));
+	cr_assert_eq(pt_monitor_set_limits(m, -1, 1 << 20), -EINVAL);
+	cr_assert_eq(pt_monitor_set_limits(m, 1000, 0), -EINVAL);
+	cr_assert_eq(pt_monitor_set_limits(NULL, 1000, 1 << 20), -EINVAL);
+	cr_assert_eq(fx_remove(root, 20, NULL), 0);
+	cr_assert_geq(pt_monitor_resync(m), 0);
+	pt_monitor_status(m, &st);
+	cr_assert_eq(st.exited, 1, "exited %llu", (unsigned long long)st.exited);
+	cr_assert_eq(pt_monitor_set_limits(m, 0, 1 << 20), 0);
+	usleep(2000);
+	cr_assert_eq(pt_monitor_set_limits(m, 0, 1 << 20), 0);
+	pt_monitor_status(m, &st);
+	cr_assert_eq(st.exited, 0);
+	cr_assert_eq(st.expired, 1);
+	pt_monitor_close(m);
+	fx_root_free(root);
+}

@@ -627,6 +627,14 @@ void pt_core_flush(struct pt_monitor *m)
 		pt_log(m, PT_LOG_WARNING, "resync: %s", strerror(-r));
 }
 
+/* The path and argv a failed exec's record owns. */
+static void free_failed(struct pt_raw *raw)
+{
+	free(raw->u.failed.path);
+	free(raw->u.failed.args);
+	raw->u.failed.path = raw->u.failed.args = NULL;
+}
+
 void pt_core_raw(struct pt_monitor *m, struct pt_raw *raw)
 {
 	switch (raw->type) {
@@ -657,9 +665,7 @@ void pt_core_raw(struct pt_monitor *m, struct pt_raw *raw)
 		break;
 	case PT_EV_EXEC_FAILED:
 		apply_exec_failed(m, raw);
-		free(raw->u.failed.path);
-		free(raw->u.failed.args);
-		raw->u.failed.path = raw->u.failed.args = NULL;
+		free_failed(raw);
 		break;
 	default:
 		pt_core_malformed(m);
@@ -706,9 +712,12 @@ void pt_core_import_event(struct pt_monitor *m, struct pt_raw *raw,
 {
 	m->imp = imp;
 	m->imp_done = false;
-	if (imp->deliver_only)
+	if (imp->deliver_only) {
 		deliver_imported(m, imp->proc);
-	else if (raw->type == PT_EV_LOST)
+		/* not applied: what pt_core_raw would have freed */
+		if (raw->type == PT_EV_EXEC_FAILED)
+			free_failed(raw);
+	} else if (raw->type == PT_EV_LOST)
 		emit_lost(m, raw->u.lost.count, raw->u.lost.estimated, raw->u.lost.reason,
 			  raw->time_us);
 	else

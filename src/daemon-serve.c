@@ -685,6 +685,25 @@ static void on_signal(struct pd_server *s)
 
 /* ---- the server ---- */
 
+int pd_server_attach(struct pd_server *s, struct pt_monitor *m)
+{
+	int r;
+
+	if (s->m)
+		return -EBUSY;
+	if (pt_monitor_fd(m) >= 0 &&
+	    (r = ep_set(s, EPOLL_CTL_ADD, pt_monitor_fd(m), EPOLLIN, &tag_monitor)) < 0)
+		return r;
+	r = pt_monitor_subscribe(m, on_event, s);
+	if (r < 0) {
+		if (pt_monitor_fd(m) >= 0)
+			epoll_ctl(s->ep, EPOLL_CTL_DEL, pt_monitor_fd(m), NULL);
+		return r;
+	}
+	s->m = m;
+	return 0;
+}
+
 int pd_server_new(struct pd_server **out, const struct pd_conf *c, struct pt_monitor *m,
 		  const struct pd_hooks *hooks)
 {
@@ -697,7 +716,6 @@ int pd_server_new(struct pd_server **out, const struct pd_conf *c, struct pt_mon
 	if (!s)
 		return -ENOMEM;
 	s->c = c;
-	s->m = m;
 	if (hooks)
 		s->hooks = *hooks;
 	s->lfd = s->sfd = s->tfd = -1;
@@ -722,11 +740,7 @@ int pd_server_new(struct pd_server **out, const struct pd_conf *c, struct pt_mon
 	if ((r = ep_set(s, EPOLL_CTL_ADD, s->sfd, EPOLLIN, &tag_signal)) < 0 ||
 	    (r = ep_set(s, EPOLL_CTL_ADD, s->tfd, EPOLLIN, &tag_timer)) < 0)
 		goto fail_r;
-	if (pt_monitor_fd(m) >= 0 &&
-	    (r = ep_set(s, EPOLL_CTL_ADD, pt_monitor_fd(m), EPOLLIN, &tag_monitor)) < 0)
-		goto fail_r;
-	r = pt_monitor_subscribe(m, on_event, s);
-	if (r < 0)
+	if (m && (r = pd_server_attach(s, m)) < 0)
 		goto fail_r;
 	*out = s;
 	return 0;
@@ -894,6 +908,8 @@ int pd_server_run(struct pd_server *s)
 {
 	struct epoll_event evs[64];
 
+	if (!s->m)
+		return -EINVAL;
 	notify_status(s);
 	while (!s->stop) {
 		int n = epoll_wait(s->ep, evs, 64, -1);

@@ -125,9 +125,14 @@ struct pd_hooks {
 	int (*reload)(const struct pd_conf *running, struct pd_conf *next, void *data);
 	void *data;
 };
-/* c stays the caller's and must outlive the server; m is served. */
+/* c stays the caller's and must outlive the server; m is served (NULL: attach it later). */
 int pd_server_new(struct pd_server **out, const struct pd_conf *c, struct pt_monitor *m,
 		  const struct pd_hooks *hooks);
+/*
+ * Serve m, opened after the socket was bound and the first capability drop
+ * (whose threads then inherit no more than opening needed): 0 or -errno.
+ */
+int pd_server_attach(struct pd_server *s, struct pt_monitor *m);
 /* Bind and listen on c->socket_path (0660, socket_group): 0 or -errno (logged). */
 int pd_server_listen(struct pd_server *s);
 /* The epoll loop until SIGTERM or SIGINT: 0, or -errno of a fatal error. */

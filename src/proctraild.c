@@ -312,10 +312,23 @@ int main(int argc, char **argv)
 	    errno != EEXIST)
 		pd_log(PT_LOG_WARNING, "cannot make the state directory %s: %s", d.conf.state_dir,
 		       strerror(errno));
+	/*
+	 * Capabilities belong to each thread: the first drop (and the user
+	 * switch) comes before the monitor starts its readers, keeping what
+	 * opening any tier needs; the second narrows this thread to the tier
+	 * that opened. The socket is bound first, while it may still chown.
+	 */
+	if (pd_server_new(&s, &d.conf, NULL, &hooks) < 0 || pd_server_listen(s) < 0)
+		goto out;
+	if (pd_caps_drop(&d.conf, PT_TIER_AUTO, lib_log, NULL) < 0)
+		goto out;
 	if (open_monitor(&d.conf, &m) < 0)
 		goto out;
-	if (pd_server_new(&s, &d.conf, m, &hooks) < 0 || pd_server_listen(s) < 0)
+	r = pd_server_attach(s, m);
+	if (r < 0) {
+		pd_log(PT_LOG_ERR, "cannot serve the monitor: %s", strerror(-r));
 		goto out;
+	}
 	if (pd_caps_drop(&d.conf, pt_monitor_tier(m), lib_log, NULL) < 0)
 		goto out;
 	pt_monitor_status(m, &st);

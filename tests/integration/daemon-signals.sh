@@ -43,8 +43,13 @@ st=$(q '{"cmd":"status"}' | head -1)
 sh -c 'exit 3' pdhup &
 H=$!
 wait $H
-[ "$(q "{\"cmd\":\"show\",\"pid\":$H}" | head -1 | jq -r .state)" = exited ] ||
-	fail "the exited process is not in the table"
+# the exit reaches the daemon a moment after wait returns (the ring is read every 10 ms)
+i=0
+until [ "$(q "{\"cmd\":\"show\",\"pid\":$H}" | head -1 | jq -r .state)" = exited ]; do
+	i=$((i + 1))
+	[ $i -gt 50 ] && fail "the exited process is not in the table"
+	sleep 0.1
+done
 i=0
 while [ "$(q "{\"cmd\":\"show\",\"pid\":$H}" | tail -1 | jq -r '.error.code // "found"')" = found ]; do
 	i=$((i + 1))

@@ -70,18 +70,30 @@ int pt_scanner_add_capture(struct pt_scanner *s, struct pt_proc *info, int64_t s
  * pending list): the capture holds its argv. Whatever a read now adds of the
  * same image (exe, creds) completes it.
  */
-static void captured_exec(struct ctx *c, struct pending *e, struct capture *cap)
+/*
+ * A capture holds the image only: what the exec may also have changed (the
+ * creds of a setuid exec, or of a setresuid just before it) is read now, while
+ * the process still shows that image; never from a read made before the exec.
+ */
+static void complete_capture(struct ctx *c, pid_t pid, uint64_t start, struct pt_proc *info)
 {
-	struct pt_proc *info = cap->info, *now;
+	struct pt_proc *now;
 	struct pt_stat si;
 	bool have_si;
 	int err;
 
-	cap->info = NULL;
-	now = pt_scan_read(c->s->fs, e->pid, PT_FMASK_EXEC_READ, &si, &have_si, &err);
-	if (now && pt_same_start(now->start, e->start) && pt_scan_same_args(now, info))
+	now = pt_scan_read(c->s->fs, pid, PT_FMASK_EXEC_READ, &si, &have_si, &err);
+	if (now && pt_same_start(now->start, start) && pt_scan_same_args(now, info))
 		pt_scan_fill_lacking(info, now, PT_FMASK_EXEC_READ);
 	pt_scan_free_info(now);
+}
+
+static void captured_exec(struct ctx *c, struct pending *e, struct capture *cap)
+{
+	struct pt_proc *info = cap->info;
+
+	cap->info = NULL;
+	complete_capture(c, e->pid, e->start, info);
 	if (e->info)
 		pt_scan_complete(info, e->info);
 	pt_scan_free_info(e->info);
@@ -133,6 +145,7 @@ void pt_scan_use_captures(struct ctx *c)
 			} else if (pt_proc_has(rec, PT_F_ARGV) &&
 				   !pt_scan_same_args(rec, cap->info)) {
 				/* an exec between the core's read and the reader's */
+				complete_capture(c, pid, start, cap->info);
 				pt_scan_report_exec(c, pid, start, cap->info, true,
 						    pt_scan_last_look(c, pid, start, false),
 						    cap->seen_us);

@@ -128,7 +128,7 @@ void pd_conf_init(struct pd_conf *c)
 
 static char **str_member(struct pd_conf *c, const struct key *k)
 {
-	return (char **)((char *)c + k->off);
+	return (char **)(void *)((char *)c + k->off);
 }
 
 void pd_conf_free(struct pd_conf *c)
@@ -735,13 +735,14 @@ out_err:
 
 static bool key_differs(const struct pd_conf *a, const struct pd_conf *b, const struct key *k)
 {
-	const char *pa = (const char *)a + k->off, *pb = (const char *)b + k->off;
+	/* through void *: the offsets are of members, so aligned for them */
+	const void *pa = (const char *)a + k->off, *pb = (const char *)b + k->off;
 
 	switch (k->type) {
 	case K_PATH:
 	case K_SOCKET:
 	case K_NAME: {
-		const char *sa = *(char *const *)pa, *sb = *(char *const *)pb;
+		const char *sa = *(const char *const *)pa, *sb = *(const char *const *)pb;
 
 		if (!sa || !sb)
 			return sa != sb;

@@ -95,7 +95,7 @@ static size_t rec_at(const struct pt_outq *q, size_t pos)
 
 	if (q->cap - pos < HDR)
 		return 0;
-	h = (const struct hdr *)(q->buf + pos);
+	h = (const struct hdr *)(const void *)(q->buf + pos);
 	return h->kind == REC_WRAP ? 0 : pos;
 }
 
@@ -185,7 +185,7 @@ static int gather(const struct pt_outq *q, struct iovec *iov, size_t max)
 		size_t off = i ? 0 : q->head_off, len;
 
 		pos = rec_at(q, pos);
-		h = (const struct hdr *)(q->buf + pos);
+		h = (const struct hdr *)(const void *)(q->buf + pos);
 		len = h->len - off;
 		if (total + len > max) {
 			if (!n) {
@@ -208,7 +208,8 @@ static void advance(struct pt_outq *q, size_t n)
 {
 	q->written_bytes += n;
 	while (n && q->nrec) {
-		const struct hdr *h = (const struct hdr *)(q->buf + rec_at(q, q->head));
+		const struct hdr *h =
+			(const struct hdr *)(const void *)(q->buf + rec_at(q, q->head));
 		size_t left = h->len - q->head_off;
 
 		if (n < left) {

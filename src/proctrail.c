@@ -40,7 +40,7 @@ static void log_stderr(int level, const char *msg, void *data)
 }
 
 /* A usage error: one line on stderr, exit status 2. */
-static void usage_error(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 

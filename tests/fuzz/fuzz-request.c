@@ -42,7 +42,7 @@ static struct pt_monitor *snapshot(void)
 
 static void check_reply(const struct pd_buf *out, const struct pd_req *r, enum pd_err e)
 {
-	const char *p = out->p + out->off, *end = out->p + out->len;
+	const char *p, *end;
 	unsigned finals = 0;
 	bool done = false;
 
@@ -50,7 +50,11 @@ static void check_reply(const struct pd_buf *out, const struct pd_req *r, enum p
 		FUZZ_CHECK(out->len == out->off);
 		return;
 	}
-	FUZZ_CHECK(!out->oom && out->len > out->off && end[-1] == '\n');
+	/* out->p is NULL until something was written */
+	FUZZ_CHECK(!out->oom && out->p && out->len > out->off);
+	p = out->p + out->off;
+	end = out->p + out->len;
+	FUZZ_CHECK(end[-1] == '\n');
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		json_error_t jerr;

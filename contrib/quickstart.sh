@@ -26,13 +26,16 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # Build: autotools, compiler, libmnl (netlink tier), libbpf + libelf + clang +
 # bpftool (bpf tier), Criterion (unit tests), libclang-rt-dev (libFuzzer for
 # the fuzz targets; only recommended by clang, so named), jansson (JSON
-# requests and records), libcap-ng and libsystemd (proctraild). Tests: jq,
+# requests and records), libcap-ng and libsystemd (proctraild), SQLite, libpq
+# and zlib (the sinks). Tests: jq, sqlite3 (the history database by hand),
+# postgresql (the server binaries the PostgreSQL tests start a cluster with),
 # socat (the daemon's socket by hand), systemd (systemd-analyze), libcap2-bin
 # (capsh, setpriv for unprivileged runs), util-linux (unshare). Benchmark
 # comparisons: forkstat, extrace, libbpf-tools (execsnoop).
 PKGS="build-essential autoconf automake libtool pkg-config libmnl-dev \
 libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libcriterion-dev libclang-rt-dev \
-libjansson-dev libcap-ng-dev libsystemd-dev socat systemd \
+libjansson-dev libcap-ng-dev libsystemd-dev libsqlite3-dev libpq-dev sqlite3 postgresql \
+socat systemd \
 jq libcap2-bin util-linux procps git clang-format forkstat extrace libbpf-tools"
 
 install_packages() {

@@ -42,7 +42,7 @@ struct pt_outq {
 	uint64_t pushed, written, dropped, reported, written_bytes;
 	int error;
 	pthread_t thread;
-	bool started, running, stopping;
+	bool started, running, stopping, kicked;
 	int fd;
 	size_t batch;
 };
@@ -414,6 +414,78 @@ void pt_outq_stop(struct pt_outq *q)
 	pthread_mutex_lock(&q->lock);
 	while (q->nrec)
 		pop(q, false);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* ---- the batch consumer ---- */
+
+int pt_outq_peek(struct pt_outq *q, struct pt_outq_rec *recs, size_t max, size_t min, int wait_ms)
+{
+	struct timespec until;
+	size_t pos, n = 0;
+
+	if (min < 1)
+		min = 1;
+	if (wait_ms > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += wait_ms / 1000;
+		until.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+	}
+	pthread_mutex_lock(&q->lock);
+	while (q->nrec < min && !q->stopping && !q->kicked && wait_ms != 0) {
+		if (wait_ms < 0)
+			pthread_cond_wait(&q->data, &q->lock);
+		else if (pthread_cond_timedwait(&q->data, &q->lock, &until) == ETIMEDOUT)
+			break;
+	}
+	q->kicked = false;
+	if (!q->nrec && q->stopping) {
+		pthread_mutex_unlock(&q->lock);
+		return -ECANCELED;
+	}
+	pos = q->head;
+	for (uint64_t i = 0; i < q->nrec && n < max; i++, n++) {
+		const struct hdr *h;
+
+		pos = rec_at(q, pos);
+		h = (const struct hdr *)(const void *)(q->buf + pos);
+		recs[n] = (struct pt_outq_rec){
+			.p = q->buf + pos + HDR,
+			.len = h->len,
+			.report = h->kind == REC_REPORT ? h->count : 0,
+			.is_report = h->kind == REC_REPORT,
+		};
+		pos += HDR + ROUND8(h->len);
+		if (pos == q->cap)
+			pos = 0;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return (int)n;
+}
+
+void pt_outq_release(struct pt_outq *q, size_t n, bool written)
+{
+	pthread_mutex_lock(&q->lock);
+	for (; n && q->nrec; n--) {
+		const struct hdr *h =
+			(const struct hdr *)(const void *)(q->buf + rec_at(q, q->head));
+
+		q->written_bytes += written ? h->len : 0;
+		pop(q, written);
+	}
+	pthread_cond_broadcast(&q->space);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void pt_outq_kick(struct pt_outq *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->kicked = true;
+	pthread_cond_broadcast(&q->data);
 	pthread_mutex_unlock(&q->lock);
 }
 

@@ -95,4 +95,32 @@ void pt_outq_stop(struct pt_outq *q);
 
 void pt_outq_stats(const struct pt_outq *q, struct pt_outq_stats *st);
 
+/*
+ * The reader as a batch consumer (the sinks' threads): records are taken from
+ * the head without copying, and released once handled.
+ */
+struct pt_outq_rec {
+	const char *p; /* the record's bytes, valid until pt_outq_release() */
+	size_t len;
+	uint64_t report; /* a report record: the drops it reports; 0 for an event */
+	bool is_report;
+};
+/*
+ * Wait until at least min records are queued (min 0 or 1: any), the queue is
+ * stopped, or wait_ms passes (0: do not wait, -1: no limit); then describe up
+ * to max records from the head in recs. Returns how many (0 when none by then),
+ * or -ECANCELED once pt_outq_stop() was called and nothing is left. Only the
+ * one consumer calls this, and a record described stays in place until
+ * released.
+ */
+int pt_outq_peek(struct pt_outq *q, struct pt_outq_rec *recs, size_t max, size_t min, int wait_ms);
+/*
+ * Remove the first n records pt_outq_peek() described. written: they were
+ * written (counted written); else dropped (event records counted dropped, so
+ * that a later report tells them, and reports among them untold again).
+ */
+void pt_outq_release(struct pt_outq *q, size_t n, bool written);
+/* Wake a consumer waiting in pt_outq_peek() (returns what it has, maybe 0). */
+void pt_outq_kick(struct pt_outq *q);
+
 #endif

@@ -102,6 +102,7 @@ static void set_error(struct file_sink *f, bool failing, const char *fmt, ...)
 static void set_error(struct file_sink *f, bool failing, const char *fmt, ...)
 {
 	char msg[256];
+	bool was_failing;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -112,10 +113,13 @@ static void set_error(struct file_sink *f, bool failing, const char *fmt, ...)
 			*p = ' ';
 	pthread_mutex_lock(&f->lock);
 	snprintf(f->last_error, sizeof(f->last_error), "%s", msg);
+	was_failing = f->state == PT_SINK_FAILING;
 	if (failing)
 		f->state = PT_SINK_FAILING;
 	pthread_mutex_unlock(&f->lock);
-	f->log(PT_LOG_ERR, msg, f->log_data);
+	/* once per failing spell: the runner logs each dropped batch itself */
+	if (!failing || !was_failing)
+		f->log(PT_LOG_ERR, msg, f->log_data);
 }
 
 static int64_t mono_ms(void)
@@ -547,7 +551,7 @@ static int file_open(void **state, const struct pt_sink_conf *c, const struct pt
 	f = calloc(1, sizeof(*f));
 	if (!f || !(f->path = strdup(c->target))) {
 		free(f);
-		snprintf(err, errlen, "%s: %s", c->target, strerror(ENOMEM));
+		snprintf(err, errlen, "--output %s: %s", c->target, strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&f->lock, NULL);
@@ -567,7 +571,7 @@ static int file_open(void **state, const struct pt_sink_conf *c, const struct pt
 
 	r = open_current(f);
 	if (r < 0) {
-		snprintf(err, errlen, "%s: %s", c->target, strerror(-r));
+		snprintf(err, errlen, "--output %s: %s", c->target, strerror(-r));
 		file_free(f);
 		return r;
 	}
@@ -733,8 +737,11 @@ static int file_tick(void *state, int64_t now_ms)
 		do_sync(f);
 	if (f->max_age_ms <= 0 || f->fd < 0)
 		return 0;
-	/* the age counts from the first tick that saw the file, or from its first line */
-	if (!f->age_base_set || f->size == 0) {
+	/*
+	 * The age counts from the first tick that saw the file, or from its first
+	 * line. now_ms is the wall clock: a step back restarts the count.
+	 */
+	if (!f->age_base_set || f->size == 0 || now_ms < f->age_base_ms) {
 		f->age_base_ms = now_ms;
 		f->age_base_set = true;
 		return 0;

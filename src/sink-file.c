@@ -48,6 +48,7 @@ struct file_sink {
 	int fd; /* -1 when the file could not be (re)opened: write tries again */
 	uint64_t size; /* of the current file, as far as this sink wrote it */
 	bool tail_dirty; /* a failed write may have left a partial line */
+	bool regular; /* a regular file: only those are rotated (not /dev/stdout, a FIFO) */
 
 	uint64_t max_size;
 	unsigned max_backups;
@@ -188,6 +189,7 @@ found:
 static int open_current(struct file_sink *f)
 {
 	uint64_t cut = 0;
+	struct stat st;
 	int fd, r;
 
 	fd = open(f->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, f->mode);
@@ -202,6 +204,12 @@ static int open_current(struct file_sink *f)
 		file_log(f, PT_LOG_WARNING,
 			 "%s: cut %llu bytes of a partial last line (a writer was killed mid-line)",
 			 f->path, (unsigned long long)cut);
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	f->regular = S_ISREG(st.st_mode);
 	f->fd = fd;
 	f->tail_dirty = false;
 	f->age_base_set = false;
@@ -626,7 +634,7 @@ static int file_write(void *state, const struct pt_outq_rec *recs, size_t n)
 		}
 		f->tail_dirty = false;
 	}
-	if (f->max_size && f->size > 0 && f->size + total > f->max_size) {
+	if (f->max_size && f->regular && f->size > 0 && f->size + total > f->max_size) {
 		struct stat st;
 
 		/* only near the limit: the real size, in case someone truncated the file */
@@ -735,7 +743,7 @@ static int file_tick(void *state, int64_t now_ms)
 	if (f->fsync == PT_FSYNC_INTERVAL && f->unsynced &&
 	    mono_ms() - f->last_sync_ms >= f->fsync_interval_ms)
 		do_sync(f);
-	if (f->max_age_ms <= 0 || f->fd < 0)
+	if (f->max_age_ms <= 0 || f->fd < 0 || !f->regular)
 		return 0;
 	/*
 	 * The age counts from the first tick that saw the file, or from its first

@@ -709,3 +709,32 @@ Test(sink_file, a_batch_larger_than_iov_max)
 	cr_assert_eq(check_lines("FILE", b, len, &next), 3000);
 	free(b);
 }
+
+/* Only regular files rotate: never rename a FIFO (or /dev/stdout) away. */
+Test(sink_file, a_fifo_is_not_rotated)
+{
+	struct pt_sink_conf c;
+	struct pt_sink_status s = {0};
+	char fifo[160];
+	struct stat sb;
+	void *st;
+
+	conf_defaults(&c);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	c.target = fifo;
+	c.max_size = 1000;
+	c.max_age_ms = 1000;
+	st = open_sink(&c); /* O_RDWR: a FIFO opens without a reader */
+	for (unsigned b = 0; b < 3; b++)
+		cr_assert_eq(write_batch(st, b * 5, 5), 0); /* 1500 bytes: fits the pipe */
+	cr_assert_eq(pt_sink_file_ops.tick(st, 0), 0);
+	cr_assert_eq(pt_sink_file_ops.tick(st, 100000), 0);
+	pt_sink_file_ops.status(st, &s);
+	pt_sink_file_ops.close(st);
+	cr_assert_eq(s.rotations, 0);
+	cr_assert_eq(stat(fifo, &sb), 0);
+	cr_assert(S_ISFIFO(sb.st_mode));
+	snprintf(fifo + strlen(fifo), sizeof(fifo) - strlen(fifo), ".1");
+	cr_assert(!exists(fifo));
+}

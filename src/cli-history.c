@@ -56,19 +56,22 @@ __attribute__((format(printf, 1, 2))) static void h_usage_error(const char *fmt,
 static void h_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: proctrail history [--db=PATH] [--comm=NAME] [--cmd=GLOB] [--user=UID|NAME]\n"
+		"usage: proctrail history [--db=PATH] [--comm=NAME] [--cmd=GLOB] "
+		"[--user=UID|NAME]\n"
 		"         [--since=TIME] [--until=TIME] [--key=KEY] [--pid=PID] [--short[=MS]]\n"
 		"         [--lineage=KEY] [--json] [-n N]\n"
 		"\n"
 		"Execs from the history database (proctraild's SQLite sink, or watch --sqlite),\n"
 		"oldest first; with -n, the N most recent.\n"
-		"  --db=PATH        the database (default $PROCTRAIL_HISTORY, else " DEFAULT_DB ")\n"
+		"  --db=PATH        the database (default $PROCTRAIL_HISTORY, else " DEFAULT_DB
+		")\n"
 		"  --comm=NAME      the command name, exactly\n"
 		"  --cmd=GLOB       the command line matches GLOB (sqlite GLOB: * ? [...])\n"
 		"  --user=UID|NAME  run by this user (real uid)\n"
 		"  --since=TIME, --until=TIME\n"
 		"                   ISO 8601 (2026-12-02T14:03:07Z, 2026-12-02 14:03, local\n"
-		"                   time unless Z or +HH:MM) or relative: 30s, 10m, 2h, 1d, 1w ago\n"
+		"                   time unless Z or +HH:MM) or relative: 30s, 10m, 2h, 1d, 1w "
+		"ago\n"
 		"  --key=KEY, --pid=PID  one process\n"
 		"  --short[=MS]     processes that lived under MS milliseconds (default %d),\n"
 		"                   by start time, with how long they lived and how they ended\n"
@@ -241,8 +244,9 @@ static sqlite3 *open_db(const char *path)
 		exit(H_EXIT_FAIL);
 	}
 	if (v < 1 || v > PT_DB_SCHEMA_VERSION) {
-		fprintf(stderr, "%s: %s: %s (schema version %" PRId64 ", this proctrail reads %d)\n",
-			prog, path,
+		fprintf(stderr,
+			"%s: %s: %s (schema version %" PRId64 ", this proctrail reads %d)\n", prog,
+			path,
 			v < 1 ? "not a proctrail history database, or not written yet"
 			      : "written by a newer proctrail",
 			v, PT_DB_SCHEMA_VERSION);
@@ -253,7 +257,7 @@ static sqlite3 *open_db(const char *path)
 
 /* ---- output ---- */
 
-enum col { C_TEXT, C_INT, C_REAL, C_ARGV };
+enum col { C_TEXT, C_INT, C_BOOL, C_REAL, C_ARGV };
 
 struct out_col {
 	const char *name; /* the JSON member; NULL: not in JSON */
@@ -350,12 +354,16 @@ static void json_row(FILE *f, sqlite3_stmt *st, const struct out_col *cols, size
 		case C_INT:
 			fprintf(f, "%lld", (long long)sqlite3_column_int64(st, (int)i));
 			break;
+		case C_BOOL:
+			fputs(sqlite3_column_int64(st, (int)i) ? "true" : "false", f);
+			break;
 		case C_REAL:
 			fprintf(f, "%.3f", sqlite3_column_double(st, (int)i));
 			break;
 		case C_ARGV: {
 			/* the stored array, re-checked: the file may not be ours */
-			json_t *a = json_loads((const char *)sqlite3_column_text(st, (int)i), 0, NULL);
+			json_t *a =
+				json_loads((const char *)sqlite3_column_text(st, (int)i), 0, NULL);
 			char *s = json_is_array(a) ? json_dumps(a, JSON_COMPACT | JSON_ENSURE_ASCII)
 						   : NULL;
 
@@ -406,7 +414,7 @@ static const struct out_col exec_cols[] = {
 	{"parent_key", C_TEXT, -1, ""},
 	{"exe", C_TEXT, -1, ""},
 	{"argv", C_ARGV, -1, ""},
-	{"argv_truncated", C_INT, -1, ""},
+	{"argv_truncated", C_BOOL, -1, ""},
 	{"euid", C_INT, -1, ""},
 	{"gid", C_INT, -1, ""},
 	{"egid", C_INT, -1, ""},
@@ -434,12 +442,13 @@ static const struct out_col proc_cols[] = {
 	{"exe", C_TEXT, -1, ""},
 };
 
-#define ISO_SQL(c) \
+#define ISO_SQL(c)                                                                            \
 	"(strftime('%Y-%m-%dT%H:%M:%S', " c " / 1000000, 'unixepoch') || printf('.%06dZ', " c \
 	" % 1000000))"
-#define PROC_COLS_NOROLE                                                                     \
-	ISO_SQL("first_us") ", pid, ppid, uid, duration_ms, exit_code, signal, comm, cmdline, key," \
-			    " parent_key, " ISO_SQL("exit_us") ", exe"
+#define PROC_COLS_NOROLE                                                        \
+	ISO_SQL("first_us")                                                     \
+	", pid, ppid, uid, duration_ms, exit_code, signal, comm, cmdline, key," \
+	" parent_key, " ISO_SQL("exit_us") ", exe"
 #define PROC_COLS(role) role ", " PROC_COLS_NOROLE
 
 /* The filters of h on a table with the columns comm, cmdline, uid, key, pid
@@ -492,8 +501,8 @@ static void bind_filters(const struct hist *h, sqlite3_stmt *st)
 		sqlite3_bind_text(st, i, h->lineage, -1, SQLITE_STATIC);
 }
 
-static int run_query(const struct hist *h, sqlite3 *db, const char *sql,
-		     const struct out_col *cols, size_t n)
+static int run_query(const struct hist *h, sqlite3 *db, const char *sql, const struct out_col *cols,
+		     size_t n)
 {
 	sqlite3_stmt *st;
 	int r;
@@ -534,7 +543,8 @@ static int q_short(const struct hist *h, sqlite3 *db)
 	char inner[2048], sql[4096];
 
 	snprintf(inner, sizeof(inner), "%s",
-		 "SELECT " PROC_COLS("NULL") ", first_us FROM v_short_lived WHERE duration_ms < :short");
+		 "SELECT " PROC_COLS(
+			 "NULL") ", first_us FROM v_short_lived WHERE duration_ms < :short");
 	add_filters(h, inner, sizeof(inner), "first_us");
 	wrap_limit(h, sql, sizeof(sql), inner, "first_us");
 	return run_query(h, db, sql, proc_cols, sizeof(proc_cols) / sizeof(proc_cols[0]));
@@ -548,6 +558,7 @@ static int q_short(const struct hist *h, sqlite3 *db)
  */
 static int q_lineage(const struct hist *h, sqlite3 *db)
 {
+	/* clang-format off */
 	static const char sql[] =
 		"WITH RECURSIVE t(host, key, depth) AS ("
 		" SELECT host, parent_key, 1 FROM processes WHERE key = :lineage"
@@ -557,21 +568,32 @@ static int q_lineage(const struct hist *h, sqlite3 *db)
 		" AND t.depth < 4096)"
 		" SELECT * FROM ("
 		" SELECT 'ancestor' AS role, t.depth AS ord, " ISO_SQL("p.first_us") ","
-		" p.pid, p.ppid, p.uid, p.duration_ms, p.exit_code, p.signal, p.comm, p.cmdline,"
-		" t.key, p.parent_key, " ISO_SQL("p.exit_us") ", p.exe, 0 FROM t LEFT JOIN processes p"
-		" ON p.host = t.host AND p.key = t.key"
-		" UNION ALL SELECT 'self', 0, " PROC_COLS_NOROLE ", 0 FROM processes WHERE key = :lineage"
-		" UNION ALL SELECT 'child', -1, " PROC_COLS_NOROLE ", first_us FROM processes"
-		" WHERE parent_key = :lineage)"
+		" p.pid, p.ppid, p.uid, p.duration_ms, p.exit_code, p.signal, p.comm,"
+		" coalesce(p.cmdline, CASE WHEN p.key IS NULL"
+		" THEN '(not recorded: ' || t.key || ')' END),"
+		" t.key, p.parent_key, " ISO_SQL("p.exit_us") ", p.exe, 0"
+		" FROM t LEFT JOIN processes p ON p.host = t.host AND p.key = t.key"
+		" UNION ALL SELECT 'self', 0, " PROC_COLS_NOROLE ", 0"
+		" FROM processes WHERE key = :lineage"
+		" UNION ALL SELECT 'child', -1, " PROC_COLS_NOROLE ", first_us"
+		" FROM processes WHERE parent_key = :lineage)"
 		" ORDER BY ord DESC, 16";
+	/* clang-format on */
 	static const struct out_col cols[] = {
-		{"role", C_TEXT, 8, "ROLE"},	  {NULL, C_INT, -1, ""},
-		{"time", C_TEXT, 27, "START"},	  {"pid", C_INT, 7, "PID"},
-		{"ppid", C_INT, 7, "PPID"},	  {"uid", C_INT, 8, "USER"},
-		{"duration_ms", C_REAL, 10, "LIVED_MS"}, {"exit_code", C_INT, 4, "EXIT"},
-		{"signal", C_INT, 3, "SIG"},	  {"comm", C_TEXT, 16, "COMM"},
-		{"cmdline", C_TEXT, 0, "CMDLINE"}, {"key", C_TEXT, -1, ""},
-		{"parent_key", C_TEXT, -1, ""},	  {"exit_time", C_TEXT, -1, ""},
+		{"role", C_TEXT, 8, "ROLE"},
+		{NULL, C_INT, -1, ""},
+		{"time", C_TEXT, 27, "START"},
+		{"pid", C_INT, 7, "PID"},
+		{"ppid", C_INT, 7, "PPID"},
+		{"uid", C_INT, 8, "USER"},
+		{"duration_ms", C_REAL, 10, "LIVED_MS"},
+		{"exit_code", C_INT, 4, "EXIT"},
+		{"signal", C_INT, 3, "SIG"},
+		{"comm", C_TEXT, 16, "COMM"},
+		{"cmdline", C_TEXT, 0, "CMDLINE"},
+		{"key", C_TEXT, -1, ""},
+		{"parent_key", C_TEXT, -1, ""},
+		{"exit_time", C_TEXT, -1, ""},
 		{"exe", C_TEXT, -1, ""},
 	};
 
@@ -580,8 +602,18 @@ static int q_lineage(const struct hist *h, sqlite3 *db)
 
 int cli_history(int argc, char **argv)
 {
-	enum { O_DB = 256, O_COMM, O_CMD, O_USER, O_SINCE, O_UNTIL, O_KEY, O_PID, O_SHORT,
-	       O_LINEAGE };
+	enum {
+		O_DB = 256,
+		O_COMM,
+		O_CMD,
+		O_USER,
+		O_SINCE,
+		O_UNTIL,
+		O_KEY,
+		O_PID,
+		O_SHORT,
+		O_LINEAGE
+	};
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, O_DB},
 		{"comm", required_argument, NULL, O_COMM},
@@ -624,9 +656,10 @@ int cli_history(int argc, char **argv)
 		case O_UNTIL:
 			if (cli_history_parse_time(optarg, now,
 						   c == O_SINCE ? &h.since_us : &h.until_us) < 0)
-				h_usage_error("--%s: '%s' is not a time (ISO 8601, or 30s, 10m, 2h, "
-					      "1d, 1w ago)",
-					      c == O_SINCE ? "since" : "until", optarg);
+				h_usage_error(
+					"--%s: '%s' is not a time (ISO 8601, or 30s, 10m, 2h, "
+					"1d, 1w ago)",
+					c == O_SINCE ? "since" : "until", optarg);
 			break;
 		case O_KEY:
 			h.key = optarg;
@@ -660,8 +693,9 @@ int cli_history(int argc, char **argv)
 	}
 	if (optind < argc)
 		h_usage_error("unexpected argument '%s'", argv[optind]);
-	if (h.lineage && (h.comm || h.cmd || h.uid >= 0 || h.since_us || h.until_us || h.key ||
-			  h.pid >= 0 || h.short_ms >= 0 || h.limit))
+	if (h.lineage &&
+	    (h.comm || h.cmd || h.uid >= 0 || h.since_us || h.until_us || h.key || h.pid >= 0 ||
+	     h.short_ms >= 0 || h.limit))
 		h_usage_error("--lineage takes no other filter");
 	if (h.since_us && h.until_us && h.since_us >= h.until_us)
 		h_usage_error("--since is not before --until");

@@ -342,6 +342,30 @@ Test(sqlite, malformed)
 	clear_lines();
 }
 
+/* An exec without a key (its start was not read): in events and execs, but no
+ * process row, and an exit without a key only in events. */
+Test(sqlite, no_key)
+{
+	struct pt_sink_conf c;
+	sqlite3 *db;
+	void *st;
+
+	conf(&c);
+	add("{\"event\":\"exec\",\"time\":\"2026-12-02T13:10:59.903761Z\",\"pid\":5,\"tid\":5,"
+	    "\"ppid\":1,\"comm\":\"ls\",\"argv\":[\"ls\"]}\n");
+	add("{\"event\":\"exit\",\"time\":\"2026-12-02T13:10:59.903762Z\",\"pid\":5,\"tid\":5,"
+	    "\"ppid\":1,\"exit_code\":0,\"signal\":null,\"duration_ms\":1}\n");
+	st = open_sink(&c, 1);
+	write_lines(st, 0, nlines);
+	pt_sink_sqlite_ops.close(st);
+	db = ro();
+	QEQ(db, "SELECT event, key, pid FROM events ORDER BY rowid", "exec|-|5;exit|-|5;");
+	QEQ(db, "SELECT key, pid, comm, cmdline FROM v_exec_history", "-|5|ls|ls;");
+	QEQ(db, "SELECT count(*) FROM processes", "0;");
+	sqlite3_close(db);
+	clear_lines();
+}
+
 static int64_t now_us(void)
 {
 	struct timespec ts;

@@ -369,8 +369,11 @@ static int try_connect(struct db *db, int64_t now, bool force)
 	r = db->be->connect(db->bs, err, sizeof(err));
 	if (r == 0) {
 		db->connected = true;
+		if (db->backoff_ms > BACKOFF_MIN_MS || db->spooling)
+			db_log(db, PT_LOG_NOTICE, "connected again");
+		else
+			db_log(db, PT_LOG_DEBUG, "connected");
 		db->backoff_ms = BACKOFF_MIN_MS;
-		db_log(db, PT_LOG_INFO, "connected");
 		update_state(db);
 		return 0;
 	}

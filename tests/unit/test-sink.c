@@ -30,6 +30,7 @@ static struct fake {
 	char *text; /* everything written */
 	size_t text_len;
 	int reopens, ticks, flushes, opens, closes;
+	pthread_t writer, closer; /* the threads write and close ran on */
 } fk = {.lock = PTHREAD_MUTEX_INITIALIZER, .gate_cv = PTHREAD_COND_INITIALIZER};
 
 static void fake_reset(void)
@@ -65,6 +66,7 @@ static int fake_write(void *state, const struct pt_outq_rec *recs, size_t n)
 	pthread_mutex_lock(&fk.lock);
 	while (fk.gate_closed)
 		pthread_cond_wait(&fk.gate_cv, &fk.lock);
+	fk.writer = pthread_self();
 	if (fk.fail) {
 		pthread_mutex_unlock(&fk.lock);
 		return -EIO;
@@ -115,6 +117,7 @@ static void fake_close(void *state)
 	(void)state;
 	pthread_mutex_lock(&fk.lock);
 	fk.closes++;
+	fk.closer = pthread_self();
 	pthread_mutex_unlock(&fk.lock);
 }
 
@@ -257,6 +260,8 @@ Test(sink, batches_by_count)
 	cr_assert_eq(st.bytes, 42, "the sink's own status is asked");
 	cr_assert_eq(fk.closes, 1);
 	cr_assert_geq(fk.flushes, 3);
+	cr_assert(pthread_equal(fk.writer, fk.closer), "close runs on the sink's thread");
+	cr_assert(!pthread_equal(fk.closer, pthread_self()));
 	/* in order */
 	for (unsigned i = 0; i < 25; i++) {
 		char want[64];

@@ -776,8 +776,8 @@ void pt_sink_close(struct pt_sink *s, int drain_ms, struct pt_sink_status *st)
 		s->started = false;
 	}
 	pt_outq_stop(s->q); /* what is left is counted dropped */
+	/* the state it stopped in (ok, failing, spooling...): more telling than "stopped" */
 	pt_sink_status(s, &fin);
-	fin.state = PT_SINK_STOPPED;
 	fin.queued = 0;
 	if (st) {
 		*st = fin;

@@ -609,6 +609,8 @@ static void undo_batch(struct file_sink *f, uint64_t len)
 	struct stat st;
 	uint64_t cut;
 
+	if (!f->regular) /* a pipe or a device (/dev/full): nothing to cut */
+		return;
 	/* fstat, not f->size: an external truncation (copytruncate) moves the end */
 	if (fstat(f->fd, &st) == 0 && (uint64_t)st.st_size >= len &&
 	    ftruncate(f->fd, (off_t)((uint64_t)st.st_size - len)) == 0) {

@@ -22,6 +22,7 @@
 #ifndef PT_SINK_H
 #define PT_SINK_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -134,17 +135,34 @@ int pt_sink_open(struct pt_sink **out, const struct pt_sink_conf *c, pt_log_fn l
  * there is room. Returns 0 or -ENOBUFS (dropped and counted).
  */
 int pt_sink_push(struct pt_sink *s, const char *line, size_t len);
+/* pt_sink_push, but wait for room instead of dropping (replay: offline). */
+int pt_sink_push_wait(struct pt_sink *s, const char *line, size_t len);
 /* Ask the sink's thread to reopen (SIGHUP: after an external logrotate). Any thread. */
 void pt_sink_reopen(struct pt_sink *s);
 void pt_sink_status(struct pt_sink *s, struct pt_sink_status *st);
 /* The status as one JSON object (the daemon's status, watch's summary). NULL on ENOMEM. */
 char *pt_sink_status_json(struct pt_sink *s, size_t *len);
+/* The same of a status already taken (pt_sink_close's final one: set its target). */
+char *pt_sink_status_json_of(const struct pt_sink_status *st, size_t *len);
 /*
- * Stop: give the thread up to drain_ms to write what is queued, flush, close,
- * free. What is left is counted as dropped; *st (may be NULL) gets the final
- * status. NULL is fine.
+ * Start stopping: write everything queued now, without waiting for a batch to
+ * fill (a lost line first for drops not told), and wait up to drain_ms (-1: no
+ * limit; 0: do not wait) until the queue is empty or *cancel (may be NULL; a
+ * signal handler may set it) becomes non-zero. 0, -ETIMEDOUT or -ECANCELED.
+ * Push nothing more; then pt_sink_close (whose drain_ms is the limit left).
+ */
+int pt_sink_drain(struct pt_sink *s, int drain_ms, const volatile sig_atomic_t *cancel);
+/*
+ * Stop: give the thread up to drain_ms (-1: no limit) to write what is queued,
+ * flush, close, free. What is left is counted as dropped; *st (may be NULL) gets
+ * the final status, with target NULL (freed: keep pt_sink_target_shown()'s copy).
+ * NULL is fine.
  */
 void pt_sink_close(struct pt_sink *s, int drain_ms, struct pt_sink_status *st);
+
+/* The target as status shows it: a pg conninfo's or URI's password masked as
+ * "***". malloc'd; NULL on ENOMEM. */
+char *pt_sink_target_shown(enum pt_sink_type type, const char *target);
 
 /* ---- what each sink implements ---- */
 
@@ -185,6 +203,11 @@ struct pt_sink_ops {
 	void (*close)(void *state);
 	void (*status)(void *state, struct pt_sink_status *st);
 };
+
+/* pt_sink_open with given ops (tests: a fake sink). */
+int pt_sink_open_ops(struct pt_sink **out, const struct pt_sink_ops *ops,
+		     const struct pt_sink_conf *c, pt_log_fn log, void *logdata, char *err,
+		     size_t errlen);
 
 extern const struct pt_sink_ops pt_sink_file_ops; /* sink-file.c */
 extern const struct pt_sink_ops pt_sink_sqlite_ops; /* sink-sqlite.c (via sink-db.c) */

@@ -876,22 +876,24 @@ static int fold(struct pg *pg, const struct pt_db_row *rows, size_t n)
 	return 0;
 }
 
-#define PM_COLS                                                                                  \
-	"host,key,pid,ppid,parent_key,first_us,exit_us,comm,exe,cmdline,argv,uid,euid,gid,egid," \
-	"exit_code,signal,core_dumped,duration_ms"
+/* clang-format off */
+#define PM_COLS "host,key,pid,ppid,parent_key,first_us,exit_us,comm,exe,cmdline,argv,uid,euid," \
+		"gid,egid,exit_code,signal,core_dumped,duration_ms"
 #define PM_KEEP(c) "COALESCE(EXCLUDED." #c ", p." #c ")"
 #define PM_EXIT(c) "CASE WHEN EXCLUDED.exit_us IS NULL THEN p." #c " ELSE EXCLUDED." #c " END"
 /* the folded rows of pt_stage matching cond into processes */
-#define PM_UPSERT(cond, comm, exe, cmdline, argv, uid, euid, gid, egid)                                                           \
-	"INSERT INTO processes AS p (" PM_COLS ") SELECT " PM_COLS " FROM pt_stage WHERE " cond                                   \
-	" ON CONFLICT (host, key) DO UPDATE SET pid = " PM_KEEP(pid) ", ppid = " PM_KEEP(                                         \
-		ppid) ", parent_key = COALESCE(p.parent_key, EXCLUDED.parent_key)"                                                \
-		      ", first_us = LEAST(p.first_us, EXCLUDED.first_us)"                                                         \
-		      ", comm = " comm ", exe = " exe ", cmdline = " cmdline ", argv = " argv                                     \
-		      ", uid = " uid ", euid = " euid ", gid = " gid                                                              \
-		      ", egid = " egid ", exit_us = " PM_KEEP(exit_us) ", exit_code = " PM_EXIT(exit_code) ", signal = " PM_EXIT( \
-			      signal) ", core_dumped = " PM_EXIT(core_dumped) ", duration_ms "                                    \
-									      "= " PM_EXIT(duration_ms)
+#define PM_UPSERT(cond, comm, exe, cmdline, argv, uid, euid, gid, egid) \
+	"INSERT INTO processes AS p (" PM_COLS ") SELECT " PM_COLS " FROM pt_stage" \
+	" WHERE " cond " ON CONFLICT (host, key) DO UPDATE SET" \
+	" pid = " PM_KEEP(pid) ", ppid = " PM_KEEP(ppid) \
+	", parent_key = COALESCE(p.parent_key, EXCLUDED.parent_key)" \
+	", first_us = LEAST(p.first_us, EXCLUDED.first_us)" \
+	", comm = " comm ", exe = " exe ", cmdline = " cmdline ", argv = " argv \
+	", uid = " uid ", euid = " euid ", gid = " gid ", egid = " egid \
+	", exit_us = " PM_KEEP(exit_us) ", exit_code = " PM_EXIT(exit_code) \
+	", signal = " PM_EXIT(signal) ", core_dumped = " PM_EXIT(core_dumped) \
+	", duration_ms = " PM_EXIT(duration_ms)
+/* clang-format on */
 
 static int write_processes(struct pg *pg, const struct pt_db_row *rows, size_t n, char *err,
 			   size_t errlen)

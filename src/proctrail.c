@@ -757,6 +757,15 @@ static void watch_sink_option(struct watch_ctx *w, const char *cmd, int c, const
 		usage_error("%s: %s", cmd, err);
 }
 
+/* The sinks' messages, from their threads: -q keeps warnings and errors only. */
+static int sink_log_level = PT_LOG_NOTICE;
+
+static void log_sink(int level, const char *msg, void *data)
+{
+	if (level <= sink_log_level)
+		log_stderr(level, msg, data);
+}
+
 /* The sinks the options ask for; false (after one line) when one cannot open. */
 static bool watch_sinks_open(struct watch_ctx *w, const char *cmd)
 {
@@ -769,7 +778,8 @@ static bool watch_sinks_open(struct watch_ctx *w, const char *cmd)
 	}
 	if (!w->sinks)
 		return true;
-	if (cli_sinks_open(w->sinks, log_stderr, NULL, err, sizeof(err)) < 0) {
+	sink_log_level = w->oo.quiet && verbosity == PT_LOG_NOTICE ? PT_LOG_WARNING : verbosity;
+	if (cli_sinks_open(w->sinks, log_sink, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s: ", prog, cmd);
 		cli_escape_str(stderr, err);
 		fputc('\n', stderr);
@@ -2316,6 +2326,7 @@ static void usage(FILE *f)
 		"  status     the monitor's status and counts\n"
 		"  (the query commands ask proctraild when it answers, else read /proc)\n"
 		"  fields     list the fields -o accepts\n"
+		"  history    execs, short-lived processes and lineage from the history database\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     this help; COMMAND --help for a command's options\n"
@@ -2344,6 +2355,7 @@ int main(int argc, char **argv)
 		{"tree", cmd_tree},	    {"show", cmd_show},	    {"lineage", cmd_lineage},
 		{"children", cmd_children}, {"recent", cmd_recent}, {"short", cmd_short},
 		{"status", cmd_status},	    {"replay", cmd_replay}, {"fields", cmd_fields},
+		{"history", cli_history},
 	};
 	int c;
 

@@ -114,6 +114,7 @@ struct pt_sink {
 	pthread_mutex_t lock; /* the runner's counters below */
 	uint64_t batches, errors;
 	int last_err; /* -errno of the last failed write; 0 after a good one */
+	bool failing; /* the last batch failed (the sink's thread only logs changes) */
 };
 
 static int64_t mono_ms(void)
@@ -308,9 +309,12 @@ static void sink_set_error(struct pt_sink *s, int r)
 static void write_batch(struct pt_sink *s, size_t n)
 {
 	int r = s->ops->write(s->state, s->recs, n);
+	bool was_failing;
 
 	pt_outq_release(s->q, n, r == 0);
 	pthread_mutex_lock(&s->lock);
+	was_failing = s->failing;
+	s->failing = r < 0;
 	if (r == 0) {
 		s->batches++;
 		s->last_err = 0;
@@ -319,9 +323,13 @@ static void write_batch(struct pt_sink *s, size_t n)
 		s->last_err = r;
 	}
 	pthread_mutex_unlock(&s->lock);
-	if (r < 0)
-		sink_log(s, PT_LOG_WARNING, "sink %s %s: a batch of %zu dropped: %s",
-			 pt_sink_type_name(s->conf.type), s->shown, n, strerror(-r));
+	/* one message per failing spell, not one per batch */
+	if (r < 0 && !was_failing)
+		sink_log(s, PT_LOG_WARNING, "sink %s %s: writes fail, batches are dropped: %s",
+			 pt_sink_type_name(s->conf.type), s->shown, strerror(-r));
+	else if (r == 0 && was_failing)
+		sink_log(s, PT_LOG_NOTICE, "sink %s %s: writing again",
+			 pt_sink_type_name(s->conf.type), s->shown);
 	if (s->ops->flush) {
 		int f = s->ops->flush(s->state);
 

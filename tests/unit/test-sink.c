@@ -519,3 +519,43 @@ Test(sink, drain_writes_at_once_and_can_be_cancelled)
 	cr_assert_not_null(strstr(j, "\"written\":10,"), "%s", j);
 	free(j);
 }
+
+static int nlogs;
+static char lastlog[512];
+
+static void count_log(int level, const char *msg, void *data)
+{
+	(void)level, (void)data;
+	pthread_mutex_lock(&fk.lock);
+	nlogs++;
+	snprintf(lastlog, sizeof(lastlog), "%s", msg);
+	pthread_mutex_unlock(&fk.lock);
+}
+
+Test(sink, one_message_per_failing_spell)
+{
+	struct pt_sink_conf c;
+	struct pt_sink *s;
+	char err[256];
+
+	fake_reset();
+	pt_sink_conf_init(&c);
+	c.target = strdup("fake");
+	c.batch_size = 1;
+	cr_assert_eq(pt_sink_open_ops(&s, &fake_ops, &c, count_log, NULL, err, sizeof(err)), 0);
+	pt_sink_conf_free(&c);
+	fk.fail = 1;
+	for (unsigned i = 0; i < 20; i++)
+		push_line(s, i, 0);
+	WAIT_FOR(sink_dropped(s) == 20);
+	cr_assert_eq(fk_get(&nlogs), 1, "20 failed batches, one message");
+	cr_assert_not_null(strstr(lastlog, "writes fail"));
+	pthread_mutex_lock(&fk.lock);
+	fk.fail = 0;
+	pthread_mutex_unlock(&fk.lock);
+	push_line(s, 99, 0);
+	WAIT_FOR(fk_lines() == 2); /* the lost line and the event */
+	cr_assert_eq(fk_get(&nlogs), 2);
+	cr_assert_not_null(strstr(lastlog, "writing again"));
+	pt_sink_close(s, -1, NULL);
+}

@@ -106,7 +106,7 @@ CREATE INDEX IF NOT EXISTS processes_parent ON processes (host, parent_key);
 CREATE INDEX IF NOT EXISTS processes_first ON processes (host, first_us);
 CREATE INDEX IF NOT EXISTS processes_exit ON processes (host, exit_us);
 CREATE INDEX IF NOT EXISTS processes_duration ON processes (duration_ms)
-	WHERE exit_us IS NOT NULL;
+	WHERE duration_ms IS NOT NULL;
 CREATE INDEX IF NOT EXISTS processes_comm ON processes (comm);
 CREATE INDEX IF NOT EXISTS execs_time ON execs (host, time_us);
 CREATE INDEX IF NOT EXISTS execs_key ON execs (host, key, time_us);
@@ -116,31 +116,32 @@ CREATE INDEX IF NOT EXISTS events_key ON events (host, key);
 CREATE INDEX IF NOT EXISTS events_lost ON events (host, time_us) WHERE event = 'lost';
 CREATE INDEX IF NOT EXISTS alerts_time ON alerts (host, time_us);
 
--- Every exec, with its parent's command line: the parent's last exec before
--- this one, else what the parent's row holds (a parent older than the history).
+-- Every exec, with its parent's command line at that time: the parent's last
+-- exec before this one, else, when the parent never exec'ed as far as the
+-- history knows, what its first sighting showed.
 CREATE OR REPLACE VIEW v_exec_history AS
 SELECT e.host,
 	timestamptz 'epoch' + e.time_us * interval '1 microsecond' AS time,
 	e.time_us, e.key, e.pid, e.ppid, e.parent_key, e.comm, e.exe, e.cmdline, e.argv,
 	e.argv_truncated, e.uid, e.euid, e.gid, e.egid,
-	COALESCE(pe.comm, pp.comm) AS parent_comm,
-	COALESCE(pe.cmdline, pp.cmdline) AS parent_cmdline
-FROM execs e
-LEFT JOIN LATERAL (
-	SELECT x.comm, x.cmdline FROM execs x
-	WHERE x.host = e.host AND x.key = e.parent_key AND x.time_us <= e.time_us
-	ORDER BY x.time_us DESC LIMIT 1) pe ON true
-LEFT JOIN processes pp ON pp.host = e.host AND pp.key = e.parent_key;
+	COALESCE(
+		(SELECT pe.cmdline FROM execs pe
+		 WHERE pe.host = e.host AND pe.key = e.parent_key AND pe.time_us <= e.time_us
+		 ORDER BY pe.time_us DESC LIMIT 1),
+		(SELECT pp.cmdline FROM processes pp
+		 WHERE pp.host = e.host AND pp.key = e.parent_key AND NOT EXISTS (
+			SELECT 1 FROM execs px WHERE px.host = pp.host AND px.key = pp.key)))
+		AS parent_cmdline
+FROM execs e;
 
 -- Exited processes and how long they lived, shortest first: filter on duration_ms.
 CREATE OR REPLACE VIEW v_short_lived AS
 SELECT host,
-	timestamptz 'epoch' + first_us * interval '1 microsecond' AS time,
-	timestamptz 'epoch' + exit_us * interval '1 microsecond' AS exit_time,
-	key, pid, ppid, parent_key, comm, exe, cmdline, duration_ms, exit_code, signal,
-	core_dumped
+	timestamptz 'epoch' + first_us * interval '1 microsecond' AS time, first_us,
+	timestamptz 'epoch' + exit_us * interval '1 microsecond' AS exit_time, exit_us,
+	key, pid, ppid, parent_key, comm, exe, cmdline, uid, exit_code, signal, duration_ms
 FROM processes
-WHERE exit_us IS NOT NULL AND duration_ms IS NOT NULL
+WHERE duration_ms IS NOT NULL
 ORDER BY duration_ms;
 
 -- Lineage: each process with each of its ancestors, depth 1 its parent.
@@ -160,10 +161,9 @@ SELECT c.host, c.parent_key,
 	date_trunc('minute', timestamptz 'epoch' + c.first_us * interval '1 microsecond')
 		AS minute,
 	count(*) AS children,
-	min(p.comm) AS parent_comm,
-	min(p.cmdline) AS parent_cmdline
+	(SELECT p.comm FROM processes p WHERE p.host = c.host AND p.key = c.parent_key)
+		AS parent_comm
 FROM processes c
-LEFT JOIN processes p ON p.host = c.host AND p.key = c.parent_key
 WHERE c.parent_key IS NOT NULL AND c.first_us IS NOT NULL
 GROUP BY c.host, c.parent_key, 3
 ORDER BY children DESC;

@@ -309,10 +309,14 @@ static int open_sinks(const struct daemon *d, struct pd_server *s)
 			const char *why = err[0] ? err : strerror(-r);
 			char *shown = pt_sink_target_shown(confs[k].type, confs[k].target);
 
-			/* the runner says "--output PATH: why": the daemon's words are the key's */
-			if (shown && strncmp(why, "--", 2) == 0 && strstr(why, shown) &&
-			    strstr(why, ": "))
-				why = strstr(why, ": ") + 2;
+			/* the runner says "--output PATH: why", a sink "PATH: why": the
+			 * daemon names the key and the target once */
+			if (shown && strncmp(why, "--", 2) == 0 && strchr(why, ' ') &&
+			    strncmp(strchr(why, ' ') + 1, shown, strlen(shown)) == 0)
+				why = strchr(why, ' ') + 1;
+			if (shown && strncmp(why, shown, strlen(shown)) == 0 &&
+			    strncmp(why + strlen(shown), ": ", 2) == 0)
+				why += strlen(shown) + 2;
 			pd_log(PT_LOG_ERR, "cannot open the sink %s = %s: %s",
 			       pd_conf_sink_key(confs[k].type), shown ? shown : "?", why);
 			free(shown);

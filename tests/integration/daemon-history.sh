@@ -25,6 +25,7 @@ tagged_rows() {
 	sqlite3 "$DB" "select count(*) from execs where json_extract(argv, '\$[1]') like '$TAG-%'"
 }
 
+"$PROCTRAILD" --help | grep -q -- "--no-db" || fail "--help lacks --no-db"
 # a sink that cannot open: the start fails, the message names the key
 printf 'output = %s/x.conf/events.jsonl\n' "$T" >"$T/x.conf"
 "$PROCTRAILD" --config="$T/x.conf" --socket="$T/x.sock" --state-dir="$T/xstate" 2>"$T/x.err"

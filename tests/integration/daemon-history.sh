@@ -105,11 +105,29 @@ else
 	echo "note: this proctrail has no history command: not checked"
 fi
 
-# --no-db: the file only, and no database is made
+# --no-db: the file only, and no database is made; sd_notify's STATUS= counts
+# the sinks and their drops
 rm -f "$DB"
+if command -v socat >/dev/null && grep -q 'HAVE_LIBSYSTEMD 1' "$top_builddir/config.h"; then
+	socat -u UNIX-RECV:"$T/notify" OPEN:"$T/notified",creat,append &
+	PIDS="$PIDS $!"
+	i=0
+	while [ ! -S "$T/notify" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && fail "socat did not create $T/notify"
+		sleep 0.05
+	done
+	export NOTIFY_SOCKET="$T/notify"
+fi
 start_daemon --config="$T/d.conf" --no-db
+unset NOTIFY_SOCKET
 [ "$(q '{"cmd":"status"}' | head -1 | jq -c '[.sinks[].type]')" = '["file"]' ] ||
 	fail "--no-db: $(q '{"cmd":"status"}' | head -1 | jq -c .sinks)"
+if [ -S "$T/notify" ]; then
+	wait_for_line "$T/notified" "STATUS=tier .*, 1 sinks, 0 sink drops" 10 ||
+		fail "sd_notify STATUS= without the sinks: $(cat "$T/notified")"
+	ok "sd_notify STATUS= counts the sinks: $(grep -a -o 'STATUS=.*sink drops' "$T/notified" | tail -1)"
+fi
 stop_daemon
 [ -e "$DB" ] && fail "--no-db made $DB"
 # sqlite = none, no output: no sink at all

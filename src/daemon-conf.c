@@ -50,6 +50,17 @@ enum ktype {
 	K_SOCKET, /* char *, absolute, fits sun_path */
 	K_NAME, /* char *, a user or group name; "" allowed */
 	K_LOGLEVEL, /* int, PT_LOG_* */
+	/* the sinks' keys (issue 12) */
+	K_BOOL, /* bool: yes or no */
+	K_SIZE64, /* uint64_t bytes */
+	K_MIB, /* uint64_t bytes, given in MiB */
+	K_FSYNC, /* enum pt_sink_fsync at off, and fsync_interval_ms */
+	K_PGWRITE, /* bool pg_copy: copy or insert */
+	K_OPT_PATH, /* char *, absolute; empty: NULL */
+	K_HOST, /* char *, a host name; empty: NULL (gethostname) */
+	K_OUTPUT, /* the list of output files: repeatable */
+	K_SQLITE, /* the list of SQLite paths, or none: repeatable */
+	K_PG, /* the list of conninfos: repeatable */
 };
 
 struct key {
@@ -62,6 +73,7 @@ struct key {
 };
 
 #define OFF(m) offsetof(struct pd_conf, m)
+#define SOFF(m) offsetof(struct pd_conf, sink.m)
 
 /* In the order of struct pd_conf and of proctrail.conf(5). */
 static const struct key keys[] = {
@@ -87,7 +99,38 @@ static const struct key keys[] = {
 	{"subscriber_queue", K_SIZE, OFF(subscriber_queue), true, 64 * KIB, GIB, "64K..1G"},
 	{"reply_max", K_SIZE, OFF(reply_max), true, 64 * KIB, 16 * GIB, "64K..16G"},
 	{"log_level", K_LOGLEVEL, OFF(log_level), true, 0, 0, NULL},
+	/* sinks: none reloadable (SIGHUP reopens them, for logrotate) */
+	{"output", K_OUTPUT, OFF(outputs), false, 0, 0, NULL},
+	{"sqlite", K_SQLITE, OFF(sqlites), false, 0, 0, NULL},
+	{"pg", K_PG, OFF(pgs), false, 0, 0, NULL},
+	{"sink_batch_size", K_UINT, SOFF(batch_size), false, 1, 100000, "1..100000"},
+	{"sink_flush_interval", K_DURATION, SOFF(flush_ms), false, 1, HOUR, "1ms..1h"},
+	{"sink_queue", K_SIZE, SOFF(queue), false, PT_OUTQ_MIN, PT_OUTQ_MAX, "64K..1G"},
+	{"host_name", K_HOST, SOFF(host), false, 0, 0, NULL},
+	{"output_max_size_mb", K_MIB, SOFF(max_size), false, 0, 1 << 20, "0..1048576"},
+	{"output_max_backups", K_UINT, SOFF(max_backups), false, 0, 1000, "0..1000"},
+	{"output_max_age", K_DURATION, SOFF(max_age_ms), false, 0, 365 * DAY, "0..365d"},
+	{"output_compress", K_BOOL, SOFF(compress), false, 0, 0, NULL},
+	{"output_fsync", K_FSYNC, SOFF(fsync), false, 1, HOUR, "1ms..1h"},
+	{"output_mode", K_MODE, SOFF(file_mode), false, 0, 0777, "0..0777"},
+	{"db_retention", K_DURATION, SOFF(retention_ms), false, 0, 3650 * DAY, "0..3650d"},
+	{"db_max_size", K_SIZE64, SOFF(db_max_size), false, 0, (int64_t)(16 * TIB), "0..16T"},
+	{"db_create_schema", K_BOOL, SOFF(create_schema), false, 0, 0, NULL},
+	{"pg_password_file", K_OPT_PATH, SOFF(password_file), false, 0, 0, NULL},
+	{"pg_write", K_PGWRITE, SOFF(pg_copy), false, 0, 0, NULL},
+	{"spool_dir", K_OPT_PATH, SOFF(spool_dir), false, 0, 0, NULL},
+	{"spool_max", K_SIZE64, SOFF(spool_max), false, 0, (int64_t)(16 * TIB), "0..16T"},
 };
+
+static bool is_string(enum ktype t)
+{
+	return t == K_PATH || t == K_SOCKET || t == K_NAME || t == K_OPT_PATH || t == K_HOST;
+}
+
+static bool is_list(enum ktype t)
+{
+	return t == K_OUTPUT || t == K_SQLITE || t == K_PG;
+}
 
 static const struct {
 	const char *name;
@@ -124,6 +167,7 @@ void pd_conf_init(struct pd_conf *c)
 	c->subscriber_queue = 4 * MIB;
 	c->reply_max = 256 * MIB;
 	c->log_level = PT_LOG_NOTICE;
+	pt_sink_conf_init(&c->sink);
 }
 
 static char **str_member(struct pd_conf *c, const struct key *k)
@@ -131,16 +175,54 @@ static char **str_member(struct pd_conf *c, const struct key *k)
 	return (char **)(void *)((char *)c + k->off);
 }
 
+/* A repeatable key's list: its array and its count. */
+static void list_member(struct pd_conf *c, enum ktype t, char ****arr, size_t **n)
+{
+	switch (t) {
+	case K_OUTPUT:
+		*arr = &c->outputs;
+		*n = &c->n_outputs;
+		return;
+	case K_SQLITE:
+		*arr = &c->sqlites;
+		*n = &c->n_sqlites;
+		return;
+	default:
+		*arr = &c->pgs;
+		*n = &c->n_pgs;
+		return;
+	}
+}
+
+static void list_clear(struct pd_conf *c, enum ktype t)
+{
+	char ***arr;
+	size_t *n;
+
+	list_member(c, t, &arr, &n);
+	for (size_t i = 0; i < *n; i++)
+		free((*arr)[i]);
+	free(*arr);
+	*arr = NULL;
+	*n = 0;
+	if (t == K_SQLITE)
+		c->sqlite_none = false;
+}
+
 void pd_conf_free(struct pd_conf *c)
 {
 	if (!c)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (keys[i].type == K_PATH || keys[i].type == K_SOCKET || keys[i].type == K_NAME) {
+		if (is_string(keys[i].type)) {
 			free(*str_member(c, &keys[i]));
 			*str_member(c, &keys[i]) = NULL;
+		} else if (is_list(keys[i].type)) {
+			list_clear(c, keys[i].type);
 		}
 	}
+	/* what the keys do not name (the type and target stay unset here) */
+	pt_sink_conf_free(&c->sink);
 }
 
 /* ---- messages ---------------------------------------------------------------- */
@@ -222,6 +304,25 @@ static const char *type_hint(enum ktype t, char *buf, size_t len)
 		return "a user or group name, or empty";
 	case K_LOGLEVEL:
 		return "err, warning, notice, info or debug";
+	case K_BOOL:
+		return "yes or no";
+	case K_SIZE64:
+		return "a size: 4096, 64K, 256M, 1G";
+	case K_MIB:
+		return "a number of MiB";
+	case K_FSYNC:
+		return "no, batch, or a duration: 500ms, 1s";
+	case K_PGWRITE:
+		return "copy or insert";
+	case K_OPT_PATH:
+	case K_OUTPUT:
+		return "an absolute path";
+	case K_HOST:
+		return "a host name, or empty";
+	case K_SQLITE:
+		return "an absolute path, or none";
+	case K_PG:
+		return "a libpq conninfo or URI";
 	}
 	return "?";
 }
@@ -404,7 +505,8 @@ static int set_string(struct pd_conf *c, const struct key *k, const char *v, siz
 {
 	char *s = NULL, **m = str_member(c, k);
 
-	if (n || k->type != K_NAME || k->off != OFF(user)) {
+	/* user, host_name, pg_password_file, spool_dir = (empty): none */
+	if (n || (k->type == K_NAME && k->off != OFF(user))) {
 		s = malloc(n + 1);
 		if (!s)
 			return -ENOMEM;
@@ -412,7 +514,51 @@ static int set_string(struct pd_conf *c, const struct key *k, const char *v, siz
 		s[n] = '\0';
 	}
 	free(*m);
-	*m = s; /* user = (empty): none */
+	*m = s;
+	return 0;
+}
+
+static bool has_control(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return true;
+	return false;
+}
+
+/* output, sqlite, pg: each line adds one; the first line of a file replaces
+ * what an earlier file (c's) had. */
+static int add_target(struct ctx *x, struct pd_conf *c, const struct key *k, bool first,
+		      const char *v, size_t n)
+{
+	char ***arr, **na, *t;
+	size_t *cnt;
+
+	if (first)
+		list_clear(c, k->type);
+	if (!n || has_control(v, n) || n > 4096)
+		return bad_value(x, k, v, n);
+	if (k->type != K_PG && v[0] != '/' && !(k->type == K_SQLITE && word_is(v, n, "none")))
+		return bad_value(x, k, v, n);
+	if (k->type == K_SQLITE && (c->sqlite_none || (c->n_sqlites && word_is(v, n, "none"))))
+		return fail(x, "sqlite = none and a sqlite path: one or the other");
+	if (k->type == K_SQLITE && word_is(v, n, "none")) {
+		c->sqlite_none = true;
+		return 0;
+	}
+	list_member(c, k->type, &arr, &cnt);
+	t = malloc(n + 1);
+	if (!t)
+		return -ENOMEM;
+	memcpy(t, v, n);
+	t[n] = '\0';
+	na = realloc(*arr, (*cnt + 1) * sizeof(*na));
+	if (!na) {
+		free(t);
+		return -ENOMEM;
+	}
+	na[(*cnt)++] = t;
+	*arr = na;
 	return 0;
 }
 
@@ -431,15 +577,13 @@ static int parse_number(struct ctx *x, const struct key *k, const char *v, size_
 
 static int set_path(struct ctx *x, struct pd_conf *c, const struct key *k, const char *v, size_t n)
 {
-	if (!n || v[0] != '/')
+	if (!n || v[0] != '/' || has_control(v, n))
 		return bad_value(x, k, v, n);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
-			return bad_value(x, k, v, n);
 	return set_string(c, k, v, n);
 }
 
-static int set_value(struct ctx *x, struct pd_conf *c, const struct key *k, const char *v, size_t n)
+static int set_value(struct ctx *x, struct pd_conf *c, const struct key *k, const char *v, size_t n,
+		     bool first)
 {
 	void *m = (char *)c + k->off;
 	char word[32];
@@ -519,12 +663,59 @@ static int set_value(struct ctx *x, struct pd_conf *c, const struct key *k, cons
 	case K_PATH:
 		return set_path(x, c, k, v, n);
 	case K_NAME:
-		if (n > 256 || (n && v[0] == '-'))
+	case K_HOST:
+		if (n > (k->type == K_HOST ? 253 : 256) || (n && v[0] == '-'))
 			return bad_value(x, k, v, n);
 		for (size_t i = 0; i < n; i++)
 			if (!is_name_char(v[i]))
 				return bad_value(x, k, v, n);
 		return set_string(c, k, v, n);
+	case K_OPT_PATH:
+		if (!n)
+			return set_string(c, k, v, n);
+		return set_path(x, c, k, v, n);
+	case K_BOOL:
+		r = parse_bool_word(v, n);
+		if (r < 0)
+			return bad_value(x, k, v, n);
+		*(bool *)m = r;
+		return 0;
+	case K_PGWRITE:
+		if (!word_is(v, n, "copy") && !word_is(v, n, "insert"))
+			return bad_value(x, k, v, n);
+		*(bool *)m = word_is(v, n, "copy");
+		return 0;
+	case K_SIZE64:
+		r = parse_size(v, n, &u);
+		if (r == -EINVAL)
+			return bad_value(x, k, v, n);
+		if (r < 0 || u < (uint64_t)k->min || u > (uint64_t)k->max)
+			return out_of_range(x, k, v, n);
+		*(uint64_t *)m = u;
+		return 0;
+	case K_MIB:
+		r = parse_number(x, k, v, n, &u);
+		if (r == 0)
+			*(uint64_t *)m = u * MIB;
+		return r;
+	case K_FSYNC:
+		if (word_is(v, n, "no") || word_is(v, n, "batch")) {
+			c->sink.fsync = word_is(v, n, "no") ? PT_FSYNC_NO : PT_FSYNC_BATCH;
+			c->sink.fsync_interval_ms = 0;
+			return 0;
+		}
+		r = parse_duration(v, n, &d);
+		if (r == -EINVAL)
+			return bad_value(x, k, v, n);
+		if (r < 0 || d < k->min || d > k->max)
+			return out_of_range(x, k, v, n);
+		c->sink.fsync = PT_FSYNC_INTERVAL;
+		c->sink.fsync_interval_ms = d;
+		return 0;
+	case K_OUTPUT:
+	case K_SQLITE:
+	case K_PG:
+		return add_target(x, c, k, first, v, n);
 	}
 	return bad_value(x, k, v, n);
 }
@@ -549,6 +740,7 @@ static int parse_line(struct ctx *x, struct pd_conf *c, unsigned *seen, const ch
 	const char *end = s + n, *eq, *k, *ke, *v;
 	const struct key *key;
 	char q[QUOTE_MAX * 4 + 8];
+	bool first;
 	size_t idx;
 
 	if (n && end[-1] == '\r') /* CRLF */
@@ -576,9 +768,11 @@ static int parse_line(struct ctx *x, struct pd_conf *c, unsigned *seen, const ch
 		return fail(x, "unknown key '%s'", q);
 	}
 	idx = (size_t)(key - keys);
-	if (seen[idx])
+	first = !seen[idx];
+	if (seen[idx] && !is_list(key->type))
 		return fail(x, "duplicate key '%s' (first set on line %u)", key->name, seen[idx]);
-	seen[idx] = x->line;
+	if (first)
+		seen[idx] = x->line;
 	v = eq + 1;
 	while (v < end && is_blank(*v))
 		v++;
@@ -604,29 +798,54 @@ static int parse_line(struct ctx *x, struct pd_conf *c, unsigned *seen, const ch
 		while (end > v && is_blank(end[-1]))
 			end--;
 	}
-	return set_value(x, c, key, v, (size_t)(end - v));
+	return set_value(x, c, key, v, (size_t)(end - v), first);
+}
+
+static int list_dup(struct pd_conf *dst, const struct pd_conf *src, enum ktype t)
+{
+	char ***da, ***sa;
+	size_t *dn, *sn;
+
+	list_member(dst, t, &da, &dn);
+	list_member((struct pd_conf *)src, t, &sa, &sn);
+	if (!*sn)
+		return 0;
+	*da = calloc(*sn, sizeof(**da));
+	if (!*da)
+		return -ENOMEM;
+	for (; *dn < *sn; (*dn)++)
+		if (!((*da)[*dn] = strdup((*sa)[*dn])))
+			return -ENOMEM;
+	return 0;
 }
 
 /* A copy whose strings are its own, so that a failed parse leaves c as it was. */
 static int conf_dup(struct pd_conf *dst, const struct pd_conf *src)
 {
 	*dst = *src;
+	/* nothing shared: what is not copied yet is NULL, so that a failure frees only copies */
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		char **m;
+		if (is_string(keys[i].type))
+			*str_member(dst, &keys[i]) = NULL;
+	}
+	dst->outputs = dst->sqlites = dst->pgs = NULL;
+	dst->n_outputs = dst->n_sqlites = dst->n_pgs = 0;
+	dst->sink.target = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *v;
 
-		if (keys[i].type != K_PATH && keys[i].type != K_SOCKET && keys[i].type != K_NAME)
+		if (is_list(keys[i].type) && list_dup(dst, src, keys[i].type) < 0)
+			goto oom;
+		if (!is_string(keys[i].type))
 			continue;
-		m = str_member(dst, &keys[i]);
-		if (*m && !(*m = strdup(*m))) {
-			for (size_t j = i + 1; j < ARRAY_SIZE(keys); j++)
-				if (keys[j].type == K_PATH || keys[j].type == K_SOCKET ||
-				    keys[j].type == K_NAME)
-					*str_member(dst, &keys[j]) = NULL;
-			pd_conf_free(dst);
-			return -ENOMEM;
-		}
+		v = *str_member((struct pd_conf *)src, &keys[i]);
+		if (v && !(*str_member(dst, &keys[i]) = strdup(v)))
+			goto oom;
 	}
 	return 0;
+oom:
+	pd_conf_free(dst);
+	return -ENOMEM;
 }
 
 int pd_conf_parse(struct pd_conf *c, const char *text, size_t len, const char *name, char *err,
@@ -741,13 +960,39 @@ static bool key_differs(const struct pd_conf *a, const struct pd_conf *b, const 
 	switch (k->type) {
 	case K_PATH:
 	case K_SOCKET:
-	case K_NAME: {
+	case K_NAME:
+	case K_OPT_PATH:
+	case K_HOST: {
 		const char *sa = *(const char *const *)pa, *sb = *(const char *const *)pb;
 
 		if (!sa || !sb)
 			return sa != sb;
 		return strcmp(sa, sb) != 0;
 	}
+	case K_OUTPUT:
+	case K_SQLITE:
+	case K_PG: {
+		char ***la, ***lb;
+		size_t *na, *nb;
+
+		list_member((struct pd_conf *)a, k->type, &la, &na);
+		list_member((struct pd_conf *)b, k->type, &lb, &nb);
+		if (*na != *nb || (k->type == K_SQLITE && a->sqlite_none != b->sqlite_none))
+			return true;
+		for (size_t i = 0; i < *na; i++)
+			if (strcmp((*la)[i], (*lb)[i]) != 0)
+				return true;
+		return false;
+	}
+	case K_BOOL:
+	case K_PGWRITE:
+		return *(const bool *)pa != *(const bool *)pb;
+	case K_SIZE64:
+	case K_MIB:
+		return *(const uint64_t *)pa != *(const uint64_t *)pb;
+	case K_FSYNC:
+		return a->sink.fsync != b->sink.fsync ||
+		       a->sink.fsync_interval_ms != b->sink.fsync_interval_ms;
 	case K_DURATION:
 		return *(const int64_t *)pa != *(const int64_t *)pb;
 	case K_SIZE:
@@ -786,4 +1031,163 @@ unsigned pd_conf_restart_keys(const struct pd_conf *running, const struct pd_con
 		count++;
 	}
 	return count;
+}
+
+/* next's key k = running's, copied */
+static int keep_key(const struct pd_conf *run, struct pd_conf *next, const struct key *k)
+{
+	const void *src = (const char *)run + k->off;
+	void *dst = (char *)next + k->off;
+
+	if (is_string(k->type)) {
+		const char *v = *(const char *const *)src;
+		char *n = v ? strdup(v) : NULL;
+
+		if (v && !n)
+			return -ENOMEM;
+		free(*str_member(next, k));
+		*str_member(next, k) = n;
+		return 0;
+	}
+	if (is_list(k->type)) {
+		list_clear(next, k->type);
+		if (k->type == K_SQLITE)
+			next->sqlite_none = run->sqlite_none;
+		return list_dup(next, run, k->type);
+	}
+	switch (k->type) {
+	case K_DURATION:
+		*(int64_t *)dst = *(const int64_t *)src;
+		break;
+	case K_SIZE:
+		*(size_t *)dst = *(const size_t *)src;
+		break;
+	case K_TIER:
+		*(enum pt_tier *)dst = *(const enum pt_tier *)src;
+		break;
+	case K_EVENTS:
+	case K_DURATION_U:
+	case K_UINT:
+	case K_MODE:
+		*(unsigned *)dst = *(const unsigned *)src;
+		break;
+	case K_TRISTATE:
+	case K_AUTO_UINT:
+	case K_LOGLEVEL:
+		*(int *)dst = *(const int *)src;
+		break;
+	case K_BOOL:
+	case K_PGWRITE:
+		*(bool *)dst = *(const bool *)src;
+		break;
+	case K_SIZE64:
+	case K_MIB:
+		*(uint64_t *)dst = *(const uint64_t *)src;
+		break;
+	case K_FSYNC:
+		next->sink.fsync = run->sink.fsync;
+		next->sink.fsync_interval_ms = run->sink.fsync_interval_ms;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int pd_conf_keep_running(const struct pd_conf *running, struct pd_conf *next)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (keys[i].reloadable)
+			continue;
+		if (keep_key(running, next, &keys[i]) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+const char *pd_conf_sink_key(enum pt_sink_type t)
+{
+	switch (t) {
+	case PT_SINK_FILE:
+		return "output";
+	case PT_SINK_SQLITE:
+		return "sqlite";
+	case PT_SINK_PG:
+		return "pg";
+	default:
+		return "?";
+	}
+}
+
+/* dir/name, malloc'ed */
+static char *path_in(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+	char *p = malloc(n + strlen(name) + 2);
+
+	if (p)
+		sprintf(p, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
+	return p;
+}
+
+static int add_sink(struct pt_sink_conf *v, size_t *k, const struct pt_sink_conf *base,
+		    enum pt_sink_type t, const char *target)
+{
+	int r = pt_sink_conf_copy(&v[*k], base, t, target);
+
+	if (r == 0)
+		(*k)++;
+	return r;
+}
+
+int pd_conf_sinks(const struct pd_conf *c, bool no_db, struct pt_sink_conf **out, size_t *n)
+{
+	const char *state = c->state_dir && *c->state_dir ? c->state_dir : PD_STATE_DIR;
+	struct pt_sink_conf base = c->sink, *v;
+	char *def_db = NULL, *spool = NULL;
+	size_t cap, k = 0;
+	int r = -ENOMEM;
+
+	*out = NULL;
+	*n = 0;
+	cap = c->n_outputs + c->n_sqlites + c->n_pgs + 1;
+	v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (!base.spool_dir) {
+		spool = path_in(state, PD_SPOOL_DIR);
+		if (!spool)
+			goto fail;
+		base.spool_dir = spool;
+	}
+	for (size_t i = 0; i < c->n_outputs; i++)
+		if ((r = add_sink(v, &k, &base, PT_SINK_FILE, c->outputs[i])) < 0)
+			goto fail;
+	if (!no_db && !c->sqlite_none && !c->n_sqlites) {
+		def_db = path_in(state, PD_HISTORY_DB);
+		if (!def_db || (r = add_sink(v, &k, &base, PT_SINK_SQLITE, def_db)) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; !no_db && i < c->n_sqlites; i++)
+		if ((r = add_sink(v, &k, &base, PT_SINK_SQLITE, c->sqlites[i])) < 0)
+			goto fail;
+	for (size_t i = 0; !no_db && i < c->n_pgs; i++)
+		if ((r = add_sink(v, &k, &base, PT_SINK_PG, c->pgs[i])) < 0)
+			goto fail;
+	free(def_db);
+	free(spool);
+	if (!k) {
+		free(v);
+		v = NULL;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+fail:
+	for (size_t i = 0; i < k; i++)
+		pt_sink_conf_free(&v[i]);
+	free(v);
+	free(def_db);
+	free(spool);
+	return r < 0 ? r : -ENOMEM;
 }

@@ -26,11 +26,13 @@
 
 #include "daemon-serve.h"
 #include "outq.h"
+#include "sink.h"
 
 #define TICK_MS 1000 /* the timer: idle clients, listening again after EMFILE */
 #define NOTIFY_EVERY_S 10 /* sd_notify STATUS */
 #define CLOSE_LINGER_MS 5000 /* a client closed on an error: time to read its reply */
 #define STOP_FLUSH_MS 2000 /* at stop: time for subscribers to take their final lines */
+#define SINK_DRAIN_MS 5000 /* at stop, after the subscribers: time for each sink to write */
 #define READ_CHUNK (64u << 10)
 
 struct pd_client {
@@ -74,6 +76,10 @@ struct pd_server {
 	uint64_t requests, errors, refused, dropped_clients;
 	uint64_t sub_lost_closed; /* drops of subscribers that have gone */
 	uint64_t events_rendered;
+	/* the sinks: every event the monitor delivers, unfiltered */
+	struct pt_sink **sinks;
+	size_t nsinks;
+	uint64_t sink_render_failed; /* events no sink got: rendering failed */
 	int fatal;
 };
 
@@ -224,28 +230,45 @@ static void sub_done(struct pd_client *c)
 	pd_buf_free(&b);
 }
 
+/* The event's line, with its '\n', rendered once; NULL (logged) when it cannot be. */
+static char *render(struct pd_server *s, const struct pt_event *ev, size_t *len)
+{
+	char *line = pt_json_event(ev, len);
+
+	if (!line) {
+		pd_log(PT_LOG_WARNING, "cannot render a %s event: %s", pt_event_name(ev->type),
+		       strerror(errno));
+		return NULL;
+	}
+	line[(*len)++] = '\n'; /* over the NUL: the record is the line */
+	s->events_rendered++;
+	return line;
+}
+
 static void on_event(const struct pt_event *ev, void *data)
 {
 	struct pd_server *s = data;
 	char *line = NULL;
 	size_t len = 0;
 
+	if (s->nsinks) {
+		/* the sinks take every event: each queues it or counts its drop */
+		line = render(s, ev, &len);
+		if (!line) {
+			s->sink_render_failed++;
+			return;
+		}
+		for (size_t i = 0; i < s->nsinks; i++)
+			pt_sink_push(s->sinks[i], line, len);
+	}
 	for (struct pd_client *c = s->clients; c; c = c->next) {
 		if (!c->q || c->dead || !(c->sub.events & PT_EVMASK(ev->type)))
 			continue;
 		if (!cli_filter_match(c->sub.filter, ev))
 			continue;
-		if (!line) {
-			/* rendered once, for every subscriber that takes it */
-			line = pt_json_event(ev, &len);
-			if (!line) {
-				pd_log(PT_LOG_WARNING, "cannot render a %s event: %s",
-				       pt_event_name(ev->type), strerror(errno));
-				return;
-			}
-			line[len++] = '\n';
-			s->events_rendered++;
-		}
+		/* rendered once, for every sink and subscriber that takes it */
+		if (!line && !(line = render(s, ev, &len)))
+			return;
 		sub_report(s, c);
 		/* a full queue drops the event whole and counts it: never waited for */
 		pt_outq_push(c->q, line, len);
@@ -605,6 +628,35 @@ static void status_daemon(struct pd_buf *out, void *data)
 		      ",\"subscriber_queue\":%zu,\"reply_max\":%zu}}",
 		      c->retention_ms, c->mem_max, c->max_request, c->client_idle_ms,
 		      c->subscriber_queue, c->reply_max);
+	/* each sink's state, backlog, rows written, drops and last error */
+	pd_buf_adds(out, ",\"sinks\":[");
+	for (size_t i = 0; i < s->nsinks; i++) {
+		size_t len = 0;
+		char *j = pt_sink_status_json(s->sinks[i], &len);
+
+		if (i)
+			pd_buf_adds(out, ",");
+		if (j)
+			pd_buf_add(out, j, len);
+		else
+			pd_buf_adds(out, "null");
+		free(j);
+	}
+	pd_buf_adds(out, "]");
+}
+
+/* Every sink's drops: queue full, failed writes, a full spool. */
+static uint64_t sink_drops(const struct pd_server *s)
+{
+	uint64_t n = s->sink_render_failed;
+
+	for (size_t i = 0; i < s->nsinks; i++) {
+		struct pt_sink_status st;
+
+		pt_sink_status(s->sinks[i], &st);
+		n += st.dropped;
+	}
+	return n;
 }
 
 static void notify_status(struct pd_server *s)
@@ -614,8 +666,9 @@ static void notify_status(struct pd_server *s)
 	if (pt_monitor_status(s->m, &st) < 0)
 		return;
 	pd_notify("STATUS=tier %s, %" PRIu64 " alive, %" PRIu64 " exited, %u clients, %u "
-		  "subscribers, %" PRIu64 " lost",
-		  pt_tier_name(st.tier), st.alive, st.exited, s->nclients, s->nsubs, st.lost);
+		  "subscribers, %" PRIu64 " lost, %zu sinks, %" PRIu64 " sink drops",
+		  pt_tier_name(st.tier), st.alive, st.exited, s->nclients, s->nsubs, st.lost,
+		  s->nsinks, sink_drops(s));
 	s->last_notify_ms = mono_ms();
 }
 
@@ -664,6 +717,11 @@ static void reload(struct pd_server *s)
 		pd_server_reconf(s, next);
 	else
 		free(next);
+	/* whatever the file said: an external logrotate moved the files away */
+	for (size_t i = 0; i < s->nsinks; i++)
+		pt_sink_reopen(s->sinks[i]);
+	if (s->nsinks)
+		pd_log(PT_LOG_NOTICE, "SIGHUP: reopening %zu sink(s)", s->nsinks);
 	notify_status(s);
 	pd_notify("READY=1");
 }
@@ -1006,6 +1064,35 @@ static void stop_subscribers(struct pd_server *s)
 	}
 }
 
+void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n)
+{
+	s->sinks = sinks;
+	s->nsinks = n;
+}
+
+/* At stop, after the subscribers: each sink writes what is queued (bounded), then closes. */
+static void close_sinks(struct pd_server *s)
+{
+	for (size_t i = 0; i < s->nsinks; i++) {
+		struct pt_sink_status st;
+		char target[256];
+
+		/* the status's target is the sink's memory: copied before it goes */
+		pt_sink_status(s->sinks[i], &st);
+		snprintf(target, sizeof(target), "%s", st.target ? st.target : "?");
+		pt_sink_close(s->sinks[i], SINK_DRAIN_MS, &st);
+		pd_log(st.dropped ? PT_LOG_WARNING : PT_LOG_NOTICE,
+		       "sink %s %s closed: %" PRIu64 " written, %" PRIu64 " dropped (%" PRIu64
+		       " reported), %" PRIu64 " errors%s%s",
+		       pt_sink_type_name(st.type), target, st.written,
+		       st.dropped, st.reported, st.errors, st.last_error[0] ? "; last: " : "",
+		       st.last_error);
+	}
+	free(s->sinks);
+	s->sinks = NULL;
+	s->nsinks = 0;
+}
+
 void pd_server_free(struct pd_server *s)
 {
 	if (!s)
@@ -1021,6 +1108,7 @@ void pd_server_free(struct pd_server *s)
 	while (s->clients)
 		client_close(s, s->clients, "daemon stopping");
 	bury(s);
+	close_sinks(s);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->bound && s->path && unlink(s->path) < 0)

@@ -137,7 +137,15 @@ int pd_server_attach(struct pd_server *s, struct pt_monitor *m);
 int pd_server_listen(struct pd_server *s);
 /* The epoll loop until SIGTERM or SIGINT: 0, or -errno of a fatal error. */
 int pd_server_run(struct pd_server *s);
-/* Subscribers get their final line, clients are closed, the socket file removed. */
+/*
+ * The sinks, open (pt_sink_open), now the server's: each gets every event the
+ * monitor delivers (pt_sink_push), is reopened on SIGHUP, shown in status, and
+ * closed by pd_server_free with a bounded drain. sinks is malloc'ed (n may be 0).
+ */
+struct pt_sink;
+void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n);
+/* Subscribers get their final line, clients are closed, the socket file removed,
+ * then the sinks drain (5 s at most each) and close. */
 void pd_server_free(struct pd_server *s);
 /* A new configuration (after SIGHUP), malloc'ed: the server owns it from now
  * on. Its reloadable keys apply; the caller has set the others to what runs. */

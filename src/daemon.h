@@ -14,12 +14,15 @@
 #include <stdint.h>
 
 #include "proctrail/proctrail.h"
+#include "sink.h"
 
 /* Defaults a distribution's service uses; documented in proctraild(8). */
 #define PD_SOCKET_PATH "/run/proctrail/proctraild.sock"
 #define PD_STATE_DIR "/var/lib/proctrail"
 #define PD_SOCKET_ENV "PROCTRAIL_SOCKET"
 #define PD_PROTOCOL_VERSION 1
+#define PD_HISTORY_DB "history.db" /* the default sqlite sink, in state_dir */
+#define PD_SPOOL_DIR "spool" /* the default spool_dir, in state_dir */
 
 /* Every key of proctrail.conf(5). Strings are malloc'ed and owned. */
 struct pd_conf {
@@ -48,6 +51,20 @@ struct pd_conf {
 	size_t subscriber_queue; /* subscriber_queue = 4M: each subscriber's bounded queue */
 	size_t reply_max; /* reply_max = 256M: bytes of replies waiting for one client */
 	int log_level; /* log_level = notice (PT_LOG_*); reloadable */
+	/*
+	 * sinks (issue 12): a change needs a restart; SIGHUP reopens every sink.
+	 * sink holds what every sink gets (sink_*, host_name, output_*, db_*,
+	 * pg_*, spool_*: the keys are named in sink.h's comments); type and
+	 * target stay unset. output, sqlite and pg may repeat, each adding a sink.
+	 */
+	struct pt_sink_conf sink;
+	char **outputs; /* output = FILE ... */
+	size_t n_outputs;
+	char **sqlites; /* sqlite = PATH ...; none given: state_dir/history.db */
+	size_t n_sqlites;
+	bool sqlite_none; /* sqlite = none */
+	char **pgs; /* pg = CONNINFO ... */
+	size_t n_pgs;
 };
 
 /* Defaults: every member as the comments above say. */
@@ -68,6 +85,21 @@ int pd_conf_load(struct pd_conf *c, const char *path, char *err, size_t errlen);
  */
 unsigned pd_conf_restart_keys(const struct pd_conf *running, const struct pd_conf *next, char *buf,
 			      size_t len);
+/*
+ * SIGHUP: set every key of next that needs a restart back to its running
+ * value (copies). 0 or -ENOMEM.
+ */
+int pd_conf_keep_running(const struct pd_conf *running, struct pd_conf *next);
+/*
+ * The sinks to open, in order: every output, every sqlite (state_dir/history.db
+ * when the file named none, nothing after `sqlite = none`), every pg; no SQL
+ * sink when no_db (proctraild --no-db). Each is a copy of c->sink with its
+ * type and target, and spool_dir state_dir/spool when unset. *out is malloc'ed
+ * (NULL when *n is 0): pt_sink_conf_free each, then free it. 0 or -ENOMEM.
+ */
+int pd_conf_sinks(const struct pd_conf *c, bool no_db, struct pt_sink_conf **out, size_t *n);
+/* The key that names a sink of this type: "output", "sqlite", "pg". */
+const char *pd_conf_sink_key(enum pt_sink_type t);
 
 /*
  * Keep only the capabilities the tier and its /proc reads need, switch to

@@ -238,6 +238,39 @@ int pt_outq_push(struct pt_outq *q, const void *rec, size_t len)
 	return r;
 }
 
+int pt_outq_push_wait(struct pt_outq *q, const void *rec, size_t len, int wait_ms)
+{
+	struct timespec until;
+	int r;
+
+	if (wait_ms > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += wait_ms / 1000;
+		until.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+	}
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		r = q->error ? q->error : put(q, rec, len, REC_EVENT, 0);
+		/* a record larger than the whole queue never fits: no wait for it */
+		if (r != -ENOBUFS || q->stopping || wait_ms == 0 || HDR + ROUND8(len) > q->cap)
+			break;
+		if (wait_ms < 0)
+			pthread_cond_wait(&q->space, &q->lock);
+		else if (pthread_cond_timedwait(&q->space, &q->lock, &until) == ETIMEDOUT)
+			wait_ms = 0; /* one last try */
+	}
+	if (r < 0)
+		q->dropped++;
+	else
+		q->pushed++;
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
 uint64_t pt_outq_unreported(const struct pt_outq *q)
 {
 	uint64_t n;
@@ -405,6 +438,7 @@ void pt_outq_stop(struct pt_outq *q)
 	pthread_mutex_lock(&q->lock);
 	q->stopping = true;
 	pthread_cond_broadcast(&q->data);
+	pthread_cond_broadcast(&q->space);
 	pthread_mutex_unlock(&q->lock);
 	if (q->started) {
 		pthread_join(q->thread, NULL);
@@ -436,7 +470,9 @@ int pt_outq_peek(struct pt_outq *q, struct pt_outq_rec *recs, size_t max, size_t
 		}
 	}
 	pthread_mutex_lock(&q->lock);
-	while (q->nrec < min && !q->stopping && !q->kicked && wait_ms != 0) {
+	/* a queue over half full is a batch: waiting for more would only drop */
+	while (q->nrec < min && q->used <= q->cap / 2 && !q->stopping && !q->kicked &&
+	       wait_ms != 0) {
 		if (wait_ms < 0)
 			pthread_cond_wait(&q->data, &q->lock);
 		else if (pthread_cond_timedwait(&q->data, &q->lock, &until) == ETIMEDOUT)

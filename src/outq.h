@@ -52,6 +52,12 @@ void pt_outq_free(struct pt_outq *q);
  * writer has failed: dropped and counted too.
  */
 int pt_outq_push(struct pt_outq *q, const void *rec, size_t len);
+/*
+ * pt_outq_push, but when the record does not fit, wait up to wait_ms (-1: no
+ * limit) for the consumer to make room (replay: offline, nothing to drop).
+ * -ENOBUFS at once for a record larger than the queue, or once stopped.
+ */
+int pt_outq_push_wait(struct pt_outq *q, const void *rec, size_t len, int wait_ms);
 /* Drops not reported yet: what the next report record should say. */
 uint64_t pt_outq_unreported(const struct pt_outq *q);
 /*
@@ -107,7 +113,7 @@ struct pt_outq_rec {
 };
 /*
  * Wait until at least min records are queued (min 0 or 1: any), the queue is
- * stopped, or wait_ms passes (0: do not wait, -1: no limit); then describe up
+ * over half full, stopped or kicked, or wait_ms passes (0: do not wait, -1: no limit); then describe up
  * to max records from the head in recs. Returns how many (0 when none by then),
  * or -ECANCELED once pt_outq_stop() was called and nothing is left. Only the
  * one consumer calls this, and a record described stays in place until

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon-serve.h"
+#include "sink.h"
 
 #define PD_CONFIG_PATH SYSCONFDIR "/proctrail/proctrail.conf"
 
@@ -36,19 +38,24 @@ static int effective_level(void)
 	return l > PT_LOG_DEBUG ? PT_LOG_DEBUG : l;
 }
 
-/* One line per message; "<N>" first lets journald keep the level (sd-daemon(3)). */
+/*
+ * One line per message; "<N>" first lets journald keep the level (sd-daemon(3)).
+ * The sinks log from their threads: a line is written whole, under stderr's lock.
+ */
 static void log_line(int level, const char *msg)
 {
 	if (level > effective_level())
 		return;
 	if (level < PT_LOG_ERR || level > PT_LOG_DEBUG)
 		level = PT_LOG_ERR;
+	flockfile(stderr);
 	if (journal)
 		fprintf(stderr, "<%d>", level);
 	fprintf(stderr, "%s: %s: ", prog, level_names[level]);
 	for (const char *p = msg; *p; p++)
 		fputc(*p == '\n' ? ' ' : *p, stderr);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void pd_log(int level, const char *fmt, ...)
@@ -77,6 +84,7 @@ struct opts {
 	bool config_set;
 	const char *socket, *state_dir, *tier; /* override the file */
 	bool check;
+	bool no_db; /* --no-db: no SQL sink, whatever the file says */
 };
 
 static void usage(FILE *f)
@@ -90,25 +98,29 @@ static void usage(FILE *f)
 		"  -s, --socket=PATH     socket path (default %s)\n"
 		"      --state-dir=DIR   state directory (default %s)\n"
 		"  -t, --tier=T          auto, bpf, netlink, inotify, poll or none\n"
+		"      --no-db           no SQL sink (sqlite, pg): the history database\n"
+		"                        is not written; output files still are\n"
 		"      --check-config    validate the configuration, print one line, exit\n"
 		"  -v, --verbose         log more (info, then debug)\n"
 		"  -h, --help            this help\n"
 		"  -V, --version         the version\n"
 		"\n"
-		"Signals: SIGHUP reloads the configuration, SIGTERM and SIGINT stop.\n"
+		"Signals: SIGHUP reloads the configuration and reopens the sinks' files,\n"
+		"SIGTERM and SIGINT stop.\n"
 		"See proctraild(8) and proctrail.conf(5).\n",
 		prog, PD_CONFIG_PATH, PD_SOCKET_PATH, PD_STATE_DIR);
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_STATE_DIR = 256, O_CHECK };
+	enum { O_STATE_DIR = 256, O_CHECK, O_NO_DB };
 	static const struct option lo[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"socket", required_argument, NULL, 's'},
 		{"state-dir", required_argument, NULL, O_STATE_DIR},
 		{"tier", required_argument, NULL, 't'},
 		{"check-config", no_argument, NULL, O_CHECK},
+		{"no-db", no_argument, NULL, O_NO_DB},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -134,6 +146,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_CHECK:
 			o->check = true;
+			break;
+		case O_NO_DB:
+			o->no_db = true;
 			break;
 		case 'v':
 			verbose++;
@@ -204,30 +219,6 @@ struct daemon {
 	struct pd_conf conf;
 };
 
-/* The keys that need a restart keep what runs; strings are copied. */
-static int keep_running(const struct pd_conf *run, struct pd_conf *next)
-{
-	next->tier = run->tier;
-	next->events = run->events;
-	next->args_max = run->args_max;
-	next->exec_history = run->exec_history;
-	next->realtime = run->realtime;
-	next->readers = run->readers;
-	next->poll_interval_ms = run->poll_interval_ms;
-	next->rcvbuf = run->rcvbuf;
-	next->ring_size = run->ring_size;
-	next->socket_mode = run->socket_mode;
-	if (set_str(&next->socket_path, run->socket_path ? run->socket_path : "") < 0 ||
-	    set_str(&next->socket_group, run->socket_group ? run->socket_group : "") < 0 ||
-	    set_str(&next->state_dir, run->state_dir ? run->state_dir : "") < 0)
-		return -ENOMEM;
-	free(next->user);
-	next->user = run->user ? strdup(run->user) : NULL;
-	if (run->user && !next->user)
-		return -ENOMEM;
-	return 0;
-}
-
 static int on_reload(const struct pd_conf *running, struct pd_conf *next, void *data)
 {
 	struct daemon *d = data;
@@ -241,13 +232,105 @@ static int on_reload(const struct pd_conf *running, struct pd_conf *next, void *
 	}
 	if (pd_conf_restart_keys(running, next, keys, sizeof(keys)))
 		pd_log(PT_LOG_WARNING, "reload: a restart is needed to apply %s", keys);
-	r = keep_running(running, next);
+	r = pd_conf_keep_running(running, next);
 	if (r < 0) {
 		pd_conf_free(next);
 		return r;
 	}
 	log_level = next->log_level;
 	return 0;
+}
+
+/* ---- sinks ---- */
+
+/*
+ * The state directory holds the default history.db (and the spool): made
+ * 0750 when missing, and given to the configured user, who writes it once
+ * the daemon has switched (under systemd, StateDirectory= makes it).
+ */
+static void state_dir(const struct pd_conf *c)
+{
+	struct passwd pw, *res = NULL;
+	char buf[16384];
+	struct stat st;
+
+	if (!c->state_dir || !*c->state_dir)
+		return;
+	if (mkdir(c->state_dir, 0750) < 0 && errno != EEXIST) {
+		pd_log(PT_LOG_WARNING, "cannot make the state directory %s: %s", c->state_dir,
+		       strerror(errno));
+		return;
+	}
+	if (!c->user || !*c->user || getpwnam_r(c->user, &pw, buf, sizeof(buf), &res) != 0 ||
+	    !res || stat(c->state_dir, &st) < 0 || st.st_uid == pw.pw_uid)
+		return; /* a user that does not exist: pd_caps_drop says so */
+	if (st.st_uid != 0 || geteuid() != 0) {
+		pd_log(PT_LOG_WARNING, "state directory %s belongs to uid %u, not to user %s",
+		       c->state_dir, (unsigned)st.st_uid, c->user);
+		return;
+	}
+	if (chown(c->state_dir, pw.pw_uid, pw.pw_gid) < 0)
+		pd_log(PT_LOG_WARNING, "cannot give the state directory %s to user %s: %s",
+		       c->state_dir, c->user, strerror(errno));
+	else
+		pd_log(PT_LOG_NOTICE, "state directory %s given to user %s", c->state_dir,
+		       c->user);
+}
+
+/*
+ * Open every sink the configuration names, on this thread (after the
+ * capability drop, so that the sinks' threads hold no more than the
+ * monitor's). A sink that cannot open stops the start; a database that is
+ * down is not an error (it connects later, spooling meanwhile).
+ */
+static int open_sinks(const struct daemon *d, struct pd_server *s)
+{
+	struct pt_sink_conf *confs = NULL;
+	struct pt_sink **sinks = NULL;
+	size_t n = 0, k = 0;
+	char err[512];
+	int r;
+
+	r = pd_conf_sinks(&d->conf, d->o.no_db, &confs, &n);
+	if (r < 0) {
+		pd_log(PT_LOG_ERR, "cannot set up the sinks: %s", strerror(-r));
+		return r;
+	}
+	if (n && !(sinks = calloc(n, sizeof(*sinks)))) {
+		r = -ENOMEM;
+		pd_log(PT_LOG_ERR, "cannot set up the sinks: %s", strerror(-r));
+		goto out;
+	}
+	/* history.db, its journal and the output files: 0640 at most */
+	umask(umask(0027) | 0027);
+	for (; k < n; k++) {
+		err[0] = '\0';
+		r = pt_sink_open(&sinks[k], &confs[k], lib_log, NULL, err, sizeof(err));
+		if (r < 0) {
+			pd_log(PT_LOG_ERR, "cannot open the sink %s = %s: %s",
+			       pd_conf_sink_key(confs[k].type), confs[k].target,
+			       err[0] ? err : strerror(-r));
+			break;
+		}
+		pd_log(PT_LOG_NOTICE, "sink %s = %s: open", pd_conf_sink_key(confs[k].type),
+		       confs[k].target);
+	}
+	if (r < 0) {
+		while (k)
+			pt_sink_close(sinks[--k], 0, NULL);
+		free(sinks);
+		goto out;
+	}
+	if (!n)
+		pd_log(PT_LOG_NOTICE, "no sink: the history is not recorded%s",
+		       d->o.no_db ? " (--no-db)" : "");
+	pd_server_set_sinks(s, sinks, n);
+	r = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		pt_sink_conf_free(&confs[i]);
+	free(confs);
+	return r;
 }
 
 /* ---- main ---- */
@@ -308,10 +391,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_level = d.conf.log_level;
-	if (d.conf.state_dir && *d.conf.state_dir && mkdir(d.conf.state_dir, 0755) < 0 &&
-	    errno != EEXIST)
-		pd_log(PT_LOG_WARNING, "cannot make the state directory %s: %s", d.conf.state_dir,
-		       strerror(errno));
+	state_dir(&d.conf);
 	/*
 	 * Capabilities belong to each thread: the first drop (and the user
 	 * switch) comes before the monitor starts its readers, keeping what
@@ -330,6 +410,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (pd_caps_drop(&d.conf, pt_monitor_tier(m), lib_log, NULL) < 0)
+		goto out;
+	if (open_sinks(&d, s) < 0)
 		goto out;
 	pt_monitor_status(m, &st);
 	pd_log(PT_LOG_NOTICE,

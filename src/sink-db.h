@@ -143,8 +143,8 @@ void pt_spool_close(struct pt_spool *s);
 int pt_spool_append(struct pt_spool *s, int64_t session, uint64_t seq,
 		    const struct pt_outq_rec *recs, size_t n);
 /* The oldest batch: its id and lines, valid until the next call on s. 0; 1 when
- * the spool is empty; -errno (a damaged batch file is set aside, renamed
- * *.bad, logged by the caller, and the next one is returned). */
+ * the spool is empty; -errno (-EBADMSG: a damaged batch file was set aside,
+ * renamed *.bad, to be logged by the caller; the next call returns the next one). */
 int pt_spool_peek(struct pt_spool *s, int64_t *session, uint64_t *seq,
 		  const struct pt_outq_rec **recs, size_t *n);
 /* Remove the oldest batch (after it was written). 0 or -errno. */

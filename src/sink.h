@@ -134,17 +134,24 @@ int pt_sink_open(struct pt_sink **out, const struct pt_sink_conf *c, pt_log_fn l
  * there is room. Returns 0 or -ENOBUFS (dropped and counted).
  */
 int pt_sink_push(struct pt_sink *s, const char *line, size_t len);
+/* pt_sink_push, but wait for room instead of dropping (replay: offline). */
+int pt_sink_push_wait(struct pt_sink *s, const char *line, size_t len);
 /* Ask the sink's thread to reopen (SIGHUP: after an external logrotate). Any thread. */
 void pt_sink_reopen(struct pt_sink *s);
 void pt_sink_status(struct pt_sink *s, struct pt_sink_status *st);
 /* The status as one JSON object (the daemon's status, watch's summary). NULL on ENOMEM. */
 char *pt_sink_status_json(struct pt_sink *s, size_t *len);
 /*
- * Stop: give the thread up to drain_ms to write what is queued, flush, close,
- * free. What is left is counted as dropped; *st (may be NULL) gets the final
- * status. NULL is fine.
+ * Stop: give the thread up to drain_ms (-1: no limit) to write what is queued,
+ * flush, close, free. What is left is counted as dropped; *st (may be NULL) gets
+ * the final status, with target NULL (freed: keep pt_sink_target_shown()'s copy).
+ * NULL is fine.
  */
 void pt_sink_close(struct pt_sink *s, int drain_ms, struct pt_sink_status *st);
+
+/* The target as status shows it: a pg conninfo's or URI's password masked as
+ * "***". malloc'd; NULL on ENOMEM. */
+char *pt_sink_target_shown(enum pt_sink_type type, const char *target);
 
 /* ---- what each sink implements ---- */
 
@@ -185,6 +192,11 @@ struct pt_sink_ops {
 	void (*close)(void *state);
 	void (*status)(void *state, struct pt_sink_status *st);
 };
+
+/* pt_sink_open with given ops (tests: a fake sink). */
+int pt_sink_open_ops(struct pt_sink **out, const struct pt_sink_ops *ops,
+		     const struct pt_sink_conf *c, pt_log_fn log, void *logdata, char *err,
+		     size_t errlen);
 
 extern const struct pt_sink_ops pt_sink_file_ops; /* sink-file.c */
 extern const struct pt_sink_ops pt_sink_sqlite_ops; /* sink-sqlite.c (via sink-db.c) */

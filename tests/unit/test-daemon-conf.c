@@ -668,7 +668,7 @@ Test(conf, example_file_holds_the_defaults)
 		}
 		o += (size_t)snprintf(out + o, (1 << 16) - o, "%s\n", line);
 	}
-	cr_assert_eq(keys, 22, "keys in the example: %zu", keys);
+	cr_assert_eq(keys, 39, "keys in the example: %zu", keys);
 	pd_conf_init(&def);
 	cr_assert_eq(pd_conf_parse(&c, out, o, "example", err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(pd_conf_restart_keys(&def, &c, NULL, 0), 0);
@@ -681,6 +681,10 @@ Test(conf, example_file_holds_the_defaults)
 	cr_assert_eq(c.reply_max, def.reply_max);
 	cr_assert_eq(c.log_level, def.log_level);
 	cr_assert_null(c.user);
+	cr_assert_eq(c.sink.batch_size, def.sink.batch_size);
+	cr_assert_eq(c.sink.spool_max, def.sink.spool_max);
+	cr_assert_null(c.sink.spool_dir);
+	cr_assert_eq(c.n_outputs + c.n_sqlites + c.n_pgs, 0);
 	pd_conf_free(&def);
 	free(text);
 	free(out);
@@ -712,6 +716,23 @@ Test(conf, man_page_has_every_key)
 		"subscriber_queue = \" 4M",
 		"reply_max = \" 256M",
 		"log_level = \" notice",
+		"sink_batch_size = \" 100",
+		"sink_flush_interval = \" 1s",
+		"sink_queue = \" 16M",
+		"host_name = \" \"\"",
+		"output_max_size_mb = \" 100",
+		"output_max_backups = \" 5",
+		"output_max_age = \" 0",
+		"output_compress = \" no",
+		"output_fsync = \" batch",
+		"output_mode = \" 0640",
+		"db_retention = \" 0",
+		"db_max_size = \" 0",
+		"db_create_schema = \" yes",
+		"pg_password_file = \" \"\"",
+		"pg_write = \" copy",
+		"spool_dir = \" \"\"",
+		"spool_max = \" 256M",
 	};
 	const char *top = getenv("top_srcdir");
 	char path[4096], *text, line[256];
@@ -738,4 +759,295 @@ Test(conf, man_page_has_every_key)
 		cr_assert_eq(parse(line), 0, "'%s': %s", line, err);
 	}
 	free(text);
+}
+
+/* ---- the sinks' keys (issue 12) ---- */
+
+Test(conf, sink_defaults)
+{
+	cr_assert_eq(c.sink.batch_size, 100);
+	cr_assert_eq(c.sink.flush_ms, 1000);
+	cr_assert_eq(c.sink.queue, 16u << 20);
+	cr_assert_null(c.sink.host);
+	cr_assert_eq(c.sink.max_size, 100u << 20);
+	cr_assert_eq(c.sink.max_backups, 5);
+	cr_assert_eq(c.sink.max_age_ms, 0);
+	cr_assert_eq(c.sink.compress, false);
+	cr_assert_eq(c.sink.fsync, PT_FSYNC_BATCH);
+	cr_assert_eq(c.sink.file_mode, 0640);
+	cr_assert_eq(c.sink.retention_ms, 0);
+	cr_assert_eq(c.sink.db_max_size, 0);
+	cr_assert_eq(c.sink.create_schema, true);
+	cr_assert_null(c.sink.password_file);
+	cr_assert_null(c.sink.spool_dir);
+	cr_assert_eq(c.sink.spool_max, 256u << 20);
+	cr_assert_eq(c.sink.pg_copy, true);
+	cr_assert_eq(c.n_outputs + c.n_sqlites + c.n_pgs, 0);
+	cr_assert_eq(c.sqlite_none, false);
+}
+
+Test(conf, sink_every_key)
+{
+	parse_ok("sink_batch_size = 5000\n"
+		 "sink_flush_interval = 500ms\n"
+		 "sink_queue = 64M\n"
+		 "host_name = web-1.example.org\n"
+		 "output_max_size_mb = 10\n"
+		 "output_max_backups = 0\n"
+		 "output_max_age = 1d\n"
+		 "output_compress = yes\n"
+		 "output_fsync = 2s\n"
+		 "output_mode = 0600\n"
+		 "db_retention = 90d\n"
+		 "db_max_size = 10G\n"
+		 "db_create_schema = no\n"
+		 "pg_password_file = /etc/proctrail/pg.pass\n"
+		 "pg_write = insert\n"
+		 "spool_dir = /var/spool/proctrail\n"
+		 "spool_max = 1G\n");
+	cr_assert_eq(c.sink.batch_size, 5000);
+	cr_assert_eq(c.sink.flush_ms, 500);
+	cr_assert_eq(c.sink.queue, 64u << 20);
+	cr_assert_str_eq(c.sink.host, "web-1.example.org");
+	cr_assert_eq(c.sink.max_size, 10u << 20);
+	cr_assert_eq(c.sink.max_backups, 0);
+	cr_assert_eq(c.sink.max_age_ms, 86400000);
+	cr_assert_eq(c.sink.compress, true);
+	cr_assert_eq(c.sink.fsync, PT_FSYNC_INTERVAL);
+	cr_assert_eq(c.sink.fsync_interval_ms, 2000);
+	cr_assert_eq(c.sink.file_mode, 0600);
+	cr_assert_eq(c.sink.retention_ms, 90LL * 86400000);
+	cr_assert_eq(c.sink.db_max_size, 10ull << 30);
+	cr_assert_eq(c.sink.create_schema, false);
+	cr_assert_str_eq(c.sink.password_file, "/etc/proctrail/pg.pass");
+	cr_assert_eq(c.sink.pg_copy, false);
+	cr_assert_str_eq(c.sink.spool_dir, "/var/spool/proctrail");
+	cr_assert_eq(c.sink.spool_max, 1u << 30);
+	parse_ok("output_fsync = no\npg_write = copy\nhost_name =\npg_password_file = \"\"\n");
+	cr_assert_eq(c.sink.fsync, PT_FSYNC_NO);
+	cr_assert_eq(c.sink.pg_copy, true);
+	cr_assert_null(c.sink.host);
+	cr_assert_null(c.sink.password_file);
+	parse_ok("output_fsync = batch\nspool_max = 0\ndb_max_size = 0\noutput_max_size_mb = 0\n");
+	cr_assert_eq(c.sink.fsync, PT_FSYNC_BATCH);
+	cr_assert_eq(c.sink.spool_max, 0);
+	cr_assert_eq(c.sink.max_size, 0);
+}
+
+Test(conf, sink_bad_values)
+{
+	parse_err("sink_batch_size = 0",
+		  "proctrail.conf:1: value '0' out of range for sink_batch_size (1..100000)");
+	parse_err("sink_batch_size = 100001",
+		  "proctrail.conf:1: value '100001' out of range for sink_batch_size (1..100000)");
+	parse_err("sink_flush_interval = 0",
+		  "proctrail.conf:1: value '0' out of range for sink_flush_interval (1ms..1h)");
+	parse_err("\nsink_flush_interval = 0.5",
+		  "proctrail.conf:2: bad value '0.5' for sink_flush_interval (a duration: 500ms, "
+		  "30s, 10m, 1h; a bare number is seconds)");
+	parse_err("sink_queue = 32K",
+		  "proctrail.conf:1: value '32K' out of range for sink_queue (64K..1G)");
+	parse_err("host_name = a/b",
+		  "proctrail.conf:1: bad value 'a/b' for host_name (a host name, or empty)");
+	parse_err("output_max_size_mb = 10M",
+		  "proctrail.conf:1: bad value '10M' for output_max_size_mb (a number of MiB)");
+	parse_err("output_max_size_mb = 1048577",
+		  "proctrail.conf:1: value '1048577' out of range for output_max_size_mb "
+		  "(0..1048576)");
+	parse_err("output_max_backups = 1001",
+		  "proctrail.conf:1: value '1001' out of range for output_max_backups (0..1000)");
+	parse_err("output_max_age = 366d",
+		  "proctrail.conf:1: value '366d' out of range for output_max_age (0..365d)");
+	parse_err("output_compress = gzip",
+		  "proctrail.conf:1: bad value 'gzip' for output_compress (yes or no)");
+	parse_err("output_fsync = always",
+		  "proctrail.conf:1: bad value 'always' for output_fsync (no, batch, or a duration: "
+		  "500ms, 1s)");
+	parse_err("output_fsync = 0",
+		  "proctrail.conf:1: value '0' out of range for output_fsync (1ms..1h)");
+	parse_err("output_mode = 0640x",
+		  "proctrail.conf:1: bad value '0640x' for output_mode (an octal mode such as 0660)");
+	parse_err("db_retention = 3651d",
+		  "proctrail.conf:1: value '3651d' out of range for db_retention (0..3650d)");
+	parse_err("db_max_size = 17T",
+		  "proctrail.conf:1: value '17T' out of range for db_max_size (0..16T)");
+	parse_err("db_create_schema = maybe",
+		  "proctrail.conf:1: bad value 'maybe' for db_create_schema (yes or no)");
+	parse_err("pg_password_file = pass.txt",
+		  "proctrail.conf:1: bad value 'pass.txt' for pg_password_file (an absolute path)");
+	parse_err("pg_write = COPY",
+		  "proctrail.conf:1: bad value 'COPY' for pg_write (copy or insert)");
+	parse_err("spool_dir = spool",
+		  "proctrail.conf:1: bad value 'spool' for spool_dir (an absolute path)");
+	parse_err("spool_max = 1x",
+		  "proctrail.conf:1: bad value '1x' for spool_max (a size: 4096, 64K, 256M, 1G)");
+	parse_err("output = events.jsonl",
+		  "proctrail.conf:1: bad value 'events.jsonl' for output (an absolute path)");
+	parse_err("output =", "proctrail.conf:1: bad value '' for output (an absolute path)");
+	parse_err("sqlite = history.db",
+		  "proctrail.conf:1: bad value 'history.db' for sqlite (an absolute path, or none)");
+	parse_err("pg =", "proctrail.conf:1: bad value '' for pg (a libpq conninfo or URI)");
+	parse_err("pg = \"host=a\x01\"",
+		  "proctrail.conf:1: bad value 'host=a\\x01' for pg (a libpq conninfo or URI)");
+	/* the single keys stay single */
+	parse_err("sink_batch_size = 10\nsink_batch_size = 20",
+		  "proctrail.conf:2: duplicate key 'sink_batch_size' (first set on line 1)");
+}
+
+Test(conf, sink_targets_repeat)
+{
+	parse_ok("output = /var/log/a.jsonl\n"
+		 "pg = host=db1 dbname=monitor_db\n"
+		 "output = \"/var/log/b c.jsonl\"\n"
+		 "sqlite = /srv/one.db\n"
+		 "pg = postgresql://u@db2/monitor_db\n"
+		 "sqlite = /srv/two.db\n");
+	cr_assert_eq(c.n_outputs, 2);
+	cr_assert_str_eq(c.outputs[0], "/var/log/a.jsonl");
+	cr_assert_str_eq(c.outputs[1], "/var/log/b c.jsonl");
+	cr_assert_eq(c.n_sqlites, 2);
+	cr_assert_str_eq(c.sqlites[0], "/srv/one.db");
+	cr_assert_str_eq(c.sqlites[1], "/srv/two.db");
+	cr_assert_eq(c.n_pgs, 2);
+	cr_assert_str_eq(c.pgs[0], "host=db1 dbname=monitor_db");
+	cr_assert_str_eq(c.pgs[1], "postgresql://u@db2/monitor_db");
+	/* another file (a reload) replaces a list it names, keeps the others */
+	parse_ok("output = /var/log/c.jsonl\n");
+	cr_assert_eq(c.n_outputs, 1);
+	cr_assert_str_eq(c.outputs[0], "/var/log/c.jsonl");
+	cr_assert_eq(c.n_sqlites, 2);
+	cr_assert_eq(c.n_pgs, 2);
+	/* a failed parse changes none of them */
+	parse_err("output = /x\noutput = /y\nbogus = 1\n", "proctrail.conf:3: unknown key 'bogus'");
+	cr_assert_eq(c.n_outputs, 1);
+	cr_assert_str_eq(c.outputs[0], "/var/log/c.jsonl");
+}
+
+Test(conf, sqlite_none)
+{
+	parse_ok("sqlite = none");
+	cr_assert(c.sqlite_none);
+	cr_assert_eq(c.n_sqlites, 0);
+	parse_err("sqlite = none\nsqlite = /a.db",
+		  "proctrail.conf:2: sqlite = none and a sqlite path: one or the other");
+	parse_err("sqlite = /a.db\nsqlite = none",
+		  "proctrail.conf:2: sqlite = none and a sqlite path: one or the other");
+	cr_assert(c.sqlite_none);
+	/* a later file that names a path replaces none */
+	parse_ok("sqlite = /a.db");
+	cr_assert(!c.sqlite_none);
+	cr_assert_eq(c.n_sqlites, 1);
+}
+
+static void sinks(bool no_db, struct pt_sink_conf **v, size_t *n)
+{
+	cr_assert_eq(pd_conf_sinks(&c, no_db, v, n), 0);
+	cr_assert((*n == 0) == (*v == NULL));
+}
+
+static void sinks_free(struct pt_sink_conf *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pt_sink_conf_free(&v[i]);
+	free(v);
+}
+
+Test(conf, sinks_to_open)
+{
+	struct pt_sink_conf *v;
+	size_t n;
+
+	/* the default: one SQLite sink in the state directory */
+	sinks(false, &v, &n);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(v[0].type, PT_SINK_SQLITE);
+	cr_assert_str_eq(v[0].target, PD_STATE_DIR "/history.db");
+	cr_assert_str_eq(v[0].spool_dir, PD_STATE_DIR "/spool");
+	cr_assert_eq(v[0].batch_size, 100);
+	sinks_free(v, n);
+	/* --no-db: none */
+	sinks(true, &v, &n);
+	cr_assert_eq(n, 0);
+	/* state_dir, wherever in the file, applies to the default */
+	parse_ok("sink_batch_size = 7\nstate_dir = /srv/pt/\nspool_max = 1M\n");
+	sinks(false, &v, &n);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(v[0].target, "/srv/pt/history.db");
+	cr_assert_str_eq(v[0].spool_dir, "/srv/pt/spool");
+	cr_assert_eq(v[0].batch_size, 7);
+	cr_assert_eq(v[0].spool_max, 1u << 20);
+	sinks_free(v, n);
+	/* outputs, then SQLite, then PostgreSQL, each with the defaults of the file */
+	parse_ok("pg = dbname=x\noutput = /o1\nsqlite = /s1\noutput = /o2\nspool_dir = /sp\n");
+	sinks(false, &v, &n);
+	cr_assert_eq(n, 4);
+	cr_assert_eq(v[0].type, PT_SINK_FILE);
+	cr_assert_str_eq(v[0].target, "/o1");
+	cr_assert_eq(v[1].type, PT_SINK_FILE);
+	cr_assert_str_eq(v[1].target, "/o2");
+	cr_assert_eq(v[2].type, PT_SINK_SQLITE);
+	cr_assert_str_eq(v[2].target, "/s1");
+	cr_assert_eq(v[3].type, PT_SINK_PG);
+	cr_assert_str_eq(v[3].target, "dbname=x");
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(v[i].batch_size, 7);
+		cr_assert_str_eq(v[i].spool_dir, "/sp");
+	}
+	sinks_free(v, n);
+	/* --no-db keeps the files only */
+	sinks(true, &v, &n);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(v[0].type, PT_SINK_FILE);
+	cr_assert_eq(v[1].type, PT_SINK_FILE);
+	sinks_free(v, n);
+	/* sqlite = none: no default database */
+	pd_conf_free(&c);
+	pd_conf_init(&c);
+	parse_ok("sqlite = none\n");
+	sinks(false, &v, &n);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(pd_conf_sink_key(PT_SINK_FILE)[0], 'o');
+	cr_assert_str_eq(pd_conf_sink_key(PT_SINK_SQLITE), "sqlite");
+	cr_assert_str_eq(pd_conf_sink_key(PT_SINK_PG), "pg");
+}
+
+Test(conf, sink_keys_need_a_restart)
+{
+	struct pd_conf next;
+	char buf[1024];
+	const char *text = "output = /o\nsqlite = none\npg = dbname=x\nsink_batch_size = 1\n"
+			   "sink_flush_interval = 2s\nsink_queue = 1M\nhost_name = h\n"
+			   "output_max_size_mb = 1\noutput_max_backups = 1\noutput_max_age = 1h\n"
+			   "output_compress = yes\noutput_fsync = no\noutput_mode = 0600\n"
+			   "db_retention = 1d\ndb_max_size = 1G\ndb_create_schema = no\n"
+			   "pg_password_file = /p\npg_write = insert\nspool_dir = /s\n"
+			   "spool_max = 1M\nretention = 1m\n";
+
+	pd_conf_init(&next);
+	cr_assert_eq(pd_conf_parse(&next, text, strlen(text), "n", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(pd_conf_restart_keys(&c, &next, buf, sizeof(buf)), 20);
+	cr_assert_str_eq(buf, "output, sqlite, pg, sink_batch_size, sink_flush_interval, "
+			      "sink_queue, host_name, output_max_size_mb, output_max_backups, "
+			      "output_max_age, output_compress, output_fsync, output_mode, "
+			      "db_retention, db_max_size, db_create_schema, pg_password_file, "
+			      "pg_write, spool_dir, spool_max");
+	/* SIGHUP keeps what runs for them, and applies the reloadable one */
+	cr_assert_eq(pd_conf_keep_running(&c, &next), 0);
+	cr_assert_eq(pd_conf_restart_keys(&c, &next, buf, sizeof(buf)), 0, "%s", buf);
+	cr_assert_eq(next.n_outputs + next.n_pgs, 0);
+	cr_assert(!next.sqlite_none);
+	cr_assert_null(next.sink.host);
+	cr_assert_eq(next.sink.fsync, PT_FSYNC_BATCH);
+	cr_assert_eq(next.retention_ms, 60000);
+	/* and back: the lists are copied */
+	pd_conf_free(&c);
+	pd_conf_init(&c);
+	parse_ok(text);
+	cr_assert_eq(pd_conf_keep_running(&c, &next), 0);
+	cr_assert_eq(pd_conf_restart_keys(&c, &next, buf, sizeof(buf)), 0, "%s", buf);
+	cr_assert_str_eq(next.outputs[0], "/o");
+	cr_assert(next.outputs[0] != c.outputs[0]);
+	cr_assert(next.sqlite_none);
+	cr_assert_str_eq(next.sink.spool_dir, "/s");
+	pd_conf_free(&next);
 }

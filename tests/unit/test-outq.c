@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,4 +368,191 @@ Test(outq, reader_gone_is_an_error_and_counts)
 	cr_assert_eq(st.dropped, 2);
 	pt_outq_free(q);
 	close(p[1]);
+}
+
+/* ---- the batch consumer: pt_outq_peek / pt_outq_release ---- */
+
+Test(outq, peek_describes_in_order_and_release_removes)
+{
+	struct pt_outq *q;
+	struct pt_outq_rec recs[8];
+	struct pt_outq_stats st;
+	char buf[300];
+	unsigned next = 0;
+
+	cr_assert_eq(pt_outq_new(&q, PT_OUTQ_MIN), 0);
+	cr_assert_eq(pt_outq_peek(q, recs, 8, 1, 0), 0, "empty, no wait");
+	/* many rounds across the ring's end: contents and order survive wraps */
+	for (unsigned round = 0, i = 0; round < 2000; round++) {
+		int n;
+
+		for (unsigned k = 0; k < 5; k++, i++) {
+			size_t len = make_rec(buf, i, 20 + (i * 37) % 250);
+
+			cr_assert_eq(pt_outq_push(q, buf, len), 0);
+		}
+		n = pt_outq_peek(q, recs, 8, 1, 0);
+		cr_assert_eq(n, next + 8 <= i ? 8 : (int)(i - next));
+		/* peek again: the same records, nothing taken */
+		cr_assert_eq(pt_outq_peek(q, recs, 8, 1, 0), n);
+		for (int k = 0; k < n; k++) {
+			size_t len =
+				make_rec(buf, next + (unsigned)k, 20 + ((next + k) * 37) % 250);
+
+			cr_assert_eq(recs[k].len, len);
+			cr_assert_eq(memcmp(recs[k].p, buf, len), 0);
+			cr_assert(!recs[k].is_report);
+		}
+		/* release fewer than pushed for a while, then more: the queue
+		 * grows and shrinks, its head and tail pass the ring's end */
+		{
+			unsigned take = (unsigned)n < ((round / 50) % 2 ? 8u : 3u)
+				? (unsigned)n
+				: ((round / 50) % 2 ? 8u : 3u);
+
+			pt_outq_release(q, take, true);
+			next += take;
+		}
+	}
+	pt_outq_stats(q, &st);
+	cr_assert_eq(st.written, next);
+	cr_assert_eq(st.dropped, 0);
+	cr_assert_eq(st.queued, st.pushed - next);
+	pt_outq_free(q);
+}
+
+Test(outq, release_unwritten_counts_dropped_and_untells_reports)
+{
+	struct pt_outq *q;
+	struct pt_outq_rec recs[8];
+	struct pt_outq_stats st;
+	char big[40000];
+
+	cr_assert_eq(pt_outq_new(&q, PT_OUTQ_MIN), 0);
+	memset(big, 'b', sizeof(big));
+	cr_assert_eq(pt_outq_push(q, big, sizeof(big)), 0);
+	cr_assert_eq(pt_outq_push(q, big, sizeof(big)), -ENOBUFS);
+	pt_outq_release(q, 1, true);
+	cr_assert_eq(pt_outq_unreported(q), 1);
+	cr_assert_eq(pt_outq_push_report(q, "lost 1\n", 7, 1), 0);
+	cr_assert_eq(pt_outq_unreported(q), 0);
+	cr_assert_eq(pt_outq_push(q, "ev\n", 3), 0);
+	cr_assert_eq(pt_outq_peek(q, recs, 8, 1, 0), 2);
+	cr_assert(recs[0].is_report);
+	cr_assert_eq(recs[0].report, 1);
+	cr_assert(!recs[1].is_report);
+	/* the batch failed: the event is dropped, the report told nothing */
+	pt_outq_release(q, 2, false);
+	pt_outq_stats(q, &st);
+	cr_assert_eq(st.written, 1);
+	cr_assert_eq(st.dropped, 2);
+	cr_assert_eq(st.reported, 0);
+	cr_assert_eq(st.queued, 0);
+	cr_assert_eq(st.used, 0);
+	cr_assert_eq(pt_outq_unreported(q), 2);
+	pt_outq_free(q);
+}
+
+static void *kick_later(void *arg)
+{
+	usleep(20000);
+	pt_outq_kick(arg);
+	return NULL;
+}
+
+static void *stop_later(void *arg)
+{
+	usleep(20000);
+	pt_outq_stop(arg);
+	return NULL;
+}
+
+Test(outq, peek_waits_for_min_or_kick_or_stop)
+{
+	struct pt_outq *q;
+	struct pt_outq_rec recs[8];
+	pthread_t t;
+
+	cr_assert_eq(pt_outq_new(&q, PT_OUTQ_MIN), 0);
+	cr_assert_eq(pt_outq_push(q, "a\n", 2), 0);
+	/* fewer than min: what is there once the wait ends */
+	cr_assert_eq(pt_outq_peek(q, recs, 8, 5, 10), 1);
+	/* a kick ends an unlimited wait */
+	cr_assert_eq(pthread_create(&t, NULL, kick_later, q), 0);
+	cr_assert_eq(pt_outq_peek(q, recs, 8, 5, -1), 1);
+	pthread_join(t, NULL);
+	pt_outq_release(q, 1, true);
+	/* stop ends it too, and an empty stopped queue says so */
+	cr_assert_eq(pthread_create(&t, NULL, stop_later, q), 0);
+	cr_assert_eq(pt_outq_peek(q, recs, 8, 1, -1), -ECANCELED);
+	pthread_join(t, NULL);
+	pt_outq_free(q);
+}
+
+Test(outq, peek_returns_a_queue_over_half_full)
+{
+	struct pt_outq *q;
+	struct pt_outq_rec recs[4];
+	char rec[1000];
+
+	cr_assert_eq(pt_outq_new(&q, PT_OUTQ_MIN), 0);
+	memset(rec, 'r', sizeof(rec));
+	for (int i = 0; i < 40; i++)
+		cr_assert_eq(pt_outq_push(q, rec, sizeof(rec)), 0);
+	/* min not reached, but waiting longer would only drop */
+	cr_assert_eq(pt_outq_peek(q, recs, 4, 1000, -1), 4);
+	pt_outq_free(q);
+}
+
+struct waiter {
+	struct pt_outq *q;
+	int r;
+};
+
+static void *push_wait_thread(void *arg)
+{
+	struct waiter *w = arg;
+	char rec[1000];
+
+	memset(rec, 'w', sizeof(rec));
+	w->r = pt_outq_push_wait(w->q, rec, sizeof(rec), -1);
+	return NULL;
+}
+
+Test(outq, push_wait_waits_for_room)
+{
+	struct pt_outq *q;
+	struct pt_outq_rec recs[1];
+	struct pt_outq_stats st;
+	struct waiter w;
+	pthread_t t;
+	char rec[1000];
+	int pushed = 0;
+
+	cr_assert_eq(pt_outq_new(&q, PT_OUTQ_MIN), 0);
+	memset(rec, 'f', sizeof(rec));
+	while (pt_outq_push_wait(q, rec, sizeof(rec), 0) == 0)
+		pushed++;
+	pt_outq_stats(q, &st);
+	cr_assert_eq(st.dropped, 1, "no wait: dropped as pt_outq_push does");
+	w.q = q;
+	w.r = 1;
+	cr_assert_eq(pthread_create(&t, NULL, push_wait_thread, &w), 0);
+	usleep(20000);
+	cr_assert_eq(w.r, 1, "still waiting");
+	cr_assert_eq(pt_outq_peek(q, recs, 1, 1, 0), 1);
+	pt_outq_release(q, 1, true);
+	pthread_join(t, NULL);
+	cr_assert_eq(w.r, 0);
+	pt_outq_stats(q, &st);
+	cr_assert_eq(st.queued, (uint64_t)pushed);
+	cr_assert_eq(st.dropped, 1);
+	/* larger than the queue: never waits */
+	{
+		char *huge = calloc(1, PT_OUTQ_MIN + 8);
+
+		cr_assert_eq(pt_outq_push_wait(q, huge, PT_OUTQ_MIN + 8, -1), -ENOBUFS);
+		free(huge);
+	}
+	pt_outq_free(q);
 }

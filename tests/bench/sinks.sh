@@ -96,6 +96,7 @@ PROCTRAILD=${PROCTRAILD:-$BUILD/proctraild}
 STORM=${STORM:-$BUILD/tests/bench/storm}
 STATIC=${STATIC:-$BUILD/tests/bench/true-static}
 JSONL_SCALE=${JSONL_SCALE:-$BUILD/tests/bench/jsonl-scale}
+PD_LOAD=${PD_LOAD:-$BUILD/tests/bench/pd-load}
 for b in "$PROCTRAIL" "$STORM" "$STATIC" "$JSONL_SCALE"; do
 	[ -x "$b" ] || die "no $b: run from the build directory after 'make proctrail proctraild tests/bench/storm tests/bench/true-static tests/bench/jsonl-scale', or pass -B DIR"
 done
@@ -520,6 +521,18 @@ daemon_run() {
 	sleep 1.5
 	wait_idle "$DPID"
 	c1=$(ticks "$DPID")
+	if ! kill -0 "$DPID" 2>/dev/null; then
+		wait "$DPID"
+		jq -nc --arg sink "$sink" --arg why "proctraild exited $? during the storm: $(tail -n 3 "$WORK/daemon.err" | tr '\n' ' ')" \
+			'{sink: $sink, error: $why}'
+		DPID=""
+		[ -n "$SINK_DB" ] && pg_dropdb "$SINK_DB"
+		return
+	fi
+	# what the daemon says of its sinks, before it stops
+	SINKST=null
+	[ -x "$PD_LOAD" ] && SINKST=$(timeout 10 "$PD_LOAD" -s "$DSOCK" req '{"cmd":"status"}' 2>/dev/null |
+		head -n 1 | jq -c '[.sinks[]? | {type, state, written, dropped, errors, last_error}]' 2>/dev/null)
 	stop_daemon
 	cpu=$(((c1 - c0) * 1000 / CLK_TCK))
 	# the storm's execs that reached the sink (after the daemon's stop: flushed)
@@ -538,9 +551,9 @@ daemon_run() {
 	[ "$sink" = sqlite ] && by=$(fsize "$DSTATE"/history.db "$DSTATE"/history.db-wal) || by=null
 	[ -n "$SINK_DB" ] && pg_dropdb "$SINK_DB"
 	jq -nc --arg sink "$sink" --argjson n "$DN" --argjson cpu "$cpu" --argjson rate "${S_RATE:-null}" \
-		--argjson tags "${tags:-null}" \
+		--argjson tags "${tags:-null}" --argjson st "${SINKST:-null}" \
 		'{sink: $sink, n: $n, cpu_ms: $cpu, cpu_ms_per_1000: ($cpu * 1000 / $n), storm_rate: $rate,
-		  sink_tags: $tags}'
+		  sink_tags: $tags, sinks: $st}'
 }
 
 if [ ${#DCONFS[@]} -gt 0 ]; then

@@ -378,7 +378,7 @@ else
 	REC_CMD="proctrail watch --local --json during: storm -q -n $RECN -k 4 -b true-static -t $RECTAG"
 	"$PROCTRAIL" watch --local --json >"$REC" 2>"$WORK/rec.err" &
 	BGPID=$!
-	wait_file_line "$WORK/rec.err" 'ready' 20 "$BGPID" || die "proctrail watch did not get ready: $(head -c 300 "$WORK/rec.err")"
+	wait_file_line "$WORK/rec.err" '^proctrail: ready' 20 "$BGPID" || die "proctrail watch did not get ready: $(head -c 300 "$WORK/rec.err")"
 	storm "$RECN" "$RECTAG"
 	REC_RATE=$S_RATE
 	wait_idle "$BGPID"
@@ -508,8 +508,8 @@ daemon_run() {
 	fi
 	"$PROCTRAILD" "--config=$WORK/proctrail.conf" -v >"$WORK/daemon.out" 2>"$WORK/daemon.err" &
 	DPID=$!
-	if ! wait_file_line "$WORK/daemon.err" 'ready' 30 "$DPID"; then
-		jq -nc --arg sink "$sink" --arg why "proctraild did not get ready: $(tail -n 3 "$WORK/daemon.err" | tr '\n' ' ')" \
+	if ! wait_file_line "$WORK/daemon.err" 'notice: ready' 30 "$DPID"; then
+		jq -nc --arg sink "$sink" --arg why "proctraild did not get ready: $( (grep -E "error|fatal" "$WORK/daemon.err" || tail -n 2 "$WORK/daemon.err") | tail -n 2 | tr "\n" " ")" \
 			'{sink: $sink, error: $why}'
 		stop_daemon
 		return
@@ -523,7 +523,7 @@ daemon_run() {
 	c1=$(ticks "$DPID")
 	if ! kill -0 "$DPID" 2>/dev/null; then
 		wait "$DPID"
-		jq -nc --arg sink "$sink" --arg why "proctraild exited $? during the storm: $(tail -n 3 "$WORK/daemon.err" | tr '\n' ' ')" \
+		jq -nc --arg sink "$sink" --arg why "proctraild exited $? during the storm: $( (grep -E "error|fatal" "$WORK/daemon.err" || tail -n 2 "$WORK/daemon.err") | tail -n 2 | tr "\n" " ")" \
 			'{sink: $sink, error: $why}'
 		DPID=""
 		[ -n "$SINK_DB" ] && pg_dropdb "$SINK_DB"

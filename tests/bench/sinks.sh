@@ -199,7 +199,8 @@ fsize() { # total apparent bytes of the files given (0 when none)
 PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 PGWHY=""
 PGUSER_OS=""
-PGPORT=5432
+# a port of our own: the socket lock files are per directory, but be safe
+PGPORT=$((40000 + $$ % 20000))
 as_pg() {
 	if [ -n "$PGUSER_OS" ]; then
 		setpriv --reuid="$PGUSER_OS" --regid="$(id -g "$PGUSER_OS")" --init-groups -- "$@"
@@ -219,7 +220,7 @@ pg_start() {
 	PGDIR=$(mktemp -d /tmp/ptsinks-pg.XXXXXX) || { PGWHY="mktemp failed"; return 1; }
 	chmod 755 "$PGDIR"
 	[ -n "$PGUSER_OS" ] && chown "$PGUSER_OS" "$PGDIR"
-	if ! as_pg "$PGBIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust -E UTF8 --no-sync \
+	if ! as_pg "$PGBIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust -E UTF8 --locale=C --no-sync \
 		>"$WORK/initdb.log" 2>&1; then
 		PGWHY="initdb failed: $(tail -n 3 "$WORK/initdb.log" | tr '\n' ' ')"
 		return 1

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* proctrail: the command-line tool. See proctrail(1). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -19,6 +20,8 @@
 #include "cli.h"
 #include "daemon.h"
 #include "outq.h"
+#include "cli-sink.h"
+#include "replay.h"
 
 #define EXIT_USAGE 2
 #define EXIT_FAIL 1
@@ -27,6 +30,9 @@
 
 static struct pt_monitor *the_monitor;
 static volatile sig_atomic_t stop_requested;
+/* SIGHUP: reopen the sinks (after an external logrotate), when there are any */
+static volatile sig_atomic_t reopen_requested;
+static bool hup_reopens;
 static const char *prog = "proctrail";
 static int verbosity = PT_LOG_NOTICE;
 
@@ -100,7 +106,10 @@ static pid_t parse_pid(const char *s)
 
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (sig == SIGHUP && hup_reopens) {
+		reopen_requested = 1;
+		return;
+	}
 	stop_requested = 1;
 	if (the_monitor)
 		pt_monitor_stop(the_monitor);
@@ -269,7 +278,13 @@ struct watch_ctx {
 	uint64_t remote_slow; /* of which dropped by the daemon for this slow client */
 	uint64_t remote_bad; /* event lines that did not import */
 	bool remote_done; /* the daemon ended the stream */
+	/* the sinks (--output, --sqlite, --pg...): the --json lines of what is shown */
+	struct cli_sinks *sinks;
+	bool replay; /* offline: stdout and the sinks are waited for, nothing dropped */
+	bool no_stdout; /* replay -q: the sinks only */
 };
+
+#define WATCH_SINK_DRAIN_MS 5000 /* at stop: what the sinks may take to write the rest */
 
 /*
  * ---- watch's output: a bounded queue and a writer thread ----
@@ -310,8 +325,9 @@ static int stage_commit(struct watch_ctx *w, bool event, uint64_t count)
 	if (fflush(w->out.f) == EOF || (w->out.f != w->stage && fflush(w->stage) == EOF))
 		r = -ENOMEM;
 	if (r == 0 && w->stage_len)
-		r = event ? pt_outq_push(w->q, w->stage_buf, w->stage_len)
-			  : pt_outq_push_report(w->q, w->stage_buf, w->stage_len, count);
+		r = !event	    ? pt_outq_push_report(w->q, w->stage_buf, w->stage_len, count)
+			: w->replay ? pt_outq_push_wait(w->q, w->stage_buf, w->stage_len, -1)
+				    : pt_outq_push(w->q, w->stage_buf, w->stage_len);
 	else if (r < 0 && event)
 		pt_outq_push(w->q, "", 0); /* count it dropped */
 	w->stage_len = 0;
@@ -339,12 +355,40 @@ static void watch_q_report(struct watch_ctx *w)
 		stage_commit(w, false, n);
 }
 
+/*
+ * The event to the sinks: its --json line, the bytes the JSON format has just
+ * staged when that is what stdout gets, else rendered once here.
+ */
+static int watch_sinks_emit(struct watch_ctx *w, const struct pt_event *ev, bool staged)
+{
+	size_t len;
+	char *json;
+
+	if (staged && w->oo.json && !w->oo.cols && w->out.f == w->stage && fflush(w->stage) == 0 &&
+	    w->stage_len) {
+		cli_sinks_push(w->sinks, w->stage_buf, w->stage_len, w->replay);
+		return 0;
+	}
+	json = pt_json_event(ev, &len);
+	if (!json)
+		return -ENOMEM;
+	json[len] = '\n'; /* over the NUL */
+	cli_sinks_push(w->sinks, json, len + 1, w->replay);
+	free(json);
+	return 0;
+}
+
 static int watch_emit(struct watch_ctx *w, const struct pt_event *ev)
 {
 	int r;
 
-	if (!w->q)
+	if (w->no_stdout)
+		return w->sinks ? watch_sinks_emit(w, ev, false) : 0;
+	if (!w->q) {
+		if (w->sinks)
+			watch_sinks_emit(w, ev, false);
 		return w->out.fmt->event(&w->out, ev);
+	}
 	stage_commit(w, false, 0); /* not part of this event */
 	watch_q_report(w);
 	r = w->out.fmt->event(&w->out, ev);
@@ -352,6 +396,8 @@ static int watch_emit(struct watch_ctx *w, const struct pt_event *ev)
 		w->stage_len = 0;
 		return r;
 	}
+	if (w->sinks && watch_sinks_emit(w, ev, true) < 0)
+		return -ENOMEM;
 	r = stage_commit(w, true, 0);
 	/* a full queue or a reader gone: counted, never an error of the monitor */
 	return r == -ENOMEM ? r : 0;
@@ -478,6 +524,8 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 		pt_outq_stats(w->q, &qs);
 		st.lost += qs.dropped;
 	}
+	/* and what a sink did not write (reason sink) */
+	st.lost += cli_sinks_dropped(w->sinks);
 	for (int i = 0; i < PT_EV_COUNT; i++)
 		total += w->printed[i];
 	fprintf(stderr, "%s: %" PRIu64 " events in %.1f s (tier %s):", prog, total, secs,
@@ -495,6 +543,8 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 		prog, st.lost, st.lost_estimated, qs.dropped);
 	if (w->conn)
 		fprintf(stderr, ", %" PRIu64 " by the daemon for this slow client", w->remote_slow);
+	if (w->sinks)
+		fprintf(stderr, ", %" PRIu64 " by sinks", cli_sinks_dropped(w->sinks));
 	fprintf(stderr, "), resyncs %" PRIu64 ", malformed %" PRIu64 "\n", st.resyncs,
 		st.malformed);
 	if (qs.dropped)
@@ -507,6 +557,7 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 				: w->q_drain == -ECANCELED ? ", a second signal stopped the writing"
 				: w->q_drain < 0	   ? ", the reader had gone"
 							   : "");
+	cli_sinks_summary_text(w->sinks, stderr, prog);
 	if (!w->conn)
 		print_gaps(m);
 	if (st.exec_total)
@@ -534,7 +585,13 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 		if (st.events_missing & PT_EVMASK(i))
 			fprintf(stderr, "%s\"%s\"", n++ ? "," : "",
 				pt_event_name((enum pt_event_type)i));
-	fputs("]}\n", stderr);
+	fputs("]", stderr);
+	if (w->sinks) {
+		fprintf(stderr,
+			",\"lost_sink\":%" PRIu64 ",\"sinks\":", cli_sinks_dropped(w->sinks));
+		cli_sinks_summary_json(w->sinks, stderr);
+	}
+	fputs("}\n", stderr);
 }
 
 static double mono_s(void)
@@ -619,7 +676,7 @@ static void watch_usage(void)
 	       "       [--interval=MS] [--args-max=BYTES] [--rcvbuf=BYTES]\n"
 	       "       [--ring-size=BYTES] [--watch-dir=DIR] [--readers=N]\n"
 	       "       [--output-buffer=BYTES] [--proc-root=DIR] [-q]\n"
-	       "       [-p PID[,PID...] | -- CMD [ARGS...]]\n"
+	       "       [-p PID[,PID...] | -- CMD [ARGS...]]\n" CLI_SINK_USAGE
 	       "       [--tree] [--compact] [--time=local|utc|iso|relative|epoch]\n"
 	       "       [--color=auto|always|never] [--local|--daemon] [--socket=PATH]\n"
 	       "  -p, --pid=PID[,PID...]  only these processes and their descendants\n"
@@ -685,6 +742,52 @@ static void watch_parse_cmd(int argc, char **argv, struct watch_ctx *w)
 		exit(r);
 }
 
+/* A sink option (cli-sink.c): a bad value exits 2. */
+static void watch_sink_option(struct watch_ctx *w, const char *cmd, int c, const char *arg)
+{
+	char err[512];
+	int r;
+
+	if (!w->sinks && !(w->sinks = cli_sinks_new()))
+		exit(EXIT_FAIL);
+	r = cli_sinks_option(w->sinks, c, arg ? arg : "", err, sizeof(err));
+	if (r == -ENOMEM)
+		exit(EXIT_FAIL);
+	if (r < 0)
+		usage_error("%s: %s", cmd, err);
+}
+
+/* The sinks the options ask for; false (after one line) when one cannot open. */
+static bool watch_sinks_open(struct watch_ctx *w, const char *cmd)
+{
+	char err[512];
+
+	if (w->sinks && !cli_sinks_count(w->sinks)) {
+		/* options for sinks, but no sink: nothing to do */
+		cli_sinks_free(w->sinks);
+		w->sinks = NULL;
+	}
+	if (!w->sinks)
+		return true;
+	if (cli_sinks_open(w->sinks, log_stderr, NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s: ", prog, cmd);
+		cli_escape_str(stderr, err);
+		fputc('\n', stderr);
+		return false;
+	}
+	hup_reopens = true;
+	return true;
+}
+
+/* SIGHUP with sinks: each reopens its target (after an external logrotate). */
+static void watch_sinks_hup(struct watch_ctx *w)
+{
+	if (!reopen_requested)
+		return;
+	reopen_requested = 0;
+	cli_sinks_reopen(w->sinks);
+}
+
 static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 {
 	enum {
@@ -715,7 +818,8 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
-		{"output", required_argument, NULL, 'o'},
+		/* -o FIELDS has no long form here: --output is the file sink */
+		CLI_SINK_LONGOPTS,
 		{"tier", required_argument, NULL, O_TIER},
 		{"events", required_argument, NULL, O_EVENTS},
 		{"filter", required_argument, NULL, O_FILTER},
@@ -875,6 +979,10 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 				usage_error("watch: %s", err);
 			break;
 		default:
+			if (c >= CLI_SINK_OPT && c < CLI_SINK_OPT_END) {
+				watch_sink_option(w, "watch", c, optarg);
+				break;
+			}
 			option_error("watch", argv, c);
 		}
 	}
@@ -964,6 +1072,7 @@ static int watch_loop(struct watch_ctx *w)
 		wait = cli_follow_timeout(w->follow, wait);
 		if (poll(pfd, 2, wait) < 0 && errno != EINTR)
 			return -errno;
+		watch_sinks_hup(w);
 		r = pt_monitor_dispatch(the_monitor);
 		if (r < 0)
 			return r;
@@ -1205,6 +1314,7 @@ static int watch_remote_loop(struct watch_ctx *w)
 		}
 		if (poll(&pfd, 1, wait) < 0 && errno != EINTR)
 			return -errno;
+		watch_sinks_hup(w);
 		r = watch_remote_read(w);
 		if (r < 0)
 			return r;
@@ -1222,6 +1332,10 @@ static int cmd_watch(int argc, char **argv)
 
 	base_options(&w.o);
 	watch_parse(argc, argv, &w);
+	if (!watch_sinks_open(&w, "watch")) {
+		r = -1;
+		goto out_sinks;
+	}
 	out_open(&w.out, &w.oo, CLI_VIEW_WATCH, &w.cols);
 	if (w.follow) { /* --tree: the followed processes at depth 0 */
 		w.out.tree_root = cli_follow_is_root;
@@ -1255,6 +1369,10 @@ static int cmd_watch(int argc, char **argv)
 	w.out.fmt->end(&w.out, PT_TIER_NONE);
 	watch_q_close(&w);
 	out_close(&w.out);
+	/* what the sinks hold: a few seconds, or until a second signal (stop_requested
+	 * was cleared for the stdout drain, and is set again by a second signal) */
+	if (w.sinks)
+		cli_sinks_close(w.sinks, WATCH_SINK_DRAIN_MS, &stop_requested);
 	/* the daemon's end was said where it was read */
 	if (r < 0 && r != -ECONNRESET)
 		fprintf(stderr, "%s: %s\n", prog, strerror(-r));
@@ -1268,12 +1386,272 @@ out:
 	watch_q_close(&w);
 	if (w.out.f)
 		out_close(&w.out);
+out_sinks:
+	cli_sinks_free(w.sinks);
+	hup_reopens = false;
 	status = cli_follow_end(w.follow, r, w.oo.quiet);
 	cli_follow_free(w.follow);
 	watch_q_free(&w);
 	cli_filter_free(w.filter);
 	free(w.cols.v);
 	return status;
+}
+
+/* ---- replay ---- */
+
+#define REPLAY_BAD_SHOWN 5 /* malformed lines told one by one; the rest in the total */
+
+struct replay_ctx {
+	const char *name; /* the file, or "-" */
+	uint64_t shown;
+};
+
+static void replay_bad(uint64_t line, const char *why, void *data)
+{
+	struct replay_ctx *rc = data;
+
+	if (rc->shown++ >= REPLAY_BAD_SHOWN)
+		return;
+	fprintf(stderr, "%s: ", prog);
+	cli_escape_str(stderr, rc->name);
+	fprintf(stderr, ":%" PRIu64 ": ", line);
+	cli_escape_str(stderr, why);
+	fputc('\n', stderr);
+}
+
+static void replay_usage(void)
+{
+	printf("usage: %s replay [--json] [-o FIELDS] [--events=LIST] [--filter=EXPR] [--threads]\n"
+	       "       [--tree] [--compact] [--time=local|utc|iso|relative|epoch]\n"
+	       "       [--color=auto|always|never] [--output-buffer=BYTES] [-q]\n" CLI_SINK_USAGE
+	       "       FILE.jsonl|-\n"
+	       "Feed a recorded `watch --json` stream through the table, the output and the\n"
+	       "sinks, as fast as they take it; -q prints nothing to standard output.\n"
+	       "See proctrail(1).\n",
+	       prog);
+	exit(0);
+}
+
+static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
+{
+	enum {
+		O_EVENTS = 256,
+		O_FILTER,
+		O_THREADS,
+		O_TREE,
+		O_COMPACT,
+		O_TIME,
+		O_COLOR,
+		O_OUTBUF,
+	};
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		CLI_SINK_LONGOPTS,
+		{"events", required_argument, NULL, O_EVENTS},
+		{"filter", required_argument, NULL, O_FILTER},
+		{"threads", no_argument, NULL, O_THREADS},
+		{"tree", no_argument, NULL, O_TREE},
+		{"compact", no_argument, NULL, O_COMPACT},
+		{"time", required_argument, NULL, O_TIME},
+		{"color", required_argument, NULL, O_COLOR},
+		{"output-buffer", required_argument, NULL, O_OUTBUF},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	char err[256];
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":jo:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			w->oo.json = true;
+			break;
+		case 'o':
+			w->oo.cols = optarg;
+			break;
+		case 'q':
+			w->oo.quiet = true;
+			break;
+		case O_EVENTS:
+			w->o.events = parse_events(optarg);
+			break;
+		case O_FILTER:
+			if (w->filter)
+				usage_error("replay: --filter given twice; put all terms in one "
+					    "expression");
+			if (cli_filter_parse(optarg, &w->filter, err, sizeof(err)) < 0)
+				usage_error("replay: invalid --filter: %s", err);
+			break;
+		case O_THREADS:
+			w->o.threads = true;
+			break;
+		case O_TREE:
+			w->oo.tree = true;
+			break;
+		case O_COMPACT:
+			w->oo.compact = true;
+			break;
+		case O_TIME:
+			if (cli_time_from_name(optarg, &w->oo.time) < 0)
+				usage_error(
+					"replay: unknown --time '%s' (local, utc, iso, relative, "
+					"epoch)",
+					optarg);
+			w->oo.time_set = true;
+			break;
+		case O_COLOR:
+			if (cli_color_from_name(optarg, &w->oo.color) < 0)
+				usage_error("replay: unknown --color '%s' (auto, always, never)",
+					    optarg);
+			break;
+		case O_OUTBUF:
+			w->q_size = parse_num("--output-buffer", optarg, PT_OUTQ_MIN, PT_OUTQ_MAX,
+					      true);
+			break;
+		case 'h':
+			replay_usage();
+			break;
+		default:
+			if (c >= CLI_SINK_OPT && c < CLI_SINK_OPT_END) {
+				watch_sink_option(w, "replay", c, optarg);
+				break;
+			}
+			option_error("replay", argv, c);
+		}
+	}
+	view_check(&w->oo, w->o.events);
+	if (optind >= argc)
+		usage_error("replay needs a file (FILE.jsonl, or - for standard input)");
+	if (optind + 1 < argc)
+		usage_error("replay takes one file ('%s' is one too many)", argv[optind + 1]);
+	if (w->oo.cols)
+		parse_cols(w->oo.cols, PT_FIELD_EVENT | PT_FIELD_PROC, &w->cols);
+	return argv[optind];
+}
+
+/* Read the stream into the table (so to on_event) until its end or a signal. */
+static int replay_read(struct watch_ctx *w, int fd, struct pt_replay *rp)
+{
+	static char buf[1 << 16];
+
+	while (!stop_requested && !w->error) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		int r;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return pt_replay_finish(rp);
+		r = pt_replay_feed(rp, buf, (size_t)n);
+		if (r < 0)
+			return r;
+		watch_sinks_hup(w);
+		/* stdout gone (EPIPE): stop as watch does */
+		if (!w->no_stdout && (!out_flush(&w->out) || watch_q_flush(w)))
+			break;
+	}
+	return w->error;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	struct watch_ctx w = {0};
+	struct replay_ctx rc = {0};
+	struct pt_replay rp;
+	int fd = -1, r = -1;
+	uint64_t total = 0;
+	double t0;
+
+	w.replay = true;
+	base_options(&w.o);
+	rc.name = replay_parse(argc, argv, &w);
+	w.no_stdout = w.oo.quiet;
+	fd = strcmp(rc.name, "-") == 0 ? STDIN_FILENO : open(rc.name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "%s: replay: ", prog);
+		cli_escape_str(stderr, rc.name);
+		fprintf(stderr, ": %s\n", strerror(errno));
+		goto out;
+	}
+	if (!watch_sinks_open(&w, "replay"))
+		goto out;
+	r = cli_open_empty(&w.o, &the_monitor);
+	if (r < 0) {
+		fprintf(stderr, "%s: replay: cannot open a table: %s\n", prog, strerror(-r));
+		goto out;
+	}
+	if (!w.no_stdout) {
+		out_open(&w.out, &w.oo, CLI_VIEW_WATCH, &w.cols);
+		r = watch_q_open(&w);
+		if (r < 0) {
+			fprintf(stderr, "%s: cannot set up the output queue: %s\n", prog,
+				strerror(-r));
+			goto out;
+		}
+	}
+	w.out.m = the_monitor;
+	r = pt_monitor_subscribe(the_monitor, on_event, &w);
+	if (r < 0)
+		goto out;
+	install_signals();
+	if (!w.no_stdout) {
+		w.out.fmt->begin(&w.out);
+		out_flush(&w.out);
+		watch_q_flush(&w);
+	}
+	t0 = mono_s();
+	pt_replay_init(&rp, the_monitor, replay_bad, &rc);
+	r = replay_read(&w, fd, &rp);
+	pt_replay_free(&rp);
+	if (r < 0)
+		fprintf(stderr, "%s: replay: %s\n", prog, strerror(-r));
+	if (!w.no_stdout) {
+		w.out.fmt->end(&w.out, PT_TIER_NONE);
+		watch_q_close(&w);
+		out_close(&w.out);
+	}
+	/* offline: the sinks get everything, unless a signal stops them */
+	stop_requested = 0;
+	cli_sinks_close(w.sinks, -1, &stop_requested);
+	for (int i = 0; i < PT_EV_COUNT; i++)
+		total += w.printed[i];
+	if (rp.st.malformed) {
+		fprintf(stderr, "%s: replay: ", prog);
+		cli_escape_str(stderr, rc.name);
+		fprintf(stderr,
+			": %" PRIu64 " malformed line%s of %" PRIu64 " (%" PRIu64 " too long)%s\n",
+			rp.st.malformed, rp.st.malformed == 1 ? "" : "s", rp.st.lines,
+			rp.st.too_long,
+			rc.shown > REPLAY_BAD_SHOWN ? "; the first are shown above" : "");
+	}
+	if (!w.oo.quiet) {
+		fprintf(stderr,
+			"%s: replay: %" PRIu64 " lines, %" PRIu64 " events imported, %" PRIu64
+			" shown in %.1f s; %" PRIu64 " left out by --filter, %" PRIu64
+			" malformed\n",
+			prog, rp.st.lines, rp.st.imported, total, mono_s() - t0, w.filtered,
+			rp.st.malformed);
+		cli_sinks_summary_text(w.sinks, stderr, prog);
+	}
+	if (r == 0 && (rp.st.malformed || cli_sinks_dropped(w.sinks)))
+		r = 1;
+out:
+	if (fd > STDIN_FILENO)
+		close(fd);
+	watch_q_close(&w);
+	if (w.out.f)
+		out_close(&w.out);
+	cli_sinks_free(w.sinks);
+	hup_reopens = false;
+	pt_monitor_close(the_monitor);
+	the_monitor = NULL;
+	watch_q_free(&w);
+	cli_filter_free(w.filter);
+	free(w.cols.v);
+	return r == 0 ? 0 : EXIT_FAIL;
 }
 
 /* ---- probe ---- */
@@ -1926,6 +2304,7 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  watch      stream process events as they happen\n"
+		"  replay FILE  feed a recorded watch --json stream to the output and sinks\n"
 		"  probe      say which event tiers can run here, and why not\n"
 		"  ps         list every process\n"
 		"  tree [PID] show the process tree under PID (default 1)\n"
@@ -1964,7 +2343,7 @@ int main(int argc, char **argv)
 		{"watch", cmd_watch},	    {"probe", cmd_probe},   {"ps", cmd_ps},
 		{"tree", cmd_tree},	    {"show", cmd_show},	    {"lineage", cmd_lineage},
 		{"children", cmd_children}, {"recent", cmd_recent}, {"short", cmd_short},
-		{"status", cmd_status},	    {"fields", cmd_fields},
+		{"status", cmd_status},	    {"replay", cmd_replay}, {"fields", cmd_fields},
 	};
 	int c;
 

@@ -207,7 +207,7 @@ int pt_db_row_decode(struct pt_db_decoder *d, const char *line, size_t len, stru
 	row->json = d->line;
 	row->json_len = len;
 
-	o = d->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	o = d->root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!o)
 		return why_set(why, whylen, "not JSON: %s", jerr.text);
 	if (!json_is_object(o))

@@ -48,6 +48,7 @@ struct file_sink {
 	int fd; /* -1 when the file could not be (re)opened: write tries again */
 	uint64_t size; /* of the current file, as far as this sink wrote it */
 	bool tail_dirty; /* a failed write may have left a partial line */
+	bool regular; /* a regular file: only those are rotated (not /dev/stdout, a FIFO) */
 
 	uint64_t max_size;
 	unsigned max_backups;
@@ -102,6 +103,7 @@ static void set_error(struct file_sink *f, bool failing, const char *fmt, ...)
 static void set_error(struct file_sink *f, bool failing, const char *fmt, ...)
 {
 	char msg[256];
+	bool was_failing;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -112,10 +114,13 @@ static void set_error(struct file_sink *f, bool failing, const char *fmt, ...)
 			*p = ' ';
 	pthread_mutex_lock(&f->lock);
 	snprintf(f->last_error, sizeof(f->last_error), "%s", msg);
+	was_failing = f->state == PT_SINK_FAILING;
 	if (failing)
 		f->state = PT_SINK_FAILING;
 	pthread_mutex_unlock(&f->lock);
-	f->log(PT_LOG_ERR, msg, f->log_data);
+	/* once per failing spell: the runner logs each dropped batch itself */
+	if (!failing || !was_failing)
+		f->log(PT_LOG_ERR, msg, f->log_data);
 }
 
 static int64_t mono_ms(void)
@@ -184,6 +189,7 @@ found:
 static int open_current(struct file_sink *f)
 {
 	uint64_t cut = 0;
+	struct stat st;
 	int fd, r;
 
 	fd = open(f->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, f->mode);
@@ -198,6 +204,12 @@ static int open_current(struct file_sink *f)
 		file_log(f, PT_LOG_WARNING,
 			 "%s: cut %llu bytes of a partial last line (a writer was killed mid-line)",
 			 f->path, (unsigned long long)cut);
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	f->regular = S_ISREG(st.st_mode);
 	f->fd = fd;
 	f->tail_dirty = false;
 	f->age_base_set = false;
@@ -547,7 +559,7 @@ static int file_open(void **state, const struct pt_sink_conf *c, const struct pt
 	f = calloc(1, sizeof(*f));
 	if (!f || !(f->path = strdup(c->target))) {
 		free(f);
-		snprintf(err, errlen, "%s: %s", c->target, strerror(ENOMEM));
+		snprintf(err, errlen, "--output %s: %s", c->target, strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&f->lock, NULL);
@@ -567,7 +579,7 @@ static int file_open(void **state, const struct pt_sink_conf *c, const struct pt
 
 	r = open_current(f);
 	if (r < 0) {
-		snprintf(err, errlen, "%s: %s", c->target, strerror(-r));
+		snprintf(err, errlen, "--output %s: %s", c->target, strerror(-r));
 		file_free(f);
 		return r;
 	}
@@ -622,7 +634,7 @@ static int file_write(void *state, const struct pt_outq_rec *recs, size_t n)
 		}
 		f->tail_dirty = false;
 	}
-	if (f->max_size && f->size > 0 && f->size + total > f->max_size) {
+	if (f->max_size && f->regular && f->size > 0 && f->size + total > f->max_size) {
 		struct stat st;
 
 		/* only near the limit: the real size, in case someone truncated the file */
@@ -731,10 +743,13 @@ static int file_tick(void *state, int64_t now_ms)
 	if (f->fsync == PT_FSYNC_INTERVAL && f->unsynced &&
 	    mono_ms() - f->last_sync_ms >= f->fsync_interval_ms)
 		do_sync(f);
-	if (f->max_age_ms <= 0 || f->fd < 0)
+	if (f->max_age_ms <= 0 || f->fd < 0 || !f->regular)
 		return 0;
-	/* the age counts from the first tick that saw the file, or from its first line */
-	if (!f->age_base_set || f->size == 0) {
+	/*
+	 * The age counts from the first tick that saw the file, or from its first
+	 * line. now_ms is the wall clock: a step back restarts the count.
+	 */
+	if (!f->age_base_set || f->size == 0 || now_ms < f->age_base_ms) {
 		f->age_base_ms = now_ms;
 		f->age_base_set = true;
 		return 0;

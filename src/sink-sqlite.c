@@ -706,10 +706,12 @@ static int by_size(struct sq *s, char *err, size_t errlen)
 			if (db_bytes(s) <= (int64_t)s->max_size)
 				return 0;
 		}
-		/* the oldest chunk of events, and what is as old in the other tables */
-		rc = sqlite3_prepare_v2(
-			s->db, "SELECT time_us FROM events ORDER BY time_us LIMIT 1 OFFSET ?1", -1,
-			&st, NULL);
+		/* the oldest tenth of the events (a chunk at most), and what is as
+		 * old in the other tables */
+		rc = sqlite3_prepare_v2(s->db,
+					"SELECT time_us FROM events ORDER BY time_us LIMIT 1 OFFSET"
+					" (SELECT min(?1, max(1, count(*) / 10)) FROM events)",
+					-1, &st, NULL);
 		if (rc != SQLITE_OK)
 			return sq_fail(s->db, rc, "retention", err, errlen);
 		sqlite3_bind_int(st, 1, CHUNK);

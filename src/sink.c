@@ -509,10 +509,11 @@ int pt_sink_open(struct pt_sink **out, const struct pt_sink_conf *c, pt_log_fn l
 	return pt_sink_open_ops(out, ops, c, log, logdata, err, errlen);
 }
 
-/* Drops not told yet: a lost line with reason "sink", when the queue has room. */
-static void sink_report(struct pt_sink *s)
+/* Drops not told yet: a lost line with reason "sink", when the queue has room
+ * (always: at stop, whatever is unreported). */
+static void sink_report(struct pt_sink *s, bool always)
 {
-	uint64_t n = pt_outq_report_due(s->q);
+	uint64_t n = always ? pt_outq_unreported(s->q) : pt_outq_report_due(s->q);
 	struct pt_event ev = {.type = PT_EV_LOST};
 	size_t len;
 	char *json;
@@ -534,13 +535,13 @@ static void sink_report(struct pt_sink *s)
 
 int pt_sink_push(struct pt_sink *s, const char *line, size_t len)
 {
-	sink_report(s);
+	sink_report(s, false);
 	return pt_outq_push(s->q, line, len);
 }
 
 int pt_sink_push_wait(struct pt_sink *s, const char *line, size_t len)
 {
-	sink_report(s);
+	sink_report(s, false);
 	return pt_outq_push_wait(s->q, line, len, -1);
 }
 
@@ -635,14 +636,13 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-char *pt_sink_status_json(struct pt_sink *s, size_t *len)
+char *pt_sink_status_json_of(const struct pt_sink_status *in, size_t *len)
 {
-	struct pt_sink_status st;
+	struct pt_sink_status st = *in;
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *f;
 
-	pt_sink_status(s, &st);
 	f = open_memstream(&buf, &n);
 	if (!f)
 		return NULL;
@@ -673,6 +673,41 @@ char *pt_sink_status_json(struct pt_sink *s, size_t *len)
 	return buf;
 }
 
+char *pt_sink_status_json(struct pt_sink *s, size_t *len)
+{
+	struct pt_sink_status st;
+
+	pt_sink_status(s, &st);
+	return pt_sink_status_json_of(&st, len);
+}
+
+int pt_sink_drain(struct pt_sink *s, int drain_ms, const volatile sig_atomic_t *cancel)
+{
+	int64_t until = drain_ms < 0 ? INT64_MAX : mono_ms() + drain_ms;
+	struct pt_outq_stats qs;
+
+	if (!s || !s->started)
+		return 0;
+	if (!atomic_load(&s->closing)) {
+		sink_report(s, true);
+		atomic_store(&s->drain_until, INT64_MAX);
+		atomic_store(&s->closing, true);
+		pt_outq_kick(s->q);
+	}
+	for (;;) {
+		struct timespec ts = {0, 10 * 1000000};
+
+		pt_outq_stats(s->q, &qs);
+		if (!qs.queued)
+			return 0;
+		if (cancel && *cancel)
+			return -ECANCELED;
+		if (mono_ms() >= until)
+			return -ETIMEDOUT;
+		nanosleep(&ts, NULL);
+	}
+}
+
 void pt_sink_close(struct pt_sink *s, int drain_ms, struct pt_sink_status *st)
 {
 	struct pt_sink_status fin;
@@ -683,25 +718,9 @@ void pt_sink_close(struct pt_sink *s, int drain_ms, struct pt_sink_status *st)
 		return;
 	}
 	if (s->started) {
-		/* drop the unreported: a last lost line, if it fits, tells them */
-		if (drain_ms != 0 && pt_outq_unreported(s->q)) {
-			uint64_t n = pt_outq_unreported(s->q);
-			struct pt_event ev = {.type = PT_EV_LOST};
-			size_t len;
-			char *json;
-
-			ev.time_us = wall_us();
-			ev.pid = ev.tid = -1;
-			ev.tier = PT_TIER_NONE;
-			ev.u.lost.count = n;
-			ev.u.lost.reason = "sink";
-			json = pt_json_event(&ev, &len);
-			if (json) {
-				json[len] = '\n';
-				pt_outq_push_report(s->q, json, len + 1, n);
-				free(json);
-			}
-		}
+		if (drain_ms != 0 && !atomic_load(&s->closing))
+			sink_report(s, true);
+		/* after pt_sink_drain too: this drain_ms is the limit now */
 		atomic_store(&s->drain_until,
 			     drain_ms < 0 ? INT64_MAX : mono_ms() + (int64_t)drain_ms);
 		atomic_store(&s->closing, true);

@@ -22,6 +22,7 @@
 #ifndef PT_SINK_H
 #define PT_SINK_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -141,6 +142,16 @@ void pt_sink_reopen(struct pt_sink *s);
 void pt_sink_status(struct pt_sink *s, struct pt_sink_status *st);
 /* The status as one JSON object (the daemon's status, watch's summary). NULL on ENOMEM. */
 char *pt_sink_status_json(struct pt_sink *s, size_t *len);
+/* The same of a status already taken (pt_sink_close's final one: set its target). */
+char *pt_sink_status_json_of(const struct pt_sink_status *st, size_t *len);
+/*
+ * Start stopping: write everything queued now, without waiting for a batch to
+ * fill (a lost line first for drops not told), and wait up to drain_ms (-1: no
+ * limit; 0: do not wait) until the queue is empty or *cancel (may be NULL; a
+ * signal handler may set it) becomes non-zero. 0, -ETIMEDOUT or -ECANCELED.
+ * Push nothing more; then pt_sink_close (whose drain_ms is the limit left).
+ */
+int pt_sink_drain(struct pt_sink *s, int drain_ms, const volatile sig_atomic_t *cancel);
 /*
  * Stop: give the thread up to drain_ms (-1: no limit) to write what is queued,
  * flush, close, free. What is left is counted as dropped; *st (may be NULL) gets

@@ -245,7 +245,7 @@ Test(sink_file, bad_path_names_it)
 
 	c.target = bad;
 	cr_assert_eq(pt_sink_file_ops.open(&st, &c, &env, err, sizeof(err)), -ENOENT);
-	cr_assert_not_null(strstr(err, "/nonexistent-pt-dir/x.jsonl"), "%s", err);
+	cr_assert_str_eq(err, "--output /nonexistent-pt-dir/x.jsonl: No such file or directory");
 	cr_assert_null(strchr(err, '\n'));
 	c.target = dir; /* a directory */
 	cr_assert_eq(pt_sink_file_ops.open(&st, &c, &env, err, sizeof(err)), -EISDIR);
@@ -490,8 +490,10 @@ Test(sink_file, age_rotation_by_tick)
 	conf_defaults(&c);
 	c.max_age_ms = 60000;
 	st = open_sink(&c);
-	cr_assert_eq(pt_sink_file_ops.tick(st, 1000000), 0); /* the file's start */
+	cr_assert_eq(pt_sink_file_ops.tick(st, 2000000), 0);
 	cr_assert_eq(write_batch(st, 0, 3), 0);
+	/* the wall clock steps back: the count starts again from here */
+	cr_assert_eq(pt_sink_file_ops.tick(st, 1000000), 0);
 	cr_assert_eq(pt_sink_file_ops.tick(st, 1059999), 0);
 	pt_sink_file_ops.status(st, &s);
 	cr_assert_eq(s.rotations, 0);
@@ -662,6 +664,16 @@ Test(sink_file, failed_write_leaves_whole_lines_and_resumes)
 	cr_assert_eq(s.state, PT_SINK_FAILING);
 	cr_assert_not_null(strstr(s.last_error, "File too large"), "%s", s.last_error);
 	cr_assert_eq(s.bytes, 1000);
+	/* a second failing batch: cut back too, logged once per failing spell */
+	cr_assert_eq(write_batch(st, 10, 5), -EFBIG);
+	cr_assert_eq(stat(path, &sb), 0);
+	cr_assert_eq(sb.st_size, 1000);
+	{
+		const char *p = strstr(logbuf, "File too large");
+
+		cr_assert_not_null(p);
+		cr_assert_null(strstr(p + 1, "File too large"), "%s", logbuf);
+	}
 	/* space returns: the next batch just goes */
 	rl.rlim_cur = RLIM_INFINITY;
 	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
@@ -696,4 +708,33 @@ Test(sink_file, a_batch_larger_than_iov_max)
 	b = slurp_file(path, &len);
 	cr_assert_eq(check_lines("FILE", b, len, &next), 3000);
 	free(b);
+}
+
+/* Only regular files rotate: never rename a FIFO (or /dev/stdout) away. */
+Test(sink_file, a_fifo_is_not_rotated)
+{
+	struct pt_sink_conf c;
+	struct pt_sink_status s = {0};
+	char fifo[160];
+	struct stat sb;
+	void *st;
+
+	conf_defaults(&c);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	c.target = fifo;
+	c.max_size = 1000;
+	c.max_age_ms = 1000;
+	st = open_sink(&c); /* O_RDWR: a FIFO opens without a reader */
+	for (unsigned b = 0; b < 3; b++)
+		cr_assert_eq(write_batch(st, b * 5, 5), 0); /* 1500 bytes: fits the pipe */
+	cr_assert_eq(pt_sink_file_ops.tick(st, 0), 0);
+	cr_assert_eq(pt_sink_file_ops.tick(st, 100000), 0);
+	pt_sink_file_ops.status(st, &s);
+	pt_sink_file_ops.close(st);
+	cr_assert_eq(s.rotations, 0);
+	cr_assert_eq(stat(fifo, &sb), 0);
+	cr_assert(S_ISFIFO(sb.st_mode));
+	snprintf(fifo + strlen(fifo), sizeof(fifo) - strlen(fifo), ".1");
+	cr_assert(!exists(fifo));
 }

@@ -488,3 +488,34 @@ Test(sink, status_json)
 	free(j);
 	pt_sink_close(s, 0, NULL);
 }
+
+Test(sink, drain_writes_at_once_and_can_be_cancelled)
+{
+	struct pt_sink *s = open_fake(1000, 3600000, PT_OUTQ_MIN);
+	volatile sig_atomic_t cancel = 1;
+	struct pt_sink_status st;
+	char *j;
+
+	pthread_mutex_lock(&fk.lock);
+	fk.gate_closed = true;
+	pthread_mutex_unlock(&fk.lock);
+	for (unsigned i = 0; i < 10; i++)
+		push_line(s, i, 0);
+	cr_assert_eq(pt_sink_drain(s, -1, &cancel), -ECANCELED);
+	cr_assert_eq(pt_sink_drain(s, 10, NULL), -ETIMEDOUT);
+	pthread_mutex_lock(&fk.lock);
+	fk.gate_closed = false;
+	pthread_cond_broadcast(&fk.gate_cv);
+	pthread_mutex_unlock(&fk.lock);
+	/* far from the count and the hour: the drain writes them now */
+	cr_assert_eq(pt_sink_drain(s, -1, NULL), 0);
+	cr_assert_eq(fk_lines(), 10);
+	pt_sink_close(s, 0, &st);
+	cr_assert_eq(st.written, 10);
+	cr_assert_eq(st.dropped, 0);
+	st.target = "t";
+	j = pt_sink_status_json_of(&st, NULL);
+	cr_assert_not_null(strstr(j, "\"target\":\"t\",\"state\":\"stopped\""), "%s", j);
+	cr_assert_not_null(strstr(j, "\"written\":10,"), "%s", j);
+	free(j);
+}

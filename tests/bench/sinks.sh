@@ -247,10 +247,10 @@ psqlq() { # DB ARGS...: psql, unaligned, tuples only
 }
 pg_uri() { echo "postgresql:///$1?host=$PGDIR&port=$PGPORT&user=postgres"; }
 PGDB=0
-pg_newdb() { # a fresh database; prints its name
+pg_newdb() { # a fresh database, named in SINK_DB (not in a subshell: PGDB counts)
 	PGDB=$((PGDB + 1))
-	psqlq postgres -c "create database bench$PGDB" >/dev/null
-	echo "bench$PGDB"
+	SINK_DB=bench$PGDB
+	psqlq postgres -c "create database $SINK_DB" >/dev/null
 }
 pg_dropdb() { psqlq postgres -c "drop database if exists $1" >/dev/null; }
 pg_bytes() { # DB: bytes of the tables, their indexes and toast
@@ -260,7 +260,8 @@ pg_bytes() { # DB: bytes of the tables, their indexes and toast
 }
 
 # ---- the sinks ----------------------------------------------------------------------------
-# sink_args SINK BATCH: the replay options, sink files under $RUN (sets SINK_DB for pg)
+# sink_args SINK BATCH: the replay options, sink files under $RUN, the database SINK_DB for pg
+# (made by the caller: this runs in a command substitution)
 SINK_DB=""
 sink_args() {
 	local b="--batch-size=$2"
@@ -270,7 +271,6 @@ sink_args() {
 	file-gz) echo "--output=$RUN/out.jsonl --output-compress --output-max-size-mb=$GZ_MB --output-max-backups=$GZ_BACKUPS $b" ;;
 	sqlite) echo "--sqlite=$RUN/history.db $b" ;;
 	pg-copy | pg-insert)
-		SINK_DB=$(pg_newdb)
 		echo "--pg=$(pg_uri "$SINK_DB") --pg-write=${1#pg-} --spool-dir=$RUN/spool $b" ;;
 	esac
 }
@@ -323,6 +323,7 @@ replay_run() {
 	rm -rf "$RUN"
 	mkdir -p "$RUN"
 	SINK_DB=""
+	case $sink in pg-*) pg_newdb ;; esac
 	args=$(sink_args "$sink" "$b")
 	a=$EPOCHREALTIME
 	# shellcheck disable=SC2086
@@ -400,34 +401,47 @@ MAXCOPIES=$((MAXPROCS / PPC))
 LPB=$(awk -v b="$(stat -c %s "$WORK/one.jsonl")" -v l="$LPC" 'BEGIN { printf "%d", b / l + 1 }')
 GZ_BACKUPS=$((MAXCOPIES * LPC * LPB / (GZ_MB * 1048576) + 10))
 
-# stream COPIES: the path of a stream of COPIES copies (made once)
+# stream COPIES: the path of a stream of COPIES copies (made once); 0: the warm-up lines
 stream() {
 	local f=$WORK/stream-$1.jsonl
+	[ "$1" = 0 ] && f=$WORK/warm.jsonl
 	[ -f "$f" ] || "$JSONL_SCALE" ${RECTAG:+-t "$RECTAG"} -c "$1" "$REC" >"$f" || die "jsonl-scale -c $1 failed"
 	echo "$f"
 }
 head -n "$WARM_LINES" "$WORK/one.jsonl" >"$WORK/warm.jsonl"
 WARM_N=$(wc -l <"$WORK/warm.jsonl")
 WARM_P=$(grep -o '"key":"[^"]*"' "$WORK/warm.jsonl" | sort -u | wc -l)
+stream_lines() { if [ "$1" = 0 ]; then echo "$WARM_N"; else echo $(($1 * LPC)); fi; }
+stream_procs() { if [ "$1" = 0 ]; then echo "$WARM_P"; else echo $(($1 * PPC)); fi; }
 
 # ---- 2. replay into each sink, by batch size -------------------------------------------------
 declare -A COPIES
 SINKLIST=()
 for s in ${SINKS//,/ }; do [ -z "${WHY[$s]:-}" ] && SINKLIST+=("$s"); done
 if [ "$HAVE_REPLAY" = 1 ]; then
-	# warm-up and calibration: copies so that one run lasts about TARGET seconds
+	# warm-up and calibration: the stream so that one run lasts about TARGET seconds: first
+	# the warm-up lines, then (at most twice more) the copies that rate promises, until a run
+	# lasts TARGET/2 or more. 0 copies: the warm-up lines (one copy would last 2 x TARGET)
 	for b in ${BATCHES//,/ }; do
 		for s in ${SINKLIST[@]+"${SINKLIST[@]}"}; do
-			time_left "warm-up $s $b" || break 2
-			replay_run "$s" "$b" "$WORK/warm.jsonl" "$WARM_N" "$WARM_P" >"$WORK/warm.json"
-			raw warmup 0 <"$WORK/warm.json"
-			rate=$(jq -r '.events_per_s' "$WORK/warm.json")
-			c=$(awk -v r="$rate" -v t="$TARGET" -v l="$LPC" -v m="$MAXCOPIES" 'BEGIN {
-				c = int(r * t / l + 0.5); if (c < 1) c = 1; if (c > m) c = m
-				# a power of 2, so that few streams are made
-				p = 1; while (p * 2 <= c) p *= 2; print p }')
+			c=0
+			for try in 1 2 3; do
+				time_left "warm-up $s $b" || break 3
+				replay_run "$s" "$b" "$(stream "$c")" "$(stream_lines "$c")" "$(stream_procs "$c")" >"$WORK/warm.json"
+				raw warmup 0 try "$try" <"$WORK/warm.json"
+				read -r rate secs < <(jq -r '"\(.events_per_s) \(.seconds)"' "$WORK/warm.json")
+				nc=$(awk -v r="$rate" -v t="$TARGET" -v l="$LPC" -v m="$MAXCOPIES" 'BEGIN {
+					if (r * t * 2 < l) { print 0; exit }
+					c = int(r * t / l + 0.5); if (c < 1) c = 1; if (c > m) c = m
+					# a power of 2, so that few streams are made
+					p = 1; while (p * 2 <= c) p *= 2; print p }')
+				log "warm-up $s batch $b, $(stream_procs "$c") processes: $(jq -r '"\(.events_per_s | floor) events/s in \(.seconds) s, ok \(.ok)"' "$WORK/warm.json")"
+				done_cal=$(awk -v s="$secs" -v t="$TARGET" 'BEGIN { print (s * 2 >= t) ? 1 : 0 }')
+				[ "$nc" = "$c" ] || [ "$done_cal" = 1 ] && { c=$nc; break; }
+				c=$nc
+			done
 			COPIES[$s,$b]=$c
-			log "warm-up $s batch $b: $(jq -r '"\(.events_per_s | floor) events/s, ok \(.ok)"' "$WORK/warm.json") -> $((c * PPC)) processes per run"
+			log "$s batch $b: $(stream_procs "$c") processes per run"
 		done
 	done
 	for rep in $(seq "$REPS"); do
@@ -439,8 +453,7 @@ if [ "$HAVE_REPLAY" = 1 ]; then
 				[ -n "${COPIES[$s,$b]:-}" ] || continue
 				time_left "replay $s $b" || break 3
 				c=${COPIES[$s,$b]}
-				f=$(stream "$c")
-				replay_run "$s" "$b" "$f" $((c * LPC)) $((c * PPC)) >"$WORK/run.json"
+				replay_run "$s" "$b" "$(stream "$c")" "$(stream_lines "$c")" "$(stream_procs "$c")" >"$WORK/run.json"
 				raw replay "$rep" <"$WORK/run.json"
 				log "rep $rep $s batch $b: $(jq -r '"\(.events_per_s | floor) events/s (\(.lines) events in \(.seconds) s), written \(.written), ok \(.ok)"' "$WORK/run.json")"
 			done
@@ -499,7 +512,7 @@ daemon_run() {
 	rm -rf "$RUN" "$DSTATE"
 	mkdir -p "$RUN" "$DSTATE"
 	SINK_DB=""
-	case $sink in pg-*) SINK_DB=$(pg_newdb) ;; esac
+	case $sink in pg-*) pg_newdb ;; esac
 	dconf "$sink" >"$WORK/proctrail.conf"
 	if ! "$PROCTRAILD" "--config=$WORK/proctrail.conf" --check-config >"$WORK/check.out" 2>&1; then
 		jq -nc --arg sink "$sink" --arg why "proctraild --check-config refused: $(head -c 300 "$WORK/check.out" | tr '\n' ' ')" \

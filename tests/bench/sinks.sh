@@ -18,8 +18,10 @@ usage: $0 [options]
   -r R      repetitions of every measurement (default 3)
   -b LIST   batch sizes (default 1,10,100,1000)
   -s LIST   sinks (default file,file-gz,sqlite,pg-copy,pg-insert; also file-nofsync)
-  -t SECS   aimed length of one replay run (default 3): a warm-up run on the first $WARM_LINES
-            lines measures each sink and batch size, and the stream is made that long
+  -t SECS   aimed length of one replay run (default 3): warm-up runs, from the first -w lines,
+            measure each sink and batch size, and the stream is made that long
+  -w N      lines of the first warm-up run, and of the stream of a sink too slow for one copy
+            of the recording in 2 x SECS (default 1500)
   -P N      at most N processes in one replay stream (default 300000)
   -n N      processes of the recorded storm (default 2000)
   -i FILE   replay this recording (proctrail watch --json lines) instead of recording one;
@@ -53,7 +55,7 @@ OUT=""
 BUILD=""
 KEEP=0
 CMDLINE="$0 $*"
-while getopts "B:o:r:b:s:t:P:n:i:g:N:z:DT:kh" opt; do
+while getopts "B:o:r:b:s:t:w:P:n:i:g:N:z:DT:kh" opt; do
 	case $opt in
 	B) BUILD=$OPTARG ;;
 	o) OUT=$OPTARG ;;
@@ -61,6 +63,7 @@ while getopts "B:o:r:b:s:t:P:n:i:g:N:z:DT:kh" opt; do
 	b) BATCHES=$OPTARG ;;
 	s) SINKS=$OPTARG ;;
 	t) TARGET=$OPTARG ;;
+	w) WARM_LINES=$OPTARG ;;
 	P) MAXPROCS=$OPTARG ;;
 	n) RECN=$OPTARG ;;
 	i) INPUT=$OPTARG ;;
@@ -76,7 +79,7 @@ while getopts "B:o:r:b:s:t:P:n:i:g:N:z:DT:kh" opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || { usage >&2; exit 2; }
-for v in "$REPS" "$TARGET" "$MAXPROCS" "$RECN" "$DN" "$GZ_MB" "$MAXTIME" ${BATCHES//,/ }; do
+for v in "$REPS" "$TARGET" "$WARM_LINES" "$MAXPROCS" "$RECN" "$DN" "$GZ_MB" "$MAXTIME" ${BATCHES//,/ }; do
 	case $v in '' | *[!0-9]*) echo "sinks.sh: not a number: '$v'" >&2; exit 2 ;; esac
 done
 [ "$REPS" -ge 1 ] && [ "$RECN" -ge 1 ] && [ "$DN" -ge 1 ] && [ "$GZ_MB" -ge 1 ] ||

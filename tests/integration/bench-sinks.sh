@@ -20,9 +20,9 @@ N=1000
 DN=300
 SINKS="file file-gz sqlite pg-copy pg-insert"
 
-# -P $N: at most one copy of the recording per run (a slow sink gets only the warm-up
+# -P $N: at most one copy of the recording per run (a slow sink gets only 300 warm-up
 # lines); -z 1: one copy, 3000 lines, rotates once at 1 MiB
-"$top_srcdir/tests/bench/sinks.sh" -B "$top_builddir" -r 1 -b 1,100 -n $N -N $DN -t 1 -P $N \
+"$top_srcdir/tests/bench/sinks.sh" -B "$top_builddir" -r 1 -b 1,100 -n $N -N $DN -t 1 -w 300 -P $N \
 	-z 1 -T 600 -o "$T/out.md" -k >"$T/stdout" 2>"$T/stderr"
 rc=$?
 cat "$T/stderr"

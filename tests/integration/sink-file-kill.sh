@@ -58,4 +58,5 @@ stop_watch
 [ "$WATCH_RC" = 0 ] || { cat "$T/err-last"; fail "watch exited $WATCH_RC"; }
 check_files strict
 n=$(ls "$F".[0-9]* 2>/dev/null | wc -l)
-ok "after a restart: every file whole ($n rotated)"
+cuts=$(grep -h "partial last line\|unfinished compression" "$T"/err* | wc -l)
+ok "after a restart: every file whole ($n rotated; $cuts partial lines or compressions cleaned up)"

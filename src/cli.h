@@ -279,4 +279,10 @@ int cli_import_event(struct pt_monitor *m, const char *line, size_t len, char *w
 int cli_import_proc(struct pt_monitor *m, const char *line, size_t len, const struct pt_proc **p,
 		    char *why, size_t whylen);
 
+/* proctrail history (cli-history.c): the SQLite history without SQL. */
+int cli_history(int argc, char **argv);
+/* --since/--until: ISO 8601 (local time unless Z or an offset) or 30s, 10m, 2h,
+ * 1d, 1w before now (us since the epoch). 0 or -EINVAL, -ERANGE. */
+int cli_history_parse_time(const char *s, int64_t now, int64_t *us);
+
 #endif

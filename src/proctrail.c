@@ -2316,6 +2316,7 @@ static void usage(FILE *f)
 		"  status     the monitor's status and counts\n"
 		"  (the query commands ask proctraild when it answers, else read /proc)\n"
 		"  fields     list the fields -o accepts\n"
+		"  history    execs, short-lived processes and lineage from the history database\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     this help; COMMAND --help for a command's options\n"
@@ -2344,6 +2345,7 @@ int main(int argc, char **argv)
 		{"tree", cmd_tree},	    {"show", cmd_show},	    {"lineage", cmd_lineage},
 		{"children", cmd_children}, {"recent", cmd_recent}, {"short", cmd_short},
 		{"status", cmd_status},	    {"replay", cmd_replay}, {"fields", cmd_fields},
+		{"history", cli_history},
 	};
 	int c;
 

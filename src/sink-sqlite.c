@@ -52,7 +52,7 @@ static const char step1[] =
 	" comm TEXT, exe TEXT, cmdline TEXT, argv TEXT, uid INTEGER, euid INTEGER, gid INTEGER,"
 	" egid INTEGER, exit_code INTEGER, signal INTEGER, core_dumped INTEGER, duration_ms REAL,"
 	" PRIMARY KEY (host, key));\n"
-	"CREATE TABLE IF NOT EXISTS execs (host TEXT NOT NULL, key TEXT NOT NULL,"
+	"CREATE TABLE IF NOT EXISTS execs (host TEXT NOT NULL, key TEXT,"
 	" time_us INTEGER NOT NULL, pid INTEGER, ppid INTEGER, parent_key TEXT, comm TEXT,"
 	" exe TEXT, cmdline TEXT, argv TEXT, argv_truncated INTEGER, uid INTEGER, euid INTEGER,"
 	" gid INTEGER, egid INTEGER);\n"
@@ -517,6 +517,8 @@ static int put_seen(struct sq *s, const struct pt_db_row *w)
 	return run(st);
 }
 
+static int put_exec_row(struct sq *s, const struct pt_db_row *w);
+
 static int put_exec(struct sq *s, const struct pt_db_row *w)
 {
 	sqlite3_stmt *st = s->st[S_EXEC_PROC];
@@ -533,8 +535,15 @@ static int put_exec(struct sq *s, const struct pt_db_row *w)
 	b_int(st, 10, w->egid);
 	if ((rc = run(st)) != SQLITE_OK)
 		return rc;
-	st = s->st[S_EXEC];
-	b_key(s, st, w);
+	return put_exec_row(s, w);
+}
+
+static int put_exec_row(struct sq *s, const struct pt_db_row *w)
+{
+	sqlite3_stmt *st = s->st[S_EXEC];
+
+	sqlite3_bind_text(st, 1, s->host, -1, SQLITE_STATIC);
+	b_text(st, 2, w->key);
 	sqlite3_bind_int64(st, 3, w->time_us);
 	b_int(st, 4, w->pid);
 	b_int(st, 5, w->ppid);
@@ -559,8 +568,12 @@ static int put_row(struct sq *s, const struct pt_db_row *w)
 
 	if ((rc = put_event(s, w)) != SQLITE_OK)
 		return rc;
-	if (w->type == PT_EV_LOST || !w->key)
+	if (w->type == PT_EV_LOST)
 		return SQLITE_OK;
+	/* no key (its start time was not read): an exec is history all the same,
+	 * but there is no process row to keep */
+	if (!w->key)
+		return w->type == PT_EV_EXEC ? put_exec_row(s, w) : SQLITE_OK;
 	if ((rc = put_seen(s, w)) != SQLITE_OK)
 		return rc;
 	switch (w->type) {

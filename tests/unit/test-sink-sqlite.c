@@ -83,7 +83,8 @@ static void ev(const char *event, int64_t us, const struct p *p, const char *ext
 	fmt_time(t, us);
 	add("{\"event\":\"%s\",\"time\":\"%s\",\"pid\":%d,\"tid\":%d,\"ppid\":%d,\"start\":1,"
 	    "\"comm\":\"%s\",\"exe\":\"/bin/%s\",\"argv\":%s,\"argv_truncated\":false,\"uid\":%d,"
-	    "\"euid\":%d,\"gid\":0,\"egid\":0%s,\"tier\":\"bpf\",\"key\":\"%s\",\"parent_key\":\"%s\"}\n",
+	    "\"euid\":%d,\"gid\":0,\"egid\":0%s,\"tier\":\"bpf\",\"key\":\"%s\",\"parent_key\":\"%"
+	    "s\"}\n",
 	    event, t, p->pid, p->pid, p->ppid, p->comm, p->comm, p->argv, p->uid, p->uid,
 	    extra ? extra : "", p->key, p->pkey);
 }
@@ -177,8 +178,8 @@ static const struct p A = {100, 1, "kA", "k1", "bash", "[\"bash\",\"-l\"]", "bas
 static const struct p A2 = {100, 1, "kA", "k1", "bash", "[\"bash\",\"-c\",\"x\"]", "bash -c x", 0};
 static const struct p B = {200, 100, "kB", "kA", "make", "[\"make\",\"all\"]", "make all", 0};
 static const struct p C = {300, 200, "kC", "kB", "cc", "[\"cc\",\"-c\",\"x.c\"]", "cc -c x.c", 0};
-static const struct p C1k = {300, 200, "kC", "kB", "cc", "[\"cc\",\"-c\",\"x.c\"]", "cc -c x.c",
-			     1000};
+static const struct p C1k = {300,	  200, "kC", "kB", "cc", "[\"cc\",\"-c\",\"x.c\"]",
+			     "cc -c x.c", 1000};
 static const struct p D = {301, 200, "kD", "kB", "sleep", "[\"sleep\",\"1.5\"]", "sleep 1.5", 0};
 
 static void tree_lines(void)
@@ -230,7 +231,8 @@ Test(sqlite, tree_rows_and_views)
 	QEQ(db, "PRAGMA user_version", "1;");
 	QEQ(db, "PRAGMA journal_mode", "wal;");
 	QEQ(db, "PRAGMA auto_vacuum", "2;");
-	QEQ(db, "SELECT host, session, seq, rows FROM batches ORDER BY seq", "h1|42|1|6;h1|42|2|8;");
+	QEQ(db, "SELECT host, session, seq, rows FROM batches ORDER BY seq",
+	    "h1|42|1|6;h1|42|2|8;");
 	/* events: every line, byte for byte */
 	QEQ(db, "SELECT count(*) FROM events", "14;");
 	for (size_t i = 0; i < nlines; i++) {
@@ -250,14 +252,17 @@ Test(sqlite, tree_rows_and_views)
 	    "exec|kA|100|100|1;exit|kD|301|301|200;");
 	/* processes: one per key, the last exec's image, comm and uid changes, exits */
 	QEQ(db,
-	    "SELECT key, pid, ppid, parent_key, first_us - 1764680000000000, exit_us - 1764680000000000,"
-	    " comm, cmdline, argv, uid, euid, exit_code, signal, duration_ms FROM processes ORDER BY key",
+	    "SELECT key, pid, ppid, parent_key, first_us - 1764680000000000, exit_us - "
+	    "1764680000000000,"
+	    " comm, cmdline, argv, uid, euid, exit_code, signal, duration_ms FROM processes ORDER "
+	    "BY key",
 	    "kA|100|1|k1|0|-|bash|bash -c x|[\"bash\",\"-c\",\"x\"]|0|0|-|-|-;"
 	    "kB|200|100|kA|10000|-|make2|make all|[\"make\",\"all\"]|0|0|-|-|-;"
 	    "kC|300|200|kB|20000|25000|cc|cc -c x.c|[\"cc\",\"-c\",\"x.c\"]|1000|1000|0|-|5.0;"
 	    "kD|301|200|kB|27000|1527000|sleep|sleep 1.5|[\"sleep\",\"1.5\"]|0|0|-|9|1500.0;");
-	QEQ(db, "SELECT key, time_us - 1764680000000000, comm, cmdline, parent_key FROM execs"
-		" ORDER BY time_us",
+	QEQ(db,
+	    "SELECT key, time_us - 1764680000000000, comm, cmdline, parent_key FROM execs"
+	    " ORDER BY time_us",
 	    "kA|1000|bash|bash -l|k1;kB|11000|make|make all|kA;kC|21000|cc|cc -c x.c|kB;"
 	    "kD|28000|sleep|sleep 1.5|kB;kA|30000|bash|bash -c x|k1;");
 
@@ -268,14 +273,17 @@ Test(sqlite, tree_rows_and_views)
 	    "2025-12-02T12:53:20.021000Z|kC|cc -c x.c|make all;"
 	    "2025-12-02T12:53:20.028000Z|kD|sleep 1.5|make all;"
 	    "2025-12-02T12:53:20.030000Z|kA|bash -c x|-;");
-	QEQ(db, "SELECT key, duration_ms, time, exit_time FROM v_short_lived WHERE duration_ms < 1000",
+	QEQ(db,
+	    "SELECT key, duration_ms, time, exit_time FROM v_short_lived WHERE duration_ms < 1000",
 	    "kC|5.0|2025-12-02T12:53:20.020000Z|2025-12-02T12:53:20.025000Z;");
 	QEQ(db, "SELECT key FROM v_short_lived", "kC;kD;");
 	QEQ(db, "SELECT ancestor_key, depth FROM v_process_tree WHERE key = 'kC' ORDER BY depth",
 	    "kB|1;kA|2;k1|3;");
 	QEQ(db, "SELECT key, depth FROM v_process_tree WHERE ancestor_key = 'kA' ORDER BY key",
 	    "kB|1;kC|2;kD|2;");
-	QEQ(db, "SELECT parent_key, minute, children, parent_comm FROM v_top_spawners ORDER BY children DESC, parent_key DESC",
+	QEQ(db,
+	    "SELECT parent_key, minute, children, parent_comm FROM v_top_spawners ORDER BY "
+	    "children DESC, parent_key DESC",
 	    "kB|2025-12-02T12:53:00Z|2|make2;kA|2025-12-02T12:53:00Z|1|bash;"
 	    "k1|2025-12-02T12:53:00Z|1|-;");
 	QEQ(db, "SELECT time, count, reason, estimated FROM v_lost",
@@ -334,6 +342,30 @@ Test(sqlite, malformed)
 	clear_lines();
 }
 
+/* An exec without a key (its start was not read): in events and execs, but no
+ * process row, and an exit without a key only in events. */
+Test(sqlite, no_key)
+{
+	struct pt_sink_conf c;
+	sqlite3 *db;
+	void *st;
+
+	conf(&c);
+	add("{\"event\":\"exec\",\"time\":\"2026-12-02T13:10:59.903761Z\",\"pid\":5,\"tid\":5,"
+	    "\"ppid\":1,\"comm\":\"ls\",\"argv\":[\"ls\"]}\n");
+	add("{\"event\":\"exit\",\"time\":\"2026-12-02T13:10:59.903762Z\",\"pid\":5,\"tid\":5,"
+	    "\"ppid\":1,\"exit_code\":0,\"signal\":null,\"duration_ms\":1}\n");
+	st = open_sink(&c, 1);
+	write_lines(st, 0, nlines);
+	pt_sink_sqlite_ops.close(st);
+	db = ro();
+	QEQ(db, "SELECT event, key, pid FROM events ORDER BY rowid", "exec|-|5;exit|-|5;");
+	QEQ(db, "SELECT key, pid, comm, cmdline FROM v_exec_history", "-|5|ls|ls;");
+	QEQ(db, "SELECT count(*) FROM processes", "0;");
+	sqlite3_close(db);
+	clear_lines();
+}
+
 static int64_t now_us(void)
 {
 	struct timespec ts;
@@ -355,7 +387,8 @@ Test(sqlite, retention_age)
 	c.retention_ms = 86400 * 1000LL;
 	ev("fork", now - 3 * 86400000000LL, &A, NULL);
 	ev("exec", now - 3 * 86400000000LL + 1, &A, NULL);
-	ev("exit", now - 2 * 86400000000LL, &A, ",\"exit_code\":0,\"signal\":null,\"duration_ms\":1");
+	ev("exit", now - 2 * 86400000000LL, &A,
+	   ",\"exit_code\":0,\"signal\":null,\"duration_ms\":1");
 	lost(now - 2 * 86400000000LL, 3);
 	a.key = "kOld2"; /* exited recently: stays, although it started long ago */
 	ev("exec", now - 3 * 86400000000LL, &a, NULL);
@@ -431,13 +464,14 @@ Test(sqlite, migrate_from_version_0)
 	void *st;
 
 	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(db,
-				  "CREATE TABLE events (host TEXT NOT NULL, time_us INTEGER NOT NULL,"
-				  " event TEXT NOT NULL, key TEXT, pid INTEGER, tid INTEGER,"
-				  " ppid INTEGER, data TEXT NOT NULL);"
-				  "INSERT INTO events VALUES ('h0', 1, 'exec', 'kX', 1, 1, 0, '{}');",
-				  NULL, NULL, NULL),
-		     SQLITE_OK);
+	cr_assert_eq(
+		sqlite3_exec(db,
+			     "CREATE TABLE events (host TEXT NOT NULL, time_us INTEGER NOT NULL,"
+			     " event TEXT NOT NULL, key TEXT, pid INTEGER, tid INTEGER,"
+			     " ppid INTEGER, data TEXT NOT NULL);"
+			     "INSERT INTO events VALUES ('h0', 1, 'exec', 'kX', 1, 1, 0, '{}');",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
 	sqlite3_close(db);
 
 	conf(&c);
@@ -460,8 +494,9 @@ Test(sqlite, migrate_from_version_0)
 Test(sqlite, migrate_steps)
 {
 	static const struct pt_sqlite_step steps[] = {
-		{1, "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);"
-		    "CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1);"},
+		{1,
+		 "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);"
+		 "CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1);"},
 		{2, "ALTER TABLE t ADD COLUMN b INTEGER DEFAULT 2; INSERT INTO t VALUES (3, 4);"},
 		{3, "INSERT INTO t VALUES (5, 6); SELECT no_such_function();"},
 	};

@@ -992,7 +992,7 @@ static bool key_differs(const struct pd_conf *a, const struct pd_conf *b, const 
 		return *(const uint64_t *)pa != *(const uint64_t *)pb;
 	case K_FSYNC:
 		return a->sink.fsync != b->sink.fsync ||
-		       a->sink.fsync_interval_ms != b->sink.fsync_interval_ms;
+			a->sink.fsync_interval_ms != b->sink.fsync_interval_ms;
 	case K_DURATION:
 		return *(const int64_t *)pa != *(const int64_t *)pb;
 	case K_SIZE:

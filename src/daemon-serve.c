@@ -1070,23 +1070,35 @@ void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n)
 	s->nsinks = n;
 }
 
-/* At stop, after the subscribers: each sink writes what is queued (bounded), then closes. */
+/*
+ * At stop, after the subscribers: every sink writes what is queued, all at once
+ * and within one bound (SINK_DRAIN_MS), then closes; what is left is counted.
+ */
 static void close_sinks(struct pd_server *s)
 {
-	for (size_t i = 0; i < s->nsinks; i++) {
-		struct pt_sink_status st;
-		char target[256];
+	int64_t deadline = mono_ms() + SINK_DRAIN_MS;
 
+	for (size_t i = 0; i < s->nsinks; i++)
+		pt_sink_drain(s->sinks[i], 0, NULL);
+	for (size_t i = 0; i < s->nsinks; i++) {
+		int64_t left = deadline - mono_ms();
+		struct pt_sink_status st;
+		char *target;
+
+		if (pt_sink_drain(s->sinks[i], left > 0 ? (int)left : 0, NULL) == -ETIMEDOUT)
+			pd_log(PT_LOG_WARNING, "a sink did not write its queue within %d ms",
+			       SINK_DRAIN_MS);
 		/* the status's target is the sink's memory: copied before it goes */
 		pt_sink_status(s->sinks[i], &st);
-		snprintf(target, sizeof(target), "%s", st.target ? st.target : "?");
-		pt_sink_close(s->sinks[i], SINK_DRAIN_MS, &st);
+		target = strdup(st.target ? st.target : "?");
+		left = deadline - mono_ms();
+		pt_sink_close(s->sinks[i], left > 0 ? (int)left : 0, &st);
 		pd_log(st.dropped ? PT_LOG_WARNING : PT_LOG_NOTICE,
 		       "sink %s %s closed: %" PRIu64 " written, %" PRIu64 " dropped (%" PRIu64
 		       " reported), %" PRIu64 " errors%s%s",
-		       pt_sink_type_name(st.type), target, st.written,
-		       st.dropped, st.reported, st.errors, st.last_error[0] ? "; last: " : "",
-		       st.last_error);
+		       pt_sink_type_name(st.type), target ? target : "?", st.written, st.dropped,
+		       st.reported, st.errors, st.last_error[0] ? "; last: " : "", st.last_error);
+		free(target);
 	}
 	free(s->sinks);
 	s->sinks = NULL;

@@ -273,8 +273,7 @@ static void state_dir(const struct pd_conf *c)
 		pd_log(PT_LOG_WARNING, "cannot give the state directory %s to user %s: %s",
 		       c->state_dir, c->user, strerror(errno));
 	else
-		pd_log(PT_LOG_NOTICE, "state directory %s given to user %s", c->state_dir,
-		       c->user);
+		pd_log(PT_LOG_NOTICE, "state directory %s given to user %s", c->state_dir, c->user);
 }
 
 /*
@@ -307,13 +306,23 @@ static int open_sinks(const struct daemon *d, struct pd_server *s)
 		err[0] = '\0';
 		r = pt_sink_open(&sinks[k], &confs[k], lib_log, NULL, err, sizeof(err));
 		if (r < 0) {
+			const char *why = err[0] ? err : strerror(-r);
+			char *shown = pt_sink_target_shown(confs[k].type, confs[k].target);
+
+			/* the runner says "--output PATH: why", a sink "PATH: why": the
+			 * daemon names the key and the target once */
+			if (shown && strncmp(why, "--", 2) == 0 && strchr(why, ' ') &&
+			    strncmp(strchr(why, ' ') + 1, shown, strlen(shown)) == 0)
+				why = strchr(why, ' ') + 1;
+			if (shown && strncmp(why, shown, strlen(shown)) == 0 &&
+			    strncmp(why + strlen(shown), ": ", 2) == 0)
+				why += strlen(shown) + 2;
 			pd_log(PT_LOG_ERR, "cannot open the sink %s = %s: %s",
-			       pd_conf_sink_key(confs[k].type), confs[k].target,
-			       err[0] ? err : strerror(-r));
+			       pd_conf_sink_key(confs[k].type), shown ? shown : "?", why);
+			free(shown);
 			break;
 		}
-		pd_log(PT_LOG_NOTICE, "sink %s = %s: open", pd_conf_sink_key(confs[k].type),
-		       confs[k].target);
+		pd_log(PT_LOG_NOTICE, "sink %s: open", pd_conf_sink_key(confs[k].type));
 	}
 	if (r < 0) {
 		while (k)

@@ -6,6 +6,7 @@
  * after a good one.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
@@ -44,6 +45,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!c.user || c.user[0]);
 		FUZZ_CHECK((c.events & ~PT_EVMASK_ALL) == 0);
 		FUZZ_CHECK((unsigned)c.tier < PT_TIER_COUNT);
+		/* the sinks: in range, targets absolute (pg aside), none alone */
+		FUZZ_CHECK(c.sink.batch_size >= 1 && c.sink.batch_size <= 100000);
+		FUZZ_CHECK(c.sink.flush_ms >= 1 && c.sink.flush_ms <= 3600000);
+		FUZZ_CHECK(c.sink.queue >= PT_OUTQ_MIN && c.sink.queue <= PT_OUTQ_MAX);
+		FUZZ_CHECK(c.sink.file_mode <= 0777);
+		FUZZ_CHECK(!c.sink.host || c.sink.host[0]);
+		FUZZ_CHECK(!c.sink.spool_dir || c.sink.spool_dir[0] == '/');
+		FUZZ_CHECK(!c.sink.password_file || c.sink.password_file[0] == '/');
+		FUZZ_CHECK(!(c.sqlite_none && c.n_sqlites));
+		for (size_t i = 0; i < c.n_outputs; i++)
+			FUZZ_CHECK(c.outputs[i][0] == '/');
+		for (size_t i = 0; i < c.n_sqlites; i++)
+			FUZZ_CHECK(c.sqlites[i][0] == '/');
+		for (size_t i = 0; i < c.n_pgs; i++)
+			FUZZ_CHECK(c.pgs[i][0]);
+		{
+			struct pt_sink_conf *v;
+			size_t n;
+
+			if (pd_conf_sinks(&c, false, &v, &n) == 0) {
+				FUZZ_CHECK(n ==
+					   c.n_outputs + c.n_sqlites + c.n_pgs +
+						   (!c.sqlite_none && !c.n_sqlites));
+				for (size_t i = 0; i < n; i++)
+					pt_sink_conf_free(&v[i]);
+				free(v);
+			}
+		}
 	} else if (r == -EINVAL) {
 		FUZZ_CHECK(strncmp(err, "fuzz.conf:", 10) == 0);
 		/* nothing applied */

@@ -41,7 +41,8 @@ systemd-analyze verify --man=no "$T/bad/proctraild.service" 2>&1 | grep -q "Unkn
 
 for line in Type=notify 'ExecReload=/bin/kill -HUP $MAINPID' NoNewPrivileges=yes \
 	ProtectSystem=strict ProtectHome=yes RuntimeDirectory=proctrail RuntimeDirectoryMode=0755 \
-	StateDirectory=proctrail Group=proctrail \
+	StateDirectory=proctrail StateDirectoryMode=0750 UMask=0027 LogsDirectory=proctrail \
+	Group=proctrail \
 	'CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_PTRACE CAP_SYS_NICE' \
 	'#CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_PTRACE' \
 	'#AmbientCapabilities=CAP_NET_ADMIN CAP_SYS_PTRACE CAP_SYS_NICE' '#User=proctrail'; do
@@ -74,6 +75,10 @@ if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/n
 	[ "$(stat -c '%a %u %g' "$T/root/run/proctrail")" = "755 0 $gid" ] ||
 		fail "/run/proctrail: $(stat -c '%a %u %g' "$T/root/run/proctrail"), want 755 0 $gid"
 	ok "sysusers.d creates group and user proctrail; tmpfiles.d /run/proctrail 0755 root:proctrail"
+	# the sinks' state directory: the group may read history.db, nobody else
+	[ "$(stat -c '%a %u %g' "$T/root/var/lib/proctrail")" = "750 0 $gid" ] ||
+		fail "/var/lib/proctrail: $(stat -c '%a %u %g' "$T/root/var/lib/proctrail"), want 750 0 $gid"
+	ok "tmpfiles.d: /var/lib/proctrail 0750 root:proctrail"
 else
 	echo "note: systemd-sysusers or systemd-tmpfiles missing: their files not checked"
 fi

@@ -860,13 +860,15 @@ Test(conf, sink_bad_values)
 		  "proctrail.conf:1: value '366d' out of range for output_max_age (0..365d)");
 	parse_err("output_compress = gzip",
 		  "proctrail.conf:1: bad value 'gzip' for output_compress (yes or no)");
-	parse_err("output_fsync = always",
-		  "proctrail.conf:1: bad value 'always' for output_fsync (no, batch, or a duration: "
-		  "500ms, 1s)");
+	parse_err(
+		"output_fsync = always",
+		"proctrail.conf:1: bad value 'always' for output_fsync (no, batch, or a duration: "
+		"500ms, 1s)");
 	parse_err("output_fsync = 0",
 		  "proctrail.conf:1: value '0' out of range for output_fsync (1ms..1h)");
-	parse_err("output_mode = 0640x",
-		  "proctrail.conf:1: bad value '0640x' for output_mode (an octal mode such as 0660)");
+	parse_err(
+		"output_mode = 0640x",
+		"proctrail.conf:1: bad value '0640x' for output_mode (an octal mode such as 0660)");
 	parse_err("db_retention = 3651d",
 		  "proctrail.conf:1: value '3651d' out of range for db_retention (0..3650d)");
 	parse_err("db_max_size = 17T",
@@ -884,8 +886,9 @@ Test(conf, sink_bad_values)
 	parse_err("output = events.jsonl",
 		  "proctrail.conf:1: bad value 'events.jsonl' for output (an absolute path)");
 	parse_err("output =", "proctrail.conf:1: bad value '' for output (an absolute path)");
-	parse_err("sqlite = history.db",
-		  "proctrail.conf:1: bad value 'history.db' for sqlite (an absolute path, or none)");
+	parse_err(
+		"sqlite = history.db",
+		"proctrail.conf:1: bad value 'history.db' for sqlite (an absolute path, or none)");
 	parse_err("pg =", "proctrail.conf:1: bad value '' for pg (a libpq conninfo or URI)");
 	parse_err("pg = \"host=a\x01\"",
 		  "proctrail.conf:1: bad value 'host=a\\x01' for pg (a libpq conninfo or URI)");
@@ -1026,11 +1029,12 @@ Test(conf, sink_keys_need_a_restart)
 	pd_conf_init(&next);
 	cr_assert_eq(pd_conf_parse(&next, text, strlen(text), "n", err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(pd_conf_restart_keys(&c, &next, buf, sizeof(buf)), 20);
-	cr_assert_str_eq(buf, "output, sqlite, pg, sink_batch_size, sink_flush_interval, "
-			      "sink_queue, host_name, output_max_size_mb, output_max_backups, "
-			      "output_max_age, output_compress, output_fsync, output_mode, "
-			      "db_retention, db_max_size, db_create_schema, pg_password_file, "
-			      "pg_write, spool_dir, spool_max");
+	cr_assert_str_eq(buf,
+			 "output, sqlite, pg, sink_batch_size, sink_flush_interval, "
+			 "sink_queue, host_name, output_max_size_mb, output_max_backups, "
+			 "output_max_age, output_compress, output_fsync, output_mode, "
+			 "db_retention, db_max_size, db_create_schema, pg_password_file, "
+			 "pg_write, spool_dir, spool_max");
 	/* SIGHUP keeps what runs for them, and applies the reloadable one */
 	cr_assert_eq(pd_conf_keep_running(&c, &next), 0);
 	cr_assert_eq(pd_conf_restart_keys(&c, &next, buf, sizeof(buf)), 0, "%s", buf);

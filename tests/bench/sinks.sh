@@ -27,7 +27,7 @@ usage: $0 [options]
   -i FILE   replay this recording (proctrail watch --json lines) instead of recording one;
             with -g TAG, only the processes that exec'd TAG-* (default: every process)
   -g TAG    see -i
-  -N N      processes per storm for the daemon's CPU (default 3000)
+  -N N      processes per storm for the daemon's CPU (default 10000)
   -z MB     rotation size of the compressed file sink (default 16)
   -D        skip the daemon's CPU measurement
   -T SECS   start no new measurement after SECS (default 900); the report says so
@@ -41,13 +41,13 @@ EOF
 WARM_LINES=1500
 REPS=3
 BATCHES=1,10,100,1000
-SINKS=file,file-gz,sqlite,pg-copy,pg-insert
+SINKS=none,file,file-gz,sqlite,pg-copy,pg-insert
 TARGET=3
 MAXPROCS=300000
 RECN=2000
 INPUT=""
 INTAG=""
-DN=3000
+DN=10000
 GZ_MB=16
 DAEMON=1
 MAXTIME=900
@@ -85,7 +85,7 @@ done
 [ "$REPS" -ge 1 ] && [ "$RECN" -ge 1 ] && [ "$DN" -ge 1 ] && [ "$GZ_MB" -ge 1 ] ||
 	{ echo "sinks.sh: -r, -n, -N and -z must be >= 1" >&2; exit 2; }
 for s in ${SINKS//,/ }; do
-	case $s in file | file-gz | file-nofsync | sqlite | pg-copy | pg-insert) ;;
+	case $s in none | file | file-gz | file-nofsync | sqlite | pg-copy | pg-insert) ;;
 	*) echo "sinks.sh: unknown sink '$s'" >&2; exit 2 ;;
 	esac
 done
@@ -269,6 +269,7 @@ SINK_DB=""
 sink_args() {
 	local b="--batch-size=$2"
 	case $1 in
+	none) echo "$b" ;;
 	file) echo "--output=$RUN/out.jsonl --output-max-size-mb=0 $b" ;;
 	file-nofsync) echo "--output=$RUN/out.jsonl --output-max-size-mb=0 --output-fsync=no $b" ;;
 	file-gz) echo "--output=$RUN/out.jsonl --output-compress --output-max-size-mb=$GZ_MB --output-max-backups=$GZ_BACKUPS $b" ;;
@@ -278,10 +279,12 @@ sink_args() {
 	esac
 }
 
-# sink_count SINK: "events processes lost bytes files gz_files" in what the sink wrote
+# sink_count SINK: "events processes lost bytes files gz_files gz_bytes gz_lines" in what the
+# sink wrote
 sink_count() {
-	local f ev=0 lost=0 pr=null by=0 files=() nf=null ngz=null
+	local f ev=0 lost=0 pr=null by=0 files=() nf=null ngz=null gzb=null gzl=null
 	case $1 in
+	none) ev=null lost=null by=null ;;
 	file*)
 		for f in "$RUN"/out.jsonl*; do
 			[ -f "$f" ] || continue
@@ -299,10 +302,16 @@ sink_count() {
 		rm -f "$RUN/all.lines"
 		by=$(fsize ${files[@]+"${files[@]}"})
 		nf=${#files[@]}
-		ngz=$(ls "$RUN"/out.jsonl*.gz 2>/dev/null | wc -l)
+		ngz=0 gzb=0 gzl=0
+		for f in "$RUN"/out.jsonl*.gz; do
+			[ -f "$f" ] || continue
+			ngz=$((ngz + 1))
+			gzb=$((gzb + $(stat -c %s "$f")))
+			gzl=$((gzl + $(gzip -dc "$f" 2>/dev/null | wc -l)))
+		done
 		;;
 	sqlite)
-		command -v sqlite3 >/dev/null || { echo "null null null $(fsize "$RUN"/history.db*) null null"; return; }
+		command -v sqlite3 >/dev/null || { echo "null null null $(fsize "$RUN"/history.db*) null null null null"; return; }
 		read -r ev lost pr < <(sqlite3 -separator ' ' "$RUN/history.db" \
 			"select (select count(*) from events where event != 'lost'),
 			        (select count(*) from events where event = 'lost'),
@@ -317,12 +326,12 @@ sink_count() {
 		by=$(pg_bytes "$SINK_DB")
 		;;
 	esac
-	echo "${ev:-null} ${pr:-null} ${lost:-null} ${by:-null} $nf $ngz"
+	echo "${ev:-null} ${pr:-null} ${lost:-null} ${by:-null} $nf $ngz $gzb $gzl"
 }
 
 # replay_run SINK BATCH STREAM LINES PROCS: one replay into a fresh sink; one JSON line
 replay_run() {
-	local sink=$1 b=$2 stream=$3 lines=$4 procs=$5 args a z rc ev pr lost by dropped nf ngz
+	local sink=$1 b=$2 stream=$3 lines=$4 procs=$5 args a z rc ev pr lost by dropped nf ngz gzb gzl
 	rm -rf "$RUN"
 	mkdir -p "$RUN"
 	SINK_DB=""
@@ -334,19 +343,19 @@ replay_run() {
 	rc=$?
 	z=$EPOCHREALTIME
 	[ "$rc" = 0 ] || log "$sink batch $b: replay exited $rc: $(head -c 300 "$WORK/replay.err" | tr '\n' ' ')"
-	read -r ev pr lost by nf ngz < <(sink_count "$sink")
+	read -r ev pr lost by nf ngz gzb gzl < <(sink_count "$sink")
 	# what the sinks say they dropped, when replay prints a summary with them
 	dropped=$(sed -n 's/^proctrail: summary //p' "$WORK/replay.err" | jq '[.sinks[]?.dropped // 0] | add // null' 2>/dev/null)
 	[ -n "$SINK_DB" ] && pg_dropdb "$SINK_DB"
 	jq -nc --arg sink "$sink" --argjson batch "$b" --argjson lines "$lines" --argjson procs "$procs" \
 		--argjson s "$(awk -v a="$a" -v z="$z" 'BEGIN { printf "%.6f", z - a }')" --argjson rc "$rc" \
 		--argjson ev "$ev" --argjson pr "$pr" --argjson lost "$lost" --argjson by "$by" \
-		--argjson nf "$nf" --argjson ngz "$ngz" \
+		--argjson nf "$nf" --argjson ngz "$ngz" --argjson gzb "$gzb" --argjson gzl "$gzl" \
 		--argjson dropped "${dropped:-null}" --arg err "$(head -c 300 "$WORK/replay.err")" \
 		'{sink: $sink, batch: $batch, lines: $lines, processes: $procs, seconds: $s, rc: $rc,
 		  events_per_s: ($lines / $s), written: $ev, process_rows: $pr, lost_lines: $lost,
-		  bytes: $by, files: $nf, gz_files: $ngz, dropped: $dropped,
-		  ok: ($rc == 0 and $ev == $lines and ($lost // 0) == 0 and (($dropped // 0) == 0)),
+		  bytes: $by, files: $nf, gz_files: $ngz, gz_bytes: $gzb, gz_lines: $gzl, dropped: $dropped,
+		  ok: ($rc == 0 and ($sink == "none" or $ev == $lines) and ($lost // 0) == 0 and (($dropped // 0) == 0)),
 		  stderr: $err}'
 }
 
@@ -471,7 +480,7 @@ DCONFS=()
 if [ "$DAEMON" = 1 ] && [ -x "$PROCTRAILD" ]; then
 	DCONFS=(none)
 	for s in ${SINKS//,/ }; do
-		[ -z "${WHY[$s]:-}" ] && [ "$s" != file-nofsync ] && DCONFS+=("$s")
+		[ -z "${WHY[$s]:-}" ] && [ "$s" != file-nofsync ] && [ "$s" != none ] && DCONFS+=("$s")
 	done
 elif [ "$DAEMON" = 1 ]; then
 	DAEMON_WHY="no proctraild at $PROCTRAILD"
@@ -619,6 +628,8 @@ report() {
 	echo "drain, close included) is the sink's. Median (min-max) of $REPS runs, sinks interleaved."
 	echo "**no loss** = every run wrote exactly the input's events (lines or rows of \`events\`), no \`lost\`"
 	echo "line or row, and the sink's dropped count (replay's summary, when it prints one) 0."
+	echo "\`none\` is replay with no sink (\`proctrail replay -q STREAM\`): the ceiling replay itself sets (reading,"
+	echo "importing into the table, rendering each event again)."
 	if [ -n "$MACHINE_RATE" ]; then
 		echo "Margin = the sink's processes/s (events/s / $EPP) / the machine's process creation rate,"
 		echo "$(printf '%.0f' "$MACHINE_RATE")/s ($RATE_FROM). Target: 10x."
@@ -639,7 +650,7 @@ report() {
 			what="select(.sink == \"$s\" and .batch == $b)"
 			[ -n "$(sel replay "$what | .lines" | head -n 1)" ] || { echo "| $s | $b | not run | | | | |"; continue; }
 			m=$(sel replay "$what | .events_per_s" | med)
-			echo "| $s | $b | $(sel replay "$what | .processes" | stats '%d') | $(sel replay "$what | .events_per_s" | stats '%.0f') | $(awk -v m="$m" -v e="$EPP" 'BEGIN { printf "%.0f", m / e }') | $(awk -v m="$m" -v e="$EPP" -v r="${MACHINE_RATE:-0}" 'BEGIN { if (r > 0) printf "%.1fx", m / e / r; else print "-" }') | $(sel replay "$what | .ok" | sort | uniq -c | awk '{ c[$2] = $1 } END { if (c["false"]) printf "**NO: %d of %d runs**", c["false"], c["false"] + c["true"]; else print "yes" }') |"
+			echo "| $s | $b | $(sel replay "$what | .processes" | stats '%d') | $(sel replay "$what | .events_per_s" | stats '%.0f') | $(awk -v m="$m" -v e="$EPP" 'BEGIN { printf "%.0f", m / e }') | $(awk -v m="$m" -v e="$EPP" -v r="${MACHINE_RATE:-0}" 'BEGIN { if (r > 0) printf "%.1fx", m / e / r; else print "-" }') | $([ "$s" = none ] && echo "-" || sel replay "$what | .ok" | sort | uniq -c | awk '{ c[$2] = $1 } END { if (c["false"]) printf "**NO: %d of %d runs**", c["false"], c["false"] + c["true"]; else print "yes" }') |"
 		done
 	done
 	echo
@@ -661,14 +672,15 @@ report() {
 	echo "From the largest run of each sink (its biggest batch size, last repetition): file sizes"
 	echo "(every file of the file sinks, rotated and compressed ones included; SQLite's database, -wal"
 	echo "and -shm after replay exited), for PostgreSQL pg_total_relation_size() of the tables with"
-	echo "their indexes and TOAST (no WAL)."
+	echo "their indexes and TOAST (no WAL). For file-gz, \"rotated .gz\" counts only the compressed files: their"
+	echo "bytes / their lines x  events per process (the file being written is not compressed yet)."
 	echo
-	echo "| sink | processes | bytes | bytes per process | bytes per event | process rows |"
-	echo "|---|---|---|---|---|---|"
+	echo "| sink | processes | bytes | bytes per process | bytes per event | process rows | rotated .gz: bytes per process |"
+	echo "|---|---|---|---|---|---|---|"
 	for s in ${SINKS//,/ }; do
-		jq -s -r --arg s "$s" '[.[] | select(.section == "replay" and .sink == $s and .bytes != null)]
+		jq -s -r --arg s "$s" --argjson e "$EPP" '[.[] | select(.section == "replay" and .sink == $s and .bytes != null)]
 			| sort_by(.processes, .batch, .rep) | last // empty
-			| "| \($s) | \(.processes) | \(.bytes) | \(.bytes / .processes | floor) | \(.bytes / .lines | floor) | \(.process_rows) |"' "$RAW"
+			| "| \($s) | \(.processes) | \(.bytes) | \(.bytes / .processes | floor) | \(.bytes / .lines | floor) | \(.process_rows) | \(if (.gz_lines // 0) > 0 then (.gz_bytes / .gz_lines * $e | floor | tostring) else "-" end) |"' "$RAW"
 	done
 	echo
 	echo "## proctraild's CPU per 1000 processes, by sink"
@@ -683,14 +695,14 @@ report() {
 		echo "**Not measured: ${DAEMON_WHY:-skipped (-D)}.**"
 		echo
 	fi
-	echo "| sink | CPU ms per 1000 processes | vs no sink | in the sink / $DN | storm rate /s | errors |"
-	echo "|---|---|---|---|---|---|"
+	echo "| sink | CPU ms per 1000 processes | more than no sink, ms per 1000 | vs no sink | in the sink / $DN | storm rate /s | errors |"
+	echo "|---|---|---|---|---|---|---|"
 	local none
 	none=$(sel daemon 'select(.sink == "none") | .cpu_ms_per_1000 // empty' | med)
 	for s in ${DCONFS[@]+"${DCONFS[@]}"}; do
 		what="select(.sink == \"$s\")"
 		m=$(sel daemon "$what | .cpu_ms_per_1000 // empty" | med)
-		echo "| $s | $(sel daemon "$what | .cpu_ms_per_1000 // empty" | stats '%.1f') | $(awk -v m="${m:-0}" -v n="${none:-0}" 'BEGIN { if (m > 0 && n > 0) printf "%.2fx", m / n; else print "-" }') | $([ "$s" = none ] && echo "-" || sel daemon "$what | .sink_tags // empty" | stats '%d') | $(sel daemon "$what | .storm_rate // empty" | stats '%.0f') | $(sel daemon "$what | .error // empty" | head -n 1) |"
+		echo "| $s | $(sel daemon "$what | .cpu_ms_per_1000 // empty" | stats '%.1f') | $(awk -v m="$m" -v n="$none" 'BEGIN { if (m != "" && n != "") printf "%+.1f", m - n; else print "-" }') | $(awk -v m="${m:-0}" -v n="${none:-0}" 'BEGIN { if (m > 0 && n > 0) printf "%.2fx", m / n; else print "-" }') | $([ "$s" = none ] && echo "-" || sel daemon "$what | .sink_tags // empty" | stats '%d') | $(sel daemon "$what | .storm_rate // empty" | stats '%.0f') | $(sel daemon "$what | .error // empty" | head -n 1) |"
 	done
 }
 

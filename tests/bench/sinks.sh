@@ -704,6 +704,20 @@ report() {
 		m=$(sel daemon "$what | .cpu_ms_per_1000 // empty" | med)
 		echo "| $s | $(sel daemon "$what | .cpu_ms_per_1000 // empty" | stats '%.1f') | $(awk -v m="$m" -v n="$none" 'BEGIN { if (m != "" && n != "") printf "%+.1f", m - n; else print "-" }') | $(awk -v m="${m:-0}" -v n="${none:-0}" 'BEGIN { if (m > 0 && n > 0) printf "%.2fx", m / n; else print "-" }') | $([ "$s" = none ] && echo "-" || sel daemon "$what | .sink_tags // empty" | stats '%d') | $(sel daemon "$what | .storm_rate // empty" | stats '%.0f') | $(sel daemon "$what | .error // empty" | head -n 1) |"
 	done
+	echo
+	echo "## Not measured"
+	echo
+	{
+		[ "$HAVE_REPLAY" = 0 ] && echo "- every replay figure: $REPLAY_WHY"
+		for s in ${SINKS//,/ }; do
+			[ -n "${WHY[$s]:-}" ] && echo "- $s: ${WHY[$s]}"
+		done
+		[ "$DAEMON" = 1 ] && [ ${#DCONFS[@]} -eq 0 ] && echo "- the daemon's CPU: ${DAEMON_WHY:-}"
+		sel daemon 'select(.error) | "- the daemon with \(.sink), repetition \(.rep): \(.error)"' | sort -u
+		sel replay 'select(.ok == false) | "- \(.sink) batch \(.batch), repetition \(.rep): loss or error: read \(.lines), wrote \(.written), lost lines \(.lost_lines), dropped \(.dropped), exit \(.rc): \(.stderr | gsub("\n"; " ") | .[0:200])"'
+		[ -n "$STOPPED" ] && echo "- $STOPPED"
+	} >"$WORK/notmeasured"
+	if [ -s "$WORK/notmeasured" ]; then cat "$WORK/notmeasured"; else echo "Nothing: every sink, batch size and daemon configuration asked for ran."; fi
 }
 
 REPORT=$(report)

@@ -757,6 +757,15 @@ static void watch_sink_option(struct watch_ctx *w, const char *cmd, int c, const
 		usage_error("%s: %s", cmd, err);
 }
 
+/* The sinks' messages, from their threads: -q keeps warnings and errors only. */
+static int sink_log_level = PT_LOG_NOTICE;
+
+static void log_sink(int level, const char *msg, void *data)
+{
+	if (level <= sink_log_level)
+		log_stderr(level, msg, data);
+}
+
 /* The sinks the options ask for; false (after one line) when one cannot open. */
 static bool watch_sinks_open(struct watch_ctx *w, const char *cmd)
 {
@@ -769,7 +778,8 @@ static bool watch_sinks_open(struct watch_ctx *w, const char *cmd)
 	}
 	if (!w->sinks)
 		return true;
-	if (cli_sinks_open(w->sinks, log_stderr, NULL, err, sizeof(err)) < 0) {
+	sink_log_level = w->oo.quiet && verbosity == PT_LOG_NOTICE ? PT_LOG_WARNING : verbosity;
+	if (cli_sinks_open(w->sinks, log_sink, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s: ", prog, cmd);
 		cli_escape_str(stderr, err);
 		fputc('\n', stderr);

@@ -278,6 +278,7 @@ struct db {
 
 	pthread_mutex_t lock; /* what status reads */
 	uint64_t written, batches, errors, malformed;
+	uint64_t dropped; /* spooled records the database then refused */
 	uint64_t backlog, backlog_bytes;
 	enum pt_sink_state state;
 	char last_error[256];
@@ -368,8 +369,11 @@ static int try_connect(struct db *db, int64_t now, bool force)
 	r = db->be->connect(db->bs, err, sizeof(err));
 	if (r == 0) {
 		db->connected = true;
+		if (db->backoff_ms > BACKOFF_MIN_MS || db->spooling)
+			db_log(db, PT_LOG_NOTICE, "connected again");
+		else
+			db_log(db, PT_LOG_DEBUG, "connected");
 		db->backoff_ms = BACKOFF_MIN_MS;
-		db_log(db, PT_LOG_INFO, "connected");
 		update_state(db);
 		return 0;
 	}
@@ -486,15 +490,20 @@ static void replay_spool(struct db *db, int64_t budget_ms)
 		}
 		if (r < 0) {
 			db_log(db, PT_LOG_ERR, "spool: %s", strerror(-r));
-			if (r == -EBADMSG || r == -EINVAL)
-				continue; /* set aside by the spool: the next one */
+			if (r == -EBADMSG)
+				continue; /* set aside as *.bad by the spool: the next one */
 			break;
 		}
 		r = write_db(db, session, seq, recs, n);
 		if (r == 1)
 			break; /* away again: it stays first */
-		if (r < 0)
-			db->failing = true;
+		db->failing = r < 0;
+		if (r < 0) {
+			/* the runner counted these as taken: count the loss here */
+			pthread_mutex_lock(&db->lock);
+			db->dropped += n;
+			pthread_mutex_unlock(&db->lock);
+		}
 		pt_spool_pop(db->spool);
 	}
 	update_state(db);
@@ -525,11 +534,12 @@ static int spool_batch(struct db *db, uint64_t seq, const struct pt_outq_rec *re
 int pt_db_write(void *state, const struct pt_outq_rec *recs, size_t n)
 {
 	struct db *db = state;
-	uint64_t seq = ++db->seq;
+	uint64_t seq;
 	int r;
 
 	if (!n)
 		return 0;
+	seq = ++db->seq;
 	try_connect(db, mono_ms(), false);
 	if (db->spooling && db->connected)
 		replay_spool(db, REPLAY_BUDGET_MS);
@@ -597,6 +607,7 @@ void pt_db_status(void *state, struct pt_sink_status *st)
 	st->written = db->written;
 	st->batches = db->batches;
 	st->errors = db->errors;
+	st->dropped += db->dropped; /* the runner's own, plus these */
 	snprintf(st->last_error, sizeof(st->last_error), "%s", db->last_error);
 	pthread_mutex_unlock(&db->lock);
 }

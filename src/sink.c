@@ -114,6 +114,11 @@ struct pt_sink {
 	pthread_mutex_t lock; /* the runner's counters below */
 	uint64_t batches, errors;
 	int last_err; /* -errno of the last failed write; 0 after a good one */
+	bool failing; /* the last batch failed (the sink's thread only logs changes) */
+	/* the sink's own status, taken by its thread just before ops->close */
+	bool ops_closed;
+	struct pt_sink_status ops_final;
+	uint64_t errors_at_close;
 };
 
 static int64_t mono_ms(void)
@@ -308,9 +313,12 @@ static void sink_set_error(struct pt_sink *s, int r)
 static void write_batch(struct pt_sink *s, size_t n)
 {
 	int r = s->ops->write(s->state, s->recs, n);
+	bool was_failing;
 
 	pt_outq_release(s->q, n, r == 0);
 	pthread_mutex_lock(&s->lock);
+	was_failing = s->failing;
+	s->failing = r < 0;
 	if (r == 0) {
 		s->batches++;
 		s->last_err = 0;
@@ -319,9 +327,13 @@ static void write_batch(struct pt_sink *s, size_t n)
 		s->last_err = r;
 	}
 	pthread_mutex_unlock(&s->lock);
-	if (r < 0)
-		sink_log(s, PT_LOG_WARNING, "sink %s %s: a batch of %zu dropped: %s",
-			 pt_sink_type_name(s->conf.type), s->shown, n, strerror(-r));
+	/* one message per failing spell, not one per batch */
+	if (r < 0 && !was_failing)
+		sink_log(s, PT_LOG_WARNING, "sink %s %s: writes fail, batches are dropped: %s",
+			 pt_sink_type_name(s->conf.type), s->shown, strerror(-r));
+	else if (r == 0 && was_failing)
+		sink_log(s, PT_LOG_NOTICE, "sink %s %s: writing again",
+			 pt_sink_type_name(s->conf.type), s->shown);
 	if (s->ops->flush) {
 		int f = s->ops->flush(s->state);
 
@@ -368,6 +380,8 @@ static bool queue_pressed(struct pt_sink *s)
 	return st.used > st.cap / 2;
 }
 
+static void status_locked(struct pt_sink *s, struct pt_sink_status *st);
+
 static void *sink_thread(void *arg)
 {
 	struct pt_sink *s = arg;
@@ -412,6 +426,20 @@ static void *sink_thread(void *arg)
 			pending_since = -1;
 		}
 	}
+	/* flush and close here: every callback but open and status runs on this thread */
+	if (s->ops->flush) {
+		int r = s->ops->flush(s->state);
+
+		if (r < 0)
+			sink_set_error(s, r);
+	}
+	pthread_mutex_lock(&s->lock);
+	status_locked(s, &s->ops_final);
+	s->errors_at_close = s->errors;
+	s->ops_closed = true;
+	s->ops->close(s->state);
+	s->state = NULL;
+	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
 
@@ -553,33 +581,52 @@ void pt_sink_reopen(struct pt_sink *s)
 	pt_outq_kick(s->q);
 }
 
-void pt_sink_status(struct pt_sink *s, struct pt_sink_status *st)
+/* The runner's counts, then the sink's (called with s->lock held). */
+static void status_locked(struct pt_sink *s, struct pt_sink_status *st)
 {
 	struct pt_outq_stats qs;
-	int last;
 
 	memset(st, 0, sizeof(*st));
-	if (!s)
-		return;
-	pthread_mutex_lock(&s->lock);
-	st->batches = s->batches;
-	st->errors = s->errors;
-	last = s->last_err;
-	pthread_mutex_unlock(&s->lock);
 	pt_outq_stats(s->q, &qs);
 	st->type = s->conf.type;
 	st->target = s->shown;
-	st->state = last < 0 ? PT_SINK_FAILING : PT_SINK_OK;
+	st->state = s->last_err < 0 ? PT_SINK_FAILING : PT_SINK_OK;
 	st->queued = qs.queued;
 	st->written = qs.written;
 	st->dropped = qs.dropped;
 	st->reported = qs.reported;
-	if (s->ops->status)
+	st->batches = s->batches;
+	st->errors = s->errors;
+	if (s->ops_closed) {
+		const struct pt_sink_status *f = &s->ops_final;
+
+		st->state = f->state;
+		st->backlog = f->backlog;
+		st->backlog_bytes = f->backlog_bytes;
+		st->bytes = f->bytes;
+		st->rotations = f->rotations;
+		st->errors += f->errors - s->errors_at_close;
+		memcpy(st->last_error, f->last_error, sizeof(st->last_error));
+	} else if (s->ops->status) {
 		s->ops->status(s->state, st);
+	}
 	st->type = s->conf.type;
 	st->target = s->shown;
-	if (!st->last_error[0] && last < 0)
-		snprintf(st->last_error, sizeof(st->last_error), "%s", strerror(-last));
+	st->last_error[sizeof(st->last_error) - 1] = '\0';
+	if (!st->last_error[0] && s->last_err < 0)
+		snprintf(st->last_error, sizeof(st->last_error), "%s", strerror(-s->last_err));
+}
+
+void pt_sink_status(struct pt_sink *s, struct pt_sink_status *st)
+{
+	if (!s) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	/* under the lock: the sink's thread closes its state under it */
+	pthread_mutex_lock(&s->lock);
+	status_locked(s, st);
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* A JSON string: quote, escape '"', '\\' and control bytes; bytes >= 0x80 that
@@ -729,16 +776,8 @@ void pt_sink_close(struct pt_sink *s, int drain_ms, struct pt_sink_status *st)
 		s->started = false;
 	}
 	pt_outq_stop(s->q); /* what is left is counted dropped */
-	if (s->ops->flush) {
-		int r = s->ops->flush(s->state);
-
-		if (r < 0)
-			sink_set_error(s, r);
-	}
+	/* the state it stopped in (ok, failing, spooling...): more telling than "stopped" */
 	pt_sink_status(s, &fin);
-	s->ops->close(s->state);
-	s->state = NULL;
-	fin.state = PT_SINK_STOPPED;
 	fin.queued = 0;
 	if (st) {
 		*st = fin;

@@ -155,7 +155,8 @@ int pt_sink_drain(struct pt_sink *s, int drain_ms, const volatile sig_atomic_t *
 /*
  * Stop: give the thread up to drain_ms (-1: no limit) to write what is queued,
  * flush, close, free. What is left is counted as dropped; *st (may be NULL) gets
- * the final status, with target NULL (freed: keep pt_sink_target_shown()'s copy).
+ * the final status (state: the one it stopped in), with target NULL (freed: keep
+ * pt_sink_target_shown()'s copy).
  * NULL is fine.
  */
 void pt_sink_close(struct pt_sink *s, int drain_ms, struct pt_sink_status *st);

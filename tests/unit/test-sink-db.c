@@ -206,6 +206,7 @@ Test(decode, malformed)
 static struct fake {
 	bool down; /* connect and write fail (-ECONNREFUSED, -ENOTCONN) */
 	bool lose_ack; /* the next write commits, then reports the connection lost */
+	uint64_t reject_seq; /* this batch is refused (-EINVAL): bad for the database */
 	int connects, writes;
 	size_t nseen;
 	struct {
@@ -243,6 +244,10 @@ static int fk_write(void *be, int64_t session, uint64_t seq, const struct pt_db_
 	if (fk.down) {
 		snprintf(err, errlen, "server closed the connection");
 		return -ENOTCONN;
+	}
+	if (seq == fk.reject_seq) {
+		snprintf(err, errlen, "value too long");
+		return -EINVAL;
 	}
 	for (size_t i = 0; i < fk.nseen; i++)
 		if (fk.seen[i].session == session && fk.seen[i].seq == seq)
@@ -453,5 +458,28 @@ Test(layer, spool_full)
 
 	fk.down = true;
 	cr_assert_lt(write_batch(st, 1), 0);
+	pt_db_close(st);
+}
+
+/* A spooled batch the database refuses when it is back: dropped and counted
+ * (the runner took it as written when it went to the spool), the next written. */
+Test(layer, spooled_then_refused)
+{
+	static const int want[] = {2};
+	struct pt_sink_status s = {0};
+	void *st = layer_open(1 << 20);
+
+	fk.down = true;
+	cr_assert_eq(write_batch(st, 1), 0);
+	cr_assert_eq(write_batch(st, 2), 0);
+	fk.down = false;
+	fk.reject_seq = 1;
+	cr_assert_eq(pt_db_reopen(st), 0);
+	cr_assert_eq(pt_db_tick(st, 0), 0);
+	check_seen(want, 1);
+	pt_db_status(st, &s);
+	cr_assert_eq(s.dropped, 3);
+	cr_assert_eq(s.state, PT_SINK_OK);
+	cr_assert(strstr(s.last_error, "too long"), "%s", s.last_error);
 	pt_db_close(st);
 }

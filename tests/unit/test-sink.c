@@ -30,6 +30,7 @@ static struct fake {
 	char *text; /* everything written */
 	size_t text_len;
 	int reopens, ticks, flushes, opens, closes;
+	pthread_t writer, closer; /* the threads write and close ran on */
 } fk = {.lock = PTHREAD_MUTEX_INITIALIZER, .gate_cv = PTHREAD_COND_INITIALIZER};
 
 static void fake_reset(void)
@@ -65,6 +66,7 @@ static int fake_write(void *state, const struct pt_outq_rec *recs, size_t n)
 	pthread_mutex_lock(&fk.lock);
 	while (fk.gate_closed)
 		pthread_cond_wait(&fk.gate_cv, &fk.lock);
+	fk.writer = pthread_self();
 	if (fk.fail) {
 		pthread_mutex_unlock(&fk.lock);
 		return -EIO;
@@ -115,6 +117,7 @@ static void fake_close(void *state)
 	(void)state;
 	pthread_mutex_lock(&fk.lock);
 	fk.closes++;
+	fk.closer = pthread_self();
 	pthread_mutex_unlock(&fk.lock);
 }
 
@@ -253,10 +256,12 @@ Test(sink, batches_by_count)
 	cr_assert_eq(st.written, 25);
 	cr_assert_eq(st.batches, 3);
 	cr_assert_eq(st.dropped, 0);
-	cr_assert_eq(st.state, PT_SINK_STOPPED);
+	cr_assert_eq(st.state, PT_SINK_OK, "the state it stopped in");
 	cr_assert_eq(st.bytes, 42, "the sink's own status is asked");
 	cr_assert_eq(fk.closes, 1);
 	cr_assert_geq(fk.flushes, 3);
+	cr_assert(pthread_equal(fk.writer, fk.closer), "close runs on the sink's thread");
+	cr_assert(!pthread_equal(fk.closer, pthread_self()));
 	/* in order */
 	for (unsigned i = 0; i < 25; i++) {
 		char want[64];
@@ -515,7 +520,47 @@ Test(sink, drain_writes_at_once_and_can_be_cancelled)
 	cr_assert_eq(st.dropped, 0);
 	st.target = "t";
 	j = pt_sink_status_json_of(&st, NULL);
-	cr_assert_not_null(strstr(j, "\"target\":\"t\",\"state\":\"stopped\""), "%s", j);
+	cr_assert_not_null(strstr(j, "\"target\":\"t\",\"state\":\"ok\""), "%s", j);
 	cr_assert_not_null(strstr(j, "\"written\":10,"), "%s", j);
 	free(j);
+}
+
+static int nlogs;
+static char lastlog[512];
+
+static void count_log(int level, const char *msg, void *data)
+{
+	(void)level, (void)data;
+	pthread_mutex_lock(&fk.lock);
+	nlogs++;
+	snprintf(lastlog, sizeof(lastlog), "%s", msg);
+	pthread_mutex_unlock(&fk.lock);
+}
+
+Test(sink, one_message_per_failing_spell)
+{
+	struct pt_sink_conf c;
+	struct pt_sink *s;
+	char err[256];
+
+	fake_reset();
+	pt_sink_conf_init(&c);
+	c.target = strdup("fake");
+	c.batch_size = 1;
+	cr_assert_eq(pt_sink_open_ops(&s, &fake_ops, &c, count_log, NULL, err, sizeof(err)), 0);
+	pt_sink_conf_free(&c);
+	fk.fail = 1;
+	for (unsigned i = 0; i < 20; i++)
+		push_line(s, i, 0);
+	WAIT_FOR(sink_dropped(s) == 20);
+	cr_assert_eq(fk_get(&nlogs), 1, "20 failed batches, one message");
+	cr_assert_not_null(strstr(lastlog, "writes fail"));
+	pthread_mutex_lock(&fk.lock);
+	fk.fail = 0;
+	pthread_mutex_unlock(&fk.lock);
+	push_line(s, 99, 0);
+	WAIT_FOR(fk_lines() == 2); /* the lost line and the event */
+	cr_assert_eq(fk_get(&nlogs), 2);
+	cr_assert_not_null(strstr(lastlog, "writing again"));
+	pt_sink_close(s, -1, NULL);
 }

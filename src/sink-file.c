@@ -42,6 +42,12 @@
 
 #define FILE_MODE_DEFAULT 0640
 #define SCAN_CHUNK (64u << 10)
+/*
+ * The longest partial line open cuts. A JSON line is at most a few MiB (argv is
+ * capped); a longer tail without a newline is not a line of ours, but perhaps
+ * a file given by mistake: refuse it rather than cut it.
+ */
+#define TAIL_MAX (16u << 20)
 
 struct file_sink {
 	char *path;
@@ -160,6 +166,8 @@ static int repair_tail(int fd, uint64_t *size, uint64_t *cut)
 		return 0;
 	pos = end;
 	while (pos > 0) {
+		if (end - pos >= (off_t)TAIL_MAX)
+			return -EILSEQ;
 		size_t n = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
 		ssize_t r = pread(fd, buf, n, pos - (off_t)n);
 
@@ -578,6 +586,13 @@ static int file_open(void **state, const struct pt_sink_conf *c, const struct pt
 	f->state = PT_SINK_OK;
 
 	r = open_current(f);
+	if (r == -EILSEQ) {
+		snprintf(err, errlen,
+			 "--output %s: its last %u MiB hold no newline: not a JSON-lines file?",
+			 c->target, TAIL_MAX >> 20);
+		file_free(f);
+		return r;
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "--output %s: %s", c->target, strerror(-r));
 		file_free(f);
@@ -594,6 +609,8 @@ static void undo_batch(struct file_sink *f, uint64_t len)
 	struct stat st;
 	uint64_t cut;
 
+	if (!f->regular) /* a pipe or a device (/dev/full): nothing to cut */
+		return;
 	/* fstat, not f->size: an external truncation (copytruncate) moves the end */
 	if (fstat(f->fd, &st) == 0 && (uint64_t)st.st_size >= len &&
 	    ftruncate(f->fd, (off_t)((uint64_t)st.st_size - len)) == 0) {

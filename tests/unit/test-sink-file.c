@@ -738,3 +738,26 @@ Test(sink_file, a_fifo_is_not_rotated)
 	snprintf(fifo + strlen(fifo), sizeof(fifo) - strlen(fifo), ".1");
 	cr_assert(!exists(fifo));
 }
+
+/* A long tail without a newline is no line of ours: refused, never cut. */
+Test(sink_file, refuses_a_file_that_is_not_json_lines)
+{
+	struct pt_sink_conf c;
+	char err[256] = "";
+	void *st = NULL;
+	struct stat sb;
+	FILE *fp;
+
+	conf_defaults(&c);
+	fp = fopen(path, "w");
+	cr_assert_not_null(fp);
+	fputs("{\"seq\":0}\n", fp);
+	for (int i = 0; i < (17 << 20); i++)
+		fputc('x', fp);
+	fclose(fp);
+	cr_assert_eq(pt_sink_file_ops.open(&st, &c, &env, err, sizeof(err)), -EILSEQ);
+	cr_assert_not_null(strstr(err, path), "%s", err);
+	cr_assert_not_null(strstr(err, "no newline"), "%s", err);
+	cr_assert_eq(stat(path, &sb), 0);
+	cr_assert_eq(sb.st_size, 10 + (17 << 20));
+}

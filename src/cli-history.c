@@ -213,11 +213,58 @@ static int64_t parse_user(const char *s)
 
 /* ---- the database ---- */
 
+/* PRAGMA user_version: SQLITE_OK with *v, or the error. */
+static int user_version(sqlite3 *db, int64_t *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * A WAL database that no writer has open (no -wal file) in a directory this
+ * user cannot write: SQLite cannot create the -shm file a reader needs, so
+ * read it as immutable. A writer that starts meanwhile makes the answer a
+ * snapshot, which is all a reader gets anyway.
+ */
+static int open_immutable(const char *path, sqlite3 **db)
+{
+	char *uri, *w;
+	int rc;
+
+	uri = malloc(strlen(path) * 3 + 32);
+	if (!uri)
+		return SQLITE_NOMEM;
+	w = uri + sprintf(uri, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p < 0x21 || *p >= 0x7f)
+			w += sprintf(w, "%%%02X", *p);
+		else
+			*w++ = (char)*p;
+	}
+	strcpy(w, "?immutable=1");
+	sqlite3_close(*db);
+	*db = NULL;
+	rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	return rc;
+}
+
 static sqlite3 *open_db(const char *path)
 {
 	sqlite3 *db = NULL;
 	struct stat stb;
-	sqlite3_stmt *st;
+	char wal[PATH_MAX];
 	int64_t v = -1;
 	int rc;
 
@@ -231,11 +278,13 @@ static sqlite3 *open_db(const char *path)
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_busy_timeout(db, 5000);
-		rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-		if (rc == SQLITE_OK) {
-			if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-				v = sqlite3_column_int64(st, 0), rc = SQLITE_OK;
-			sqlite3_finalize(st);
+		rc = user_version(db, &v);
+		if (((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN) &&
+		    snprintf(wal, sizeof(wal), "%s-wal", path) < (int)sizeof(wal) &&
+		    stat(wal, &stb) < 0 && errno == ENOENT) {
+			rc = open_immutable(path, &db);
+			if (rc == SQLITE_OK)
+				rc = user_version(db, &v);
 		}
 	}
 	if (rc != SQLITE_OK) {

@@ -148,10 +148,85 @@ static bool get_flag(json_t *o, const char *key)
 	return json_is_true(json_object_get(o, key));
 }
 
-/* argv as compact JSON text and as its arguments joined by spaces. */
-static int decode_argv(struct pt_db_decoder *d, json_t *a, struct pt_db_row *row)
+/* One past the end of the JSON value that starts at p[i] (valid JSON: the
+ * parser accepted the line). */
+static size_t value_end(const char *p, size_t n, size_t i)
 {
-	size_t i, len = 0, off = 0;
+	bool str = false;
+	int depth = 0;
+
+	for (; i < n; i++) {
+		char c = p[i];
+
+		if (str) {
+			if (c == '\\') {
+				i++;
+			} else if (c == '"') {
+				str = false;
+				if (!depth)
+					return i + 1;
+			}
+		} else if (c == '"') {
+			str = true;
+		} else if (c == '[' || c == '{') {
+			depth++;
+		} else if (c == ']' || c == '}') {
+			if (!depth)
+				return i; /* the end of the enclosing object */
+			if (!--depth)
+				return i + 1;
+		} else if (!depth &&
+			   (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+			return i;
+		}
+	}
+	return n;
+}
+
+static size_t skip_ws(const char *p, size_t n, size_t i)
+{
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+		i++;
+	return i;
+}
+
+/*
+ * The bytes of a top-level member's value in a line the parser accepted: the
+ * argv column keeps the writer's own bytes (pt_json_kv_args: compact), as
+ * --json prints them, instead of a second rendering. false when not there.
+ */
+static bool raw_member(const char *p, size_t n, const char *name, const char **v, size_t *vlen)
+{
+	size_t i = skip_ws(p, n, 0), ks, ke, nlen = strlen(name);
+
+	if (i >= n || p[i] != '{')
+		return false;
+	for (i = skip_ws(p, n, i + 1); i < n && p[i] == '"';) {
+		ks = i;
+		ke = value_end(p, n, ks);
+		i = skip_ws(p, n, ke);
+		if (i >= n || p[i] != ':')
+			return false;
+		i = skip_ws(p, n, i + 1);
+		if (ke - ks - 2 == nlen && memcmp(p + ks + 1, name, nlen) == 0) {
+			*v = p + i;
+			*vlen = value_end(p, n, i) - i;
+			return true;
+		}
+		i = skip_ws(p, n, value_end(p, n, i));
+		if (i >= n || p[i] != ',')
+			return false;
+		i = skip_ws(p, n, i + 1);
+	}
+	return false;
+}
+
+/* argv as compact JSON text and as its arguments joined by spaces. */
+static int decode_argv(struct pt_db_decoder *d, json_t *a, const char *line, size_t n,
+		       struct pt_db_row *row)
+{
+	size_t i, len = 0, off = 0, rlen;
+	const char *raw;
 	json_t *v;
 
 	if (!a || json_is_null(a))
@@ -164,7 +239,15 @@ static int decode_argv(struct pt_db_decoder *d, json_t *a, struct pt_db_row *row
 			return -EINVAL;
 		len += json_string_length(v) + 1;
 	}
-	d->argv = json_dumps(a, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (raw_member(line, n, "argv", &raw, &rlen) && rlen && raw[0] == '[') {
+		d->argv = malloc(rlen + 1);
+		if (d->argv) {
+			memcpy(d->argv, raw, rlen);
+			d->argv[rlen] = '\0';
+		}
+	} else {
+		d->argv = json_dumps(a, JSON_COMPACT | JSON_ENSURE_ASCII);
+	}
 	d->cmdline = malloc(len + 1);
 	if (!d->argv || !d->cmdline)
 		return -ENOMEM;
@@ -246,7 +329,7 @@ int pt_db_row_decode(struct pt_db_decoder *d, const char *line, size_t len, stru
 	} else if (row->pid < 1) {
 		return why_set(why, whylen, "no \"pid\"");
 	}
-	r = decode_argv(d, json_object_get(o, "argv"), row);
+	r = decode_argv(d, json_object_get(o, "argv"), d->line, len, row);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)

@@ -147,3 +147,17 @@ sqlite3 "$T/other.db" "CREATE TABLE x (a)" 2>/dev/null || : >"$T/other.db"
 err 1 --db="$T/other.db"
 grep -q "not a proctrail history" "$T/e" || fail "other: $(cat "$T/e")"
 ok "errors: one line, exit 2 for the command line, 1 for the database"
+
+# read-only for real: a user who can read the database but not write its
+# directory (no -shm can be made) still reads it, once no writer has it open
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	mkdir "$T/ro" && cp "$DB" "$T/ro/h.db" && chmod 755 "$T/ro" && chmod 644 "$T/ro/h.db" ||
+		exit 99
+	# (readers made an empty -wal; the writer checkpointed everything at close)
+	[ ! -s "$DB-wal" ] || fail "replay left a non-empty $DB-wal: the writer did not close"
+	n=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$PROCTRAIL" history --db="$T/ro/h.db" --json 2>"$T/e" | wc -l)
+	[ "$n" = 3 ] || { cat "$T/e"; fail "an unprivileged reader got $n rows, not 3"; }
+	[ ! -e "$T/ro/h.db-shm" ] || fail "the reader made a -shm file"
+	ok "an unprivileged reader without write access to the directory"
+fi

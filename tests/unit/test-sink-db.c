@@ -152,8 +152,22 @@ Test(decode, hostile_argv)
 			 "\"argv\":[\"a\\u001b[2J\",\"\xef\xbf\xbd\",\"x\\u0000y\"],"
 			 "\"argv_b64\":[\"YRtbMko=\",\"/w==\",\"eAB5\"]}"),
 		     0, "%s", why);
-	cr_assert_str_eq(row.argv, "[\"a\\u001B[2J\",\"\\uFFFD\",\"x\\u0000y\"]");
+	/* the writer's bytes, as --json printed them */
+	cr_assert_str_eq(row.argv, "[\"a\\u001b[2J\",\"\xef\xbf\xbd\",\"x\\u0000y\"]");
 	cr_assert_str_eq(row.cmdline, "a\x1b[2J \xef\xbf\xbd x");
+}
+
+/* argv is found as a member, not as text inside another member's string, and
+ * with any spacing a hand-written line may have. */
+Test(decode, argv_raw)
+{
+	cr_assert_eq(dec("{ \"comm\" : \"\\\"argv\\\":[1]\", \"x\": {\"argv\":[\"no\"]}, \"event\":"
+			 "\"exec\", \"time\":\"2026-12-02T13:10:59.903761Z\",\"pid\":1 ,"
+			 "\"argv\" : [ \"a]\" , \"b\\\\\" ] , \"uid\": 3 }"),
+		     0, "%s", why);
+	cr_assert_str_eq(row.argv, "[ \"a]\" , \"b\\\\\" ]");
+	cr_assert_str_eq(row.cmdline, "a] b\\");
+	cr_assert_eq(row.uid, 3);
 }
 
 /* Each decode's strings are the decoder's: a second decoder's rows stay. */

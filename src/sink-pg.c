@@ -876,6 +876,25 @@ static int fold(struct pg *pg, const struct pt_db_row *rows, size_t n)
 	return 0;
 }
 
+/* clang-format off */
+#define PM_COLS "host,key,pid,ppid,parent_key,first_us,exit_us,comm,exe,cmdline,argv,uid,euid," \
+		"gid,egid,exit_code,signal,core_dumped,duration_ms"
+#define PM_KEEP(c) "COALESCE(EXCLUDED." #c ", p." #c ")"
+#define PM_EXIT(c) "CASE WHEN EXCLUDED.exit_us IS NULL THEN p." #c " ELSE EXCLUDED." #c " END"
+/* the folded rows of pt_stage matching cond into processes */
+#define PM_UPSERT(cond, comm, exe, cmdline, argv, uid, euid, gid, egid) \
+	"INSERT INTO processes AS p (" PM_COLS ") SELECT " PM_COLS " FROM pt_stage" \
+	" WHERE " cond " ON CONFLICT (host, key) DO UPDATE SET" \
+	" pid = " PM_KEEP(pid) ", ppid = " PM_KEEP(ppid) \
+	", parent_key = COALESCE(p.parent_key, EXCLUDED.parent_key)" \
+	", first_us = LEAST(p.first_us, EXCLUDED.first_us)" \
+	", comm = " comm ", exe = " exe ", cmdline = " cmdline ", argv = " argv \
+	", uid = " uid ", euid = " euid ", gid = " gid ", egid = " egid \
+	", exit_us = " PM_KEEP(exit_us) ", exit_code = " PM_EXIT(exit_code) \
+	", signal = " PM_EXIT(signal) ", core_dumped = " PM_EXIT(core_dumped) \
+	", duration_ms = " PM_EXIT(duration_ms)
+/* clang-format on */
+
 static int write_processes(struct pg *pg, const struct pt_db_row *rows, size_t n, char *err,
 			   size_t errlen)
 {
@@ -923,36 +942,21 @@ static int write_processes(struct pg *pg, const struct pt_db_row *rows, size_t n
 	r = tw_end(pg, &t, err, errlen);
 	if (r < 0)
 		return r;
-	/* the rows that exist, then the new ones; one statement each (one round trip) */
-	return pg_exec(
-		pg,
-		"UPDATE processes p SET "
-		"pid = COALESCE(s.pid, p.pid), ppid = COALESCE(s.ppid, p.ppid), "
-		"parent_key = COALESCE(p.parent_key, s.parent_key), "
-		"first_us = LEAST(p.first_us, s.first_us), "
-		"comm = CASE WHEN s.has_exec THEN s.comm ELSE COALESCE(s.comm, p.comm) END, "
-		"exe = CASE WHEN s.has_exec THEN s.exe ELSE COALESCE(s.exe, p.exe) END, "
-		"cmdline = CASE WHEN s.has_exec THEN s.cmdline ELSE COALESCE(s.cmdline, p.cmdline) "
-		"END, "
-		"argv = CASE WHEN s.has_exec THEN s.argv ELSE COALESCE(s.argv, p.argv) END, "
-		"uid = CASE WHEN s.has_exec THEN s.uid ELSE COALESCE(s.uid, p.uid) END, "
-		"euid = CASE WHEN s.has_exec THEN s.euid ELSE COALESCE(s.euid, p.euid) END, "
-		"gid = CASE WHEN s.has_exec THEN s.gid ELSE COALESCE(s.gid, p.gid) END, "
-		"egid = CASE WHEN s.has_exec THEN s.egid ELSE COALESCE(s.egid, p.egid) END, "
-		"exit_us = COALESCE(s.exit_us, p.exit_us), "
-		"exit_code = CASE WHEN s.exit_us IS NULL THEN p.exit_code ELSE s.exit_code END, "
-		"signal = CASE WHEN s.exit_us IS NULL THEN p.signal ELSE s.signal END, "
-		"core_dumped = CASE WHEN s.exit_us IS NULL THEN p.core_dumped ELSE s.core_dumped "
-		"END, "
-		"duration_ms = CASE WHEN s.exit_us IS NULL THEN p.duration_ms ELSE s.duration_ms "
-		"END "
-		"FROM pt_stage s WHERE p.host = s.host AND p.key = s.key; "
-		"INSERT INTO processes (host,key,pid,ppid,parent_key,first_us,exit_us,comm,exe,"
-		"cmdline,argv,uid,euid,gid,egid,exit_code,signal,core_dumped,duration_ms) "
-		"SELECT host,key,pid,ppid,parent_key,first_us,exit_us,comm,exe,cmdline,argv,uid,"
-		"euid,gid,egid,exit_code,signal,core_dumped,duration_ms FROM pt_stage "
-		"ON CONFLICT (host, key) DO NOTHING",
-		PGRES_COMMAND_OK, "processes", err, errlen);
+	/*
+	 * Upserts through the primary key, never a join the planner could make a
+	 * scan of the whole table. The keys with an exec in the batch take its
+	 * values as they are (unknown is unknown); the others keep what they do not
+	 * know. Each key is in one statement only; both go in one round trip.
+	 */
+	return pg_exec(pg,
+		       PM_UPSERT("has_exec", "EXCLUDED.comm", "EXCLUDED.exe", "EXCLUDED.cmdline",
+				 "EXCLUDED.argv", "EXCLUDED.uid", "EXCLUDED.euid", "EXCLUDED.gid",
+				 "EXCLUDED.egid") "; " PM_UPSERT("NOT has_exec", PM_KEEP(comm),
+								 PM_KEEP(exe), PM_KEEP(cmdline),
+								 PM_KEEP(argv), PM_KEEP(uid),
+								 PM_KEEP(euid), PM_KEEP(gid),
+								 PM_KEEP(egid)),
+		       PGRES_COMMAND_OK, "processes", err, errlen);
 }
 
 /* ---- a batch ---- */

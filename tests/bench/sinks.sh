@@ -673,7 +673,7 @@ report() {
 	echo "(every file of the file sinks, rotated and compressed ones included; SQLite's database, -wal"
 	echo "and -shm after replay exited), for PostgreSQL pg_total_relation_size() of the tables with"
 	echo "their indexes and TOAST (no WAL). For file-gz, \"rotated .gz\" counts only the compressed files: their"
-	echo "bytes / their lines x  events per process (the file being written is not compressed yet)."
+	echo "bytes / their lines x $EPP events per process (the file being written is not compressed yet)."
 	echo
 	echo "| sink | processes | bytes | bytes per process | bytes per event | process rows | rotated .gz: bytes per process |"
 	echo "|---|---|---|---|---|---|---|"
@@ -734,6 +734,7 @@ if [ -n "$OUT" ]; then
 		echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo "- machine: $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
 		echo "- command: \`$CMDLINE\` (from the build directory, as $(id -un))"
+		echo "- source: \`$(git -C "$(dirname "$0")" describe --always --dirty 2>/dev/null || echo unknown)\` (git describe of the script's tree)"
 		echo "- proctrail: \`$("$PROCTRAIL" --version 2>&1 | head -n 1)\`; PostgreSQL: ${PGVERSION:-not run${PGWHY:+ ($PGWHY)}}; SQLite: $(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
 		echo "- recording: $REC_CMD: $PPC processes, $LPC events"
 		echo "- wall time: $ELAPSED s${STOPPED:+ ($STOPPED)}; load average (1, 5, 15 min) $LOAD0 at the start, $LOAD1 at the end"

@@ -405,6 +405,15 @@ struct pt_proc *pt_table_get(const struct pt_table *t, pid_t pid)
 	return best;
 }
 
+/*
+ * A start read from /proc is known to a clock tick (1/USER_HZ: 10 ms), and each
+ * process derives it from its own reading of the boot time, which differs by
+ * microseconds from another's: the start_time one run prints can fall just
+ * before the start_us the next run computes. A time that close before a start
+ * still names that process when no generation lived at it exactly.
+ */
+#define START_SLACK_US 10000
+
 static bool lived_at(const struct pt_proc *p, int64_t at_us)
 {
 	return p->start_us <= at_us && (p->state == PT_STATE_ALIVE || at_us < p->exit_us);
@@ -420,6 +429,14 @@ struct pt_proc *pt_table_get_at(const struct pt_table *t, pid_t pid, int64_t at_
 		struct pt_proc *p = &hrec(n)->p;
 
 		if (lived_at(p, at_us) && (!best || newer(p, best)))
+			best = p;
+	}
+	/* none: the generation that starts soonest after at_us, within a tick */
+	for (n = best ? NULL : hash_first(&t->procs, pid); n; n = hash_next(n)) {
+		struct pt_proc *p = &hrec(n)->p;
+
+		if (p->start_us > at_us && p->start_us - at_us <= START_SLACK_US &&
+		    (!best || p->start_us < best->start_us))
 			best = p;
 	}
 	if (!best)

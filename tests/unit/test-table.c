@@ -136,7 +136,10 @@ Test(table, pid_reuse_with_tick_conversion)
 
 	cr_assert_eq(pt_table_get(t, 300), b);
 	cr_assert_eq(pt_table_get_live(t, 300), b);
-	cr_assert_null(pt_table_get_at(t, 300, a->start_us - 1));
+	/* a start is known to a tick: just before it still names it, a tick before does not */
+	cr_assert_eq(pt_table_get_at(t, 300, a->start_us - 1), a);
+	cr_assert_eq(pt_table_get_at(t, 300, a->start_us - 10000), a);
+	cr_assert_null(pt_table_get_at(t, 300, a->start_us - 10001));
 	cr_assert_eq(pt_table_get_at(t, 300, a->start_us), a);
 	cr_assert_eq(pt_table_get_at(t, 300, a->start_us + 1), a);
 	cr_assert_eq(pt_table_get_at(t, 300, b->start_us - 1), a);
@@ -208,12 +211,15 @@ Test(table, get_at_generations)
 	c = add(t, 400, 300, T0 + 40, 1);
 	cr_assert_neq(b, c);
 
-	cr_assert_null(pt_table_get_at(t, 400, T0 - 1));
+	/* before the first start by more than a tick: nothing; within a tick: the first */
+	cr_assert_null(pt_table_get_at(t, 400, T0 - 10001));
+	cr_assert_eq(pt_table_get_at(t, 400, T0 - 1), a);
 	cr_assert_eq(pt_table_get_at(t, 400, T0), a);
 	cr_assert_eq(pt_table_get_at(t, 400, T0 + 9), a);
-	cr_assert_null(pt_table_get_at(t, 400, T0 + 10));
+	/* between generations, within a tick of the next start: the next one */
+	cr_assert_eq(pt_table_get_at(t, 400, T0 + 10), b);
 	cr_assert_eq(pt_table_get_at(t, 400, T0 + 25), b);
-	cr_assert_null(pt_table_get_at(t, 400, T0 + 35));
+	cr_assert_eq(pt_table_get_at(t, 400, T0 + 35), c);
 	cr_assert_eq(pt_table_get_at(t, 400, T0 + 50), c);
 	cr_assert_eq(pt_table_get(t, 400), c);
 

@@ -34,14 +34,40 @@ int64_t pt_boot_us(void)
 
 static int64_t boot_epoch;
 
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * REALTIME - BOOTTIME is a constant in the kernel (it moves only when the
+ * clock is set), but a process can only sample it: BOOTTIME bracketed between
+ * two REALTIME reads, the tightest of a few brackets, is within tens of
+ * nanoseconds. Rounded to the millisecond, every process gets the same value
+ * (unless the constant lies within that error of a millisecond boundary), so
+ * a start time derived from ticks prints the same in every run: `show PID@T`
+ * with T from another run, and records compared across runs, agree. A start
+ * read from /proc is known to a 10 ms tick, so the rounding loses nothing.
+ */
 static void boot_epoch_init(void)
 {
-	/* Bracket BOOTTIME between two REALTIME reads to halve the skew. */
-	int64_t r1 = pt_now_us();
-	int64_t b = pt_boot_us();
-	int64_t r2 = pt_now_us();
+	int64_t best = 0, span = INT64_MAX;
 
-	boot_epoch = r1 + (r2 - r1) / 2 - b;
+	for (int i = 0; i < 5; i++) {
+		int64_t r1 = clock_ns(CLOCK_REALTIME);
+		int64_t b = clock_ns(CLOCK_BOOTTIME);
+		int64_t r2 = clock_ns(CLOCK_REALTIME);
+
+		if (r2 - r1 < span) {
+			span = r2 - r1;
+			best = r1 + (r2 - r1) / 2 - b;
+		}
+	}
+	boot_epoch = (best + 500000) / 1000000 * 1000;
 }
 
 /* Computed once: recomputing jitters by microseconds, and processes started in

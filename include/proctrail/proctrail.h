@@ -68,6 +68,9 @@ enum pt_field {
 	PT_F_CGROUP,
 	PT_F_NS,
 	PT_F_LOGINUID,
+	PT_F_CONTAINER, /* attribution: container id, runtime, pod uid (or the host) */
+	PT_F_CTR_META, /* the container's name, image, pod name: the runtime's state */
+	PT_F_NSPID, /* pid and pgid in the process's own pid namespace */
 	PT_F_COUNT,
 };
 
@@ -93,6 +96,7 @@ enum pt_why {
 	PT_WHY_KERNEL, /* this kernel or tier does not provide it */
 	PT_WHY_ERROR, /* read failed or the content was malformed */
 	PT_WHY_LOST, /* events for this process were lost */
+	PT_WHY_NOT_FOUND, /* nothing to read it from (no runtime state for the container) */
 	PT_WHY_COUNT,
 };
 
@@ -237,6 +241,11 @@ struct pt_options {
 	int readers;
 	/* PT_OPEN_* flags; default 0 */
 	unsigned flags;
+	/* containers: prefixed to the runtimes' state paths (/var/lib/docker...);
+	 * NULL: the real root */
+	const char *runtime_root;
+	/* a container stays listed this long after its last process; 0: 30000 */
+	int64_t container_linger_ms;
 	/* members are appended here */
 };
 
@@ -320,6 +329,32 @@ const struct pt_proc *pt_lookup_tid(const struct pt_monitor *m, pid_t tid);
  * younger process that reused the pid). After the parent exits, the kernel
  * moves p to a subreaper or init, and the answer follows. NULL at the root. */
 const struct pt_proc *pt_parent(const struct pt_monitor *m, const struct pt_proc *p);
+/* The parent at fork time (what parent_key names), alive or exited, while the
+ * table retains it; after a reparenting it is still the original parent. Falls
+ * back to pt_parent() when the fork-time parent was never seen. NULL at the root. */
+const struct pt_proc *pt_parent_orig(const struct pt_monitor *m, const struct pt_proc *p);
+
+/*
+ * Containers. A record is attributed to a container from its cgroup (and, in a
+ * private cgroup namespace, its mountinfo); the container's name, image and
+ * pod come from the runtime's on-disk state, read once per container. See the
+ * container.* and k8s.* fields. The container of a record stays valid as long
+ * as the record.
+ */
+struct pt_container;
+/* NULL on the host, or when the attribution is unknown (pt_proc_src(p, PT_F_CONTAINER)). */
+const struct pt_container *pt_proc_container(const struct pt_proc *p);
+typedef int (*pt_container_fn)(const struct pt_container *c, void *data);
+/* The containers the monitor lists (live ones, and those whose last process
+ * exited less than container_linger_ms ago), until fn returns non-zero. */
+int pt_foreach_container(const struct pt_monitor *m, pt_container_fn fn, void *data);
+/* c as one JSON object (malloc'd, no newline): id, runtime, name, image,
+ * image_repository, image_id, pod_name, ns_name, pod_uid, qos, cgroup,
+ * cgroup_id, outer_ids, created, first_seen, live (processes), missing. */
+char *pt_json_container(const struct pt_container *c);
+/* The first n ancestors of p (fork-time parents, see pt_parent_orig), nearest
+ * first, as a JSON array (malloc'd) of {"key","pid","comm","exe"}; "[]" for none. */
+char *pt_json_ancestors(const struct pt_monitor *m, const struct pt_proc *p, unsigned n);
 
 /*
  * Process keys. A key names one process across pid reuse and reboots:

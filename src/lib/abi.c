@@ -35,10 +35,12 @@ static const size_t opt_ends[] = {
 	OPT_END(log_level),
 	OPT_END(readers),
 	OPT_END(flags),
+	OPT_END(runtime_root),
+	OPT_END(container_linger_ms),
 };
 
 /* a member added without its row leaves the struct longer than the last row says */
-_Static_assert(sizeof(struct pt_options) - OPT_END(flags) < _Alignof(struct pt_options),
+_Static_assert(sizeof(struct pt_options) - OPT_END(container_linger_ms) < _Alignof(struct pt_options),
 	       "opt_ends misses a member of struct pt_options");
 _Static_assert(PT_EV_COUNT <= PT_EV_MAX, "pt_status.events has no room for the event types");
 
@@ -69,6 +71,7 @@ static void opt_defaults(struct pt_options *o)
 	o->ring_size = 8u << 20;
 	o->log_level = PT_LOG_NOTICE;
 	o->readers = -1;
+	o->container_linger_ms = 30000;
 }
 
 PT_EXPORT void pt_options_init_size(struct pt_options *o, size_t size)

@@ -53,6 +53,11 @@ struct pt_proc {
 	char *cwd;
 	char *cgroup; /* the cgroup v2 path, or the first hierarchy's */
 	char *container_id; /* NULL when not in a recognised container */
+	uint64_t cgroup_id; /* the cgroup v2 directory's inode (what BPF reports); 0 unknown */
+	pid_t vpid, vpgid; /* in the process's own pid namespace (NSpid, NSpgid): PT_F_NSPID */
+	/* a reference (container.h); NULL on the host or when unknown: PT_F_CONTAINER
+	 * and PT_F_CTR_META */
+	struct pt_container *ctr;
 	uint64_t ns[PT_NS_COUNT]; /* namespace inode numbers; 0 = unknown */
 
 	int64_t start_us; /* wall clock of the start, microseconds; precise when seen */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "container.h"
 #include "internal.h"
 
 static int64_t clock_us(clockid_t id)
@@ -134,7 +135,8 @@ void pt_proc_set_missing(struct pt_proc *p, enum pt_field f, enum pt_why why)
 }
 
 /*
- * Frees the strings the record owns: exe, args, cwd, cgroup, container_id.
+ * Frees the strings the record owns: exe, args, cwd, cgroup, container_id,
+ * and drops its reference to the container.
  * The exec history (execs/nexecs, the array and its strings) belongs to the
  * table and is left alone. Fields whose value was freed become NOT_READ.
  */
@@ -153,11 +155,15 @@ void pt_proc_clear(struct pt_proc *p)
 	p->cgroup = NULL;
 	free(p->container_id);
 	p->container_id = NULL;
+	pt_ctr_unref(p->ctr);
+	p->ctr = NULL;
 
 	pt_proc_set_missing(p, PT_F_EXE, PT_WHY_NOT_READ);
 	pt_proc_set_missing(p, PT_F_ARGV, PT_WHY_NOT_READ);
 	pt_proc_set_missing(p, PT_F_CWD, PT_WHY_NOT_READ);
 	pt_proc_set_missing(p, PT_F_CGROUP, PT_WHY_NOT_READ);
+	pt_proc_set_missing(p, PT_F_CONTAINER, PT_WHY_NOT_READ);
+	pt_proc_set_missing(p, PT_F_CTR_META, PT_WHY_NOT_READ);
 }
 
 static int dup_str(const char *s, char **out)
@@ -218,7 +224,16 @@ static int merge_cgroup(struct pt_proc *dst, const struct pt_proc *src)
 	dst->cgroup = path;
 	free(dst->container_id);
 	dst->container_id = id;
+	dst->cgroup_id = src->cgroup_id;
 	return 0;
+}
+
+static void merge_container(struct pt_proc *dst, const struct pt_proc *src)
+{
+	struct pt_container *c = src->ctr ? pt_ctr_ref(src->ctr) : NULL;
+
+	pt_ctr_unref(dst->ctr);
+	dst->ctr = c;
 }
 
 static int merge_field(struct pt_proc *dst, const struct pt_proc *src, enum pt_field f)
@@ -263,6 +278,15 @@ static int merge_field(struct pt_proc *dst, const struct pt_proc *src, enum pt_f
 		return 0;
 	case PT_F_LOGINUID:
 		dst->loginuid = src->loginuid;
+		return 0;
+	case PT_F_CONTAINER:
+		merge_container(dst, src);
+		return 0;
+	case PT_F_CTR_META: /* held by the container */
+		return 0;
+	case PT_F_NSPID:
+		dst->vpid = src->vpid;
+		dst->vpgid = src->vpgid;
 		return 0;
 	case PT_F_COUNT:
 		break;

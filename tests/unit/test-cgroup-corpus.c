@@ -277,16 +277,18 @@ int main(int argc, char **argv)
 			}
 		}
 		if (flagged)
-			printf("disagreement row %u: %s\n  we answer id=%s runtime=%s pod=%s: %s%s\n",
+			printf("disagreement row %u: %s\n  we answer id=%s runtime=%s pod=%s: "
+			       "%s%s\n",
 			       lineno, shown, ans.found ? ans.a.id : "(none)",
 			       ans.found ? pt_runtime_name(ans.a.runtime) : "-",
 			       ans.a.pod_uid[0] ? ans.a.pod_uid : "-", why(col[5]),
 			       good ? " (matches this row)" : "");
 		else if (!good && verbose && !documented(col[5]))
-			printf("miss row %u: %s\n  expected id=%s runtime=%s pod=%s; we answer id=%s "
+			printf("miss row %u: %s\n  expected id=%s runtime=%s pod=%s; we answer "
+			       "id=%s "
 			       "runtime=%s pod=%s\n",
-			       lineno, shown, col[3][0] ? col[3] : "(none)", col[2],
-			       col[4], ans.found ? ans.a.id : "(none)",
+			       lineno, shown, col[3][0] ? col[3] : "(none)", col[2], col[4],
+			       ans.found ? ans.a.id : "(none)",
 			       ans.found ? pt_runtime_name(ans.a.runtime) : "-",
 			       ans.a.pod_uid[0] ? ans.a.pod_uid : "-");
 	}

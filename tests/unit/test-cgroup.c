@@ -100,7 +100,8 @@ Test(cgroup, cgroupfs_ids)
 Test(cgroup, bare_hex_needs_64)
 {
 	/* 63 and 65 digits are damaged ids, not containers */
-	expect_none("/docker/" "4f1b2c3d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80");
+	expect_none("/docker/"
+		    "4f1b2c3d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80");
 	expect_none("/kubepods/besteffort/pod" POD_D "/" ID_A "0");
 	expect_none("/docker/4f1b2c3d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8zz");
 }
@@ -292,7 +293,8 @@ Test(cgroup, host_negatives)
 	expect_none("/user.slice/user-1000.slice/user@1000.service/app.slice/"
 		    "app-gnome-firefox-2231.scope");
 	expect_none("/user.slice/user-1000.slice/user@1000.service/app.slice/"
-		    "apps-org.gnome.Terminal.slice/vte-spawn-5a0c7e31-92d4-4b6f-8e1a-3c5d7f9b2e46.scope");
+		    "apps-org.gnome.Terminal.slice/"
+		    "vte-spawn-5a0c7e31-92d4-4b6f-8e1a-3c5d7f9b2e46.scope");
 	expect_none("/system.slice/docker.service");
 	expect_none("/system.slice/containerd.service");
 	expect_none("/system.slice/kubelet.service");
@@ -337,7 +339,8 @@ Test(cgroup, machined)
 
 Test(cgroup, garden_ecs_buildkit_bpm)
 {
-	expect("/garden/0d9c1a2b-3e4f-4a5b-6c7d-8e9f", PT_RT_GARDEN, "0d9c1a2b-3e4f-4a5b-6c7d-8e9f");
+	expect("/garden/0d9c1a2b-3e4f-4a5b-6c7d-8e9f", PT_RT_GARDEN,
+	       "0d9c1a2b-3e4f-4a5b-6c7d-8e9f");
 	expect("/system.slice/garden.service/garden/0d9c1a2b-3e4f-4a5b-6c7d-8e9f", PT_RT_GARDEN,
 	       "0d9c1a2b-3e4f-4a5b-6c7d-8e9f");
 	expect_none("/garden/0d9c1a2b-3e4f-4a5b-6c7d-8e9");
@@ -513,7 +516,8 @@ static int mi(const char *buf)
 Test(mountinfo, docker_hostname)
 {
 	cr_assert_eq(mi("25 1 0:30 / / rw,relatime - overlay overlay rw\n" MI_CG2
-			"40 25 8:2 /var/lib/docker/containers/" ID_A "/resolv.conf /etc/resolv.conf "
+			"40 25 8:2 /var/lib/docker/containers/" ID_A
+			"/resolv.conf /etc/resolv.conf "
 			"rw,relatime - ext4 /dev/sda2 rw\n"
 			"41 25 8:2 /var/lib/docker/containers/" ID_A "/hostname /etc/hostname "
 			"rw,relatime - ext4 /dev/sda2 rw\n"),
@@ -558,7 +562,8 @@ Test(mountinfo, cgroup_root_field)
 	cr_expect_str_eq(at.pod_uid, POD_D);
 	cr_expect_eq(at.dir_len, 0);
 	cr_assert_eq(mi("62 50 0:27 /system.slice/containerd.service/kubepods-pod" POD_U
-			".slice:cri-containerd:" ID_B " /sys/fs/cgroup/pids ro - cgroup cgroup rw,pids\n"),
+			".slice:cri-containerd:" ID_B
+			" /sys/fs/cgroup/pids ro - cgroup cgroup rw,pids\n"),
 		     1);
 	cr_expect_str_eq(at.id, ID_B);
 	/* a root that is not a cgroup file system is not a cgroup path */

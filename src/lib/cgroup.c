@@ -156,9 +156,9 @@ static bool is_uuid(const char *s, size_t n, char sep)
 /* A systemd unit suffix that is not a container's: .service, .mount ... */
 static bool unit_suffix(const char *s, size_t n)
 {
-	static const char *const units[] = {".service", ".socket", ".device", ".mount",
-					    ".automount", ".swap", ".target", ".path",
-					    ".timer", ".slice"};
+	static const char *const units[] = {".service",	  ".socket", ".device", ".mount",
+					    ".automount", ".swap",   ".target", ".path",
+					    ".timer",	  ".slice"};
 
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (ends(s, n, units[i]))
@@ -354,7 +354,8 @@ static bool colon_form(struct walk *w, const char *s, size_t n, struct hit *h)
 	tail = last + 1;
 	tn = (size_t)(s + n - tail);
 	if (!w->pod[0])
-		pod_dir(s, (size_t)(first - s), w->k8s || kubepods_root(s, (size_t)(first - s)), w->pod);
+		pod_dir(s, (size_t)(first - s), w->k8s || kubepods_root(s, (size_t)(first - s)),
+			w->pod);
 	if (w->qos == PT_QOS_NONE)
 		w->qos = qos_of(s, (size_t)(first - s));
 	if (tn >= ID_MIN && tn <= PT_CTR_ID_MAX && is_hex(tail, tn)) {
@@ -455,10 +456,11 @@ static bool identifier(const char *s, size_t n)
 static bool reserved_ns(const char *s, size_t n)
 {
 	static const char *const names[] = {
-		"docker",     "kubepods",    "kubelet",  "kuberuntime", "podruntime", "ecs",
-		"garden",     "lxc",	     "lxc.payload", "machine",  "libpod_parent",
-		"actions_job", "user",	     "system",   "init",	"besteffort", "burstable",
-		"buildkit",   "containerd",  "crio",     "podman",	"systemd",    "pod"};
+		"docker",	 "kubepods",	"kubelet",  "kuberuntime", "podruntime",
+		"ecs",		 "garden",	"lxc",	    "lxc.payload", "machine",
+		"libpod_parent", "actions_job", "user",	    "system",	   "init",
+		"besteffort",	 "burstable",	"buildkit", "containerd",  "crio",
+		"podman",	 "systemd",	"pod"};
 
 	if (unit_suffix(s, n) || ends(s, n, ".scope") || starts(s, n, "lxc.monitor"))
 		return true;
@@ -506,7 +508,7 @@ static bool container_of(struct walk *w, const char *s, size_t n, struct hit *h)
 	/* garden: /garden/<8-4-4-4-4 hex> (or a whole UUID), also below garden.service */
 	if (p && eq(p, pn, "garden"))
 		return (is_groups(s, n, garden_groups, 5, '-') || is_uuid(s, n, '-')) &&
-		       hit_set(h, PT_RT_GARDEN, s, n);
+			hit_set(h, PT_RT_GARDEN, s, n);
 	/* buildkit's OCI worker under docker: /docker/buildkit/<id> */
 	if (p && pp && eq(p, pn, "buildkit") && eq(pp, ppn, "docker"))
 		return identifier(s, n) && hit_set(h, PT_RT_BUILDKIT, s, n);
@@ -538,7 +540,8 @@ static bool container_of(struct walk *w, const char *s, size_t n, struct hit *h)
 		return hit_set(h, rt, s, idn);
 	}
 	/* a UUID-named container right under a pod (seen with kata and rkt) */
-	if (w->pod[0] && p && pod_dir(p, pn, w->k8s, (char[PT_POD_UID_MAX + 1]){0}) && is_uuid(s, n, '-'))
+	if (w->pod[0] && p && pod_dir(p, pn, w->k8s, (char[PT_POD_UID_MAX + 1]){0}) &&
+	    is_uuid(s, n, '-'))
 		return hit_set(h, PT_RT_UNKNOWN, s, n);
 	return false;
 }
@@ -818,9 +821,9 @@ static bool bind_source(const char *root, size_t n, const char *mnt, size_t mn, 
 static bool bind_target(const char *m, size_t n)
 {
 	return eq(m, n, "/etc/hostname") || eq(m, n, "/etc/hosts") ||
-	       eq(m, n, "/etc/resolv.conf") || eq(m, n, "/run/.containerenv") ||
-	       starts(m, n, "/run/secrets") || eq(m, n, "/dev/termination-log") ||
-	       starts(m, n, "/var/run/secrets");
+		eq(m, n, "/etc/resolv.conf") || eq(m, n, "/run/.containerenv") ||
+		starts(m, n, "/run/secrets") || eq(m, n, "/dev/termination-log") ||
+		starts(m, n, "/var/run/secrets");
 }
 
 int pt_mountinfo_attr(const char *buf, size_t len, struct pt_cgroup_attr *a)

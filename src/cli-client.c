@@ -22,7 +22,7 @@
 const char *const cli_qcmd_names[] = {
 	[CLI_Q_PS] = "ps",	     [CLI_Q_SHOW] = "show",	    [CLI_Q_TREE] = "tree",
 	[CLI_Q_LINEAGE] = "lineage", [CLI_Q_CHILDREN] = "children", [CLI_Q_RECENT] = "recent",
-	[CLI_Q_SHORT] = "short",     [CLI_Q_STATUS] = "status",
+	[CLI_Q_SHORT] = "short",     [CLI_Q_STATUS] = "status",	    [CLI_Q_CONTAINERS] = "containers",
 };
 
 const char *cli_socket_path(const char *opt)
@@ -397,11 +397,28 @@ static int build_requests(const struct cli_query *q, char **reqs, size_t *n, siz
 	case CLI_Q_SHORT:
 		cli_req_num(&r, "ms", (double)q->ms);
 		break;
+	case CLI_Q_PS:
+		if (q->filter)
+			cli_req_str(&r, "filter", q->filter);
+		break;
 	default:
 		break;
 	}
 	if (!(reqs[(*n)++] = cli_req_end(&r)))
 		return -ENOMEM;
+	return 0;
+}
+
+int cli_result_add_ctr(struct cli_result *res, const char *json, size_t len)
+{
+	char **v = realloc(res->ctrs, (res->nctrs + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	res->ctrs = v;
+	if (!(v[res->nctrs] = strndup(json, len)))
+		return -ENOMEM;
+	res->nctrs++;
 	return 0;
 }
 
@@ -541,6 +558,8 @@ static int import_record(const char *line, size_t len, void *data, char *why, si
 		res->status_len = len;
 		return res->status ? 0 : -ENOMEM;
 	}
+	if (x->q->cmd == CLI_Q_CONTAINERS)
+		return cli_result_add_ctr(res, line, len);
 	/* the table, at the first record: an error reply needs none */
 	if (!res->m && (r = cli_open_empty(x->base, &res->m)) < 0) {
 		snprintf(why, whylen, "cannot open a table: %s", strerror(-r));

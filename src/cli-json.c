@@ -55,7 +55,7 @@ static int json_event(struct cli_out *o, const struct pt_event *ev)
 	size_t len = 0;
 	char *s = o->cols && ev->type != PT_EV_LOST
 		? pt_json_fields(o->cols, o->ncols, o->m, NULL, ev, &len)
-		: pt_json_event(ev, &len);
+		: cli_json_event_ancestors(o->m, ev, o->ancestors, o->ancestors_given, &len);
 
 	return put_line(o->f, s, len);
 }

@@ -315,6 +315,42 @@ static void print_indent(FILE *f, unsigned depth)
 		fprintf(f, "[%u] ", depth);
 }
 
+bool cli_proc_ctr_short(const struct pt_proc *p, char *buf, size_t len)
+{
+	struct pt_field_ref ref;
+	struct pt_value v;
+	size_t n;
+
+	if (len < 2)
+		return false;
+	snprintf(buf, len, "?");
+	/* container_id: the full id, "host" on the host */
+	if (!p || pt_field_lookup("container_id", &ref) < 0 ||
+	    pt_field_value(&ref, NULL, p, NULL, &v) < 0)
+		return true;
+	if (v.known && !v.null && v.s) {
+		n = v.len < CLI_CTR_SHORT ? v.len : CLI_CTR_SHORT;
+		if (v.len == 4 && memcmp(v.s, "host", 4) == 0)
+			snprintf(buf, len, "-");
+		else
+			snprintf(buf, len, "%.*s", (int)n, v.s);
+	} else if (v.known) {
+		snprintf(buf, len, "-"); /* known: in no container */
+	}
+	pt_value_free(&v);
+	return true;
+}
+
+/* The CONTAINER column's cell, escaped (an id comes from a cgroup name), and a space. */
+static void print_ctr_cell(FILE *f, const struct pt_proc *p)
+{
+	char c[CLI_CTR_SHORT + 1];
+
+	cli_proc_ctr_short(p, c, sizeof(c));
+	cli_escape_pad(f, c, CLI_CTR_SHORT);
+	fputc(' ', f);
+}
+
 static void print_proc_cmd(FILE *f, const struct pt_proc *p)
 {
 	if (!p) {
@@ -348,6 +384,9 @@ static void print_event_header(const struct cli_out *o)
 			"DURATION", "COMMAND");
 	else if (o->tree)
 		fprintf(f, "%-*s %s\n", tw, "TIME", "PID EVENT DETAIL");
+	else if (o->ctr_col)
+		fprintf(f, "%-*s %-8s %7s %7s %6s  %-*s %s\n", tw, "TIME", "EVENT", "PID", "PPID",
+			"UID", CLI_CTR_SHORT, "CONTAINER", "DETAIL");
 	else
 		fprintf(f, "%-*s %-8s %7s %7s %6s  %s\n", tw, "TIME", "EVENT", "PID", "PPID", "UID",
 			"DETAIL");
@@ -468,6 +507,8 @@ static void print_event(const struct cli_out *o, const struct pt_event *ev)
 	print_time(o, ev->time_us);
 	if (ev->type == PT_EV_LOST) {
 		fprintf(f, " %-8s %7s %7s %6s  ", pt_event_name(ev->type), "-", "-", "-");
+		if (o->ctr_col)
+			fprintf(f, "%-*s ", CLI_CTR_SHORT, "");
 		print_lost(f, ev);
 		fputc('\n', f);
 		return;
@@ -477,6 +518,8 @@ static void print_event(const struct cli_out *o, const struct pt_event *ev)
 	fputc(' ', f);
 	print_event_name(o, ev, 8);
 	fprintf(f, " %7d %7d %6s  ", ev->thread ? ev->tid : ev->pid, ev->ppid, uid);
+	if (o->ctr_col)
+		print_ctr_cell(f, p);
 	print_detail(o, ev);
 	fputc('\n', f);
 }
@@ -558,9 +601,12 @@ static void print_compact(struct cli_out *o, const struct pt_event *ev)
 		cli_tree_forget(o, ev->proc);
 }
 
-static void print_ps_header(FILE *f)
+static void print_ps_header(const struct cli_out *o)
 {
-	fprintf(f, "%7s %7s %-8s %-8s %-15s %s\n", "PID", "PPID", "USER", "START", "COMM", "ARGS");
+	fprintf(o->f, "%7s %7s %-8s %-8s ", "PID", "PPID", "USER", "START");
+	if (o->ctr_col)
+		fprintf(o->f, "%-*s ", CLI_CTR_SHORT, "CONTAINER");
+	fprintf(o->f, "%-15s %s\n", "COMM", "ARGS");
 }
 
 static const char *user_name(uid_t uid, char *buf, size_t len)
@@ -573,8 +619,9 @@ static const char *user_name(uid_t uid, char *buf, size_t len)
 	return buf;
 }
 
-static void print_ps(FILE *f, const struct pt_proc *p)
+static void print_ps(const struct cli_out *o, const struct pt_proc *p)
 {
+	FILE *f = o->f;
 	char ub[16], start[16] = "?";
 	const char *user = pt_proc_src(p, PT_F_CREDS) != PT_SRC_NONE
 		? user_name(pt_proc_uid(p), ub, sizeof(ub))
@@ -590,9 +637,13 @@ static void print_ps(FILE *f, const struct pt_proc *p)
 	fprintf(f, "%7d %7d ", pt_proc_pid(p), pt_proc_ppid(p));
 	cli_escape_pad(f, user, 8);
 	fprintf(f, " %-8s ", start);
+	if (o->ctr_col)
+		print_ctr_cell(f, p);
 	cli_escape_pad(f, pt_proc_comm(p), 15);
 	fputc(' ', f);
 	print_proc_cmd(f, p);
+	if (o->mark_exited && pt_proc_state(p) != PT_STATE_ALIVE)
+		fputs(" (exited)", f);
 	fputc('\n', f);
 }
 
@@ -936,7 +987,7 @@ static void text_begin(struct cli_out *o)
 	if (o->cols && (o->view == CLI_VIEW_PS || o->view == CLI_VIEW_WATCH))
 		cols_header(o);
 	else if (o->view == CLI_VIEW_PS)
-		print_ps_header(o->f);
+		print_ps_header(o);
 	else if (o->view == CLI_VIEW_WATCH)
 		print_event_header(o);
 	else if (o->view == CLI_VIEW_PROBE)
@@ -947,7 +998,7 @@ static int text_proc(struct cli_out *o, const struct pt_proc *p)
 {
 	if (o->cols)
 		return cols_line(o, p, NULL);
-	print_ps(o->f, p);
+	print_ps(o, p);
 	return 0;
 }
 
@@ -958,6 +1009,17 @@ static int text_event(struct cli_out *o, const struct pt_event *ev)
 		o->t0_us = now_us();
 	if (o->cols && ev->type != PT_EV_LOST)
 		return cols_line(o, NULL, ev);
+	if (!o->ctr_col && !o->compact && !o->tree && ev->proc && ev->type != PT_EV_LOST) {
+		char c[CLI_CTR_SHORT + 1];
+
+		/* from the first event in a container on: the column, under a new header */
+		cli_proc_ctr_short(ev->proc, c, sizeof(c));
+		if (c[0] != '-' && c[0] != '?') {
+			o->ctr_col = true;
+			if (o->header)
+				print_event_header(o);
+		}
+	}
 	if (o->compact)
 		print_compact(o, ev);
 	else if (o->tree)

@@ -75,6 +75,16 @@ struct cli_out {
 	bool (*tree_root)(const struct pt_proc *p, void *data);
 	void *tree_root_data;
 	struct cli_tree *tree_cache; /* depths shown so far, freed by end() */
+	/* JSON events: --ancestors=N (0: off); ancestors_given: the array the
+	 * daemon sent for the event being written (NULL: computed from m) */
+	unsigned ancestors;
+	const char *ancestors_given;
+	/* text: the CONTAINER column (ps: any row in a container; watch: from the
+	 * first event in a container on, or always with --container-column) */
+	bool ctr_col;
+	bool ctr_col_header; /* watch: the header with the column was printed */
+	/* lineage: mark records that exited */
+	bool mark_exited;
 };
 
 struct cli_fmt {
@@ -97,6 +107,12 @@ extern const struct cli_fmt cli_fmt_text, cli_fmt_json;
 void cli_print_cmdline(FILE *f, const char *args, size_t len, size_t max);
 void cli_fmt_duration(char *out, size_t len, int64_t us);
 
+/* The CONTAINER column (cli-output.c): Falco's short id (CLI_CTR_SHORT
+ * characters), "-" on the host, "?" when the attribution is unknown. Returns
+ * false when buf is too small. */
+#define CLI_CTR_SHORT 12
+bool cli_proc_ctr_short(const struct pt_proc *p, char *buf, size_t len);
+
 /* watch's text views (cli-output.c). */
 int cli_time_from_name(const char *name, enum cli_time *out);
 /* One timestamp (us since the epoch) as --time shows it; t0_us: relative's origin. */
@@ -107,6 +123,27 @@ bool cli_color_wanted(enum cli_color mode, bool tty, const char *no_color, const
 /* --tree: the depth of p under its root (0), from the table's lineage; remembered per process. */
 unsigned cli_tree_depth(struct cli_out *o, const struct pt_proc *p);
 void cli_tree_forget(struct cli_out *o, const struct pt_proc *p);
+
+/*
+ * Lineage through the fork-time parent (cli-lineage.c): exited ancestors still
+ * retained included. fn gets each ancestor, nearest first, at most
+ * CLI_LINEAGE_MAX. 0, fn's non-zero return, or -EINVAL.
+ */
+#define CLI_LINEAGE_MAX 4096
+int cli_foreach_lineage(const struct pt_monitor *m, const struct pt_proc *p, pt_proc_fn fn,
+			void *data);
+/* --ancestors=N: at most this many (a subscribe request's ancestors member too). */
+#define CLI_ANCESTORS_MAX 64
+/* fork, exec and exit of a process (not a thread) carry "ancestors". */
+bool cli_event_has_ancestors(const struct pt_event *ev);
+/* obj (malloc'd JSON object of *len bytes, no newline) with "name":json added
+ * before its closing brace; obj is taken over (realloc'd). NULL with errno. */
+char *cli_json_splice(char *obj, size_t *len, const char *name, const char *json);
+/* pt_json_event(ev) with "ancestors": given (a JSON array, e.g. the daemon's)
+ * or pt_json_ancestors(m, ev->proc, n); without it when n is 0 or the event
+ * has none. malloc'd, no newline; NULL with errno. */
+char *cli_json_event_ancestors(const struct pt_monitor *m, const struct pt_event *ev, unsigned n,
+			       const char *given, size_t *len);
 
 /* Lines cut at the terminal's width (cli-fit.c). */
 unsigned cli_term_width(int fd);
@@ -126,6 +163,21 @@ struct cli_filter;
 int cli_filter_parse(const char *expr, struct cli_filter **out, char *err, size_t errlen);
 bool cli_filter_match(const struct cli_filter *f, const struct pt_event *ev);
 void cli_filter_free(struct cli_filter *f);
+/* The container terms (cli-filter.c): container=ID|NAME|host, pod=NAME|UID|NS/NAME. */
+bool cli_match_container(const char *pattern, const struct pt_proc *p);
+bool cli_match_pod(const char *pattern, const struct pt_proc *p);
+/* --container, --pod, --host-only of watch and ps: filter terms. */
+struct cli_ctr_sel {
+	const char *container, *pod;
+	bool host_only;
+};
+static inline bool cli_ctr_sel_any(const struct cli_ctr_sel *s)
+{
+	return s->container || s->pod || s->host_only;
+}
+/* filter (may be NULL) with sel's terms appended (malloc'd), or NULL with errno
+ * (EINVAL: err says why: a value empty or with a blank, exclusive options). */
+char *cli_filter_expr(const char *filter, const struct cli_ctr_sel *sel, char *err, size_t errlen);
 
 /*
  * watch -p and watch -- CMD: follow processes and their descendants
@@ -170,6 +222,7 @@ enum cli_qcmd {
 	CLI_Q_RECENT,
 	CLI_Q_SHORT,
 	CLI_Q_STATUS,
+	CLI_Q_CONTAINERS,
 };
 extern const char *const cli_qcmd_names[];
 
@@ -182,6 +235,7 @@ struct cli_query {
 	struct pt_ref ref; /* arg parsed; tree without arg: pid 1 */
 	double secs; /* recent */
 	unsigned long ms; /* short */
+	const char *filter; /* ps: --container, --pod, --host-only as filter terms */
 };
 
 struct cli_result {
@@ -190,7 +244,11 @@ struct cli_result {
 	struct cli_procs k; /* ps, lineage, children, recent, short: the records shown */
 	char *status; /* status: one JSON object (malloc'ed) */
 	size_t status_len;
+	char **ctrs; /* containers: one pt_json_container() object each (malloc'ed) */
+	size_t nctrs;
 };
+/* containers: add one object (a copy of len bytes). 0 or -ENOMEM. */
+int cli_result_add_ctr(struct cli_result *res, const char *json, size_t len);
 void cli_result_free(struct cli_result *res);
 
 /* The socket: --socket, else $PROCTRAIL_SOCKET when not empty, else the default. */

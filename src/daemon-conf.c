@@ -88,6 +88,8 @@ static const struct key keys[] = {
 	{"poll_interval", K_DURATION_U, OFF(poll_interval_ms), false, 10, HOUR, "10ms..1h"},
 	{"netlink_rcvbuf", K_SIZE, OFF(rcvbuf), false, 64 * KIB, GIB, "64K..1G"},
 	{"ring_size", K_SIZE, OFF(ring_size), false, 64 * KIB, GIB, "64K..1G"},
+	{"runtime_root", K_OPT_PATH, OFF(runtime_root), false, 0, 0, NULL},
+	{"container_linger", K_DURATION, OFF(container_linger_ms), false, 0, DAY, "0..1d"},
 	{"socket", K_SOCKET, OFF(socket_path), false, 0, 0, NULL},
 	{"socket_group", K_NAME, OFF(socket_group), false, 0, 0, NULL},
 	{"socket_mode", K_MODE, OFF(socket_mode), false, 0, 0777, "0..0777"},
@@ -155,6 +157,7 @@ void pd_conf_init(struct pd_conf *c)
 	c->poll_interval_ms = 100;
 	c->rcvbuf = 32 * MIB;
 	c->ring_size = 8 * MIB;
+	c->container_linger_ms = 30 * SEC;
 	/* strings stay NULL when out of memory: users read NULL as the default */
 	c->socket_path = strdup(PD_SOCKET_PATH);
 	c->socket_group = strdup("proctrail");

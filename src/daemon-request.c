@@ -143,6 +143,7 @@ static const char *const cmd_names[PD_CMD_COUNT] = {
 	[PD_CMD_STATUS] = "status",
 	[PD_CMD_SUBSCRIBE] = "subscribe",
 	[PD_CMD_VERSION] = "version",
+	[PD_CMD_CONTAINERS] = "containers",
 };
 
 const char *pd_cmd_name(enum pd_cmd c)
@@ -181,6 +182,7 @@ enum {
 	M_MS = 1 << 6,
 	M_EVENTS = 1 << 7,
 	M_QUEUE = 1 << 8,
+	M_ANCESTORS = 1 << 9,
 };
 
 static const struct {
@@ -190,6 +192,7 @@ static const struct {
 	{"pid", M_PID},	      {"key", M_KEY},	    {"fields", M_FIELDS},
 	{"filter", M_FILTER}, {"state", M_STATE},   {"seconds", M_SECONDS},
 	{"ms", M_MS},	      {"events", M_EVENTS}, {"queue", M_QUEUE},
+	{"ancestors", M_ANCESTORS},
 };
 
 static const unsigned cmd_members[PD_CMD_COUNT] = {
@@ -201,8 +204,9 @@ static const unsigned cmd_members[PD_CMD_COUNT] = {
 	[PD_CMD_RECENT] = M_SECONDS,
 	[PD_CMD_SHORT] = M_MS,
 	[PD_CMD_STATUS] = 0,
-	[PD_CMD_SUBSCRIBE] = M_EVENTS | M_FILTER | M_QUEUE,
+	[PD_CMD_SUBSCRIBE] = M_EVENTS | M_FILTER | M_QUEUE | M_ANCESTORS,
 	[PD_CMD_VERSION] = 0,
+	[PD_CMD_CONTAINERS] = 0,
 };
 
 void pd_req_free(struct pd_req *r)
@@ -488,6 +492,13 @@ static enum pd_err parse_members(json_t *o, struct pd_req *r, char *why, size_t 
 				? PT_OUTQ_MAX
 				: (size_t)json_integer_value(v);
 			break;
+		case M_ANCESTORS:
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > CLI_ANCESTORS_MAX)
+				return bad(why, len, "ancestors must be an integer from 0 to %d",
+					   CLI_ANCESTORS_MAX);
+			r->ancestors = (unsigned)json_integer_value(v);
+			break;
 		}
 	}
 	e = parse_ref(pid, key, r, why, len);
@@ -539,7 +550,7 @@ enum pd_err pd_req_parse(const char *line, size_t len, struct pd_req *r, char *w
 	if (c == PD_CMD_COUNT) {
 		snprintf(why, whylen,
 			 "unknown command (ps, show, tree, lineage, children, recent, short, "
-			 "status, subscribe, version)");
+			 "status, subscribe, version, containers)");
 		e = PD_E_UNKNOWN_CMD;
 		goto out;
 	}
@@ -760,6 +771,23 @@ static int lineage_one(const struct pt_proc *p, void *data)
 	return rc;
 }
 
+struct ctr_put {
+	struct pd_buf *out;
+	uint64_t *count;
+};
+
+/* containers: one line per listed container, as pt_json_container writes it */
+static int put_container(const struct pt_container *c, void *data)
+{
+	struct ctr_put *cp = data;
+	char *s = pt_json_container(c);
+	int rc = put_line(cp->out, s, s ? strlen(s) : 0);
+
+	if (rc == 0)
+		(*cp->count)++;
+	return rc;
+}
+
 static void put_version(struct pd_buf *out)
 {
 	pd_buf_printf(out, "{\"version\":\"%s\",\"json_schema\":%d,\"protocol\":%d}\n",
@@ -815,9 +843,16 @@ enum pd_err pd_answer(const struct pd_ctx *ctx, const struct pd_req *r, struct p
 	case PD_CMD_LINEAGE: {
 		struct lineage l = {out, ctx, r, &count};
 
+		/* the fork-time parents: exited ancestors the table retains too */
 		rc = lineage_one(p, &l);
 		if (rc == 0)
-			rc = pt_foreach_ancestor(ctx->m, p, lineage_one, &l);
+			rc = cli_foreach_lineage(ctx->m, p, lineage_one, &l);
+		break;
+	}
+	case PD_CMD_CONTAINERS: {
+		struct ctr_put cp = {out, &count};
+
+		rc = pt_foreach_container(ctx->m, put_container, &cp);
 		break;
 	}
 	case PD_CMD_CHILDREN:
@@ -892,7 +927,10 @@ void pd_subscribed_line(struct pd_buf *out, const struct pd_req *r, size_t queue
 			      pt_event_name((enum pt_event_type)t));
 		first = false;
 	}
-	pd_buf_printf(out, "],\"queue\":%zu,\"filter\":", queue);
+	pd_buf_printf(out, "],\"queue\":%zu,", queue);
+	if (r->ancestors)
+		pd_buf_printf(out, "\"ancestors\":%u,", r->ancestors);
+	pd_buf_adds(out, "\"filter\":");
 	if (r->filter_text)
 		pd_buf_json_str(out, r->filter_text, strlen(r->filter_text));
 	else

@@ -266,6 +266,20 @@ static void on_event(const struct pt_event *ev, void *data)
 			continue;
 		if (!cli_filter_match(c->sub.filter, ev))
 			continue;
+		if (c->sub.ancestors && cli_event_has_ancestors(ev)) {
+			/* this subscriber's own line: the table's lineage, now */
+			size_t alen = 0;
+			char *a = cli_json_event_ancestors(s->m, ev, c->sub.ancestors, NULL, &alen);
+
+			if (!a)
+				continue;
+			a[alen++] = '\n'; /* over the NUL */
+			sub_report(s, c);
+			pt_outq_push(c->q, a, alen);
+			free(a);
+			c->flush = true;
+			continue;
+		}
 		/* rendered once, for every sink and subscriber that takes it */
 		if (!line && !(line = render(s, ev, &len)))
 			return;

@@ -44,6 +44,7 @@ enum pd_cmd {
 	PD_CMD_STATUS,
 	PD_CMD_SUBSCRIBE,
 	PD_CMD_VERSION,
+	PD_CMD_CONTAINERS,
 	PD_CMD_COUNT,
 };
 const char *pd_cmd_name(enum pd_cmd c);
@@ -79,6 +80,7 @@ struct pd_req {
 	double ms; /* short */
 	unsigned events; /* subscribe: PT_EVMASK */
 	size_t queue; /* subscribe: bytes asked for, 0: the daemon's */
+	unsigned ancestors; /* subscribe: fork, exec, exit events carry this many ancestors */
 };
 void pd_req_free(struct pd_req *r);
 

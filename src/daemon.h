@@ -38,6 +38,8 @@ struct pd_conf {
 	unsigned poll_interval_ms; /* poll_interval = 100ms */
 	size_t rcvbuf; /* netlink_rcvbuf = 32M */
 	size_t ring_size; /* ring_size = 8M */
+	char *runtime_root; /* runtime_root = (none): prefixed to the runtimes' state paths */
+	int64_t container_linger_ms; /* container_linger = 30s */
 	/* the service */
 	char *socket_path; /* socket = PD_SOCKET_PATH */
 	char *socket_group; /* socket_group = proctrail ("" keeps the daemon's group) */

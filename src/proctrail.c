@@ -270,7 +270,11 @@ struct watch_ctx {
 	enum cli_mode mode;
 	const char *socket;
 	const char *local_why; /* the first option that configures a local monitor */
-	const char *filter_expr; /* --filter as given, for the daemon */
+	const char *filter_expr; /* --filter as given (with the container terms), for the daemon */
+	struct cli_ctr_sel sel; /* --container, --pod, --host-only */
+	char *filter_owned; /* filter_expr when the container terms were added */
+	unsigned ancestors; /* --ancestors=N */
+	bool ctr_col_always; /* --container-column */
 	bool events_set; /* --events given */
 	struct cli_conn *conn; /* attached: the subscription */
 	enum pt_tier remote_tier; /* the daemon's tier */
@@ -679,7 +683,15 @@ static void watch_usage(void)
 	       "       [-p PID[,PID...] | -- CMD [ARGS...]]\n" CLI_SINK_USAGE
 	       "       [--tree] [--compact] [--time=local|utc|iso|relative|epoch]\n"
 	       "       [--color=auto|always|never] [--local|--daemon] [--socket=PATH]\n"
+	       "       [--container=ID|NAME|host] [--pod=NAME|UID] [--host-only]\n"
+	       "       [--container-column] [--ancestors=N] [--runtime-root=DIR]\n"
 	       "  -p, --pid=PID[,PID...]  only these processes and their descendants\n"
+	       "  --container=ID|NAME     only processes of this container (id prefix or exact "
+	       "name)\n"
+	       "  --pod=NAME|UID          only processes of this Kubernetes pod\n"
+	       "  --host-only             only processes of the host, in no container\n"
+	       "  --ancestors=N           --json fork, exec and exit events carry N ancestors "
+	       "(<= 64)\n"
 	       "  -- CMD [ARGS...]        run CMD, show it and its descendants, exit with its "
 	       "status\n"
 	       "  --local                 a monitor of its own, not the daemon's stream\n"
@@ -689,7 +701,8 @@ static void watch_usage(void)
 	       ", else " PD_SOCKET_PATH ")\n"
 	       "  (--tier, --threads, --realtime, --no-realtime, --interval, --args-max, "
 	       "--rcvbuf,\n"
-	       "   --ring-size, --watch-dir, --readers, --proc-root, -p and CMD imply --local)\n"
+	       "   --ring-size, --watch-dir, --readers, --proc-root, --runtime-root, -p and CMD\n"
+	       "   imply --local)\n"
 	       "See proctrail(1).\n",
 	       prog);
 	exit(0);
@@ -798,6 +811,59 @@ static void watch_sinks_hup(struct watch_ctx *w)
 	cli_sinks_reopen(w->sinks);
 }
 
+/* --container, --pod, --host-only (what: 'c', 'P', 'H'): once each. */
+static void ctr_sel_option(struct cli_ctr_sel *sel, const char *cmd, int what, const char *arg)
+{
+	const char **slot = what == 'c' ? &sel->container : what == 'P' ? &sel->pod : NULL;
+
+	if (slot && *slot)
+		usage_error("%s: --%s given twice", cmd, what == 'c' ? "container" : "pod");
+	if (slot)
+		*slot = arg;
+	else
+		sel->host_only = true;
+}
+
+static const char *runtime_root_arg(const char *cmd, const char *dir)
+{
+	struct stat st;
+
+	if (!*dir)
+		usage_error("%s: --runtime-root needs a directory", cmd);
+	if (stat(dir, &st) < 0)
+		usage_error("%s: --runtime-root '%s': %s", cmd, dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		usage_error("%s: --runtime-root '%s': not a directory", cmd, dir);
+	return dir;
+}
+
+/* The container terms joined to --filter: one expression, here and for the daemon. */
+static char *ctr_filter(const char *cmd, const char *expr, const struct cli_ctr_sel *sel,
+			struct cli_filter **filter)
+{
+	char err[256], *joined;
+
+	if (!cli_ctr_sel_any(sel))
+		return NULL;
+	joined = cli_filter_expr(expr, sel, err, sizeof(err));
+	if (!joined && errno == EINVAL)
+		usage_error("%s: %s", cmd, err);
+	if (!joined)
+		exit(EXIT_FAIL);
+	cli_filter_free(*filter);
+	*filter = NULL;
+	if (cli_filter_parse(joined, filter, err, sizeof(err)) < 0)
+		usage_error("%s: invalid --container or --pod: %s", cmd, err);
+	return joined;
+}
+
+static void watch_ctr_filter(struct watch_ctx *w, const char *cmd)
+{
+	w->filter_owned = ctr_filter(cmd, w->filter_expr, &w->sel, &w->filter);
+	if (w->filter_owned)
+		w->filter_expr = w->filter_owned;
+}
+
 static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 {
 	enum {
@@ -825,6 +891,13 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		O_WLOCAL,
 		O_WDAEMON,
 		O_WSOCKET,
+		/* containers */
+		O_CONTAINER,
+		O_POD,
+		O_HOSTONLY,
+		O_ANCESTORS,
+		O_RUNTIMEROOT,
+		O_CTRCOL,
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
@@ -858,6 +931,13 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		{"local", no_argument, NULL, O_WLOCAL},
 		{"daemon", no_argument, NULL, O_WDAEMON},
 		{"socket", required_argument, NULL, O_WSOCKET},
+		/* containers */
+		{"container", required_argument, NULL, O_CONTAINER},
+		{"pod", required_argument, NULL, O_POD},
+		{"host-only", no_argument, NULL, O_HOSTONLY},
+		{"ancestors", required_argument, NULL, O_ANCESTORS},
+		{"runtime-root", required_argument, NULL, O_RUNTIMEROOT},
+		{"container-column", no_argument, NULL, O_CTRCOL},
 		{0},
 	};
 	/* options that configure the monitor: only a local one has them */
@@ -869,6 +949,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		{O_NORT, "--no-realtime"}, {O_INTERVAL, "--interval"},	{O_ARGSMAX, "--args-max"},
 		{O_RCVBUF, "--rcvbuf"},	   {O_RING, "--ring-size"},	{O_WATCHDIR, "--watch-dir"},
 		{O_READERS, "--readers"},  {O_PROCROOT, "--proc-root"}, {'p', "-p"},
+		{O_RUNTIMEROOT, "--runtime-root"},
 	};
 	char err[256];
 	int c;
@@ -980,6 +1061,23 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 				usage_error("watch: unknown --color '%s' (auto, always, never)",
 					    optarg);
 			break;
+		/* containers */
+		case O_CONTAINER:
+		case O_POD:
+		case O_HOSTONLY:
+			ctr_sel_option(&w->sel, "watch", c == O_CONTAINER ? 'c' : c == O_POD ? 'P' : 'H',
+				       optarg);
+			break;
+		case O_ANCESTORS:
+			w->ancestors = (unsigned)parse_num("--ancestors", optarg, 0,
+							   CLI_ANCESTORS_MAX, false);
+			break;
+		case O_RUNTIMEROOT:
+			w->o.runtime_root = runtime_root_arg("watch", optarg);
+			break;
+		case O_CTRCOL:
+			w->ctr_col_always = true;
+			break;
 		/* follow (cli-follow.c) */
 		case 'p':
 			if (!w->follow &&
@@ -1014,6 +1112,9 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		w->o.events = cli_follow_events(w->follow, w->o.events);
 	if (w->oo.cols)
 		parse_cols(w->oo.cols, PT_FIELD_EVENT | PT_FIELD_PROC, &w->cols);
+	watch_ctr_filter(w, "watch");
+	if (w->ancestors && !w->oo.json)
+		usage_error("watch: --ancestors adds a member to --json events");
 }
 
 /*
@@ -1175,6 +1276,8 @@ static enum cli_client_rc watch_subscribe(struct watch_ctx *w, struct cli_error 
 		cli_req_raw(&r, "events", ev);
 	if (w->filter_expr)
 		cli_req_str(&r, "filter", w->filter_expr);
+	if (w->ancestors)
+		cli_req_num(&r, "ancestors", w->ancestors);
 	req = cli_req_end(&r);
 	if (req && (!w->events_set || ev))
 		rc = cli_conn_subscribe(w->conn, req, err, why, whylen);
@@ -1252,6 +1355,30 @@ fail:
 }
 
 /*
+ * One event line of the daemon into the table (on_event prints it). With
+ * --ancestors, the array the daemon wrote goes out as it came: the daemon's
+ * table knows the exited ancestors this one never saw.
+ */
+static int watch_import(struct watch_ctx *w, const char *line, size_t len, char *why,
+			size_t whylen)
+{
+	json_t *o = NULL, *a;
+	char *given = NULL;
+	int r;
+
+	if (w->ancestors && w->oo.json && (o = json_loadb(line, len, 0, NULL)) &&
+	    json_is_array(a = json_object_get(o, "ancestors")))
+		given = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
+	/* none from the daemon: none (the table here has not the lineage) */
+	w->out.ancestors_given = given ? given : "[]";
+	r = cli_import_event(the_monitor, line, len, why, whylen);
+	w->out.ancestors_given = NULL;
+	free(given);
+	json_decref(o);
+	return r;
+}
+
+/*
  * The event lines that have arrived, each imported (and so printed by
  * on_event); at most a bounded number per round, so that a signal or the end
  * of --duration is seen during a flood. 0, or -ECONNRESET after saying why.
@@ -1290,8 +1417,7 @@ static int watch_remote_read(struct watch_ctx *w)
 			fputc('\n', stderr);
 			return -ECONNRESET;
 		}
-		if (!why[0] &&
-		    cli_import_event(the_monitor, line, (size_t)n, why, sizeof(why)) == 0)
+		if (!why[0] && watch_import(w, line, (size_t)n, why, sizeof(why)) == 0)
 			continue;
 		/* counted in the summary as malformed, never silently */
 		if (!w->remote_bad++ || verbosity >= PT_LOG_INFO) {
@@ -1347,6 +1473,8 @@ static int cmd_watch(int argc, char **argv)
 		goto out_sinks;
 	}
 	out_open(&w.out, &w.oo, CLI_VIEW_WATCH, &w.cols);
+	w.out.ancestors = w.ancestors;
+	w.out.ctr_col = w.ctr_col_always;
 	if (w.follow) { /* --tree: the followed processes at depth 0 */
 		w.out.tree_root = cli_follow_is_root;
 		w.out.tree_root_data = w.follow;
@@ -1403,6 +1531,7 @@ out_sinks:
 	cli_follow_free(w.follow);
 	watch_q_free(&w);
 	cli_filter_free(w.filter);
+	free(w.filter_owned);
 	free(w.cols.v);
 	return status;
 }
@@ -1432,6 +1561,7 @@ static void replay_bad(uint64_t line, const char *why, void *data)
 static void replay_usage(void)
 {
 	printf("usage: %s replay [--json] [-o FIELDS] [--events=LIST] [--filter=EXPR] [--threads]\n"
+	       "       [--container=ID|NAME|host] [--pod=NAME|UID] [--host-only]\n"
 	       "       [--tree] [--compact] [--time=local|utc|iso|relative|epoch]\n"
 	       "       [--color=auto|always|never] [--output-buffer=BYTES] [-q]\n" CLI_SINK_USAGE
 	       "       FILE.jsonl|-\n"
@@ -1453,10 +1583,16 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 		O_TIME,
 		O_COLOR,
 		O_OUTBUF,
+		O_CONTAINER,
+		O_POD,
+		O_HOSTONLY,
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
 		CLI_SINK_LONGOPTS,
+		{"container", required_argument, NULL, O_CONTAINER},
+		{"pod", required_argument, NULL, O_POD},
+		{"host-only", no_argument, NULL, O_HOSTONLY},
 		{"events", required_argument, NULL, O_EVENTS},
 		{"filter", required_argument, NULL, O_FILTER},
 		{"threads", no_argument, NULL, O_THREADS},
@@ -1492,6 +1628,7 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 					    "expression");
 			if (cli_filter_parse(optarg, &w->filter, err, sizeof(err)) < 0)
 				usage_error("replay: invalid --filter: %s", err);
+			w->filter_expr = optarg;
 			break;
 		case O_THREADS:
 			w->o.threads = true;
@@ -1519,6 +1656,15 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 			w->q_size = parse_num("--output-buffer", optarg, PT_OUTQ_MIN, PT_OUTQ_MAX,
 					      true);
 			break;
+		case O_CONTAINER:
+		case O_POD:
+		case O_HOSTONLY:
+			ctr_sel_option(&w->sel, "replay",
+				       c == O_CONTAINER ? 'c'
+				       : c == O_POD	? 'P'
+							: 'H',
+				       optarg);
+			break;
 		case 'h':
 			replay_usage();
 			break;
@@ -1537,6 +1683,7 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 		usage_error("replay takes one file ('%s' is one too many)", argv[optind + 1]);
 	if (w->oo.cols)
 		parse_cols(w->oo.cols, PT_FIELD_EVENT | PT_FIELD_PROC, &w->cols);
+	watch_ctr_filter(w, "replay");
 	return argv[optind];
 }
 
@@ -1660,6 +1807,7 @@ out:
 	the_monitor = NULL;
 	watch_q_free(&w);
 	cli_filter_free(w.filter);
+	free(w.filter_owned);
 	free(w.cols.v);
 	return r == 0 ? 0 : EXIT_FAIL;
 }
@@ -1717,8 +1865,12 @@ static int cmd_probe(int argc, char **argv)
 struct snap_opts {
 	struct out_opts oo;
 	const char *proc_root;
+	const char *runtime_root; /* --runtime-root: a snapshot's container state */
 	enum cli_mode mode;
 	const char *socket; /* --socket */
+	struct cli_ctr_sel sel; /* ps: --container, --pod, --host-only */
+	struct cli_filter *filter; /* ps: sel as filter terms */
+	char *filter_expr;
 };
 
 enum {
@@ -1727,6 +1879,10 @@ enum {
 	O_LOCAL,
 	O_DAEMON,
 	O_SOCKET,
+	O_QCONTAINER,
+	O_QPOD,
+	O_QHOSTONLY,
+	O_QRUNTIMEROOT,
 };
 
 /* Options every query command takes: --json, the daemon or a snapshot. */
@@ -1745,6 +1901,12 @@ static bool q_is_list(enum cli_qcmd cmd)
 		cmd == CLI_Q_RECENT || cmd == CLI_Q_SHORT;
 }
 
+/* -o and -q: the lists, and containers */
+static bool q_takes_cols(enum cli_qcmd cmd)
+{
+	return q_is_list(cmd) || cmd == CLI_Q_CONTAINERS;
+}
+
 static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd cmd,
 		       const char *usage)
 {
@@ -1753,6 +1915,10 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd
 		{"output", required_argument, NULL, 'o'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"ascii", no_argument, NULL, O_ASCII},
+		{"container", required_argument, NULL, O_QCONTAINER},
+		{"pod", required_argument, NULL, O_QPOD},
+		{"host-only", no_argument, NULL, O_QHOSTONLY},
+		{"runtime-root", required_argument, NULL, O_QRUNTIMEROOT},
 		{0},
 	};
 	const char *name = cli_qcmd_names[cmd];
@@ -1764,16 +1930,16 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd
 			s->oo.json = true;
 			break;
 		case 'o':
-			if (!q_is_list(cmd))
+			if (!q_takes_cols(cmd))
 				usage_error("%s: -o is an option of ps, lineage, children, recent, "
-					    "short and watch",
+					    "short, containers and watch",
 					    name);
 			s->oo.cols = optarg;
 			break;
 		case 'q':
-			if (!q_is_list(cmd))
+			if (!q_takes_cols(cmd))
 				usage_error("%s: -q is an option of ps, lineage, children, recent, "
-					    "short and watch",
+					    "short, containers and watch",
 					    name);
 			s->oo.quiet = true;
 			break;
@@ -1784,6 +1950,26 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd
 			break;
 		case O_PROCROOT:
 			s->proc_root = optarg;
+			break;
+		case O_QCONTAINER:
+		case O_QPOD:
+		case O_QHOSTONLY:
+			if (cmd != CLI_Q_PS)
+				usage_error("%s: --container, --pod and --host-only are options of ps "
+					    "and watch",
+					    name);
+			ctr_sel_option(&s->sel, name,
+				       c == O_QCONTAINER ? 'c'
+				       : c == O_QPOD	 ? 'P'
+							 : 'H',
+				       optarg);
+			break;
+		case O_QRUNTIMEROOT:
+			if (cmd != CLI_Q_PS && cmd != CLI_Q_CONTAINERS)
+				usage_error("%s: --runtime-root is an option of ps, containers and "
+					    "watch",
+					    name);
+			s->runtime_root = runtime_root_arg(name, optarg);
 			break;
 		case O_LOCAL:
 		case O_DAEMON:
@@ -1812,13 +1998,17 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd
 	}
 	if (s->proc_root && s->mode == CLI_MODE_DAEMON)
 		usage_error("%s: --proc-root reads a snapshot; --daemon asks the daemon", name);
+	if (s->runtime_root && s->mode == CLI_MODE_DAEMON)
+		usage_error("%s: --runtime-root reads a snapshot; --daemon asks the daemon", name);
 	if (s->socket && s->mode == CLI_MODE_LOCAL)
 		usage_error("%s: --socket names the daemon; --local takes a snapshot", name);
-	if (s->socket && s->proc_root)
-		usage_error("%s: --socket names the daemon; --proc-root reads a snapshot", name);
+	if (s->socket && (s->proc_root || s->runtime_root))
+		usage_error("%s: --socket names the daemon; --%s reads a snapshot", name,
+			    s->proc_root ? "proc-root" : "runtime-root");
 	/* a fixture tree is never the daemon's */
-	if (s->proc_root)
+	if (s->proc_root || s->runtime_root)
 		s->mode = CLI_MODE_LOCAL;
+	s->filter_expr = ctr_filter(name, NULL, &s->sel, &s->filter);
 }
 
 static struct pt_monitor *snapshot(const struct snap_opts *s)
@@ -1831,6 +2021,8 @@ static struct pt_monitor *snapshot(const struct snap_opts *s)
 	o.tier = PT_TIER_NONE;
 	if (s->proc_root)
 		o.proc_root = s->proc_root;
+	if (s->runtime_root)
+		o.runtime_root = s->runtime_root;
 	r = pt_monitor_open(&m, &o);
 	if (r < 0) {
 		fprintf(stderr, "%s: cannot read processes: %s\n", prog, strerror(-r));
@@ -1841,6 +2033,9 @@ static struct pt_monitor *snapshot(const struct snap_opts *s)
 
 void cli_result_free(struct cli_result *res)
 {
+	for (size_t i = 0; i < res->nctrs; i++)
+		free(res->ctrs[i]);
+	free(res->ctrs);
 	free(res->k.v);
 	free(res->status);
 	pt_monitor_close(res->m);
@@ -1932,6 +2127,37 @@ static int status_json(const struct pt_monitor *m, char **out, size_t *len)
 	return *out ? 0 : -errno;
 }
 
+/* ps --container, --pod, --host-only: the records the terms keep. */
+struct ps_filter {
+	const struct cli_filter *f;
+	struct cli_procs *k;
+};
+
+static int ps_filter_add(const struct pt_proc *p, void *data)
+{
+	struct ps_filter *pf = data;
+	/* the terms read an event: one that names the process, as the daemon's ps */
+	struct pt_event ev = {.type = PT_EV_EXEC,
+			      .pid = pt_proc_pid(p),
+			      .tid = pt_proc_pid(p),
+			      .ppid = pt_proc_ppid(p),
+			      .proc = p};
+
+	return cli_filter_match(pf->f, &ev) ? cli_procs_add(p, pf->k) : 0;
+}
+
+static int ctr_add(const struct pt_container *c, void *data)
+{
+	char *s = pt_json_container(c);
+	int r;
+
+	if (!s)
+		return -errno;
+	r = cli_result_add_ctr(data, s, strlen(s));
+	free(s);
+	return r;
+}
+
 /* Gather q from a snapshot of /proc. 0, or EXIT_FAIL after saying why. */
 static int local_gather(const struct snap_opts *s, const struct cli_query *q,
 			struct cli_result *res)
@@ -1941,7 +2167,16 @@ static int local_gather(const struct snap_opts *s, const struct cli_query *q,
 	res->m = snapshot(s);
 	switch (q->cmd) {
 	case CLI_Q_PS:
-		r = pt_foreach(res->m, PT_SEL_ALIVE, cli_procs_add, &res->k);
+		if (s->filter) {
+			struct ps_filter pf = {s->filter, &res->k};
+
+			r = pt_foreach(res->m, PT_SEL_ALIVE, ps_filter_add, &pf);
+		} else {
+			r = pt_foreach(res->m, PT_SEL_ALIVE, cli_procs_add, &res->k);
+		}
+		break;
+	case CLI_Q_CONTAINERS:
+		r = pt_foreach_container(res->m, ctr_add, res);
 		break;
 	case CLI_Q_SHOW:
 	case CLI_Q_TREE:
@@ -1953,7 +2188,7 @@ static int local_gather(const struct snap_opts *s, const struct cli_query *q,
 		if (q->cmd == CLI_Q_LINEAGE) {
 			r = cli_procs_add(res->one, &res->k);
 			if (r == 0)
-				r = pt_foreach_ancestor(res->m, res->one, cli_procs_add, &res->k);
+				r = cli_foreach_lineage(res->m, res->one, cli_procs_add, &res->k);
 		} else if (q->cmd == CLI_Q_CHILDREN) {
 			r = pt_foreach_child(res->m, res->one, PT_SEL_ALL, cli_procs_add, &res->k);
 		}
@@ -2047,6 +2282,217 @@ static int render_status(const struct snap_opts *s, const struct cli_result *res
 	return fflush(stdout) == EOF ? EXIT_FAIL : 0;
 }
 
+/* ---- containers ---- */
+
+/* The members of pt_json_container() that -o names; the text columns' headers. */
+static const struct {
+	const char *member, *header;
+} ctr_members[] = {
+	{"id", "CONTAINER"},
+	{"runtime", "RUNTIME"},
+	{"name", "NAME"},
+	{"image", "IMAGE"},
+	{"image_repository", "REPOSITORY"},
+	{"image_id", "IMAGE_ID"},
+	{"pod_name", "POD"},
+	{"ns_name", "NAMESPACE"},
+	{"pod_uid", "POD_UID"},
+	{"qos", "QOS"},
+	{"cgroup", "CGROUP"},
+	{"cgroup_id", "CGROUP_ID"},
+	{"outer_ids", "OUTER"},
+	{"created", "CREATED"},
+	{"first_seen", "FIRST_SEEN"},
+	{"live", "PROCS"},
+	{"missing", "MISSING"},
+};
+#define CTR_NMEMBERS (sizeof(ctr_members) / sizeof(ctr_members[0]))
+/* the default text columns and their order */
+static const char *const ctr_default_cols =
+	"id,runtime,live,name,image,pod_name,ns_name,first_seen";
+
+/* -o LIST for containers: indexes into ctr_members, or exit 2. */
+static size_t ctr_parse_cols(const char *list, size_t *idx, size_t max)
+{
+	char *copy = strdup(list), *save = NULL;
+	size_t n = 0;
+
+	if (!copy)
+		exit(EXIT_FAIL);
+	for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		size_t i;
+
+		for (i = 0; i < CTR_NMEMBERS; i++)
+			if (strcmp(t, ctr_members[i].member) == 0)
+				break;
+		if (i == CTR_NMEMBERS)
+			usage_error("containers: -o: unknown member '%s' (id, runtime, name, image, "
+				    "image_repository, image_id, pod_name, ns_name, pod_uid, qos, "
+				    "cgroup, cgroup_id, outer_ids, created, first_seen, live, "
+				    "missing)",
+				    t);
+		if (n == max)
+			usage_error("containers: -o: at most %zu members", max);
+		idx[n++] = i;
+	}
+	free(copy);
+	if (!n)
+		usage_error("containers: -o needs at least one member");
+	return n;
+}
+
+/* A member's text: strings raw (escaped when printed), times of day, the rest
+ * as JSON; "-" when absent or null. The id column is Falco's short id. malloc'd. */
+static char *ctr_cell(json_t *o, const char *member, bool text)
+{
+	json_t *v = json_object_get(o, member);
+	char *s = NULL;
+
+	if (!v || json_is_null(v))
+		return strdup("-");
+	if (json_is_string(v)) {
+		s = strdup(json_string_value(v));
+		if (s && text && strcmp(member, "id") == 0 && strlen(s) > CLI_CTR_SHORT)
+			s[CLI_CTR_SHORT] = 0;
+		return s;
+	}
+	if (text && json_is_integer(v) &&
+	    (strcmp(member, "first_seen") == 0 || strcmp(member, "created") == 0)) {
+		/* microseconds since the epoch */
+		time_t t = (time_t)(json_integer_value(v) / 1000000);
+		struct tm tm;
+		char buf[32];
+
+		localtime_r(&t, &tm);
+		strftime(buf, sizeof(buf), t > time(NULL) - 86400 ? "%H:%M:%S" : "%Y-%m-%d", &tm);
+		return strdup(buf);
+	}
+	if (text && json_is_array(v)) {
+		size_t i, len = 0;
+		json_t *e;
+		FILE *f = open_memstream(&s, &len);
+
+		if (!f)
+			return NULL;
+		json_array_foreach(v, i, e)
+		{
+			char *d = json_is_string(e) ? NULL : json_dumps(e, JSON_ENCODE_ANY);
+
+			fprintf(f, "%s%s", i ? "," : "", json_is_string(e) ? json_string_value(e) : d ?: "?");
+			free(d);
+		}
+		if (!i)
+			fputc('-', f);
+		fclose(f);
+		return s;
+	}
+	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+/* Columns a code point each, as cli_escape_pad counts them. */
+static int esc_width(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0, cols = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return (int)strlen(s);
+	cli_escape_str(m, s);
+	fclose(m);
+	for (size_t i = 0; i < len; i++)
+		cols += ((unsigned char)buf[i] & 0xc0) != 0x80;
+	free(buf);
+	return (int)cols;
+}
+
+static int render_containers(const struct snap_opts *s, const struct cli_result *res)
+{
+	size_t idx[CTR_NMEMBERS * 2], n = ctr_parse_cols(s->oo.cols ? s->oo.cols : ctr_default_cols,
+							 idx, CTR_NMEMBERS * 2);
+	int width[CTR_NMEMBERS * 2] = {0};
+	json_t **objs = calloc(res->nctrs + 1, sizeof(*objs));
+	char **cells = calloc((res->nctrs + 1) * n, sizeof(*cells));
+	int rc = 0;
+
+	if (!objs || !cells) {
+		free(objs);
+		free(cells);
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i < res->nctrs; i++) {
+		objs[i] = json_loads(res->ctrs[i], 0, NULL);
+		if (!json_is_object(objs[i])) {
+			fprintf(stderr, "%s: containers: a record is not a JSON object\n", prog);
+			rc = EXIT_FAIL;
+			goto out;
+		}
+	}
+	if (s->oo.json) {
+		for (size_t i = 0; i < res->nctrs; i++) {
+			json_t *sel = s->oo.cols ? json_object() : json_incref(objs[i]);
+			char *line;
+
+			for (size_t c = 0; s->oo.cols && c < n; c++) {
+				json_t *v = json_object_get(objs[i], ctr_members[idx[c]].member);
+
+				json_object_set(sel, ctr_members[idx[c]].member, v ? v : json_null());
+			}
+			line = json_dumps(sel, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			json_decref(sel);
+			if (line)
+				puts(line);
+			free(line);
+		}
+		goto out;
+	}
+	for (size_t c = 0; c < n; c++)
+		width[c] = s->oo.quiet ? 0 : (int)strlen(ctr_members[idx[c]].header);
+	for (size_t i = 0; i < res->nctrs; i++)
+		for (size_t c = 0; c < n; c++) {
+			char *t = ctr_cell(objs[i], ctr_members[idx[c]].member, true);
+			int w = t ? esc_width(t) : 1;
+
+			cells[i * n + c] = t;
+			if (w > width[c])
+				width[c] = w;
+		}
+	if (!s->oo.quiet)
+		for (size_t c = 0; c < n; c++)
+			printf("%-*s%s", c + 1 < n ? width[c] : 0, ctr_members[idx[c]].header,
+			       c + 1 < n ? " " : "\n");
+	for (size_t i = 0; i < res->nctrs; i++)
+		for (size_t c = 0; c < n; c++) {
+			const char *t = cells[i * n + c] ? cells[i * n + c] : "?";
+
+			if (strcmp(ctr_members[idx[c]].member, "live") == 0 && c + 1 < n) {
+				printf("%*s ", width[c], t); /* a count: right-aligned */
+				continue;
+			}
+			cli_escape_pad(stdout, t, c + 1 < n ? width[c] : 0);
+			fputc(c + 1 < n ? ' ' : '\n', stdout);
+		}
+out:
+	for (size_t i = 0; i < res->nctrs; i++) {
+		json_decref(objs[i]);
+		for (size_t c = 0; c < n; c++)
+			free(cells[i * n + c]);
+	}
+	free(objs);
+	free(cells);
+	if (fflush(stdout) == EOF)
+		rc = EXIT_FAIL;
+	return rc;
+}
+
+/* ps and watch's CONTAINER column: Falco's short id, "-" on the host, "?" unknown. */
+static bool in_container(const struct pt_proc *p)
+{
+	char c[2];
+
+	return cli_proc_ctr_short(p, c, sizeof(c)) && c[0] != '-' && c[0] != '?';
+}
+
 /* Render what was gathered: the same code for a snapshot and for the daemon. */
 static int render(const struct snap_opts *s, const struct cli_query *q, struct cli_result *res,
 		  const struct cli_fields *cols)
@@ -2056,6 +2502,8 @@ static int render(const struct snap_opts *s, const struct cli_query *q, struct c
 
 	if (q->cmd == CLI_Q_STATUS)
 		return render_status(s, res);
+	if (q->cmd == CLI_Q_CONTAINERS)
+		return render_containers(s, res);
 	/* nothing exited to show: nothing at all, not even the header */
 	if ((q->cmd == CLI_Q_RECENT || q->cmd == CLI_Q_SHORT) && !res->k.n)
 		return 0;
@@ -2063,6 +2511,10 @@ static int render(const struct snap_opts *s, const struct cli_query *q, struct c
 		cli_procs_sort(&res->k);
 	out_open(&out, &s->oo, q_is_list(q->cmd) ? CLI_VIEW_PS : CLI_VIEW_ONE, cols);
 	out.m = res->m;
+	/* the column when any row is in a container; lineage marks what exited */
+	for (size_t i = 0; i < res->k.n && !out.ctr_col; i++)
+		out.ctr_col = in_container(res->k.v[i]);
+	out.mark_exited = q->cmd == CLI_Q_LINEAGE;
 	out.fmt->begin(&out);
 	if (q->cmd == CLI_Q_SHOW)
 		r = out.fmt->show(&out, res->one);
@@ -2126,7 +2578,7 @@ static int query_run(const struct snap_opts *s, const struct cli_query *q)
 	struct cli_fields cols = {0};
 	int rc;
 
-	if (s->oo.cols)
+	if (s->oo.cols && q->cmd != CLI_Q_CONTAINERS)
 		parse_cols(s->oo.cols, PT_FIELD_PROC, &cols);
 	rc = gather(s, q, &res);
 	if (rc == 0)
@@ -2161,9 +2613,32 @@ static int cmd_ps(int argc, char **argv)
 	struct snap_opts s = {0};
 	struct cli_query q = {.cmd = CLI_Q_PS};
 
-	snap_parse(argc, argv, &s, q.cmd, "ps " Q_LIST_OPTS);
+	int rc;
+
+	snap_parse(argc, argv, &s, q.cmd,
+		   "ps " Q_LIST_OPTS "\n       [--container=ID|NAME|host] [--pod=NAME|UID] "
+		   "[--host-only] [--runtime-root=DIR]");
 	if (optind < argc)
 		usage_error("ps takes no arguments ('%s')", argv[optind]);
+	q.filter = s.filter_expr;
+	rc = query_run(&s, &q);
+	cli_filter_free(s.filter);
+	free(s.filter_expr);
+	return rc;
+}
+
+static int cmd_containers(int argc, char **argv)
+{
+	struct snap_opts s = {0};
+	struct cli_query q = {.cmd = CLI_Q_CONTAINERS};
+
+	snap_parse(argc, argv, &s, q.cmd,
+		   "containers [--json] [-o MEMBERS] [-q] [--local|--daemon] [--socket=PATH]\n"
+		   "       [--proc-root=DIR] [--runtime-root=DIR]\n"
+		   "  the live containers (and those whose last process exited within the linger)\n"
+		   "  with their process counts; -o takes pt_json_container's members");
+	if (optind < argc)
+		usage_error("containers takes no arguments ('%s')", argv[optind]);
 	return query_run(&s, &q);
 }
 
@@ -2324,6 +2799,7 @@ static void usage(FILE *f)
 		"  recent [SECS] processes that exited within SECS (default 60)\n"
 		"  short [MS]    processes that lived less than MS (default 100)\n"
 		"  status     the monitor's status and counts\n"
+		"  containers the live containers and their process counts\n"
 		"  (the query commands ask proctraild when it answers, else read /proc)\n"
 		"  fields     list the fields -o accepts\n"
 		"  history    execs, short-lived processes and lineage from the history database\n"
@@ -2355,7 +2831,7 @@ int main(int argc, char **argv)
 		{"tree", cmd_tree},	    {"show", cmd_show},	    {"lineage", cmd_lineage},
 		{"children", cmd_children}, {"recent", cmd_recent}, {"short", cmd_short},
 		{"status", cmd_status},	    {"replay", cmd_replay}, {"fields", cmd_fields},
-		{"history", cli_history},
+		{"history", cli_history},   {"containers", cmd_containers},
 	};
 	int c;
 
@@ -2388,7 +2864,7 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage_error("no command (watch, probe, ps, tree, show, lineage, children, recent, "
-			    "short, status, fields; see %s --help)",
+			    "short, status, containers, fields; see %s --help)",
 			    prog);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[optind], cmds[i].name) == 0) {
@@ -2401,7 +2877,7 @@ int main(int argc, char **argv)
 		}
 	}
 	usage_error("unknown command '%s' (watch, probe, ps, tree, show, lineage, children, "
-		    "recent, short, status, fields)",
+		    "recent, short, status, containers, fields)",
 		    argv[optind]);
 	return EXIT_USAGE;
 }

@@ -83,6 +83,7 @@ struct opts {
 	const char *config; /* --config */
 	bool config_set;
 	const char *socket, *state_dir, *tier; /* override the file */
+	const char *runtime_root;
 	bool check;
 	bool no_db; /* --no-db: no SQL sink, whatever the file says */
 };
@@ -98,6 +99,8 @@ static void usage(FILE *f)
 		"  -s, --socket=PATH     socket path (default %s)\n"
 		"      --state-dir=DIR   state directory (default %s)\n"
 		"  -t, --tier=T          auto, bpf, netlink, inotify, poll or none\n"
+		"      --runtime-root=DIR  prefix of the container runtimes' state paths\n"
+		"                        (runtime_root in proctrail.conf)\n"
 		"      --no-db           no SQL sink (sqlite, pg): the history database\n"
 		"                        is not written; output files still are\n"
 		"      --check-config    validate the configuration, print one line, exit\n"
@@ -113,7 +116,7 @@ static void usage(FILE *f)
 
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_STATE_DIR = 256, O_CHECK, O_NO_DB };
+	enum { O_STATE_DIR = 256, O_CHECK, O_NO_DB, O_RUNTIME_ROOT };
 	static const struct option lo[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"socket", required_argument, NULL, 's'},
@@ -121,6 +124,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{"tier", required_argument, NULL, 't'},
 		{"check-config", no_argument, NULL, O_CHECK},
 		{"no-db", no_argument, NULL, O_NO_DB},
+		{"runtime-root", required_argument, NULL, O_RUNTIME_ROOT},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -149,6 +153,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_NO_DB:
 			o->no_db = true;
+			break;
+		case O_RUNTIME_ROOT:
+			o->runtime_root = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -205,7 +212,8 @@ static int load_conf(const struct opts *o, struct pd_conf *c, char *err, size_t 
 		return -EINVAL;
 	}
 	if ((o->socket && (r = set_str(&c->socket_path, o->socket)) < 0) ||
-	    (o->state_dir && (r = set_str(&c->state_dir, o->state_dir)) < 0)) {
+	    (o->state_dir && (r = set_str(&c->state_dir, o->state_dir)) < 0) ||
+	    (o->runtime_root && (r = set_str(&c->runtime_root, o->runtime_root)) < 0)) {
 		snprintf(err, errlen, "%s", strerror(-r));
 		return r;
 	}
@@ -361,6 +369,8 @@ static int open_monitor(const struct pd_conf *c, struct pt_monitor **m)
 	o.poll_interval_ms = c->poll_interval_ms;
 	o.rcvbuf = c->rcvbuf;
 	o.ring_size = c->ring_size;
+	o.runtime_root = c->runtime_root;
+	o.container_linger_ms = c->container_linger_ms;
 	o.log = lib_log;
 	/* the daemon's log filters: a reload may change the level */
 	o.log_level = PT_LOG_DEBUG;

@@ -307,6 +307,11 @@ int pt_db_row_decode(struct pt_db_decoder *d, const char *line, size_t len, stru
 	row->parent_key = get_str(o, "parent_key");
 	row->comm = get_str(o, "comm");
 	row->exe = get_str(o, "exe");
+	row->container_id = get_str(o, "container_id");
+	row->container_name = get_str(o, "container_name");
+	row->container_image = get_str(o, "container_image");
+	row->k8s_pod_name = get_str(o, "k8s_pod_name");
+	row->k8s_ns_name = get_str(o, "k8s_ns_name");
 	row->argv_truncated = get_flag(o, "argv_truncated");
 	row->thread = get_flag(o, "thread");
 	row->core_dumped = get_flag(o, "core_dumped");

@@ -15,7 +15,7 @@
  * transaction, and a batch whose id is already there is not written again
  * (a commit whose acknowledgement was lost, replayed from the spool).
  *
- * The schema, the same in both databases (version 1; the SQLite one migrates
+ * The schema, the same in both databases (version 2; the SQLite one migrates
  * with PRAGMA user_version, the PostgreSQL one is contrib/sql/proctrail-pg.sql
  * with its version in meta). Times are microseconds since the epoch (time_us),
  * and the views add `time` as a timestamp (PostgreSQL) or ISO 8601 text
@@ -24,15 +24,21 @@
  *   batches    (host, session, seq, rows, time_us)     PK (host, session, seq)
  *   processes  (host, key, pid, ppid, parent_key, first_us, exit_us, comm, exe,
  *               cmdline, argv, uid, euid, gid, egid, exit_code, signal,
- *               core_dumped, duration_ms)             PK (host, key); upserted:
+ *               core_dumped, duration_ms, CTR)        PK (host, key); upserted:
  *               a fork or first sighting inserts, an exec sets comm..egid, an
- *               exit sets exit_*; comm/uid/gid events update those columns
+ *               exit sets exit_*; comm/uid/gid events update those columns;
+ *               fork and exec set CTR where the event knows it (a runtime moves
+ *               a process into its container between fork and exec)
  *   execs      (host, key, time_us, pid, ppid, parent_key, comm, exe, cmdline,
- *               argv, argv_truncated, uid, euid, gid, egid)  one row per exec
+ *               argv, argv_truncated, uid, euid, gid, egid, CTR)  one row per exec
+ *   CTR (version 2): container_id ("host" on the host, NULL when unknown),
+ *               container_name, container_image, k8s_pod_name, k8s_ns_name:
+ *               the event's JSON members of those names
  *   events     (host, time_us, event, key, pid, tid, ppid, data)  every event;
  *               data is the whole line (TEXT in SQLite, jsonb in PostgreSQL)
  *   alerts     (host, time_us, key, rule, priority, output, data)  issue 14
- * Views: v_exec_history (every exec with its parent's cmdline), v_short_lived
+ * Views: v_exec_history (every exec with its parent's cmdline and its
+ * container), v_short_lived
  * (exited processes with duration_ms, shortest first; filter on duration_ms),
  * v_process_tree (key, ancestor_key, depth: recursive CTE), v_top_spawners
  * (parent_key, minute, children), v_lost (time, count, reason, estimated).
@@ -47,7 +53,7 @@
 
 #include "sink.h"
 
-#define PT_DB_SCHEMA_VERSION 1
+#define PT_DB_SCHEMA_VERSION 2
 
 /* One event, decoded from its line. Strings are NUL-terminated and valid until
  * the next decode with the same decoder (or its free); NULL when absent. */
@@ -58,6 +64,8 @@ struct pt_db_row {
 	const char *key, *parent_key;
 	int64_t pid, tid, ppid; /* -1 when absent */
 	const char *comm, *exe;
+	/* version 2: the container ("host" on the host), its name, image and pod; NULL absent */
+	const char *container_id, *container_name, *container_image, *k8s_pod_name, *k8s_ns_name;
 	const char *argv; /* the JSON array, compact */
 	const char *cmdline; /* argv joined by spaces */
 	bool argv_truncated, thread;

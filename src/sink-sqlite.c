@@ -166,8 +166,35 @@ static const char step1[] =
 										       "event = "
 										       "'lost';\n";
 
+/* Version 2 (issue 13): the container and the pod of processes and execs, and
+ * v_exec_history showing them. A partial index: host rows cost it nothing. */
+static const char step2[] =
+	"ALTER TABLE processes ADD COLUMN container_id TEXT;\n"
+	"ALTER TABLE processes ADD COLUMN container_name TEXT;\n"
+	"ALTER TABLE processes ADD COLUMN container_image TEXT;\n"
+	"ALTER TABLE processes ADD COLUMN k8s_pod_name TEXT;\n"
+	"ALTER TABLE processes ADD COLUMN k8s_ns_name TEXT;\n"
+	"ALTER TABLE execs ADD COLUMN container_id TEXT;\n"
+	"ALTER TABLE execs ADD COLUMN container_name TEXT;\n"
+	"ALTER TABLE execs ADD COLUMN container_image TEXT;\n"
+	"ALTER TABLE execs ADD COLUMN k8s_pod_name TEXT;\n"
+	"ALTER TABLE execs ADD COLUMN k8s_ns_name TEXT;\n"
+	"CREATE INDEX IF NOT EXISTS execs_container ON execs (container_id, time_us)"
+	" WHERE container_id IS NOT NULL AND container_id <> 'host';\n"
+	"DROP VIEW IF EXISTS v_exec_history;\n"
+	"CREATE VIEW v_exec_history AS SELECT e.host, " ISO("e.time_us") " AS time, e.time_us,"
+	" e.key, e.pid, e.ppid, e.parent_key, e.comm, e.exe, e.cmdline, e.argv,"
+	" e.argv_truncated, e.uid, e.euid, e.gid, e.egid,"
+	" coalesce((SELECT pe.cmdline FROM execs pe WHERE pe.host = e.host"
+	" AND pe.key = e.parent_key AND pe.time_us <= e.time_us ORDER BY pe.time_us DESC LIMIT 1),"
+	" (SELECT pp.cmdline FROM processes pp WHERE pp.host = e.host AND pp.key = e.parent_key"
+	" AND NOT EXISTS (SELECT 1 FROM execs px WHERE px.host = pp.host AND px.key = pp.key)))"
+	" AS parent_cmdline, e.container_id, e.container_name, e.container_image,"
+	" e.k8s_pod_name, e.k8s_ns_name FROM execs e;\n";
+
 const struct pt_sqlite_step pt_sqlite_steps[] = {
 	{1, step1},
+	{2, step2},
 };
 const size_t pt_sqlite_nsteps = sizeof(pt_sqlite_steps) / sizeof(pt_sqlite_steps[0]);
 
@@ -303,8 +330,16 @@ enum {
 #define UPSERT                                                                               \
 	"INSERT INTO processes (host, key, pid, ppid, parent_key, first_us, comm, exe,"      \
 	" cmdline, argv, uid, euid, gid, egid, exit_us, exit_code, signal, core_dumped,"     \
-	" duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14," \
-	" ?15, ?16, ?17, ?18, ?19) ON CONFLICT (host, key) DO "
+	" duration_ms, container_id, container_name, container_image, k8s_pod_name,"         \
+	" k8s_ns_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14," \
+	" ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) ON CONFLICT (host, key) DO "
+/* fork and exec: the container where the event tells it (exec's is the newer) */
+#define SET_CTR                                                                           \
+	", container_id = coalesce(excluded.container_id, container_id),"                  \
+	" container_name = coalesce(excluded.container_name, container_name),"             \
+	" container_image = coalesce(excluded.container_image, container_image),"          \
+	" k8s_pod_name = coalesce(excluded.k8s_pod_name, k8s_pod_name),"                   \
+	" k8s_ns_name = coalesce(excluded.k8s_ns_name, k8s_ns_name)"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BATCH] = "INSERT INTO batches (host, session, seq, rows, time_us) VALUES (?1, ?2, ?3, "
@@ -313,17 +348,18 @@ static const char *const stmt_sql[S_COUNT] = {
 		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[S_EXEC] =
 		"INSERT INTO execs (host, key, time_us, pid, ppid, parent_key, comm, exe, cmdline,"
-		" argv, argv_truncated, uid, euid, gid, egid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-		" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+		" argv, argv_truncated, uid, euid, gid, egid, container_id, container_name,"
+		" container_image, k8s_pod_name, k8s_ns_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+		" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
 	[S_SEEN] = UPSERT "NOTHING",
 	[S_FORK] = UPSERT "UPDATE SET first_us = excluded.first_us, pid = excluded.pid,"
 			  " ppid = excluded.ppid,"
-			  " parent_key = coalesce(excluded.parent_key, parent_key)",
+			  " parent_key = coalesce(excluded.parent_key, parent_key)" SET_CTR,
 	[S_EXEC_PROC] =
 		UPSERT "UPDATE SET comm = excluded.comm, exe = excluded.exe,"
 		       " cmdline = excluded.cmdline, argv = excluded.argv,"
 		       " uid = coalesce(excluded.uid, uid), euid = coalesce(excluded.euid, euid),"
-		       " gid = coalesce(excluded.gid, gid), egid = coalesce(excluded.egid, egid)",
+		       " gid = coalesce(excluded.gid, gid), egid = coalesce(excluded.egid, egid)" SET_CTR,
 	[S_EXIT] = UPSERT "UPDATE SET exit_us = excluded.exit_us, exit_code = excluded.exit_code,"
 			  " signal = excluded.signal, core_dumped = excluded.core_dumped,"
 			  " duration_ms = excluded.duration_ms",
@@ -470,6 +506,16 @@ static void b_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
+/* The five container columns, from parameter i on. */
+static void b_ctr(sqlite3_stmt *st, int i, const struct pt_db_row *w)
+{
+	b_text(st, i, w->container_id);
+	b_text(st, i + 1, w->container_name);
+	b_text(st, i + 2, w->container_image);
+	b_text(st, i + 3, w->k8s_pod_name);
+	b_text(st, i + 4, w->k8s_ns_name);
+}
+
 static void b_key(struct sq *s, sqlite3_stmt *st, const struct pt_db_row *w)
 {
 	sqlite3_bind_text(st, 1, s->host, -1, SQLITE_STATIC);
@@ -522,6 +568,7 @@ static int put_proc(struct sq *s, int which, const struct pt_db_row *w)
 	b_int(st, 12, w->euid);
 	b_int(st, 13, w->gid);
 	b_int(st, 14, w->egid);
+	b_ctr(st, 20, w);
 	if (exit) {
 		sqlite3_bind_int64(st, 15, w->time_us);
 		b_int(st, 16, w->exit_code);
@@ -552,6 +599,7 @@ static int put_exec_row(struct sq *s, const struct pt_db_row *w)
 	b_int(st, 13, w->euid);
 	b_int(st, 14, w->gid);
 	b_int(st, 15, w->egid);
+	b_ctr(st, 16, w);
 	return run(st);
 }
 

@@ -64,6 +64,8 @@ Test(conf, defaults)
 	cr_assert_eq(c.poll_interval_ms, 100);
 	cr_assert_eq(c.rcvbuf, 32u << 20);
 	cr_assert_eq(c.ring_size, 8u << 20);
+	cr_assert_null(c.runtime_root);
+	cr_assert_eq(c.container_linger_ms, 30000);
 	cr_assert_str_eq(c.socket_path, PD_SOCKET_PATH);
 	cr_assert_str_eq(c.socket_group, "proctrail");
 	cr_assert_eq(c.socket_mode, 0660);
@@ -1053,5 +1055,42 @@ Test(conf, sink_keys_need_a_restart)
 	cr_assert(next.outputs[0] != c.outputs[0]);
 	cr_assert(next.sqlite_none);
 	cr_assert_str_eq(next.sink.spool_dir, "/s");
+	pd_conf_free(&next);
+}
+
+/* issue 13: where the runtimes' state is read, and how long a container stays listed */
+Test(conf, container_keys)
+{
+	parse_ok("runtime_root = /tmp/fixture\ncontainer_linger = 5\n");
+	cr_assert_str_eq(c.runtime_root, "/tmp/fixture");
+	cr_assert_eq(c.container_linger_ms, 5000);
+	pd_conf_free(&c);
+	pd_conf_init(&c);
+	parse_ok("container_linger = 0\nruntime_root =\n");
+	cr_assert_eq(c.container_linger_ms, 0);
+	cr_assert_null(c.runtime_root);
+	pd_conf_free(&c);
+	pd_conf_init(&c);
+	parse_ok("container_linger = 2m");
+	cr_assert_eq(c.container_linger_ms, 120000);
+	parse_err("container_linger = 2d",
+		  "proctrail.conf:1: value '2d' out of range for container_linger (0..1d)");
+	cr_assert_eq(parse("runtime_root = relative/dir"), -EINVAL);
+	cr_assert_eq(parse("container_linger = soon"), -EINVAL);
+}
+
+/* neither applies to a running monitor: a reload says they need a restart */
+Test(conf, container_keys_need_a_restart)
+{
+	struct pd_conf next;
+	char buf[256];
+	int r;
+
+	pd_conf_init(&next);
+	r = pd_conf_parse(&next, "runtime_root = /x\ncontainer_linger = 1s\n", 40, NULL, err,
+			  sizeof(err));
+	cr_assert_eq(r, 0, "%s", err);
+	cr_assert_eq(pd_conf_restart_keys(&c, &next, buf, sizeof(buf)), 2);
+	cr_assert_str_eq(buf, "runtime_root, container_linger");
 	pd_conf_free(&next);
 }

@@ -130,6 +130,29 @@ Test(decode, thread)
 	cr_assert_eq(row.uid, -1);
 }
 
+/* schema version 2: the container and pod members; none on a line without them */
+Test(decode, container)
+{
+	cr_assert_eq(dec("{\"event\":\"exec\",\"time\":\"2026-12-02T13:03:07.123456Z\","
+			 "\"pid\":9,\"container_id\":\"0123abcd\",\"container_name\":\"web\","
+			 "\"container_image\":\"nginx:1.25\",\"k8s_pod_name\":\"web-1\","
+			 "\"k8s_ns_name\":\"shop\",\"container_runtime\":\"cri-o\"}"),
+		     0, "%s", why);
+	cr_assert_str_eq(row.container_id, "0123abcd");
+	cr_assert_str_eq(row.container_name, "web");
+	cr_assert_str_eq(row.container_image, "nginx:1.25");
+	cr_assert_str_eq(row.k8s_pod_name, "web-1");
+	cr_assert_str_eq(row.k8s_ns_name, "shop");
+	cr_assert_eq(dec("{\"event\":\"exec\",\"time\":\"2026-12-02T13:03:07.123456Z\","
+			 "\"pid\":9,\"container_id\":\"host\",\"container_name\":7}"),
+		     0, "%s", why);
+	cr_assert_str_eq(row.container_id, "host");
+	cr_assert_null(row.container_name); /* not a string: absent */
+	cr_assert_null(row.container_image);
+	cr_assert_null(row.k8s_pod_name);
+	cr_assert_null(row.k8s_ns_name);
+}
+
 Test(decode, lost)
 {
 	cr_assert_eq(dec("{\"event\":\"lost\"," T ",\"count\":7,\"estimated\":true,"

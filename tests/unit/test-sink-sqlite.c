@@ -228,7 +228,7 @@ Test(sqlite, tree_rows_and_views)
 	pt_sink_sqlite_ops.close(st);
 
 	db = ro();
-	QEQ(db, "PRAGMA user_version", "1;");
+	QEQ(db, "PRAGMA user_version", "2;");
 	QEQ(db, "PRAGMA journal_mode", "wal;");
 	QEQ(db, "PRAGMA auto_vacuum", "2;");
 	QEQ(db, "SELECT host, session, seq, rows FROM batches ORDER BY seq",
@@ -480,8 +480,8 @@ Test(sqlite, migrate_from_version_0)
 	write_lines(st, 0, nlines);
 	pt_sink_sqlite_ops.close(st);
 	db = ro();
-	QEQ(db, "PRAGMA user_version", "1;");
-	QEQ(db, "SELECT value FROM meta WHERE name = 'schema_version'", "1;");
+	QEQ(db, "PRAGMA user_version", "2;");
+	QEQ(db, "SELECT value FROM meta WHERE name = 'schema_version'", "2;");
 	QEQ(db, "SELECT key FROM events ORDER BY time_us", "kX;kA;");
 	QEQ(db, "SELECT key FROM v_exec_history", "kA;");
 	QEQ(db, "SELECT count(*) FROM sqlite_master WHERE type = 'view'", "5;");
@@ -570,4 +570,86 @@ Test(sqlite, bad_path)
 	c.target = bad;
 	cr_assert_eq(pt_sink_sqlite_ops.open(&st, &c, &env, err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "/nonexistent-dir/x/history.db"), "%s", err);
+}
+
+/* ---- containers (schema version 2) ---- */
+
+#define CTR_ID "4f2a0c9e1b7d3a5c6e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d"
+#define CTR_MEMBERS                                                                       \
+	",\"container_id\":\"" CTR_ID "\",\"container_runtime\":\"containerd\","            \
+	"\"container_name\":\"web\",\"container_image\":\"nginx:1.25\","                 \
+	"\"k8s_pod_name\":\"web-7d4b9\",\"k8s_ns_name\":\"shop\""
+
+/* The members of a container's events land in processes, execs and
+ * v_exec_history; the host's say "host"; an event without them leaves NULL. */
+Test(sqlite, container_columns)
+{
+	struct pt_sink_conf c;
+	sqlite3 *db;
+	void *st;
+
+	conf(&c);
+	ev("fork", T0, &B, ",\"container_id\":\"host\"");
+	ev("exec", T0 + 10, &B, ",\"container_id\":\"host\"");
+	ev("fork", T0 + 20, &C, ",\"container_id\":\"host\"");
+	/* moved into the container between fork and exec: exec's attribution wins */
+	ev("exec", T0 + 30, &C, CTR_MEMBERS);
+	ev("exit", T0 + 40, &C, ",\"exit_code\":0,\"signal\":null,\"duration_ms\":0.02");
+	ev("exec", T0 + 50, &A, NULL);
+	st = open_sink(&c, 1);
+	write_lines(st, 0, nlines);
+	pt_sink_sqlite_ops.close(st);
+	db = ro();
+	QEQ(db,
+	    "SELECT key, container_id, container_name, container_image, k8s_pod_name, "
+	    "k8s_ns_name FROM processes ORDER BY key",
+	    "kA|-|-|-|-|-;kB|host|-|-|-|-;kC|" CTR_ID "|web|nginx:1.25|web-7d4b9|shop;");
+	QEQ(db, "SELECT key, container_id, container_name FROM execs ORDER BY time_us",
+	    "kB|host|-;kC|" CTR_ID "|web;kA|-|-;");
+	QEQ(db,
+	    "SELECT key, container_name, container_image, k8s_pod_name, k8s_ns_name FROM "
+	    "v_exec_history WHERE container_id LIKE '4f2a%'",
+	    "kC|web|nginx:1.25|web-7d4b9|shop;");
+	QEQ(db, "SELECT count(*) FROM sqlite_master WHERE name = 'execs_container'", "1;");
+	sqlite3_close(db);
+	clear_lines();
+}
+
+/* A version 1 file (made with step 1 only, with a row) migrates to version 2:
+ * the old rows stay, with NULL containers, and new rows carry theirs. */
+Test(sqlite, migrate_from_version_1)
+{
+	struct pt_sink_conf c;
+	char err[256] = "";
+	sqlite3 *db;
+	void *st;
+
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(pt_sqlite_migrate(db, pt_sqlite_steps, 1, 1, err, sizeof(err)), 0, "%s", err);
+	QEQ(db, "PRAGMA user_version", "1;");
+	cr_assert_eq(sqlite3_exec(db,
+				  "INSERT INTO execs (host, key, time_us, pid, comm) VALUES"
+				  " ('h1', 'kOld', 1, 7, 'old');"
+				  "INSERT INTO processes (host, key, pid, comm) VALUES"
+				  " ('h1', 'kOld', 7, 'old');",
+				  NULL, NULL, NULL),
+		     SQLITE_OK);
+	/* a v1 v_exec_history has no container column */
+	cr_assert_neq(sqlite3_exec(db, "SELECT container_id FROM v_exec_history", NULL, NULL, NULL),
+		      SQLITE_OK);
+	sqlite3_close(db);
+
+	conf(&c);
+	ev("exec", T0, &C, CTR_MEMBERS);
+	st = open_sink(&c, 1);
+	write_lines(st, 0, nlines);
+	pt_sink_sqlite_ops.close(st);
+	db = ro();
+	QEQ(db, "PRAGMA user_version", "2;");
+	QEQ(db, "SELECT value FROM meta WHERE name = 'schema_version'", "2;");
+	QEQ(db, "SELECT key, container_id, container_name FROM v_exec_history ORDER BY time_us",
+	    "kOld|-|-;kC|" CTR_ID "|web;");
+	QEQ(db, "SELECT key, k8s_pod_name FROM processes ORDER BY key", "kC|web-7d4b9;kOld|-;");
+	sqlite3_close(db);
+	clear_lines();
 }

@@ -18,3 +18,16 @@ void pt_ctr_unref(struct pt_container *c)
 	if (c && !--c->refs)
 		free(c);
 }
+
+/* placeholder until wt-ctr: a bare container, no cache */
+struct pt_container *pt_ctr_new(const struct pt_cgroup_attr *a, const char *cgroup_path)
+{
+	struct pt_container *c = calloc(1, sizeof(*c));
+
+	(void)cgroup_path;
+	if (!c)
+		return NULL;
+	c->refs = 1;
+	c->runtime = a->runtime;
+	return c;
+}

@@ -54,7 +54,9 @@ const char *pt_qos_name(enum pt_qos q); /* NULL for PT_QOS_NONE */
 
 #define PT_CTR_ID_MAX 128 /* longest id kept; longer components are not ids */
 #define PT_CTR_NEST_MAX 4 /* outer containers kept for nested ones */
-#define PT_POD_UID_MAX 36 /* 8-4-4-4-12 with dashes, or 32 hex (static pods) */
+/* 8-4-4-4-12 with dashes, or 32 hex (static pods); under a kubepods root the
+ * kubelet's pod<UID> is taken as written, up to 40 characters (cgroup.c) */
+#define PT_POD_UID_MAX 40
 
 /* What a cgroup path (or a mountinfo file) says about the container. */
 struct pt_cgroup_attr {

@@ -252,7 +252,7 @@ static __always_inline __u64 cgroup_id(struct task_struct *p, bool btf)
 static __always_inline struct upid *upid_at(struct pid *pid, unsigned int level)
 {
 	return (void *)pid + bpf_core_field_offset(struct pid, numbers) +
-	       (__u64)(level & 63) * bpf_core_type_size(struct upid);
+		(__u64)(level & 63) * bpf_core_type_size(struct upid);
 }
 
 /*

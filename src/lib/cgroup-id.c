@@ -184,8 +184,7 @@ static int id_at(int dfd, const char *name, uint64_t ino, uint64_t *id)
 }
 
 /* Directories under dfd (path[0, len) names it; path has PATH_MAX bytes). */
-static int walk(struct pt_cgid *g, struct table *t, int dfd, char *path, size_t len,
-		unsigned depth)
+static int walk(struct pt_cgid *g, struct table *t, int dfd, char *path, size_t len, unsigned depth)
 {
 	DIR *d = fdopendir(dfd);
 	struct dirent *de;
@@ -428,5 +427,5 @@ void pt_cgid_stats(const struct pt_cgid *g, struct pt_cgid_stats *st)
 	st->scans = g->scans;
 	st->misses = g->misses;
 	st->mem = sizeof(*g) + g->t.cap * sizeof(*g->t.ents) + g->t.pcap +
-		  g->t.nslots * sizeof(*g->t.slots);
+		g->t.nslots * sizeof(*g->t.slots);
 }

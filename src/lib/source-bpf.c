@@ -942,10 +942,13 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 		goto fail;
 	r = pt_cgid_open(&s->cgid, NULL);
 	if (r < 0)
-		pt_log(m, PT_LOG_INFO, "bpf: cgroup ids not resolved (%s): cgroups and containers "
-		       "are read from /proc", r == -ENOENT ? "no cgroup2 mount" : strerror(-r));
+		pt_log(m, PT_LOG_INFO,
+		       "bpf: cgroup ids not resolved (%s): cgroups and containers "
+		       "are read from /proc",
+		       r == -ENOENT ? "no cgroup2 mount" : strerror(-r));
 	else if (pt_cgid_hybrid(s->cgid))
-		pt_log(m, PT_LOG_INFO, "bpf: hybrid cgroups: containers are attributed from the "
+		pt_log(m, PT_LOG_INFO,
+		       "bpf: hybrid cgroups: containers are attributed from the "
 		       "cgroup id only where the v2 path names them, else from /proc");
 	pt_log(m, PT_LOG_INFO, "bpf: %s, ring buffer %u KiB, argv up to %u bytes%s, %u programs",
 	       c.tp_btf ? "tp_btf" : "raw_tp", c.ring >> 10, c.argv_max,

@@ -212,7 +212,9 @@ Test(bpf_decode, nspid_layout)
 }
 
 #define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-#define KPOD "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1234abcd_5678_90ab_cdef_1234567890ab.slice"
+#define KPOD                                        \
+	"/kubepods.slice/kubepods-burstable.slice/" \
+	"kubepods-burstable-pod1234abcd_5678_90ab_cdef_1234567890ab.slice"
 
 static struct pt_proc *exec_info(void)
 {

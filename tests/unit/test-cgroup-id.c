@@ -20,8 +20,12 @@
 #include "fixture.h"
 
 #define CRI "cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope"
-#define POD "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1234abcd_5678_90ab_cdef_1234567890ab.slice"
-#define DOCKER "/system.slice/docker-fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210.scope"
+#define POD                                         \
+	"/kubepods.slice/kubepods-burstable.slice/" \
+	"kubepods-burstable-pod1234abcd_5678_90ab_cdef_1234567890ab.slice"
+#define DOCKER           \
+	"/system.slice/" \
+	"docker-fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210.scope"
 
 static char *root; /* the sys root */
 static char mnt[PATH_MAX]; /* the stand-in mount */
@@ -171,7 +175,8 @@ Test(cgroup_id, rescan_on_miss_rate_limited)
 	cr_assert_null(pt_cgid_path_at(g, id, t + PT_CGID_RESCAN_US - 1));
 	pt_cgid_stats(g, &st);
 	cr_assert_eq(st.scans, scans, "no walk within the interval");
-	cr_assert_str_eq(pt_cgid_path_at(g, id, t + PT_CGID_RESCAN_US), "/system.slice/new.service");
+	cr_assert_str_eq(pt_cgid_path_at(g, id, t + PT_CGID_RESCAN_US),
+			 "/system.slice/new.service");
 	pt_cgid_stats(g, &st);
 	cr_assert_eq(st.scans, scans + 1);
 	/* a hit walks never */

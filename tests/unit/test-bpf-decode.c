@@ -154,52 +154,43 @@ Test(bpf_decode, session_unknown_when_not_read)
 
 Test(bpf_decode, nspid_when_read)
 {
+	static const struct {
+		uint32_t type, known, vpid, vpgid;
+		bool want;
+	} cases[] = {
+		/* pid 1 of a namespace whose process group is led from outside */
+		{PT_BPF_FORK, PT_BPF_K_NSPID, 1, 0, true},
+		{PT_BPF_EXEC, PT_BPF_K_NSPID | PT_BPF_K_SESSION, 7, 3, true},
+		/* not read (an older program), or no number: unknown */
+		{PT_BPF_EXEC, 0, 7, 3, false},
+		{PT_BPF_EXEC, PT_BPF_K_NSPID, 0, 0, false},
+		/* an exit carries none */
+		{PT_BPF_EXIT, PT_BPF_K_NSPID, 7, 3, false},
+	};
 	struct rec r;
 
-	/* pid 1 of a namespace whose process group leader is outside it */
-	base(&r, PT_BPF_FORK, 500, 500);
-	r.e.known = PT_BPF_K_NSPID;
-	r.e.vpid = 1;
-	r.e.vpgid = 0;
-	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
-	cr_assert_eq(raw.info->vpid, 1);
-	cr_assert_eq(raw.info->vpgid, 0);
-	cr_assert_eq(raw.info->src[PT_F_NSPID], PT_SRC_BPF);
-	cr_assert_eq(raw.info->cgroup_id, 4242);
-	cr_assert_eq(raw.info->src[PT_F_CGROUP], PT_SRC_NONE, "the path is the resolver's");
-	cr_assert_eq(raw.info->src[PT_F_CONTAINER], PT_SRC_NONE);
-	raw_free();
-
-	base(&r, PT_BPF_EXEC, 700, 700);
-	r.e.known = PT_BPF_K_NSPID | PT_BPF_K_SESSION;
-	r.e.pgid = 690;
-	r.e.vpid = 7;
-	r.e.vpgid = 3;
-	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
-	cr_assert_eq(raw.info->vpid, 7);
-	cr_assert_eq(raw.info->vpgid, 3);
-	cr_assert_eq(raw.info->pgid, 690, "the initial namespace's stays apart");
-	cr_assert_eq(raw.info->src[PT_F_NSPID], PT_SRC_BPF);
-	raw_free();
-
-	/* not read (an older program), or no number: unknown */
-	base(&r, PT_BPF_EXEC, 700, 700);
-	r.e.vpid = 7;
-	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
-	cr_assert_eq(raw.info->src[PT_F_NSPID], PT_SRC_NONE);
-	raw_free();
-	base(&r, PT_BPF_EXEC, 700, 700);
-	r.e.known = PT_BPF_K_NSPID;
-	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
-	cr_assert_eq(raw.info->src[PT_F_NSPID], PT_SRC_NONE);
-	raw_free();
-
-	/* a thread's fork and an exit carry none */
-	base(&r, PT_BPF_EXIT, 700, 700);
-	r.e.known = PT_BPF_K_NSPID;
-	r.e.vpid = 7;
-	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
-	cr_assert_eq(raw.info->src[PT_F_NSPID], PT_SRC_NONE);
+	for (unsigned i = 0; i < PT_ARRAY_SIZE(cases); i++) {
+		base(&r, cases[i].type, 500, 500);
+		r.e.known = cases[i].known;
+		r.e.pgid = 690;
+		r.e.vpid = cases[i].vpid;
+		r.e.vpgid = cases[i].vpgid;
+		cr_assert_eq(decode(&r, sizeof(r.e)), 0, "case %u", i);
+		cr_assert_eq(raw.info->src[PT_F_NSPID], cases[i].want ? PT_SRC_BPF : PT_SRC_NONE,
+			     "case %u", i);
+		if (cases[i].want) {
+			cr_assert_eq(raw.info->vpid, (pid_t)cases[i].vpid, "case %u", i);
+			cr_assert_eq(raw.info->vpgid, (pid_t)cases[i].vpgid, "case %u", i);
+		}
+		if (cases[i].known & PT_BPF_K_SESSION)
+			cr_assert_eq(raw.info->pgid, 690, "the initial namespace's stays apart");
+		if (cases[i].type != PT_BPF_EXIT) {
+			cr_assert_eq(raw.info->cgroup_id, 4242);
+			cr_assert_eq(raw.info->src[PT_F_CGROUP], PT_SRC_NONE, "the resolver's");
+			cr_assert_eq(raw.info->src[PT_F_CONTAINER], PT_SRC_NONE);
+		}
+		raw_free();
+	}
 }
 
 /* The record layout is shared with the programs: the new members sit where

@@ -188,6 +188,9 @@ int pt_ctr_enrich(struct pt_container *c, const char *root, uid_t owner);
 /* Parsers of those files, for tests and the fuzzer: 0 or -EINVAL. */
 int pt_ctr_parse_docker(struct pt_container *c, const char *buf, size_t len);
 int pt_ctr_parse_oci(struct pt_container *c, const char *buf, size_t len);
+/* containers/storage's containers.json (podman's names and images): what c lacks,
+ * from the entry of c's id (none: 0). 0 or -EINVAL. */
+int pt_ctr_parse_storage(struct pt_container *c, const char *buf, size_t len);
 /* Split an image reference into repository and tag (nginx:1.25@sha256:.. ->
  * nginx, 1.25); either may be "" when absent. 0, -EINVAL, -ENOMEM. */
 int pt_image_split(const char *image, char **repo, char **tag);

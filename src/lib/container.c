@@ -1156,16 +1156,3 @@ size_t pt_ctr_cache_mem(const struct pt_ctr_cache *cc)
 		m += pt_ctr_mem(&n->c);
 	return m;
 }
-
-/* placeholder until wt-ctr: a bare container, no cache */
-struct pt_container *pt_ctr_new(const struct pt_cgroup_attr *a, const char *cgroup_path)
-{
-	struct pt_container *c = calloc(1, sizeof(*c));
-
-	(void)cgroup_path;
-	if (!c)
-		return NULL;
-	c->refs = 1;
-	c->runtime = a->runtime;
-	return c;
-}

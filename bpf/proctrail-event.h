@@ -104,18 +104,21 @@ struct pt_bpf_event {
 	/* appended for the connector hooks and exec_failed */
 	__u32 tracer_pid, tracer_tid; /* ptrace: the tracer (current), 0 on detach */
 	__s32 err; /* exec_failed: the errno execve returned (positive) */
-	__u32 reserved;
+	__u32 vpid; /* PT_BPF_K_NSPID: the tgid in the process's own pid namespace */
 	/* fork of a process and exec, as /proc/PID/stat and loginuid show them */
 	__u32 known; /* PT_BPF_K_*: which of these were read */
 	__u32 sid, pgid; /* session and process group leaders (initial pid namespace) */
 	__u32 tty_nr; /* stat field 7: controlling terminal, 0 for none */
 	__u32 loginuid; /* audit login uid, (__u32)-1 when unset */
-	__u32 pad;
+	/* PT_BPF_K_NSPID: the process group in the process's own pid namespace,
+	 * 0 when its leader is outside that namespace (as NSpgid shows it) */
+	__u32 vpgid;
 };
 
 /* struct pt_bpf_event.known */
 #define PT_BPF_K_SESSION (1u << 0) /* sid, pgid, tty_nr */
 #define PT_BPF_K_LOGINUID (1u << 1) /* loginuid (kernels with CONFIG_AUDIT) */
+#define PT_BPF_K_NSPID (1u << 2) /* vpid, vpgid (fork of a process, exec, exec_failed) */
 
 #ifndef __bpf__
 /* User-space decoding (src/lib/bpf-decode.c). */
@@ -148,6 +151,17 @@ struct pt_bpf_meta {
  * -ENOMEM.
  */
 int pt_bpf_decode(const void *data, size_t len, struct pt_raw *raw, struct pt_bpf_meta *meta);
+
+/*
+ * The cgroup path and container of a fork or exec record's process p, from
+ * the v2 path its cgroup id resolved to (pt_cgid_path(); NULL when it did
+ * not). Sets p->cgroup (PT_F_CGROUP) and p->ctr (PT_F_CONTAINER: NULL is the
+ * host) from PT_SRC_BPF. On a hybrid host (hybrid: the v2 hierarchy beside v1
+ * ones) only a v2 path that names a container is taken: otherwise both are
+ * left to the core's /proc read. 0 or -ENOMEM.
+ */
+struct pt_proc;
+int pt_bpf_attribute(struct pt_proc *p, const char *path, bool hybrid);
 
 /* Free what pt_bpf_decode() allocated in raw. */
 void pt_bpf_raw_free(struct pt_raw *raw);

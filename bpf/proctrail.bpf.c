@@ -248,18 +248,41 @@ static __always_inline __u64 cgroup_id(struct task_struct *p, bool btf)
 	return READ(btf, kn, id);
 }
 
-/* The task's own pid namespace: thread_pid->numbers[level].ns (not the
- * nsproxy's pid_ns_for_children). Probe reads in both variants: the
- * verifier allows no variable offset on a typed pointer. */
-static __always_inline __u32 pid_ns(struct task_struct *p)
+/* pid->numbers[level]; the caller bounds level. */
+static __always_inline struct upid *upid_at(struct pid *pid, unsigned int level)
 {
-	struct pid *pid = BPF_CORE_READ(p, thread_pid);
-	unsigned int level = BPF_CORE_READ(pid, level);
-	struct upid *upid;
-
-	upid = (void *)pid + bpf_core_field_offset(struct pid, numbers) +
+	return (void *)pid + bpf_core_field_offset(struct pid, numbers) +
 		(__u64)(level & 63) * bpf_core_type_size(struct upid);
-	return BPF_CORE_READ(upid, ns, ns.inum);
+}
+
+/*
+ * The process's own pid namespace: its leader's thread_pid->numbers[level].ns
+ * (not the nsproxy's pid_ns_for_children), and the tgid and the process
+ * group as that namespace numbers them (the last values of NSpid and
+ * NSpgid): the group's leader may live in an outer namespace (pgrp->level
+ * below ours, or another namespace at our level), and then it is 0 there.
+ * Probe reads in both variants: the verifier allows no variable offset on a
+ * typed pointer.
+ */
+static __always_inline void fill_pidns(struct pt_bpf_event *e, struct task_struct *p)
+{
+	struct pid *pid = BPF_CORE_READ(p, group_leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid *upid = upid_at(pid, level);
+	struct pid_namespace *ns = BPF_CORE_READ(upid, ns);
+	struct pid *pgrp;
+
+	e->ns[PT_BPF_NS_PID] = BPF_CORE_READ(ns, ns.inum);
+	if (!ns)
+		return;
+	e->vpid = BPF_CORE_READ(upid, nr);
+	pgrp = BPF_CORE_READ(p, signal, pids[PIDTYPE_PGID]);
+	if (pgrp && BPF_CORE_READ(pgrp, level) >= level) {
+		upid = upid_at(pgrp, level);
+		if (BPF_CORE_READ(upid, ns) == ns)
+			e->vpgid = BPF_CORE_READ(upid, nr);
+	}
+	e->known |= PT_BPF_K_NSPID;
 }
 
 static __always_inline void fill_ns(struct pt_bpf_event *e, struct task_struct *p, bool btf)
@@ -267,7 +290,7 @@ static __always_inline void fill_ns(struct pt_bpf_event *e, struct task_struct *
 	struct nsproxy *nsp = READ(btf, p, nsproxy);
 
 	e->cgroup_id = cgroup_id(p, btf);
-	e->ns[PT_BPF_NS_PID] = pid_ns(p);
+	fill_pidns(e, p);
 	if (!nsp)
 		return;
 	e->ns[PT_BPF_NS_CGROUP] = READ(btf, nsp, cgroup_ns, ns.inum);

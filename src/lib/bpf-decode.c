@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "internal.h"
 #include "../../bpf/proctrail-event.h"
 
@@ -14,6 +15,8 @@ static const enum pt_ns ns_of[PT_BPF_NS_COUNT] = {
 	[PT_BPF_NS_USER] = PT_NS_USER,	   [PT_BPF_NS_UTS] = PT_NS_UTS,
 };
 _Static_assert(PT_COMM_LEN == sizeof(((struct pt_bpf_event *)0)->comm), "comm size differs");
+/* the record's layout is shared with the programs: members only append */
+_Static_assert(sizeof(struct pt_bpf_event) == 208, "struct pt_bpf_event changed size");
 
 #define DELETED_SUFFIX " (deleted)"
 
@@ -184,6 +187,14 @@ static void info_identity(struct pt_proc *p, const struct pt_bpf_event *e)
 		p->loginuid = e->loginuid;
 		pt_proc_set_known(p, PT_F_LOGINUID, PT_SRC_BPF);
 	}
+	/* a process has a number in its own namespace; its group may not (0) */
+	if ((e->known & PT_BPF_K_NSPID) && e->vpid) {
+		p->vpid = (pid_t)e->vpid;
+		p->vpgid = (pid_t)e->vpgid;
+		pt_proc_set_known(p, PT_F_NSPID, PT_SRC_BPF);
+	}
+	/* the path, and the container, come from pt_bpf_attribute() */
+	p->cgroup_id = e->cgroup_id;
 }
 
 static void info_free(struct pt_proc *p)
@@ -406,6 +417,44 @@ void pt_bpf_raw_free(struct pt_raw *raw)
 		free(raw->u.failed.args);
 		raw->u.failed.path = raw->u.failed.args = NULL;
 	}
+}
+
+int pt_bpf_attribute(struct pt_proc *p, const char *path, bool hybrid)
+{
+	struct pt_cgroup_attr a;
+	char *dup;
+	int r;
+
+	if (!path)
+		return 0; /* an id the hierarchy no longer (or not yet) shows */
+	r = pt_cgroup_attr_path(path, strlen(path), &a);
+	/*
+	 * On a hybrid host a container may show on the v1 lines only (docker's
+	 * cgroupfs driver, v1 runtimes): a v2 path naming none says nothing, and
+	 * the path /proc shows is then a v1 line's. The core reads /proc.
+	 */
+	if (hybrid && r != 1)
+		return 0;
+	dup = strdup(path);
+	if (!dup)
+		return -ENOMEM;
+	free(p->cgroup);
+	p->cgroup = dup;
+	pt_proc_set_known(p, PT_F_CGROUP, PT_SRC_BPF);
+	if (r < 0)
+		return 0; /* not parsed: the container is left to the core */
+	pt_ctr_unref(p->ctr);
+	p->ctr = NULL;
+	if (r == 1) {
+		p->ctr = pt_ctr_new(&a, path);
+		if (!p->ctr)
+			return errno == ENOMEM ? -ENOMEM : 0; /* unknown, to the core */
+		/* the process is in the container's own cgroup, not a sub-cgroup */
+		if (a.dir_len == strlen(path))
+			p->ctr->cgroup_id = p->cgroup_id;
+	}
+	pt_proc_set_known(p, PT_F_CONTAINER, PT_SRC_BPF);
+	return 0;
 }
 
 bool pt_bpf_lost(uint64_t *total, const uint64_t *percpu, unsigned ncpu, struct pt_raw *raw)

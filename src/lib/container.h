@@ -208,5 +208,22 @@ void pt_cgid_close(struct pt_cgid *g);
 const char *pt_cgid_path(struct pt_cgid *g, uint64_t id);
 /* The id of a v2 path ("/system.slice/x.scope"): 0 and *id, or -errno. */
 int pt_cgid_of_path(struct pt_cgid *g, const char *path, uint64_t *id);
+/* The v2 hierarchy is /sys/fs/cgroup/unified beside v1 ones: a process's
+ * container may show on its v1 lines only, its v2 path being "/". */
+bool pt_cgid_hybrid(const struct pt_cgid *g);
+#define PT_CGID_RESCAN_US 10000 /* at most one walk per 10 ms */
+#define PT_CGID_MAX_ENTRIES 65536 /* cgroups mapped at most... */
+#define PT_CGID_MAX_BYTES (8u << 20) /* ...and bytes of their paths */
+struct pt_cgid_stats {
+	unsigned entries; /* cgroups mapped by the last walk */
+	unsigned unmapped; /* cgroups the last walk left out (limits, too deep) */
+	uint64_t scans; /* walks */
+	uint64_t misses; /* lookups that found no path */
+	size_t mem; /* bytes held */
+};
+void pt_cgid_stats(const struct pt_cgid *g, struct pt_cgid_stats *st);
+/* For tests: pt_cgid_path() at a given CLOCK_MONOTONIC time, and other limits. */
+const char *pt_cgid_path_at(struct pt_cgid *g, uint64_t id, int64_t now_us);
+void pt_cgid_limits(struct pt_cgid *g, unsigned max_entries, size_t max_bytes);
 
 #endif

@@ -51,6 +51,7 @@
 #include <sys/epoll.h>
 
 #include "../../bpf/proctrail-event.h"
+#include "container.h"
 #include "linux/cn_proc_compat.h"
 #include "netlink-decode.h"
 #include "bpf-connector.h"
@@ -111,6 +112,10 @@ struct bpf_source {
 	int64_t tick_at_us; /* CLOCK_MONOTONIC; 0: nothing can be waiting unannounced */
 	int64_t boot_us; /* wall clock of the boot, for start ticks */
 	struct pt_bpf_exits exits;
+	/* cgroup ids -> v2 paths; NULL without a cgroup2 mount */
+	struct pt_cgid *cgid;
+	uint64_t cgid_scans; /* walks already looked at for unmapped cgroups */
+	bool cgid_warned;
 };
 
 struct load_cfg {
@@ -639,8 +644,44 @@ static void exe_fallback(struct bpf_source *s, struct pt_proc *info)
 	pt_proc_set_missing(info, PT_F_EXE, PT_WHY_GONE);
 }
 
+/*
+ * The cgroup and container of a fork or exec record, from the cgroup id the
+ * program read: what makes a process that lived a few ms in a container
+ * attributed after /proc forgot it. What cannot be resolved here (an id no
+ * walk saw, a hybrid host's v2 path that names no container) stays unknown
+ * and the core reads /proc.
+ */
+static void attribute(struct bpf_source *s, struct pt_proc *info, uint64_t id)
+{
+	struct pt_cgid_stats st;
+	const char *path;
+
+	if (!s->cgid || !id)
+		return;
+	path = pt_cgid_path(s->cgid, id);
+	if (!path)
+		pt_log(s->m, PT_LOG_DEBUG, "bpf: pid %d: cgroup id %llu: %s", info->pid,
+		       (unsigned long long)id, strerror(errno));
+	if (pt_bpf_attribute(info, path, pt_cgid_hybrid(s->cgid)) < 0)
+		pt_log(s->m, PT_LOG_WARNING, "bpf: pid %d: container: %s", info->pid,
+		       strerror(ENOMEM));
+	pt_cgid_stats(s->cgid, &st);
+	if (st.scans != s->cgid_scans) {
+		s->cgid_scans = st.scans;
+		if (st.unmapped && !s->cgid_warned) {
+			s->cgid_warned = true;
+			pt_log(s->m, PT_LOG_WARNING,
+			       "bpf: %u cgroups left unmapped (%u mapped, at most %u): their "
+			       "processes' containers are read from /proc",
+			       st.unmapped, st.entries, PT_CGID_MAX_ENTRIES);
+		}
+	}
+}
+
 static void deliver(struct bpf_source *s, struct pt_raw *raw, const struct pt_bpf_meta *meta)
 {
+	if (raw->info && (raw->type == PT_EV_FORK || raw->type == PT_EV_EXEC))
+		attribute(s, raw->info, meta->cgroup_id);
 	raw->time_us = pt_mono_ns_to_us(s->m, meta->time_ns);
 	/* start_us travels with start: the fork time is finer than start ticks */
 	if (raw->info)
@@ -716,6 +757,7 @@ static void bpf_free(struct bpf_source *s)
 	if (s->epfd >= 0)
 		close(s->epfd);
 	pt_cn_side_close(&s->cn);
+	pt_cgid_close(s->cgid);
 	ring_buffer__free(s->rb);
 	for (unsigned i = 0; i < s->nlinks; i++)
 		bpf_link__destroy(s->links[i]);
@@ -898,6 +940,16 @@ static int bpf_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 	r = open_side(s, why, len);
 	if (r < 0)
 		goto fail;
+	r = pt_cgid_open(&s->cgid, NULL);
+	if (r < 0)
+		pt_log(m, PT_LOG_INFO,
+		       "bpf: cgroup ids not resolved (%s): cgroups and containers "
+		       "are read from /proc",
+		       r == -ENOENT ? "no cgroup2 mount" : strerror(-r));
+	else if (pt_cgid_hybrid(s->cgid))
+		pt_log(m, PT_LOG_INFO,
+		       "bpf: hybrid cgroups: containers are attributed from the "
+		       "cgroup id only where the v2 path names them, else from /proc");
 	pt_log(m, PT_LOG_INFO, "bpf: %s, ring buffer %u KiB, argv up to %u bytes%s, %u programs",
 	       c.tp_btf ? "tp_btf" : "raw_tp", c.ring >> 10, c.argv_max,
 	       c.group_dead ? ", exit group_dead" : "", s->nlinks);

@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 
+#include "container.h"
 #include "internal.h"
 #include "../../bpf/proctrail-event.h"
 
@@ -149,6 +150,149 @@ Test(bpf_decode, session_unknown_when_not_read)
 	cr_assert_eq(raw.info->src[PT_F_PGID], PT_SRC_NONE);
 	cr_assert_eq(raw.info->src[PT_F_TTY], PT_SRC_NONE);
 	cr_assert_eq(raw.info->src[PT_F_LOGINUID], PT_SRC_NONE);
+}
+
+Test(bpf_decode, nspid_when_read)
+{
+	static const struct {
+		uint32_t type, known, vpid, vpgid;
+		bool want;
+	} cases[] = {
+		/* pid 1 of a namespace whose process group is led from outside */
+		{PT_BPF_FORK, PT_BPF_K_NSPID, 1, 0, true},
+		{PT_BPF_EXEC, PT_BPF_K_NSPID | PT_BPF_K_SESSION, 7, 3, true},
+		/* not read (an older program), or no number: unknown */
+		{PT_BPF_EXEC, 0, 7, 3, false},
+		{PT_BPF_EXEC, PT_BPF_K_NSPID, 0, 0, false},
+		/* an exit carries none */
+		{PT_BPF_EXIT, PT_BPF_K_NSPID, 7, 3, false},
+	};
+	struct rec r;
+
+	for (unsigned i = 0; i < PT_ARRAY_SIZE(cases); i++) {
+		base(&r, cases[i].type, 500, 500);
+		r.e.known = cases[i].known;
+		r.e.pgid = 690;
+		r.e.vpid = cases[i].vpid;
+		r.e.vpgid = cases[i].vpgid;
+		cr_assert_eq(decode(&r, sizeof(r.e)), 0, "case %u", i);
+		cr_assert_eq(raw.info->src[PT_F_NSPID], cases[i].want ? PT_SRC_BPF : PT_SRC_NONE,
+			     "case %u", i);
+		if (cases[i].want) {
+			cr_assert_eq(raw.info->vpid, (pid_t)cases[i].vpid, "case %u", i);
+			cr_assert_eq(raw.info->vpgid, (pid_t)cases[i].vpgid, "case %u", i);
+		}
+		if (cases[i].known & PT_BPF_K_SESSION)
+			cr_assert_eq(raw.info->pgid, 690, "the initial namespace's stays apart");
+		if (cases[i].type != PT_BPF_EXIT) {
+			cr_assert_eq(raw.info->cgroup_id, 4242);
+			cr_assert_eq(raw.info->src[PT_F_CGROUP], PT_SRC_NONE, "the resolver's");
+			cr_assert_eq(raw.info->src[PT_F_CONTAINER], PT_SRC_NONE);
+		}
+		raw_free();
+	}
+}
+
+/* The record layout is shared with the programs: the new members sit where
+ * the reserved ones were, the size is unchanged. */
+Test(bpf_decode, nspid_layout)
+{
+	cr_assert_eq(sizeof(struct pt_bpf_event), 208);
+	cr_assert_eq(offsetof(struct pt_bpf_event, vpid), offsetof(struct pt_bpf_event, err) + 4);
+	cr_assert_eq(offsetof(struct pt_bpf_event, vpgid), 204);
+}
+
+#define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define KPOD                                        \
+	"/kubepods.slice/kubepods-burstable.slice/" \
+	"kubepods-burstable-pod1234abcd_5678_90ab_cdef_1234567890ab.slice"
+
+static struct pt_proc *exec_info(void)
+{
+	struct rec r;
+
+	base(&r, PT_BPF_EXEC, 700, 700);
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	return raw.info;
+}
+
+Test(bpf_decode, attribute_container)
+{
+	struct pt_proc *p = exec_info();
+
+	cr_assert_eq(pt_bpf_attribute(p, KPOD "/cri-containerd-" CID ".scope", false), 0);
+	cr_assert_str_eq(p->cgroup, KPOD "/cri-containerd-" CID ".scope");
+	cr_assert_eq(p->src[PT_F_CGROUP], PT_SRC_BPF);
+	cr_assert_eq(p->src[PT_F_CONTAINER], PT_SRC_BPF);
+	cr_assert_not_null(p->ctr);
+	cr_assert_str_eq(p->ctr->id, CID);
+	cr_assert_eq(p->ctr->runtime, PT_RT_CONTAINERD);
+	cr_assert_str_eq(p->ctr->pod_uid, "1234abcd-5678-90ab-cdef-1234567890ab");
+	cr_assert_eq(p->ctr->qos, PT_QOS_BURSTABLE);
+	cr_assert_eq(p->ctr->cgroup_id, 4242, "the process is in the container's own cgroup");
+	cr_assert_eq(p->cgroup_id, 4242);
+}
+
+/* A hybrid host's v2 path that names a container is as good as a v2 host's. */
+Test(bpf_decode, attribute_container_on_hybrid)
+{
+	struct pt_proc *p = exec_info();
+
+	cr_assert_eq(pt_bpf_attribute(p, "/system.slice/docker-" CID ".scope/init", true), 0);
+	cr_assert_eq(p->src[PT_F_CONTAINER], PT_SRC_BPF);
+	cr_assert_not_null(p->ctr);
+	cr_assert_str_eq(p->ctr->id, CID);
+	cr_assert_eq(p->ctr->runtime, PT_RT_DOCKER);
+	cr_assert_eq(p->ctr->cgroup_id, 0, "a sub-cgroup's id is not the container's");
+	cr_assert_str_eq(p->cgroup, "/system.slice/docker-" CID ".scope/init");
+}
+
+Test(bpf_decode, attribute_host)
+{
+	struct pt_proc *p = exec_info();
+
+	cr_assert_eq(pt_bpf_attribute(p, "/user.slice/user-1000.slice/session-3.scope", false), 0);
+	cr_assert_str_eq(p->cgroup, "/user.slice/user-1000.slice/session-3.scope");
+	cr_assert_eq(p->src[PT_F_CGROUP], PT_SRC_BPF);
+	cr_assert_eq(p->src[PT_F_CONTAINER], PT_SRC_BPF, "the host is an attribution");
+	cr_assert_null(p->ctr);
+	raw_free();
+
+	p = exec_info();
+	cr_assert_eq(pt_bpf_attribute(p, "/", false), 0);
+	cr_assert_str_eq(p->cgroup, "/");
+	cr_assert_eq(p->src[PT_F_CONTAINER], PT_SRC_BPF);
+	cr_assert_null(p->ctr);
+}
+
+/* Hybrid: "/" or a service on v2 says nothing about the v1 lines: /proc decides. */
+Test(bpf_decode, attribute_left_to_proc_on_hybrid)
+{
+	const char *paths[] = {"/", "/system.slice/docker.service", "/user.slice"};
+
+	for (unsigned i = 0; i < PT_ARRAY_SIZE(paths); i++) {
+		struct pt_proc *p = exec_info();
+
+		cr_assert_eq(pt_bpf_attribute(p, paths[i], true), 0);
+		cr_assert_null(p->cgroup, "%s", paths[i]);
+		cr_assert_eq(p->src[PT_F_CGROUP], PT_SRC_NONE, "%s", paths[i]);
+		cr_assert_eq(p->src[PT_F_CONTAINER], PT_SRC_NONE, "%s", paths[i]);
+		cr_assert_null(p->ctr);
+		cr_assert_eq(p->cgroup_id, 4242, "the id stays");
+		raw_free();
+	}
+}
+
+/* An id no walk resolved: nothing known but the id. */
+Test(bpf_decode, attribute_unresolved)
+{
+	struct pt_proc *p = exec_info();
+
+	cr_assert_eq(pt_bpf_attribute(p, NULL, false), 0);
+	cr_assert_null(p->cgroup);
+	cr_assert_eq(p->src[PT_F_CGROUP], PT_SRC_NONE);
+	cr_assert_eq(p->src[PT_F_CONTAINER], PT_SRC_NONE);
+	cr_assert_eq(p->cgroup_id, 4242);
 }
 
 Test(bpf_decode, fork_of_a_thread)

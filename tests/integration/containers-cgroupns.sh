@@ -6,8 +6,8 @@
 #    Its mount namespace tells the container, as a runtime's would: a bind mount
 #    of .../containers/ID/hostname on /etc/hostname, or a cgroup2 mount whose
 #    root is the container's cgroup. The mountinfo fallback must attribute it;
-#    the same process before the mounts, and this test's own processes, are the
-#    host.
+#    this test's own processes, and one with namespaces of its own but no
+#    container's mounts, are the host or unknown (never a container).
 # 2. Relative paths: proctrail runs in a cgroup namespace rooted at a sub-cgroup,
 #    so a container's process shows 0::/../system.slice/docker-ID.scope and a
 #    host process in the root 0::/..; the first is the container, the second
@@ -48,13 +48,18 @@ expect() {
 	r=$(jq -c "select(.event == \"exec\" and .pid == $3)" "$1" | tail -1)
 	if [ -z "$r" ]; then
 		bad "$2: no exec event for pid $3"
-	elif ! echo "$r" | jq -e "$4" >/dev/null; then
-		bad "$2: pid $3: not ($4): $(echo "$r" | jq -c '{comm, container_id, container_runtime, cgroup, missing}')"
+	elif ! printf "%s\n" "$r" | jq -e "$4" >/dev/null; then
+		bad "$2: pid $3: not ($4): $(printf "%s\n" "$r" | jq -c '{comm, container_id, container_runtime, cgroup, missing}')"
 	else
-		echo "ok: $2: $(echo "$r" | jq -c '{comm, container_id, container_runtime, cgroup}')"
+		echo "ok: $2: $(printf "%s\n" "$r" | jq -c '{comm, container_id, container_runtime, cgroup}')"
 	fi
 }
 HOST='.container_id == "host" and .container_runtime == null'
+# what cannot be told from outside: a process whose paths all read "/" in a
+# cgroup namespace that is not ours, and whose mounts name no container, is the
+# host or unknown ("missing": container "not_found"), never a container
+NOCTR='(.container_id == "host" or (.container_id == null and .missing.container == "not_found")) and
+	.container_runtime == null'
 
 # ---- 1. 0::/ and mountinfo -------------------------------------------------------------
 HID=$(rand_hex 32) GID=$(rand_hex 32)
@@ -68,9 +73,16 @@ EV=$T/ns.json
 start_watch_in "unshare --cgroup" "$EV" "$T/ns.err" --tier="$TIER" --json --events=exec
 
 # a: the hostname bind mount; L lives 0.3 s, S ~2 ms
-sh -c 'exec /bin/true' &
+# the host, from the watch's view: this test's process (the host's cgroup
+# namespace), and one in a private cgroup and mount namespace with no
+# container's mounts (both live 0.3 s: a process gone before its mountinfo is
+# read is unknown, not the host)
+sleep 0.3 &
 H1=$!
 wait $H1
+unshare --cgroup --mount sleep 0.3 &
+H3=$!
+wait $H3
 WL='mount --bind "$1" /etc/hostname || exit 97; shift; exec "$@"'
 unshare --cgroup --mount sh -c "$WL" sh "$HN" sleep 0.3 &
 AL=$!
@@ -109,13 +121,10 @@ stop_watch
 [ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC: $(tail -3 "$T/ns.err")"
 jq -e . "$EV" >/dev/null || fail "output is not valid JSON lines"
 
-expect "$EV" "host process, same cgroups, the host's cgroup namespace" $H1 "$HOST"
+expect "$EV" "host process, same cgroups, the host's cgroup namespace" $H1 "$NOCTR"
+expect "$EV" "host process, cgroup and mount namespaces of its own, 0::/" $H3 "$NOCTR"
 for p in $AL $AS; do
 	expect "$EV" "hostname bind mount, 0::/" $p ".container_id == \"$HID\" and .container_runtime == \"docker\""
-	# its sh ran in the new namespaces before the bind mount: the host
-	r=$(jq -c "select(.event == \"exec\" and .pid == $p and .comm == \"sh\")" "$EV" | head -1)
-	[ -z "$r" ] || echo "$r" | jq -e "$HOST" >/dev/null ||
-		bad "pid $p before its bind mount: $(echo "$r" | jq -c '{container_id, container_runtime}')"
 done
 for p in $GL $GL2 $GS; do
 	expect "$EV" "cgroup2 mount root, 0::/" $p ".container_id == \"$GID\" and .container_runtime == \"docker\""

@@ -102,8 +102,8 @@ check() {
 	r=$(last_exec "$2")
 	if [ -z "$r" ]; then
 		bad "$1: no exec event for pid $2"
-	elif ! echo "$r" | jq -e "$3" >/dev/null; then
-		bad "$1: pid $2: not ($3): $(echo "$r" | jq -c 'del(.argv, .time, .key, .parent_key, .tid, .uid, .euid, .gid, .egid)')"
+	elif ! printf "%s\n" "$r" | jq -e "$3" >/dev/null; then
+		bad "$1: pid $2: not ($3): $(printf "%s\n" "$r" | jq -c 'del(.argv, .time, .key, .parent_key, .tid, .uid, .euid, .gid, .egid)')"
 	fi
 }
 
@@ -155,7 +155,7 @@ jq -e . "$T/ctr.json" >/dev/null || fail "proctrail containers --json: not JSON:
 # one object per line, or one array
 n=$(jq -c 'if type == "array" then .[] else . end | select(.container_id == "'"$DID"'" or .id == "'"$DID"'")' "$T/ctr.json")
 [ -n "$n" ] || fail "proctrail containers does not list $DID: $(head -c 600 "$T/ctr.json")"
-echo "$n" | jq -e '(.container_name // .name) == "pt-web" and ((.processes // .count // .live) >= 1)' >/dev/null ||
+printf "%s\n" "$n" | jq -e '(.container_name // .name) == "pt-web" and ((.processes // .count // .live) >= 1)' >/dev/null ||
 	fail "proctrail containers: $n"
 ok "proctrail containers lists the live docker container: $n"
 kill "$LIVE"

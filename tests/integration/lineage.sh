@@ -45,29 +45,29 @@ r=$(leaf_exec "$L1" pt-reparented)
 [ -n "$r" ] || fail "no exec event of the reparented leaf $L1"
 MK=$(key_of "$M1")
 [ -n "$MK" ] || fail "no fork event of the middle process $M1"
-echo "$r" | jq -e ".ppid == $S1" >/dev/null || bad "reparented: ppid $(echo "$r" | jq .ppid), want the subreaper $S1"
-echo "$r" | jq -e ".ppid_orig == $M1" >/dev/null ||
-	bad "reparented: ppid_orig $(echo "$r" | jq .ppid_orig), want the middle process $M1"
-echo "$r" | jq -e ".parent_key == \"$MK\"" >/dev/null ||
-	bad "reparented: parent_key $(echo "$r" | jq .parent_key), want the middle's $MK"
+printf "%s\n" "$r" | jq -e ".ppid == $S1" >/dev/null || bad "reparented: ppid $(printf "%s\n" "$r" | jq .ppid), want the subreaper $S1"
+printf "%s\n" "$r" | jq -e ".ppid_orig == $M1" >/dev/null ||
+	bad "reparented: ppid_orig $(printf "%s\n" "$r" | jq .ppid_orig), want the middle process $M1"
+printf "%s\n" "$r" | jq -e ".parent_key == \"$MK\"" >/dev/null ||
+	bad "reparented: parent_key $(printf "%s\n" "$r" | jq .parent_key), want the middle's $MK"
 # the middle's own events: it was the leaf's parent at fork time
 json_has "$EV" ".event == \"exit\" and .pid == $M1" || bad "no exit event of the middle process $M1"
 [ $BAD = 0 ] && ok "reparented to the subreaper: ppid $S1, ppid_orig $M1, parent_key kept"
 
 r=$(leaf_exec "$L2" pt-orphan)
 [ -n "$r" ] || fail "no exec event of the orphaned leaf $L2"
-got=$(echo "$r" | jq -c '[.ancestors // [] | .[] | [.pid, .comm]]')
+got=$(printf "%s\n" "$r" | jq -c '[.ancestors // [] | .[] | [.pid, .comm]]')
 want="[[$A2,\"pt-anc-2\"],[$A1,\"pt-anc-1\"],[$S2,\"helper-subreape\"],[$$,\"$(cut -c1-15 /proc/$$/comm)\"]]"
 [ "$got" = "$want" ] || bad "ancestors (pid, comm): got $got, want $want"
-echo "$r" | jq -e '(.ancestors | length) == 4 and all(.ancestors[]; (.key | type) == "string" and
-	(.exe | type) == "string")' >/dev/null || bad "ancestors without key or exe: $(echo "$r" | jq -c .ancestors)"
+printf "%s\n" "$r" | jq -e '(.ancestors | length) == 4 and all(.ancestors[]; (.key | type) == "string" and
+	(.exe | type) == "string")' >/dev/null || bad "ancestors without key or exe: $(printf "%s\n" "$r" | jq -c .ancestors)"
 for p in $A2 $A1 $S2; do
 	k=$(key_of "$p")
-	echo "$r" | jq -e --arg k "$k" "any(.ancestors[]; .pid == $p and .key == \$k)" >/dev/null ||
+	printf "%s\n" "$r" | jq -e --arg k "$k" "any(.ancestors[]; .pid == $p and .key == \$k)" >/dev/null ||
 		bad "ancestor $p: key is not its fork event's ($k)"
 done
-echo "$r" | jq -e ".ppid == $S2 and .ppid_orig == $A2" >/dev/null ||
-	bad "orphan: ppid $(echo "$r" | jq .ppid) ppid_orig $(echo "$r" | jq .ppid_orig), want $S2 and $A2"
+printf "%s\n" "$r" | jq -e ".ppid == $S2 and .ppid_orig == $A2" >/dev/null ||
+	bad "orphan: ppid $(printf "%s\n" "$r" | jq .ppid) ppid_orig $(printf "%s\n" "$r" | jq .ppid_orig), want $S2 and $A2"
 # fork and exit events carry ancestors too
 json_has "$EV" ".event == \"exit\" and .pid == $L2 and (.ancestors[0].pid == $A2)" ||
 	bad "the leaf's exit event has no ancestors with its fork-time parent"

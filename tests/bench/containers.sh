@@ -14,6 +14,12 @@
 #    short-lived processes on the host, then M more each in a container of its
 #    own; the growth of VmRSS and of the status members that count memory,
 #    (container batch - host batch) / M.
+# The monitors, the daemon and the storms run in one cgroup namespace rooted at this
+# script's own cgroups (unshare --cgroup, entered with nsenter): the host storm then
+# reads as the host wherever the script runs, also when it runs in a v1 cgroup of
+# its own that a runtime's layout could name (a sandbox's /process_api/ID memory
+# cgroup reads as containerd's namespace layout, for one). Nothing outside this
+# script's cgroups is touched.
 # Method: /work/shared/BENCH-METHOD.md and tests/bench/README.md. Run as root.
 set -u
 
@@ -26,7 +32,7 @@ usage: $0 [options]
               with the reason)
   -c LIST     configurations (default static1,dyn1): static = true-static, dyn = /bin/true,
               the digit is K, the processes in flight
-  -M M        containers for the memory measurement (default 200; 0: skip it)
+  -M M        containers for the memory measurement (default 500; 0: skip it)
   -o FILE     also write the results as markdown to FILE
   -B DIR      build directory (default: current directory)
   -d SECS     minimum wait after a storm before the monitor is stopped (default 1)
@@ -39,7 +45,7 @@ N=3000
 REPS=3
 TIERS="netlink,bpf"
 CONFIGS="static1,dyn1"
-MCTR=200
+MCTR=500
 OUT=""
 BUILD=""
 DRAIN=1
@@ -83,7 +89,7 @@ command -v jq >/dev/null || die "needs jq"
 CLK_TCK=$(getconf CLK_TCK)
 
 WORK=$(mktemp -d /tmp/ptbench-ctr.XXXXXX) || die "mktemp"
-MON_PID="" DPID="" CG_MADE=()
+MON_PID="" DPID="" NSPID="" CG_MADE=()
 stop_pid() {
 	local pid=$1 i
 	kill -INT "$pid" 2>/dev/null || return 0
@@ -106,6 +112,7 @@ cleanup() {
 	trap - EXIT INT TERM HUP
 	[ -n "$MON_PID" ] && stop_pid "$MON_PID"
 	[ -n "$DPID" ] && { kill -TERM "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; }
+	[ -n "$NSPID" ] && { kill "$NSPID" 2>/dev/null; wait "$NSPID" 2>/dev/null; }
 	cg_rm_all
 	if [ "$KEEP" = 1 ]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
 }
@@ -141,6 +148,13 @@ CPATH=/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD//-/_}
 CDIRS=("$CG2$CPATH")
 [ -n "$CG1" ] && CDIRS+=("$CG1$CPATH")
 for d in "${CDIRS[@]}"; do cg_make "$d"; done
+# the cgroup namespace everything runs in (see the top)
+unshare --cgroup sleep 100000 &
+NSPID=$!
+sleep 0.1
+IN=(nsenter --cgroup="/proc/$NSPID/ns/cgroup")
+"${IN[@]}" true || die "cannot enter a cgroup namespace of our own (nsenter --cgroup)"
+OWN=$(grep -v ':/$' /proc/self/cgroup | tr '\n' ' ')
 
 # ---- one run --------------------------------------------------------------------------------
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -175,7 +189,7 @@ run_one() {
 	out=$WORK/$cfg.$tier.$where.$rep.json
 	err=$WORK/$cfg.$tier.$where.$rep.err
 	pids=$WORK/$cfg.$tier.$where.$rep.pids
-	"$PROCTRAIL" watch --tier="$tier" --json --events=exec >"$out" 2>"$err" &
+	"${IN[@]}" "$PROCTRAIL" watch --tier="$tier" --json --events=exec >"$out" 2>"$err" &
 	MON_PID=$!
 	for i in $(seq 150); do
 		grep -q ready "$err" 2>/dev/null && break
@@ -185,11 +199,11 @@ run_one() {
 	grep -q ready "$err" || { log "$tier did not start: $(tail -2 "$err")"; stop_pid "$MON_PID"; MON_PID=""; return 1; }
 	c0=$(cpu_ticks "$MON_PID")
 	if [ "$where" = ctr ]; then
-		timeout -s KILL $((120 + N / 50)) sh -c 'for d in $1; do echo $$ >"$d/cgroup.procs" || exit 97; done
+		timeout -s KILL $((120 + N / 50)) "${IN[@]}" sh -c 'for d in $1; do echo $$ >"$d/cgroup.procs" || exit 97; done
 			shift; exec "$@"' sh "${CDIRS[*]}" \
 			"$STORM" -q -n "$N" -k "$k" -b "$bin" -t "$tag" -p "$pids" >"$WORK/storm.json" 2>"$WORK/storm.err"
 	else
-		timeout -s KILL $((120 + N / 50)) "$STORM" -q -n "$N" -k "$k" -b "$bin" -t "$tag" -p "$pids" \
+		timeout -s KILL $((120 + N / 50)) "${IN[@]}" "$STORM" -q -n "$N" -k "$k" -b "$bin" -t "$tag" -p "$pids" \
 			>"$WORK/storm.json" 2>"$WORK/storm.err"
 	fi
 	rate=$(jq -r .rate "$WORK/storm.json" 2>/dev/null)
@@ -258,23 +272,23 @@ if [ "$MCTR" -gt 0 ]; then
 		R=$WORK/root
 		SOCK=$WORK/sock
 		mkdir -p "$R" "$WORK/state"
-		"$PROCTRAILD" --socket="$SOCK" --state-dir="$WORK/state" --tier=netlink --no-db \
+		"${IN[@]}" "$PROCTRAILD" --socket="$SOCK" --state-dir="$WORK/state" --tier=netlink --no-db \
 			--runtime-root="$R" -v 2>"$WORK/daemon.log" &
 		DPID=$!
 		for _ in $(seq 150); do grep -q "notice: ready" "$WORK/daemon.log" && break; sleep 0.1; done
 		if ! grep -q "notice: ready" "$WORK/daemon.log"; then
 			MEMTXT="(not measured: proctraild did not start: $(tail -2 "$WORK/daemon.log" | tr '\n' ' '))"
 		else
-			status() { "$PDLOAD" -s "$SOCK" req '{"cmd":"status"}' | tail -1; }
+			status() { "$PDLOAD" -s "$SOCK" req '{"cmd":"status"}' | head -1; }
 			rss() { awk '/^VmRSS/ { print $2 }' "/proc/$DPID/status"; }
 			idle() { wait_drained "$DPID"; }
 			# numeric members of status whose path names memory or containers, flattened
 			memkeys() { jq -r '[paths(numbers) as $p | select(($p | map(tostring) | join(".")) |
-				test("mem|container|ctr|bytes"; "i")) | {key: ($p | map(tostring) | join(".")),
+				test("mem|container|ctr|bytes"; "i") and (test("config") | not)) | {key: ($p | map(tostring) | join(".")),
 				value: getpath($p)}] | from_entries' ; }
 			idle
 			s0=$(status | memkeys) r0=$(rss)
-			for i in $(seq "$MCTR"); do "$STATIC" ptcmem-h-$i; done
+			for i in $(seq "$MCTR"); do "${IN[@]}" "$STATIC" ptcmem-h-$i; done
 			idle
 			s1=$(status | memkeys) r1=$(rss)
 			ids=()
@@ -285,7 +299,7 @@ if [ "$MCTR" -gt 0 ]; then
 				printf '{"ID":"%s","Created":"2026-12-02T16:00:00.000000000Z","Name":"/ptmem-%d","Image":"sha256:%s","Config":{"Image":"registry.example.com/team/app-%d:1.%d","Labels":{}},"State":{"Running":true}}\n' \
 					"$id" "$i" "$(rand_hex 32)" "$i" "$i" >"$R/var/lib/docker/containers/$id/config.v2.json"
 				cg_make "$CG2/system.slice/docker-$id.scope"
-				sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" "$3"' sh \
+				"${IN[@]}" sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" "$3"' sh \
 					"$CG2/system.slice/docker-$id.scope" "$STATIC" "ptcmem-c-$i"
 			done
 			idle
@@ -359,7 +373,7 @@ if [ -n "$OUT" ]; then
 		echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo "- kernel: $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"
 		echo "- command: \`$CMDLINE\` (from the build directory, as $(id -un))"
-		echo "- cgroups: cgroup2 at $CG2${CG1:+, v1 pids at $CG1 (hybrid)}; the container storm runs in \`$CPATH\` (in ${#CDIRS[@]} hierarch$([ ${#CDIRS[@]} = 1 ] && echo y || echo ies))"
+		echo "- cgroups: cgroup2 at $CG2${CG1:+, v1 pids at $CG1 (hybrid)}; the container storm runs in \`$CPATH\` (in ${#CDIRS[@]} hierarch$([ ${#CDIRS[@]} = 1 ] && echo y || echo ies)); monitors, daemon and storms in a cgroup namespace rooted at the script's cgroups${OWN:+ (its own: $OWN)}"
 		echo "- storms: $N processes each, static = true-static, dyn = /bin/true, K in flight; host and container storms alternate (order rotated each repetition), a fresh monitor per storm: \`proctrail watch --tier=TIER --json --events=exec\`"
 		echo "- wall time: $ELAPSED s${STOPPED:+ ($STOPPED)}; load average $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 		echo

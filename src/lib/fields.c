@@ -497,6 +497,23 @@ RD_NS(rd_ns_ipc, PT_NS_IPC)
 RD_NS(rd_ns_cgroup, PT_NS_CGROUP)
 RD_NS(rd_ns_time, PT_NS_TIME)
 
+/* A NUL-separated list built in b as the value (b's memory moves to v). */
+static int list_value(struct pt_value *v, struct pt_buf *b)
+{
+	if (b->oom) {
+		pt_buf_free(b);
+		return -ENOMEM;
+	}
+	if (!b->len) {
+		pt_buf_free(b);
+		v_str(v, "", 0);
+		return 0;
+	}
+	v->owned = b->p;
+	v_str(v, b->p, b->len);
+	return 0;
+}
+
 /* ---- containers (slots PT_F_CONTAINER and PT_F_CTR_META) ---- */
 
 static int rd_ctr_short_id(const struct pt_field_ctx *c, const struct pt_proc *p,
@@ -565,13 +582,7 @@ static int rd_ctr_outer(const struct pt_field_ctx *c, const struct pt_proc *p, s
 		pt_buf_adds(&b, p->ctr->outer[i] ? p->ctr->outer[i] : "");
 		pt_buf_addc(&b, '\0');
 	}
-	if (b.oom) {
-		pt_buf_free(&b);
-		return -ENOMEM;
-	}
-	v->owned = b.p;
-	v_str(v, b.p, b.len);
-	return 0;
+	return list_value(v, &b);
 }
 
 static int rd_cgroup_id(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
@@ -778,6 +789,28 @@ static int rd_pcmdline(const struct pt_field_ctx *c, const struct pt_proc *p, st
 
 #define ANAME_MAX 4096
 
+/* Every fork-time ancestor of p (not p), nearest first, as a list of names or pids. */
+static int ancestors_list(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v,
+			  bool pids)
+{
+	const struct pt_proc *a = p;
+	struct pt_buf b;
+
+	if (!c->m) {
+		v_unknown(v, PT_WHY_NOT_READ);
+		return 0;
+	}
+	pt_buf_init(&b);
+	for (unsigned i = 0; (a = pt_parent_orig(c->m, a)) && i < ANAME_MAX; i++) {
+		if (pids)
+			pt_buf_printf(&b, "%d", (int)a->pid);
+		else
+			pt_buf_add(&b, a->comm, strnlen(a->comm, PT_COMM_LEN));
+		pt_buf_addc(&b, '\0');
+	}
+	return list_value(v, &b);
+}
+
 /* The Nth fork-time ancestor (0: p itself); NULL and v set when there is none
  * or it cannot be told. */
 static const struct pt_proc *ancestor(const struct pt_field_ctx *c, const struct pt_proc *p,
@@ -802,8 +835,7 @@ static const struct pt_proc *ancestor(const struct pt_field_ctx *c, const struct
  * still retains answer too. */
 static int rd_aname(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
 {
-	struct pt_buf b;
-	const struct pt_proc *a = p;
+	const struct pt_proc *a;
 
 	if (c->arg >= 0) {
 		a = ancestor(c, p, v);
@@ -818,34 +850,14 @@ static int rd_aname(const struct pt_field_ctx *c, const struct pt_proc *p, struc
 		v_cstr(v, v->buf);
 		return 0;
 	}
-	if (!c->m) {
-		v_unknown(v, PT_WHY_NOT_READ);
-		return 0;
-	}
-	pt_buf_init(&b);
-	for (unsigned i = 0; (a = pt_parent_orig(c->m, a)) && i < ANAME_MAX; i++) {
-		pt_buf_add(&b, a->comm, strnlen(a->comm, PT_COMM_LEN));
-		pt_buf_addc(&b, '\0');
-	}
-	if (b.oom) {
-		pt_buf_free(&b);
-		return -ENOMEM;
-	}
-	if (!b.len) {
-		v_str(v, "", 0);
-		return 0;
-	}
-	v->owned = b.p;
-	v_str(v, b.p, b.len);
-	return 0;
+	return ancestors_list(c, p, v, false);
 }
 
 /* proc.apid[N]: the pid of the Nth fork-time ancestor; without N every
  * ancestor's pid, nearest first, as a list. */
 static int rd_apid(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
 {
-	struct pt_buf b;
-	const struct pt_proc *a = p;
+	const struct pt_proc *a;
 
 	if (c->arg >= 0) {
 		a = ancestor(c, p, v);
@@ -853,24 +865,7 @@ static int rd_apid(const struct pt_field_ctx *c, const struct pt_proc *p, struct
 			v_int(v, a->pid);
 		return 0;
 	}
-	if (!c->m) {
-		v_unknown(v, PT_WHY_NOT_READ);
-		return 0;
-	}
-	pt_buf_init(&b);
-	for (unsigned i = 0; (a = pt_parent_orig(c->m, a)) && i < ANAME_MAX; i++)
-		pt_buf_printf(&b, "%d%c", (int)a->pid, '\0');
-	if (b.oom) {
-		pt_buf_free(&b);
-		return -ENOMEM;
-	}
-	if (!b.len) {
-		v_str(v, "", 0);
-		return 0;
-	}
-	v->owned = b.p;
-	v_str(v, b.p, b.len);
-	return 0;
+	return ancestors_list(c, p, v, true);
 }
 
 /* proc.sname: the name of the session leader (the record whose pid is the sid). */

@@ -740,8 +740,8 @@ static uint64_t cgid_of(const struct pt_procfs *fs, const char *path, size_t n)
 	uint64_t id = 0;
 	int64_t now;
 
-	if (strcmp(fs->root, PT_PROC_ROOT) != 0 || n == 0 || n >= CGID_PATH_MAX || path[0] != '/' ||
-	    memmem(path, n, "/..", 3) || memchr(path, '\0', n))
+	if (!path || strcmp(fs->root, PT_PROC_ROOT) != 0 || n == 0 || n >= CGID_PATH_MAX ||
+	    path[0] != '/' || memmem(path, n, "/..", 3) || memchr(path, '\0', n))
 		return 0;
 	pthread_once(&cgid_once, cgid_mount);
 	if (cgid_mnt < 0)

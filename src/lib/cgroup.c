@@ -540,7 +540,7 @@ static bool container_of(struct walk *w, const char *s, size_t n, struct hit *h)
 			strcpy(h->ns, "k8s.io");
 		return hit_set(h, rt, s, idn);
 	}
-	/* a UUID-named container right under a pod (seen with kata and rkt) */
+	/* a UUID-named container right under a pod (agents accept it there only) */
 	if (w->pod[0] && p && pod_dir(p, pn, w->k8s, (char[PT_POD_UID_MAX + 1]){0}) &&
 	    is_uuid(s, n, '-'))
 		return hit_set(h, PT_RT_UNKNOWN, s, n);

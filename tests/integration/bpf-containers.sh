@@ -97,6 +97,7 @@ for n in cri docker; do
 done
 [ $PIDNS = 1 ] && { wait_exec "$T/ctr-pidns" || fail "no exec event of $T/ctr-pidns"; }
 stop_watch
+[ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC: $(tail -20 "$T/ev.err")"
 
 # check NAME CGROUP ID RUNTIME: the exec's attribution
 check() {

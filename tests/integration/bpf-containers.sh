@@ -50,11 +50,6 @@ mk "$V2/kubepods.slice/kubepods-burstable.slice"
 mk "$V2/kubepods.slice/kubepods-burstable.slice/$POD_SLICE"
 CRI=/kubepods.slice/kubepods-burstable.slice/$POD_SLICE/cri-containerd-$CRI_ID.scope
 mk "$V2$CRI"
-mk "$V2/system.slice"
-DOCKER=/system.slice/docker-$DOCKER_ID.scope
-mk "$V2$DOCKER"
-NS=/system.slice/docker-$NS_ID.scope
-mk "$V2$NS"
 
 # each workload under a name of its own, so its exec is told apart by exe
 for n in cri docker pidns; do
@@ -65,6 +60,13 @@ done
 F=event,pid,exe,cgroup,cgroup_id,container_id,container_runtime,k8s_pod_uid,k8s_pod_qos,vpid,vpgid
 start_watch "$T/ev.json" "$T/ev.err" --tier=bpf --json -o "$F"
 grep -q 'ready (tier bpf)' "$T/ev.err" || fail "not the bpf tier: $(cat "$T/ev.err")"
+
+# made after the monitor mapped the hierarchy: found by handle, or a new walk
+mk "$V2/system.slice"
+DOCKER=/system.slice/docker-$DOCKER_ID.scope
+mk "$V2$DOCKER"
+NS=/system.slice/docker-$NS_ID.scope
+mk "$V2$NS"
 
 kill -STOP "$WATCH_PID"
 # move in (0: the writer itself), then exec something that lives 2 ms

@@ -54,7 +54,9 @@ const char *pt_qos_name(enum pt_qos q); /* NULL for PT_QOS_NONE */
 
 #define PT_CTR_ID_MAX 128 /* longest id kept; longer components are not ids */
 #define PT_CTR_NEST_MAX 4 /* outer containers kept for nested ones */
-#define PT_POD_UID_MAX 36 /* 8-4-4-4-12 with dashes, or 32 hex (static pods) */
+/* 8-4-4-4-12 with dashes, or 32 hex (static pods); under a kubepods root the
+ * kubelet's pod<UID> is taken as written, up to 40 characters (cgroup.c) */
+#define PT_POD_UID_MAX 40
 
 /* What a cgroup path (or a mountinfo file) says about the container. */
 struct pt_cgroup_attr {
@@ -186,6 +188,9 @@ int pt_ctr_enrich(struct pt_container *c, const char *root, uid_t owner);
 /* Parsers of those files, for tests and the fuzzer: 0 or -EINVAL. */
 int pt_ctr_parse_docker(struct pt_container *c, const char *buf, size_t len);
 int pt_ctr_parse_oci(struct pt_container *c, const char *buf, size_t len);
+/* containers/storage's containers.json (podman's names and images): what c lacks,
+ * from the entry of c's id (none: 0). 0 or -EINVAL. */
+int pt_ctr_parse_storage(struct pt_container *c, const char *buf, size_t len);
 /* Split an image reference into repository and tag (nginx:1.25@sha256:.. ->
  * nginx, 1.25); either may be "" when absent. 0, -EINVAL, -ENOMEM. */
 int pt_image_split(const char *image, char **repo, char **tag);

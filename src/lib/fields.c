@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "internal.h"
 
 /* ---- value setters ---- */
@@ -446,7 +447,7 @@ RD(rd_pgid, v_int(v, p->pgid))
 RD(rd_tty, v_int(v, p->tty_nr))
 RD(rd_cwd, v_cstr(v, p->cwd))
 RD(rd_cgroup, v_cstr(v, p->cgroup))
-RD(rd_container_id, v_cstr(v, p->container_id))
+RD(rd_container_id, v_cstr(v, p->ctr ? p->ctr->id : "host"))
 RD(rd_tier, v_cstr(v, pt_tier_name(p->tier)))
 RD(rd_threads, v_uint(v, p->nthreads))
 
@@ -495,6 +496,109 @@ RD_NS(rd_ns_uts, PT_NS_UTS)
 RD_NS(rd_ns_ipc, PT_NS_IPC)
 RD_NS(rd_ns_cgroup, PT_NS_CGROUP)
 RD_NS(rd_ns_time, PT_NS_TIME)
+
+/* ---- containers (slots PT_F_CONTAINER and PT_F_CTR_META) ---- */
+
+static int rd_ctr_short_id(const struct pt_field_ctx *c, const struct pt_proc *p,
+			   struct pt_value *v)
+{
+	size_t n;
+
+	(void)c;
+	if (!p->ctr || !p->ctr->id) {
+		v_cstr(v, "host");
+		return 0;
+	}
+	n = strnlen(p->ctr->id, PT_CTR_SHORT_ID);
+	memcpy(v->buf, p->ctr->id, n);
+	v->buf[n] = '\0';
+	v_str(v, v->buf, n);
+	return 0;
+}
+
+RD(rd_ctr_runtime, v_cstr(v, p->ctr ? pt_runtime_name(p->ctr->runtime) : NULL))
+RD(rd_ctr_type, v_cstr(v, p->ctr ? pt_runtime_name(p->ctr->runtime) : "host"))
+RD(rd_ctr_name, v_cstr(v, p->ctr ? p->ctr->name : "host"))
+RD(rd_ctr_image, v_cstr(v, p->ctr ? p->ctr->image : NULL))
+RD(rd_ctr_image_repo, v_cstr(v, p->ctr ? p->ctr->image_repo : NULL))
+RD(rd_ctr_image_tag, v_cstr(v, p->ctr ? p->ctr->image_tag : NULL))
+RD(rd_ctr_image_id, v_cstr(v, p->ctr ? p->ctr->image_id : NULL))
+RD(rd_k8s_pod_name, v_cstr(v, p->ctr ? p->ctr->pod_name : NULL))
+RD(rd_k8s_ns_name, v_cstr(v, p->ctr ? p->ctr->pod_ns : NULL))
+RD(rd_k8s_pod_uid,
+   v_cstr(v, p->ctr && p->ctr->pod_uid && *p->ctr->pod_uid ? p->ctr->pod_uid : NULL))
+RD(rd_k8s_pod_qos, v_cstr(v, p->ctr ? pt_qos_name(p->ctr->qos) : NULL))
+
+static int rd_ctr_start(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	(void)c;
+	if (p->ctr && p->ctr->created_us)
+		v_int(v, p->ctr->created_us);
+	else
+		v_null(v);
+	return 0;
+}
+
+static int rd_ctr_privileged(const struct pt_field_ctx *c, const struct pt_proc *p,
+			     struct pt_value *v)
+{
+	(void)c;
+	if (p->ctr)
+		v_bool(v, p->ctr->privileged);
+	else
+		v_null(v);
+	return 0;
+}
+
+/* The outer containers' ids, outermost first, as a list; null when none. */
+static int rd_ctr_outer(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	struct pt_buf b;
+
+	(void)c;
+	if (!p->ctr || !p->ctr->nouter) {
+		v_null(v);
+		return 0;
+	}
+	pt_buf_init(&b);
+	for (unsigned i = 0; i < p->ctr->nouter; i++) {
+		pt_buf_adds(&b, p->ctr->outer[i] ? p->ctr->outer[i] : "");
+		pt_buf_addc(&b, '\0');
+	}
+	if (b.oom) {
+		pt_buf_free(&b);
+		return -ENOMEM;
+	}
+	v->owned = b.p;
+	v_str(v, b.p, b.len);
+	return 0;
+}
+
+static int rd_cgroup_id(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	(void)c;
+	if (p->cgroup_id)
+		v_uint(v, p->cgroup_id);
+	else /* no v2 hierarchy, or the directory was gone before its stat */
+		v_unknown(v, PT_WHY_NOT_FOUND);
+	return 0;
+}
+
+RD(rd_vpid, v_int(v, p->vpid))
+RD(rd_vpgid, v_int(v, p->vpgid))
+
+/* The pid of the parent at fork time (what parent_key names). */
+static int rd_ppid_orig(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	(void)c;
+	if (p->pkey == PT_PKEY_BOUND)
+		v_int(v, p->pkey_pid);
+	else if (p->pkey == PT_PKEY_NONE)
+		v_null(v);
+	else
+		v_unknown(v, p->pkey == PT_PKEY_GONE ? PT_WHY_GONE : PT_WHY_NOT_READ);
+	return 0;
+}
 
 /* Length of the first argument of args (without its NUL). */
 static size_t first_arg_len(const char *args, size_t len)
@@ -642,7 +746,7 @@ static const struct pt_proc *parent_of(const struct pt_field_ctx *c, const struc
 		v_unknown(v, PT_WHY_NOT_READ);
 		return NULL;
 	}
-	pp = pt_parent(c->m, p);
+	pp = pt_parent_orig(c->m, p);
 	if (!pp)
 		v_null(v); /* the root, or a parent the table does not hold */
 	return pp;
@@ -674,24 +778,37 @@ static int rd_pcmdline(const struct pt_field_ctx *c, const struct pt_proc *p, st
 
 #define ANAME_MAX 4096
 
+/* The Nth fork-time ancestor (0: p itself); NULL and v set when there is none
+ * or it cannot be told. */
+static const struct pt_proc *ancestor(const struct pt_field_ctx *c, const struct pt_proc *p,
+				      struct pt_value *v)
+{
+	const struct pt_proc *a = p;
+
+	if (!c->m && c->arg != 0) {
+		v_unknown(v, PT_WHY_NOT_READ);
+		return NULL;
+	}
+	for (int i = 0; a && i < c->arg; i++)
+		a = pt_parent_orig(c->m, a);
+	if (!a)
+		v_null(v);
+	return a;
+}
+
 /* proc.aname[N]: N = 0 the process itself, 1 its parent...; without N the
- * names of all ancestors (not the process), nearest first, as a list. */
+ * names of all ancestors (not the process), nearest first, as a list. The
+ * parents are those at fork time (pt_parent_orig): exited ones the table
+ * still retains answer too. */
 static int rd_aname(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
 {
 	struct pt_buf b;
 	const struct pt_proc *a = p;
 
-	if (!c->m && c->arg != 0) {
-		v_unknown(v, PT_WHY_NOT_READ);
-		return 0;
-	}
 	if (c->arg >= 0) {
-		for (int i = 0; a && i < c->arg; i++)
-			a = pt_parent(c->m, a);
-		if (!a) {
-			v_null(v);
+		a = ancestor(c, p, v);
+		if (!a)
 			return 0;
-		}
 		if (!pt_proc_has(a, PT_F_COMM)) {
 			v_unknown(v, a->why[PT_F_COMM]);
 			return 0;
@@ -701,8 +818,12 @@ static int rd_aname(const struct pt_field_ctx *c, const struct pt_proc *p, struc
 		v_cstr(v, v->buf);
 		return 0;
 	}
+	if (!c->m) {
+		v_unknown(v, PT_WHY_NOT_READ);
+		return 0;
+	}
 	pt_buf_init(&b);
-	for (unsigned i = 0; (a = pt_parent(c->m, a)) && i < ANAME_MAX; i++) {
+	for (unsigned i = 0; (a = pt_parent_orig(c->m, a)) && i < ANAME_MAX; i++) {
 		pt_buf_add(&b, a->comm, strnlen(a->comm, PT_COMM_LEN));
 		pt_buf_addc(&b, '\0');
 	}
@@ -719,6 +840,63 @@ static int rd_aname(const struct pt_field_ctx *c, const struct pt_proc *p, struc
 	return 0;
 }
 
+/* proc.apid[N]: the pid of the Nth fork-time ancestor; without N every
+ * ancestor's pid, nearest first, as a list. */
+static int rd_apid(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	struct pt_buf b;
+	const struct pt_proc *a = p;
+
+	if (c->arg >= 0) {
+		a = ancestor(c, p, v);
+		if (a)
+			v_int(v, a->pid);
+		return 0;
+	}
+	if (!c->m) {
+		v_unknown(v, PT_WHY_NOT_READ);
+		return 0;
+	}
+	pt_buf_init(&b);
+	for (unsigned i = 0; (a = pt_parent_orig(c->m, a)) && i < ANAME_MAX; i++)
+		pt_buf_printf(&b, "%d%c", (int)a->pid, '\0');
+	if (b.oom) {
+		pt_buf_free(&b);
+		return -ENOMEM;
+	}
+	if (!b.len) {
+		v_str(v, "", 0);
+		return 0;
+	}
+	v->owned = b.p;
+	v_str(v, b.p, b.len);
+	return 0;
+}
+
+/* proc.sname: the name of the session leader (the record whose pid is the sid). */
+static int rd_sname(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	const struct pt_proc *l;
+
+	if (!c->m) {
+		v_unknown(v, PT_WHY_NOT_READ);
+		return 0;
+	}
+	l = p->sid > 0 ? (p->sid == p->pid ? p : pt_lookup(c->m, p->sid)) : NULL;
+	if (!l) {
+		v_null(v); /* no session, or a leader the table does not hold */
+		return 0;
+	}
+	if (!pt_proc_has(l, PT_F_COMM)) {
+		v_unknown(v, l->why[PT_F_COMM]);
+		return 0;
+	}
+	memcpy(v->buf, l->comm, PT_COMM_LEN);
+	v->buf[PT_COMM_LEN] = '\0';
+	v_cstr(v, v->buf);
+	return 0;
+}
+
 /* ---- the table ---- */
 
 #define S(f) ((f) + 1)
@@ -729,6 +907,9 @@ static int rd_aname(const struct pt_field_ctx *c, const struct pt_proc *p, struc
 #define EV_PROC (PT_EVMASK_ALL & ~PT_EVMASK(PT_EV_LOST))
 #define REC PT_J_REC
 #define EXITED (PT_J_REC | PT_J_EXITED)
+#define HOSTLESS PT_J_OMIT_HOST
+/* the runtime's state: left out on the host, when unread, and when absent */
+#define META_J (PT_J_OMIT_HOST | PT_J_OMIT_UNKNOWN | PT_J_OMIT_NULL)
 
 const struct pt_field_def pt_field_table[] = {
 	/* 0 */
@@ -780,10 +961,8 @@ const struct pt_field_def pt_field_table[] = {
 	/* 15 */
 	{"proc.sid", "sid", "Session id.", .type = PT_TYPE_INT, .flags = PE, .slot = S(PT_F_SID),
 	 .jflags = REC, .evmask = PT_EVMASK(PT_EV_SID), .read = rd_sid},
-	{"proc.vpgid", "pgid",
-	 "Process group id, as the proc root shows it (Falco's proc.vpgid for processes of the "
-	 "host's pid namespace).",
-	 .type = PT_TYPE_INT, .flags = P, .slot = S(PT_F_PGID), .jflags = REC, .read = rd_pgid},
+	{"proc.pgid", "pgid", "Process group id, as the proc root shows it.", .type = PT_TYPE_INT,
+	 .flags = P, .slot = S(PT_F_PGID), .jflags = REC, .read = rd_pgid},
 	{"proc.tty", "tty", "Controlling terminal device number (field 7 of stat); 0: none.",
 	 .type = PT_TYPE_INT, .flags = P, .slot = S(PT_F_TTY), .jflags = REC, .read = rd_tty},
 	{"proc.cwd", "cwd", "Working directory.", .type = PT_TYPE_STR, .flags = P,
@@ -791,10 +970,10 @@ const struct pt_field_def pt_field_table[] = {
 	{"proc.cgroup", "cgroup", "Cgroup path (v2, else the first hierarchy's).",
 	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CGROUP), .jflags = REC, .read = rd_cgroup},
 	/* 20 */
-	{"container.id", "container_id",
-	 "Container id when the cgroup path names one (docker, containerd, CRI-O, podman, "
-	 "kubepods); null on the host (Falco says \"host\").",
-	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CGROUP), .jflags = REC,
+	{"container.full_id", "container_id",
+	 "The full id of the container (see CONTAINERS), \"host\" when the process is "
+	 "attributed to the host.",
+	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CONTAINER), .jflags = REC,
 	 .read = rd_container_id},
 	{"proc.ns.mnt", "ns.mnt", "Mount namespace inode number.", .type = PT_TYPE_UINT, .flags = P,
 	 .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN | PT_J_MEMBER, .read = rd_ns_mnt},
@@ -935,6 +1114,82 @@ const struct pt_field_def pt_field_table[] = {
 	 .type = PT_TYPE_STR, .flags = PE, .jflags = REC | PT_J_OMIT_UNKNOWN,
 	 .evmask = PT_EVMASK(PT_EV_FORK) | PT_EVMASK(PT_EV_EXEC) | PT_EVMASK(PT_EV_EXIT),
 	 .read = rd_parent_key},
+	/* 67 */
+	{"container.id", "container_short_id",
+	 "Falco's container.id: the first 12 characters of the id, \"host\" on the host.",
+	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CONTAINER), .read = rd_ctr_short_id},
+	{"container.runtime", "container_runtime",
+	 "The runtime that made the container: docker, containerd, cri-o, podman, lxc, "
+	 "systemd-nspawn, libvirt-lxc, garden, ecs, buildkit, bpm, runc or unknown; left out of "
+	 "JSON on the host.",
+	 .type = PT_TYPE_NAME, .flags = P, .slot = S(PT_F_CONTAINER), .jflags = REC | HOSTLESS,
+	 .read = rd_ctr_runtime},
+	{"container.type", "container_type", "Falco's container.type: the runtime, or \"host\".",
+	 .type = PT_TYPE_NAME, .flags = P, .slot = S(PT_F_CONTAINER), .read = rd_ctr_type},
+	/* 70 */
+	{"container.name", "container_name",
+	 "The container's name from the runtime's state (\"host\" on the host; left out of JSON "
+	 "there).",
+	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CTR_META),
+	 .jflags = REC | HOSTLESS | PT_J_OMIT_NULL, .read = rd_ctr_name},
+	{"container.image", "container_image", "The image as the container was created with it.",
+	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J,
+	 .read = rd_ctr_image},
+	{"container.image.repository", "container_image_repository",
+	 "The image without its tag and digest.", .type = PT_TYPE_STR, .flags = P,
+	 .slot = S(PT_F_CTR_META), .jflags = REC | META_J, .read = rd_ctr_image_repo},
+	{"container.image.tag", "container_image_tag", "The image's tag.", .type = PT_TYPE_STR,
+	 .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J, .read = rd_ctr_image_tag},
+	{"container.image.id", "container_image_id", "The image's id (sha256:...).",
+	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J,
+	 .read = rd_ctr_image_id},
+	/* 75 */
+	{"container.start_ts", "container_start_time", "When the container was created.",
+	 .type = PT_TYPE_TIME, .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J,
+	 .read = rd_ctr_start},
+	{"container.privileged", "container_privileged",
+	 "Whether the container runs privileged (all capabilities).", .type = PT_TYPE_BOOL,
+	 .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J, .read = rd_ctr_privileged},
+	{"container.outer_ids", "container_outer_ids",
+	 "For a nested container (docker-in-docker, kind): the ids of the containers around it, "
+	 "outermost first.",
+	 .type = PT_TYPE_ARGS, .flags = P, .slot = S(PT_F_CONTAINER),
+	 .jflags = REC | HOSTLESS | PT_J_OMIT_NULL, .read = rd_ctr_outer},
+	{"k8s.pod.name", "k8s_pod_name", "The Kubernetes pod's name (io.kubernetes.pod.name).",
+	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J,
+	 .read = rd_k8s_pod_name},
+	{"k8s.ns.name", "k8s_ns_name", "The Kubernetes pod's namespace.", .type = PT_TYPE_STR,
+	 .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J, .read = rd_k8s_ns_name},
+	/* 80 */
+	{"k8s.pod.uid", "k8s_pod_uid",
+	 "The Kubernetes pod's uid, from the cgroup path (with dashes; 32 hex digits for static "
+	 "pods).",
+	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CONTAINER),
+	 .jflags = REC | HOSTLESS | PT_J_OMIT_NULL, .read = rd_k8s_pod_uid},
+	{"k8s.pod.qos", "k8s_pod_qos", "The pod's QoS class: guaranteed, burstable or besteffort.",
+	 .type = PT_TYPE_NAME, .flags = P, .slot = S(PT_F_CONTAINER),
+	 .jflags = REC | HOSTLESS | PT_J_OMIT_NULL, .read = rd_k8s_pod_qos},
+	{"cgroup.id", "cgroup_id",
+	 "The cgroup v2 directory's inode number (what BPF's bpf_get_current_cgroup_id() gives); "
+	 "left out of JSON when unknown.",
+	 .type = PT_TYPE_UINT, .flags = P, .slot = S(PT_F_CGROUP),
+	 .jflags = REC | PT_J_OMIT_UNKNOWN, .read = rd_cgroup_id},
+	{"proc.vpid", "vpid", "The pid in the process's own pid namespace (the last of NSpid).",
+	 .type = PT_TYPE_INT, .flags = P, .slot = S(PT_F_NSPID), .jflags = REC, .read = rd_vpid},
+	{"proc.vpgid", "vpgid", "The process group id in the process's own pid namespace (NSpgid).",
+	 .type = PT_TYPE_INT, .flags = P, .slot = S(PT_F_NSPID), .jflags = REC, .read = rd_vpgid},
+	/* 85 */
+	{"proc.ppid_orig", "ppid_orig",
+	 "The pid of the parent at fork time (proc.ppid follows reparenting); null without a "
+	 "parent.",
+	 .type = PT_TYPE_INT, .flags = P, .jflags = REC | PT_J_OMIT_UNKNOWN, .read = rd_ppid_orig},
+	{"proc.apid", "apid",
+	 "proc.apid[N]: the pid of the Nth ancestor at fork time (0: the process); without N the "
+	 "list of all ancestors' pids, nearest first.",
+	 .type = PT_TYPE_INT, .flags = PE | PT_FIELD_MONITOR | PT_FIELD_ARG, .read = rd_apid},
+	{"proc.sname", "sname", "The name of the session leader; null when not in the table.",
+	 .type = PT_TYPE_STR, .flags = PE | PT_FIELD_MONITOR, .slot = S(PT_F_SID),
+	 .read = rd_sname},
 };
 
 const unsigned pt_field_table_len = PT_ARRAY_SIZE(pt_field_table);
@@ -1100,6 +1355,14 @@ static bool name_is(const char *s, const char *name, size_t n)
 	return strncmp(s, name, n) == 0 && s[n] == '\0';
 }
 
+/* Other names of a field: Falco's, or the issue's. */
+static const struct {
+	const char *alias, *name;
+} aliases[] = {
+	{"cgroup.path", "proc.cgroup"},
+	{"proc.loginuid", "user.loginuid"},
+};
+
 PT_EXPORT int pt_field_lookup(const char *name, struct pt_field_ref *out)
 {
 	size_t n;
@@ -1108,6 +1371,12 @@ PT_EXPORT int pt_field_lookup(const char *name, struct pt_field_ref *out)
 	if (!name || !out)
 		return -EINVAL;
 	r = split_arg(name, &n, &arg);
+	for (size_t i = 0; i < PT_ARRAY_SIZE(aliases); i++)
+		if (name_is(aliases[i].alias, name, n)) {
+			name = aliases[i].name;
+			n = strlen(name);
+			break;
+		}
 	for (unsigned i = 0; i < pt_field_table_len; i++) {
 		const struct pt_field_def *d = &pt_field_table[i];
 

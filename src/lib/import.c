@@ -14,10 +14,12 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "internal.h"
 
 #define EXECS_MAX 1024
@@ -866,10 +868,223 @@ static int get_exit(struct ctx *c, struct rec_in *in, json_t *o)
 	return 0;
 }
 
+/* ---- containers, NSpid, the fork-time parent: members added with issue 13,
+ * absent from older records (their slots are then not read) ---- */
+
+/* An optional string member: absent and null read as none. */
+static int get_opt_str(struct ctx *c, json_t *o, const char *key, size_t max, char **out)
+{
+	*out = NULL;
+	if (!json_object_get(o, key))
+		return 0;
+	return get_str(c, o, key, max, out, NULL);
+}
+
+static int runtime_from_name(const char *s, enum pt_runtime *rt)
+{
+	for (int i = PT_RT_NONE + 1; i < PT_RT_COUNT; i++)
+		if (pt_runtime_name((enum pt_runtime)i) &&
+		    strcmp(pt_runtime_name((enum pt_runtime)i), s) == 0) {
+			*rt = (enum pt_runtime)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int qos_from_name(const char *s, enum pt_qos *q)
+{
+	for (int i = PT_QOS_NONE + 1; i <= PT_QOS_BESTEFFORT; i++)
+		if (pt_qos_name((enum pt_qos)i) && strcmp(pt_qos_name((enum pt_qos)i), s) == 0) {
+			*q = (enum pt_qos)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* What the cgroup path told: id, runtime, pod uid and QoS, outer ids. */
+static int get_ctr_attr(struct ctx *c, json_t *o, const char *id, struct pt_cgroup_attr *a)
+{
+	json_t *j;
+	char *s = NULL;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->runtime = PT_RT_UNKNOWN;
+	if (strlen(id) > PT_CTR_ID_MAX)
+		return bad(c, "member \"container_id\": longer than %d bytes", PT_CTR_ID_MAX);
+	strcpy(a->id, id);
+	j = json_object_get(o, "container_runtime");
+	if (j && (!json_is_string(j) || runtime_from_name(json_string_value(j), &a->runtime) < 0))
+		return bad(c, "member \"container_runtime\": not a runtime's name");
+	j = json_object_get(o, "k8s_pod_qos");
+	if (j && (!json_is_string(j) || qos_from_name(json_string_value(j), &a->qos) < 0))
+		return bad(c, "member \"k8s_pod_qos\": not a QoS class");
+	if ((r = get_opt_str(c, o, "k8s_pod_uid", PT_POD_UID_MAX, &s)) < 0)
+		return r;
+	if (s)
+		strcpy(a->pod_uid, s);
+	free(s);
+	j = json_object_get(o, "container_outer_ids");
+	if (j && !json_is_null(j)) {
+		json_t *e;
+		size_t i;
+
+		if (!json_is_array(j) || json_array_size(j) > PT_CTR_NEST_MAX)
+			return bad(c,
+				   "member \"container_outer_ids\": not an array of at most %d ids",
+				   PT_CTR_NEST_MAX);
+		json_array_foreach(j, i, e)
+		{
+			if (!json_is_string(e) || json_string_length(e) > PT_CTR_ID_MAX ||
+			    memchr(json_string_value(e), '\0', json_string_length(e)))
+				return bad(c,
+					   "member \"container_outer_ids\": element %zu not an id",
+					   i);
+			strcpy(a->outer[i], json_string_value(e));
+		}
+		a->nouter = (unsigned)json_array_size(j);
+	}
+	return 0;
+}
+
+/* The runtime's state, as the writer had it: members left out were absent. */
+static int get_ctr_meta(struct ctx *c, json_t *o, struct pt_container *ctr)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} strs[] = {
+		{"container_name", offsetof(struct pt_container, name)},
+		{"container_image", offsetof(struct pt_container, image)},
+		{"container_image_repository", offsetof(struct pt_container, image_repo)},
+		{"container_image_tag", offsetof(struct pt_container, image_tag)},
+		{"container_image_id", offsetof(struct pt_container, image_id)},
+		{"k8s_pod_name", offsetof(struct pt_container, pod_name)},
+		{"k8s_ns_name", offsetof(struct pt_container, pod_ns)},
+	};
+	json_t *j;
+	bool null;
+	int r;
+
+	for (size_t i = 0; i < PT_ARRAY_SIZE(strs); i++) {
+		char **dst = (char **)((char *)ctr + strs[i].off);
+
+		free(*dst);
+		if ((r = get_opt_str(c, o, strs[i].key, 0, dst)) < 0)
+			return r;
+	}
+	if (json_object_get(o, "container_start_time") &&
+	    (r = get_time(c, o, "container_start_time", &ctr->created_us, &null)) < 0)
+		return r;
+	j = json_object_get(o, "container_privileged");
+	if (j && !json_is_boolean(j) && !json_is_null(j))
+		return bad(c, "member \"container_privileged\": not a boolean");
+	ctr->privileged = j && json_is_true(j);
+	return 0;
+}
+
+static void set_opt_slot(struct rec_in *in, enum pt_field f, bool present)
+{
+	if (in->miss[f])
+		pt_proc_set_missing(&in->p, f, (enum pt_why)in->miss[f]);
+	else if (present)
+		pt_proc_set_known(&in->p, f, PT_SRC_PROC);
+	else
+		pt_proc_set_missing(&in->p, f, PT_WHY_NOT_READ);
+}
+
+/*
+ * container_id: a full id (the container members describe it), "host", or
+ * null (unknown, with "container" in "missing"; in records written before
+ * the host was named, the host). The container built here is detached: the
+ * importer interns it in the monitor's cache, which does not read this
+ * host's runtime state for it.
+ */
+static int get_container(struct ctx *c, struct rec_in *in, json_t *o)
+{
+	struct pt_cgroup_attr a;
+	json_t *j = json_object_get(o, "container_id");
+	long long v;
+	bool null;
+	int r;
+
+	if (json_object_get(o, "cgroup_id")) {
+		if ((r = get_int(c, o, "cgroup_id", 0, LLONG_MAX, &v, &null)) < 0)
+			return r;
+		in->p.cgroup_id = (uint64_t)v;
+	}
+	if (!j || in->miss[PT_F_CONTAINER]) {
+		if (j && !json_is_null(j))
+			return bad(c,
+				   "member \"container_id\": a value, but \"missing\" names "
+				   "container");
+		set_opt_slot(in, PT_F_CONTAINER, false);
+		/* no more known than the container: its reason, unless one is given */
+		if (!in->miss[PT_F_CTR_META])
+			in->miss[PT_F_CTR_META] = in->p.why[PT_F_CONTAINER];
+		set_opt_slot(in, PT_F_CTR_META, false);
+		return 0;
+	}
+	if (json_is_null(j) || (json_is_string(j) && strcmp(json_string_value(j), "host") == 0)) {
+		set_opt_slot(in, PT_F_CONTAINER, true);
+		set_opt_slot(in, PT_F_CTR_META, true);
+		return 0;
+	}
+	if (!json_is_string(j) || !json_string_length(j) ||
+	    memchr(json_string_value(j), '\0', json_string_length(j)))
+		return bad(c, "member \"container_id\": not an id");
+	if ((r = get_ctr_attr(c, o, json_string_value(j), &a)) < 0)
+		return r;
+	in->p.ctr = pt_ctr_new(&a, NULL);
+	if (!in->p.ctr)
+		return oom(c);
+	if ((r = get_ctr_meta(c, o, in->p.ctr)) < 0)
+		return r;
+	in->p.ctr->why = in->miss[PT_F_CTR_META];
+	set_opt_slot(in, PT_F_CONTAINER, true);
+	set_opt_slot(in, PT_F_CTR_META, true);
+	return 0;
+}
+
+static int get_nspid(struct ctx *c, struct rec_in *in, json_t *o)
+{
+	bool has = json_object_get(o, "vpid") || json_object_get(o, "vpgid");
+	long long v;
+	int r;
+
+	if (!has) {
+		set_opt_slot(in, PT_F_NSPID, false);
+		return 0;
+	}
+	if ((r = get_slot_int(c, in, o, PT_F_NSPID, "vpid", 0, INT_MAX, &v)) < 0)
+		return r;
+	in->p.vpid = (pid_t)v;
+	if ((r = get_slot_int(c, in, o, PT_F_NSPID, "vpgid", 0, INT_MAX, &v)) < 0)
+		return r;
+	in->p.vpgid = (pid_t)v;
+	return 0;
+}
+
+/* ppid_orig repeats parent_key's pid: it must agree. */
+static int get_ppid_orig(struct ctx *c, struct rec_in *in, json_t *o)
+{
+	long long v;
+	bool null;
+	int r;
+
+	if (!json_object_get(o, "ppid_orig"))
+		return 0;
+	if ((r = get_int(c, o, "ppid_orig", 0, INT_MAX, &v, &null)) < 0)
+		return r;
+	if ((in->pkey == PT_PKEY_BOUND && (null || v != in->pkey_pid)) ||
+	    (in->pkey == PT_PKEY_NONE && !null))
+		return bad(c, "member \"ppid_orig\": not the pid \"parent_key\" names");
+	return 0;
+}
+
 static int parse_record(struct ctx *c, json_t *o, struct rec_in *in)
 {
 	long long v;
-	char *s = NULL;
 	int r;
 
 	if (!json_is_object(o))
@@ -897,13 +1112,9 @@ static int parse_record(struct ctx *c, json_t *o, struct rec_in *in)
 	if ((r = get_slot_str(c, in, o, PT_F_CWD, "cwd", &in->p.cwd)) < 0 ||
 	    (r = get_slot_str(c, in, o, PT_F_CGROUP, "cgroup", &in->p.cgroup)) < 0)
 		return r;
-	/* the container id shares the cgroup's slot */
-	r = get_str(c, o, "container_id", 0, &s, NULL);
-	if (r < 0)
+	if ((r = get_container(c, in, o)) < 0 || (r = get_nspid(c, in, o)) < 0 ||
+	    (r = get_ppid_orig(c, in, o)) < 0)
 		return r;
-	in->p.container_id = s;
-	if (s && !pt_proc_has(&in->p, PT_F_CGROUP))
-		return bad(c, "member \"container_id\": a value, but \"missing\" names cgroup");
 	if ((r = get_ns(c, in, o)) < 0 || (r = get_tier(c, o, &in->p.tier)) < 0 ||
 	    (r = get_time(c, o, "start_time", &in->p.start_us, &(bool){0})) < 0)
 		return r;
@@ -1005,6 +1216,7 @@ PT_EXPORT int pt_import_proc(struct pt_monitor *m, const char *json, size_t len,
 	p->pkey = (uint8_t)in.pkey;
 	p->pkey_pid = in.pkey_pid;
 	p->pkey_start = in.pkey_start;
+	pt_core_settle_ctr(m, p); /* the container: the cache's entry */
 	pt_table_set_execs(t, p, in.execs, in.nexecs);
 	in.execs = NULL;
 	in.nexecs = 0;

@@ -52,12 +52,12 @@ struct pt_proc {
 	int tty_nr; /* stat field 7; 0 = no controlling terminal */
 	char *cwd;
 	char *cgroup; /* the cgroup v2 path, or the first hierarchy's */
-	char *container_id; /* NULL when not in a recognised container */
 	uint64_t cgroup_id; /* the cgroup v2 directory's inode (what BPF reports); 0 unknown */
 	pid_t vpid, vpgid; /* in the process's own pid namespace (NSpid, NSpgid): PT_F_NSPID */
 	/* a reference (container.h); NULL on the host or when unknown: PT_F_CONTAINER
 	 * and PT_F_CTR_META */
 	struct pt_container *ctr;
+	uint8_t ctr_flags; /* enum pt_ctr_flags */
 	uint64_t ns[PT_NS_COUNT]; /* namespace inode numbers; 0 = unknown */
 
 	int64_t start_us; /* wall clock of the start, microseconds; precise when seen */
@@ -81,6 +81,12 @@ struct pt_proc {
 	uint8_t pkey; /* enum pt_pkey */
 	pid_t pkey_pid;
 	uint64_t pkey_start;
+};
+
+/* What the monitor did with a record's container. */
+enum pt_ctr_flags {
+	PT_CTR_INTERNED = 1 << 0, /* ctr is the monitor cache's entry (pt_ctr_intern) */
+	PT_CTR_LIVE = 1 << 1, /* the record counts in ctr->live (pt_ctr_live) */
 };
 
 /* What a record knows of its parent at fork time. */
@@ -113,6 +119,10 @@ char *pt_buf_steal(struct pt_buf *b, size_t *len);
 bool pt_json_str(struct pt_buf *b, const char *s, size_t n);
 /* Append "key":"value" and, if value is not valid UTF-8, ,"key_b64":"..." */
 void pt_json_kv_str(struct pt_buf *b, const char *key, const char *s, size_t n);
+/* pt_json_container() and pt_json_ancestors() into b. */
+void pt_json_container_buf(struct pt_buf *b, const struct pt_container *c);
+void pt_json_ancestors_buf(struct pt_buf *b, const struct pt_monitor *m, const struct pt_proc *p,
+			   unsigned n);
 /* Append "key":[...] for NUL-separated args, plus "key_b64" when needed. */
 void pt_json_kv_args(struct pt_buf *b, const char *key, const char *args, size_t len);
 void pt_base64(struct pt_buf *b, const void *p, size_t n);
@@ -145,6 +155,7 @@ enum pt_json_flags {
 	PT_J_OMIT_NULL = 1 << 3, /* leave the member out when it has no value */
 	PT_J_OMIT_FALSE = 1 << 4, /* leave the member out unless true */
 	PT_J_MEMBER = 1 << 5, /* a member of an object: the JSON name is "object.member" */
+	PT_J_OMIT_HOST = 1 << 6, /* leave the member out unless the record is in a container */
 };
 
 /* One row of the registry. A JSON name "a.b" is member b of an object a; the
@@ -182,6 +193,7 @@ struct pt_procfs {
 	long clk_tck; /* sysconf(_SC_CLK_TCK) */
 	size_t args_max;
 	char root[256];
+	uint64_t self_cgns; /* the reader's cgroup namespace (root/self/ns/cgroup); 0 unknown */
 };
 int pt_procfs_open(struct pt_procfs *fs, const char *root, size_t args_max);
 void pt_procfs_close(struct pt_procfs *fs);
@@ -213,8 +225,20 @@ bool pt_stat_apply(const struct pt_stat *st, unsigned want, struct pt_proc *p);
 int pt_status_apply(const char *buf, size_t len, struct pt_proc *p);
 /* The reason for a failed read of a process: gone, permission, or error. */
 enum pt_why pt_procfs_why(int err);
-/* cgroup: prefer the v2 "0::" line. Sets *path (malloc) and *container_id. */
-int pt_parse_cgroup(const char *buf, size_t len, char **path, char **container_id);
+/* NSpid:/NSpgid: of status, their last values (the process's own pid
+ * namespace): 0, -ENOENT (no such lines: before Linux 4.1), -EINVAL. */
+int pt_parse_status_nspid(const char *buf, size_t len, pid_t *vpid, pid_t *vpgid);
+/* Set PT_F_NSPID known from status, or missing (KERNEL, ERROR). */
+void pt_status_apply_nspid(const char *buf, size_t len, struct pt_proc *p);
+/*
+ * The content of /proc/PID/cgroup, read through dirfd: p's cgroup path and id
+ * (PT_F_CGROUP) and its container (PT_F_CONTAINER: a pt_ctr_new() reference, or
+ * NULL for the host), known or missing with the reason. In a private cgroup
+ * namespace (every path "/", ns/cgroup not the reader's) mountinfo is read
+ * too. 0, or -ENOMEM.
+ */
+int pt_procfs_cgroup_apply(const struct pt_procfs *fs, int dirfd, const char *buf, size_t len,
+			   struct pt_proc *p);
 
 /* Read a whole small file relative to dirfd into buf (NUL-terminated);
  * returns bytes read or -errno. Truncates at cap-1 and sets *trunc. */
@@ -241,6 +265,8 @@ int pt_key_fmt(char *buf, size_t len, const char *boot_id, uint64_t start, pid_t
 /* A boot id as the kernel writes it (8-4-4-4-12 hex digits, maybe a newline after):
  * lowercased into out. 0 or -EINVAL. */
 int pt_parse_boot_id(const char *buf, size_t len, char out[PT_BOOT_ID_LEN + 1]);
+/* YYYY-MM-DDTHH:MM:SS[.F](Z|+HH:MM|-HH:MM), 1 to 9 fraction digits, from 1970 on. */
+bool pt_parse_rfc3339(const char *s, int64_t *us);
 
 /* ---- identity and field masks ---- */
 
@@ -272,7 +298,7 @@ static inline bool pt_same_start(uint64_t a, uint64_t b)
 #define PT_FMASK_INHERIT                                                                         \
 	(PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_SID) | PT_FMASK(PT_F_PGID) | \
 	 PT_FMASK(PT_F_TTY) | PT_FMASK(PT_F_CWD) | PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_NS) |   \
-	 PT_FMASK(PT_F_LOGINUID))
+	 PT_FMASK(PT_F_LOGINUID) | PT_FMASK(PT_F_CONTAINER) | PT_FMASK(PT_F_CTR_META))
 
 /* ---- system-wide files (procfs-sys.c) ---- */
 /* The "last pid" counter (loadavg field 5, else sys/kernel/ns_last_pid) and
@@ -325,6 +351,7 @@ int pt_pidseek_each(struct pt_pidseek *ps, pid_t from, pid_t to, int (*fn)(pid_t
 /* One read() of up to cap bytes of dirfd/name: bytes read or -errno. */
 ssize_t pt_procfs_read_once(int dirfd, const char *name, char *buf, size_t cap);
 struct pt_exec_read {
+	const struct pt_procfs *fs;
 	uint64_t exec_ticks; /* when the exec happened: a later start is a reused pid */
 	int dirfd;
 	int r_args, r_exe;
@@ -334,13 +361,13 @@ struct pt_exec_read {
  * argbuf of args_max + 1 bytes, exe). Set x->exec_ticks first. */
 void pt_procfs_exec_begin(const struct pt_procfs *fs, char *argbuf, size_t args_max, pid_t pid,
 			  struct pt_exec_read *x);
-/* Step two: what lasts until it is reaped (stat, status); every field read is
+/* Step two: what lasts until it is reaped (stat, status, cgroup); every field read is
  * known or missing with its reason. Closes the fd; the record is the caller's. */
 struct pt_proc *pt_procfs_exec_finish(struct pt_exec_read *x);
 
 /* ---- process record helpers (proc.c) ---- */
 void pt_proc_init(struct pt_proc *p);
-/* Free owned strings (exe, args, cwd, cgroup, container_id), keep identity.
+/* Free owned strings (exe, args, cwd, cgroup) and the container, keep identity.
  * The exec history (execs/nexecs) is owned by the table and not touched. */
 void pt_proc_clear(struct pt_proc *p);
 void pt_proc_set_known(struct pt_proc *p, enum pt_field f, enum pt_src src);
@@ -532,6 +559,10 @@ int pt_options_import(struct pt_options *dst, const struct pt_options *src);
 /* Write src into the caller's size bytes at dst, zeroing what we do not know. */
 void pt_status_export(struct pt_status *dst, size_t size, const struct pt_status *src);
 const struct pt_procfs *pt_core_procfs(const struct pt_monitor *m);
+/* The monitor's container cache (the importer interns into it). */
+struct pt_ctr_cache *pt_core_ctrs(struct pt_monitor *m);
+/* p's container becomes the cache's entry, counted while p lives (monitor.c). */
+void pt_core_settle_ctr(struct pt_monitor *m, struct pt_proc *p);
 struct pt_table *pt_core_table(struct pt_monitor *m);
 /* Rescan /proc: add unknown processes, close vanished ones. */
 int pt_core_resync(struct pt_monitor *m, const char *reason);

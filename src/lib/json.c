@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "internal.h"
 
 /* Per byte: 0 copies as is, 'h' starts a multi-byte sequence (or is invalid),
@@ -662,6 +663,12 @@ static void put_member(struct jw *w, const char *key, const struct pt_field_def 
 /* Is row d a member of this object? ev NULL: a process object. */
 static bool wanted(const struct pt_field_def *d, const struct pt_field_ctx *c)
 {
+	if (d->jflags & PT_J_OMIT_HOST) {
+		const struct pt_proc *p = c->p ? c->p : c->ev ? c->ev->proc : NULL;
+
+		if (!p || !p->ctr || p->src[PT_F_CONTAINER] == PT_SRC_NONE)
+			return false;
+	}
 	if (c->ev)
 		return d->evmask & PT_EVMASK(c->ev->type);
 	if (!(d->jflags & PT_J_REC))
@@ -885,6 +892,131 @@ void pt_json_event_buf(struct pt_buf *b, const struct pt_event *ev)
 	put_rows(&w, &c, &ms);
 	put_missing(&w, &ms);
 	put1(b, '}');
+}
+
+/* ---- containers and ancestors ---- */
+
+static void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	put_u64(w->b, v);
+}
+
+static void jw_cstr_if(struct jw *w, const char *key, const char *s)
+{
+	if (s && *s)
+		jw_cstr(w, key, s);
+}
+
+void pt_json_container_buf(struct pt_buf *b, const struct pt_container *c)
+{
+	struct jw w = {b, false};
+	const char *rt = pt_runtime_name(c->runtime), *qos = pt_qos_name(c->qos);
+
+	put1(b, '{');
+	jw_cstr(&w, "id", c->id);
+	jw_name(&w, "runtime", rt ? rt : "unknown");
+	jw_cstr_if(&w, "name", c->name);
+	jw_cstr_if(&w, "image", c->image);
+	jw_cstr_if(&w, "image_repository", c->image_repo);
+	jw_cstr_if(&w, "image_tag", c->image_tag);
+	jw_cstr_if(&w, "image_id", c->image_id);
+	jw_cstr_if(&w, "pod_name", c->pod_name);
+	jw_cstr_if(&w, "ns_name", c->pod_ns);
+	jw_cstr_if(&w, "pod_uid", c->pod_uid);
+	if (qos)
+		jw_name(&w, "qos", qos);
+	jw_cstr_if(&w, "namespace", c->ns);
+	jw_cstr_if(&w, "cgroup", c->cgroup);
+	if (c->cgroup_id)
+		jw_u64(&w, "cgroup_id", c->cgroup_id);
+	if (c->nouter) {
+		jw_key(&w, "outer_ids");
+		put1(b, '[');
+		for (unsigned i = 0; i < c->nouter; i++) {
+			if (i)
+				put1(b, ',');
+			pt_json_str(b, c->outer[i] ? c->outer[i] : "",
+				    c->outer[i] ? strlen(c->outer[i]) : 0);
+		}
+		put1(b, ']');
+	}
+	if (c->created_us)
+		jw_time(&w, "created", c->created_us);
+	if (c->why == PT_WHY_NONE)
+		jw_bool(&w, "privileged", c->privileged);
+	if (c->first_us)
+		jw_time(&w, "first_seen", c->first_us);
+	jw_u64(&w, "live", c->live);
+	if (c->why != PT_WHY_NONE) {
+		struct jw o = {b, false};
+
+		jw_key(&w, "missing");
+		put1(b, '{');
+		jw_name(&o, "container_meta", pt_why_name((enum pt_why)c->why));
+		put1(b, '}');
+	}
+	put1(b, '}');
+}
+
+PT_EXPORT char *pt_json_container(const struct pt_container *c)
+{
+	struct pt_buf b;
+
+	if (!c) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pt_buf_init(&b);
+	pt_json_container_buf(&b, c);
+	return pt_buf_steal(&b, NULL);
+}
+
+void pt_json_ancestors_buf(struct pt_buf *b, const struct pt_monitor *m, const struct pt_proc *p,
+			   unsigned n)
+{
+	const struct pt_proc *a = p;
+
+	put1(b, '[');
+	for (unsigned i = 0; i < n && (a = pt_parent_orig(m, a)); i++) {
+		struct jw w = {b, false};
+		char key[PT_KEY_MAX];
+		int kn;
+
+		if (i)
+			put1(b, ',');
+		put1(b, '{');
+		kn = pt_proc_key(a, key, sizeof(key));
+		if (kn > 0)
+			jw_str(&w, "key", key, (size_t)kn);
+		else
+			jw_null(&w, "key");
+		jw_key(&w, "pid");
+		put_i64(b, a->pid);
+		if (pt_proc_has(a, PT_F_COMM))
+			jw_str(&w, "comm", a->comm, strnlen(a->comm, PT_COMM_LEN));
+		else
+			jw_null(&w, "comm");
+		if (pt_proc_has(a, PT_F_EXE))
+			jw_cstr(&w, "exe", a->exe);
+		else
+			jw_null(&w, "exe");
+		put1(b, '}');
+	}
+	put1(b, ']');
+}
+
+PT_EXPORT char *pt_json_ancestors(const struct pt_monitor *m, const struct pt_proc *p, unsigned n)
+{
+	struct pt_buf b;
+
+	if (!m || !p) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pt_buf_init(&b);
+	pt_json_ancestors_buf(&b, m, p, n);
+	return pt_buf_steal(&b, NULL);
 }
 
 /* ---- public ---- */

@@ -212,6 +212,11 @@ static bool parse_rfc3339(const char *s, int64_t *us)
 	return true;
 }
 
+bool pt_parse_rfc3339(const char *s, int64_t *us)
+{
+	return parse_rfc3339(s, us);
+}
+
 static bool parse_time(const char *s, int64_t *us)
 {
 	int64_t ago;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "internal.h"
 #include "scan.h"
 
@@ -42,6 +43,7 @@ struct pt_monitor {
 	struct pt_procfs fs;
 	struct pt_table *table;
 	struct pt_scanner *scanner;
+	struct pt_ctr_cache *ctrs; /* every record's container is this cache's entry */
 
 	const struct pt_source_ops *src;
 	void *src_priv;
@@ -217,19 +219,45 @@ static void adopt(struct pt_proc *p, const struct pt_proc *info, unsigned fields
 			p->why[f] = info->why[f];
 }
 
-/* Read from /proc what the record does not know yet (cheap fields first). */
-static void enrich(struct pt_monitor *m, struct pt_proc *p, unsigned want)
+#define CGROUP_FIELDS (PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_CONTAINER) | PT_FMASK(PT_F_CTR_META))
+
+/*
+ * The record's container becomes the cache's entry (its runtime state read
+ * once per container), counts p while p is alive, and gives PT_F_CTR_META:
+ * known when the container was enriched (or p is on the host), else missing
+ * with the container's reason.
+ */
+static void settle_ctr(struct pt_monitor *m, struct pt_proc *p)
+{
+	int64_t now = pt_now_us();
+	bool alive = p->state == PT_STATE_ALIVE;
+
+	if (!m->ctrs || !pt_proc_has(p, PT_F_CONTAINER))
+		return;
+	if (p->ctr && !(p->ctr_flags & PT_CTR_INTERNED)) {
+		p->ctr = pt_ctr_intern(m->ctrs, p->ctr, now);
+		p->ctr_flags = PT_CTR_INTERNED;
+	}
+	if (p->ctr && alive && !(p->ctr_flags & PT_CTR_LIVE)) {
+		pt_ctr_live(p->ctr, 1, now);
+		p->ctr_flags |= PT_CTR_LIVE;
+	} else if (p->ctr && !alive && (p->ctr_flags & PT_CTR_LIVE)) {
+		pt_ctr_live(p->ctr, -1, now);
+		p->ctr_flags &= (uint8_t)~PT_CTR_LIVE;
+	}
+	if (!p->ctr || p->ctr->why == PT_WHY_NONE)
+		pt_proc_set_known(p, PT_F_CTR_META, (enum pt_src)p->src[PT_F_CONTAINER]);
+	else
+		pt_proc_set_missing(p, PT_F_CTR_META, (enum pt_why)p->ctr->why);
+}
+
+/* Read need from /proc into p, whether p knows them or not. */
+static void reread(struct pt_monitor *m, struct pt_proc *p, unsigned need)
 {
 	struct pt_proc tmp;
-	unsigned need = 0;
 
-	if (m->empty)
+	if (m->empty || !need)
 		return; /* an imported table: the proc root is not the records' */
-	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		if ((want & PT_FMASK(f)) && !pt_proc_has(p, (enum pt_field)f))
-			need |= PT_FMASK(f);
-	if (!need)
-		return;
 	pt_proc_init(&tmp);
 	tmp.pid = p->pid;
 	pt_procfs_read(&m->fs, p->pid, need, &tmp);
@@ -240,7 +268,19 @@ static void enrich(struct pt_monitor *m, struct pt_proc *p, unsigned want)
 	}
 	adopt(p, &tmp, need);
 	pt_proc_clear(&tmp);
+	settle_ctr(m, p);
 	pt_table_touch(m->table, p);
+}
+
+/* Read from /proc what the record does not know yet (cheap fields first). */
+static void enrich(struct pt_monitor *m, struct pt_proc *p, unsigned want)
+{
+	unsigned need = 0;
+
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if ((want & PT_FMASK(f)) && !pt_proc_has(p, (enum pt_field)f))
+			need |= PT_FMASK(f);
+	reread(m, p, need);
 }
 
 /* Fill what the child does not know yet (a BPF fork record may know its own
@@ -304,6 +344,7 @@ static void apply_fork(struct pt_monitor *m, struct pt_raw *raw)
 		inherit(p, parent);
 	else
 		enrich(m, p, PT_FMASK_INHERIT);
+	settle_ctr(m, p);
 	pt_table_touch(m->table, p);
 	event_init(&ev, PT_EV_FORK, raw, p);
 	emit(m, &ev);
@@ -350,8 +391,14 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 	} else {
 		enrich(m, p, PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS));
 	}
-	/* cwd, cgroup and namespaces do not change at exec: keep what was inherited. */
+	/* Runtimes move a process into the container's cgroup between its fork
+	 * and its exec: a cgroup only inherited from the parent is read again
+	 * (the old value stays if the process is already gone). */
+	if (p->src[PT_F_CGROUP] == PT_SRC_INHERITED || p->src[PT_F_CONTAINER] == PT_SRC_INHERITED)
+		reread(m, p, CGROUP_FIELDS);
+	/* cwd and namespaces do not change at exec: keep what was inherited. */
 	enrich(m, p, PT_FMASK_ALL & ~PT_FMASK_EXEC_IMAGE);
+	settle_ctr(m, p);
 	pt_table_touch(m->table, p);
 	m->st.exec_total++;
 	if (pt_proc_has(p, PT_F_ARGV))
@@ -388,6 +435,7 @@ static void close_process(struct pt_monitor *m, struct pt_proc *p, const struct 
 	decode_status(status, &p->exit_code, &p->exit_signal, &core);
 	p->core_dumped |= core;
 	pt_table_exit(m->table, p, time_us, status < 0 ? PT_STATE_EXIT_UNKNOWN : PT_STATE_EXITED);
+	settle_ctr(m, p);
 	m->exits_unswept++;
 	event_init(&ev, PT_EV_EXIT, raw, p);
 	ev.time_us = time_us;
@@ -771,6 +819,7 @@ static void core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_
 					     : PT_PROC_SYNTH;
 	if (!p->start_us && p->start)
 		p->start_us = pt_ticks_to_us(p->start, m->fs.clk_tck, m->boot_epoch_us);
+	settle_ctr(m, p);
 	pt_table_touch(m->table, p);
 	if (kind != PT_SCAN_SYNTH)
 		goto out;
@@ -811,6 +860,7 @@ static void core_vanished(struct pt_monitor *m, struct pt_proc *p, enum pt_scan_
 	raw.hi_us = hi_us;
 	if (kind == PT_SCAN_SNAPSHOT) {
 		pt_table_exit(m->table, p, hi_us, PT_STATE_EXIT_UNKNOWN);
+		settle_ctr(m, p);
 		return;
 	}
 	p->flags |= kind == PT_SCAN_RESYNC ? PT_PROC_RESYNC : PT_PROC_SYNTH;
@@ -1044,10 +1094,21 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 		       m->proc_root, strerror(-r));
 	}
 	memcpy(to.boot_id, m->boot_id, sizeof(to.boot_id));
+	{
+		struct pt_ctr_cache_opts co = {
+			.root = o->runtime_root,
+			.no_enrich =
+				m->empty, /* imported records: this host's state is not theirs */
+			.linger_us = (o->container_linger_ms > 0 ? o->container_linger_ms : 30000) *
+				1000,
+		};
+
+		m->ctrs = pt_ctr_cache_new(&co);
+	}
 	m->table = pt_table_new(&to);
 	if (!m->empty)
 		m->scanner = pt_scanner_new(&m->fs, &core_hooks);
-	if (!m->table || (!m->empty && !m->scanner)) {
+	if (!m->table || !m->ctrs || (!m->empty && !m->scanner)) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -1106,7 +1167,8 @@ PT_EXPORT void pt_monitor_close(struct pt_monitor *m)
 	if (m->src && m->src->close)
 		m->src->close(m, m->src_priv);
 	pt_scanner_free(m->scanner);
-	pt_table_free(m->table);
+	pt_table_free(m->table); /* first: records hold references to the cache's entries */
+	pt_ctr_cache_free(m->ctrs);
 	free(m->orphans);
 	pt_procfs_close(&m->fs);
 	if (m->epfd >= 0)
@@ -1144,6 +1206,7 @@ static int handle_timer(struct pt_monitor *m)
 	if (now >= m->next_expire_us) {
 		pt_core_reparent(m); /* first: the closed parents are still there */
 		pt_table_expire(m->table, pt_now_us());
+		pt_ctr_cache_expire(m->ctrs, pt_now_us());
 		m->next_expire_us = now + EXPIRE_PERIOD_MS * 1000;
 	}
 	if (m->src && m->src->tick &&
@@ -1349,6 +1412,40 @@ PT_EXPORT const struct pt_proc *pt_parent(const struct pt_monitor *m, const stru
 	if (!m || !p)
 		return found(NULL);
 	return found(pt_table_parent(m->table, p));
+}
+
+/* The parent at fork time: the record parent_key names, alive or exited,
+ * while the table retains it; pt_parent() when it was never bound. */
+PT_EXPORT const struct pt_proc *pt_parent_orig(const struct pt_monitor *m, const struct pt_proc *p)
+{
+	const struct pt_proc *pp;
+
+	if (!m || !p)
+		return found(NULL);
+	if (p->pkey == PT_PKEY_NONE)
+		return found(NULL);
+	if (p->pkey == PT_PKEY_BOUND) {
+		pp = pt_table_get_start(m->table, p->pkey_pid, p->pkey_start);
+		return found(pp && pp != p ? pp : NULL);
+	}
+	return pt_parent(m, p);
+}
+
+PT_EXPORT int pt_foreach_container(const struct pt_monitor *m, pt_container_fn fn, void *data)
+{
+	if (!m || !fn)
+		return -EINVAL;
+	return pt_ctr_cache_foreach(m->ctrs, fn, data);
+}
+
+struct pt_ctr_cache *pt_core_ctrs(struct pt_monitor *m)
+{
+	return m->ctrs;
+}
+
+void pt_core_settle_ctr(struct pt_monitor *m, struct pt_proc *p)
+{
+	settle_ctr(m, p);
 }
 
 PT_EXPORT int pt_foreach(const struct pt_monitor *m, unsigned select, pt_proc_fn fn, void *data)

@@ -134,9 +134,19 @@ void pt_proc_set_missing(struct pt_proc *p, enum pt_field f, enum pt_why why)
 	p->why[f] = why == PT_WHY_NONE ? PT_WHY_NOT_READ : why;
 }
 
+/* Drop p's reference to its container (and its live count, if it held one). */
+static void drop_ctr(struct pt_proc *p)
+{
+	if (p->ctr && (p->ctr_flags & PT_CTR_LIVE))
+		pt_ctr_live(p->ctr, -1, pt_now_us());
+	pt_ctr_unref(p->ctr);
+	p->ctr = NULL;
+	p->ctr_flags = 0;
+}
+
 /*
- * Frees the strings the record owns: exe, args, cwd, cgroup, container_id,
- * and drops its reference to the container.
+ * Frees the strings the record owns: exe, args, cwd, cgroup, and drops its
+ * reference to the container.
  * The exec history (execs/nexecs, the array and its strings) belongs to the
  * table and is left alone. Fields whose value was freed become NOT_READ.
  */
@@ -153,10 +163,8 @@ void pt_proc_clear(struct pt_proc *p)
 	p->cwd = NULL;
 	free(p->cgroup);
 	p->cgroup = NULL;
-	free(p->container_id);
-	p->container_id = NULL;
-	pt_ctr_unref(p->ctr);
-	p->ctr = NULL;
+	p->cgroup_id = 0;
+	drop_ctr(p);
 
 	pt_proc_set_missing(p, PT_F_EXE, PT_WHY_NOT_READ);
 	pt_proc_set_missing(p, PT_F_ARGV, PT_WHY_NOT_READ);
@@ -209,31 +217,26 @@ static int merge_args(struct pt_proc *dst, const struct pt_proc *src)
 
 static int merge_cgroup(struct pt_proc *dst, const struct pt_proc *src)
 {
-	char *path, *id;
-	int r;
+	int r = replace_str(&dst->cgroup, src->cgroup);
 
-	r = dup_str(src->cgroup, &path);
 	if (r < 0)
 		return r;
-	r = dup_str(src->container_id, &id);
-	if (r < 0) {
-		free(path);
-		return r;
-	}
-	free(dst->cgroup);
-	dst->cgroup = path;
-	free(dst->container_id);
-	dst->container_id = id;
 	dst->cgroup_id = src->cgroup_id;
 	return 0;
 }
 
+/* The same container object keeps dst's live count; another one drops it.
+ * Whether it is the cache's entry (interned) goes with the object. */
 static void merge_container(struct pt_proc *dst, const struct pt_proc *src)
 {
-	struct pt_container *c = src->ctr ? pt_ctr_ref(src->ctr) : NULL;
+	struct pt_container *c;
 
-	pt_ctr_unref(dst->ctr);
+	if (dst->ctr == src->ctr)
+		return;
+	c = src->ctr ? pt_ctr_ref(src->ctr) : NULL;
+	drop_ctr(dst);
 	dst->ctr = c;
+	dst->ctr_flags = src->ctr_flags & PT_CTR_INTERNED;
 }
 
 static int merge_field(struct pt_proc *dst, const struct pt_proc *src, enum pt_field f)
@@ -352,8 +355,6 @@ size_t pt_proc_mem(const struct pt_proc *p)
 		n += strlen(p->cwd) + 1;
 	if (p->cgroup)
 		n += strlen(p->cgroup) + 1;
-	if (p->container_id)
-		n += strlen(p->container_id) + 1;
 	return n;
 }
 
@@ -384,7 +385,7 @@ GET(gid_t, egid, p->egid, (gid_t)-1)
 GET(int, tty, p->tty_nr, 0)
 GET(const char *, cwd, p->cwd, NULL)
 GET(const char *, cgroup, p->cgroup, NULL)
-GET(const char *, container_id, p->container_id, NULL)
+GET(const char *, container_id, p->ctr ? p->ctr->id : NULL, NULL)
 GET(int64_t, start_us, p->start_us, 0)
 GET(int64_t, exit_us, p->exit_us, 0)
 GET(int, exit_code, p->exit_code, -1)
@@ -392,6 +393,11 @@ GET(int, exit_signal, p->exit_signal, 0)
 GET(bool, core_dumped, p->core_dumped, false)
 GET(unsigned, nthreads, p->nthreads, 0)
 GET(unsigned, nexecs, p->execs ? p->nexecs : 0, 0)
+
+PT_EXPORT const struct pt_container *pt_proc_container(const struct pt_proc *p)
+{
+	return p && p->src[PT_F_CONTAINER] != PT_SRC_NONE ? p->ctr : NULL;
+}
 
 PT_EXPORT const char *pt_proc_args(const struct pt_proc *p, size_t *len)
 {

@@ -20,6 +20,7 @@
 
 #define STAT_MAX 1024
 #define STATUS_MAX 4096
+#define CGROUP_MAX 4096
 #define EXE_MAX 4096
 
 /* Read up to cap bytes of a /proc file with one read(). Bytes read or -errno. */
@@ -97,6 +98,7 @@ static int read_stat(int dirfd, struct pt_proc *p)
 	return 0;
 }
 
+/* status: the credentials, and NSpid/NSpgid from the same read */
 static int read_creds(int dirfd, struct pt_proc *p)
 {
 	char buf[STATUS_MAX];
@@ -105,7 +107,28 @@ static int read_creds(int dirfd, struct pt_proc *p)
 	if (n < 0)
 		return (int)n;
 	buf[n] = '\0';
+	pt_status_apply_nspid(buf, (size_t)n, p);
 	return pt_status_apply(buf, (size_t)n, p);
+}
+
+/*
+ * cgroup lasts until the process is reaped, like stat: a process that lived
+ * 2 ms in a container is still attributed. A runtime moves it into the
+ * container's cgroup before its exec, so what is read here is the container's.
+ * A file longer than the buffer (many v1 hierarchies with long paths) is left
+ * to the core's read.
+ */
+static int read_cgroup(const struct pt_procfs *fs, int dirfd, struct pt_proc *p)
+{
+	char buf[CGROUP_MAX];
+	ssize_t n = pt_procfs_read_once(dirfd, "cgroup", buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n == sizeof(buf) - 1)
+		return -EFBIG;
+	buf[n] = '\0';
+	return pt_procfs_cgroup_apply(fs, dirfd, buf, (size_t)n, p);
 }
 
 static void set_missing(struct pt_proc *p, unsigned fields, enum pt_why why)
@@ -115,13 +138,16 @@ static void set_missing(struct pt_proc *p, unsigned fields, enum pt_why why)
 			pt_proc_set_missing(p, (enum pt_field)f, why);
 }
 
-#define EXEC_READ_FIELDS \
-	(PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_CREDS) | PT_FMASK_STAT)
+#define CGROUP_FIELDS (PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_CONTAINER) | PT_FMASK(PT_F_CTR_META))
+#define EXEC_READ_FIELDS                                                                   \
+	(PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_CREDS) | PT_FMASK_STAT | \
+	 PT_FMASK(PT_F_NSPID) | CGROUP_FIELDS)
 
 void pt_procfs_exec_begin(const struct pt_procfs *fs, char *argbuf, size_t args_max, pid_t pid,
 			  struct pt_exec_read *x)
 {
 	x->dirfd = -1;
+	x->fs = fs;
 	x->p = malloc(sizeof(*x->p));
 	if (!x->p)
 		return;
@@ -139,13 +165,14 @@ void pt_procfs_exec_begin(const struct pt_procfs *fs, char *argbuf, size_t args_
 struct pt_proc *pt_procfs_exec_finish(struct pt_exec_read *x)
 {
 	struct pt_proc *p = x->p;
-	int r_stat, r_creds;
+	int r_stat, r_creds, r_cgroup;
 	enum pt_why gone;
 
 	if (x->dirfd < 0)
 		return p;
 	r_stat = read_stat(x->dirfd, p);
 	r_creds = read_creds(x->dirfd, p);
+	r_cgroup = read_cgroup(x->fs, x->dirfd, p);
 	close(x->dirfd);
 	x->dirfd = -1;
 
@@ -171,7 +198,13 @@ struct pt_proc *pt_procfs_exec_finish(struct pt_exec_read *x)
 		pt_proc_set_missing(p, PT_F_EXE, pt_procfs_why(x->r_exe));
 	if (r_stat < 0)
 		set_missing(p, PT_FMASK_STAT, pt_procfs_why(r_stat));
-	if (r_creds < 0)
+	if (r_creds < 0) {
 		pt_proc_set_missing(p, PT_F_CREDS, pt_procfs_why(r_creds));
+		pt_proc_set_missing(p, PT_F_NSPID, pt_procfs_why(r_creds));
+	}
+	/* too long for one read: NOT_READ, the core reads it whole */
+	if (r_cgroup < 0 && r_cgroup != -ENOMEM)
+		set_missing(p, CGROUP_FIELDS,
+			    r_cgroup == -EFBIG ? PT_WHY_NOT_READ : pt_procfs_why(r_cgroup));
 	return p;
 }

@@ -12,8 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "internal.h"
 
 #define ARGS_MAX_DEFAULT (128 * 1024)
@@ -23,7 +27,9 @@
 #define STATUS_BUF 8192
 #define CGROUP_BUF (64 * 1024)
 #define LIST_MAX (4 * 1024 * 1024) /* PID_MAX_LIMIT */
-#define CONTAINER_ID_LEN 64
+#define MOUNTINFO_BUF (256 * 1024)
+#define CGID_SLOTS 64
+#define CGID_TTL_US 1000000
 
 /* task->flags bits, as printed in stat field 9; stable since 2.6 */
 #define PF_EXITING 0x00000004u
@@ -35,6 +41,8 @@ static const char *const ns_links[PT_NS_COUNT] = {
 	[PT_NS_NET] = "net",	   [PT_NS_PID] = "pid", [PT_NS_TIME] = "time",
 	[PT_NS_USER] = "user",	   [PT_NS_UTS] = "uts",
 };
+
+static uint64_t cgns_at(int dirfd, const char *name);
 
 int pt_procfs_open(struct pt_procfs *fs, const char *root, size_t args_max)
 {
@@ -52,6 +60,9 @@ int pt_procfs_open(struct pt_procfs *fs, const char *root, size_t args_max)
 	fs->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fs->root_fd < 0)
 		return -errno;
+	/* the reader's own cgroup namespace: a process in another one sees
+	 * only "/" in its cgroup file, and mountinfo tells its container */
+	fs->self_cgns = cgns_at(fs->root_fd, "self/ns/cgroup");
 	return 0;
 }
 
@@ -485,124 +496,6 @@ int pt_status_apply(const char *buf, size_t len, struct pt_proc *p)
 	return 0;
 }
 
-static bool is_hex64(const char *s, size_t n)
-{
-	if (n != CONTAINER_ID_LEN)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
-static bool has_prefix(const char *s, size_t n, const char *pre)
-{
-	size_t l = strlen(pre);
-
-	return n >= l && memcmp(s, pre, l) == 0;
-}
-
-/* A 64-hex id named by one cgroup path component, or NULL. */
-static const char *component_id(const char *c, size_t n, bool bare_ok)
-{
-	static const char *const prefixes[] = {"docker-", "cri-containerd-", "crio-", "libpod-"};
-	static const char scope[] = ".scope";
-	const size_t slen = sizeof(scope) - 1;
-
-	if (bare_ok && is_hex64(c, n))
-		return c;
-	if (n > slen && memcmp(c + n - slen, scope, slen) == 0)
-		n -= slen;
-	for (size_t i = 0; i < PT_ARRAY_SIZE(prefixes); i++) {
-		size_t l = strlen(prefixes[i]);
-
-		if (has_prefix(c, n, prefixes[i]) && is_hex64(c + l, n - l))
-			return c + l;
-	}
-	return NULL;
-}
-
-/*
- * The innermost container id in a cgroup path: docker-ID.scope (systemd
- * driver), cri-containerd-ID.scope, crio-ID.scope, libpod-ID.scope, or a bare
- * ID under /docker/, kubepods or libpod_parent (cgroupfs driver).
- */
-static const char *container_id_of(const char *path, size_t len)
-{
-	const char *p = path, *end = path + len, *found = NULL;
-	bool bare_ok = false;
-
-	while (p < end) {
-		const char *slash = memchr(p, '/', (size_t)(end - p));
-		const char *ce = slash ? slash : end;
-		size_t n = (size_t)(ce - p);
-		const char *id;
-
-		if (n > 0) {
-			id = component_id(p, n, bare_ok);
-			if (id)
-				found = id;
-			if ((n == 6 && memcmp(p, "docker", 6) == 0) ||
-			    has_prefix(p, n, "kubepods") || has_prefix(p, n, "libpod_parent"))
-				bare_ok = true;
-		}
-		p = ce + 1;
-	}
-	return found;
-}
-
-int pt_parse_cgroup(const char *buf, size_t len, char **path, char **container_id)
-{
-	const char *p = buf, *end = buf + len, *first = NULL, *v2 = NULL;
-	size_t first_n = 0, v2_n = 0;
-	const char *sel, *id;
-	size_t sel_n;
-	char *out, *cid = NULL;
-
-	*path = NULL;
-	*container_id = NULL;
-	if (!buf)
-		return -EINVAL;
-	/* hierarchy-ID:controller-list:path; the path may itself hold ':' */
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *eol = nl ? nl : end;
-		const char *c1 = memchr(p, ':', (size_t)(eol - p));
-		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
-
-		if (c2 && c2 + 1 < eol && c2[1] == '/') {
-			if (!first) {
-				first = c2 + 1;
-				first_n = (size_t)(eol - first);
-			}
-			if (c1 - p == 1 && p[0] == '0' && c2 == c1 + 1) {
-				v2 = c2 + 1;
-				v2_n = (size_t)(eol - v2);
-			}
-		}
-		p = eol + 1;
-	}
-	sel = v2 ? v2 : first;
-	sel_n = v2 ? v2_n : first_n;
-	if (!sel || memchr(sel, '\0', sel_n))
-		return -EINVAL;
-
-	out = strndup(sel, sel_n);
-	if (!out)
-		return -ENOMEM;
-	id = container_id_of(sel, sel_n);
-	if (id) {
-		cid = strndup(id, CONTAINER_ID_LEN);
-		if (!cid) {
-			free(out);
-			return -ENOMEM;
-		}
-	}
-	*path = out;
-	*container_id = cid;
-	return 0;
-}
-
 /* ---- readers ---- */
 
 /* cmdline into a malloc'd buffer: at most args_max bytes of it, then a NUL if
@@ -723,6 +616,273 @@ static int parse_ns_link(const char *link, const char *name, uint64_t *ino)
 	return 0;
 }
 
+/* The last of the tab-separated ids of an NSpid:/NSpgid: line: the id in the
+ * process's own (innermost) pid namespace. */
+static int last_id(const char *s, size_t n, pid_t *v)
+{
+	const char *end = s + n, *t = NULL;
+	int x;
+
+	while (s < end) {
+		while (s < end && (*s == '\t' || *s == ' '))
+			s++;
+		if (s < end)
+			t = s;
+		while (s < end && *s != '\t' && *s != ' ')
+			s++;
+		if (t && s > t && parse_int(t, (size_t)(s - t), &x) == 0 && x >= 0)
+			*v = x;
+		else if (t)
+			return -EINVAL;
+	}
+	return t ? 0 : -EINVAL;
+}
+
+int pt_parse_status_nspid(const char *buf, size_t len, pid_t *vpid, pid_t *vpgid)
+{
+	const char *s;
+	size_t n;
+
+	if (!buf)
+		return -EINVAL;
+	s = find_line(buf, len, "NSpid:", &n);
+	if (!s)
+		return -ENOENT; /* before Linux 4.1 */
+	if (last_id(s, n, vpid) < 0)
+		return -EINVAL;
+	s = find_line(buf, len, "NSpgid:", &n);
+	if (!s)
+		return -ENOENT;
+	return last_id(s, n, vpgid);
+}
+
+void pt_status_apply_nspid(const char *buf, size_t len, struct pt_proc *p)
+{
+	pid_t vpid = 0, vpgid = 0;
+	int r = pt_parse_status_nspid(buf, len, &vpid, &vpgid);
+
+	if (r < 0) {
+		pt_proc_set_missing(p, PT_F_NSPID, r == -ENOENT ? PT_WHY_KERNEL : PT_WHY_ERROR);
+		return;
+	}
+	p->vpid = vpid;
+	p->vpgid = vpgid;
+	pt_proc_set_known(p, PT_F_NSPID, PT_SRC_PROC);
+}
+
+/* ---- cgroup ids ---- */
+
+/*
+ * The id of a cgroup v2 directory is its inode: one fstatat under the v2
+ * mount. Readers run on the monitor's thread and on the netlink reader thread,
+ * so each thread keeps its own small cache, by path, for a second: a storm of
+ * processes in one cgroup costs one stat a second, not one per process.
+ */
+struct cgid_slot {
+	char *path;
+	uint64_t id;
+	int64_t at_us;
+};
+static __thread struct cgid_slot cgid_cache[CGID_SLOTS];
+static __thread int cgid_mnt = -2; /* -2: not opened yet; -1: no v2 hierarchy */
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static int cgid_mount(void)
+{
+	static const char *const mounts[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
+
+	if (cgid_mnt != -2)
+		return cgid_mnt;
+	cgid_mnt = -1;
+	for (size_t i = 0; i < PT_ARRAY_SIZE(mounts); i++) {
+		struct statfs sf;
+		int fd = open(mounts[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0)
+			continue;
+		if (fstatfs(fd, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+			cgid_mnt = fd;
+			break;
+		}
+		close(fd);
+	}
+	return cgid_mnt;
+}
+
+static uint32_t hash_str(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static int64_t coarse_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The id of v2 path (n bytes, from '/'), 0 when unknown. Only for the real
+ * proc root: a fixture tree's cgroups are not this host's. */
+static uint64_t cgid_of(const struct pt_procfs *fs, const char *path, size_t n)
+{
+	struct cgid_slot *e = &cgid_cache[hash_str(path, n) % CGID_SLOTS];
+	int64_t now = coarse_us();
+	struct stat st;
+	char *name;
+	int mnt;
+
+	if (strcmp(fs->root, PT_PROC_ROOT) != 0 || n == 0 || path[0] != '/' ||
+	    memmem(path, n, "/..", 3) || memchr(path, '\0', n))
+		return 0;
+	if (e->path && strlen(e->path) == n && memcmp(e->path, path, n) == 0 &&
+	    now - e->at_us < CGID_TTL_US)
+		return e->id;
+	mnt = cgid_mount();
+	if (mnt < 0)
+		return 0;
+	name = malloc(n + 2);
+	if (!name)
+		return 0;
+	name[0] = '.';
+	memcpy(name + 1, path, n);
+	name[n + 1] = '\0';
+	if (fstatat(mnt, name, &st, 0) < 0) {
+		free(name);
+		return 0;
+	}
+	free(e->path);
+	e->path = name;
+	memmove(name, name + 1, n + 1);
+	e->id = st.st_ino;
+	e->at_us = now;
+	return e->id;
+}
+
+/* The "0::" line's path in a /proc/PID/cgroup buffer. */
+static const char *v2_line(const char *buf, size_t len, size_t *n)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+
+		if (eol - p >= 4 && memcmp(p, "0::/", 4) == 0) {
+			*n = (size_t)(eol - p - 3);
+			return p + 3;
+		}
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+/* "cgroup:[4026531835]" of dirfd's ns/cgroup (dirfd: /proc/PID or the root
+ * with "self/"); 0 when unreadable. */
+static uint64_t cgns_at(int dirfd, const char *name)
+{
+	char link[64];
+	uint64_t ino = 0;
+	ssize_t n = readlinkat(dirfd, name, link, sizeof(link) - 1);
+
+	if (n < 0)
+		return 0;
+	link[n] = '\0';
+	if (parse_ns_link(link, "cgroup", &ino) < 0)
+		return 0;
+	return ino;
+}
+
+/* In a private cgroup namespace every path reads "/": mountinfo may tell. */
+static int ctr_from_mountinfo(int dirfd, struct pt_proc *p, enum pt_why *why)
+{
+	struct pt_cgroup_attr a;
+	char *buf = malloc(MOUNTINFO_BUF);
+	ssize_t n;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	n = pt_read_file_at(dirfd, "mountinfo", buf, MOUNTINFO_BUF, NULL);
+	if (n < 0) {
+		free(buf);
+		*why = pt_procfs_why((int)n);
+		return 0;
+	}
+	r = pt_mountinfo_attr(buf, (size_t)n, &a);
+	free(buf);
+	if (r <= 0) {
+		*why = r == 0 ? PT_WHY_NOT_FOUND : PT_WHY_ERROR;
+		return 0;
+	}
+	p->ctr = pt_ctr_new(&a, NULL);
+	return p->ctr ? 1 : -ENOMEM;
+}
+
+/* The host has no runtime state to read: its metadata is known (empty). A
+ * container's is the monitor's to read, once per container (pt_ctr_intern). */
+static void ctr_meta(struct pt_proc *p)
+{
+	if (pt_proc_has(p, PT_F_CONTAINER) && !p->ctr)
+		pt_proc_set_known(p, PT_F_CTR_META, p->src[PT_F_CONTAINER]);
+	else
+		pt_proc_set_missing(p, PT_F_CTR_META,
+				    p->ctr ? PT_WHY_NOT_READ : p->why[PT_F_CONTAINER]);
+}
+
+int pt_procfs_cgroup_apply(const struct pt_procfs *fs, int dirfd, const char *buf, size_t len,
+			   struct pt_proc *p)
+{
+	struct pt_cgroup_info ci;
+	enum pt_why why = PT_WHY_NONE;
+	const char *v2;
+	size_t v2n = 0;
+	int r;
+
+	r = pt_cgroup_parse(buf, len, &ci);
+	if (r < 0) {
+		pt_cgroup_info_free(&ci);
+		pt_proc_set_missing(p, PT_F_CGROUP, PT_WHY_ERROR);
+		pt_proc_set_missing(p, PT_F_CONTAINER, PT_WHY_ERROR);
+		ctr_meta(p);
+		return r == -ENOMEM ? r : 0;
+	}
+	free(p->cgroup);
+	p->cgroup = ci.path;
+	ci.path = NULL;
+	v2 = v2_line(buf, len, &v2n);
+	p->cgroup_id = v2 ? cgid_of(fs, v2, v2n) : 0;
+	pt_proc_set_known(p, PT_F_CGROUP, PT_SRC_PROC);
+
+	pt_ctr_unref(p->ctr);
+	p->ctr = NULL;
+	if (ci.a.runtime != PT_RT_NONE) {
+		p->ctr = pt_ctr_new(&ci.a, p->cgroup);
+		if (!p->ctr)
+			r = -ENOMEM;
+	} else if (ci.ns_root && fs->self_cgns) {
+		uint64_t ns = cgns_at(dirfd, "ns/cgroup");
+
+		if (ns && ns != fs->self_cgns)
+			r = ctr_from_mountinfo(dirfd, p, &why);
+	}
+	if (r < 0)
+		why = PT_WHY_ERROR;
+	if (why != PT_WHY_NONE)
+		pt_proc_set_missing(p, PT_F_CONTAINER, why);
+	else
+		pt_proc_set_known(p, PT_F_CONTAINER, PT_SRC_PROC);
+	ctr_meta(p);
+	return r < 0 ? r : 0;
+}
+
 /* What we learnt about the process while reading it. */
 struct reader {
 	const struct pt_procfs *fs;
@@ -763,8 +923,14 @@ static void clear_value(struct pt_proc *p, enum pt_field f)
 	case PT_F_CGROUP:
 		free(p->cgroup);
 		p->cgroup = NULL;
-		free(p->container_id);
-		p->container_id = NULL;
+		p->cgroup_id = 0;
+		break;
+	case PT_F_CONTAINER:
+		pt_ctr_unref(p->ctr);
+		p->ctr = NULL;
+		break;
+	case PT_F_NSPID:
+		p->vpid = p->vpgid = 0;
 		break;
 	case PT_F_NS:
 		memset(p->ns, 0, sizeof(p->ns));
@@ -910,18 +1076,29 @@ static void read_link_field(struct reader *rd, enum pt_field f, const char *name
 	pt_proc_set_known(rd->p, f, PT_SRC_PROC);
 }
 
-static void read_creds(struct reader *rd)
+/* status: the credentials and NSpid/NSpgid, one read for both. */
+static void read_status(struct reader *rd)
 {
 	char buf[STATUS_BUF];
 	ssize_t n;
 
 	n = pt_read_file_at(rd->dirfd, "status", buf, sizeof(buf), NULL);
 	if (n < 0) {
-		missing(rd, PT_F_CREDS, why_of(rd, PT_F_CREDS, (int)n));
+		enum pt_why why = why_of(rd, PT_F_CREDS, (int)n);
+
+		if (wants(rd, PT_F_CREDS))
+			missing(rd, PT_F_CREDS, why);
+		if (wants(rd, PT_F_NSPID))
+			missing(rd, PT_F_NSPID, why);
 		return;
 	}
-	if (pt_status_apply(buf, (size_t)n, rd->p) < 0)
+	if (wants(rd, PT_F_CREDS) && pt_status_apply(buf, (size_t)n, rd->p) < 0)
 		missing(rd, PT_F_CREDS, PT_WHY_ERROR);
+	if (wants(rd, PT_F_NSPID)) {
+		pt_status_apply_nspid(buf, (size_t)n, rd->p);
+		if (!pt_proc_has(rd->p, PT_F_NSPID))
+			rd->marked |= PT_FMASK(PT_F_NSPID);
+	}
 }
 
 /* Set by pam_loginuid at login and inherited; the file exists with CONFIG_AUDIT. */
@@ -946,9 +1123,10 @@ static void read_loginuid(struct reader *rd)
 	pt_proc_set_known(rd->p, PT_F_LOGINUID, PT_SRC_PROC);
 }
 
+/* cgroup, cgroup id and container together (PT_F_CGROUP, PT_F_CONTAINER). */
 static void read_cgroup(struct reader *rd)
 {
-	char *buf, *path, *id;
+	char *buf;
 	ssize_t n;
 	int r;
 
@@ -956,26 +1134,33 @@ static void read_cgroup(struct reader *rd)
 	if (!buf) {
 		rd->oom = true;
 		missing(rd, PT_F_CGROUP, PT_WHY_ERROR);
+		missing(rd, PT_F_CONTAINER, PT_WHY_ERROR);
+		missing(rd, PT_F_CTR_META, PT_WHY_ERROR);
 		return;
 	}
 	n = pt_read_file_at(rd->dirfd, "cgroup", buf, CGROUP_BUF, NULL);
 	if (n < 0) {
+		enum pt_why why = why_of(rd, PT_F_CGROUP, (int)n);
+
 		free(buf);
-		missing(rd, PT_F_CGROUP, why_of(rd, PT_F_CGROUP, (int)n));
+		missing(rd, PT_F_CGROUP, why);
+		missing(rd, PT_F_CONTAINER, why);
+		missing(rd, PT_F_CTR_META, why);
 		return;
 	}
-	r = pt_parse_cgroup(buf, (size_t)n, &path, &id);
+	r = pt_procfs_cgroup_apply(rd->fs, rd->dirfd, buf, (size_t)n, rd->p);
 	free(buf);
-	if (r < 0) {
-		if (r == -ENOMEM)
-			rd->oom = true;
-		missing(rd, PT_F_CGROUP, PT_WHY_ERROR);
-		return;
+	if (r == -ENOMEM)
+		rd->oom = true;
+	if (!pt_proc_has(rd->p, PT_F_CGROUP))
+		rd->marked |= PT_FMASK(PT_F_CGROUP);
+	if (!pt_proc_has(rd->p, PT_F_CONTAINER)) {
+		rd->marked |= PT_FMASK(PT_F_CONTAINER);
+		if (rd->p->why[PT_F_CONTAINER] == PT_WHY_GONE)
+			probe_gone(rd);
 	}
-	clear_value(rd->p, PT_F_CGROUP);
-	rd->p->cgroup = path;
-	rd->p->container_id = id;
-	pt_proc_set_known(rd->p, PT_F_CGROUP, PT_SRC_PROC);
+	if (!pt_proc_has(rd->p, PT_F_CTR_META))
+		rd->marked |= PT_FMASK(PT_F_CTR_META);
 }
 
 static void read_ns(struct reader *rd)
@@ -1065,11 +1250,12 @@ int pt_procfs_read_at(const struct pt_procfs *fs, int dirfd, unsigned fields, st
 	if (wants(&rd, PT_F_EXE) && (exe_err != 1 || !rd.gone))
 		read_link_field(&rd, PT_F_EXE, "exe", &p->exe, exe_err, exe);
 
-	if (wants(&rd, PT_F_CREDS) && !rd.gone)
-		read_creds(&rd);
+	if ((wants(&rd, PT_F_CREDS) || wants(&rd, PT_F_NSPID)) && !rd.gone)
+		read_status(&rd);
 	if (wants(&rd, PT_F_CWD) && !rd.gone)
 		read_link_field(&rd, PT_F_CWD, "cwd", &p->cwd, 1, NULL);
-	if (wants(&rd, PT_F_CGROUP) && !rd.gone)
+	if ((wants(&rd, PT_F_CGROUP) || wants(&rd, PT_F_CONTAINER) || wants(&rd, PT_F_CTR_META)) &&
+	    !rd.gone)
 		read_cgroup(&rd);
 	if (wants(&rd, PT_F_NS) && !rd.gone)
 		read_ns(&rd);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "container.h"
 #include "internal.h"
 
 static void stat_file(const char *buf, size_t len)
@@ -26,20 +27,21 @@ static void status_file(const char *buf, size_t len)
 	gid_t gid[4];
 	pid_t tgid = -1;
 
+	pid_t vpid = -1, vpgid = -1;
+
 	pt_parse_status_creds(buf, len, uid, gid, &tgid);
 	pt_parse_status_creds(buf, len, uid, gid, NULL);
+	if (pt_parse_status_nspid(buf, len, &vpid, &vpgid) == 0)
+		FUZZ_CHECK(vpid >= 0 && vpgid >= 0);
 }
 
 static void cgroup_file(const char *buf, size_t len)
 {
-	char *path = NULL, *id = NULL;
+	struct pt_cgroup_info ci;
 
-	if (pt_parse_cgroup(buf, len, &path, &id) == 0) {
-		FUZZ_CHECK(path == NULL || strlen(path) <= len);
-		FUZZ_CHECK(id == NULL || strlen(id) <= len);
-	}
-	free(path);
-	free(id);
+	if (pt_cgroup_parse(buf, len, &ci) == 0)
+		FUZZ_CHECK(ci.path == NULL || strlen(ci.path) <= len);
+	pt_cgroup_info_free(&ci);
 }
 
 static void cmdline_file(char *buf, size_t len)

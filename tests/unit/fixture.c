@@ -410,6 +410,17 @@ int fx_write(const char *root, pid_t pid, const char *name, const void *data, si
 	return write_path(path, data, len);
 }
 
+int fx_put(const char *root, const char *rel, const void *data, size_t len)
+{
+	char path[PATH_MAX];
+
+	if (!root || !rel || rel[0] != '/')
+		return -EINVAL;
+	if (snprintf(path, sizeof(path), "%s%s", root, rel) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return write_path(path, data, len);
+}
+
 /* rm -rf name under dirfd; makes directories searchable first so that a test
  * that chmod'ed something to 000 can still clean up without root. */
 static int remove_at(int atfd, const char *name, int depth)

@@ -36,6 +36,9 @@ int fx_add_simple(const char *root, pid_t pid, pid_t ppid, const char *comm, uin
 		  const char *cmdline, size_t cmdline_len);
 /* Write or replace one file under PID/ (name may contain a '/'). */
 int fx_write(const char *root, pid_t pid, const char *name, const void *data, size_t len);
+/* Write or replace ROOT/REL (rel starts with '/'), creating its directories:
+ * the fixture state trees of container runtimes. */
+int fx_put(const char *root, const char *rel, const void *data, size_t len);
 /* Remove one file under PID/, or the whole PID directory when name is NULL. */
 int fx_remove(const char *root, pid_t pid, const char *name);
 /* Set the proc root's loadavg / sys/kernel/ns_last_pid "last pid" values. */

@@ -34,11 +34,11 @@ static const struct {
 	{13, "group.rgid", "gid", PT_TYPE_UINT},
 	{14, "group.gid", "egid", PT_TYPE_UINT},
 	{15, "proc.sid", "sid", PT_TYPE_INT},
-	{16, "proc.vpgid", "pgid", PT_TYPE_INT},
+	{16, "proc.pgid", "pgid", PT_TYPE_INT},
 	{17, "proc.tty", "tty", PT_TYPE_INT},
 	{18, "proc.cwd", "cwd", PT_TYPE_STR},
 	{19, "proc.cgroup", "cgroup", PT_TYPE_STR},
-	{20, "container.id", "container_id", PT_TYPE_STR},
+	{20, "container.full_id", "container_id", PT_TYPE_STR},
 	{21, "proc.ns.mnt", "ns.mnt", PT_TYPE_UINT},
 	{22, "proc.ns.pid", "ns.pid", PT_TYPE_UINT},
 	{23, "proc.ns.net", "ns.net", PT_TYPE_UINT},
@@ -85,6 +85,27 @@ static const struct {
 	{64, "evt.execveat", "execveat", PT_TYPE_BOOL},
 	{65, "proc.key", "key", PT_TYPE_STR},
 	{66, "proc.pkey", "parent_key", PT_TYPE_STR},
+	{67, "container.id", "container_short_id", PT_TYPE_STR},
+	{68, "container.runtime", "container_runtime", PT_TYPE_NAME},
+	{69, "container.type", "container_type", PT_TYPE_NAME},
+	{70, "container.name", "container_name", PT_TYPE_STR},
+	{71, "container.image", "container_image", PT_TYPE_STR},
+	{72, "container.image.repository", "container_image_repository", PT_TYPE_STR},
+	{73, "container.image.tag", "container_image_tag", PT_TYPE_STR},
+	{74, "container.image.id", "container_image_id", PT_TYPE_STR},
+	{75, "container.start_ts", "container_start_time", PT_TYPE_TIME},
+	{76, "container.privileged", "container_privileged", PT_TYPE_BOOL},
+	{77, "container.outer_ids", "container_outer_ids", PT_TYPE_ARGS},
+	{78, "k8s.pod.name", "k8s_pod_name", PT_TYPE_STR},
+	{79, "k8s.ns.name", "k8s_ns_name", PT_TYPE_STR},
+	{80, "k8s.pod.uid", "k8s_pod_uid", PT_TYPE_STR},
+	{81, "k8s.pod.qos", "k8s_pod_qos", PT_TYPE_NAME},
+	{82, "cgroup.id", "cgroup_id", PT_TYPE_UINT},
+	{83, "proc.vpid", "vpid", PT_TYPE_INT},
+	{84, "proc.vpgid", "vpgid", PT_TYPE_INT},
+	{85, "proc.ppid_orig", "ppid_orig", PT_TYPE_INT},
+	{86, "proc.apid", "apid", PT_TYPE_INT},
+	{87, "proc.sname", "sname", PT_TYPE_STR},
 };
 
 Test(registry, golden_list_is_a_prefix)
@@ -219,6 +240,7 @@ static void setup(void)
 	pt_options_init(&o);
 	o.tier = PT_TIER_NONE;
 	o.proc_root = root;
+	o.runtime_root = root; /* no runtime state there */
 	cr_assert_eq(pt_monitor_open(&m, &o), 0);
 }
 
@@ -268,11 +290,11 @@ static const struct {
 	{"group.rgid", "100"},
 	{"group.gid", "0"},
 	{"proc.sid", "100"},
-	{"proc.vpgid", "200"},
+	{"proc.pgid", "200"},
 	{"proc.tty", "34816"},
 	{"proc.cwd", "/home/u"},
 	{"proc.cgroup", "/system.slice/docker-" CID ".scope"},
-	{"container.id", CID},
+	{"container.full_id", CID},
 	{"proc.ns.mnt", "4026531841"},
 	{"proc.ns.pid", "?unsupported"},
 	{"proc.ns.net", "?unsupported"},
@@ -302,6 +324,28 @@ static const struct {
 	{"user.loginuid", "1000"},
 	{"proc.key", BOOT_ID_FX ":700:200"},
 	{"proc.pkey", BOOT_ID_FX ":500:100"},
+	{"container.id", NULL},
+	{"container.runtime", "docker"},
+	{"container.type", "docker"},
+	/* the fixture's runtime root holds no state for it */
+	{"container.name", "?not_found"},
+	{"container.image", "?not_found"},
+	{"container.image.repository", "?not_found"},
+	{"container.image.tag", "?not_found"},
+	{"container.image.id", "?not_found"},
+	{"container.start_ts", "?not_found"},
+	{"container.privileged", "?not_found"},
+	{"container.outer_ids", "-"},
+	{"k8s.pod.name", "?not_found"},
+	{"k8s.ns.name", "?not_found"},
+	{"k8s.pod.uid", "-"},
+	{"k8s.pod.qos", "-"},
+	{"cgroup.id", "?not_found"},
+	{"proc.vpid", "200"},
+	{"proc.vpgid", "200"},
+	{"proc.ppid_orig", "100"},
+	{"proc.apid", "100 1"},
+	{"proc.sname", "bash"},
 };
 
 Test(values, every_record_field_on_a_fixture, .init = setup, .fini = teardown)
@@ -334,6 +378,23 @@ Test(values, every_record_field_on_a_fixture, .init = setup, .fini = teardown)
 	cr_assert_str_eq(text_of("proc.aname[1]", p, NULL), "bash");
 	cr_assert_str_eq(text_of("aname[2]", p, NULL), "init");
 	cr_assert_str_eq(text_of("proc.aname[3]", p, NULL), "-");
+	cr_assert_str_eq(text_of("proc.apid[0]", p, NULL), "200");
+	cr_assert_str_eq(text_of("proc.apid[2]", p, NULL), "1");
+	cr_assert_str_eq(text_of("proc.apid[3]", p, NULL), "-");
+	char shortid[13];
+
+	memcpy(shortid, CID, 12);
+	shortid[12] = '\0';
+	cr_assert_str_eq(text_of("container.id", p, NULL), shortid);
+	/* the host, as Falco names it */
+	cr_assert_str_eq(text_of("container.id", pt_lookup(m, 100), NULL), "host");
+	cr_assert_str_eq(text_of("container.full_id", pt_lookup(m, 100), NULL), "host");
+	cr_assert_str_eq(text_of("container.name", pt_lookup(m, 100), NULL), "host");
+	cr_assert_str_eq(text_of("container.type", pt_lookup(m, 100), NULL), "host");
+	cr_assert_str_eq(text_of("container.image", pt_lookup(m, 100), NULL), "-");
+	/* aliases */
+	cr_assert_str_eq(text_of("cgroup.path", p, NULL), "/system.slice/docker-" CID ".scope");
+	cr_assert_str_eq(text_of("proc.loginuid", p, NULL), "1000");
 	/* the root has no parent: known, no value */
 	cr_assert_str_eq(text_of("proc.pname", pt_lookup(m, 1), NULL), "-");
 	cr_assert_str_eq(text_of("proc.pkey", pt_lookup(m, 1), NULL), "-");

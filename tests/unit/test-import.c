@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "fixture.h"
+#include "container.h"
 #include "internal.h"
 
 #define BOOT "0d4f3c1e-7b2a-4c5d-9e8f-1a2b3c4d5e6f"
@@ -69,8 +70,10 @@ static void same_record(const struct pt_proc *a, const struct pt_proc *b)
 	cr_assert_eq(pt_proc_nthreads(a), pt_proc_nthreads(b));
 	cr_assert_eq(pt_proc_nexecs(a), pt_proc_nexecs(b));
 	for (unsigned f = 0; f < PT_F_COUNT; f++) {
-		cr_assert_eq(pt_proc_src(a, f) == PT_SRC_NONE, pt_proc_src(b, f) == PT_SRC_NONE);
-		cr_assert_eq(pt_proc_why(a, f), pt_proc_why(b, f), "field %s", pt_field_name(f));
+		cr_assert_eq(pt_proc_src(a, f) == PT_SRC_NONE, pt_proc_src(b, f) == PT_SRC_NONE,
+			     "field %s", pt_field_name(f));
+		cr_assert_eq(pt_proc_why(a, f), pt_proc_why(b, f), "field %s of %d",
+			     pt_field_name(f), pt_proc_pid(a));
 	}
 	if (pt_proc_src(a, PT_F_PPID))
 		cr_assert_eq(pt_proc_ppid(a), pt_proc_ppid(b));
@@ -226,8 +229,33 @@ static struct pt_proc *craft(struct pt_table *t, pid_t pid, pid_t ppid, uint64_t
 	p->cwd = dupb("/home/\t\x01\xc0", 9);
 	pt_proc_set_known(p, PT_F_CWD, PT_SRC_PROC);
 	p->cgroup = dupb("/system.slice/docker-0123abcd.scope", 35);
-	p->container_id = dupb("0123abcd", 8);
+	p->cgroup_id = 4242;
 	pt_proc_set_known(p, PT_F_CGROUP, PT_SRC_PROC);
+	{
+		struct pt_cgroup_attr a = {.runtime = PT_RT_CRIO,
+					   .id = "0123abcd",
+					   .pod_uid = "1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901",
+					   .qos = PT_QOS_BESTEFFORT,
+					   .nouter = 1,
+					   .outer = {"ffff0000"}};
+
+		p->ctr = pt_ctr_new(&a, NULL);
+		cr_assert_not_null(p->ctr);
+		p->ctr->name = strdup("web\x01");
+		p->ctr->image = strdup("nginx:1.25");
+		p->ctr->image_repo = strdup("nginx");
+		p->ctr->image_tag = strdup("1.25");
+		p->ctr->pod_name = strdup("web-0");
+		p->ctr->pod_ns = strdup("prod");
+		p->ctr->created_us = 1795206986000000;
+		p->ctr->privileged = true;
+		p->ctr->why = PT_WHY_NONE;
+	}
+	pt_proc_set_known(p, PT_F_CONTAINER, PT_SRC_PROC);
+	pt_proc_set_known(p, PT_F_CTR_META, PT_SRC_PROC);
+	p->vpid = 1;
+	p->vpgid = 1;
+	pt_proc_set_known(p, PT_F_NSPID, PT_SRC_PROC);
 	p->ns[PT_NS_MNT] = 4026531832u;
 	p->ns[PT_NS_TIME] = 1;
 	pt_proc_set_known(p, PT_F_NS, PT_SRC_PROC);
@@ -333,6 +361,9 @@ Test(import_proc, crafted_missing_and_inherited)
 				pt_proc_set_missing(p, f, (enum pt_why)w);
 			else if ((f + w) % 3 == 0)
 				p->src[f] = PT_SRC_INHERITED;
+		/* a container's state is never known when the container is not */
+		if (!pt_proc_has(p, PT_F_CONTAINER))
+			pt_proc_set_missing(p, PT_F_CTR_META, (enum pt_why)p->why[PT_F_CONTAINER]);
 		check_crafted(p);
 	}
 	/* born and gone: nothing known, no start, no key */
@@ -350,8 +381,9 @@ Test(import_proc, crafted_missing_and_inherited)
 	free(p->cwd);
 	p->cwd = NULL;
 	free(p->cgroup);
-	free(p->container_id);
-	p->cgroup = p->container_id = NULL;
+	p->cgroup = NULL;
+	pt_ctr_unref(p->ctr);
+	p->ctr = NULL; /* the host */
 	pt_proc_set_args(p, NULL, 0, false);
 	memset(p->ns, 0, sizeof(p->ns));
 	p->loginuid = (uid_t)-1;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "fixture.h"
+#include "container.h"
 #include "internal.h"
 
 /* ---- a strict JSON parser (RFC 8259, UTF-8, no duplicate keys) ---- */
@@ -1297,7 +1298,9 @@ static void proc_fill(struct pt_proc *p)
 	p->tty_nr = 34816;
 	p->cwd = cwd_path;
 	p->cgroup = cgroup_path;
-	p->container_id = container;
+	p->ctr = NULL; /* the host */
+	p->vpid = 12;
+	p->vpgid = 10;
 	p->ns[PT_NS_MNT] = 4026531841ull;
 	p->ns[PT_NS_PID] = 4026531836ull;
 	p->start_us = 1795206986123456;
@@ -1333,7 +1336,7 @@ Test(proc, all_known)
 
 	proc_fill(&p);
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",threads,loginuid");
+	assert_keys(v, PROC_KEYS ",threads,loginuid,vpid,vpgid");
 	assert_num(v, "pid", "4242");
 	assert_num(v, "ppid", "1");
 	assert_num(v, "start", "123456");
@@ -1354,7 +1357,9 @@ Test(proc, all_known)
 	assert_num(v, "tty", "34816");
 	assert_str(v, "cwd", "/home/u");
 	assert_str(v, "cgroup", "/system.slice/docker-0123abcd.scope");
-	assert_str(v, "container_id", "0123abcd");
+	assert_str(v, "container_id", "host");
+	assert_num(v, "vpid", "12");
+	assert_num(v, "vpgid", "10");
 	ns = must_get(v, "ns");
 	assert_keys(ns, "mnt,pid");
 	assert_num(ns, "mnt", "4026531841");
@@ -1387,7 +1392,6 @@ Test(proc, unknown_fields_are_null_with_reasons)
 	struct jv *v;
 
 	proc_fill(&p);
-	p.container_id = NULL;
 	for (int f = 0; f < PT_F_COUNT; f++) {
 		p.src[f] = PT_SRC_NONE;
 		p.why[f] = PT_WHY_PERM;
@@ -1402,18 +1406,19 @@ Test(proc, unknown_fields_are_null_with_reasons)
 	p.why[PT_F_CGROUP] = PT_WHY_NONE; /* inconsistent: reported as not read */
 	p.start_us = 0;
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",threads,loginuid,missing");
+	assert_keys(v, PROC_KEYS ",threads,loginuid,vpid,vpgid,missing");
 	static const char *const nulls[] = {
-		"ppid",	  "exe",	  "argv", "argv_truncated", "uid", "euid",
-		"gid",	  "egid",	  "sid",  "pgid",	    "tty", "cwd",
-		"cgroup", "container_id", "ns",	  "start_time",
+		"ppid",	  "exe",	  "argv", "argv_truncated", "uid",  "euid",
+		"gid",	  "egid",	  "sid",  "pgid",	    "tty",  "cwd",
+		"cgroup", "container_id", "ns",	  "start_time",	    "vpid", "vpgid",
 	};
 	for (size_t i = 0; i < PT_ARRAY_SIZE(nulls); i++)
 		assert_null(v, nulls[i]);
 	assert_num(v, "start", "123456");
 	assert_str(v, "comm", "sleep");
 	m = must_get(v, "missing");
-	assert_keys(m, "ppid,exe,argv,creds,sid,pgid,tty,cwd,cgroup,ns,loginuid");
+	assert_keys(m, "ppid,exe,argv,creds,sid,pgid,tty,cwd,cgroup,container,ns,loginuid,nspid");
+	assert_str(m, "container", "permission");
 	assert_str(m, "ppid", "gone");
 	assert_str(m, "exe", "permission");
 	assert_str(m, "creds", "permission");
@@ -1432,14 +1437,109 @@ Test(proc, nothing_known)
 	p.pid = 7;
 	p.tier = PT_TIER_POLL;
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",threads,loginuid,missing");
+	assert_keys(v, PROC_KEYS ",threads,loginuid,vpid,vpgid,missing");
 	assert_null(v, "start");
 	assert_null(v, "comm");
 	assert_keys(must_get(v, "missing"),
 		    "ppid,start,comm,exe,argv,creds,sid,pgid,tty,cwd,"
-		    "cgroup,ns,loginuid");
+		    "cgroup,container,ns,loginuid,nspid");
 	assert_str(must_get(v, "missing"), "comm", "not_read");
 	json_free(v);
+}
+
+/* ---- containers ---- */
+
+static char *outer_ids[] = {(char *)"aaaa0000"};
+static struct pt_container ctr_web = {
+	.refs = 1000,
+	.runtime = PT_RT_CONTAINERD,
+	.id = container,
+	.qos = PT_QOS_BURSTABLE,
+	.pod_uid = (char *)"1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901",
+	.outer = outer_ids,
+	.nouter = 1,
+	.name = (char *)"web",
+	.image = (char *)"nginx:1.25",
+	.image_repo = (char *)"nginx",
+	.image_tag = (char *)"1.25",
+	.image_id = (char *)"sha256:abcd",
+	.pod_name = (char *)"web-0",
+	.pod_ns = (char *)"prod",
+	.created_us = 1795206986000000,
+};
+
+Test(proc, container_members)
+{
+	struct pt_proc p;
+	struct jv *v;
+
+	proc_fill(&p);
+	p.ctr = &ctr_web;
+	p.cgroup_id = 9876;
+	v = proc_json(&p);
+	assert_keys(v,
+		    PROC_KEYS
+		    ",threads,loginuid,container_runtime,container_name,container_image,"
+		    "container_image_repository,container_image_tag,container_image_id,"
+		    "container_start_time,container_privileged,container_outer_ids,"
+		    "k8s_pod_name,k8s_ns_name,k8s_pod_uid,k8s_pod_qos,cgroup_id,vpid,vpgid");
+	assert_str(v, "container_id", "0123abcd");
+	assert_str(v, "container_runtime", "containerd");
+	assert_str(v, "container_name", "web");
+	assert_str(v, "container_image", "nginx:1.25");
+	assert_str(v, "container_image_repository", "nginx");
+	assert_str(v, "container_image_tag", "1.25");
+	assert_str(v, "container_image_id", "sha256:abcd");
+	assert_str(v, "container_start_time", "2026-11-20T20:36:26.000000Z");
+	assert_bool(v, "container_privileged", false);
+	cr_assert_eq(must_get(v, "container_outer_ids")->n, 1);
+	assert_str(v, "k8s_pod_name", "web-0");
+	assert_str(v, "k8s_ns_name", "prod");
+	assert_str(v, "k8s_pod_uid", "1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901");
+	assert_str(v, "k8s_pod_qos", "burstable");
+	assert_num(v, "cgroup_id", "9876");
+	json_free(v);
+}
+
+Test(proc, container_state_not_found)
+{
+	struct pt_container c = {
+		.refs = 1000, .runtime = PT_RT_DOCKER, .id = container, .why = PT_WHY_NOT_FOUND};
+	struct pt_proc p;
+	struct jv *v;
+
+	proc_fill(&p);
+	p.ctr = &c;
+	p.src[PT_F_CTR_META] = PT_SRC_NONE;
+	p.why[PT_F_CTR_META] = PT_WHY_NOT_FOUND;
+	v = proc_json(&p);
+	/* no pod, no state: only the attribution, and why the rest is absent */
+	assert_keys(v,
+		    PROC_KEYS ",threads,loginuid,container_runtime,container_name,vpid,vpgid,"
+			      "missing");
+	assert_str(v, "container_runtime", "docker");
+	assert_null(v, "container_name");
+	assert_keys(must_get(v, "missing"), "container_meta");
+	assert_str(must_get(v, "missing"), "container_meta", "not_found");
+	json_free(v);
+}
+
+Test(proc, container_json_object)
+{
+	struct jv *v;
+	char *s = pt_json_container(&ctr_web);
+
+	cr_assert_not_null(s);
+	v = must_parse(s, strlen(s));
+	assert_keys(v,
+		    "id,runtime,name,image,image_repository,image_tag,image_id,pod_name,ns_name,"
+		    "pod_uid,qos,outer_ids,created,privileged,live");
+	assert_str(v, "runtime", "containerd");
+	assert_num(v, "live", "0");
+	json_free(v);
+	free(s);
+	cr_assert_null(pt_json_container(NULL));
+	cr_assert_eq(errno, EINVAL);
 }
 
 Test(proc, inherited_fields)
@@ -1452,7 +1552,7 @@ Test(proc, inherited_fields)
 	p.src[PT_F_EXE] = PT_SRC_INHERITED;
 	p.src[PT_F_CWD] = PT_SRC_INHERITED;
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",threads,loginuid,inherited");
+	assert_keys(v, PROC_KEYS ",threads,loginuid,vpid,vpgid,inherited");
 	assert_str(v, "exe", "/usr/bin/sleep");
 	in = must_get(v, "inherited");
 	cr_assert_eq(in->t, J_ARR);
@@ -1473,9 +1573,10 @@ Test(proc, exited_normally)
 	p.exit_code = 3;
 	p.nthreads = 0;
 	v = proc_json(&p);
-	assert_keys(v,
-		    PROC_KEYS
-		    ",exit_time,exit_code,signal,core_dumped,duration_ms,threads,loginuid");
+	assert_keys(
+		v,
+		PROC_KEYS
+		",exit_time,exit_code,signal,core_dumped,duration_ms,threads,loginuid,vpid,vpgid");
 	assert_str(v, "state", "exited");
 	assert_str(v, "exit_time", "2026-11-20T20:36:27.623706Z");
 	assert_num(v, "exit_code", "3");
@@ -1551,7 +1652,7 @@ Test(proc, exec_history_and_invalid_strings)
 	assert_keys(v,
 		    "pid,ppid,start,state,comm,comm_b64,exe,exe_b64,argv,argv_truncated,uid,"
 		    "euid,gid,egid,sid,pgid,tty,cwd,cgroup,container_id,ns,tier,start_time,"
-		    "threads,execs,loginuid");
+		    "threads,execs,loginuid,vpid,vpgid");
 	assert_strv(must_get(v, "comm"), "ab" FFFD "\x01", 6);
 	assert_b64(must_get(v, "comm_b64"), "ab\xff\x01", 4);
 	assert_b64(must_get(v, "exe_b64"), bad_exe, sizeof(bad_exe) - 1);

@@ -16,6 +16,7 @@
 
 #include <criterion/criterion.h>
 
+#include "container.h"
 #include "internal.h"
 #include "fixture.h"
 
@@ -297,103 +298,26 @@ Test(parse, args_count)
 	cr_assert_eq(pt_args_count("a\0bc", 4), 2);
 }
 
-/* ---- cgroup ---- */
+/* ---- status: NSpid ---- */
 
-static void check_cgroup(const char *content, const char *path, const char *id)
+Test(parse, status_nspid)
 {
-	char *p = NULL, *c = NULL;
+	pid_t vpid = -1, vpgid = -1;
 
-	cr_assert_eq(pt_parse_cgroup(content, strlen(content), &p, &c), 0, "%s", content);
-	cr_assert_str_eq(p, path);
-	if (id)
-		cr_assert_str_eq(c, id, "%s", content);
-	else
-		cr_assert_null(c, "%s: got %s", content, c);
-	free(p);
-	free(c);
-}
-
-Test(parse, cgroup_runtimes)
-{
-	check_cgroup("0::/system.slice/docker-" ID64 ".scope\n",
-		     "/system.slice/docker-" ID64 ".scope", ID64);
-	check_cgroup("12:memory:/docker/" ID64 "\n0::/docker/" ID64 "\n", "/docker/" ID64, ID64);
-	check_cgroup("0::/kubepods.slice/kubepods-besteffort.slice/"
-		     "kubepods-besteffort-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f901.slice/"
-		     "cri-containerd-" ID64 ".scope\n",
-		     "/kubepods.slice/kubepods-besteffort.slice/"
-		     "kubepods-besteffort-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f901.slice/"
-		     "cri-containerd-" ID64 ".scope",
-		     ID64);
-	check_cgroup("0::/kubepods.slice/kubepods-burstable.slice/crio-" ID64 ".scope\n",
-		     "/kubepods.slice/kubepods-burstable.slice/crio-" ID64 ".scope", ID64);
-	check_cgroup("0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID64
-		     ".scope/container\n",
-		     "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID64
-		     ".scope/container",
-		     ID64);
-	check_cgroup("0::/kubepods/burstable/pod1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901/" ID64 "\n",
-		     "/kubepods/burstable/pod1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901/" ID64, ID64);
-	check_cgroup("0::/libpod_parent/libpod-" ID64 "\n", "/libpod_parent/libpod-" ID64, ID64);
-}
-
-Test(parse, cgroup_nested_takes_innermost)
-{
-	const char *inner = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-	char buf[600], path[512];
-
-	snprintf(path, sizeof(path), "/docker/%s/docker/%s", ID64, inner);
-	snprintf(buf, sizeof(buf), "0::%s\n", path);
-	check_cgroup(buf, path, inner);
-}
-
-Test(parse, cgroup_v1_only)
-{
-	check_cgroup("12:pids:/user.slice/user-1000.slice\n11:memory:/docker/" ID64
-		     "\n1:name=systemd:/user.slice\n",
-		     "/user.slice/user-1000.slice", NULL);
-	check_cgroup("4:memory:/docker/" ID64 "\n3:cpuset:/docker/" ID64 "\n", "/docker/" ID64,
-		     ID64);
-	/* hybrid: the v2 line wins even when it is only "/" */
-	check_cgroup("9:name=systemd:/\n4:memory:/process_api/e4adb64d\n0::/\n", "/", NULL);
-	/* no final newline */
-	check_cgroup("5:cpu,cpuacct:/a/b", "/a/b", NULL);
-}
-
-Test(parse, cgroup_no_container)
-{
-	check_cgroup("0::/user.slice/user-1000.slice/session-2.scope\n",
-		     "/user.slice/user-1000.slice/session-2.scope", NULL);
-	/* conmon runs next to the container, not in it */
-	check_cgroup("0::/machine.slice/crio-conmon-" ID64 ".scope\n",
-		     "/machine.slice/crio-conmon-" ID64 ".scope", NULL);
-	check_cgroup("0::/machine.slice/libpod-conmon-" ID64 ".scope\n",
-		     "/machine.slice/libpod-conmon-" ID64 ".scope", NULL);
-	/* a bare id outside a runtime's tree, wrong length, wrong case */
-	check_cgroup("0::/" ID64 "\n", "/" ID64, NULL);
-	check_cgroup("0::/docker/" ID64 "0\n", "/docker/" ID64 "0", NULL);
-	check_cgroup(
-		"0::/system.slice/docker-3F4E1C2B9A8D7E6F5A4B3C2D1E0F9A8B7C6D5E4F3A2B1C0D9E8F7A"
-		"6B5C4D3E2F.scope\n",
-		"/system.slice/docker-3F4E1C2B9A8D7E6F5A4B3C2D1E0F9A8B7C6D5E4F3A2B1C0D9E8F7A6B5C"
-		"4D3E2F.scope",
-		NULL);
-	/* a path may contain ':' */
-	check_cgroup("0::/a:b/c\n", "/a:b/c", NULL);
-}
-
-Test(parse, cgroup_malformed)
-{
-	static const char *const bad[] = {"",	    "\n",    "garbage\n",
-					  "0:/x\n", "0::\n", "0::relative\n"};
-	char *p = (char *)1, *c = (char *)1;
-
-	for (size_t i = 0; i < PT_ARRAY_SIZE(bad); i++) {
-		cr_assert_eq(pt_parse_cgroup(bad[i], strlen(bad[i]), &p, &c), -EINVAL, "case %zu",
-			     i);
-		cr_assert_null(p);
-		cr_assert_null(c);
-	}
+	/* nested pid namespaces: the last value is the innermost */
+	cr_assert_eq(pt_parse_status_nspid("Pid:\t9\nNSpid:\t4242\t17\t1\nNSpgid:\t4240\t15\n", 43,
+					   &vpid, &vpgid),
+		     0);
+	cr_assert_eq(vpid, 1);
+	cr_assert_eq(vpgid, 15);
+	cr_assert_eq(pt_parse_status_nspid("NSpid:\t77\nNSpgid:\t70\n", 21, &vpid, &vpgid), 0);
+	cr_assert_eq(vpid, 77);
+	cr_assert_eq(vpgid, 70);
+	/* before Linux 4.1 */
+	cr_assert_eq(pt_parse_status_nspid("Pid:\t9\n", 7, &vpid, &vpgid), -ENOENT);
+	cr_assert_eq(pt_parse_status_nspid("NSpid:\t\nNSpgid:\t1\n", 18, &vpid, &vpgid), -EINVAL);
+	cr_assert_eq(pt_parse_status_nspid("NSpid:\t1x\nNSpgid:\t1\n", 20, &vpid, &vpgid), -EINVAL);
+	cr_assert_eq(pt_parse_status_nspid("NSpid:\t-3\nNSpgid:\t1\n", 20, &vpid, &vpgid), -EINVAL);
 }
 
 /* ---- record helpers ---- */
@@ -476,8 +400,18 @@ Test(record, merge_known_only)
 	src.ns[PT_NS_PID] = 4026531836ULL;
 	pt_proc_set_known(&src, PT_F_NS, PT_SRC_PROC);
 	src.cgroup = strdup("/docker/" ID64);
-	src.container_id = strdup(ID64);
+	src.cgroup_id = 77;
 	pt_proc_set_known(&src, PT_F_CGROUP, PT_SRC_PROC);
+	{
+		struct pt_cgroup_attr a = {.runtime = PT_RT_DOCKER, .id = ID64};
+
+		src.ctr = pt_ctr_new(&a, NULL);
+		cr_assert_not_null(src.ctr);
+	}
+	pt_proc_set_known(&src, PT_F_CONTAINER, PT_SRC_PROC);
+	src.vpid = 5;
+	src.vpgid = 6;
+	pt_proc_set_known(&src, PT_F_NSPID, PT_SRC_PROC);
 	pt_proc_set_args(&src, dupmem("a\0b\0", 4), 4, true);
 	pt_proc_set_known(&src, PT_F_ARGV, PT_SRC_PROC);
 	src.cwd = strdup("/tmp");
@@ -502,7 +436,12 @@ Test(record, merge_known_only)
 	cr_assert_eq(dst.ns[PT_NS_MNT], 4026531841ULL);
 	cr_assert_eq(dst.ns[PT_NS_PID], 4026531836ULL);
 	cr_assert_str_eq(dst.cgroup, "/docker/" ID64);
-	cr_assert_str_eq(dst.container_id, ID64);
+	cr_assert_eq(dst.cgroup_id, 77);
+	/* the container is shared, by reference */
+	cr_assert_eq(dst.ctr, src.ctr);
+	cr_assert_eq(src.ctr->refs, 2);
+	cr_assert_eq(dst.vpid, 5);
+	cr_assert_eq(dst.vpgid, 6);
 	cr_assert_neq(dst.cgroup, src.cgroup);
 	cr_assert_null(dst.cwd);
 	cr_assert_eq(dst.why[PT_F_CWD], PT_WHY_NOT_READ);
@@ -568,7 +507,11 @@ Test(record, clear_leaves_exec_history)
 	pt_proc_set_known(&p, PT_F_ARGV, PT_SRC_PROC);
 	p.cwd = strdup("/");
 	p.cgroup = strdup("/");
-	p.container_id = strdup(ID64);
+	{
+		struct pt_cgroup_attr a = {.runtime = PT_RT_DOCKER, .id = ID64};
+
+		p.ctr = pt_ctr_new(&a, NULL);
+	}
 	pt_proc_set_known(&p, PT_F_COMM, PT_SRC_PROC);
 	p.execs = hist;
 	p.nexecs = 2;
@@ -579,7 +522,8 @@ Test(record, clear_leaves_exec_history)
 	cr_assert_eq(p.args_len, 0);
 	cr_assert_null(p.cwd);
 	cr_assert_null(p.cgroup);
-	cr_assert_null(p.container_id);
+	cr_assert_null(p.ctr);
+	cr_assert_eq(p.why[PT_F_CONTAINER], PT_WHY_NOT_READ);
 	cr_assert_eq(p.execs, hist);
 	cr_assert_eq(p.nexecs, 2);
 	cr_assert_eq(p.pid, 42);
@@ -600,8 +544,7 @@ Test(record, mem)
 	pt_proc_set_args(&p, dupmem("x\0yz\0", 5), 5, false); /* 5 */
 	p.cwd = strdup("/"); /* 2 */
 	p.cgroup = strdup("/a"); /* 3 */
-	p.container_id = strdup(ID64); /* 65 */
-	cr_assert_eq(pt_proc_mem(&p), 7 + 5 + 2 + 3 + 65);
+	cr_assert_eq(pt_proc_mem(&p), 7 + 5 + 2 + 3);
 	pt_proc_clear(&p);
 	cr_assert_eq(pt_proc_mem(&p), 0);
 }
@@ -643,6 +586,142 @@ Test(procfs, open_defaults)
 	cr_assert_eq(f2.root_fd, -1);
 }
 
+/* ---- cgroup, container, NSpid ---- */
+
+/* ns/cgroup of pid (or of "self") as the kernel shows it: a symlink. */
+static void set_cgns(const char *who, uint64_t ino)
+{
+	char *dir, *link, target[64];
+
+	cr_assert_geq(asprintf(&dir, "%s/%s/ns", root, who), 0);
+	mkdir(dir, 0755);
+	cr_assert_geq(asprintf(&link, "%s/cgroup", dir), 0);
+	unlink(link);
+	snprintf(target, sizeof(target), "cgroup:[%llu]", (unsigned long long)ino);
+	cr_assert_eq(symlink(target, link), 0);
+	free(link);
+	free(dir);
+}
+
+static void add_cg(pid_t pid, const char *cgroup)
+{
+	struct fx_proc fp = sleeper(pid);
+
+	fp.cgroup = cgroup;
+	add(&fp);
+}
+
+Test(procfs, cgroup_host)
+{
+	struct pt_proc p;
+
+	add_cg(1300, "0::/user.slice/user-1000.slice/session-2.scope\n");
+	cr_assert_eq(read_pid(1300, PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_CONTAINER), &p), 0);
+	cr_assert_str_eq(p.cgroup, "/user.slice/user-1000.slice/session-2.scope");
+	assert_known(&p, PT_F_CONTAINER);
+	cr_assert_null(p.ctr, "the host is no container");
+	/* nothing to read for the host: its metadata is known (empty) */
+	assert_known(&p, PT_F_CTR_META);
+	cr_assert_null(pt_proc_container(&p));
+	cr_assert_null(pt_proc_container_id(&p));
+	pt_proc_clear(&p);
+}
+
+Test(procfs, cgroup_container)
+{
+	struct pt_proc p;
+
+	add_cg(1301, "12:memory:/x\n0::/system.slice/docker-" ID64 ".scope/sub\n");
+	cr_assert_eq(read_pid(1301, PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_CONTAINER), &p), 0);
+	cr_assert_str_eq(p.cgroup, "/system.slice/docker-" ID64 ".scope/sub");
+	assert_known(&p, PT_F_CONTAINER);
+	cr_assert_not_null(p.ctr);
+	cr_assert_eq(p.ctr->refs, 1);
+	cr_assert_str_eq(p.ctr->id, ID64);
+	cr_assert_eq(p.ctr->runtime, PT_RT_DOCKER);
+	/* the container's own cgroup, not the process's sub-cgroup */
+	cr_assert_str_eq(p.ctr->cgroup, "/system.slice/docker-" ID64 ".scope");
+	cr_assert_eq(pt_proc_container(&p), p.ctr);
+	cr_assert_str_eq(pt_proc_container_id(&p), ID64);
+	assert_missing(&p, PT_F_CTR_META, PT_WHY_NOT_READ);
+	pt_proc_clear(&p);
+}
+
+static const char mountinfo_docker[] =
+	"1025 1000 0:52 / / rw,relatime master:1 - overlay overlay rw\n"
+	"1030 1025 0:28 / /sys/fs/cgroup ro,nosuid - cgroup2 cgroup rw\n"
+	"1040 1025 8:1 /var/lib/docker/containers/" ID64 "/hostname /etc/hostname rw - ext4 "
+	"/dev/sda1 rw\n";
+
+Test(procfs, cgroup_private_namespace_reads_mountinfo)
+{
+	struct pt_proc p;
+
+	fs.self_cgns = 4026531835ULL;
+	add_cg(1302, "0::/\n");
+	set_cgns("1302", 4026532999ULL);
+	cr_assert_eq(fx_write(root, 1302, "mountinfo", mountinfo_docker, strlen(mountinfo_docker)),
+		     0);
+	cr_assert_eq(read_pid(1302, PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_CONTAINER), &p), 0);
+	cr_assert_str_eq(p.cgroup, "/");
+	assert_known(&p, PT_F_CONTAINER);
+	cr_assert_not_null(p.ctr);
+	cr_assert_str_eq(p.ctr->id, ID64);
+	pt_proc_clear(&p);
+
+	/* a private namespace whose mountinfo names nothing: not found, not the host */
+	cr_assert_eq(fx_write(root, 1302, "mountinfo", "1 0 0:1 / / rw - ext4 /dev/x rw\n", 32), 0);
+	cr_assert_eq(read_pid(1302, PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_CONTAINER), &p), 0);
+	assert_known(&p, PT_F_CGROUP);
+	assert_missing(&p, PT_F_CONTAINER, PT_WHY_NOT_FOUND);
+	assert_missing(&p, PT_F_CTR_META, PT_WHY_NOT_FOUND);
+	cr_assert_null(p.ctr);
+	pt_proc_clear(&p);
+
+	/* unreadable mountinfo: why it could not be read */
+	cr_assert_eq(fx_remove(root, 1302, "mountinfo"), 0);
+	cr_assert_eq(read_pid(1302, PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_CONTAINER), &p), 0);
+	cr_assert_eq(p.src[PT_F_CONTAINER], PT_SRC_NONE);
+	cr_assert_neq(p.why[PT_F_CONTAINER], PT_WHY_NOT_READ);
+	pt_proc_clear(&p);
+}
+
+Test(procfs, cgroup_own_namespace_skips_mountinfo)
+{
+	struct pt_proc p;
+
+	fs.self_cgns = 4026531835ULL;
+	add_cg(1303, "0::/\n");
+	set_cgns("1303", 4026531835ULL);
+	/* a mountinfo that would name a container: not read, the process is ours */
+	cr_assert_eq(fx_write(root, 1303, "mountinfo", mountinfo_docker, strlen(mountinfo_docker)),
+		     0);
+	cr_assert_eq(read_pid(1303, PT_FMASK(PT_F_CONTAINER), &p), 0);
+	assert_known(&p, PT_F_CONTAINER);
+	cr_assert_null(p.ctr);
+	pt_proc_clear(&p);
+}
+
+Test(procfs, cgroup_and_nspid_missing)
+{
+	struct pt_proc p;
+	static const char status[] = "Name:\tx\nTgid:\t1304\nPid:\t1304\nPPid:\t1\n"
+				     "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n";
+
+	add_cg(1304, "0::/\n");
+	cr_assert_eq(fx_remove(root, 1304, "cgroup"), 0);
+	cr_assert_eq(fx_write(root, 1304, "status", status, strlen(status)), 0);
+	cr_assert_eq(read_pid(1304, ALL, &p), 0);
+	/* a kernel without cgroups: every part of the attribution says so */
+	assert_missing(&p, PT_F_CGROUP, PT_WHY_KERNEL);
+	assert_missing(&p, PT_F_CONTAINER, PT_WHY_KERNEL);
+	assert_missing(&p, PT_F_CTR_META, PT_WHY_KERNEL);
+	/* a kernel before NSpid (4.1): credentials still read from the same file */
+	assert_missing(&p, PT_F_NSPID, PT_WHY_KERNEL);
+	assert_known(&p, PT_F_CREDS);
+	pt_proc_clear(&p);
+}
+
 Test(procfs, read_everything)
 {
 	struct fx_proc fp = sleeper(1234);
@@ -653,8 +732,13 @@ Test(procfs, read_everything)
 	fp.cgroup = "12:memory:/x\n0::/system.slice/docker-" ID64 ".scope\n";
 	add(&fp);
 	cr_assert_eq(read_pid(1234, ALL, &p), 0);
+	/* the container's name and image are the monitor's to read, once per container */
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		assert_known(&p, f);
+		if (f != PT_F_CTR_META)
+			assert_known(&p, f);
+	assert_missing(&p, PT_F_CTR_META, PT_WHY_NOT_READ);
+	cr_assert_eq(p.vpid, 1234);
+	cr_assert_eq(p.vpgid, 1234);
 	cr_assert_eq(p.pid, 1234);
 	cr_assert_eq(p.ppid, 1);
 	cr_assert_eq(p.sid, 1233);
@@ -681,7 +765,10 @@ Test(procfs, read_everything)
 	cr_assert_eq(p.egid, 101);
 	cr_assert_str_eq(p.cwd, "/home/user");
 	cr_assert_str_eq(p.cgroup, "/system.slice/docker-" ID64 ".scope");
-	cr_assert_str_eq(p.container_id, ID64);
+	cr_assert_not_null(p.ctr);
+	cr_assert_str_eq(p.ctr->id, ID64);
+	cr_assert_eq(p.ctr->runtime, PT_RT_DOCKER);
+	cr_assert_eq(p.cgroup_id, 0, "a fixture tree's cgroups are not this host's");
 	cr_assert_eq(p.ns[PT_NS_MNT], 4026531841ULL);
 	cr_assert_eq(p.ns[PT_NS_PID], 0); /* the fixture has only ns/mnt */
 	cr_assert_eq(p.nthreads, 3);
@@ -1366,8 +1453,11 @@ Test(live, self)
 	pt_proc_init(&p);
 	cr_assert_eq(pt_procfs_read(&f, getpid(), ALL, &p), 0);
 	now = pt_now_us();
+	/* a test run inside a container: its state is the monitor's to read */
 	for (unsigned f2 = 0; f2 < PT_F_COUNT; f2++)
-		assert_known(&p, f2);
+		if (f2 != PT_F_CTR_META || !p.ctr)
+			assert_known(&p, f2);
+	cr_assert_eq(p.vpid, p.ns[PT_NS_PID] == 4026531836ULL ? getpid() : p.vpid);
 	cr_assert_str_eq(p.comm, comm);
 	cr_assert_eq(p.ppid, getppid());
 	cr_assert_eq(p.pgid, getpgrp());

@@ -2350,6 +2350,22 @@ static char *ctr_cell(json_t *o, const char *member, bool text)
 
 	if (!v || json_is_null(v))
 		return strdup("-");
+	if (text && json_is_string(v) &&
+	    (strcmp(member, "first_seen") == 0 || strcmp(member, "created") == 0)) {
+		/* RFC 3339 in UTC: a time of day here, as ps's START */
+		struct tm tm = {0};
+		const char *end = strptime(json_string_value(v), "%Y-%m-%dT%H:%M:%S", &tm);
+		char buf[32];
+		time_t t;
+
+		if (end) {
+			t = timegm(&tm);
+			localtime_r(&t, &tm);
+			strftime(buf, sizeof(buf), t > time(NULL) - 86400 ? "%H:%M:%S" : "%Y-%m-%d",
+				 &tm);
+			return strdup(buf);
+		}
+	}
 	if (json_is_string(v)) {
 		s = strdup(json_string_value(v));
 		if (s && text && strcmp(member, "id") == 0 && strlen(s) > CLI_CTR_SHORT)

@@ -353,8 +353,9 @@ static int schema_version(struct pg *pg, bool *older, char *err, size_t errlen)
 				"the database's schema version is %s, this proctrail's %d%s",
 				PQgetvalue(res, 0, 0), PT_DB_SCHEMA_VERSION,
 				v > PT_DB_SCHEMA_VERSION ? ": upgrade proctrail"
-				: pg->create_schema	 ? ""
-							 : ": migrate it with psql -f proctrail-pg.sql");
+					: pg->create_schema
+					? ""
+					: ": migrate it with psql -f proctrail-pg.sql");
 			r = -EPROTO;
 		}
 	}

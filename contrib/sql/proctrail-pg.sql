@@ -166,7 +166,8 @@ CREATE OR REPLACE VIEW v_short_lived AS
 SELECT host,
 	timestamptz 'epoch' + first_us * interval '1 microsecond' AS time, first_us,
 	timestamptz 'epoch' + exit_us * interval '1 microsecond' AS exit_time, exit_us,
-	key, pid, ppid, parent_key, comm, exe, cmdline, uid, exit_code, signal, duration_ms
+	key, pid, ppid, parent_key, comm, exe, cmdline, uid, exit_code, signal, duration_ms,
+	container_id, container_name, container_image, k8s_pod_name, k8s_ns_name
 FROM processes
 WHERE duration_ms IS NOT NULL
 ORDER BY duration_ms;

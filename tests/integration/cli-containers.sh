@@ -31,14 +31,39 @@ CG=$SLICE/docker-$ID.scope
 MADE_SLICE=
 [ -d "$SLICE" ] || { mkdir "$SLICE" || skip "cannot create $SLICE"; MADE_SLICE=1; }
 mkdir "$CG" || skip "cannot create $CG"
+# on a hybrid host, the same name in each v1 hierarchy where this test's own
+# process is not at the root (a v1 line naming another container, as a
+# sandbox's memory cgroup does, would compete with the v2 one)
+V1=
+if [ "$V2" != /sys/fs/cgroup ]; then
+	for line in $(grep -v '^0::' /proc/self/cgroup); do
+		ctl=${line#*:}
+		ctl=${ctl%%:*}
+		path=${line#*:*:}
+		[ "$path" = / ] && continue
+		dir=/sys/fs/cgroup/${ctl#name=}
+		[ -d "$dir" ] || continue
+		mkdir -p "$dir/system.slice/docker-$ID.scope" 2>/dev/null && V1="$V1 $dir"
+	done
+fi
 SP=
 ctr_cleanup() {
 	[ -n "$SP" ] && kill "$SP" 2>/dev/null && wait "$SP" 2>/dev/null
 	rmdir "$CG" 2>/dev/null
 	[ -n "$MADE_SLICE" ] && rmdir "$SLICE" 2>/dev/null
+	for dir in $V1; do
+		rmdir "$dir/system.slice/docker-$ID.scope" 2>/dev/null
+	done
 	cleanup
 }
 trap ctr_cleanup EXIT
+# into_ctr PID: into the container's cgroups, v2 and v1
+into_ctr() {
+	echo "$1" >"$CG/cgroup.procs" || return 1
+	for dir in $V1; do
+		echo "$1" >"$dir/system.slice/docker-$ID.scope/cgroup.procs" || return 1
+	done
+}
 
 # docker's state for it, under a fixture root
 RT=$T/rt
@@ -50,7 +75,7 @@ EOJ
 # a process in the container before the daemon starts: its first scan sees it there
 sleep 300 &
 SP=$!
-echo "$SP" >"$CG/cgroup.procs" || fail "cannot move $SP into $CG"
+into_ctr "$SP" || fail "cannot move $SP into $CG"
 grep -q "docker-$ID.scope" "/proc/$SP/cgroup" || fail "$SP is not in $CG"
 
 start_daemon --runtime-root="$RT"
@@ -102,7 +127,15 @@ ok "a snapshot with --runtime-root says the same"
 
 # ---- watch --container on the daemon's stream: an exec in the container ----
 start_watch "$T/w.json" "$T/w.err" $D --json --container="$NAME"
-sh -c "echo \$\$ >'$CG/cgroup.procs'; exec /bin/true pt-in-ctr-$$"
+# a shell that waits, moved into the container, then execs
+mkfifo "$T/go"
+sh -c "echo \$\$ >'$T/self'; read x <'$T/go'; exec /bin/true pt-in-ctr-$$" &
+SH=$!
+i=0
+while [ ! -s "$T/self" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+into_ctr "$SH" || fail "cannot move the shell into the container"
+echo go >"$T/go"
+wait "$SH"
 /bin/true pt-on-host-$$
 sleep 1
 stop_watch

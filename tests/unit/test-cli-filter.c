@@ -29,15 +29,16 @@ static const struct pt_proc *rec(int pid, const char *ctr)
 	char *line, why[256] = "";
 	int r;
 
-	cr_assert_gt(asprintf(&line,
-			      "{\"pid\":%d,\"ppid\":1,\"start\":%d,\"state\":\"alive\",\"comm\":\"c%d\","
-			      "\"exe\":\"/bin/c\",\"argv\":[\"c\"],\"argv_truncated\":false,"
-			      "\"uid\":0,\"euid\":0,\"gid\":0,\"egid\":0,\"sid\":0,\"pgid\":0,"
-			      "\"tty\":0,\"cwd\":\"/\",\"cgroup\":\"/\",\"ns\":{},\"tier\":\"none\","
-			      "\"start_time\":\"2026-12-02T16:56:18.647000Z\",\"threads\":1,"
-			      "\"loginuid\":-1,\"parent_key\":null%s,\"key\":\"" BOOT ":%d:%d\"}",
-			      pid, pid, pid, ctr, pid, pid),
-		     0);
+	cr_assert_gt(
+		asprintf(&line,
+			 "{\"pid\":%d,\"ppid\":1,\"start\":%d,\"state\":\"alive\",\"comm\":\"c%d\","
+			 "\"exe\":\"/bin/c\",\"argv\":[\"c\"],\"argv_truncated\":false,"
+			 "\"uid\":0,\"euid\":0,\"gid\":0,\"egid\":0,\"sid\":0,\"pgid\":0,"
+			 "\"tty\":0,\"cwd\":\"/\",\"cgroup\":\"/\",\"ns\":{},\"tier\":\"none\","
+			 "\"start_time\":\"2026-12-02T16:56:18.647000Z\",\"threads\":1,"
+			 "\"loginuid\":-1,\"parent_key\":null%s,\"key\":\"" BOOT ":%d:%d\"}",
+			 pid, pid, pid, ctr, pid, pid),
+		0);
 	r = pt_import_proc(m, line, strlen(line), &p, why, sizeof(why));
 	cr_assert_eq(r, 0, "%s: %s", line, why);
 	free(line);
@@ -53,10 +54,11 @@ static void setup(void)
 	o.flags |= PT_OPEN_EMPTY;
 	cr_assert_eq(pt_monitor_open(&m, &o), 0);
 	host = rec(10, ",\"container_id\":\"host\"");
-	web = rec(20, ",\"container_id\":\"" CTR_ID "\",\"container_runtime\":\"cri-o\","
-		      "\"container_name\":\"web\",\"container_image\":\"nginx:1.25\","
-		      "\"k8s_pod_name\":\"web-7d4b9\",\"k8s_ns_name\":\"shop\","
-		      "\"k8s_pod_uid\":\"" POD_UID "\"");
+	web = rec(20,
+		  ",\"container_id\":\"" CTR_ID "\",\"container_runtime\":\"cri-o\","
+		  "\"container_name\":\"web\",\"container_image\":\"nginx:1.25\","
+		  "\"k8s_pod_name\":\"web-7d4b9\",\"k8s_ns_name\":\"shop\","
+		  "\"k8s_pod_uid\":\"" POD_UID "\"");
 	unknown = rec(30, "");
 }
 
@@ -139,12 +141,12 @@ static char *expr(const char *filter, const char *container, const char *pod, bo
 	return cli_filter_expr(filter, &sel, err, sizeof(err));
 }
 
-#define EXPR_EQ(want, ...)                                \
-	do {                                              \
-		char *got_ = expr(__VA_ARGS__);           \
-		cr_assert_not_null(got_, "%s", err);      \
-		cr_assert_str_eq(got_, want);             \
-		free(got_);                               \
+#define EXPR_EQ(want, ...)                           \
+	do {                                         \
+		char *got_ = expr(__VA_ARGS__);      \
+		cr_assert_not_null(got_, "%s", err); \
+		cr_assert_str_eq(got_, want);        \
+		free(got_);                          \
 	} while (0)
 
 /* --container, --pod and --host-only as filter terms, after --filter */
@@ -236,18 +238,15 @@ Test(filter, daemon_ancestors_member)
 	struct pd_req r;
 	char why[256];
 
-	cr_assert_eq(parse_req("{\"cmd\":\"subscribe\",\"ancestors\":64}", &r, why,
-				  sizeof(why)),
+	cr_assert_eq(parse_req("{\"cmd\":\"subscribe\",\"ancestors\":64}", &r, why, sizeof(why)),
 		     PD_OK, "%s", why);
 	cr_assert_eq(r.ancestors, 64);
 	pd_req_free(&r);
-	cr_assert_eq(parse_req("{\"cmd\":\"subscribe\",\"ancestors\":65}", &r, why,
-				  sizeof(why)),
+	cr_assert_eq(parse_req("{\"cmd\":\"subscribe\",\"ancestors\":65}", &r, why, sizeof(why)),
 		     PD_E_BAD_REQUEST);
 	cr_assert(strstr(why, "0 to 64"), "%s", why);
 	pd_req_free(&r);
-	cr_assert_eq(parse_req("{\"cmd\":\"subscribe\",\"ancestors\":\"2\"}", &r, why,
-				  sizeof(why)),
+	cr_assert_eq(parse_req("{\"cmd\":\"subscribe\",\"ancestors\":\"2\"}", &r, why, sizeof(why)),
 		     PD_E_BAD_REQUEST);
 	pd_req_free(&r);
 	cr_assert_eq(parse_req("{\"cmd\":\"ps\",\"ancestors\":2}", &r, why, sizeof(why)),
@@ -260,13 +259,14 @@ Test(filter, daemon_ps_container_filter)
 {
 	struct pd_buf out;
 
-	cr_assert_eq(handle("{\"cmd\":\"ps\",\"fields\":\"pid\",\"filter\":\"container=web\"}", &out),
-		     PD_OK);
+	cr_assert_eq(
+		handle("{\"cmd\":\"ps\",\"fields\":\"pid\",\"filter\":\"container=web\"}", &out),
+		PD_OK);
 	cr_assert_str_eq(out.p, "{\"pid\":20}\n{\"done\":\"ps\",\"count\":1}\n");
 	pd_buf_free(&out);
-	cr_assert_eq(handle("{\"cmd\":\"ps\",\"fields\":\"pid\",\"filter\":\"container=host\"}",
-			    &out),
-		     PD_OK);
+	cr_assert_eq(
+		handle("{\"cmd\":\"ps\",\"fields\":\"pid\",\"filter\":\"container=host\"}", &out),
+		PD_OK);
 	cr_assert_str_eq(out.p, "{\"pid\":10}\n{\"done\":\"ps\",\"count\":1}\n");
 	pd_buf_free(&out);
 }

@@ -575,9 +575,9 @@ Test(sqlite, bad_path)
 /* ---- containers (schema version 2) ---- */
 
 #define CTR_ID "4f2a0c9e1b7d3a5c6e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d"
-#define CTR_MEMBERS                                                                       \
-	",\"container_id\":\"" CTR_ID "\",\"container_runtime\":\"containerd\","            \
-	"\"container_name\":\"web\",\"container_image\":\"nginx:1.25\","                 \
+#define CTR_MEMBERS                                                              \
+	",\"container_id\":\"" CTR_ID "\",\"container_runtime\":\"containerd\"," \
+	"\"container_name\":\"web\",\"container_image\":\"nginx:1.25\","         \
 	"\"k8s_pod_name\":\"web-7d4b9\",\"k8s_ns_name\":\"shop\""
 
 /* The members of a container's events land in processes, execs and

@@ -83,7 +83,8 @@ D="--daemon --socket=$SOCK"
 
 # ---- containers ----
 "$PROCTRAIL" containers $D --json >"$T/c.json" 2>"$T/e" || { cat "$T/e"; fail "containers --json"; }
-jq -e --arg id "$ID" 'select(.id == $id)' "$T/c.json" >"$T/mine.json" ||
+jq -c --arg id "$ID" 'select(.id == $id)' "$T/c.json" >"$T/mine.json"
+[ -s "$T/mine.json" ] ||
 	fail "containers does not list $ID: $(cat "$T/c.json")"
 [ "$(jq .live "$T/mine.json")" = 1 ] || fail "live is not 1: $(cat "$T/mine.json")"
 [ "$(jq -r .runtime "$T/mine.json")" = docker ] || fail "runtime: $(cat "$T/mine.json")"

@@ -20,9 +20,15 @@
 #include "daemon.h"
 
 const char *const cli_qcmd_names[] = {
-	[CLI_Q_PS] = "ps",	     [CLI_Q_SHOW] = "show",	    [CLI_Q_TREE] = "tree",
-	[CLI_Q_LINEAGE] = "lineage", [CLI_Q_CHILDREN] = "children", [CLI_Q_RECENT] = "recent",
-	[CLI_Q_SHORT] = "short",     [CLI_Q_STATUS] = "status",	    [CLI_Q_CONTAINERS] = "containers",
+	[CLI_Q_PS] = "ps",
+	[CLI_Q_SHOW] = "show",
+	[CLI_Q_TREE] = "tree",
+	[CLI_Q_LINEAGE] = "lineage",
+	[CLI_Q_CHILDREN] = "children",
+	[CLI_Q_RECENT] = "recent",
+	[CLI_Q_SHORT] = "short",
+	[CLI_Q_STATUS] = "status",
+	[CLI_Q_CONTAINERS] = "containers",
 };
 
 const char *cli_socket_path(const char *opt)

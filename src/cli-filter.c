@@ -20,7 +20,18 @@
 
 #include "cli.h"
 
-enum fkey { FK_PID, FK_PPID, FK_UID, FK_EUID, FK_GID, FK_COMM, FK_EXE, FK_ARGV, FK_CONTAINER, FK_POD };
+enum fkey {
+	FK_PID,
+	FK_PPID,
+	FK_UID,
+	FK_EUID,
+	FK_GID,
+	FK_COMM,
+	FK_EXE,
+	FK_ARGV,
+	FK_CONTAINER,
+	FK_POD
+};
 
 struct fterm {
 	enum fkey key;
@@ -33,7 +44,7 @@ struct cli_filter {
 	size_t n;
 };
 
-static const char *const fkey_names[] = {"pid",  "ppid", "uid",  "euid",	    "gid",
+static const char *const fkey_names[] = {"pid",	 "ppid", "uid",	 "euid",      "gid",
 					 "comm", "exe",	 "argv", "container", "pod"};
 
 void cli_filter_free(struct cli_filter *f)

@@ -34,6 +34,7 @@ static const char *const prog = "proctrail history";
 struct hist {
 	const char *db;
 	const char *comm, *cmd, *key, *lineage;
+	const char *container; /* --container: id prefix, exact name, or host */
 	int64_t uid, pid;
 	int64_t since_us, until_us; /* 0: unbounded */
 	double short_ms; /* < 0: not asked */
@@ -59,7 +60,7 @@ static void h_usage(FILE *f)
 		"usage: proctrail history [--db=PATH] [--comm=NAME] [--cmd=GLOB] "
 		"[--user=UID|NAME]\n"
 		"         [--since=TIME] [--until=TIME] [--key=KEY] [--pid=PID] [--short[=MS]]\n"
-		"         [--lineage=KEY] [--json] [-n N]\n"
+		"         [--lineage=KEY] [--container=ID|NAME|host] [--json] [-n N]\n"
 		"\n"
 		"Execs from the history database (proctraild's SQLite sink, or watch --sqlite),\n"
 		"oldest first; with -n, the N most recent.\n"
@@ -73,6 +74,8 @@ static void h_usage(FILE *f)
 		"                   time unless Z or +HH:MM) or relative: 30s, 10m, 2h, 1d, 1w "
 		"ago\n"
 		"  --key=KEY, --pid=PID  one process\n"
+		"  --container=ID|NAME|host  in this container (id prefix or exact name),\n"
+		"                   or on the host\n"
 		"  --short[=MS]     processes that lived under MS milliseconds (default %d),\n"
 		"                   by start time, with how long they lived and how they ended\n"
 		"  --lineage=KEY    the process's ancestors (oldest first), itself, its children\n"
@@ -517,6 +520,11 @@ static void add_filters(const struct hist *h, char *sql, size_t len, const char 
 		ADD(" AND key = :key");
 	if (h->pid >= 0)
 		ADD(" AND pid = :pid");
+	if (h->container && strcmp(h->container, "host") == 0)
+		ADD(" AND container_id = 'host'");
+	else if (h->container)
+		ADD(" AND container_id <> 'host' AND (substr(container_id, 1, length(:ctr)) = :ctr"
+		    " OR container_name = :ctr)");
 	if (h->since_us)
 		ADD(" AND %s >= :since", tcol);
 	if (h->until_us)
@@ -538,6 +546,8 @@ static void bind_filters(const struct hist *h, sqlite3_stmt *st)
 		sqlite3_bind_text(st, i, h->key, -1, SQLITE_STATIC);
 	if ((i = sqlite3_bind_parameter_index(st, ":pid")))
 		sqlite3_bind_int64(st, i, h->pid);
+	if ((i = sqlite3_bind_parameter_index(st, ":ctr")))
+		sqlite3_bind_text(st, i, h->container, -1, SQLITE_STATIC);
 	if ((i = sqlite3_bind_parameter_index(st, ":since")))
 		sqlite3_bind_int64(st, i, h->since_us);
 	if ((i = sqlite3_bind_parameter_index(st, ":until")))
@@ -661,7 +671,8 @@ int cli_history(int argc, char **argv)
 		O_KEY,
 		O_PID,
 		O_SHORT,
-		O_LINEAGE
+		O_LINEAGE,
+		O_CONTAINER
 	};
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, O_DB},
@@ -674,6 +685,7 @@ int cli_history(int argc, char **argv)
 		{"pid", required_argument, NULL, O_PID},
 		{"short", optional_argument, NULL, O_SHORT},
 		{"lineage", required_argument, NULL, O_LINEAGE},
+		{"container", required_argument, NULL, O_CONTAINER},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -682,6 +694,7 @@ int cli_history(int argc, char **argv)
 	int64_t now = now_us();
 	const char *env;
 	sqlite3 *db;
+	int64_t v = 0;
 	int c, r;
 
 	env = getenv("PROCTRAIL_HISTORY");
@@ -723,6 +736,11 @@ int cli_history(int argc, char **argv)
 		case O_LINEAGE:
 			h.lineage = optarg;
 			break;
+		case O_CONTAINER:
+			if (!*optarg)
+				h_usage_error("--container needs an id, a name or host");
+			h.container = optarg;
+			break;
 		case 'j':
 			h.json = true;
 			break;
@@ -744,11 +762,20 @@ int cli_history(int argc, char **argv)
 		h_usage_error("unexpected argument '%s'", argv[optind]);
 	if (h.lineage &&
 	    (h.comm || h.cmd || h.uid >= 0 || h.since_us || h.until_us || h.key || h.pid >= 0 ||
-	     h.short_ms >= 0 || h.limit))
+	     h.short_ms >= 0 || h.limit || h.container))
 		h_usage_error("--lineage takes no other filter");
 	if (h.since_us && h.until_us && h.since_us >= h.until_us)
 		h_usage_error("--since is not before --until");
 	db = open_db(h.db);
+	if (h.container && user_version(db, &v) == SQLITE_OK && v < 2) {
+		fprintf(stderr,
+			"%s: %s: --container: schema version %" PRId64
+			" has no containers (proctraild migrates it to version 2 when it opens "
+			"it)\n",
+			prog, h.db, v);
+		sqlite3_close(db);
+		return H_EXIT_FAIL;
+	}
 	if (h.lineage)
 		r = q_lineage(&h, db);
 	else if (h.short_ms >= 0)

@@ -189,10 +189,11 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } members[] = {
-	{"pid", M_PID},	      {"key", M_KEY},	    {"fields", M_FIELDS},
-	{"filter", M_FILTER}, {"state", M_STATE},   {"seconds", M_SECONDS},
-	{"ms", M_MS},	      {"events", M_EVENTS}, {"queue", M_QUEUE},
-	{"ancestors", M_ANCESTORS},
+	{"pid", M_PID},	      {"key", M_KEY},
+	{"fields", M_FIELDS}, {"filter", M_FILTER},
+	{"state", M_STATE},   {"seconds", M_SECONDS},
+	{"ms", M_MS},	      {"events", M_EVENTS},
+	{"queue", M_QUEUE},   {"ancestors", M_ANCESTORS},
 };
 
 static const unsigned cmd_members[PD_CMD_COUNT] = {

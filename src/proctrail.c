@@ -486,7 +486,9 @@ static void on_event(const struct pt_event *ev, void *data)
 	}
 	if (!cli_follow_event(w->follow, ev))
 		return;
-	if (!cli_filter_match(w->filter, ev)) {
+	/* attached, the daemon applied the same expression to its own records,
+	 * which know more than the members an event line carries */
+	if (!w->conn && !cli_filter_match(w->filter, ev)) {
 		w->filtered++;
 		return;
 	}
@@ -945,10 +947,18 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		int c;
 		const char *name;
 	} local_opts[] = {
-		{O_TIER, "--tier"},	   {O_THREADS, "--threads"},	{O_RT, "--realtime"},
-		{O_NORT, "--no-realtime"}, {O_INTERVAL, "--interval"},	{O_ARGSMAX, "--args-max"},
-		{O_RCVBUF, "--rcvbuf"},	   {O_RING, "--ring-size"},	{O_WATCHDIR, "--watch-dir"},
-		{O_READERS, "--readers"},  {O_PROCROOT, "--proc-root"}, {'p', "-p"},
+		{O_TIER, "--tier"},
+		{O_THREADS, "--threads"},
+		{O_RT, "--realtime"},
+		{O_NORT, "--no-realtime"},
+		{O_INTERVAL, "--interval"},
+		{O_ARGSMAX, "--args-max"},
+		{O_RCVBUF, "--rcvbuf"},
+		{O_RING, "--ring-size"},
+		{O_WATCHDIR, "--watch-dir"},
+		{O_READERS, "--readers"},
+		{O_PROCROOT, "--proc-root"},
+		{'p', "-p"},
 		{O_RUNTIMEROOT, "--runtime-root"},
 	};
 	char err[256];
@@ -1065,7 +1075,10 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		case O_CONTAINER:
 		case O_POD:
 		case O_HOSTONLY:
-			ctr_sel_option(&w->sel, "watch", c == O_CONTAINER ? 'c' : c == O_POD ? 'P' : 'H',
+			ctr_sel_option(&w->sel, "watch",
+				       c == O_CONTAINER	    ? 'c'
+					       : c == O_POD ? 'P'
+							    : 'H',
 				       optarg);
 			break;
 		case O_ANCESTORS:
@@ -1359,8 +1372,7 @@ fail:
  * --ancestors, the array the daemon wrote goes out as it came: the daemon's
  * table knows the exited ancestors this one never saw.
  */
-static int watch_import(struct watch_ctx *w, const char *line, size_t len, char *why,
-			size_t whylen)
+static int watch_import(struct watch_ctx *w, const char *line, size_t len, char *why, size_t whylen)
 {
 	json_t *o = NULL, *a;
 	char *given = NULL;
@@ -1660,9 +1672,9 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 		case O_POD:
 		case O_HOSTONLY:
 			ctr_sel_option(&w->sel, "replay",
-				       c == O_CONTAINER ? 'c'
-				       : c == O_POD	? 'P'
-							: 'H',
+				       c == O_CONTAINER	    ? 'c'
+					       : c == O_POD ? 'P'
+							    : 'H',
 				       optarg);
 			break;
 		case 'h':
@@ -1955,13 +1967,14 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd
 		case O_QPOD:
 		case O_QHOSTONLY:
 			if (cmd != CLI_Q_PS)
-				usage_error("%s: --container, --pod and --host-only are options of ps "
-					    "and watch",
-					    name);
+				usage_error(
+					"%s: --container, --pod and --host-only are options of ps "
+					"and watch",
+					name);
 			ctr_sel_option(&s->sel, name,
-				       c == O_QCONTAINER ? 'c'
-				       : c == O_QPOD	 ? 'P'
-							 : 'H',
+				       c == O_QCONTAINER     ? 'c'
+					       : c == O_QPOD ? 'P'
+							     : 'H',
 				       optarg);
 			break;
 		case O_QRUNTIMEROOT:
@@ -2326,11 +2339,12 @@ static size_t ctr_parse_cols(const char *list, size_t *idx, size_t max)
 			if (strcmp(t, ctr_members[i].member) == 0)
 				break;
 		if (i == CTR_NMEMBERS)
-			usage_error("containers: -o: unknown member '%s' (id, runtime, name, image, "
-				    "image_repository, image_id, pod_name, ns_name, pod_uid, qos, "
-				    "cgroup, cgroup_id, outer_ids, created, first_seen, live, "
-				    "missing)",
-				    t);
+			usage_error(
+				"containers: -o: unknown member '%s' (id, runtime, name, image, "
+				"image_repository, image_id, pod_name, ns_name, pod_uid, qos, "
+				"cgroup, cgroup_id, outer_ids, created, first_seen, live, "
+				"missing)",
+				t);
 		if (n == max)
 			usage_error("containers: -o: at most %zu members", max);
 		idx[n++] = i;
@@ -2350,6 +2364,22 @@ static char *ctr_cell(json_t *o, const char *member, bool text)
 
 	if (!v || json_is_null(v))
 		return strdup("-");
+	if (text && json_is_string(v) &&
+	    (strcmp(member, "first_seen") == 0 || strcmp(member, "created") == 0)) {
+		/* RFC 3339 in UTC: a time of day here, as ps's START */
+		struct tm tm = {0};
+		const char *end = strptime(json_string_value(v), "%Y-%m-%dT%H:%M:%S", &tm);
+		char buf[32];
+		time_t t;
+
+		if (end) {
+			t = timegm(&tm);
+			localtime_r(&t, &tm);
+			strftime(buf, sizeof(buf), t > time(NULL) - 86400 ? "%H:%M:%S" : "%Y-%m-%d",
+				 &tm);
+			return strdup(buf);
+		}
+	}
 	if (json_is_string(v)) {
 		s = strdup(json_string_value(v));
 		if (s && text && strcmp(member, "id") == 0 && strlen(s) > CLI_CTR_SHORT)
@@ -2408,8 +2438,9 @@ static int esc_width(const char *s)
 
 static int render_containers(const struct snap_opts *s, const struct cli_result *res)
 {
-	size_t idx[CTR_NMEMBERS * 2], n = ctr_parse_cols(s->oo.cols ? s->oo.cols : ctr_default_cols,
-							 idx, CTR_NMEMBERS * 2);
+	size_t idx[CTR_NMEMBERS * 2],
+		n = ctr_parse_cols(s->oo.cols ? s->oo.cols : ctr_default_cols, idx,
+				   CTR_NMEMBERS * 2);
 	int width[CTR_NMEMBERS * 2] = {0};
 	json_t **objs = calloc(res->nctrs + 1, sizeof(*objs));
 	char **cells = calloc((res->nctrs + 1) * n, sizeof(*cells));
@@ -2436,7 +2467,8 @@ static int render_containers(const struct snap_opts *s, const struct cli_result 
 			for (size_t c = 0; s->oo.cols && c < n; c++) {
 				json_t *v = json_object_get(objs[i], ctr_members[idx[c]].member);
 
-				json_object_set(sel, ctr_members[idx[c]].member, v ? v : json_null());
+				json_object_set(sel, ctr_members[idx[c]].member,
+						v ? v : json_null());
 			}
 			line = json_dumps(sel, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			json_decref(sel);
@@ -2827,11 +2859,20 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{"watch", cmd_watch},	    {"probe", cmd_probe},   {"ps", cmd_ps},
-		{"tree", cmd_tree},	    {"show", cmd_show},	    {"lineage", cmd_lineage},
-		{"children", cmd_children}, {"recent", cmd_recent}, {"short", cmd_short},
-		{"status", cmd_status},	    {"replay", cmd_replay}, {"fields", cmd_fields},
-		{"history", cli_history},   {"containers", cmd_containers},
+		{"watch", cmd_watch},
+		{"probe", cmd_probe},
+		{"ps", cmd_ps},
+		{"tree", cmd_tree},
+		{"show", cmd_show},
+		{"lineage", cmd_lineage},
+		{"children", cmd_children},
+		{"recent", cmd_recent},
+		{"short", cmd_short},
+		{"status", cmd_status},
+		{"replay", cmd_replay},
+		{"fields", cmd_fields},
+		{"history", cli_history},
+		{"containers", cmd_containers},
 	};
 	int c;
 

@@ -55,9 +55,13 @@ static const char *const pg_relations[] = {
 	"v_exec_history", "v_short_lived", "v_process_tree", "v_top_spawners", "v_lost",
 };
 
+/* Schema version 2: the container columns of processes and execs, in this order. */
+#define CTR_COLS "container_id,container_name,container_image,k8s_pod_name,k8s_ns_name"
+
 /* One process's row, folded from a batch's events. */
 struct pm {
 	const char *key, *parent_key, *comm, *exe, *cmdline, *argv;
+	const char *ctr[5]; /* container_id, _name, _image, k8s_pod_name, k8s_ns_name */
 	int64_t pid, ppid, first_us, exit_us, uid, euid, gid, egid, exit_code, signal;
 	double duration_ms;
 	bool core_dumped, has_exec;
@@ -328,7 +332,9 @@ static int schema_missing(struct pg *pg, char *buf, size_t len, char *err, size_
 	return r;
 }
 
-static int schema_version(struct pg *pg, char *err, size_t errlen)
+/* 0 at this proctrail's version; -EPROTO otherwise, *older set when the
+ * database's is older (the schema file migrates it). */
+static int schema_version(struct pg *pg, bool *older, char *err, size_t errlen)
 {
 	PGresult *res = PQexec(pg->conn, "SELECT value FROM meta WHERE name = 'schema_version'");
 	long v;
@@ -341,11 +347,15 @@ static int schema_version(struct pg *pg, char *err, size_t errlen)
 		r = -EPROTO;
 	} else {
 		v = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+		*older = v < PT_DB_SCHEMA_VERSION;
 		if (v != PT_DB_SCHEMA_VERSION) {
 			set_err(err, errlen,
 				"the database's schema version is %s, this proctrail's %d%s",
 				PQgetvalue(res, 0, 0), PT_DB_SCHEMA_VERSION,
-				v > PT_DB_SCHEMA_VERSION ? ": upgrade proctrail" : "");
+				v > PT_DB_SCHEMA_VERSION ? ": upgrade proctrail"
+					: pg->create_schema
+					? ""
+					: ": migrate it with psql -f proctrail-pg.sql");
 			r = -EPROTO;
 		}
 	}
@@ -356,10 +366,21 @@ static int schema_version(struct pg *pg, char *err, size_t errlen)
 static int pg_schema(struct pg *pg, char *err, size_t errlen)
 {
 	char missing[512];
+	bool older = false;
 	int r = schema_missing(pg, missing, sizeof(missing), err, errlen);
 
 	if (r < 0)
 		return r;
+	if (!missing[0] && schema_version(pg, &older, err, errlen) < 0 && older &&
+	    pg->create_schema) {
+		/* an older schema: the file migrates it (ADD COLUMN IF NOT EXISTS...) */
+		r = pg_exec(pg, pg_schema_sql, PGRES_COMMAND_OK, "migrating the schema", err,
+			    errlen);
+		if (r < 0) {
+			pg_rollback(pg);
+			return r;
+		}
+	}
 	if (missing[0] && !pg->create_schema) {
 		set_err(err, errlen,
 			"missing in the database: %s (not created: db_create_schema = no, "
@@ -383,7 +404,7 @@ static int pg_schema(struct pg *pg, char *err, size_t errlen)
 			return -ENOENT;
 		}
 	}
-	r = schema_version(pg, err, errlen);
+	r = schema_version(pg, &older, err, errlen);
 	if (r < 0)
 		return r;
 	/* the batch's folded processes rows, per connection */
@@ -393,7 +414,9 @@ static int pg_schema(struct pg *pg, char *err, size_t errlen)
 		       "first_us bigint, exit_us bigint, comm text, exe text, cmdline text, "
 		       "argv text, uid bigint, euid bigint, gid bigint, egid bigint, "
 		       "exit_code integer, signal integer, core_dumped boolean, "
-		       "duration_ms double precision, has_exec boolean) ON COMMIT DELETE ROWS",
+		       "duration_ms double precision, container_id text, container_name text, "
+		       "container_image text, k8s_pod_name text, k8s_ns_name text, "
+		       "has_exec boolean) ON COMMIT DELETE ROWS",
 		       PGRES_COMMAND_OK, "creating pt_stage", err, errlen);
 }
 
@@ -710,8 +733,8 @@ static int write_execs(struct pg *pg, const struct pt_db_row *rows, size_t n, ch
 		return 0;
 	tw_init(pg, &t, "execs",
 		"host,key,time_us,pid,ppid,parent_key,comm,exe,cmdline,argv,argv_truncated,"
-		"uid,euid,gid,egid",
-		15);
+		"uid,euid,gid,egid," CTR_COLS,
+		20);
 	if (tw_begin(pg, &t, err, errlen) < 0)
 		return t.err;
 	for (size_t i = 0; i < n && !t.err; i++) {
@@ -734,6 +757,11 @@ static int write_execs(struct pg *pg, const struct pt_db_row *rows, size_t n, ch
 		col_id(pg, &t, r->euid);
 		col_id(pg, &t, r->gid);
 		col_id(pg, &t, r->egid);
+		col_str(pg, &t, r->container_id);
+		col_str(pg, &t, r->container_name);
+		col_str(pg, &t, r->container_image);
+		col_str(pg, &t, r->k8s_pod_name);
+		col_str(pg, &t, r->k8s_ns_name);
 		tw_row_end(pg, &t, err, errlen);
 	}
 	return tw_end(pg, &t, err, errlen);
@@ -830,6 +858,15 @@ static void pm_fold(struct pm *p, const struct pt_db_row *r, bool fresh)
 		id_set(&p->gid, r->gid);
 		id_set(&p->egid, r->egid);
 	}
+	/* the container where fork or exec tells it (exec's is the newer: a
+	 * runtime moves the process between the two) */
+	if (r->container_id && (fresh || r->type == PT_EV_FORK || r->type == PT_EV_EXEC)) {
+		p->ctr[0] = r->container_id;
+		p->ctr[1] = r->container_name;
+		p->ctr[2] = r->container_image;
+		p->ctr[3] = r->k8s_pod_name;
+		p->ctr[4] = r->k8s_ns_name;
+	}
 	/* a thread's exit is not its process's */
 	if (r->type == PT_EV_EXIT && !r->thread) {
 		p->exit_us = r->time_us;
@@ -878,7 +915,7 @@ static int fold(struct pg *pg, const struct pt_db_row *rows, size_t n)
 
 /* clang-format off */
 #define PM_COLS "host,key,pid,ppid,parent_key,first_us,exit_us,comm,exe,cmdline,argv,uid,euid," \
-		"gid,egid,exit_code,signal,core_dumped,duration_ms"
+		"gid,egid,exit_code,signal,core_dumped,duration_ms," CTR_COLS
 #define PM_KEEP(c) "COALESCE(EXCLUDED." #c ", p." #c ")"
 #define PM_EXIT(c) "CASE WHEN EXCLUDED.exit_us IS NULL THEN p." #c " ELSE EXCLUDED." #c " END"
 /* the folded rows of pt_stage matching cond into processes */
@@ -892,7 +929,10 @@ static int fold(struct pg *pg, const struct pt_db_row *rows, size_t n)
 	", uid = " uid ", euid = " euid ", gid = " gid ", egid = " egid \
 	", exit_us = " PM_KEEP(exit_us) ", exit_code = " PM_EXIT(exit_code) \
 	", signal = " PM_EXIT(signal) ", core_dumped = " PM_EXIT(core_dumped) \
-	", duration_ms = " PM_EXIT(duration_ms)
+	", duration_ms = " PM_EXIT(duration_ms) \
+	", container_id = " PM_KEEP(container_id) ", container_name = " PM_KEEP(container_name) \
+	", container_image = " PM_KEEP(container_image) \
+	", k8s_pod_name = " PM_KEEP(k8s_pod_name) ", k8s_ns_name = " PM_KEEP(k8s_ns_name)
 /* clang-format on */
 
 static int write_processes(struct pg *pg, const struct pt_db_row *rows, size_t n, char *err,
@@ -909,8 +949,8 @@ static int write_processes(struct pg *pg, const struct pt_db_row *rows, size_t n
 		return 0;
 	tw_init(pg, &t, "pt_stage",
 		"host,key,pid,ppid,parent_key,first_us,exit_us,comm,exe,cmdline,argv,uid,euid,"
-		"gid,egid,exit_code,signal,core_dumped,duration_ms,has_exec",
-		20);
+		"gid,egid,exit_code,signal,core_dumped,duration_ms," CTR_COLS ",has_exec",
+		25);
 	if (tw_begin(pg, &t, err, errlen) < 0)
 		return t.err;
 	for (size_t i = 0; i < pg->npm && !t.err; i++) {
@@ -936,6 +976,8 @@ static int write_processes(struct pg *pg, const struct pt_db_row *rows, size_t n
 		col_i64(pg, &t, p->signal, exited && p->signal >= 0);
 		col_raw(pg, &t, exited ? (p->core_dumped ? "t" : "f") : NULL, 1);
 		col_f64(pg, &t, p->duration_ms, exited && p->duration_ms >= 0);
+		for (size_t c = 0; c < 5; c++)
+			col_str(pg, &t, p->ctr[c]);
 		col_bool(pg, &t, p->has_exec);
 		tw_row_end(pg, &t, err, errlen);
 	}

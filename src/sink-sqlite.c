@@ -167,7 +167,9 @@ static const char step1[] =
 										       "'lost';\n";
 
 /* Version 2 (issue 13): the container and the pod of processes and execs, and
- * v_exec_history showing them. A partial index: host rows cost it nothing. */
+ * v_exec_history and v_short_lived showing them. A partial index: host rows
+ * cost it nothing. */
+/* clang-format off */
 static const char step2[] =
 	"ALTER TABLE processes ADD COLUMN container_id TEXT;\n"
 	"ALTER TABLE processes ADD COLUMN container_name TEXT;\n"
@@ -190,7 +192,14 @@ static const char step2[] =
 	" (SELECT pp.cmdline FROM processes pp WHERE pp.host = e.host AND pp.key = e.parent_key"
 	" AND NOT EXISTS (SELECT 1 FROM execs px WHERE px.host = pp.host AND px.key = pp.key)))"
 	" AS parent_cmdline, e.container_id, e.container_name, e.container_image,"
-	" e.k8s_pod_name, e.k8s_ns_name FROM execs e;\n";
+	" e.k8s_pod_name, e.k8s_ns_name FROM execs e;\n"
+	"DROP VIEW IF EXISTS v_short_lived;\n"
+	"CREATE VIEW v_short_lived AS SELECT host, " ISO("first_us") " AS time, first_us, "
+	ISO("exit_us") " AS exit_time, exit_us, key, pid, ppid, parent_key, comm, exe, cmdline,"
+	" uid, exit_code, signal, duration_ms, container_id, container_name, container_image,"
+	" k8s_pod_name, k8s_ns_name FROM processes WHERE duration_ms IS NOT NULL"
+	" ORDER BY duration_ms;\n";
+/* clang-format on */
 
 const struct pt_sqlite_step pt_sqlite_steps[] = {
 	{1, step1},
@@ -334,11 +343,11 @@ enum {
 	" k8s_ns_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14," \
 	" ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) ON CONFLICT (host, key) DO "
 /* fork and exec: the container where the event tells it (exec's is the newer) */
-#define SET_CTR                                                                           \
-	", container_id = coalesce(excluded.container_id, container_id),"                  \
-	" container_name = coalesce(excluded.container_name, container_name),"             \
-	" container_image = coalesce(excluded.container_image, container_image),"          \
-	" k8s_pod_name = coalesce(excluded.k8s_pod_name, k8s_pod_name),"                   \
+#define SET_CTR                                                                   \
+	", container_id = coalesce(excluded.container_id, container_id),"         \
+	" container_name = coalesce(excluded.container_name, container_name),"    \
+	" container_image = coalesce(excluded.container_image, container_image)," \
+	" k8s_pod_name = coalesce(excluded.k8s_pod_name, k8s_pod_name),"          \
 	" k8s_ns_name = coalesce(excluded.k8s_ns_name, k8s_ns_name)"
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -355,11 +364,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_FORK] = UPSERT "UPDATE SET first_us = excluded.first_us, pid = excluded.pid,"
 			  " ppid = excluded.ppid,"
 			  " parent_key = coalesce(excluded.parent_key, parent_key)" SET_CTR,
-	[S_EXEC_PROC] =
-		UPSERT "UPDATE SET comm = excluded.comm, exe = excluded.exe,"
-		       " cmdline = excluded.cmdline, argv = excluded.argv,"
-		       " uid = coalesce(excluded.uid, uid), euid = coalesce(excluded.euid, euid),"
-		       " gid = coalesce(excluded.gid, gid), egid = coalesce(excluded.egid, egid)" SET_CTR,
+	[S_EXEC_PROC] = UPSERT
+	"UPDATE SET comm = excluded.comm, exe = excluded.exe,"
+	" cmdline = excluded.cmdline, argv = excluded.argv,"
+	" uid = coalesce(excluded.uid, uid), euid = coalesce(excluded.euid, euid),"
+	" gid = coalesce(excluded.gid, gid), egid = coalesce(excluded.egid, egid)" SET_CTR,
 	[S_EXIT] = UPSERT "UPDATE SET exit_us = excluded.exit_us, exit_code = excluded.exit_code,"
 			  " signal = excluded.signal, core_dumped = excluded.core_dumped,"
 			  " duration_ms = excluded.duration_ms",

@@ -1,6 +1,7 @@
 -- SPDX-License-Identifier: GPL-2.0-or-later
 --
--- proctrail's PostgreSQL schema, version 1 (the same as SQLite's: src/sink-db.h).
+-- proctrail's PostgreSQL schema, version 2 (the same as SQLite's: src/sink-db.h);
+-- it also migrates a version 1 database (ALTER TABLE ... ADD COLUMN IF NOT EXISTS).
 --
 -- proctrail's PostgreSQL sink (proctrail watch --pg=CONNINFO, pg = CONNINFO in
 -- proctrail.conf) runs this file itself on its first connect when a table or a
@@ -57,6 +58,12 @@ CREATE TABLE IF NOT EXISTS processes (
 	signal integer,
 	core_dumped boolean,
 	duration_ms double precision,
+	-- version 2: the container ("host" on the host, NULL unknown) and the pod
+	container_id text,
+	container_name text,
+	container_image text,
+	k8s_pod_name text,
+	k8s_ns_name text,
 	PRIMARY KEY (host, key)
 );
 
@@ -76,8 +83,25 @@ CREATE TABLE IF NOT EXISTS execs (
 	uid bigint,
 	euid bigint,
 	gid bigint,
-	egid bigint
+	egid bigint,
+	container_id text,
+	container_name text,
+	container_image text,
+	k8s_pod_name text,
+	k8s_ns_name text
 );
+
+-- Version 1 to 2: a database made by an older proctrail gains the columns.
+ALTER TABLE processes ADD COLUMN IF NOT EXISTS container_id text,
+	ADD COLUMN IF NOT EXISTS container_name text,
+	ADD COLUMN IF NOT EXISTS container_image text,
+	ADD COLUMN IF NOT EXISTS k8s_pod_name text,
+	ADD COLUMN IF NOT EXISTS k8s_ns_name text;
+ALTER TABLE execs ADD COLUMN IF NOT EXISTS container_id text,
+	ADD COLUMN IF NOT EXISTS container_name text,
+	ADD COLUMN IF NOT EXISTS container_image text,
+	ADD COLUMN IF NOT EXISTS k8s_pod_name text,
+	ADD COLUMN IF NOT EXISTS k8s_ns_name text;
 
 -- Every event; data is the whole line of `proctrail watch --json`.
 CREATE TABLE IF NOT EXISTS events (
@@ -111,6 +135,8 @@ CREATE INDEX IF NOT EXISTS processes_comm ON processes (comm);
 CREATE INDEX IF NOT EXISTS execs_time ON execs (host, time_us);
 CREATE INDEX IF NOT EXISTS execs_key ON execs (host, key, time_us);
 CREATE INDEX IF NOT EXISTS execs_comm ON execs (comm);
+CREATE INDEX IF NOT EXISTS execs_container ON execs (host, container_id, time_us)
+	WHERE container_id IS NOT NULL AND container_id <> 'host';
 CREATE INDEX IF NOT EXISTS events_time ON events (host, time_us);
 CREATE INDEX IF NOT EXISTS events_key ON events (host, key);
 CREATE INDEX IF NOT EXISTS events_lost ON events (host, time_us) WHERE event = 'lost';
@@ -131,7 +157,8 @@ SELECT e.host,
 		(SELECT pp.cmdline FROM processes pp
 		 WHERE pp.host = e.host AND pp.key = e.parent_key AND NOT EXISTS (
 			SELECT 1 FROM execs px WHERE px.host = pp.host AND px.key = pp.key)))
-		AS parent_cmdline
+		AS parent_cmdline,
+	e.container_id, e.container_name, e.container_image, e.k8s_pod_name, e.k8s_ns_name
 FROM execs e;
 
 -- Exited processes and how long they lived, shortest first: filter on duration_ms.
@@ -139,7 +166,8 @@ CREATE OR REPLACE VIEW v_short_lived AS
 SELECT host,
 	timestamptz 'epoch' + first_us * interval '1 microsecond' AS time, first_us,
 	timestamptz 'epoch' + exit_us * interval '1 microsecond' AS exit_time, exit_us,
-	key, pid, ppid, parent_key, comm, exe, cmdline, uid, exit_code, signal, duration_ms
+	key, pid, ppid, parent_key, comm, exe, cmdline, uid, exit_code, signal, duration_ms,
+	container_id, container_name, container_image, k8s_pod_name, k8s_ns_name
 FROM processes
 WHERE duration_ms IS NOT NULL
 ORDER BY duration_ms;
@@ -179,7 +207,8 @@ SELECT host,
 FROM events
 WHERE event = 'lost';
 
-INSERT INTO meta (name, value) VALUES ('schema_version', '1') ON CONFLICT (name) DO NOTHING;
+INSERT INTO meta (name, value) VALUES ('schema_version', '2')
+	ON CONFLICT (name) DO UPDATE SET value = '2' WHERE meta.value::integer < 2;
 INSERT INTO meta (name, value) VALUES ('created', to_char(now() AT TIME ZONE 'UTC',
 	'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) ON CONFLICT (name) DO NOTHING;
 

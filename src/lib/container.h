@@ -202,9 +202,10 @@ struct pt_cgid;
  * is cgroup2, else /sys/fs/cgroup/unified. -ENOENT when there is none. */
 int pt_cgid_open(struct pt_cgid **out, const char *sys_root);
 void pt_cgid_close(struct pt_cgid *g);
-/* The path (as /proc/PID/cgroup's 0:: line writes it) of cgroup id: rescans
- * the hierarchy on a miss, at most once per 10 ms. A pointer into g, valid
- * until the next call. NULL with errno ENOENT when unknown. */
+/* The path (as /proc/PID/cgroup's 0:: line writes it) of cgroup id: on a
+ * miss, opens the id as a file handle (root), else rescans the hierarchy, at
+ * most once per 10 ms. A pointer into g, valid until the next call. NULL
+ * with errno ENOENT when unknown. */
 const char *pt_cgid_path(struct pt_cgid *g, uint64_t id);
 /* The id of a v2 path ("/system.slice/x.scope"): 0 and *id, or -errno. */
 int pt_cgid_of_path(struct pt_cgid *g, const char *path, uint64_t *id);
@@ -219,6 +220,7 @@ struct pt_cgid_stats {
 	unsigned unmapped; /* cgroups the last walk left out (limits, too deep) */
 	uint64_t scans; /* walks */
 	uint64_t misses; /* lookups that found no path */
+	uint64_t handles; /* misses of the table answered by open_by_handle_at() */
 	size_t mem; /* bytes held */
 };
 void pt_cgid_stats(const struct pt_cgid *g, struct pt_cgid_stats *st);

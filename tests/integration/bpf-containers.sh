@@ -4,7 +4,9 @@
 # pid namespace of its own) is attributed from the cgroup id the program read
 # in the kernel, although /proc has forgotten it when the monitor looks: the
 # monitor is stopped (SIGSTOP) while the processes run and exit, so it cannot
-# read /proc in time. The cgroups are made in the cgroup v2 hierarchy
+# read /proc in time. `watch --tier=bpf --json -o` must show the container id,
+# runtime, pod uid and QoS, the cgroup path and id (= stat -c %i of the
+# directory), and vpid/vpgid. The cgroups are made in the cgroup v2 hierarchy
 # (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host) and removed at
 # the end.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -48,19 +50,23 @@ mk "$V2/kubepods.slice/kubepods-burstable.slice"
 mk "$V2/kubepods.slice/kubepods-burstable.slice/$POD_SLICE"
 CRI=/kubepods.slice/kubepods-burstable.slice/$POD_SLICE/cri-containerd-$CRI_ID.scope
 mk "$V2$CRI"
-mk "$V2/system.slice"
-DOCKER=/system.slice/docker-$DOCKER_ID.scope
-mk "$V2$DOCKER"
-NS=/system.slice/docker-$NS_ID.scope
-mk "$V2$NS"
 
 # each workload under a name of its own, so its exec is told apart by exe
 for n in cri docker pidns; do
 	cp /bin/sleep "$T/ctr-$n" || fail "cannot copy /bin/sleep"
 done
 
-start_watch "$T/ev.json" "$T/ev.err" --tier=bpf --json
+# the fields by name: they are read from the event's process as it is emitted
+F=event,pid,exe,cgroup,cgroup_id,container_id,container_runtime,k8s_pod_uid,k8s_pod_qos,vpid,vpgid
+start_watch "$T/ev.json" "$T/ev.err" --tier=bpf --json -o "$F"
 grep -q 'ready (tier bpf)' "$T/ev.err" || fail "not the bpf tier: $(cat "$T/ev.err")"
+
+# made after the monitor mapped the hierarchy: found by handle, or a new walk
+mk "$V2/system.slice"
+DOCKER=/system.slice/docker-$DOCKER_ID.scope
+mk "$V2$DOCKER"
+NS=/system.slice/docker-$NS_ID.scope
+mk "$V2$NS"
 
 kill -STOP "$WATCH_PID"
 # move in (0: the writer itself), then exec something that lives 2 ms
@@ -93,6 +99,7 @@ for n in cri docker; do
 done
 [ $PIDNS = 1 ] && { wait_exec "$T/ctr-pidns" || fail "no exec event of $T/ctr-pidns"; }
 stop_watch
+[ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC: $(tail -20 "$T/ev.err")"
 
 # check NAME CGROUP ID RUNTIME: the exec's attribution
 check() {

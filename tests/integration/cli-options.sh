@@ -43,6 +43,20 @@ usage_err "-o unknown field" "unknown field 'bogus'" ps -o pid,bogus
 usage_err "-o event field for ps" "not a field of a process" ps -o pid,evt.type
 usage_err "-o process field unknown to watch" "unknown field 'nope'" watch -o pid,nope
 usage_err "show of pid 0" "PID" show 0
+# containers (issue 13)
+usage_err "--ancestors without --json" "--ancestors adds a member to --json" watch --ancestors=2
+usage_err "--ancestors range" "(0 to 64)" watch --json --ancestors=65
+usage_err "--host-only and --container" "exclude each other" watch --host-only --container=x
+usage_err "--host-only and --pod" "exclude each other" ps --host-only --pod=x
+usage_err "--container with a blank" "is empty or holds a blank" ps --container='a b'
+usage_err "--container twice" "--container given twice" watch --container=a --container=b
+usage_err "--container of lineage" "options of ps and watch" lineage --container=a 1
+usage_err "--runtime-root missing" "No such file or directory" ps --runtime-root="$T/none"
+usage_err "--runtime-root with --daemon" "--runtime-root reads a snapshot" containers --runtime-root="$T" --daemon
+usage_err "--runtime-root and --socket" "--socket names the daemon" containers --runtime-root="$T" --socket=/x
+usage_err "containers -o bogus" "unknown member 'bogus'" containers -o id,bogus
+usage_err "containers takes no argument" "containers takes no arguments" containers x
+
 ok "usage errors: one line, exit 2, the range"
 
 # --debug, in the usage text, is accepted and logs at debug level

@@ -146,7 +146,27 @@ grep -q "$T/none.db" "$T/e" && grep -q -- '--sqlite' "$T/e" || fail "missing: $(
 sqlite3 "$T/other.db" "CREATE TABLE x (a)" 2>/dev/null || : >"$T/other.db"
 err 1 --db="$T/other.db"
 grep -q "not a proctrail history" "$T/e" || fail "other: $(cat "$T/e")"
+err 2 --db="$DB" --lineage=$KA --container=x
 ok "errors: one line, exit 2 for the command line, 1 for the database"
+
+# --container (schema version 2): rows marked by hand, as the sink writes them
+if command -v sqlite3 >/dev/null 2>&1; then
+	cp "$DB" "$T/c.db" || exit 99
+	sqlite3 "$T/c.db" "UPDATE execs SET container_id = 'host';
+		UPDATE execs SET container_id = '4f2a0c9e1b7d' || printf('%052d', 0),
+			container_name = 'web' WHERE pid = 200;
+		UPDATE processes SET container_id = 'host'" || fail "sqlite3"
+	pids() { "$PROCTRAIL" history --db="$T/c.db" --json "$@" | jq -r .pid | sort -u | tr '\n' ' '; }
+	[ "$(pids --container=web)" = "200 " ] || fail "--container=web: $(pids --container=web)"
+	[ "$(pids --container=4f2a)" = "200 " ] || fail "--container=4f2a: $(pids --container=4f2a)"
+	[ -z "$(pids --container=we)" ] || fail "--container=we matched: a name is exact"
+	pids --container=host | grep -qw 200 && fail "--container=host shows the container's exec"
+	[ -n "$(pids --container=host)" ] || fail "--container=host shows nothing"
+	sqlite3 "$T/c.db" "PRAGMA user_version = 1" || fail "sqlite3"
+	err 1 --db="$T/c.db" --container=web
+	grep -q "schema version 1 has no containers" "$T/e" || fail "v1: $(cat "$T/e")"
+	ok "--container: by name, id prefix, host; a version 1 database is told"
+fi
 
 # read-only for real: a user who can read the database but not write its
 # directory (no -shm can be made) still reads it, once no writer has it open

@@ -8,6 +8,7 @@
 
 #include "container.h"
 #include "internal.h"
+#include "fixture.h"
 #include "../../bpf/proctrail-event.h"
 
 struct rec {
@@ -231,6 +232,8 @@ Test(bpf_decode, attribute_container)
 	cr_assert_eq(p->ctr->qos, PT_QOS_BURSTABLE);
 	cr_assert_eq(p->ctr->cgroup_id, 4242, "the process is in the container's own cgroup");
 	cr_assert_eq(p->cgroup_id, 4242);
+	raw_free();
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 /* A hybrid host's v2 path that names a container is as good as a v2 host's. */
@@ -245,6 +248,8 @@ Test(bpf_decode, attribute_container_on_hybrid)
 	cr_assert_eq(p->ctr->runtime, PT_RT_DOCKER);
 	cr_assert_eq(p->ctr->cgroup_id, 0, "a sub-cgroup's id is not the container's");
 	cr_assert_str_eq(p->cgroup, "/system.slice/docker-" CID ".scope/init");
+	raw_free();
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(bpf_decode, attribute_host)
@@ -263,6 +268,8 @@ Test(bpf_decode, attribute_host)
 	cr_assert_str_eq(p->cgroup, "/");
 	cr_assert_eq(p->src[PT_F_CONTAINER], PT_SRC_BPF);
 	cr_assert_null(p->ctr);
+	raw_free();
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 /* Hybrid: "/" or a service on v2 says nothing about the v1 lines: /proc decides. */
@@ -281,6 +288,8 @@ Test(bpf_decode, attribute_left_to_proc_on_hybrid)
 		cr_assert_eq(p->cgroup_id, 4242, "the id stays");
 		raw_free();
 	}
+	raw_free();
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 /* An id no walk resolved: nothing known but the id. */
@@ -293,6 +302,8 @@ Test(bpf_decode, attribute_unresolved)
 	cr_assert_eq(p->src[PT_F_CGROUP], PT_SRC_NONE);
 	cr_assert_eq(p->src[PT_F_CONTAINER], PT_SRC_NONE);
 	cr_assert_eq(p->cgroup_id, 4242);
+	raw_free();
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(bpf_decode, fork_of_a_thread)

@@ -430,6 +430,20 @@ Test(cgroup_file, hybrid)
 		    ID_A, "/docker/" ID_A, false);
 }
 
+Test(cgroup_file, namespace_rule_needs_every_hierarchy)
+{
+	/* a tool's per-job cgroup in one v1 controller is no containerd container */
+	cr_assert_eq(parse("4:memory:/jobs/7c1d9e3f5a2b4c6d8e0f1a3b5c7d9e1f\n1:name=systemd:/\n"
+			   "0::/\n"),
+		     0);
+	cr_expect_eq(ci.a.runtime, PT_RT_NONE);
+	/* runc's cgroupfs driver puts the container in every hierarchy */
+	expect_file("4:memory:/default/web\n1:name=systemd:/default/web\n0::/\n", "web",
+		    "/default/web", false);
+	expect_file("0::/default/web\n", "web", "/default/web", true);
+	cr_expect_str_eq(ci.a.ns, "default");
+}
+
 Test(cgroup_file, order_v2_first)
 {
 	/* v2 first when it names a container, then name=systemd, then the rest */
@@ -568,6 +582,18 @@ Test(mountinfo, cgroup_root_field)
 		  PT_RT_CONTAINERD, ID_B);
 	/* a root that is not a cgroup file system is not a cgroup path */
 	cr_expect_eq(mi("63 50 0:27 /docker-" ID_A ".scope /mnt rw - ext4 /dev/sda1 rw\n"), 0);
+}
+
+Test(mountinfo, namespace_rule_in_cgroup_roots)
+{
+	cr_expect_eq(mi("64 50 0:27 /default/web /sys/fs/cgroup/memory ro - cgroup cgroup "
+			"rw,memory\n"),
+		     0);
+	expect_mi("65 50 0:27 /default/web /sys/fs/cgroup/systemd ro - cgroup cgroup "
+		  "rw,xattr,name=systemd\n",
+		  PT_RT_CONTAINERD, "web");
+	expect_mi("66 50 0:27 /default/web /sys/fs/cgroup ro - cgroup2 cgroup2 rw\n",
+		  PT_RT_CONTAINERD, "web");
 }
 
 Test(mountinfo, containers_storage)

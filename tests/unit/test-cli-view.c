@@ -494,3 +494,81 @@ Test(tree, thread_one_level_under_its_process)
 	cr_expect_eq(v[1].indent, 4);
 	cr_expect_eq(v[2].indent, 4, "the process's child, not the thread's: %u", v[2].indent);
 }
+
+/* ---- the CONTAINER column ---- */
+
+#define CTR_BOOT "4bf3a2c7-0f8b-4cde-bdc8-72d4a501152d"
+
+/* A record imported into m, with its container members. */
+static const struct pt_proc *ctr_rec(struct pt_monitor *mon, int pid, const char *ctr)
+{
+	const struct pt_proc *p = NULL;
+	char *line, why[256] = "";
+
+	cr_assert_gt(
+		asprintf(&line,
+			 "{\"pid\":%d,\"ppid\":1,\"start\":%d,\"state\":\"alive\",\"comm\":\"c\","
+			 "\"exe\":\"/bin/c\",\"argv\":[\"c\"],\"argv_truncated\":false,\"uid\":0,"
+			 "\"euid\":0,\"gid\":0,\"egid\":0,\"sid\":0,\"pgid\":0,\"tty\":0,"
+			 "\"cwd\":\"/\",\"cgroup\":\"/\",\"ns\":{},\"tier\":\"none\","
+			 "\"start_time\":\"2026-12-02T16:56:18.647000Z\",\"threads\":1,"
+			 "\"loginuid\":-1,\"parent_key\":null%s,\"key\":\"" CTR_BOOT ":%d:%d\"}",
+			 pid, pid, ctr, pid, pid),
+		0);
+	cr_assert_eq(pt_import_proc(mon, line, strlen(line), &p, why, sizeof(why)), 0, "%s", why);
+	free(line);
+	return p;
+}
+
+/* watch: no column until the first event in a container, then a header with
+ * it and the column on every line; "-" on the host, "?" unknown. */
+Test(column, watch_from_the_first_container_on)
+{
+	struct pt_options opt;
+	struct pt_monitor *cm;
+	const struct pt_proc *h, *c, *u;
+	struct cli_out o;
+	FILE *f;
+	char *s, *l[6];
+	char sc[16];
+
+	pt_options_init(&opt);
+	opt.tier = PT_TIER_NONE;
+	opt.flags |= PT_OPEN_EMPTY;
+	cr_assert_eq(pt_monitor_open(&cm, &opt), 0);
+	h = ctr_rec(cm, 10, ",\"container_id\":\"host\"");
+	c = ctr_rec(cm, 20,
+		    ",\"container_id\":\"4f2a0c9e1b7d3a5c6e8f\",\"container_runtime\":\"docker\"");
+	u = ctr_rec(cm, 30, "");
+	cr_assert(cli_proc_ctr_short(c, sc, sizeof(sc)));
+	cr_assert_str_eq(sc, "4f2a0c9e1b7d");
+	cli_proc_ctr_short(h, sc, sizeof(sc));
+	cr_assert_str_eq(sc, "-");
+	cli_proc_ctr_short(u, sc, sizeof(sc));
+	cr_assert_str_eq(sc, "?");
+
+	out_init(&o, &f);
+	o.header = true;
+	o.time = CLI_TIME_UTC;
+	struct pt_event ev[] = {
+		{.type = PT_EV_EXEC, .time_us = T_US, .pid = 10, .tid = 10, .ppid = 1, .proc = h},
+		{.type = PT_EV_EXEC, .time_us = T_US, .pid = 20, .tid = 20, .ppid = 1, .proc = c},
+		{.type = PT_EV_EXEC, .time_us = T_US, .pid = 10, .tid = 10, .ppid = 1, .proc = h},
+		{.type = PT_EV_EXEC, .time_us = T_US, .pid = 30, .tid = 30, .ppid = 1, .proc = u},
+	};
+	s = lines(&o, f, ev, 4);
+	l[0] = s;
+	for (int i = 1; i < 6; i++) {
+		l[i] = strchr(l[i - 1], '\n');
+		cr_assert_not_null(l[i], "%s", s);
+		*l[i]++ = 0;
+	}
+	cr_expect_null(strstr(l[0], "CONTAINER"), "%s", l[0]);
+	cr_expect_not_null(strstr(l[1], "UID  CONTAINER    DETAIL"), "%s", l[1]);
+	cr_expect_not_null(strstr(l[2], " 0  4f2a0c9e1b7d /bin/c: c"), "%s", l[2]);
+	cr_expect_not_null(strstr(l[3], " 0  -            /bin/c: c"), "%s", l[3]);
+	cr_expect_not_null(strstr(l[4], " 0  ?            /bin/c: c"), "%s", l[4]);
+	cr_expect_str_empty(l[5]);
+	free(s);
+	pt_monitor_close(cm);
+}

@@ -670,7 +670,7 @@ Test(conf, example_file_holds_the_defaults)
 		}
 		o += (size_t)snprintf(out + o, (1 << 16) - o, "%s\n", line);
 	}
-	cr_assert_eq(keys, 39, "keys in the example: %zu", keys);
+	cr_assert_eq(keys, 41, "keys in the example: %zu", keys);
 	pd_conf_init(&def);
 	cr_assert_eq(pd_conf_parse(&c, out, o, "example", err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(pd_conf_restart_keys(&def, &c, NULL, 0), 0);

@@ -575,20 +575,30 @@ Test(sqlite, bad_path)
 /* ---- containers (schema version 2) ---- */
 
 #define CTR_ID "4f2a0c9e1b7d3a5c6e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d"
-#define CTR_MEMBERS                                                                       \
-	",\"container_id\":\"" CTR_ID "\",\"container_runtime\":\"containerd\","            \
-	"\"container_name\":\"web\",\"container_image\":\"nginx:1.25\","                 \
+#define CTR_MEMBERS                                                              \
+	",\"container_id\":\"" CTR_ID "\",\"container_runtime\":\"containerd\"," \
+	"\"container_name\":\"web\",\"container_image\":\"nginx:1.25\","         \
 	"\"k8s_pod_name\":\"web-7d4b9\",\"k8s_ns_name\":\"shop\""
+
+/* Every line so far through a sink of its own (session 1); the database to read. */
+static sqlite3 *write_all(void)
+{
+	struct pt_sink_conf c;
+	void *st;
+
+	conf(&c);
+	st = open_sink(&c, 1);
+	write_lines(st, 0, nlines);
+	pt_sink_sqlite_ops.close(st);
+	return ro();
+}
 
 /* The members of a container's events land in processes, execs and
  * v_exec_history; the host's say "host"; an event without them leaves NULL. */
 Test(sqlite, container_columns)
 {
-	struct pt_sink_conf c;
 	sqlite3 *db;
-	void *st;
 
-	conf(&c);
 	ev("fork", T0, &B, ",\"container_id\":\"host\"");
 	ev("exec", T0 + 10, &B, ",\"container_id\":\"host\"");
 	ev("fork", T0 + 20, &C, ",\"container_id\":\"host\"");
@@ -596,10 +606,7 @@ Test(sqlite, container_columns)
 	ev("exec", T0 + 30, &C, CTR_MEMBERS);
 	ev("exit", T0 + 40, &C, ",\"exit_code\":0,\"signal\":null,\"duration_ms\":0.02");
 	ev("exec", T0 + 50, &A, NULL);
-	st = open_sink(&c, 1);
-	write_lines(st, 0, nlines);
-	pt_sink_sqlite_ops.close(st);
-	db = ro();
+	db = write_all();
 	QEQ(db,
 	    "SELECT key, container_id, container_name, container_image, k8s_pod_name, "
 	    "k8s_ns_name FROM processes ORDER BY key",
@@ -619,10 +626,8 @@ Test(sqlite, container_columns)
  * the old rows stay, with NULL containers, and new rows carry theirs. */
 Test(sqlite, migrate_from_version_1)
 {
-	struct pt_sink_conf c;
 	char err[256] = "";
 	sqlite3 *db;
-	void *st;
 
 	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
 	cr_assert_eq(pt_sqlite_migrate(db, pt_sqlite_steps, 1, 1, err, sizeof(err)), 0, "%s", err);
@@ -639,12 +644,8 @@ Test(sqlite, migrate_from_version_1)
 		      SQLITE_OK);
 	sqlite3_close(db);
 
-	conf(&c);
 	ev("exec", T0, &C, CTR_MEMBERS);
-	st = open_sink(&c, 1);
-	write_lines(st, 0, nlines);
-	pt_sink_sqlite_ops.close(st);
-	db = ro();
+	db = write_all();
 	QEQ(db, "PRAGMA user_version", "2;");
 	QEQ(db, "SELECT value FROM meta WHERE name = 'schema_version'", "2;");
 	QEQ(db, "SELECT key, container_id, container_name FROM v_exec_history ORDER BY time_us",

@@ -50,11 +50,14 @@ cg_detect() {
 		CG1_LINE=${line#* }
 		break
 	done
+	CG1S=$(awk '$3 == "cgroup" && $4 ~ /(^|,)name=systemd(,|$)/ { print $2; exit }' /proc/self/mounts)
 	[ -n "$CG2" ] || [ -n "$CG1" ] || skip "no cgroup hierarchy mounted under /sys/fs/cgroup"
 	# can we make a cgroup and move a process into it, and does /proc/PID/cgroup
 	# then show the path we wrote (not so when this test runs in a cgroup
 	# namespace whose root is not the hierarchy's)?
-	for h in $CG2 $CG1; do
+	s1=$CG1S
+	[ "$CG1S" = "$CG1" ] && s1=""
+	for h in $CG2 $CG1 $s1; do
 		d=$h/pt-itest-probe-$$
 		mkdir "$d" 2>/dev/null || skip "cannot create a cgroup under $h"
 		CG_MADE="$d $CG_MADE"
@@ -64,11 +67,11 @@ cg_detect() {
 			kill $sp
 			skip "cannot move a process into a cgroup under $h"
 		}
-		if [ "$h" = "$CG2" ]; then
-			want="0::/pt-itest-probe-$$"
-		else
-			want=":$CG1_LINE:/pt-itest-probe-$$"
-		fi
+		case $h in
+		"$CG2") want="0::/pt-itest-probe-$$" ;;
+		"$CG1") want=":$CG1_LINE:/pt-itest-probe-$$" ;;
+		*) want=":name=systemd:/pt-itest-probe-$$" ;;
+		esac
 		grep -q -- "$want\$" /proc/$sp/cgroup || {
 			kill $sp
 			skip "/proc/PID/cgroup does not show the cgroup made under $h as /pt-itest-probe-$$: $(tr '\n' ' ' </proc/$sp/cgroup)"
@@ -108,6 +111,7 @@ cg_root_of() {
 	case $1 in
 	"$CG2"/*) echo "$CG2" ;;
 	"$CG1"/*) echo "$CG1" ;;
+	"$CG1S"/*) echo "$CG1S" ;;
 	*) echo "" ;;
 	esac
 }

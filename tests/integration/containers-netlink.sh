@@ -18,7 +18,7 @@ need_cmd jq
 TIER=${PT_CTR_TIER:-netlink}
 need_tier "$TIER"
 cg_detect
-echo "cgroup2 at ${CG2:-(none)}; v1 hierarchy ${CG1:-(none)} ($CG1_LINE)"
+echo "cgroup2 at ${CG2:-(none)}; v1 hierarchy ${CG1:-(none)} ($CG1_LINE); name=systemd at ${CG1S:-(none)}"
 
 ID1=$(rand_hex 32) ID2=$(rand_hex 32) ID3=$(rand_hex 32) ID4=$(rand_hex 32) ID5=$(rand_hex 32)
 ID6=$(rand_hex 32) ID7=$(rand_hex 32) ID8=$(rand_hex 32) ID9=$(rand_hex 32) ID10=$(rand_hex 32)
@@ -37,7 +37,8 @@ BK=$(od -An -N25 -tu1 /dev/urandom | tr -s ' ' '\n' | grep . | awk '{ printf "%c
 NAME=ptctr$$
 
 # (names differ between runtimes: a name is an id, and one id is one container)
-# name | where (v2, v1, both: comma list of runs) | path | runtime | id | pod uid | qos | outer ids
+# name | where (comma list of runs: v2, v1 = a v1 controller hierarchy (pids), v1s =
+# name=systemd, both = v2 and v1 at once) | path | runtime | id | pod uid | qos | outer ids
 # "-" for none; runtime "host" for what is not a container.
 SHAPES=$T/shapes
 cat >"$SHAPES" <<EOF
@@ -51,14 +52,14 @@ cri-containerd-static-pod|v2|/kubepods.slice/kubepods-besteffort.slice/kubepods-
 kubepods-cgroupfs|v2,v1,both|/kubepods/besteffort/pod$POD3/$ID6|containerd|$ID6|$POD3|besteffort|-
 kubepods-cgroupfs-guaranteed|v2,v1|/kubepods/pod$POD7/$ID7|containerd|$ID7|$POD7|guaranteed|-
 cri-containerd-colon|v2,v1|/kubepods-burstable-pod$(u_ "$POD4").slice:cri-containerd:$ID8|containerd|$ID8|$POD4|burstable|-
-cri-containerd-colon-service|v1|/system.slice/containerd.service/kubepods-burstable-pod$(u_ "$POD4").slice:cri-containerd:$ID9|containerd|$ID9|$POD4|burstable|-
+cri-containerd-colon-service|v1,v1s|/system.slice/containerd.service/kubepods-burstable-pod$(u_ "$POD4").slice:cri-containerd:$ID9|containerd|$ID9|$POD4|burstable|-
 crio-systemd|v2|/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod$(u_ "$POD5").slice/crio-$ID10.scope|cri-o|$ID10|$POD5|besteffort|-
 crio-cgroupfs-noscope|v2,v1|/kubepods/burstable/pod$POD6/crio-$ID11|cri-o|$ID11|$POD6|burstable|-
 podman|v2|/machine.slice/libpod-$ID12.scope|podman|$ID12|-|-|-
 podman-container-child|v2|/machine.slice/libpod-$ID12.scope/container|podman|$ID12|-|-|-
 podman-split|v2|/system.slice/pt-itest.service/libpod-payload-$ID13|podman|$ID13|-|-|-
 nerdctl|v2|/system.slice/nerdctl-$ID14.scope|containerd|$ID14|-|-|-
-containerd-namespace|v2,v1|/default/${NAME}c|containerd|${NAME}c|-|-|-
+containerd-namespace|v2,v1s|/default/${NAME}c|containerd|${NAME}c|-|-|-
 lxc|v2|/lxc.payload.${NAME}l|lxc|${NAME}l|-|-|-
 nspawn|v2|/machine.slice/machine-${NAME}n.scope|systemd-nspawn|${NAME}n|-|-|-
 garden|v2,v1|/garden/$GARDEN|garden|$GARDEN|-|-|-
@@ -89,6 +90,7 @@ while IFS='|' read -r name where path rt id pod qos outer; do
 		case $mode in
 		v2) [ -n "$CG2" ] || continue; dirs=$CG2$path ;;
 		v1) [ -n "$CG1" ] || continue; dirs=$CG1$path ;;
+		v1s) [ -n "$CG1S" ] && [ "$CG1S" != "$CG1" ] || continue; dirs=$CG1S$path ;;
 		both)
 			[ -n "$CG2" ] && [ -n "$CG1" ] || continue
 			dirs="$CG2$path $CG1$path"

@@ -98,7 +98,7 @@ while IFS='|' read -r name where path rt id pod qos outer; do
 		esac
 		for d in $dirs; do cg_make "$d"; done
 		ino=-
-		[ "$mode" = v1 ] || ino=$(stat -c %i "$CG2$path")
+		case $mode in v2 | both) ino=$(stat -c %i "$CG2$path") ;; esac
 		for cmd in /bin/true "sleep 0.002"; do
 			# shellcheck disable=SC2086
 			cg_spawn "$dirs" $cmd

@@ -1295,28 +1295,23 @@ static int first_ctr(const struct pt_container *c, void *data)
 	return 1;
 }
 
+/* The image and container members of an nginx in a cri-o pod, after "start". */
+#define NGINX_IN_POD                                                           \
+	"\"comm\":\"nginx\",\"exe\":\"/usr/sbin/nginx\",\"argv\":[\"nginx\"]," \
+	"\"argv_truncated\":false,\"uid\":0,\"euid\":0,\"gid\":0,\"egid\":0,"  \
+	"\"container_id\":\"0123abcd\",\"container_runtime\":\"cri-o\","       \
+	"\"container_name\":\"web\",\"container_image\":\"nginx:1.25\","       \
+	"\"k8s_pod_name\":\"web-0\",\"k8s_ns_name\":\"prod\","                 \
+	"\"k8s_pod_uid\":\"1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901\",\"tier\":\"netlink\"}"
+
 Test(import_event, exec_and_fork_carry_the_container)
 {
 	static const char exec_line[] =
 		"{\"event\":\"exec\",\"time\":\"2026-12-02T10:22:05.926158Z\",\"pid\":23828,"
-		"\"tid\":23828,\"ppid\":23811,\"start\":2216325,\"comm\":\"nginx\","
-		"\"exe\":\"/usr/sbin/"
-		"nginx\",\"argv\":[\"nginx\"],\"argv_truncated\":false,\"uid\":0,"
-		"\"euid\":0,\"gid\":0,\"egid\":0,\"container_id\":\"0123abcd\","
-		"\"container_runtime\":\"cri-o\",\"container_name\":\"web\","
-		"\"container_image\":\"nginx:1.25\",\"k8s_pod_name\":\"web-0\","
-		"\"k8s_ns_name\":\"prod\",\"k8s_pod_uid\":\"1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901\","
-		"\"tier\":\"netlink\"}";
+		"\"tid\":23828,\"ppid\":23811,\"start\":2216325," NGINX_IN_POD;
 	static const char fork_line[] =
 		"{\"event\":\"fork\",\"time\":\"2026-12-02T10:22:05.936158Z\",\"pid\":23829,"
-		"\"tid\":23829,\"ppid\":23828,\"start\":2216326,\"comm\":\"nginx\","
-		"\"exe\":\"/usr/sbin/"
-		"nginx\",\"argv\":[\"nginx\"],\"argv_truncated\":false,\"uid\":0,"
-		"\"euid\":0,\"gid\":0,\"egid\":0,\"container_id\":\"0123abcd\","
-		"\"container_runtime\":\"cri-o\",\"container_name\":\"web\","
-		"\"container_image\":\"nginx:1.25\",\"k8s_pod_name\":\"web-0\","
-		"\"k8s_ns_name\":\"prod\",\"k8s_pod_uid\":\"1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901\","
-		"\"tier\":\"netlink\"}";
+		"\"tid\":23829,\"ppid\":23828,\"start\":2216326," NGINX_IN_POD;
 	static const char host_line[] =
 		"{\"event\":\"exec\",\"time\":\"2026-12-02T10:22:06.926158Z\",\"pid\":900,"
 		"\"tid\":900,\"ppid\":1,\"start\":2216400,\"comm\":\"ls\",\"exe\":\"/usr/bin/ls\","

@@ -1363,3 +1363,49 @@ Test(import_event, exec_and_fork_carry_the_container)
 	pt_monitor_close(m);
 	cr_assert_eq(fx_leaks(), 0);
 }
+
+/* s with its first from replaced by to, malloc'd. */
+static char *replace(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+	char *out = NULL;
+
+	cr_assert_not_null(at, "%s not in %s", from, s);
+	cr_assert_geq(asprintf(&out, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from)), 0);
+	return out;
+}
+
+/* Records written before issue 13: container_id null shared the cgroup's slot. */
+Test(import_proc, older_records_without_the_container_slot)
+{
+	static const char old[] =
+		"{\"pid\":1,\"ppid\":0,\"start\":24,\"state\":\"alive\",\"comm\":\"process_api\","
+		"\"exe\":null,\"argv\":[\"/process_api\"],\"argv_truncated\":false,\"uid\":0,\"eu"
+		"id\":0,\"gid\":0,\"egid\":0,\"sid\":0,\"pgid\":0,\"tty\":0,\"cwd\":null,\"cgroup"
+		"\":\"/\",\"container_id\":null,\"ns\":null,\"tier\":\"none\",\"start_time\":\"20"
+		"26-12-02T04:12:42.915010Z\",\"threads\":13,\"loginuid\":-1,\"key\":\"f509192c-15"
+		"5b-4eb4-85de-3bb7bd853dc0:24:1\",\"parent_key\":null,\"missing\":{\"exe\":\"perm"
+		"ission\",\"cwd\":\"permission\",\"ns\":\"permission\"}}";
+	struct pt_monitor *m = open_empty();
+	const struct pt_proc *p;
+	char why[256], *line, *at;
+
+	cr_assert_eq(pt_import_proc(m, old, strlen(old), &p, why, sizeof(why)), 0, "%s", why);
+	/* cgroup known: the host */
+	cr_assert_eq(pt_proc_why(p, PT_F_CONTAINER), PT_WHY_NONE);
+	cr_assert_null(pt_proc_container(p));
+	/* not read, rather than guessed */
+	cr_assert_eq(pt_proc_why(p, PT_F_NSPID), PT_WHY_NOT_READ);
+	/* cgroup unknown: so is the container */
+	line = replace(old, "\"cgroup\":\"/\"", "\"cgroup\":null");
+	at = replace(line, "\"missing\":{", "\"missing\":{\"cgroup\":\"permission\",");
+	free(line);
+	line = at;
+	cr_assert_eq(pt_import_proc(m, line, strlen(line), &p, why, sizeof(why)), 0, "%s: %s", why,
+		     line);
+	cr_assert_eq(pt_proc_why(p, PT_F_CONTAINER), PT_WHY_PERM);
+	cr_assert_eq(pt_proc_why(p, PT_F_CTR_META), PT_WHY_PERM);
+	free(line);
+	pt_monitor_close(m);
+	cr_assert_eq(fx_leaks(), 0);
+}

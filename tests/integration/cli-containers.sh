@@ -78,7 +78,11 @@ SP=$!
 into_ctr "$SP" || fail "cannot move $SP into $CG"
 grep -q "docker-$ID.scope" "/proc/$SP/cgroup" || fail "$SP is not in $CG"
 
-start_daemon --runtime-root="$RT"
+# the netlink tier re-reads the cgroup of a process at its exec (a runtime
+# moves a process between fork and exec); the bpf tier's attribution in the
+# kernel is bpf-containers.sh's
+need_tier netlink
+start_daemon --runtime-root="$RT" --tier=netlink
 D="--daemon --socket=$SOCK"
 
 # ---- containers ----

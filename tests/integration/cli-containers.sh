@@ -131,7 +131,7 @@ ok "ps --container (name, id prefix), --host-only, the CONTAINER column (daemon)
 ok "a snapshot with --runtime-root says the same"
 
 # ---- watch --container on the daemon's stream: an exec in the container ----
-start_watch "$T/w.json" "$T/w.err" $D --json --container="$NAME"
+start_watch "$T/w.json" "$T/w.err" $D --json --container="$NAME" --ancestors=2
 # a shell that waits, moved into the container, then execs
 mkfifo "$T/go"
 sh -c "echo \$\$ >'$T/self'; read x <'$T/go'; exec /bin/true pt-in-ctr-$$" &
@@ -146,5 +146,19 @@ sleep 1
 stop_watch
 grep -q "pt-in-ctr-$$" "$T/w.json" || fail "watch --container missed the exec in it: $(cat "$T/w.err")"
 grep -q "pt-on-host-$$" "$T/w.json" && fail "watch --container shows a host exec"
-ok "watch --container on the daemon's stream"
+[ "$(grep "pt-in-ctr-$$" "$T/w.json" | jq -c '[.event, (.ancestors | length), .ancestors[0].pid]' |
+	head -1)" = "[\"exec\",2,$$]" ] || fail "--ancestors=2: $(grep "pt-in-ctr-$$" "$T/w.json")"
+ok "watch --container on the daemon's stream, with --ancestors"
+
+# ---- lineage through exited parents: a sleep whose parent and grandparent exited ----
+sh -c "sh -c 'sleep 60 & echo \$! >$T/orphan' & wait"
+ORPHAN=$(cat "$T/orphan")
+PIDS="$PIDS $ORPHAN"
+sleep 0.3
+"$PROCTRAIL" lineage $D "$ORPHAN" >"$T/l.txt" || fail "lineage"
+[ "$(sed -n 2p "$T/l.txt" | awk '{print $1}')" = "$ORPHAN" ] || fail "lineage: $(cat "$T/l.txt")"
+[ "$(grep -c ' (exited)$' "$T/l.txt")" = 2 ] || fail "lineage: not two exited: $(cat "$T/l.txt")"
+[ "$(sed -n 5p "$T/l.txt" | awk '{print $1}')" = "$$" ] ||
+	fail "lineage: the test's shell is not the third ancestor: $(cat "$T/l.txt")"
+ok "lineage through two exited ancestors (daemon)"
 stop_daemon

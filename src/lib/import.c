@@ -1013,6 +1013,9 @@ static int get_container(struct ctx *c, struct rec_in *in, json_t *o)
 			return r;
 		in->p.cgroup_id = (uint64_t)v;
 	}
+	/* records written before the container slot: its null shared the cgroup's */
+	if (j && json_is_null(j) && !in->miss[PT_F_CONTAINER] && in->miss[PT_F_CGROUP])
+		in->miss[PT_F_CONTAINER] = in->miss[PT_F_CGROUP];
 	if (!j || in->miss[PT_F_CONTAINER]) {
 		if (j && !json_is_null(j))
 			return bad(c,

@@ -124,5 +124,19 @@ cg_spawn() {
 	SPAWNED=$!
 }
 
+# stop_watch_json OUT ERR: stop_watch; the watch exited 0 and OUT is JSON lines
+stop_watch_json() {
+	stop_watch
+	[ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC: $(tail -3 "$2")"
+	jq -e . "$1" >/dev/null || fail "$1 is not valid JSON lines"
+}
+
+# bad MSG: a failed check, counted in BAD (the test fails at its end)
+BAD=0
+bad() {
+	echo "FAIL: $*"
+	BAD=$((BAD + 1))
+}
+
 rand_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 rand_uuid() { cat /proc/sys/kernel/random/uuid; }

@@ -38,11 +38,6 @@ start_watch_in() {
 	}
 }
 
-BAD=0
-bad() {
-	echo "FAIL: $*"
-	BAD=$((BAD + 1))
-}
 # expect EV WHAT PID JQ: PID's last exec event in EV satisfies JQ
 expect() {
 	r=$(jq -c "select(.event == \"exec\" and .pid == $3)" "$1" | tail -1)
@@ -117,9 +112,7 @@ unshare --cgroup --mount sh -c "$WG" sh "$GDIR" "$CG2" "$T/cgmnt" sleep 0.002 &
 GS=$!
 wait $GS || fail "cgroup2 mount workload failed ($?)"
 sleep 0.5
-stop_watch
-[ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC: $(tail -3 "$T/ns.err")"
-jq -e . "$EV" >/dev/null || fail "output is not valid JSON lines"
+stop_watch_json "$EV" "$T/ns.err"
 
 expect "$EV" "host process, same cgroups, the host's cgroup namespace" $H1 "$NOCTR"
 expect "$EV" "host process, cgroup and mount namespaces of its own, 0::/" $H3 "$NOCTR"
@@ -166,8 +159,7 @@ seen=$(seen_by_watch $H2 | tr ' ' '\n' | grep '^0::')
 [ "$seen" = "0::/.." ] || fail "setup: proctrail would read '$seen' for a host process"
 wait $H2
 sleep 0.5
-stop_watch
-[ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC: $(tail -3 "$T/rel.err")"
+stop_watch_json "$EV2" "$T/rel.err"
 for p in $RL $RS; do
 	expect "$EV2" "relative path 0::/../system.slice/docker-ID.scope" $p \
 		".container_id == \"$RID\" and .container_runtime == \"docker\""

@@ -87,15 +87,8 @@ PE=$P
 run2ms "$DDIR"
 PD2=$P
 sleep 0.5
-stop_watch
-[ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC: $(tail -3 "$T/ev.err")"
-jq -e . "$EV" >/dev/null || fail "output is not valid JSON lines"
+stop_watch_json "$EV" "$T/ev.err"
 
-BAD=0
-bad() {
-	echo "FAIL: $*"
-	BAD=$((BAD + 1))
-}
 last_exec() { jq -c "select(.event == \"exec\" and .pid == $1)" "$EV" | tail -1; }
 # check WHAT PID JQ-EXPR
 check() {
@@ -138,6 +131,7 @@ run2ms "$EDIR"
 PE2=$P
 sleep 0.5
 stop_watch
+[ "$WATCH_RC" = 0 ] || fail "watch -o exited $WATCH_RC: $(tail -3 "$T/txt.err")"
 line=$(grep "^ *$PE2 " "$T/txt.out" | tail -1)
 [ -n "$line" ] || fail "text output: no line for pid $PE2: $(cat "$T/txt.out")"
 printf '%s' "$line" | grep -q "$(printf '\033')" && fail "text output: a raw ESC from a container name"

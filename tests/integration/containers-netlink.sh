@@ -114,15 +114,8 @@ sh -c 'exec /bin/true' &
 HOST2=$!
 wait $HOST2
 sleep 0.5
-stop_watch
-[ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC: $(tail -3 "$T/ev.err")"
-jq -e . "$EV" >/dev/null || fail "output is not valid JSON lines"
+stop_watch_json "$EV" "$T/ev.err"
 
-BAD=0
-bad() {
-	echo "FAIL: $*"
-	BAD=$((BAD + 1))
-}
 
 # attrs PID [first|last]: "id runtime pod_uid qos outer_ids" of PID's first or last exec
 exec_of() { jq -c "select(.event == \"exec\" and .pid == $1)" "$EV" | if [ "$2" = first ]; then head -1; else tail -1; fi; }

@@ -37,8 +37,8 @@ static int leaf(pid_t sub, int rfd, char **cmd)
 	if (n != 1)
 		return 99;
 	if (getppid() != sub) {
-		dprintf(2, "helper-subreaper: leaf %d: parent %d, not the subreaper %d\n", (int)getpid(),
-			(int)getppid(), (int)sub);
+		dprintf(2, "helper-subreaper: leaf %d: parent %d, not the subreaper %d\n",
+			(int)getpid(), (int)getppid(), (int)sub);
 		return 98;
 	}
 	dprintf(1, "leaf %d\n", (int)getpid());
@@ -65,6 +65,19 @@ static int chain(unsigned char i, int depth, pid_t sub, int rfd, char **cmd)
 	if (i < depth)
 		return chain((unsigned char)(i + 1), depth, sub, rfd, cmd);
 	return leaf(sub, rfd, cmd);
+}
+
+/* Any child, its status in *st: its pid, or -1 (reported). */
+static pid_t reap(int *st)
+{
+	pid_t p;
+
+	do
+		p = waitpid(-1, st, 0);
+	while (p < 0 && errno == EINTR);
+	if (p < 0)
+		perror("waitpid");
+	return p;
 }
 
 int main(int argc, char **argv)
@@ -104,16 +117,11 @@ int main(int argc, char **argv)
 	/* the leaf cannot exit before it is released: the first DEPTH children
 	 * reaped are the intermediates */
 	while (reaped < depth) {
-		p = waitpid(-1, &st, 0);
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p < 0) {
-			perror("waitpid");
+		if ((p = reap(&st)) < 0)
 			return 99;
-		}
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			fprintf(stderr, "helper-subreaper: intermediate %d failed (status %#x)\n", (int)p,
-				st);
+			fprintf(stderr, "helper-subreaper: intermediate %d failed (status %#x)\n",
+				(int)p, st);
 			return 99;
 		}
 		reaped++;
@@ -123,16 +131,8 @@ int main(int argc, char **argv)
 		return 99;
 	}
 	close(fds[1]);
-	for (;;) {
-		p = waitpid(-1, &st, 0);
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p < 0) {
-			perror("waitpid");
-			return 99;
-		}
-		break;
-	}
+	if (reap(&st) < 0)
+		return 99;
 	if (WIFSIGNALED(st))
 		return 128 + WTERMSIG(st);
 	return WEXITSTATUS(st);

@@ -2459,12 +2459,18 @@ static int render_containers(const struct snap_opts *s, const struct cli_result 
 			goto out;
 		}
 	}
+	if (s->oo.json && !s->oo.cols) {
+		/* byte for byte what the library (or the daemon) wrote */
+		for (size_t i = 0; i < res->nctrs; i++)
+			puts(res->ctrs[i]);
+		goto out;
+	}
 	if (s->oo.json) {
 		for (size_t i = 0; i < res->nctrs; i++) {
-			json_t *sel = s->oo.cols ? json_object() : json_incref(objs[i]);
+			json_t *sel = json_object();
 			char *line;
 
-			for (size_t c = 0; s->oo.cols && c < n; c++) {
+			for (size_t c = 0; c < n; c++) {
 				json_t *v = json_object_get(objs[i], ctr_members[idx[c]].member);
 
 				json_object_set(sel, ctr_members[idx[c]].member,

@@ -4,17 +4,43 @@
  * path and argv bytes inside are the exec'ing process's, and the lengths come
  * from reads that can fail half way.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
+#include "container.h"
 #include "internal.h"
 #include "../../bpf/proctrail-event.h"
+
+/* The input as a cgroup path the id resolved to: its names are whoever made
+ * the cgroup's. */
+static void attribute(const uint8_t *data, size_t size)
+{
+	char *path = malloc(size + 1);
+	struct pt_proc p;
+
+	if (!path)
+		return;
+	memcpy(path, data, size);
+	path[size] = '\0';
+	pt_proc_init(&p);
+	p.cgroup_id = 1;
+	if (pt_bpf_attribute(&p, path, size && (data[size - 1] & 1)) == 0) {
+		FUZZ_CHECK(!pt_proc_has(&p, PT_F_CGROUP) || strcmp(p.cgroup, path) == 0);
+		FUZZ_CHECK(pt_proc_has(&p, PT_F_CONTAINER) || !p.ctr);
+		FUZZ_CHECK(!p.ctr || (p.ctr->id && p.ctr->id[0]));
+	}
+	pt_proc_clear(&p);
+	free(path);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pt_raw raw;
 	struct pt_bpf_meta meta;
 
+	if (size && data[0] == '/')
+		attribute(data, size);
 	if (pt_bpf_decode(data, size, &raw, &meta) != 0)
 		return 0;
 	if (raw.info) {
@@ -26,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(pt_args_count(p->args, p->args_len) == p->argc);
 		}
 		FUZZ_CHECK(p->exe == NULL || p->exe[0] == '/' || p->exe[0] != '\0');
+		FUZZ_CHECK(!pt_proc_has(p, PT_F_NSPID) || p->vpid != 0);
 	}
 	if (raw.type == PT_EV_EXEC_FAILED && raw.u.failed.args) {
 		FUZZ_CHECK(raw.u.failed.args_len == 0 ||

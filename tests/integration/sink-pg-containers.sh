@@ -41,7 +41,7 @@ replay "$T/a.jsonl" 2>"$T/e" || { cat "$T/e"; fail "replay"; }
 ok "the container columns of processes, execs and v_exec_history"
 
 # ---- back to version 1, as an older proctrail made it ----
-pg_sql "DROP VIEW v_exec_history; DROP INDEX execs_container;
+pg_sql "DROP VIEW v_exec_history; DROP VIEW v_short_lived; DROP INDEX execs_container;
 	ALTER TABLE processes DROP COLUMN container_id, DROP COLUMN container_name,
 		DROP COLUMN container_image, DROP COLUMN k8s_pod_name, DROP COLUMN k8s_ns_name;
 	ALTER TABLE execs DROP COLUMN container_id, DROP COLUMN container_name,
@@ -58,6 +58,12 @@ pg_sql "DROP VIEW v_exec_history; DROP INDEX execs_container;
 			WHERE px.host = pp.host AND px.key = pp.key))) AS parent_cmdline
 	FROM execs e;
 	ALTER VIEW v_exec_history OWNER TO $PG_USER;
+	CREATE VIEW v_short_lived AS SELECT host,
+		timestamptz 'epoch' + first_us * interval '1 microsecond' AS time, first_us,
+		timestamptz 'epoch' + exit_us * interval '1 microsecond' AS exit_time, exit_us,
+		key, pid, ppid, parent_key, comm, exe, cmdline, uid, exit_code, signal, duration_ms
+	FROM processes WHERE duration_ms IS NOT NULL ORDER BY duration_ms;
+	ALTER VIEW v_short_lived OWNER TO $PG_USER;
 	UPDATE meta SET value = '1' WHERE name = 'schema_version'" >/dev/null || fail "to version 1"
 { line exec 05 300 "$CTR"; } >"$T/b.jsonl"
 replay --no-create-schema "$T/b.jsonl" 2>"$T/e" && fail "--no-create-schema wrote into a v1 database"
@@ -71,4 +77,6 @@ replay "$T/b.jsonl" 2>"$T/e" || { cat "$T/e"; fail "replay into a version 1 data
 [ "$(pg_sql "SELECT pid, container_id IS NULL, container_name FROM v_exec_history ORDER BY time_us" |
 	tr '\n' ';')" = "100|t|;200|t|;300|f|web;" ] ||
 	fail "after the migration: $(pg_sql "SELECT * FROM v_exec_history")"
+[ "$(pg_sql "SELECT count(*) FROM information_schema.columns WHERE table_name = 'v_short_lived'
+	AND column_name = 'k8s_ns_name'")" = 1 ] || fail "v_short_lived was not replaced"
 ok "a version 1 database: refused with --no-create-schema, else migrated, old rows kept"

@@ -30,6 +30,15 @@ cg_cleanup() {
 }
 trap 'cg_cleanup; cleanup' EXIT
 
+# cg_test_init: what every container test needs first: jq, the tier
+# (PT_CTR_TIER, default netlink) able to run, the hierarchies (cg_detect)
+cg_test_init() {
+	need_cmd jq
+	TIER=${PT_CTR_TIER:-netlink}
+	need_tier "$TIER"
+	cg_detect
+}
+
 fs_type() { stat -fc %T "$1" 2>/dev/null; }
 
 cg_detect() {

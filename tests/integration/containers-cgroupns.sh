@@ -14,11 +14,8 @@
 #    the host.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/cgroup-lib.sh"
-need_cmd jq
 need_cmd unshare
-TIER=${PT_CTR_TIER:-netlink}
-need_tier "$TIER"
-cg_detect
+cg_test_init
 [ -n "$CG2" ] || skip "no cgroup2 hierarchy"
 unshare --cgroup --mount true 2>/dev/null || skip "unshare --cgroup --mount fails here"
 

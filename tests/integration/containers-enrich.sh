@@ -9,10 +9,7 @@
 # text output. `proctrail containers` lists a live one with its name.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/cgroup-lib.sh"
-need_cmd jq
-TIER=${PT_CTR_TIER:-netlink}
-need_tier "$TIER"
-cg_detect
+cg_test_init
 [ -n "$CG2" ] || skip "no cgroup2 hierarchy (the shapes here are systemd-driver ones)"
 
 R=$T/root

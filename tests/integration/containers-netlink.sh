@@ -14,10 +14,7 @@
 # (CONTAINERS) documents.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/cgroup-lib.sh"
-need_cmd jq
-TIER=${PT_CTR_TIER:-netlink}
-need_tier "$TIER"
-cg_detect
+cg_test_init
 echo "cgroup2 at ${CG2:-(none)}; v1 hierarchy ${CG1:-(none)} ($CG1_LINE); name=systemd at ${CG1S:-(none)}"
 
 ID1=$(rand_hex 32) ID2=$(rand_hex 32) ID3=$(rand_hex 32) ID4=$(rand_hex 32) ID5=$(rand_hex 32)

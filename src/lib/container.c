@@ -13,11 +13,15 @@
  *               and /run/user/UID/containers/...; name and image from the storage's
  *               containers.json (volatile-containers.json for --rm containers)
  *
- * Every file is untrusted (rootless podman's belong to the user): the size read
- * is bounded, the components below the runtime's state directory are opened
- * with O_NOFOLLOW (a symlink there is an error), only regular files are read,
- * and every member's type is checked. Strings are kept as the file has them;
- * the writers escape them.
+ * rootless containers (a cgroup under user@UID.service): only the owner's
+ * HOME/.local/share/docker, HOME/.local/share/containers/storage and
+ * /run/user/UID/{containerd,containers}, never the system's.
+ *
+ * Every file is untrusted (rootless runtimes' belong to the user): the size
+ * read is bounded, the components below the runtime's state directory (below
+ * HOME or /run/user/UID for a rootless one) are opened with O_NOFOLLOW (a
+ * symlink there is an error), only regular files are read, and every member's
+ * type is checked. Strings are kept as the file has them; the writers escape them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -690,16 +694,32 @@ static bool safe_name(const char *s)
 		strlen(s) <= NAME_MAX;
 }
 
-/* Try the candidates (base, rel) in order: the index of the first found (st
+/*
+ * Where a runtime keeps its state: base, the administrator's directory (a
+ * symlink there is followed), then sub, walked like the file's own path
+ * without following a symlink (a rootless runtime's directories belong to
+ * the user). base NULL: not a candidate.
+ */
+struct cand {
+	const char *base, *sub;
+};
+
+/* Try SUB/rel below each candidate in order: the index of the first found (st
  * filled), else the first error other than -ENOENT, else -ENOENT. */
-static int read_first(struct state *st, const char *const *bases, unsigned nbases, const char *rel)
+static int read_first(struct state *st, const struct cand *cs, unsigned n, const char *rel,
+		      size_t max)
 {
+	char path[PATH_MAX];
 	int r, err = -ENOENT;
 
-	for (unsigned i = 0; i < nbases; i++) {
-		if (!bases[i])
+	for (unsigned i = 0; i < n; i++) {
+		if (!cs[i].base)
 			continue;
-		r = read_state(st, bases[i], rel, STATE_MAX);
+		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", cs[i].sub ? cs[i].sub : "",
+				     cs[i].sub ? "/" : "", rel) >= sizeof(path))
+			r = -ENAMETOOLONG;
+		else
+			r = read_state(st, cs[i].base, path, max);
 		if (r == 0)
 			return (int)i;
 		if (r != -ENOENT && err == -ENOENT)
@@ -739,39 +759,44 @@ static char *home_of(uid_t uid)
 	return home;
 }
 
-/* DIR under the home of a rootless container's owner (root's is the system's), in buf. */
-static const char *in_home(struct state *st, char *buf, size_t len, const char *dir)
+/* A container under a user's systemd instance is that user's: its state is in
+ * the user's directories, never the system's (whatever its cgroup is named). */
+static bool rootless(const struct state *st)
 {
-	if (st->owner == (uid_t)-1 || st->owner == 0)
+	return st->owner != (uid_t)-1 && st->owner != 0;
+}
+
+/* The owner's home, looked up once: NULL when unknown. */
+static const char *home(struct state *st)
+{
+	if (!rootless(st))
 		return NULL;
 	if (!st->home_looked) {
 		st->home = home_of(st->owner);
 		st->home_looked = true;
 	}
-	if (!st->home ||
-	    (size_t)snprintf(buf, len, "%s%s", strcmp(st->home, "/") ? st->home : "", dir) >= len)
-		return NULL;
-	return buf;
+	return st->home;
 }
 
-/* DIR under the owner's runtime directory (/run/user/UID), in buf. */
-static const char *in_run_user(const struct state *st, char *buf, size_t len, const char *dir)
+/* The owner's runtime directory, /run/user/UID, in buf. */
+static const char *run_user(const struct state *st, char *buf, size_t len)
 {
-	if (st->owner == (uid_t)-1 || st->owner == 0)
+	if (!rootless(st))
 		return NULL;
-	snprintf(buf, len, "/run/user/%u%s", (unsigned)st->owner, dir);
+	snprintf(buf, len, "/run/user/%u", (unsigned)st->owner);
 	return buf;
 }
 
 static int enrich_docker(struct pt_container *c, struct state *st)
 {
-	char rel[NAME_MAX + 32], user[PATH_MAX];
-	const char *base[2] = {"/var/lib/docker/containers",
-			       in_home(st, user, sizeof(user), "/.local/share/docker/containers")};
-	int r, i;
+	const struct cand cs = rootless(st)
+		? (struct cand){home(st), ".local/share/docker/containers"}
+		: (struct cand){"/var/lib/docker/containers", NULL};
+	char rel[NAME_MAX + 32];
+	int r;
 
 	snprintf(rel, sizeof(rel), "%s/config.v2.json", c->id);
-	if ((i = r = read_first(st, base, 2, rel)) < 0)
+	if ((r = read_first(st, &cs, 1, rel, STATE_MAX)) < 0)
 		return r;
 	r = remember(c, st);
 	if (r == 0)
@@ -781,7 +806,7 @@ static int enrich_docker(struct pt_container *c, struct state *st)
 		return r;
 	/* Privileged is in the host config; without it the rest stands */
 	snprintf(rel, sizeof(rel), "%s/hostconfig.json", c->id);
-	if (read_first(st, base + i, 1, rel) >= 0) {
+	if (read_first(st, &cs, 1, rel, STATE_MAX) >= 0) {
 		parse_hostconfig(c, st->buf, st->len);
 		free(st->buf);
 	}
@@ -802,27 +827,27 @@ static int parse_bundle(struct pt_container *c, struct state *st)
 	return r;
 }
 
-#define TASK_DIR "/containerd/io.containerd.runtime.v2.task"
+#define TASK_DIR "containerd/io.containerd.runtime.v2.task"
 
-/* /run/containerd's, and a rootless containerd's: rootlesskit binds
- * $XDG_RUNTIME_DIR/containerd on its /run/containerd */
-static void task_dirs(const struct state *st, const char *base[2], char *user, size_t len)
+/* /run/containerd's tasks, or a rootless containerd's: rootlesskit binds
+ * $XDG_RUNTIME_DIR/containerd on its /run/containerd. user holds /run/user/UID. */
+static struct cand task_dir(const struct state *st, char *user, size_t len)
 {
-	base[0] = "/run" TASK_DIR;
-	base[1] = in_run_user(st, user, len, TASK_DIR);
+	if (rootless(st))
+		return (struct cand){run_user(st, user, len), TASK_DIR};
+	return (struct cand){"/run/" TASK_DIR, NULL};
 }
 
 static int try_ns(struct pt_container *c, struct state *st, const char *ns)
 {
 	char rel[2 * NAME_MAX + 16], user[64];
-	const char *base[2];
+	struct cand cs = task_dir(st, user, sizeof(user));
 	int r;
 
 	if (!safe_name(ns))
 		return -ENOENT;
-	task_dirs(st, base, user, sizeof(user));
 	snprintf(rel, sizeof(rel), "%s/%s/config.json", ns, c->id);
-	r = read_first(st, base, 2, rel);
+	r = read_first(st, &cs, 1, rel, STATE_MAX);
 	if (r < 0)
 		return r;
 	r = 0;
@@ -860,7 +885,7 @@ static int enrich_containerd(struct pt_container *c, struct state *st)
 {
 	static const char *const known[] = {"k8s.io", "moby", "default"};
 	char dir[PATH_MAX], user[64];
-	const char *base[2];
+	struct cand cs;
 	int r;
 
 	if (c->ns)
@@ -870,17 +895,13 @@ static int enrich_containerd(struct pt_container *c, struct state *st)
 		if (r != -ENOENT)
 			return r;
 	}
-	/* namespaces of nerdctl and others: whatever the task directories list */
-	task_dirs(st, base, user, sizeof(user));
-	for (int i = 0; i < 2; i++) {
-		if (!base[i] ||
-		    (size_t)snprintf(dir, sizeof(dir), "%s%s", st->root, base[i]) >= sizeof(dir))
-			continue;
-		r = try_listed(c, st, dir, known, sizeof(known) / sizeof(known[0]));
-		if (r != -ENOENT)
-			return r;
-	}
-	return -ENOENT;
+	/* namespaces of nerdctl and others: whatever the task directory lists */
+	cs = task_dir(st, user, sizeof(user));
+	if (!cs.base ||
+	    (size_t)snprintf(dir, sizeof(dir), "%s%s%s%s", st->root, cs.base, cs.sub ? "/" : "",
+			     cs.sub ? cs.sub : "") >= sizeof(dir))
+		return -ENOENT;
+	return try_listed(c, st, dir, known, sizeof(known) / sizeof(known[0]));
 }
 
 /* The uid a rootless container runs under, from its cgroup
@@ -903,45 +924,52 @@ static uid_t cgroup_owner(const struct pt_container *c)
 #define STORAGE "/var/lib/containers/storage/overlay-containers"
 #define RUNROOT "/run/containers/storage/overlay-containers"
 
+/* What the lists of a podman storage (graph root) and its run root say of c. */
+static void podman_lists(struct pt_container *c, struct state *st, const struct cand *graph,
+			 const struct cand *run)
+{
+	struct state s2 = {.root = st->root};
+
+	if (read_first(&s2, graph, 1, "containers.json", STORAGE_MAX) >= 0) {
+		pt_ctr_parse_storage(c, s2.buf, s2.len);
+		free(s2.buf);
+	}
+	if ((!c->name || !c->image) &&
+	    read_first(&s2, run, 1, "volatile-containers.json", STORAGE_MAX) >= 0) {
+		pt_ctr_parse_storage(c, s2.buf, s2.len);
+		free(s2.buf);
+	}
+}
+
+/* cri-o's and podman's: a bundle (ID/userdata/config.json) in a run root or a storage */
 static int enrich_storage(struct pt_container *c, struct state *st)
 {
-	char rel[NAME_MAX + 32], graph_user[PATH_MAX], run_user[96];
-	const char *bases[4] = {RUNROOT, STORAGE, NULL, NULL};
-	const char *graph = STORAGE, *run = RUNROOT;
+	char rel[NAME_MAX + 32], user[64];
+	struct cand cs[2] = {{RUNROOT, NULL}, {STORAGE, NULL}};
 	int r;
 
-	if (c->runtime == PT_RT_PODMAN) {
-		bases[0] = STORAGE;
-		bases[1] = RUNROOT;
-	}
-	if (c->runtime != PT_RT_CRIO) {
-		bases[2] = in_home(st, graph_user, sizeof(graph_user),
-				   "/.local/share/containers/storage/overlay-containers");
-		bases[3] = in_run_user(st, run_user, sizeof(run_user),
-				       "/containers/overlay-containers");
+	if (rootless(st)) {
+		if (c->runtime == PT_RT_CRIO)
+			return -ENOENT; /* cri-o is the system's */
+		cs[0] = (struct cand){home(st),
+				      ".local/share/containers/storage/overlay-containers"};
+		cs[1] = (struct cand){run_user(st, user, sizeof(user)),
+				      "containers/overlay-containers"};
+	} else if (c->runtime == PT_RT_PODMAN) {
+		cs[0] = (struct cand){STORAGE, NULL};
+		cs[1] = (struct cand){RUNROOT, NULL};
 	}
 	snprintf(rel, sizeof(rel), "%s/userdata/config.json", c->id);
-	r = read_first(st, bases, 4, rel);
-	if (r >= 2) {
-		/* the user's storage, not the system's, names the container */
-		graph = bases[2];
-		run = bases[3];
-	}
+	r = read_first(st, cs, 2, rel, STATE_MAX);
 	if (r >= 0)
 		r = parse_bundle(c, st);
-	/* podman's name and image are in the storage's list, not in the bundle */
+	/* podman's name and image are in the storage's lists, not in the bundle */
 	if (r == 0 && c->runtime == PT_RT_PODMAN && (!c->name || !c->image)) {
-		struct state s2 = {.root = st->root};
-
-		if (graph && read_state(&s2, graph, "containers.json", STORAGE_MAX) == 0) {
-			pt_ctr_parse_storage(c, s2.buf, s2.len);
-			free(s2.buf);
+		if (!rootless(st)) {
+			cs[0] = (struct cand){STORAGE, NULL};
+			cs[1] = (struct cand){RUNROOT, NULL};
 		}
-		if ((!c->name || !c->image) && run &&
-		    read_state(&s2, run, "volatile-containers.json", STORAGE_MAX) == 0) {
-			pt_ctr_parse_storage(c, s2.buf, s2.len);
-			free(s2.buf);
-		}
+		podman_lists(c, st, &cs[0], &cs[1]);
 	}
 	return r;
 }

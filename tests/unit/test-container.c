@@ -358,6 +358,23 @@ Test(container, podman_rootless_home)
 	assert_str(c->image_tag, "16");
 	cr_assert(c->state_file && strstr(c->state_file, "/.local/share/containers/"));
 	pt_ctr_unref(c);
+
+	/* the user's directories are the user's: a symlink there is not followed */
+	snprintf(rel, sizeof(rel), "%s/.local/share/containers/storage/overlay-containers/%s", home,
+		 ID_B);
+	put("/elsewhere/" ID_B "/userdata/config.json", PODMAN_BUNDLE);
+	{
+		char link[1024], target[1024];
+
+		snprintf(link, sizeof(link), "%s%s", root, rel);
+		snprintf(target, sizeof(target), "%s/elsewhere/%s", root, ID_B);
+		cr_assert_eq(symlink(target, link), 0);
+	}
+	c = ctr(PT_RT_PODMAN, ID_B, NULL, NULL);
+	cr_assert_lt(pt_ctr_enrich(c, root, uid), 0);
+	cr_assert_neq(c->why, PT_WHY_NONE);
+	cr_assert_not(c->privileged);
+	pt_ctr_unref(c);
 }
 
 /* /run/user/UID/containers: a --rm container, listed in volatile-containers.json */
@@ -378,10 +395,21 @@ Test(container, podman_rootless_runroot)
 	assert_str(c->name, "db");
 	assert_str(c->image, "docker.io/library/postgres:16");
 	pt_ctr_unref(c);
-	/* the same tree is not looked at for another user, nor without one */
+	/* the same tree is not looked at for another user */
 	c = ctr(PT_RT_PODMAN, ID_A, NULL, NULL);
 	cr_assert_eq(pt_ctr_enrich(c, root, 4001), -ENOENT);
 	cr_assert_eq(c->why, PT_WHY_NOT_FOUND);
+	pt_ctr_unref(c);
+	/* nor the system's for a user's container, whatever its cgroup names */
+	putf("/var/lib/containers/storage/overlay-containers/%s/userdata/config.json", ID_B,
+	     PODMAN_BUNDLE);
+	c = ctr(PT_RT_PODMAN, ID_B, NULL, NULL);
+	cr_assert_eq(pt_ctr_enrich(c, root, uid), -ENOENT);
+	cr_assert_not(c->privileged);
+	pt_ctr_unref(c);
+	c = ctr(PT_RT_PODMAN, ID_B, NULL, NULL);
+	cr_assert_eq(pt_ctr_enrich(c, root, (uid_t)-1), 0); /* the system's own */
+	cr_assert(c->privileged);
 	pt_ctr_unref(c);
 }
 

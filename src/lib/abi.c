@@ -40,7 +40,8 @@ static const size_t opt_ends[] = {
 };
 
 /* a member added without its row leaves the struct longer than the last row says */
-_Static_assert(sizeof(struct pt_options) - OPT_END(container_linger_ms) < _Alignof(struct pt_options),
+_Static_assert(sizeof(struct pt_options) - OPT_END(container_linger_ms) <
+		       _Alignof(struct pt_options),
 	       "opt_ends misses a member of struct pt_options");
 _Static_assert(PT_EV_COUNT <= PT_EV_MAX, "pt_status.events has no room for the event types");
 

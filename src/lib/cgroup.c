@@ -156,9 +156,9 @@ static bool is_uuid(const char *s, size_t n, char sep)
 /* A systemd unit suffix that is not a container's: .service, .mount ... */
 static bool unit_suffix(const char *s, size_t n)
 {
-	static const char *const units[] = {".service", ".socket", ".device", ".mount",
-					    ".automount", ".swap", ".target", ".path",
-					    ".timer", ".slice"};
+	static const char *const units[] = {".service",	  ".socket", ".device", ".mount",
+					    ".automount", ".swap",   ".target", ".path",
+					    ".timer",	  ".slice"};
 
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (ends(s, n, units[i]))
@@ -271,6 +271,7 @@ struct walk {
 	size_t len;
 	bool absolute; /* no ".." component: the ns rule needs a real root */
 	bool last; /* the component is the path's last */
+	bool ns_rule; /* the namespace rule may apply (see attr_path) */
 	unsigned depth; /* components seen (".." excluded) */
 	const char *prev, *prev2; /* the two components above this one */
 	size_t prev_n, prev2_n;
@@ -354,7 +355,8 @@ static bool colon_form(struct walk *w, const char *s, size_t n, struct hit *h)
 	tail = last + 1;
 	tn = (size_t)(s + n - tail);
 	if (!w->pod[0])
-		pod_dir(s, (size_t)(first - s), w->k8s || kubepods_root(s, (size_t)(first - s)), w->pod);
+		pod_dir(s, (size_t)(first - s), w->k8s || kubepods_root(s, (size_t)(first - s)),
+			w->pod);
 	if (w->qos == PT_QOS_NONE)
 		w->qos = qos_of(s, (size_t)(first - s));
 	if (tn >= ID_MIN && tn <= PT_CTR_ID_MAX && is_hex(tail, tn)) {
@@ -455,10 +457,11 @@ static bool identifier(const char *s, size_t n)
 static bool reserved_ns(const char *s, size_t n)
 {
 	static const char *const names[] = {
-		"docker",     "kubepods",    "kubelet",  "kuberuntime", "podruntime", "ecs",
-		"garden",     "lxc",	     "lxc.payload", "machine",  "libpod_parent",
-		"actions_job", "user",	     "system",   "init",	"besteffort", "burstable",
-		"buildkit",   "containerd",  "crio",     "podman",	"systemd",    "pod"};
+		"docker",	 "kubepods",	"kubelet",  "kuberuntime", "podruntime",
+		"ecs",		 "garden",	"lxc",	    "lxc.payload", "machine",
+		"libpod_parent", "actions_job", "user",	    "system",	   "init",
+		"besteffort",	 "burstable",	"buildkit", "containerd",  "crio",
+		"podman",	 "systemd",	"pod"};
 
 	if (unit_suffix(s, n) || ends(s, n, ".scope") || starts(s, n, "lxc.monitor"))
 		return true;
@@ -506,7 +509,7 @@ static bool container_of(struct walk *w, const char *s, size_t n, struct hit *h)
 	/* garden: /garden/<8-4-4-4-4 hex> (or a whole UUID), also below garden.service */
 	if (p && eq(p, pn, "garden"))
 		return (is_groups(s, n, garden_groups, 5, '-') || is_uuid(s, n, '-')) &&
-		       hit_set(h, PT_RT_GARDEN, s, n);
+			hit_set(h, PT_RT_GARDEN, s, n);
 	/* buildkit's OCI worker under docker: /docker/buildkit/<id> */
 	if (p && pp && eq(p, pn, "buildkit") && eq(pp, ppn, "docker"))
 		return identifier(s, n) && hit_set(h, PT_RT_BUILDKIT, s, n);
@@ -514,8 +517,8 @@ static bool container_of(struct walk *w, const char *s, size_t n, struct hit *h)
 	if (w->ecs_dir && n > 33 && is_hex(s, 32) && s[32] == '-' && is_digits(s + 33, n - 33))
 		return hit_set(h, PT_RT_ECS, s, n);
 	/* the namespace rule: /<ns>/<name>, exactly two levels from the real root */
-	if (w->last && w->absolute && w->depth == 2 && w->nfound == 0 && !reserved_ns(p, pn) &&
-	    identifier(p, pn) && pn < sizeof(h->ns) && !unit_suffix(s, n) &&
+	if (w->ns_rule && w->last && w->absolute && w->depth == 2 && w->nfound == 0 &&
+	    !reserved_ns(p, pn) && identifier(p, pn) && pn < sizeof(h->ns) && !unit_suffix(s, n) &&
 	    !ends(s, n, ".scope") && identifier(s, n) &&
 	    (n <= NS_NAME_MAX || (n == 64 && is_hex(s, n)))) {
 		memcpy(h->ns, p, pn);
@@ -537,8 +540,9 @@ static bool container_of(struct walk *w, const char *s, size_t n, struct hit *h)
 			strcpy(h->ns, "k8s.io");
 		return hit_set(h, rt, s, idn);
 	}
-	/* a UUID-named container right under a pod (seen with kata and rkt) */
-	if (w->pod[0] && p && pod_dir(p, pn, w->k8s, (char[PT_POD_UID_MAX + 1]){0}) && is_uuid(s, n, '-'))
+	/* a UUID-named container right under a pod (agents accept it there only) */
+	if (w->pod[0] && p && pod_dir(p, pn, w->k8s, (char[PT_POD_UID_MAX + 1]){0}) &&
+	    is_uuid(s, n, '-'))
 		return hit_set(h, PT_RT_UNKNOWN, s, n);
 	return false;
 }
@@ -570,9 +574,15 @@ static void found(struct walk *w, struct hit *h, size_t end)
 	w->docker_dir = w->ecs_dir = w->actions_dir = false;
 }
 
-int pt_cgroup_attr_path(const char *path, size_t len, struct pt_cgroup_attr *a)
+/*
+ * ns_rule: the containerd namespace rule (/NS/NAME) may apply. A runtime puts
+ * a container in every hierarchy, name=systemd's and the v2 one included;
+ * tools that make /TOOL/JOB cgroups in a single v1 controller (a memory
+ * cgroup per job) do not, and must not look like containers.
+ */
+static int attr_path(const char *path, size_t len, struct pt_cgroup_attr *a, bool ns_rule)
 {
-	struct walk w = {.path = path, .len = len, .absolute = true, .a = a};
+	struct walk w = {.path = path, .len = len, .absolute = true, .ns_rule = ns_rule, .a = a};
 	size_t i = 1;
 
 	memset(a, 0, sizeof(*a));
@@ -619,6 +629,11 @@ int pt_cgroup_attr_path(const char *path, size_t len, struct pt_cgroup_attr *a)
 malformed:
 	memset(a, 0, sizeof(*a));
 	return -EINVAL;
+}
+
+int pt_cgroup_attr_path(const char *path, size_t len, struct pt_cgroup_attr *a)
+{
+	return attr_path(path, len, a, true);
 }
 
 /* ---- /proc/PID/cgroup ---- */
@@ -686,7 +701,7 @@ int pt_cgroup_parse(const char *buf, size_t len, struct pt_cgroup_info *out)
 			if (!eq(l.path, l.n, "/"))
 				all_root = false;
 			if ((!have_best || rank(&l) < rank(&best)) &&
-			    pt_cgroup_attr_path(l.path, l.n, &a) == 1) {
+			    attr_path(l.path, l.n, &a, l.v2 || l.systemd) == 1) {
 				best = l;
 				out->a = a;
 				have_best = true;
@@ -725,6 +740,18 @@ void pt_cgroup_info_free(struct pt_cgroup_info *ci)
 /* ---- /proc/PID/mountinfo ---- */
 
 #define MI_PATH_MAX 4096
+
+/* opt is one of the comma-separated options in s */
+static bool has_opt(const char *s, size_t n, const char *opt)
+{
+	size_t l = strlen(opt);
+
+	for (size_t i = 0; i + l <= n; i++)
+		if ((i == 0 || s[i - 1] == ',') && memcmp(s + i, opt, l) == 0 &&
+		    (i + l == n || s[i + l] == ',' || s[i + l] == ' '))
+			return true;
+	return false;
+}
 
 /* One space-separated field of a mountinfo line, with \ooo escapes undone. */
 static bool mi_field(const char **p, const char *end, char *out, size_t cap, size_t *outn)
@@ -818,9 +845,9 @@ static bool bind_source(const char *root, size_t n, const char *mnt, size_t mn, 
 static bool bind_target(const char *m, size_t n)
 {
 	return eq(m, n, "/etc/hostname") || eq(m, n, "/etc/hosts") ||
-	       eq(m, n, "/etc/resolv.conf") || eq(m, n, "/run/.containerenv") ||
-	       starts(m, n, "/run/secrets") || eq(m, n, "/dev/termination-log") ||
-	       starts(m, n, "/var/run/secrets");
+		eq(m, n, "/etc/resolv.conf") || eq(m, n, "/run/.containerenv") ||
+		starts(m, n, "/run/secrets") || eq(m, n, "/dev/termination-log") ||
+		starts(m, n, "/var/run/secrets");
 }
 
 int pt_mountinfo_attr(const char *buf, size_t len, struct pt_cgroup_attr *a)
@@ -864,9 +891,16 @@ int pt_mountinfo_attr(const char *buf, size_t len, struct pt_cgroup_attr *a)
 			continue;
 		if (memchr(root, '\0', rn) || memchr(mnt, '\0', mn))
 			continue; /* an escaped NUL */
-		if (!have_cg && (eq(fstype, fn, "cgroup") || eq(fstype, fn, "cgroup2")) &&
-		    pt_cgroup_attr_path(root, rn, &cg) == 1) {
-			have_cg = true;
+		if (!have_cg && (eq(fstype, fn, "cgroup") || eq(fstype, fn, "cgroup2"))) {
+			/* the namespace rule for the hierarchies every runtime uses (attr_path) */
+			bool all = eq(fstype, fn, "cgroup2");
+
+			if (!all && mi_field(&q, eol, NULL, 0, NULL)) { /* the source */
+				while (q < eol && *q == ' ')
+					q++;
+				all = has_opt(q, (size_t)(eol - q), "name=systemd");
+			}
+			have_cg = attr_path(root, rn, &cg, all) == 1;
 			continue;
 		}
 		if (bind_target(mnt, mn) && bind_source(root, rn, mnt, mn, &h)) {

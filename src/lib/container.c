@@ -13,11 +13,15 @@
  *               and /run/user/UID/containers/...; name and image from the storage's
  *               containers.json (volatile-containers.json for --rm containers)
  *
- * Every file is untrusted (rootless podman's belong to the user): the size read
- * is bounded, the components below the runtime's state directory are opened
- * with O_NOFOLLOW (a symlink there is an error), only regular files are read,
- * and every member's type is checked. Strings are kept as the file has them;
- * the writers escape them.
+ * rootless containers (a cgroup under user@UID.service): only the owner's
+ * HOME/.local/share/docker, HOME/.local/share/containers/storage and
+ * /run/user/UID/{containerd,containers}, never the system's.
+ *
+ * Every file is untrusted (rootless runtimes' belong to the user): the size
+ * read is bounded, the components below the runtime's state directory (below
+ * HOME or /run/user/UID for a rootless one) are opened with O_NOFOLLOW (a
+ * symlink there is an error), only regular files are read, and every member's
+ * type is checked. Strings are kept as the file has them; the writers escape them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -246,32 +250,27 @@ static int set_str(char **dst, const char *s)
 	return 0;
 }
 
-/* Member key of o as a string: 1 and *out, 0 absent or null, -EINVAL another type. */
-static int get_string(json_t *o, const char *key, const char **out)
+/* Member key of o when of type: 1 and *out, 0 absent or null, -EINVAL another type. */
+static int get_member(json_t *o, const char *key, json_type type, json_t **out)
 {
 	json_t *j = json_object_get(o, key);
 
 	*out = NULL;
 	if (!j || json_is_null(j))
 		return 0;
-	if (!json_is_string(j))
-		return -EINVAL;
-	*out = json_string_value(j);
-	return 1;
-}
-
-/* Member key of o as an object (NULL when absent or null), -EINVAL another type. */
-static int get_object(json_t *o, const char *key, json_t **out)
-{
-	json_t *j = json_object_get(o, key);
-
-	*out = NULL;
-	if (!j || json_is_null(j))
-		return 0;
-	if (!json_is_object(j))
+	if (json_typeof(j) != type)
 		return -EINVAL;
 	*out = j;
 	return 1;
+}
+
+static int get_string(json_t *o, const char *key, const char **out)
+{
+	json_t *j;
+	int r = get_member(o, key, JSON_STRING, &j);
+
+	*out = j ? json_string_value(j) : NULL;
+	return r;
 }
 
 /* The first of keys that o has as a non-empty string: 1, 0 none, -EINVAL. */
@@ -364,8 +363,8 @@ static int oci_privileged(json_t *spec, bool *priv)
 	unsigned have = 0;
 	size_t i;
 
-	if (get_object(spec, "process", &proc) < 0 ||
-	    (proc && get_object(proc, "capabilities", &cs) < 0))
+	if (get_member(spec, "process", JSON_OBJECT, &proc) < 0 ||
+	    (proc && get_member(proc, "capabilities", JSON_OBJECT, &cs) < 0))
 		return -EINVAL;
 	if (!proc || !cs)
 		return 0;
@@ -412,11 +411,14 @@ int pt_ctr_parse_docker(struct pt_container *c, const char *buf, size_t len)
 	if (!j)
 		return -EINVAL;
 	if (get_string(j, "Name", &name) < 0 || get_string(j, "Image", &id) < 0 ||
-	    get_string(j, "Created", &created) < 0 || get_object(j, "Config", &cfg) < 0)
+	    get_string(j, "Created", &created) < 0 ||
+	    get_member(j, "Config", JSON_OBJECT, &cfg) < 0)
 		goto out;
 	image = NULL;
 	labels = NULL;
-	if (cfg && (get_string(cfg, "Image", &image) < 0 || get_object(cfg, "Labels", &labels) < 0))
+	if (cfg &&
+	    (get_string(cfg, "Image", &image) < 0 ||
+	     get_member(cfg, "Labels", JSON_OBJECT, &labels) < 0))
 		goto out;
 	if (name && *name == '/')
 		name++;
@@ -524,7 +526,7 @@ int pt_ctr_parse_oci(struct pt_container *c, const char *buf, size_t len)
 
 	if (!j)
 		return -EINVAL;
-	r = get_object(j, "annotations", &a);
+	r = get_member(j, "annotations", JSON_OBJECT, &a);
 	if (r >= 0 && a)
 		r = oci_annotations(c, a);
 	if (r >= 0)
@@ -598,6 +600,9 @@ struct state {
 	size_t len;
 	int64_t mtime_us;
 	char path[PATH_MAX]; /* the last file read, as the host names it */
+	uid_t owner; /* of a rootless container; -1 unknown */
+	bool home_looked;
+	char *home; /* the owner's */
 };
 
 /*
@@ -689,16 +694,32 @@ static bool safe_name(const char *s)
 		strlen(s) <= NAME_MAX;
 }
 
-/* Try the candidates (base, rel) in order: the index of the first found (st
+/*
+ * Where a runtime keeps its state: base, the administrator's directory (a
+ * symlink there is followed), then sub, walked like the file's own path
+ * without following a symlink (a rootless runtime's directories belong to
+ * the user). base NULL: not a candidate.
+ */
+struct cand {
+	const char *base, *sub;
+};
+
+/* Try SUB/rel below each candidate in order: the index of the first found (st
  * filled), else the first error other than -ENOENT, else -ENOENT. */
-static int read_first(struct state *st, const char *const *bases, unsigned nbases, const char *rel)
+static int read_first(struct state *st, const struct cand *cs, unsigned n, const char *rel,
+		      size_t max)
 {
+	char path[PATH_MAX];
 	int r, err = -ENOENT;
 
-	for (unsigned i = 0; i < nbases; i++) {
-		if (!bases[i])
+	for (unsigned i = 0; i < n; i++) {
+		if (!cs[i].base)
 			continue;
-		r = read_state(st, bases[i], rel, STATE_MAX);
+		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", cs[i].sub ? cs[i].sub : "",
+				     cs[i].sub ? "/" : "", rel) >= sizeof(path))
+			r = -ENAMETOOLONG;
+		else
+			r = read_state(st, cs[i].base, path, max);
 		if (r == 0)
 			return (int)i;
 		if (r != -ENOENT && err == -ENOENT)
@@ -720,14 +741,62 @@ static int remember(struct pt_container *c, const struct state *st)
 	return 0;
 }
 
+static char *home_of(uid_t uid)
+{
+	struct passwd pw, *res = NULL;
+	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
+	char *buf, *home = NULL;
+
+	if (sz < 1024)
+		sz = 16384;
+	buf = malloc((size_t)sz);
+	if (!buf)
+		return NULL;
+	if (getpwuid_r(uid, &pw, buf, (size_t)sz, &res) == 0 && res && res->pw_dir &&
+	    res->pw_dir[0] == '/')
+		home = strdup(res->pw_dir);
+	free(buf);
+	return home;
+}
+
+/* A container under a user's systemd instance is that user's: its state is in
+ * the user's directories, never the system's (whatever its cgroup is named). */
+static bool rootless(const struct state *st)
+{
+	return st->owner != (uid_t)-1 && st->owner != 0;
+}
+
+/* The owner's home, looked up once: NULL when unknown. */
+static const char *home(struct state *st)
+{
+	if (!rootless(st))
+		return NULL;
+	if (!st->home_looked) {
+		st->home = home_of(st->owner);
+		st->home_looked = true;
+	}
+	return st->home;
+}
+
+/* The owner's runtime directory, /run/user/UID, in buf. */
+static const char *run_user(const struct state *st, char *buf, size_t len)
+{
+	if (!rootless(st))
+		return NULL;
+	snprintf(buf, len, "/run/user/%u", (unsigned)st->owner);
+	return buf;
+}
+
 static int enrich_docker(struct pt_container *c, struct state *st)
 {
-	static const char *const base[] = {"/var/lib/docker/containers"};
+	const struct cand cs = rootless(st)
+		? (struct cand){home(st), ".local/share/docker/containers"}
+		: (struct cand){"/var/lib/docker/containers", NULL};
 	char rel[NAME_MAX + 32];
 	int r;
 
 	snprintf(rel, sizeof(rel), "%s/config.v2.json", c->id);
-	if ((r = read_first(st, base, 1, rel)) < 0)
+	if ((r = read_first(st, &cs, 1, rel, STATE_MAX)) < 0)
 		return r;
 	r = remember(c, st);
 	if (r == 0)
@@ -737,7 +806,7 @@ static int enrich_docker(struct pt_container *c, struct state *st)
 		return r;
 	/* Privileged is in the host config; without it the rest stands */
 	snprintf(rel, sizeof(rel), "%s/hostconfig.json", c->id);
-	if (read_first(st, base, 1, rel) >= 0) {
+	if (read_first(st, &cs, 1, rel, STATE_MAX) >= 0) {
 		parse_hostconfig(c, st->buf, st->len);
 		free(st->buf);
 	}
@@ -758,18 +827,27 @@ static int parse_bundle(struct pt_container *c, struct state *st)
 	return r;
 }
 
-#define TASK_DIR "/run/containerd/io.containerd.runtime.v2.task"
+#define TASK_DIR "containerd/io.containerd.runtime.v2.task"
+
+/* /run/containerd's tasks, or a rootless containerd's: rootlesskit binds
+ * $XDG_RUNTIME_DIR/containerd on its /run/containerd. user holds /run/user/UID. */
+static struct cand task_dir(const struct state *st, char *user, size_t len)
+{
+	if (rootless(st))
+		return (struct cand){run_user(st, user, len), TASK_DIR};
+	return (struct cand){"/run/" TASK_DIR, NULL};
+}
 
 static int try_ns(struct pt_container *c, struct state *st, const char *ns)
 {
-	static const char *const base[] = {TASK_DIR};
-	char rel[2 * NAME_MAX + 16];
+	char rel[2 * NAME_MAX + 16], user[64];
+	struct cand cs = task_dir(st, user, sizeof(user));
 	int r;
 
 	if (!safe_name(ns))
 		return -ENOENT;
 	snprintf(rel, sizeof(rel), "%s/%s/config.json", ns, c->id);
-	r = read_first(st, base, 1, rel);
+	r = read_first(st, &cs, 1, rel, STATE_MAX);
 	if (r < 0)
 		return r;
 	r = 0;
@@ -780,14 +858,35 @@ static int try_ns(struct pt_container *c, struct state *st, const char *ns)
 	return parse_bundle(c, st);
 }
 
+/* The namespaces dir lists, but those of skip: the first found, -ENOENT. */
+static int try_listed(struct pt_container *c, struct state *st, const char *dir,
+		      const char *const *skip, size_t nskip)
+{
+	struct dirent *de;
+	unsigned seen = 0;
+	int r = -ENOENT;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -ENOENT;
+	while (r == -ENOENT && (de = readdir(d)) && seen++ < NS_LIST_MAX) {
+		bool tried = de->d_name[0] == '.';
+
+		for (size_t i = 0; i < nskip; i++)
+			tried |= !strcmp(de->d_name, skip[i]);
+		if (!tried)
+			r = try_ns(c, st, de->d_name);
+	}
+	closedir(d);
+	return r;
+}
+
 static int enrich_containerd(struct pt_container *c, struct state *st)
 {
 	static const char *const known[] = {"k8s.io", "moby", "default"};
-	char dir[PATH_MAX];
-	struct dirent *de;
-	unsigned seen = 0;
-	int r, err = -ENOENT;
-	DIR *d;
+	char dir[PATH_MAX], user[64];
+	struct cand cs;
+	int r;
 
 	if (c->ns)
 		return try_ns(c, st, c->ns);
@@ -797,25 +896,12 @@ static int enrich_containerd(struct pt_container *c, struct state *st)
 			return r;
 	}
 	/* namespaces of nerdctl and others: whatever the task directory lists */
-	snprintf(dir, sizeof(dir), "%s%s", st->root, TASK_DIR);
-	d = opendir(dir);
-	if (!d)
+	cs = task_dir(st, user, sizeof(user));
+	if (!cs.base ||
+	    (size_t)snprintf(dir, sizeof(dir), "%s%s%s%s", st->root, cs.base, cs.sub ? "/" : "",
+			     cs.sub ? cs.sub : "") >= sizeof(dir))
 		return -ENOENT;
-	while ((de = readdir(d)) && seen++ < NS_LIST_MAX) {
-		bool tried = false;
-
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			tried |= !strcmp(de->d_name, known[i]);
-		if (tried || de->d_name[0] == '.')
-			continue;
-		r = try_ns(c, st, de->d_name);
-		if (r != -ENOENT) {
-			err = r;
-			break;
-		}
-	}
-	closedir(d);
-	return err;
+	return try_listed(c, st, dir, known, sizeof(known) / sizeof(known[0]));
 }
 
 /* The uid a rootless container runs under, from its cgroup
@@ -835,85 +921,57 @@ static uid_t cgroup_owner(const struct pt_container *c)
 	return (uid_t)v;
 }
 
-static char *home_of(uid_t uid)
-{
-	struct passwd pw, *res = NULL;
-	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
-	char *buf, *home = NULL;
-
-	if (sz < 1024)
-		sz = 16384;
-	buf = malloc((size_t)sz);
-	if (!buf)
-		return NULL;
-	if (getpwuid_r(uid, &pw, buf, (size_t)sz, &res) == 0 && res && res->pw_dir &&
-	    res->pw_dir[0] == '/')
-		home = strdup(res->pw_dir);
-	free(buf);
-	return home;
-}
-
 #define STORAGE "/var/lib/containers/storage/overlay-containers"
 #define RUNROOT "/run/containers/storage/overlay-containers"
 
-static int enrich_storage(struct pt_container *c, struct state *st, uid_t owner)
+/* What the lists of a podman storage (graph root) and its run root say of c. */
+static void podman_lists(struct pt_container *c, struct state *st, const struct cand *graph,
+			 const struct cand *run)
 {
-	char rel[NAME_MAX + 32], graph_user[PATH_MAX], run_user[64];
-	const char *bases[4] = {RUNROOT, STORAGE, NULL, NULL};
-	const char *graph = STORAGE, *run = RUNROOT;
-	char *home = NULL;
-	int r;
+	struct state s2 = {.root = st->root};
 
-	if (c->runtime == PT_RT_PODMAN) {
-		bases[0] = STORAGE;
-		bases[1] = RUNROOT;
+	if (read_first(&s2, graph, 1, "containers.json", STORAGE_MAX) >= 0) {
+		pt_ctr_parse_storage(c, s2.buf, s2.len);
+		free(s2.buf);
 	}
-	if (c->runtime != PT_RT_CRIO && owner != (uid_t)-1 && owner != 0) {
-		home = home_of(owner);
-		if (home &&
-		    (size_t)snprintf(graph_user, sizeof(graph_user),
-				     "%s/.local/share/containers/storage/overlay-containers",
-				     strcmp(home, "/") ? home : "") < sizeof(graph_user))
-			bases[2] = graph_user;
-		snprintf(run_user, sizeof(run_user), "/run/user/%u/containers/overlay-containers",
-			 (unsigned)owner);
-		bases[3] = run_user;
+	if ((!c->name || !c->image) &&
+	    read_first(&s2, run, 1, "volatile-containers.json", STORAGE_MAX) >= 0) {
+		pt_ctr_parse_storage(c, s2.buf, s2.len);
+		free(s2.buf);
 	}
-	snprintf(rel, sizeof(rel), "%s/userdata/config.json", c->id);
-	r = read_first(st, bases, 4, rel);
-	if (r >= 2) {
-		/* the user's storage, not the system's, names the container */
-		graph = bases[2];
-		run = bases[3];
-	}
-	if (r >= 0)
-		r = parse_bundle(c, st);
-	/* podman's name and image are in the storage's list, not in the bundle */
-	if (r == 0 && c->runtime == PT_RT_PODMAN && (!c->name || !c->image)) {
-		struct state s2 = {.root = st->root};
-
-		if (graph && read_state(&s2, graph, "containers.json", STORAGE_MAX) == 0) {
-			pt_ctr_parse_storage(c, s2.buf, s2.len);
-			free(s2.buf);
-		}
-		if ((!c->name || !c->image) && run &&
-		    read_state(&s2, run, "volatile-containers.json", STORAGE_MAX) == 0) {
-			pt_ctr_parse_storage(c, s2.buf, s2.len);
-			free(s2.buf);
-		}
-	}
-	free(home);
-	return r;
 }
 
-/* The runtime whose state directory holds path. */
-static enum pt_runtime runtime_of(const char *path)
+/* cri-o's and podman's: a bundle (ID/userdata/config.json) in a run root or a storage */
+static int enrich_storage(struct pt_container *c, struct state *st)
 {
-	if (!strncmp(path, "/var/lib/docker/", 16))
-		return PT_RT_DOCKER;
-	if (!strncmp(path, TASK_DIR "/", strlen(TASK_DIR) + 1))
-		return PT_RT_CONTAINERD;
-	return PT_RT_UNKNOWN;
+	char rel[NAME_MAX + 32], user[64];
+	struct cand cs[2] = {{RUNROOT, NULL}, {STORAGE, NULL}};
+	int r;
+
+	if (rootless(st)) {
+		if (c->runtime == PT_RT_CRIO)
+			return -ENOENT; /* cri-o is the system's */
+		cs[0] = (struct cand){home(st),
+				      ".local/share/containers/storage/overlay-containers"};
+		cs[1] = (struct cand){run_user(st, user, sizeof(user)),
+				      "containers/overlay-containers"};
+	} else if (c->runtime == PT_RT_PODMAN) {
+		cs[0] = (struct cand){STORAGE, NULL};
+		cs[1] = (struct cand){RUNROOT, NULL};
+	}
+	snprintf(rel, sizeof(rel), "%s/userdata/config.json", c->id);
+	r = read_first(st, cs, 2, rel, STATE_MAX);
+	if (r >= 0)
+		r = parse_bundle(c, st);
+	/* podman's name and image are in the storage's lists, not in the bundle */
+	if (r == 0 && c->runtime == PT_RT_PODMAN && (!c->name || !c->image)) {
+		if (!rootless(st)) {
+			cs[0] = (struct cand){STORAGE, NULL};
+			cs[1] = (struct cand){RUNROOT, NULL};
+		}
+		podman_lists(c, st, &cs[0], &cs[1]);
+	}
+	return r;
 }
 
 static enum pt_why why_of(int err)
@@ -933,8 +991,8 @@ static enum pt_why why_of(int err)
 
 int pt_ctr_enrich(struct pt_container *c, const char *root, uid_t owner)
 {
-	struct state st = {.root = root ? root : ""};
-	enum pt_runtime rt = c->runtime;
+	struct state st = {.root = root ? root : "", .owner = owner};
+	enum pt_runtime rt = c->runtime, found = PT_RT_UNKNOWN;
 	int r = -ENOENT;
 
 	node_of(c)->enriched = true;
@@ -942,15 +1000,22 @@ int pt_ctr_enrich(struct pt_container *c, const char *root, uid_t owner)
 		c->why = PT_WHY_NOT_FOUND;
 		return -ENOENT;
 	}
-	if (rt == PT_RT_DOCKER || rt == PT_RT_UNKNOWN)
+	if (rt == PT_RT_DOCKER || rt == PT_RT_UNKNOWN) {
 		r = enrich_docker(c, &st);
-	if (r == -ENOENT && (rt == PT_RT_CONTAINERD || rt == PT_RT_UNKNOWN))
+		found = PT_RT_DOCKER;
+	}
+	if (r == -ENOENT && (rt == PT_RT_CONTAINERD || rt == PT_RT_UNKNOWN)) {
 		r = enrich_containerd(c, &st);
-	if (r == -ENOENT && (rt == PT_RT_CRIO || rt == PT_RT_PODMAN || rt == PT_RT_UNKNOWN))
-		r = enrich_storage(c, &st, owner);
+		found = PT_RT_CONTAINERD;
+	}
+	if (r == -ENOENT && (rt == PT_RT_CRIO || rt == PT_RT_PODMAN || rt == PT_RT_UNKNOWN)) {
+		r = enrich_storage(c, &st);
+		found = c->runtime; /* the bundle's io.container.manager, if any */
+	}
 	/* the runtime the state was found with, when the cgroup did not tell */
-	if (r == 0 && c->runtime == PT_RT_UNKNOWN && st.path[0])
-		c->runtime = runtime_of(st.path);
+	if (r == 0 && c->runtime == PT_RT_UNKNOWN)
+		c->runtime = found;
+	free(st.home);
 	c->why = why_of(r);
 	return r;
 }

@@ -77,7 +77,8 @@ struct pt_cgroup_attr {
  * One cgroup path, as /proc/PID/cgroup shows it after the second ':' (it may
  * be relative to the reader's cgroup namespace: /../docker-ID.scope).
  * Returns 1 and fills a when the path names a container, 0 when it does not
- * (a cleared), -EINVAL when malformed (an embedded NUL, not starting with '/').
+ * (a cleared), -EINVAL when malformed (an embedded NUL, not starting with '/',
+ * an empty component: "//" or a trailing '/'). Reads exactly len bytes.
  */
 int pt_cgroup_attr_path(const char *path, size_t len, struct pt_cgroup_attr *a);
 
@@ -88,10 +89,10 @@ struct pt_cgroup_info {
 	char *path;
 	struct pt_cgroup_attr a; /* a.runtime == PT_RT_NONE: no container */
 	bool v2; /* path is the "0::" line's */
-	/* Every path is "/" or relative-to-root ("/.." never appears): seen from
-	 * a private cgroup namespace, or a process in the root cgroup. The
-	 * caller consults mountinfo (pt_mountinfo_attr) when the process's cgroup
-	 * namespace is not the reader's. */
+	/* Every line's path is "/": the process is at the root of the reader's
+	 * view, seen from inside a private cgroup namespace, or in the root
+	 * cgroup. The caller consults mountinfo (pt_mountinfo_attr) when the
+	 * process's cgroup namespace is not the reader's. */
 	bool ns_root;
 };
 /* 0, -EINVAL (malformed: no line with a path), -ENOMEM. out->path is the caller's. */

@@ -497,6 +497,23 @@ RD_NS(rd_ns_ipc, PT_NS_IPC)
 RD_NS(rd_ns_cgroup, PT_NS_CGROUP)
 RD_NS(rd_ns_time, PT_NS_TIME)
 
+/* A NUL-separated list built in b as the value (b's memory moves to v). */
+static int list_value(struct pt_value *v, struct pt_buf *b)
+{
+	if (b->oom) {
+		pt_buf_free(b);
+		return -ENOMEM;
+	}
+	if (!b->len) {
+		pt_buf_free(b);
+		v_str(v, "", 0);
+		return 0;
+	}
+	v->owned = b->p;
+	v_str(v, b->p, b->len);
+	return 0;
+}
+
 /* ---- containers (slots PT_F_CONTAINER and PT_F_CTR_META) ---- */
 
 static int rd_ctr_short_id(const struct pt_field_ctx *c, const struct pt_proc *p,
@@ -565,13 +582,7 @@ static int rd_ctr_outer(const struct pt_field_ctx *c, const struct pt_proc *p, s
 		pt_buf_adds(&b, p->ctr->outer[i] ? p->ctr->outer[i] : "");
 		pt_buf_addc(&b, '\0');
 	}
-	if (b.oom) {
-		pt_buf_free(&b);
-		return -ENOMEM;
-	}
-	v->owned = b.p;
-	v_str(v, b.p, b.len);
-	return 0;
+	return list_value(v, &b);
 }
 
 static int rd_cgroup_id(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
@@ -778,6 +789,28 @@ static int rd_pcmdline(const struct pt_field_ctx *c, const struct pt_proc *p, st
 
 #define ANAME_MAX 4096
 
+/* Every fork-time ancestor of p (not p), nearest first, as a list of names or pids. */
+static int ancestors_list(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v,
+			  bool pids)
+{
+	const struct pt_proc *a = p;
+	struct pt_buf b;
+
+	if (!c->m) {
+		v_unknown(v, PT_WHY_NOT_READ);
+		return 0;
+	}
+	pt_buf_init(&b);
+	for (unsigned i = 0; (a = pt_parent_orig(c->m, a)) && i < ANAME_MAX; i++) {
+		if (pids)
+			pt_buf_printf(&b, "%d", (int)a->pid);
+		else
+			pt_buf_add(&b, a->comm, strnlen(a->comm, PT_COMM_LEN));
+		pt_buf_addc(&b, '\0');
+	}
+	return list_value(v, &b);
+}
+
 /* The Nth fork-time ancestor (0: p itself); NULL and v set when there is none
  * or it cannot be told. */
 static const struct pt_proc *ancestor(const struct pt_field_ctx *c, const struct pt_proc *p,
@@ -802,8 +835,7 @@ static const struct pt_proc *ancestor(const struct pt_field_ctx *c, const struct
  * still retains answer too. */
 static int rd_aname(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
 {
-	struct pt_buf b;
-	const struct pt_proc *a = p;
+	const struct pt_proc *a;
 
 	if (c->arg >= 0) {
 		a = ancestor(c, p, v);
@@ -818,34 +850,14 @@ static int rd_aname(const struct pt_field_ctx *c, const struct pt_proc *p, struc
 		v_cstr(v, v->buf);
 		return 0;
 	}
-	if (!c->m) {
-		v_unknown(v, PT_WHY_NOT_READ);
-		return 0;
-	}
-	pt_buf_init(&b);
-	for (unsigned i = 0; (a = pt_parent_orig(c->m, a)) && i < ANAME_MAX; i++) {
-		pt_buf_add(&b, a->comm, strnlen(a->comm, PT_COMM_LEN));
-		pt_buf_addc(&b, '\0');
-	}
-	if (b.oom) {
-		pt_buf_free(&b);
-		return -ENOMEM;
-	}
-	if (!b.len) {
-		v_str(v, "", 0);
-		return 0;
-	}
-	v->owned = b.p;
-	v_str(v, b.p, b.len);
-	return 0;
+	return ancestors_list(c, p, v, false);
 }
 
 /* proc.apid[N]: the pid of the Nth fork-time ancestor; without N every
  * ancestor's pid, nearest first, as a list. */
 static int rd_apid(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
 {
-	struct pt_buf b;
-	const struct pt_proc *a = p;
+	const struct pt_proc *a;
 
 	if (c->arg >= 0) {
 		a = ancestor(c, p, v);
@@ -853,24 +865,7 @@ static int rd_apid(const struct pt_field_ctx *c, const struct pt_proc *p, struct
 			v_int(v, a->pid);
 		return 0;
 	}
-	if (!c->m) {
-		v_unknown(v, PT_WHY_NOT_READ);
-		return 0;
-	}
-	pt_buf_init(&b);
-	for (unsigned i = 0; (a = pt_parent_orig(c->m, a)) && i < ANAME_MAX; i++)
-		pt_buf_printf(&b, "%d%c", (int)a->pid, '\0');
-	if (b.oom) {
-		pt_buf_free(&b);
-		return -ENOMEM;
-	}
-	if (!b.len) {
-		v_str(v, "", 0);
-		return 0;
-	}
-	v->owned = b.p;
-	v_str(v, b.p, b.len);
-	return 0;
+	return ancestors_list(c, p, v, true);
 }
 
 /* proc.sname: the name of the session leader (the record whose pid is the sid). */
@@ -908,6 +903,8 @@ static int rd_sname(const struct pt_field_ctx *c, const struct pt_proc *p, struc
 #define REC PT_J_REC
 #define EXITED (PT_J_REC | PT_J_EXITED)
 #define HOSTLESS PT_J_OMIT_HOST
+/* the events about a process's life: the record's container goes with them */
+#define EV_LIFE (PT_EVMASK(PT_EV_FORK) | PT_EVMASK(PT_EV_EXEC) | PT_EVMASK(PT_EV_EXIT))
 /* the runtime's state: left out on the host, when unread, and when absent */
 #define META_J (PT_J_OMIT_HOST | PT_J_OMIT_UNKNOWN | PT_J_OMIT_NULL)
 
@@ -973,8 +970,8 @@ const struct pt_field_def pt_field_table[] = {
 	{"container.full_id", "container_id",
 	 "The full id of the container (see CONTAINERS), \"host\" when the process is "
 	 "attributed to the host.",
-	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CONTAINER), .jflags = REC,
-	 .read = rd_container_id},
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CONTAINER), .jflags = REC,
+	 .evmask = EV_LIFE, .read = rd_container_id},
 	{"proc.ns.mnt", "ns.mnt", "Mount namespace inode number.", .type = PT_TYPE_UINT, .flags = P,
 	 .slot = S(PT_F_NS), .jflags = REC | PT_J_OMIT_UNKNOWN | PT_J_MEMBER, .read = rd_ns_mnt},
 	{"proc.ns.pid", "ns.pid", "Pid namespace inode number.", .type = PT_TYPE_UINT, .flags = P,
@@ -1122,53 +1119,57 @@ const struct pt_field_def pt_field_table[] = {
 	 "The runtime that made the container: docker, containerd, cri-o, podman, lxc, "
 	 "systemd-nspawn, libvirt-lxc, garden, ecs, buildkit, bpm, runc or unknown; left out of "
 	 "JSON on the host.",
-	 .type = PT_TYPE_NAME, .flags = P, .slot = S(PT_F_CONTAINER), .jflags = REC | HOSTLESS,
-	 .read = rd_ctr_runtime},
+	 .type = PT_TYPE_NAME, .flags = PE, .slot = S(PT_F_CONTAINER), .jflags = REC | HOSTLESS,
+	 .evmask = EV_LIFE, .read = rd_ctr_runtime},
 	{"container.type", "container_type", "Falco's container.type: the runtime, or \"host\".",
 	 .type = PT_TYPE_NAME, .flags = P, .slot = S(PT_F_CONTAINER), .read = rd_ctr_type},
 	/* 70 */
 	{"container.name", "container_name",
 	 "The container's name from the runtime's state (\"host\" on the host; left out of JSON "
 	 "there).",
-	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CTR_META),
-	 .jflags = REC | HOSTLESS | PT_J_OMIT_NULL, .read = rd_ctr_name},
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CTR_META),
+	 .jflags = REC | HOSTLESS | PT_J_OMIT_NULL, .evmask = EV_LIFE, .read = rd_ctr_name},
 	{"container.image", "container_image", "The image as the container was created with it.",
-	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J,
-	 .read = rd_ctr_image},
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CTR_META), .jflags = REC | META_J,
+	 .evmask = EV_LIFE, .read = rd_ctr_image},
 	{"container.image.repository", "container_image_repository",
-	 "The image without its tag and digest.", .type = PT_TYPE_STR, .flags = P,
-	 .slot = S(PT_F_CTR_META), .jflags = REC | META_J, .read = rd_ctr_image_repo},
+	 "The image without its tag and digest.", .type = PT_TYPE_STR, .flags = PE,
+	 .slot = S(PT_F_CTR_META), .jflags = REC | META_J, .evmask = EV_LIFE,
+	 .read = rd_ctr_image_repo},
 	{"container.image.tag", "container_image_tag", "The image's tag.", .type = PT_TYPE_STR,
-	 .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J, .read = rd_ctr_image_tag},
+	 .flags = PE, .slot = S(PT_F_CTR_META), .jflags = REC | META_J, .evmask = EV_LIFE,
+	 .read = rd_ctr_image_tag},
 	{"container.image.id", "container_image_id", "The image's id (sha256:...).",
-	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J,
-	 .read = rd_ctr_image_id},
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CTR_META), .jflags = REC | META_J,
+	 .evmask = EV_LIFE, .read = rd_ctr_image_id},
 	/* 75 */
 	{"container.start_ts", "container_start_time", "When the container was created.",
-	 .type = PT_TYPE_TIME, .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J,
-	 .read = rd_ctr_start},
+	 .type = PT_TYPE_TIME, .flags = PE, .slot = S(PT_F_CTR_META), .jflags = REC | META_J,
+	 .evmask = EV_LIFE, .read = rd_ctr_start},
 	{"container.privileged", "container_privileged",
 	 "Whether the container runs privileged (all capabilities).", .type = PT_TYPE_BOOL,
-	 .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J, .read = rd_ctr_privileged},
+	 .flags = PE, .slot = S(PT_F_CTR_META), .jflags = REC | META_J, .evmask = EV_LIFE,
+	 .read = rd_ctr_privileged},
 	{"container.outer_ids", "container_outer_ids",
 	 "For a nested container (docker-in-docker, kind): the ids of the containers around it, "
 	 "outermost first.",
-	 .type = PT_TYPE_ARGS, .flags = P, .slot = S(PT_F_CONTAINER),
-	 .jflags = REC | HOSTLESS | PT_J_OMIT_NULL, .read = rd_ctr_outer},
+	 .type = PT_TYPE_ARGS, .flags = PE, .slot = S(PT_F_CONTAINER),
+	 .jflags = REC | HOSTLESS | PT_J_OMIT_NULL, .evmask = EV_LIFE, .read = rd_ctr_outer},
 	{"k8s.pod.name", "k8s_pod_name", "The Kubernetes pod's name (io.kubernetes.pod.name).",
-	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J,
-	 .read = rd_k8s_pod_name},
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CTR_META), .jflags = REC | META_J,
+	 .evmask = EV_LIFE, .read = rd_k8s_pod_name},
 	{"k8s.ns.name", "k8s_ns_name", "The Kubernetes pod's namespace.", .type = PT_TYPE_STR,
-	 .flags = P, .slot = S(PT_F_CTR_META), .jflags = REC | META_J, .read = rd_k8s_ns_name},
+	 .flags = PE, .slot = S(PT_F_CTR_META), .jflags = REC | META_J, .evmask = EV_LIFE,
+	 .read = rd_k8s_ns_name},
 	/* 80 */
 	{"k8s.pod.uid", "k8s_pod_uid",
 	 "The Kubernetes pod's uid, from the cgroup path (with dashes; 32 hex digits for static "
 	 "pods).",
-	 .type = PT_TYPE_STR, .flags = P, .slot = S(PT_F_CONTAINER),
-	 .jflags = REC | HOSTLESS | PT_J_OMIT_NULL, .read = rd_k8s_pod_uid},
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CONTAINER),
+	 .jflags = REC | HOSTLESS | PT_J_OMIT_NULL, .evmask = EV_LIFE, .read = rd_k8s_pod_uid},
 	{"k8s.pod.qos", "k8s_pod_qos", "The pod's QoS class: guaranteed, burstable or besteffort.",
-	 .type = PT_TYPE_NAME, .flags = P, .slot = S(PT_F_CONTAINER),
-	 .jflags = REC | HOSTLESS | PT_J_OMIT_NULL, .read = rd_k8s_pod_qos},
+	 .type = PT_TYPE_NAME, .flags = PE, .slot = S(PT_F_CONTAINER),
+	 .jflags = REC | HOSTLESS | PT_J_OMIT_NULL, .evmask = EV_LIFE, .read = rd_k8s_pod_qos},
 	{"cgroup.id", "cgroup_id",
 	 "The cgroup v2 directory's inode number (what BPF's bpf_get_current_cgroup_id() gives); "
 	 "left out of JSON when unknown.",

@@ -1013,6 +1013,9 @@ static int get_container(struct ctx *c, struct rec_in *in, json_t *o)
 			return r;
 		in->p.cgroup_id = (uint64_t)v;
 	}
+	/* records written before the container slot: its null shared the cgroup's */
+	if (j && json_is_null(j) && !in->miss[PT_F_CONTAINER] && in->miss[PT_F_CGROUP])
+		in->miss[PT_F_CONTAINER] = in->miss[PT_F_CGROUP];
 	if (!j || in->miss[PT_F_CONTAINER]) {
 		if (j && !json_is_null(j))
 			return bad(c,
@@ -1324,10 +1327,18 @@ static int get_view(struct ctx *c, struct ev_in *e, json_t *o)
 		pt_proc_set_known(&v->p, PT_F_PPID, PT_SRC_EVENT);
 		e->carried |= PT_FMASK(PT_F_PPID);
 	}
-	/* a child has its parent's image and credentials until it execs */
+	/* fork, exec and exit carry the container (left out of older streams) */
+	if (e->pkey_carried && json_object_get(o, "container_id")) {
+		if ((r = get_container(c, v, o)) < 0)
+			return r;
+		e->carried |= PT_FMASK(PT_F_CONTAINER) | PT_FMASK(PT_F_CTR_META);
+	}
+	/* a child has its parent's image, credentials and container until it execs */
 	if (t == PT_EV_FORK)
 		for (unsigned f = 0; f < PT_F_COUNT; f++)
-			if (((PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS)) & PT_FMASK(f)) &&
+			if (((PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) |
+			      PT_FMASK(PT_F_CONTAINER) | PT_FMASK(PT_F_CTR_META)) &
+			     PT_FMASK(f)) &&
 			    pt_proc_has(&v->p, (enum pt_field)f))
 				v->p.src[f] = PT_SRC_INHERITED;
 	return 0;
@@ -1510,6 +1521,10 @@ static bool same_field(const struct pt_proc *a, const struct pt_proc *b, enum pt
 			a->egid == b->egid;
 	case PT_F_SID:
 		return a->sid == b->sid;
+	case PT_F_CONTAINER:
+	case PT_F_CTR_META: /* held by the container */
+		return a->ctr == b->ctr ||
+			(a->ctr && b->ctr && strcmp(a->ctr->id, b->ctr->id) == 0);
 	default:
 		return false;
 	}
@@ -1554,6 +1569,7 @@ static void fix_record(struct pt_monitor *m, struct pt_proc *p, void *data)
 		p->pkey_start = e->view.pkey_start;
 	}
 	p->flags |= e->flags;
+	pt_core_settle_ctr(m, p);
 	pt_table_touch(pt_core_table(m), p);
 }
 

@@ -24,18 +24,30 @@ static const char *const event_names[PT_EV_COUNT] = {
 };
 
 static const char *const field_names[PT_F_COUNT] = {
-	[PT_F_PPID] = "ppid",	      [PT_F_START] = "start",	[PT_F_COMM] = "comm",
-	[PT_F_EXE] = "exe",	      [PT_F_ARGV] = "argv",	[PT_F_CREDS] = "creds",
-	[PT_F_SID] = "sid",	      [PT_F_PGID] = "pgid",	[PT_F_TTY] = "tty",
-	[PT_F_CWD] = "cwd",	      [PT_F_CGROUP] = "cgroup", [PT_F_NS] = "ns",
-	[PT_F_LOGINUID] = "loginuid", [PT_F_CONTAINER] = "container", [PT_F_CTR_META] = "container_meta",
+	[PT_F_PPID] = "ppid",
+	[PT_F_START] = "start",
+	[PT_F_COMM] = "comm",
+	[PT_F_EXE] = "exe",
+	[PT_F_ARGV] = "argv",
+	[PT_F_CREDS] = "creds",
+	[PT_F_SID] = "sid",
+	[PT_F_PGID] = "pgid",
+	[PT_F_TTY] = "tty",
+	[PT_F_CWD] = "cwd",
+	[PT_F_CGROUP] = "cgroup",
+	[PT_F_NS] = "ns",
+	[PT_F_LOGINUID] = "loginuid",
+	[PT_F_CONTAINER] = "container",
+	[PT_F_CTR_META] = "container_meta",
 	[PT_F_NSPID] = "nspid",
 };
 
 static const char *const why_names[PT_WHY_COUNT] = {
-	[PT_WHY_NONE] = "known",    [PT_WHY_NOT_READ] = "not_read", [PT_WHY_GONE] = "gone",
-	[PT_WHY_ZOMBIE] = "zombie", [PT_WHY_PERM] = "permission",   [PT_WHY_KERNEL] = "unsupported",
-	[PT_WHY_ERROR] = "error",   [PT_WHY_LOST] = "lost", [PT_WHY_NOT_FOUND] = "not_found",
+	[PT_WHY_NONE] = "known",	  [PT_WHY_NOT_READ] = "not_read",
+	[PT_WHY_GONE] = "gone",		  [PT_WHY_ZOMBIE] = "zombie",
+	[PT_WHY_PERM] = "permission",	  [PT_WHY_KERNEL] = "unsupported",
+	[PT_WHY_ERROR] = "error",	  [PT_WHY_LOST] = "lost",
+	[PT_WHY_NOT_FOUND] = "not_found",
 };
 
 static const char *const src_names[] = {

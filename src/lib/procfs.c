@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #define LIST_MAX (4 * 1024 * 1024) /* PID_MAX_LIMIT */
 #define MOUNTINFO_BUF (256 * 1024)
 #define CGID_SLOTS 64
+#define CGID_PATH_MAX 256 /* longer cgroup paths are not cached */
 #define CGID_TTL_US 1000000
 
 /* task->flags bits, as printed in stat field 9; stable since 2.6 */
@@ -674,29 +676,30 @@ void pt_status_apply_nspid(const char *buf, size_t len, struct pt_proc *p)
 
 /*
  * The id of a cgroup v2 directory is its inode: one fstatat under the v2
- * mount. Readers run on the monitor's thread and on the netlink reader thread,
- * so each thread keeps its own small cache, by path, for a second: a storm of
- * processes in one cgroup costs one stat a second, not one per process.
+ * mount. The monitor's thread and the netlink reader thread both read
+ * cgroups, so the cache is the process's, under a lock (uncontended but for
+ * those two): a storm of processes in one cgroup costs one stat a second, not
+ * one per process. Ids are the host's: only the real proc root uses them.
  */
 struct cgid_slot {
-	char *path;
+	char path[CGID_PATH_MAX];
 	uint64_t id;
 	int64_t at_us;
 };
-static __thread struct cgid_slot cgid_cache[CGID_SLOTS];
-static __thread int cgid_mnt = -2; /* -2: not opened yet; -1: no v2 hierarchy */
+static struct cgid_slot cgid_cache[CGID_SLOTS];
+static pthread_mutex_t cgid_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t cgid_once = PTHREAD_ONCE_INIT;
+static int cgid_mnt = -1; /* the v2 mount, O_PATH; -1: no v2 hierarchy */
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-static int cgid_mount(void)
+/* /sys/fs/cgroup when it is cgroup2 (unified), else /sys/fs/cgroup/unified (hybrid). */
+static void cgid_mount(void)
 {
 	static const char *const mounts[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
 
-	if (cgid_mnt != -2)
-		return cgid_mnt;
-	cgid_mnt = -1;
 	for (size_t i = 0; i < PT_ARRAY_SIZE(mounts); i++) {
 		struct statfs sf;
 		int fd = open(mounts[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -705,11 +708,10 @@ static int cgid_mount(void)
 			continue;
 		if (fstatfs(fd, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
 			cgid_mnt = fd;
-			break;
+			return;
 		}
 		close(fd);
 	}
-	return cgid_mnt;
 }
 
 static uint32_t hash_str(const char *s, size_t n)
@@ -729,41 +731,41 @@ static int64_t coarse_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* The id of v2 path (n bytes, from '/'), 0 when unknown. Only for the real
- * proc root: a fixture tree's cgroups are not this host's. */
+/* The id of v2 path (n bytes, from '/'), 0 when unknown. */
 static uint64_t cgid_of(const struct pt_procfs *fs, const char *path, size_t n)
 {
-	struct cgid_slot *e = &cgid_cache[hash_str(path, n) % CGID_SLOTS];
-	int64_t now = coarse_us();
+	struct cgid_slot *e;
+	char name[CGID_PATH_MAX + 1];
 	struct stat st;
-	char *name;
-	int mnt;
+	uint64_t id = 0;
+	int64_t now;
 
-	if (strcmp(fs->root, PT_PROC_ROOT) != 0 || n == 0 || path[0] != '/' ||
-	    memmem(path, n, "/..", 3) || memchr(path, '\0', n))
+	if (!path || strcmp(fs->root, PT_PROC_ROOT) != 0 || n == 0 || n >= CGID_PATH_MAX ||
+	    path[0] != '/' || memmem(path, n, "/..", 3) || memchr(path, '\0', n))
 		return 0;
-	if (e->path && strlen(e->path) == n && memcmp(e->path, path, n) == 0 &&
-	    now - e->at_us < CGID_TTL_US)
-		return e->id;
-	mnt = cgid_mount();
-	if (mnt < 0)
+	pthread_once(&cgid_once, cgid_mount);
+	if (cgid_mnt < 0)
 		return 0;
-	name = malloc(n + 2);
-	if (!name)
-		return 0;
+	now = coarse_us();
+	e = &cgid_cache[hash_str(path, n) % CGID_SLOTS];
+	pthread_mutex_lock(&cgid_lock);
+	if (strncmp(e->path, path, n) == 0 && e->path[n] == '\0' && now - e->at_us < CGID_TTL_US)
+		id = e->id;
+	pthread_mutex_unlock(&cgid_lock);
+	if (id)
+		return id;
 	name[0] = '.';
 	memcpy(name + 1, path, n);
 	name[n + 1] = '\0';
-	if (fstatat(mnt, name, &st, 0) < 0) {
-		free(name);
-		return 0;
-	}
-	free(e->path);
-	e->path = name;
-	memmove(name, name + 1, n + 1);
+	if (fstatat(cgid_mnt, name, &st, 0) < 0)
+		return 0; /* gone already, or not this host's */
+	pthread_mutex_lock(&cgid_lock);
+	memcpy(e->path, path, n);
+	e->path[n] = '\0';
 	e->id = st.st_ino;
 	e->at_us = now;
-	return e->id;
+	pthread_mutex_unlock(&cgid_lock);
+	return st.st_ino;
 }
 
 /* The "0::" line's path in a /proc/PID/cgroup buffer. */
@@ -867,6 +869,8 @@ int pt_procfs_cgroup_apply(const struct pt_procfs *fs, int dirfd, const char *bu
 		p->ctr = pt_ctr_new(&ci.a, p->cgroup);
 		if (!p->ctr)
 			r = -ENOMEM;
+		else if (ci.v2 && p->ctr->cgroup) /* the container's own directory */
+			p->ctr->cgroup_id = cgid_of(fs, p->ctr->cgroup, strlen(p->ctr->cgroup));
 	} else if (ci.ns_root && fs->self_cgns) {
 		uint64_t ns = cgns_at(dirfd, "ns/cgroup");
 

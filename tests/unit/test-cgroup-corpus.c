@@ -9,7 +9,7 @@
  * answer and the reason. Fails below 95% where the projects agree; exit 77
  * when the corpus is absent.
  *
- *   tests/unit/test-cgroup-corpus [-v] [FILE]      (-v: every miss)
+ *   tests/unit/test-cgroup-corpus [-v] [FILE]      (-v: every row's answer)
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -263,6 +263,12 @@ int main(int argc, char **argv)
 		good = id_ok(col[3], &ans) && runtime_ok(col[2], &ans) && pod_ok(col[4], &ans);
 		total++;
 		ok += good;
+		if (verbose)
+			printf("row %u %s: id=%s runtime=%s pod=%s qos=%s outer=%u\n", lineno,
+			       good ? "agrees" : "differs", ans.found ? ans.a.id : "(none)",
+			       ans.found ? pt_runtime_name(ans.a.runtime) : "-",
+			       ans.a.pod_uid[0] ? ans.a.pod_uid : "-",
+			       pt_qos_name(ans.a.qos) ? pt_qos_name(ans.a.qos) : "-", ans.a.nouter);
 		if (!flagged) {
 			agree_total++;
 			agree_ok += good;
@@ -277,16 +283,18 @@ int main(int argc, char **argv)
 			}
 		}
 		if (flagged)
-			printf("disagreement row %u: %s\n  we answer id=%s runtime=%s pod=%s: %s%s\n",
+			printf("disagreement row %u: %s\n  we answer id=%s runtime=%s pod=%s: "
+			       "%s%s\n",
 			       lineno, shown, ans.found ? ans.a.id : "(none)",
 			       ans.found ? pt_runtime_name(ans.a.runtime) : "-",
 			       ans.a.pod_uid[0] ? ans.a.pod_uid : "-", why(col[5]),
 			       good ? " (matches this row)" : "");
-		else if (!good && verbose && !documented(col[5]))
-			printf("miss row %u: %s\n  expected id=%s runtime=%s pod=%s; we answer id=%s "
+		else if (!good && !documented(col[5]))
+			printf("miss row %u: %s\n  expected id=%s runtime=%s pod=%s; we answer "
+			       "id=%s "
 			       "runtime=%s pod=%s\n",
-			       lineno, shown, col[3][0] ? col[3] : "(none)", col[2],
-			       col[4], ans.found ? ans.a.id : "(none)",
+			       lineno, shown, col[3][0] ? col[3] : "(none)", col[2], col[4],
+			       ans.found ? ans.a.id : "(none)",
 			       ans.found ? pt_runtime_name(ans.a.runtime) : "-",
 			       ans.a.pod_uid[0] ? ans.a.pod_uid : "-");
 	}

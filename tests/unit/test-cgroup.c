@@ -100,7 +100,8 @@ Test(cgroup, cgroupfs_ids)
 Test(cgroup, bare_hex_needs_64)
 {
 	/* 63 and 65 digits are damaged ids, not containers */
-	expect_none("/docker/" "4f1b2c3d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80");
+	expect_none("/docker/"
+		    "4f1b2c3d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80");
 	expect_none("/kubepods/besteffort/pod" POD_D "/" ID_A "0");
 	expect_none("/docker/4f1b2c3d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8zz");
 }
@@ -292,7 +293,8 @@ Test(cgroup, host_negatives)
 	expect_none("/user.slice/user-1000.slice/user@1000.service/app.slice/"
 		    "app-gnome-firefox-2231.scope");
 	expect_none("/user.slice/user-1000.slice/user@1000.service/app.slice/"
-		    "apps-org.gnome.Terminal.slice/vte-spawn-5a0c7e31-92d4-4b6f-8e1a-3c5d7f9b2e46.scope");
+		    "apps-org.gnome.Terminal.slice/"
+		    "vte-spawn-5a0c7e31-92d4-4b6f-8e1a-3c5d7f9b2e46.scope");
 	expect_none("/system.slice/docker.service");
 	expect_none("/system.slice/containerd.service");
 	expect_none("/system.slice/kubelet.service");
@@ -337,7 +339,8 @@ Test(cgroup, machined)
 
 Test(cgroup, garden_ecs_buildkit_bpm)
 {
-	expect("/garden/0d9c1a2b-3e4f-4a5b-6c7d-8e9f", PT_RT_GARDEN, "0d9c1a2b-3e4f-4a5b-6c7d-8e9f");
+	expect("/garden/0d9c1a2b-3e4f-4a5b-6c7d-8e9f", PT_RT_GARDEN,
+	       "0d9c1a2b-3e4f-4a5b-6c7d-8e9f");
 	expect("/system.slice/garden.service/garden/0d9c1a2b-3e4f-4a5b-6c7d-8e9f", PT_RT_GARDEN,
 	       "0d9c1a2b-3e4f-4a5b-6c7d-8e9f");
 	expect_none("/garden/0d9c1a2b-3e4f-4a5b-6c7d-8e9");
@@ -397,35 +400,48 @@ Test(cgroup_file, v2)
 	cr_expect_not(ci.ns_root);
 }
 
-Test(cgroup_file, v1)
+/* buf names container id on the line whose path is path (a v2 line when v2) */
+static void expect_file(const char *buf, const char *id, const char *path, bool v2)
 {
-	cr_assert_eq(parse("12:pids:/docker/" ID_A "\n11:memory:/docker/" ID_A
-			   "\n1:name=systemd:/docker/" ID_A "\n"),
-		     0);
-	cr_expect_eq(ci.a.runtime, PT_RT_DOCKER);
-	cr_expect_str_eq(ci.path, "/docker/" ID_A);
-	cr_expect_not(ci.v2);
-}
-
-Test(cgroup_file, hybrid_host_v2_root)
-{
-	/* this host's shape: v1 controllers and name=systemd, cgroup2 at unified */
-	cr_assert_eq(parse("13:misc:/\n12:cpuset:/docker/" ID_A "\n1:name=systemd:/docker/" ID_A
-			   "\n0::/\n"),
-		     0);
-	cr_expect_str_eq(ci.a.id, ID_A);
-	cr_expect_str_eq(ci.path, "/docker/" ID_A);
-	cr_expect_not(ci.v2);
+	cr_assert_eq(parse(buf), 0, "%s", buf);
+	cr_expect_str_eq(ci.a.id, id, "%s", buf);
+	cr_expect_str_eq(ci.path, path, "%s", buf);
+	cr_expect_eq(ci.v2, v2, "%s", buf);
 	cr_expect_not(ci.ns_root);
 }
 
-Test(cgroup_file, hybrid_v2_service_v1_container)
+Test(cgroup_file, v1)
 {
+	expect_file("12:pids:/docker/" ID_A "\n11:memory:/docker/" ID_A
+		    "\n1:name=systemd:/docker/" ID_A "\n",
+		    ID_A, "/docker/" ID_A, false);
+	cr_expect_eq(ci.a.runtime, PT_RT_DOCKER);
+}
+
+Test(cgroup_file, hybrid)
+{
+	/* this host's shape: v1 controllers and name=systemd, cgroup2 at unified */
+	expect_file("13:misc:/\n12:cpuset:/docker/" ID_A "\n1:name=systemd:/docker/" ID_A
+		    "\n0::/\n",
+		    ID_A, "/docker/" ID_A, false);
 	/* disagreement 5: every line is read, so the v1 lines name it */
-	cr_assert_eq(parse("4:devices:/docker/" ID_A "\n1:name=systemd:/docker/" ID_A
-			   "\n0::/system.slice/containerd.service\n"),
+	expect_file("4:devices:/docker/" ID_A "\n1:name=systemd:/docker/" ID_A
+		    "\n0::/system.slice/containerd.service\n",
+		    ID_A, "/docker/" ID_A, false);
+}
+
+Test(cgroup_file, namespace_rule_needs_every_hierarchy)
+{
+	/* a tool's per-job cgroup in one v1 controller is no containerd container */
+	cr_assert_eq(parse("4:memory:/jobs/7c1d9e3f5a2b4c6d8e0f1a3b5c7d9e1f\n1:name=systemd:/\n"
+			   "0::/\n"),
 		     0);
-	cr_expect_str_eq(ci.a.id, ID_A);
+	cr_expect_eq(ci.a.runtime, PT_RT_NONE);
+	/* runc's cgroupfs driver puts the container in every hierarchy */
+	expect_file("4:memory:/default/web\n1:name=systemd:/default/web\n0::/\n", "web",
+		    "/default/web", false);
+	expect_file("0::/default/web\n", "web", "/default/web", true);
+	cr_expect_str_eq(ci.a.ns, "default");
 }
 
 Test(cgroup_file, order_v2_first)
@@ -508,19 +524,25 @@ static int mi(const char *buf)
 	return pt_mountinfo_attr(buf, strlen(buf), &at);
 }
 
+/* the mountinfo buf names container id of runtime rt */
+static void expect_mi(const char *buf, enum pt_runtime rt, const char *id)
+{
+	cr_assert_eq(mi(buf), 1, "%s", buf);
+	cr_expect_str_eq(at.id, id, "%s", buf);
+	cr_expect_eq(at.runtime, rt, "%s: %s", buf, pt_runtime_name(at.runtime));
+	cr_expect_eq(at.dir_len, 0);
+}
+
 #define MI_CG2 "31 25 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw\n"
 
 Test(mountinfo, docker_hostname)
 {
-	cr_assert_eq(mi("25 1 0:30 / / rw,relatime - overlay overlay rw\n" MI_CG2
-			"40 25 8:2 /var/lib/docker/containers/" ID_A "/resolv.conf /etc/resolv.conf "
-			"rw,relatime - ext4 /dev/sda2 rw\n"
-			"41 25 8:2 /var/lib/docker/containers/" ID_A "/hostname /etc/hostname "
-			"rw,relatime - ext4 /dev/sda2 rw\n"),
-		     1);
-	cr_expect_str_eq(at.id, ID_A);
-	cr_expect_eq(at.runtime, PT_RT_DOCKER);
-	cr_expect_eq(at.dir_len, 0);
+	expect_mi("25 1 0:30 / / rw,relatime - overlay overlay rw\n" MI_CG2
+		  "40 25 8:2 /var/lib/docker/containers/" ID_A "/resolv.conf /etc/resolv.conf "
+		  "rw,relatime - ext4 /dev/sda2 rw\n"
+		  "41 25 8:2 /var/lib/docker/containers/" ID_A "/hostname /etc/hostname "
+		  "rw,relatime - ext4 /dev/sda2 rw\n",
+		  PT_RT_DOCKER, ID_A);
 }
 
 Test(mountinfo, last_containers_id)
@@ -546,40 +568,45 @@ Test(mountinfo, sandbox_not_taken)
 
 Test(mountinfo, cgroup_root_field)
 {
-	cr_assert_eq(mi("60 50 0:27 /kubepods.slice/kubepods-besteffort.slice/"
-			"kubepods-besteffort-pod" POD_U ".slice/crio-" ID_C
-			".scope /sys/fs/cgroup/systemd ro,nosuid master:9 - cgroup cgroup "
-			"rw,name=systemd\n"
-			"61 50 8:1 /var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/" ID_A
-			"/hostname /etc/hostname rw - ext4 /dev/sda1 rw\n"),
-		     1);
-	cr_expect_str_eq(at.id, ID_C);
-	cr_expect_eq(at.runtime, PT_RT_CRIO);
+	expect_mi("60 50 0:27 /kubepods.slice/kubepods-besteffort.slice/"
+		  "kubepods-besteffort-pod" POD_U ".slice/crio-" ID_C
+		  ".scope /sys/fs/cgroup/systemd ro,nosuid master:9 - cgroup cgroup "
+		  "rw,name=systemd\n"
+		  "61 50 8:1 /var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/" ID_A
+		  "/hostname /etc/hostname rw - ext4 /dev/sda1 rw\n",
+		  PT_RT_CRIO, ID_C);
 	cr_expect_str_eq(at.pod_uid, POD_D);
-	cr_expect_eq(at.dir_len, 0);
-	cr_assert_eq(mi("62 50 0:27 /system.slice/containerd.service/kubepods-pod" POD_U
-			".slice:cri-containerd:" ID_B " /sys/fs/cgroup/pids ro - cgroup cgroup rw,pids\n"),
-		     1);
-	cr_expect_str_eq(at.id, ID_B);
+	cr_expect_eq(at.qos, PT_QOS_BESTEFFORT);
+	expect_mi("62 50 0:27 /system.slice/containerd.service/kubepods-pod" POD_U
+		  ".slice:cri-containerd:" ID_B " /sys/fs/cgroup/pids ro - cgroup cgroup rw,pids\n",
+		  PT_RT_CONTAINERD, ID_B);
 	/* a root that is not a cgroup file system is not a cgroup path */
 	cr_expect_eq(mi("63 50 0:27 /docker-" ID_A ".scope /mnt rw - ext4 /dev/sda1 rw\n"), 0);
 }
 
+Test(mountinfo, namespace_rule_in_cgroup_roots)
+{
+	cr_expect_eq(mi("64 50 0:27 /default/web /sys/fs/cgroup/memory ro - cgroup cgroup "
+			"rw,memory\n"),
+		     0);
+	expect_mi("65 50 0:27 /default/web /sys/fs/cgroup/systemd ro - cgroup cgroup "
+		  "rw,xattr,name=systemd\n",
+		  PT_RT_CONTAINERD, "web");
+	expect_mi("66 50 0:27 /default/web /sys/fs/cgroup ro - cgroup2 cgroup2 rw\n",
+		  PT_RT_CONTAINERD, "web");
+}
+
 Test(mountinfo, containers_storage)
 {
-	cr_assert_eq(mi("70 60 0:44 /containers/overlay-containers/" ID_A
-			"/userdata/.containerenv /run/.containerenv ro - tmpfs tmpfs rw\n"),
-		     1);
-	cr_expect_str_eq(at.id, ID_A);
-	cr_expect_eq(at.runtime, PT_RT_PODMAN);
+	expect_mi("70 60 0:44 /containers/overlay-containers/" ID_A
+		  "/userdata/.containerenv /run/.containerenv ro - tmpfs tmpfs rw\n",
+		  PT_RT_PODMAN, ID_A);
 	/* cri-o: the sandbox's files first, the container's own secrets last */
-	cr_assert_eq(mi("71 60 0:25 /containers/storage/overlay-containers/" ID_A
-			"/userdata/hostname /etc/hostname rw - tmpfs tmpfs rw\n"
-			"72 60 0:25 /containers/storage/overlay-containers/" ID_B
-			"/userdata/run/secrets /run/secrets rw - tmpfs tmpfs rw\n"),
-		     1);
-	cr_expect_str_eq(at.id, ID_B);
-	cr_expect_eq(at.runtime, PT_RT_UNKNOWN);
+	expect_mi("71 60 0:25 /containers/storage/overlay-containers/" ID_A
+		  "/userdata/hostname /etc/hostname rw - tmpfs tmpfs rw\n"
+		  "72 60 0:25 /containers/storage/overlay-containers/" ID_B
+		  "/userdata/run/secrets /run/secrets rw - tmpfs tmpfs rw\n",
+		  PT_RT_UNKNOWN, ID_B);
 	/* without userdata/ it is not a container's state */
 	cr_expect_eq(mi("73 60 0:25 /containers/storage/overlay-containers/" ID_A
 			"/x /etc/hostname rw - tmpfs tmpfs rw\n"),

@@ -84,6 +84,26 @@ static void assert_str(const char *got, const char *want)
 			  got ? got : "(null)");
 }
 
+/* What enrichment should have found; NULL: absent. */
+struct meta {
+	const char *name, *image, *repo, *tag, *image_id, *pod, *ns, *uid;
+};
+
+static void assert_meta(const struct pt_container *c, const struct meta *m)
+{
+	cr_assert_eq(c->why, PT_WHY_NONE, "why %d", c->why);
+	assert_str(c->name, m->name);
+	assert_str(c->image, m->image);
+	assert_str(c->image_repo, m->repo);
+	assert_str(c->image_tag, m->tag);
+	assert_str(c->image_id, m->image_id);
+	assert_str(c->pod_name, m->pod);
+	assert_str(c->pod_ns, m->ns);
+	assert_str(c->pod_uid, m->uid);
+}
+
+static struct pt_ctr_cache *cache(int64_t linger_us, bool no_enrich);
+
 /* ---- docker ---- */
 
 static const char docker_cfg[] =
@@ -104,15 +124,12 @@ Test(container, docker)
 	putf("/var/lib/docker/containers/%s/hostconfig.json", ID_A,
 	     "{\"Binds\":null,\"Privileged\":true,\"NetworkMode\":\"default\"}");
 	cr_assert_eq(pt_ctr_enrich(c, root, (uid_t)-1), 0);
-	cr_assert_eq(c->why, PT_WHY_NONE);
-	assert_str(c->name, "web");
-	assert_str(c->image, "registry.example.com:5000/team/nginx:1.25");
-	assert_str(c->image_repo, "registry.example.com:5000/team/nginx");
-	assert_str(c->image_tag, "1.25");
-	assert_str(c->image_id, "sha256:" IMG_ID);
+	assert_meta(c,
+		    &(struct meta){"web", "registry.example.com:5000/team/nginx:1.25",
+				   "registry.example.com:5000/team/nginx", "1.25",
+				   "sha256:" IMG_ID});
 	cr_assert_eq(c->created_us, T_CREATED * 1000000 + 123456);
 	cr_assert(c->privileged);
-	assert_str(c->pod_name, NULL);
 	assert_str(c->state_file, "/var/lib/docker/containers/" ID_A "/config.v2.json");
 	assert_str(c->cgroup, "/system.slice/docker-" ID_A ".scope");
 	pt_ctr_unref(c);
@@ -131,12 +148,10 @@ Test(container, docker_dockershim_pod)
 	     "\"io.kubernetes.pod.uid\":\"" POD_UID
 	     "\",\"io.kubernetes.container.name\":\"app\"}}}");
 	cr_assert_eq(pt_ctr_enrich(c, root, (uid_t)-1), 0);
-	assert_str(c->name, "app");
-	assert_str(c->pod_name, "web-0");
-	assert_str(c->pod_ns, "shop");
-	assert_str(c->pod_uid, POD_UID);
-	assert_str(c->image_repo, "docker.io/library/nginx");
-	assert_str(c->image_tag, NULL);
+	assert_meta(c,
+		    &(struct meta){"app", "docker.io/library/nginx@sha256:" IMG_ID,
+				   "docker.io/library/nginx", NULL, "sha256:" IMG_ID, "web-0",
+				   "shop", POD_UID});
 	cr_assert_eq(c->created_us, T_CREATED * 1000000);
 	cr_assert_not(c->privileged); /* no hostconfig.json */
 	pt_ctr_unref(c);
@@ -144,7 +159,8 @@ Test(container, docker_dockershim_pod)
 
 /* ---- containerd ---- */
 
-#define TASKS "/run/containerd/io.containerd.runtime.v2.task"
+#define TASKS_REL "/containerd/io.containerd.runtime.v2.task"
+#define TASKS "/run" TASKS_REL
 
 static const char cri_bundle[] =
 	"{\"ociVersion\":\"1.1.0\",\"process\":{\"args\":[\"/pause\"],\"capabilities\":{"
@@ -168,15 +184,9 @@ Test(container, containerd_cri)
 	snprintf(path, sizeof(path), "%s" TASKS "/k8s.io/%s/config.json", root, ID_A);
 	cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
 	cr_assert_eq(pt_ctr_enrich(c, root, (uid_t)-1), 0);
-	cr_assert_eq(c->why, PT_WHY_NONE);
-	assert_str(c->name, "api");
-	assert_str(c->image, "ghcr.io/acme/api:v2.3.1");
-	assert_str(c->image_repo, "ghcr.io/acme/api");
-	assert_str(c->image_tag, "v2.3.1");
-	assert_str(c->image_id, NULL); /* not in a bundle */
-	assert_str(c->pod_name, "api-7d9f8-xk2p");
-	assert_str(c->pod_ns, "prod");
-	assert_str(c->pod_uid, POD_UID);
+	assert_meta(c,
+		    &(struct meta){"api", "ghcr.io/acme/api:v2.3.1", "ghcr.io/acme/api", "v2.3.1",
+				   NULL /* not in a bundle */, "api-7d9f8-xk2p", "prod", POD_UID});
 	/* no creation time in a CRI bundle: the bundle's, written when the task was */
 	cr_assert_eq(c->created_us, T_CREATED * 1000000 + 500000);
 	cr_assert_not(c->privileged);
@@ -254,14 +264,9 @@ Test(container, crio)
 	     "\"io.kubernetes.pod.uid\":\"" POD_UID "\"}}");
 	cr_assert_eq(pt_ctr_enrich(c, root, (uid_t)-1), 0);
 	cr_assert_eq(c->runtime, PT_RT_CRIO);
-	assert_str(c->name, "cache");
-	assert_str(c->image, "quay.io/acme/redis:7-alpine");
-	assert_str(c->image_repo, "quay.io/acme/redis");
-	assert_str(c->image_tag, "7-alpine");
-	assert_str(c->image_id, "sha256:" IMG_ID);
-	assert_str(c->pod_name, "redis-0");
-	assert_str(c->pod_ns, "data");
-	assert_str(c->pod_uid, POD_UID);
+	assert_meta(c,
+		    &(struct meta){"cache", "quay.io/acme/redis:7-alpine", "quay.io/acme/redis",
+				   "7-alpine", "sha256:" IMG_ID, "redis-0", "data", POD_UID});
 	cr_assert_eq(c->created_us, T_CREATED * 1000000 + 500000);
 	pt_ctr_unref(c);
 }
@@ -294,11 +299,9 @@ Test(container, podman_rootful)
 	put("/var/lib/containers/storage/overlay-containers/containers.json", podman_list);
 	cr_assert_eq(pt_ctr_enrich(c, root, (uid_t)-1), 0);
 	cr_assert_eq(c->runtime, PT_RT_PODMAN);
-	assert_str(c->name, "db");
-	assert_str(c->image, "docker.io/library/postgres:16");
-	assert_str(c->image_repo, "docker.io/library/postgres");
-	assert_str(c->image_tag, "16");
-	assert_str(c->image_id, "sha256:" IMG_ID);
+	assert_meta(c,
+		    &(struct meta){"db", "docker.io/library/postgres:16",
+				   "docker.io/library/postgres", "16", "sha256:" IMG_ID});
 	cr_assert_eq(c->created_us, T_CREATED * 1000000);
 	cr_assert(c->privileged);
 	pt_ctr_unref(c);
@@ -355,6 +358,23 @@ Test(container, podman_rootless_home)
 	assert_str(c->image_tag, "16");
 	cr_assert(c->state_file && strstr(c->state_file, "/.local/share/containers/"));
 	pt_ctr_unref(c);
+
+	/* the user's directories are the user's: a symlink there is not followed */
+	snprintf(rel, sizeof(rel), "%s/.local/share/containers/storage/overlay-containers/%s", home,
+		 ID_B);
+	put("/elsewhere/" ID_B "/userdata/config.json", PODMAN_BUNDLE);
+	{
+		char link[1024], target[1024];
+
+		snprintf(link, sizeof(link), "%s%s", root, rel);
+		snprintf(target, sizeof(target), "%s/elsewhere/%s", root, ID_B);
+		cr_assert_eq(symlink(target, link), 0);
+	}
+	c = ctr(PT_RT_PODMAN, ID_B, NULL, NULL);
+	cr_assert_lt(pt_ctr_enrich(c, root, uid), 0);
+	cr_assert_neq(c->why, PT_WHY_NONE);
+	cr_assert_not(c->privileged);
+	pt_ctr_unref(c);
 }
 
 /* /run/user/UID/containers: a --rm container, listed in volatile-containers.json */
@@ -375,11 +395,70 @@ Test(container, podman_rootless_runroot)
 	assert_str(c->name, "db");
 	assert_str(c->image, "docker.io/library/postgres:16");
 	pt_ctr_unref(c);
-	/* the same tree is not looked at for another user, nor without one */
+	/* the same tree is not looked at for another user */
 	c = ctr(PT_RT_PODMAN, ID_A, NULL, NULL);
 	cr_assert_eq(pt_ctr_enrich(c, root, 4001), -ENOENT);
 	cr_assert_eq(c->why, PT_WHY_NOT_FOUND);
 	pt_ctr_unref(c);
+	/* nor the system's for a user's container, whatever its cgroup names */
+	putf("/var/lib/containers/storage/overlay-containers/%s/userdata/config.json", ID_B,
+	     PODMAN_BUNDLE);
+	c = ctr(PT_RT_PODMAN, ID_B, NULL, NULL);
+	cr_assert_eq(pt_ctr_enrich(c, root, uid), -ENOENT);
+	cr_assert_not(c->privileged);
+	pt_ctr_unref(c);
+	c = ctr(PT_RT_PODMAN, ID_B, NULL, NULL);
+	cr_assert_eq(pt_ctr_enrich(c, root, (uid_t)-1), 0); /* the system's own */
+	cr_assert(c->privileged);
+	pt_ctr_unref(c);
+}
+
+/* rootless docker: the daemon's data under the owner's home */
+Test(container, docker_rootless)
+{
+	char home[256], rel[1024];
+	struct pt_container *c;
+	uid_t uid;
+
+	if (!rootless_user(&uid, home, sizeof(home)))
+		cr_skip_test("no user 'nobody' with a home directory");
+	snprintf(rel, sizeof(rel), "%s/.local/share/docker/containers/%s/config.v2.json", home,
+		 ID_A);
+	put(rel, docker_cfg);
+	c = ctr(PT_RT_DOCKER, ID_A, NULL, NULL);
+	cr_assert_eq(pt_ctr_enrich(c, root, (uid_t)-1), -ENOENT); /* nobody's: not looked at */
+	pt_ctr_unref(c);
+	c = ctr(PT_RT_DOCKER, ID_A, NULL, NULL);
+	cr_assert_eq(pt_ctr_enrich(c, root, uid), 0);
+	assert_str(c->name, "web");
+	pt_ctr_unref(c);
+}
+
+/* rootless containerd (nerdctl): its /run/containerd is /run/user/UID/containerd, and
+ * the cache finds the owner in the cgroup path */
+Test(container, containerd_rootless_via_cache)
+{
+	const char *cg = "/user.slice/user-4000.slice/user@4000.service/app.slice/"
+			 "nerdctl-" ID_C ".scope";
+	struct pt_ctr_cache *cc = cache(0, false);
+	struct pt_container *c;
+
+	put("/run/user/4000" TASKS_REL "/default/" ID_C "/config.json",
+	    "{\"annotations\":{\"nerdctl/name\":\"mine\",\"nerdctl/namespace\":\"default\"}}");
+	c = pt_ctr_intern(cc, ctr(PT_RT_CONTAINERD, ID_C, NULL, cg), 1);
+	cr_assert_eq(c->why, PT_WHY_NONE);
+	assert_str(c->name, "mine");
+	assert_str(c->ns, "default");
+	pt_ctr_unref(c);
+	/* the same id under another user's cgroup is not the one in user 4000's state */
+	c = pt_ctr_intern(cc,
+			  ctr(PT_RT_CONTAINERD, ID_A, NULL,
+			      "/user.slice/user-4001.slice/"
+			      "user@4001.service/x.scope"),
+			  2);
+	cr_assert_eq(c->why, PT_WHY_NOT_FOUND);
+	pt_ctr_unref(c);
+	pt_ctr_cache_free(cc);
 }
 
 /* a runtime the cgroup did not tell: every runtime's state is looked at */
@@ -440,22 +519,29 @@ static void assert_error(enum pt_runtime rt, const char *rel, const char *text)
 
 Test(container, malformed)
 {
-	const char *dk = "/var/lib/docker/containers/" ID_A "/config.v2.json";
-	const char *oci = TASKS "/k8s.io/" ID_A "/config.json";
+	static const struct {
+		bool oci;
+		const char *text;
+	} cases[] = {
+		{false, "{\"Name\":\"/web\""},
+		{false, "[]"},
+		{false, "{\"Name\":5}"},
+		{false, "{\"Config\":\"nginx\"}"},
+		{false, "{\"Config\":{\"Labels\":[]}}"},
+		{false, "{\"Config\":{\"Labels\":{\"io.kubernetes.pod.name\":1}}}"},
+		{false, "{\"Name\":\"a\\u0000b\"}"}, /* no NUL inside a name */
+		{false, ""},
+		{true, "{\"annotations\":[]}"},
+		{true, "{\"annotations\":{\"nerdctl/name\":true}}"},
+		{true, "{\"process\":{\"capabilities\":{\"bounding\":\"all\"}}}"},
+		{true, "\"config\""},
+	};
 
-	assert_error(PT_RT_DOCKER, dk, "{\"Name\":\"/web\"");
-	assert_error(PT_RT_DOCKER, dk, "[]");
-	assert_error(PT_RT_DOCKER, dk, "{\"Name\":5}");
-	assert_error(PT_RT_DOCKER, dk, "{\"Config\":\"nginx\"}");
-	assert_error(PT_RT_DOCKER, dk, "{\"Config\":{\"Labels\":[]}}");
-	assert_error(PT_RT_DOCKER, dk, "{\"Config\":{\"Labels\":{\"io.kubernetes.pod.name\":1}}}");
-	assert_error(PT_RT_DOCKER, dk, "{\"Name\":\"a\\u0000b\"}"); /* no NUL inside a name */
-	assert_error(PT_RT_DOCKER, dk, "");
-	assert_error(PT_RT_CONTAINERD, oci, "{\"annotations\":[]}");
-	assert_error(PT_RT_CONTAINERD, oci, "{\"annotations\":{\"nerdctl/name\":true}}");
-	assert_error(PT_RT_CONTAINERD, oci,
-		     "{\"process\":{\"capabilities\":{\"bounding\":\"all\"}}}");
-	assert_error(PT_RT_CONTAINERD, oci, "\"config\"");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_error(cases[i].oci ? PT_RT_CONTAINERD : PT_RT_DOCKER,
+			     cases[i].oci ? TASKS "/k8s.io/" ID_A "/config.json"
+					  : "/var/lib/docker/containers/" ID_A "/config.v2.json",
+			     cases[i].text);
 }
 
 /* A symlink where the state file should be is not followed; neither is a FIFO

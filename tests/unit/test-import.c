@@ -1286,3 +1286,126 @@ Test(import_event, the_same_stream_twice_gives_the_same_lines_again)
 	fx_root_free(fx);
 	cr_assert_eq(fx_leaks(), 0);
 }
+
+/* ---- containers in events ---- */
+
+static int first_ctr(const struct pt_container *c, void *data)
+{
+	*(const struct pt_container **)data = c;
+	return 1;
+}
+
+/* The image and container members of an nginx in a cri-o pod, after "start". */
+#define NGINX_IN_POD                                                           \
+	"\"comm\":\"nginx\",\"exe\":\"/usr/sbin/nginx\",\"argv\":[\"nginx\"]," \
+	"\"argv_truncated\":false,\"uid\":0,\"euid\":0,\"gid\":0,\"egid\":0,"  \
+	"\"container_id\":\"0123abcd\",\"container_runtime\":\"cri-o\","       \
+	"\"container_name\":\"web\",\"container_image\":\"nginx:1.25\","       \
+	"\"k8s_pod_name\":\"web-0\",\"k8s_ns_name\":\"prod\","                 \
+	"\"k8s_pod_uid\":\"1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901\",\"tier\":\"netlink\"}"
+
+Test(import_event, exec_and_fork_carry_the_container)
+{
+	static const char exec_line[] =
+		"{\"event\":\"exec\",\"time\":\"2026-12-02T10:22:05.926158Z\",\"pid\":23828,"
+		"\"tid\":23828,\"ppid\":23811,\"start\":2216325," NGINX_IN_POD;
+	static const char fork_line[] =
+		"{\"event\":\"fork\",\"time\":\"2026-12-02T10:22:05.936158Z\",\"pid\":23829,"
+		"\"tid\":23829,\"ppid\":23828,\"start\":2216326," NGINX_IN_POD;
+	static const char host_line[] =
+		"{\"event\":\"exec\",\"time\":\"2026-12-02T10:22:06.926158Z\",\"pid\":900,"
+		"\"tid\":900,\"ppid\":1,\"start\":2216400,\"comm\":\"ls\",\"exe\":\"/usr/bin/ls\","
+		"\"argv\":[\"ls\"],\"argv_truncated\":false,\"uid\":0,\"euid\":0,\"gid\":0,"
+		"\"egid\":0,"
+		"\"container_id\":\"host\",\"tier\":\"netlink\"}";
+	struct pt_monitor *m = open_empty();
+	const struct pt_container *c = NULL;
+	const struct pt_proc *p;
+	char why[256];
+	char *json;
+
+	cr_assert_eq(pt_import_event(m, exec_line, strlen(exec_line), why, sizeof(why)), 0, "%s",
+		     why);
+	cr_assert_eq(pt_import_event(m, fork_line, strlen(fork_line), why, sizeof(why)), 0, "%s",
+		     why);
+	cr_assert_eq(pt_import_event(m, host_line, strlen(host_line), why, sizeof(why)), 0, "%s",
+		     why);
+	p = pt_lookup(m, 23828);
+	cr_assert_not_null(p);
+	cr_assert_str_eq(pt_proc_container_id(p), "0123abcd");
+	/* one container, interned once, both processes in it */
+	cr_assert_eq(pt_foreach_container(m, first_ctr, &c), 1);
+	cr_assert_eq(pt_proc_container(p), c);
+	cr_assert_eq(pt_proc_container(pt_lookup(m, 23829)), c);
+	cr_assert_eq(pt_proc_src(pt_lookup(m, 23829), PT_F_CONTAINER), PT_SRC_INHERITED);
+	json = pt_json_container(c);
+	cr_assert_not_null(strstr(json, "\"name\":\"web\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"live\":2"), "%s", json);
+	free(json);
+	/* the record as written back carries what the event said */
+	json = pt_json_proc(p, NULL);
+	cr_assert_not_null(strstr(json, "\"container_runtime\":\"cri-o\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"k8s_pod_name\":\"web-0\""), "%s", json);
+	free(json);
+	cr_assert_null(pt_proc_container(pt_lookup(m, 900)));
+	cr_assert_eq(pt_proc_why(pt_lookup(m, 900), PT_F_CONTAINER), PT_WHY_NONE);
+
+	/* a container member with a runtime nobody has */
+	{
+		char *bad = strdup(exec_line);
+		char *at = strstr(bad, "cri-o");
+
+		memcpy(at, "cri-x", 5);
+		cr_assert_eq(pt_import_event(m, bad, strlen(bad), why, sizeof(why)), -EINVAL);
+		cr_assert_not_null(strstr(why, "container_runtime"), "%s", why);
+		free(bad);
+	}
+	pt_monitor_close(m);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* s with its first from replaced by to, malloc'd. */
+static char *replace(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+	char *out = NULL;
+
+	cr_assert_not_null(at, "%s not in %s", from, s);
+	cr_assert_geq(asprintf(&out, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from)), 0);
+	return out;
+}
+
+/* Records written before issue 13: container_id null shared the cgroup's slot. */
+Test(import_proc, older_records_without_the_container_slot)
+{
+	static const char old[] =
+		"{\"pid\":1,\"ppid\":0,\"start\":24,\"state\":\"alive\",\"comm\":\"process_api\","
+		"\"exe\":null,\"argv\":[\"/process_api\"],\"argv_truncated\":false,\"uid\":0,\"eu"
+		"id\":0,\"gid\":0,\"egid\":0,\"sid\":0,\"pgid\":0,\"tty\":0,\"cwd\":null,\"cgroup"
+		"\":\"/\",\"container_id\":null,\"ns\":null,\"tier\":\"none\",\"start_time\":\"20"
+		"26-12-02T04:12:42.915010Z\",\"threads\":13,\"loginuid\":-1,\"key\":\"f509192c-15"
+		"5b-4eb4-85de-3bb7bd853dc0:24:1\",\"parent_key\":null,\"missing\":{\"exe\":\"perm"
+		"ission\",\"cwd\":\"permission\",\"ns\":\"permission\"}}";
+	struct pt_monitor *m = open_empty();
+	const struct pt_proc *p;
+	char why[256], *line, *at;
+
+	cr_assert_eq(pt_import_proc(m, old, strlen(old), &p, why, sizeof(why)), 0, "%s", why);
+	/* cgroup known: the host */
+	cr_assert_eq(pt_proc_why(p, PT_F_CONTAINER), PT_WHY_NONE);
+	cr_assert_null(pt_proc_container(p));
+	/* not read, rather than guessed */
+	cr_assert_eq(pt_proc_why(p, PT_F_NSPID), PT_WHY_NOT_READ);
+	/* cgroup unknown: so is the container */
+	line = replace(old, "\"cgroup\":\"/\"", "\"cgroup\":null");
+	at = replace(line, "\"missing\":{", "\"missing\":{\"cgroup\":\"permission\",");
+	free(line);
+	line = at;
+	cr_assert_eq(pt_import_proc(m, line, strlen(line), &p, why, sizeof(why)), 0, "%s: %s", why,
+		     line);
+	cr_assert_eq(pt_proc_why(p, PT_F_CONTAINER), PT_WHY_PERM);
+	cr_assert_eq(pt_proc_why(p, PT_F_CTR_META), PT_WHY_PERM);
+	free(line);
+	pt_monitor_close(m);
+	cr_assert_eq(fx_leaks(), 0);
+}

@@ -1727,9 +1727,9 @@ Test(event, every_type_has_its_fields)
 		enum pt_event_type type;
 		const char *keys;
 	} want[] = {
-		{PT_EV_FORK, EV_KEYS ",tier"},
-		{PT_EV_EXEC, EV_KEYS ",tier"},
-		{PT_EV_EXIT, EV_KEYS ",exit_code,signal,core_dumped,duration_ms,tier"},
+		{PT_EV_FORK, EV_KEYS ",container_id,tier"},
+		{PT_EV_EXEC, EV_KEYS ",container_id,tier"},
+		{PT_EV_EXIT, EV_KEYS ",container_id,exit_code,signal,core_dumped,duration_ms,tier"},
 		{PT_EV_UID, EV_KEYS ",tier"},
 		{PT_EV_GID, EV_KEYS ",tier"},
 		{PT_EV_SID, EV_KEYS ",sid,tier"},
@@ -1953,7 +1953,7 @@ Test(event, thread_and_synthesized)
 	ev.tid = 4243;
 	ev.thread = true;
 	v = event_json(&ev);
-	assert_keys(v, EV_KEYS ",thread,tier");
+	assert_keys(v, EV_KEYS ",container_id,thread,tier");
 	assert_num(v, "tid", "4243");
 	assert_bool(v, "thread", true);
 	json_free(v);
@@ -1962,14 +1962,14 @@ Test(event, thread_and_synthesized)
 	ev.synthesized = true;
 	ev.tier = PT_TIER_POLL;
 	v = event_json(&ev);
-	assert_keys(v, EV_KEYS ",synthesized,tier");
+	assert_keys(v, EV_KEYS ",container_id,synthesized,tier");
 	assert_bool(v, "synthesized", true);
 	json_free(v);
 
 	ev.window_lo_us = 1795206986000000;
 	ev.window_hi_us = 1795206986100000;
 	v = event_json(&ev);
-	assert_keys(v, EV_KEYS ",synthesized,window,tier");
+	assert_keys(v, EV_KEYS ",container_id,synthesized,window,tier");
 	w = must_get(v, "window");
 	assert_keys(w, "from,to");
 	assert_str(w, "from", "2026-11-20T20:36:26.000000Z");
@@ -1984,9 +1984,11 @@ Test(event, thread_and_synthesized)
 	ev.window_lo_us = 1795206986000000;
 	ev.window_hi_us = 1795206986100000;
 	v = event_json(&ev);
-	assert_keys(v,
-		    EV_KEYS
-		    ",exit_code,signal,core_dumped,duration_ms,synthesized,window,tier,missing");
+	assert_keys(
+		v,
+		EV_KEYS
+		",container_id,exit_code,signal,core_dumped,duration_ms,synthesized,window,tier,"
+		"missing");
 	assert_num(v, "duration_ms", "5.000");
 	w = must_get(v, "window");
 	assert_str(w, "to", "2026-11-20T20:36:26.100000Z");
@@ -2023,7 +2025,7 @@ Test(event, unknown_record_fields)
 	p.why[PT_F_CWD] = PT_WHY_PERM;
 	event_fill(&ev, PT_EV_EXEC, &p);
 	v = event_json(&ev);
-	assert_keys(v, EV_KEYS ",tier,missing");
+	assert_keys(v, EV_KEYS ",container_id,tier,missing");
 	assert_null(v, "exe");
 	assert_null(v, "argv");
 	assert_null(v, "argv_truncated");
@@ -2073,7 +2075,7 @@ Test(event, invalid_argv_in_exec)
 	v = event_json(&ev);
 	assert_keys(v,
 		    "event,time,pid,tid,ppid,start,comm,exe,argv,argv_b64,argv_truncated,uid,"
-		    "euid,gid,egid,tier");
+		    "euid,gid,egid,container_id,tier");
 	b64 = must_get(v, "argv_b64");
 	cr_assert_eq(b64->n, 3);
 	assert_b64(&b64->items[0], "x", 1);

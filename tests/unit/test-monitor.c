@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "fixture.h"
 #include "internal.h"
 
@@ -44,6 +45,7 @@ static void setup(void)
 	o.tier = PT_TIER_NONE;
 	o.proc_root = root;
 	o.threads = true;
+	o.runtime_root = root; /* no runtime state there */
 	cr_assert_eq(pt_monitor_open(&m, &o), 0);
 	cr_assert_eq(pt_monitor_subscribe(m, on_event, NULL), 0);
 	ngot = 0;
@@ -564,4 +566,164 @@ Test(monitor, tiers_say_what_they_cannot_deliver)
 	cr_assert_eq(g.missing, 0);
 	cr_assert_eq(pt_monitor_status(m, &st), 0);
 	cr_assert_eq(st.events_missing, 0);
+}
+
+/* ---- containers and lineage ---- */
+
+#define CTR_ID "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b"
+
+static int count_ctr(const struct pt_container *c, void *data)
+{
+	const struct pt_container **last = data;
+
+	*last = c;
+	return 0;
+}
+
+static const struct pt_container *only_container(void)
+{
+	const struct pt_container *c = NULL;
+
+	cr_assert_eq(pt_ctr_cache_count(pt_core_ctrs(m)), 1);
+	cr_assert_eq(pt_foreach_container(m, count_ctr, &c), 0);
+	return c;
+}
+
+Test(monitor, fork_then_move_then_exec_reads_the_cgroup_again)
+{
+	static const char moved[] = "0::/system.slice/docker-" CTR_ID ".scope\n";
+	const struct pt_proc *p;
+	const struct pt_container *c;
+
+	raw(PT_EV_FORK, 300, 300, 100, 700);
+	p = get(300);
+	/* the parent's attribution: the host, inherited */
+	cr_assert_eq(p->src[PT_F_CONTAINER], PT_SRC_INHERITED);
+	cr_assert_null(pt_proc_container(p));
+	cr_assert_eq(pt_ctr_cache_count(pt_core_ctrs(m)), 0);
+
+	/* the runtime moves it into the container's cgroup, then it execs */
+	add_fx(300, 100, "bash", 700, "bash", 5);
+	cr_assert_eq(fx_write(root, 300, "cgroup", moved, strlen(moved)), 0);
+	raw_exec(300, 700, "nginx\0", 6);
+	p = get(300);
+	cr_assert_eq(p->src[PT_F_CONTAINER], PT_SRC_PROC, "an inherited cgroup is read at exec");
+	cr_assert_not_null(pt_proc_container(p));
+	cr_assert_str_eq(pt_proc_container_id(p), CTR_ID);
+	cr_assert_str_eq(p->cgroup, "/system.slice/docker-" CTR_ID ".scope");
+	/* listed, enriched once: the fixture's runtime root has no state for it */
+	c = only_container();
+	cr_assert_eq(c, pt_proc_container(p), "the record holds the cache's entry");
+	cr_assert_eq(c->live, 1);
+	cr_assert_eq(p->src[PT_F_CTR_META], PT_SRC_NONE);
+	cr_assert_eq(p->why[PT_F_CTR_META], PT_WHY_NOT_FOUND);
+
+	/* a child inherits the container and counts in it */
+	raw(PT_EV_FORK, 301, 301, 300, 710);
+	cr_assert_eq(pt_proc_container(get(301)), c);
+	cr_assert_eq(get(301)->src[PT_F_CONTAINER], PT_SRC_INHERITED);
+	cr_assert_eq(get(301)->src[PT_F_NSPID], PT_SRC_NONE, "NSpid is not inherited");
+	cr_assert_eq(c->live, 2);
+
+	raw_exit(301, 301, 0);
+	raw_exit(300, 300, 0);
+	cr_assert_eq(c->live, 0);
+	cr_assert_neq(c->idle_us, 0);
+	/* the exited records keep it; the cache lists it until the linger ends */
+	pt_ctr_cache_expire(pt_core_ctrs(m), pt_now_us());
+	cr_assert_eq(pt_ctr_cache_count(pt_core_ctrs(m)), 1);
+	pt_ctr_cache_expire(pt_core_ctrs(m), pt_now_us() + 31 * 1000000LL);
+	cr_assert_eq(pt_ctr_cache_count(pt_core_ctrs(m)), 0);
+	cr_assert_str_eq(pt_proc_container_id(get(300)), CTR_ID);
+}
+
+Test(monitor, exec_of_a_process_already_gone_keeps_the_inherited_cgroup)
+{
+	const struct pt_proc *p;
+
+	raw(PT_EV_FORK, 310, 310, 100, 720);
+	raw_exec(310, 720, "true\0", 5); /* not in the fixture: reaped before the read */
+	p = get(310);
+	cr_assert_eq(p->src[PT_F_CONTAINER], PT_SRC_INHERITED);
+	cr_assert_eq(p->src[PT_F_CGROUP], PT_SRC_INHERITED);
+	cr_assert_null(pt_proc_container(p));
+}
+
+Test(monitor, lineage_through_exited_ancestors)
+{
+	const struct pt_proc *p;
+	struct pt_field_ref f;
+	struct pt_value v;
+	char *json;
+
+	raw(PT_EV_FORK, 400, 400, 100, 800);
+	raw(PT_EV_FORK, 401, 401, 400, 810);
+	raw(PT_EV_FORK, 402, 402, 401, 820);
+	raw_exec(402, 820, "leaf\0", 5);
+	/* parent and grandparent exit; the kernel moves the leaf to init */
+	raw_exit(401, 401, 0);
+	raw_exit(400, 400, 0);
+	add_fx(402, 1, "leaf", 820, "leaf", 5);
+	pt_core_reparent(m);
+	p = get(402);
+	cr_assert_eq(p->ppid, 1);
+	cr_assert_eq(pt_parent(m, p), get(1), "the current parent");
+	cr_assert_not_null(pt_parent_orig(m, p));
+	cr_assert_eq(pt_parent_orig(m, p)->pid, 401, "the parent at fork time, exited");
+	cr_assert_neq(pt_parent_orig(m, p)->state, PT_STATE_ALIVE);
+	cr_assert_eq(pt_parent_orig(m, pt_parent_orig(m, p))->pid, 400);
+
+	cr_assert_eq(pt_field_lookup("proc.apid", &f), 0);
+	cr_assert_eq(pt_field_value(&f, m, p, NULL, &v), 0);
+	cr_assert_eq(v.type, PT_TYPE_ARGS);
+	cr_assert_eq(v.len,
+		     sizeof("401\0"
+			    "400\0"
+			    "100\0"
+			    "1") +
+			     0);
+	cr_assert_eq(memcmp(v.s,
+			    "401\0"
+			    "400\0"
+			    "100\0"
+			    "1",
+			    v.len),
+		     0);
+	pt_value_free(&v);
+	cr_assert_eq(pt_field_lookup("proc.ppid_orig", &f), 0);
+	cr_assert_eq(pt_field_value(&f, m, p, NULL, &v), 0);
+	cr_assert(v.known);
+	cr_assert_eq(v.i, 401);
+	cr_assert_eq(pt_field_lookup("proc.pname", &f), 0);
+	cr_assert_eq(pt_field_value(&f, m, p, NULL, &v), 0);
+	cr_assert_str_eq(v.s, "bash", "the exited parent's name, not init's");
+
+	json = pt_json_ancestors(m, p, 2);
+	cr_assert_not_null(json);
+	cr_assert_not_null(strstr(json, "\"pid\":401"), "%s", json);
+	cr_assert_not_null(strstr(json, "\"pid\":400"), "%s", json);
+	cr_assert_null(strstr(json, "\"pid\":100"), "n bounds the list: %s", json);
+	cr_assert_eq(json[0], '[');
+	free(json);
+	json = pt_json_ancestors(m, get(1), 5);
+	cr_assert_str_eq(json, "[]");
+	free(json);
+}
+
+Test(monitor, fork_time_parent_kept_after_reparenting)
+{
+	const struct pt_proc *p;
+
+	raw(PT_EV_FORK, 500, 500, 100, 900);
+	raw(PT_EV_FORK, 501, 501, 500, 910);
+	raw_exit(500, 500, 0);
+	add_fx(501, 100, "bash", 910, "bash", 5); /* a subreaper: bash */
+	pt_core_reparent(m);
+	p = get(501);
+	cr_assert_eq(p->ppid, 100);
+	cr_assert_eq(pt_parent(m, p)->pid, 100);
+	cr_assert_eq(pt_parent_orig(m, p)->pid, 500);
+	/* the root, and a record whose parent was never seen */
+	cr_assert_null(pt_parent_orig(m, get(1)));
+	cr_assert_null(pt_parent_orig(NULL, p));
 }

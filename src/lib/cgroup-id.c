@@ -215,10 +215,10 @@ static int by_handle(struct pt_cgid *g, uint64_t id)
 	n = readlink(link, path, PATH_MAX);
 	r = n < 0 ? -errno : 0;
 	close(fd);
-	/* below the mount, not removed meanwhile (" (deleted)") */
+	/* the mount, or below it */
 	if (r == 0 &&
 	    ((size_t)n < mlen || (size_t)n >= PATH_MAX || memcmp(path, g->mpath, mlen) ||
-	     (path[mlen] != '/' && (size_t)n != mlen)))
+	     ((size_t)n != mlen && path[mlen] != '/')))
 		r = -ENOENT;
 	if (r == 0 && (size_t)n == mlen)
 		r = table_put(g, id, "/", 1);
@@ -398,6 +398,10 @@ int pt_cgid_open(struct pt_cgid **out, const char *sys_root)
 	g->hybrid = hybrid;
 	if (real)
 		g->mpath = realpath(dir, NULL); /* NULL: no lookups by handle */
+	if (g->mpath && strcmp(g->mpath, "/") == 0) {
+		free(g->mpath); /* a container's own root: paths would not start with it */
+		g->mpath = NULL;
+	}
 	g->max_entries = PT_CGID_MAX_ENTRIES;
 	g->max_bytes = PT_CGID_MAX_BYTES;
 	r = rescan(g, pt_mono_us());

@@ -4,9 +4,9 @@
 # pid namespace of its own) is attributed from the cgroup id the program read
 # in the kernel, although /proc has forgotten it when the monitor looks: the
 # monitor is stopped (SIGSTOP) while the processes run and exit, so it cannot
-# read /proc in time. `watch --tier=bpf --json -o` must show the container id,
-# runtime, pod uid and QoS, the cgroup path and id (= stat -c %i of the
-# directory), and vpid/vpgid. The cgroups are made in the cgroup v2 hierarchy
+# read /proc in time. `watch --tier=bpf --json` must show the container id,
+# runtime and pod uid, and with -o also the pod QoS, the cgroup path and id
+# (= stat -c %i of the directory), and vpid/vpgid. The cgroups are made in the cgroup v2 hierarchy
 # (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host) and removed at
 # the end.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -36,7 +36,8 @@ rm_cgroups() {
 		rmdir "$d" 2>/dev/null || echo "warning: cannot remove cgroup $d"
 	done
 }
-trap '[ -n "${WATCH_PID:-}" ] && kill -CONT "$WATCH_PID" 2>/dev/null; rm_cgroups; cleanup' EXIT
+W1="" W2=""
+trap 'for w in $W1 $W2; do kill -CONT "$w" 2>/dev/null; done; rm_cgroups; cleanup' EXIT
 
 CRI_ID=$(hex 32)
 DOCKER_ID=$(hex 32)
@@ -60,6 +61,10 @@ done
 F=event,pid,exe,cgroup,cgroup_id,container_id,container_runtime,k8s_pod_uid,k8s_pod_qos,vpid,vpgid
 start_watch "$T/ev.json" "$T/ev.err" --tier=bpf --json -o "$F"
 grep -q 'ready (tier bpf)' "$T/ev.err" || fail "not the bpf tier: $(cat "$T/ev.err")"
+W1=$WATCH_PID
+# and the events as they are: they carry the container's id, runtime and pod
+start_watch "$T/plain.json" "$T/plain.err" --tier=bpf --json --events=exec
+W2=$WATCH_PID
 
 # made after the monitor mapped the hierarchy: found by handle, or a new walk
 mk "$V2/system.slice"
@@ -68,7 +73,7 @@ mk "$V2$DOCKER"
 NS=/system.slice/docker-$NS_ID.scope
 mk "$V2$NS"
 
-kill -STOP "$WATCH_PID"
+kill -STOP $W1 $W2
 # move in (0: the writer itself), then exec something that lives 2 ms
 sh -c 'echo 0 >"$1/cgroup.procs" && exec "$2" 0.002' sh "$V2$CRI" "$T/ctr-cri" ||
 	fail "cannot run in $CRI"
@@ -82,10 +87,12 @@ else
 	echo "note: no unshare --pid here: the pid namespace case is left out"
 	PIDNS=0
 fi
-kill -CONT "$WATCH_PID"
+kill -CONT $W1 $W2
 
-# exec event of exe $1
-exec_of() { jq -c --arg exe "$1" 'select(.event == "exec" and .exe == $exe)' "$T/ev.json"; }
+# exec event of exe $1 (in the plain events with $2 = plain)
+exec_of() {
+	jq -c --arg exe "$1" 'select(.event == "exec" and .exe == $exe)' "$T/${2:-ev}.json"
+}
 wait_exec() {
 	i=0
 	while [ -z "$(exec_of "$1" | head -1)" ]; do
@@ -98,8 +105,12 @@ for n in cri docker; do
 	wait_exec "$T/ctr-$n" || fail "no exec event of $T/ctr-$n: $(tail -5 "$T/ev.err")"
 done
 [ $PIDNS = 1 ] && { wait_exec "$T/ctr-pidns" || fail "no exec event of $T/ctr-pidns"; }
-stop_watch
-[ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC: $(tail -20 "$T/ev.err")"
+sleep 0.5
+for w in $W2 $W1; do
+	WATCH_PID=$w
+	stop_watch
+	[ "$WATCH_RC" = 0 ] || fail "watch $w exited $WATCH_RC: $(tail -20 "$T/ev.err" "$T/plain.err")"
+done
 
 # check NAME CGROUP ID RUNTIME: the exec's attribution
 check() {
@@ -114,6 +125,10 @@ check() {
 	[ "$got" = "$want_cgid" ] || fail "$1: cgroup_id $got, want $want_cgid (stat -c %i)"
 	got=$(echo "$e" | jq -r '.cgroup // "null"')
 	[ "$got" = "$2" ] || fail "$1: cgroup $got, want $2"
+	e=$(exec_of "$T/ctr-$1" plain | head -1)
+	echo "$1 (plain): $e" | cut -c1-600
+	got=$(echo "$e" | jq -r '"\(.container_id) \(.container_runtime)"')
+	[ "$got" = "$3 $4" ] || fail "$1: plain event: container_id and runtime $got, want $3 $4"
 	ok "$1: $3 ($4), cgroup id $want_cgid"
 }
 
@@ -123,6 +138,8 @@ got=$(echo "$e" | jq -r '.k8s_pod_uid // "null"')
 [ "$got" = "$POD_UID" ] || fail "cri: k8s_pod_uid $got, want $POD_UID"
 got=$(echo "$e" | jq -r '.k8s_pod_qos // "null"')
 [ "$got" = burstable ] || fail "cri: k8s_pod_qos $got, want burstable"
+got=$(exec_of "$T/ctr-cri" plain | head -1 | jq -r '.k8s_pod_uid // "null"')
+[ "$got" = "$POD_UID" ] || fail "cri: plain event: k8s_pod_uid $got, want $POD_UID"
 got=$(echo "$e" | jq -r '"\(.vpid) \(.pid)"')
 [ "${got% *}" = "${got#* }" ] || fail "cri: vpid and pid differ in the initial pid namespace: $got"
 ok "cri: pod $POD_UID, burstable, vpid = pid"

@@ -950,24 +950,24 @@ static int get_ctr_attr(struct ctx *c, json_t *o, const char *id, struct pt_cgro
 /* The runtime's state, as the writer had it: members left out were absent. */
 static int get_ctr_meta(struct ctx *c, json_t *o, struct pt_container *ctr)
 {
-	static const struct {
+	const struct {
 		const char *key;
-		size_t off;
+		char **dst;
 	} strs[] = {
-		{"container_name", offsetof(struct pt_container, name)},
-		{"container_image", offsetof(struct pt_container, image)},
-		{"container_image_repository", offsetof(struct pt_container, image_repo)},
-		{"container_image_tag", offsetof(struct pt_container, image_tag)},
-		{"container_image_id", offsetof(struct pt_container, image_id)},
-		{"k8s_pod_name", offsetof(struct pt_container, pod_name)},
-		{"k8s_ns_name", offsetof(struct pt_container, pod_ns)},
+		{"container_name", &ctr->name},
+		{"container_image", &ctr->image},
+		{"container_image_repository", &ctr->image_repo},
+		{"container_image_tag", &ctr->image_tag},
+		{"container_image_id", &ctr->image_id},
+		{"k8s_pod_name", &ctr->pod_name},
+		{"k8s_ns_name", &ctr->pod_ns},
 	};
 	json_t *j;
 	bool null;
 	int r;
 
 	for (size_t i = 0; i < PT_ARRAY_SIZE(strs); i++) {
-		char **dst = (char **)((char *)ctr + strs[i].off);
+		char **dst = strs[i].dst;
 
 		free(*dst);
 		if ((r = get_opt_str(c, o, strs[i].key, 0, dst)) < 0)

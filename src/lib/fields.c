@@ -1173,8 +1173,8 @@ const struct pt_field_def pt_field_table[] = {
 	{"cgroup.id", "cgroup_id",
 	 "The cgroup v2 directory's inode number (what BPF's bpf_get_current_cgroup_id() gives); "
 	 "left out of JSON when unknown.",
-	 .type = PT_TYPE_UINT, .flags = PE, .slot = S(PT_F_CGROUP),
-	 .jflags = REC | PT_J_OMIT_UNKNOWN, .evmask = EV_LIFE, .read = rd_cgroup_id},
+	 .type = PT_TYPE_UINT, .flags = P, .slot = S(PT_F_CGROUP),
+	 .jflags = REC | PT_J_OMIT_UNKNOWN, .read = rd_cgroup_id},
 	{"proc.vpid", "vpid", "The pid in the process's own pid namespace (the last of NSpid).",
 	 .type = PT_TYPE_INT, .flags = P, .slot = S(PT_F_NSPID), .jflags = REC, .read = rd_vpid},
 	{"proc.vpgid", "vpgid", "The process group id in the process's own pid namespace (NSpgid).",
@@ -1183,8 +1183,7 @@ const struct pt_field_def pt_field_table[] = {
 	{"proc.ppid_orig", "ppid_orig",
 	 "The pid of the parent at fork time (proc.ppid follows reparenting); null without a "
 	 "parent.",
-	 .type = PT_TYPE_INT, .flags = PE, .jflags = REC | PT_J_OMIT_UNKNOWN, .evmask = EV_LIFE,
-	 .read = rd_ppid_orig},
+	 .type = PT_TYPE_INT, .flags = P, .jflags = REC | PT_J_OMIT_UNKNOWN, .read = rd_ppid_orig},
 	{"proc.apid", "apid",
 	 "proc.apid[N]: the pid of the Nth ancestor at fork time (0: the process); without N the "
 	 "list of all ancestors' pids, nearest first.",

@@ -195,7 +195,7 @@ static void run(const char *stop_cmd, const char *start_cmd)
 
 	/* ---- the schema is created, a batch written, the same batch again a no-op ---- */
 	be = open_be(true, true, &env_a, 0, err, sizeof(err));
-	q_eq("SELECT value FROM meta WHERE name = 'schema_version'", "1", "schema version");
+	q_eq("SELECT value FROM meta WHERE name = 'schema_version'", "2", "schema version");
 	proc_lines(bufs, lines, 100, 0);
 	n = decode(lines, 3);
 	r = write_batch(be, 7, 1, n, err, sizeof(err));
@@ -343,12 +343,12 @@ static void run(const char *stop_cmd, const char *start_cmd)
 	be = open_be(true, true, &env_a, 0, err, sizeof(err));
 	q_eq("SELECT to_regclass('v_lost') IS NOT NULL", "t", "v_lost created again");
 	pt_db_pg.destroy(be);
-	q("UPDATE meta SET value = '2' WHERE name = 'schema_version'");
+	q("UPDATE meta SET value = '3' WHERE name = 'schema_version'");
 	be = open_be(true, true, &env_a, -EPROTO, err, sizeof(err));
-	if (!strstr(err, "schema version is 2"))
+	if (!strstr(err, "schema version is 3"))
 		fail("a newer schema is not told: %s", err);
 	pt_db_pg.destroy(be);
-	q("UPDATE meta SET value = '1' WHERE name = 'schema_version'");
+	q("UPDATE meta SET value = '2' WHERE name = 'schema_version'");
 	printf("ok: --no-create-schema names what is missing; a newer schema version is refused\n");
 
 	/* ---- a table dropped under a running sink: transient, and created again ---- */

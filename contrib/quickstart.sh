@@ -26,7 +26,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # Build: autotools, compiler, libmnl (netlink tier), libbpf + libelf + clang +
 # bpftool (bpf tier), Criterion (unit tests), libclang-rt-dev (libFuzzer for
 # the fuzz targets; only recommended by clang, so named), jansson (JSON
-# requests and records), libcap-ng and libsystemd (proctraild), SQLite, libpq
+# requests and records), libyaml (rule files), libcap-ng and libsystemd (proctraild), SQLite, libpq
 # and zlib (the sinks). Tests: jq, sqlite3 (the history database by hand),
 # postgresql (the server binaries the PostgreSQL tests start a cluster with),
 # socat (the daemon's socket by hand), systemd (systemd-analyze), libcap2-bin
@@ -34,7 +34,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # comparisons: forkstat, extrace, libbpf-tools (execsnoop).
 PKGS="build-essential autoconf automake libtool pkg-config libmnl-dev \
 libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libcriterion-dev libclang-rt-dev \
-libjansson-dev libcap-ng-dev libsystemd-dev libsqlite3-dev libpq-dev sqlite3 postgresql \
+libjansson-dev libyaml-dev libcap-ng-dev libsystemd-dev libsqlite3-dev libpq-dev sqlite3 postgresql \
 socat systemd \
 jq libcap2-bin util-linux procps git clang-format forkstat extrace libbpf-tools"
 

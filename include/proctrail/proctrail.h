@@ -596,6 +596,86 @@ char *pt_json_fields(const struct pt_field_ref *f, size_t n, const struct pt_mon
 /* The FIELDS section of proctrail(1) as roff lines, malloc'd. */
 char *pt_fields_man(size_t *len);
 
+/*
+ * Conditions: Falco's filter language over the field registry (proctrail(1),
+ * CONDITIONS; src/lib/cond.c). `proc.name = find and user.uid = 0`,
+ * `proc.aname[2] in (nginx, httpd)`, `not proc.args contains "-x"`...
+ * Operators: = == != < <= > >= contains icontains bcontains startswith
+ * bstartswith endswith glob iglob pmatch in intersects exists regex; and, or,
+ * not (Falco's precedence), parentheses, lists, quoted strings with Falco's
+ * escapes, and bare identifiers for macros.
+ *
+ * Fields are the registry's (pt_field_lookup()). evt.type compares against
+ * proctrail's event names and Falco's syscall names for them (execve and
+ * execveat are exec; clone, clone3, fork and vfork are fork; procexit is
+ * exit...). A check whose field is unknown for the event or record (unread,
+ * gone, not in a container) is false, so `not` of it is true; `exists` is
+ * true when the field has a value. A field without [N] that lists values
+ * (proc.aname, proc.apid) matches when any value does.
+ *
+ * A parsed condition is immutable: it may be evaluated from several threads.
+ */
+struct pt_cond;
+
+/* Why parsing failed: one line, and the byte offset in the text it points at
+ * (-1 when the error has no place, such as a macro cycle). */
+struct pt_cond_error {
+	char msg[256];
+	int pos;
+};
+
+/*
+ * Macros: a bare identifier in the text is looked up through this callback,
+ * which returns a parsed condition to put in its place (the parser copies
+ * it; the caller keeps its own), or NULL when there is no such macro (an
+ * error naming it). A NULL callback: every identifier is an error.
+ */
+typedef const struct pt_cond *(*pt_cond_macro_fn)(const char *name, void *data);
+
+enum pt_cond_flags {
+	/* Unknown fields and evt.type values proctrail has no events for are not
+	 * errors: pt_cond_missing() lists them and checks on them are false.
+	 * For rule files, whose rules may need what proctrail lacks. */
+	PT_COND_LAX = 1 << 0,
+};
+
+/*
+ * Parse (and type-check: `user.uid = abc` is an error) a condition.
+ * 0 with *out set; -EINVAL with err filled (syntax, unknown macro, unknown
+ * field or event type without PT_COND_LAX, a bad value or argument);
+ * -ENOMEM. err may be NULL.
+ */
+int pt_cond_parse(const char *text, unsigned flags, pt_cond_macro_fn macro, void *data,
+		  struct pt_cond **out, struct pt_cond_error *err);
+void pt_cond_free(struct pt_cond *c);
+/* The i-th thing the condition names that proctrail lacks (PT_COND_LAX), in
+ * text order, each once: a field name ("fd.name") or an event type
+ * ("evt.type=open"); NULL past the end. */
+const char *pt_cond_missing(const struct pt_cond *c, unsigned i);
+/* The event types (PT_EVMASK bits) on which the condition can be true, judged
+ * by its evt.type checks alone: PT_EVMASK_ALL when it has none. */
+unsigned pt_cond_evmask(const struct pt_cond *c);
+/* The condition back as text, normalised (macros expanded, lists inline),
+ * malloc'd; NULL with errno. */
+char *pt_cond_text(const struct pt_cond *c);
+
+/*
+ * Evaluation. A context reads each field once per event, however many
+ * conditions ask for it: set it to an event (ev; its record is ev->proc) or a
+ * record (p, ev NULL), then evaluate any number of conditions. m is needed
+ * by PT_FIELD_MONITOR fields (proc.pname, proc.aname...): NULL makes them
+ * unknown. A context is for one thread.
+ */
+struct pt_cond_ctx;
+struct pt_cond_ctx *pt_cond_ctx_new(void); /* NULL with errno */
+void pt_cond_ctx_free(struct pt_cond_ctx *x);
+void pt_cond_ctx_set(struct pt_cond_ctx *x, const struct pt_monitor *m, const struct pt_proc *p,
+		     const struct pt_event *ev);
+bool pt_cond_eval(const struct pt_cond *c, struct pt_cond_ctx *x);
+/* One condition on one event or record, without a context. */
+bool pt_cond_match(const struct pt_cond *c, const struct pt_monitor *m, const struct pt_proc *p,
+		   const struct pt_event *ev);
+
 /* argv helpers: iterate the NUL-separated args of a record or exec. */
 const char *pt_args_next(const char *args, size_t args_len, const char *cur);
 

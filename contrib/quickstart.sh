@@ -26,8 +26,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # Build: autotools, compiler, libmnl (netlink tier), libbpf + libelf + clang +
 # bpftool (bpf tier), Criterion (unit tests), libclang-rt-dev (libFuzzer for
 # the fuzz targets; only recommended by clang, so named), jansson (JSON
-# requests and records), libyaml (rule files), libcap-ng and libsystemd (proctraild), SQLite, libpq
-# and zlib (the sinks). Tests: jq, sqlite3 (the history database by hand),
+# requests and records), libyaml (rule files), libcap-ng and libsystemd
+# (proctraild), SQLite, libpq and zlib (the sinks). Tests: jq, sqlite3 (the history database by hand),
 # postgresql (the server binaries the PostgreSQL tests start a cluster with),
 # socat (the daemon's socket by hand), systemd (systemd-analyze), libcap2-bin
 # (capsh, setpriv for unprivileged runs), util-linux (unshare). Benchmark
@@ -75,6 +75,13 @@ t0=$(date +%s)
 step() { echo "quickstart: [$(($(date +%s) - t0)) s] $*"; }
 
 install_packages
+# The bpf tier's exec_failed event and the benchmark's execsnoop need tracefs
+# (the syscall tracepoints); Debian mounts it only when something asks.
+if [ "$mode" = check ] && [ "$(id -u)" = 0 ] && [ -d /sys/kernel/tracing ] &&
+	! [ -e /sys/kernel/tracing/events ]; then
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null ||
+		echo "quickstart: could not mount tracefs; exec-failed.sh will skip" >&2
+fi
 step "packages ready; building"
 build
 step "built"

@@ -28,9 +28,17 @@ count_rule() {
 	jq -c --arg r "$2" 'select(.rule == $r)' "$1" | wc -l
 }
 
-# rules_state OUT RULE: the line of a `rules check` output naming RULE
+# rules_line OUT RULE: the line of a `rules check` output that gives RULE's
+# state: "STATE   RULE (FILE:LINE)[: why]", STATE loaded, skipped, disabled or
+# broken
 rules_line() {
-	grep -F -- "$2" "$1" | head -1
+	awk -v r="$2" '($1 == "loaded" || $1 == "skipped" || $1 == "disabled" || $1 == "broken") &&
+		index($0, " " r " (") { print; exit }' "$1"
+}
+
+# rules_state OUT RULE: loaded, skipped, disabled, broken or nothing
+rules_state() {
+	rules_line "$1" "$2" | awk '{ print $1 }'
 }
 
 # check_alert_shape FILE: every alert line of FILE has Falco's JSON output

@@ -46,6 +46,7 @@ run_case() {
 			b=$TRUE_STATIC
 			[ $((i % 2)) = 1 ] && b=/bin/true
 			"$STORM" -q -n 300 -k 2 -b "$b" -t "ptrf$i" >/dev/null 2>&1
+			printf '%s\n' "$i" >>"$T/$tier.storms"
 			i=$((i + 1))
 		done
 	) &
@@ -64,7 +65,13 @@ run_case() {
 		wait $!
 		i=$((i + 1))
 	done
+	# the storm ran all along: still running when the last find ended
+	running=0
+	kill -0 "$STORM_LOOP" 2>/dev/null && [ -e "$STORMING" ] && running=1
 	stop_storm
+	nstorms=$(wc -l <"$T/$tier.storms" 2>/dev/null || echo 0)
+	[ "$running" = 1 ] || fail "$tier: the storm had stopped before the last find"
+	[ "$nstorms" -ge 1 ] || fail "$tier: no storm of 300 processes completed during the finds"
 	sleep 0.5
 	stop_watch
 	[ "$WATCH_RC" = 0 ] || fail "$tier: watch exited $WATCH_RC: $(tail -5 "$E")"
@@ -81,7 +88,7 @@ run_case() {
 	ns=$(count_rule "$T/$tier.setuid.alerts" "$SETUID_RULE")
 	no=$(count_rule "$T/$tier.others.alerts" "$OTHERS_RULE")
 	nall=$(alerts "$J" | wc -l)
-	echo "$tier: $ns alerts '$SETUID_RULE' for $N x '$SETUID_CMD', $no '$OTHERS_RULE' for $N x '$OTHERS_CMD'; $nall alerts in all; lost $lost"
+	echo "$tier: $nstorms storms of 300 processes; $ns alerts '$SETUID_RULE' for $N x '$SETUID_CMD', $no '$OTHERS_RULE' for $N x '$OTHERS_CMD'; $nall alerts in all; lost $lost"
 
 	# exactly one alert per find, of the right rule, and nothing else for them
 	for kind in setuid others; do
@@ -98,7 +105,7 @@ run_case() {
 		[ "$n" = "$N" ] || fail "$tier: $n alerts for $N runs of '$cmd' (lost $lost; pids without an alert: $(comm -23 "$P.sorted" "$A.pids" | head -5 | tr '\n' ' '))"
 		cmp -s "$P.sorted" "$A.pids" || fail "$tier: the alerts' pids are not the pids of the $N '$cmd' runs"
 		# the command in the output and in output_fields, the key the process's
-		n=$(jq -c --arg c "$cmd" --arg r "$rule" 'select(
+		n=$(jq -c --arg c "$cmd" --arg r "$rule" '(.pid | tostring) as $pid | select(
 			(.output | contains("command=" + $c)) and
 			(.output | contains($r)) and
 			.output_fields["proc.cmdline"] == $c and
@@ -108,7 +115,7 @@ run_case() {
 			.output_fields["proc.exepath"] == "'"$(readlink -f "$(command -v find)")"'" and
 			(.output_fields["proc.pid"] | tostring) == (.pid | tostring) and
 			.output_fields["container.id"] == "host" and
-			(.key | endswith(":" + (.pid | tostring))))' "$A" | wc -l)
+			(.key | endswith(":" + $pid)))' "$A" | wc -l)
 		[ "$n" = "$N" ] || fail "$tier: only $n of $N '$rule' alerts carry the command and fields: $(head -1 "$A")"
 	done
 	# the storm's own processes never alert

@@ -83,6 +83,16 @@ if command -v shred >/dev/null; then
 fi
 trig devshm "$SHM"
 expect devshm falco_rules.yaml "Execution from /dev/shm" "pt-true-$$" sh "pt-true-$$" root must
+if [ -x /usr/bin/python3 ]; then
+	# true(1) copied into a memfd and exec'd from it, as fd 7: its name is "7"
+	trig memfd /usr/bin/python3 -c 'import os
+fd = os.memfd_create("ptmemfd")
+with open("/bin/true", "rb") as f:
+    os.write(fd, f.read())
+os.dup2(fd, 7)
+os.execv("/proc/self/fd/7", ["ptmemfd", "pt-memfd"])'
+	expect memfd falco_rules.yaml "Fileless execution via memfd_create" 7 sh "7 pt-memfd" root may
+fi
 # a shell below a web server: "Run shell untrusted" here, "Web Server Spawned
 # Shell" in the sandbox file
 trig nginx-sh "$B/nginx" 10 sh -c true

@@ -294,7 +294,7 @@ for s in "${SACTIVE[@]}"; do
 	"$PROCTRAIL" rules check "${files[@]}" >"$WORK/check.$s" 2>&1
 	rc=$?
 	t1=$(date +%s%N)
-	LOADINFO[$s]="$(grep -Eio '[0-9]+ loaded, [0-9]+ skipped[^,]*, [0-9]+ disabled' "$WORK/check.$s" | tail -1 | sed 's/ (fields or events proctrail lacks)//') (rules check exit $rc, $(((t1 - t0) / 1000000)) ms)"
+	LOADINFO[$s]="$(grep -E '^[0-9]+ rules: ' "$WORK/check.$s" | tail -1) (rules check exit $rc, $(((t1 - t0) / 1000000)) ms)"
 	log "rule set $s: ${LOADINFO[$s]}"
 done
 

@@ -125,6 +125,94 @@ run_case() {
 }
 
 run_case netlink
+
+# The rules' variants, as find.yaml documents them: which finds alert, which
+# do not (netlink tier, no storm). VARIANT RULE|- ARGS...: a find run by root
+# (or by nobody: "nobody" first) that raises RULE, or nothing (-)
+start_watch "$T/var.json" "$T/var.err" --tier=netlink --rules "$FIND_RULES" --rules-only --json
+: >"$T/var.tsv"
+variant() {
+	want=$1
+	shift
+	as=""
+	[ "$1" = nobody ] && { as=nobody; shift; }
+	if [ -n "$as" ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups find "$@" >/dev/null 2>&1 &
+	else
+		find "$@" >/dev/null 2>&1 &
+	fi
+	printf '%s\t%s\t%s\n' $! "$want" "$as find $*" >>"$T/var.tsv"
+	wait $!
+}
+S=$SETUID_RULE O=$OTHERS_RULE
+variant "$S" /usr/bin -perm -u=s -type f
+variant "$S" /usr/bin -perm /4000
+variant "$S" /usr/bin -perm /6000 -type f
+variant "$S" /usr/bin -perm -2000
+variant "$S" /usr/bin -perm -g=s
+variant "$S" /usr/bin -perm 4755
+variant "$S" /usr/bin -perm -04000
+variant "$S" /usr/bin -perm /u=s,g=s
+variant "$S" -L /usr/bin -maxdepth 1 -perm -4000
+variant - /usr/bin -perm -0755 -name ls
+variant - /usr/bin -perm /111 -name ls
+variant - /usr/bin -perm 644 -name x.so
+variant "$O" / -maxdepth 1 -user root
+variant "$O" /root -uid 0
+variant "$O" /home /tmp -group root
+variant "$O" /var/spool -nouser
+variant "$O" /etc /home/nobody -user nobody
+variant - /tmp -maxdepth 1 -user root
+variant - /usr/share/doc -maxdepth 1 -group root
+variant - "$T" -name x
+variant "$O" nobody /tmp -maxdepth 1 -user root
+variant "$O" nobody /tmp -maxdepth 1 -uid 0
+variant - nobody /tmp -maxdepth 1 -user nobody
+sleep 0.3
+stop_watch
+nv=0
+while IFS='	' read -r pid want what; do
+	got=$(jq -r --argjson p "$pid" 'select(.pid == $p) | .rule' "$T/var.json" | sort | tr '\n' '+')
+	exp=$want+
+	[ "$want" = - ] && exp=""
+	[ "$got" = "$exp" ] || fail "'$what': alerts '${got%+}', expected '${exp%+}'"
+	nv=$((nv + 1))
+done <"$T/var.tsv"
+ok "$nv find variants alert as find.yaml documents (setuid modes, owner tests, where, who)"
+
+# The tuning find.yaml documents: an exception value appended by a later file
+# (a user searching their own files) and a user_known_* macro redefined
+cat >"$T/tune.yaml" <<'EOF'
+- rule: Search of other users' files
+  exceptions:
+    - name: own_files
+      values:
+        - [nobody, "-user nobody"]
+  override:
+    exceptions: append
+
+- macro: user_known_setuid_search_activities
+  condition: (proc.args contains "-name ptknown")
+EOF
+"$PROCTRAIL" rules check "$FIND_RULES" "$T/tune.yaml" >"$T/tune.out" 2>&1 ||
+	fail "rules check find.yaml tune.yaml: $(cat "$T/tune.out")"
+start_watch "$T/tune.json" "$T/tune.err" --tier=netlink --rules "$FIND_RULES" --rules "$T/tune.yaml" \
+	--rules-only --json
+: >"$T/var.tsv"
+variant - nobody /home -user nobody
+variant "$O" nobody /home -user root
+variant "$O" /home -user nobody
+variant - /usr/bin -perm -4000 -name ptknown
+variant "$S" /usr/bin -perm -4000 -name ptother
+sleep 0.3
+stop_watch
+while IFS='	' read -r pid want what; do
+	got=$(jq -r --argjson p "$pid" 'select(.pid == $p) | .rule' "$T/tune.json" | sort | tr '\n' '+')
+	exp=$want+
+	[ "$want" = - ] && exp=""
+	[ "$got" = "$exp" ] || fail "tuned: '$what': alerts '${got%+}', expected '${exp%+}'"
+done <"$T/var.tsv"
+ok "tuned by a later file: an appended exception and a redefined user_known_ macro hold"
 line=$("$PROCTRAIL" probe | awk '$1 == "bpf"')
 case "$line" in
 *" yes "* | *" yes") run_case bpf ;;

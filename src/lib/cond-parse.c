@@ -789,6 +789,16 @@ static struct cond_node *parse_macro(struct parser *p, size_t n)
 		free(name);
 		return NULL;
 	}
+	if (mc->nmissing && !(p->flags & PT_COND_LAX)) {
+		char what[64];
+
+		/* a macro parsed lax cannot bring what proctrail lacks into a strict parse */
+		quote(what, sizeof(what), mc->missing[0], strlen(mc->missing[0]));
+		fail(p, pos, "macro '%.*s' needs '%s', which proctrail lacks",
+		     (int)(n > 64 ? 64 : n), name, what);
+		free(name);
+		return NULL;
+	}
 	free(name);
 	p->pos += n;
 	if (cond_node_copy(mc->root, &node) < 0) {

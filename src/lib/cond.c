@@ -263,7 +263,8 @@ static void ctx_clear(struct pt_cond_ctx *x)
 			x->fields[i].filled = false;
 		}
 	for (size_t i = 0; i < x->nargs; i++)
-		pt_value_free(&x->args[i].v);
+		if (x->args[i].filled)
+			pt_value_free(&x->args[i].v);
 	x->nargs = 0;
 }
 

@@ -432,6 +432,8 @@ Test(macros, expanded_as_copies, .init = setup, .fini = teardown)
 	setup_macros();
 	/* without a callback every identifier is an error */
 	cr_assert_eq(pt_cond_parse("t", 0, NULL, NULL, &c, NULL), -EINVAL);
+	/* a macro parsed lax cannot bring a missing field into a strict parse */
+	cr_assert(strstr(parse_err("t and u", 0, 6), "fd.name"));
 	/* a macro's missing fields come along */
 	c = parse_ok("t and (u or proc.foo = 1)", PT_COND_LAX);
 	cr_assert_str_eq(pt_cond_missing(c, 0), "fd.name");

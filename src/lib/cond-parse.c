@@ -427,6 +427,7 @@ static int evtype_of(const char *name, enum pt_event_type *t)
 static bool type_evtype(struct parser *p, struct cond_check *k, const size_t *vpos)
 {
 	char what[64], miss[80];
+	size_t n = 0;
 
 	k->evtype = true;
 	for (size_t i = 0; i < k->nvals; i++) {
@@ -448,6 +449,11 @@ static bool type_evtype(struct parser *p, struct cond_check *k, const size_t *vp
 			}
 			continue;
 		}
+		if (k->evmask & PT_EVMASK(t)) {
+			free(v->s); /* execve, execveat: exec once */
+			v->s = NULL;
+			continue;
+		}
 		k->evmask |= PT_EVMASK(t);
 		name = pt_event_name(t);
 		s = strdup(name);
@@ -459,6 +465,10 @@ static bool type_evtype(struct parser *p, struct cond_check *k, const size_t *vp
 		v->s = s;
 		v->len = strlen(s);
 	}
+	for (size_t i = 0; i < k->nvals; i++)
+		if (k->vals[i].s)
+			k->vals[n++] = k->vals[i];
+	k->nvals = n;
 	return true;
 }
 

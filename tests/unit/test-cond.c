@@ -487,6 +487,12 @@ Test(evmask, as_falco_computes_rule_event_types, .init = setup, .fini = teardown
 	cr_assert_eq(mask_of("evt.type = ptrace"), PT_EVMASK(PT_EV_PTRACE));
 	cr_assert_eq(mask_of("evt.type contains exe"), all);
 	cr_assert_eq(mask_of("fd.name = x"), 0);
+	/* the text names proctrail's events, each once */
+	cr_assert_str_eq(text_of("evt.type in (execve, execveat, clone3, exec)", 0),
+			 "evt.type in (exec, fork)");
+	cr_assert_str_eq(text_of("evt.type = execveat", 0), "evt.type = exec");
+	cr_assert_str_eq(text_of("evt.type in (open, execve, open)", PT_COND_LAX),
+			 "evt.type in (open, exec, open)");
 }
 
 Test(evmask, evt_type_evaluates, .init = setup, .fini = teardown)

@@ -77,6 +77,23 @@ static void print_rule(FILE *f, const struct rules_info *ri, bool json)
 	fputc('\n', f);
 }
 
+/* "rule 'NAME': " before a message about an item, unless it starts so already. */
+static void print_item(FILE *f, const char *item, const char *msg)
+{
+	const char *sep = item ? strstr(item, ": ") : NULL;
+	char *pre;
+
+	if (!sep)
+		return;
+	if (asprintf(&pre, "%.*s '%s'", (int)(sep - item), item, sep + 2) < 0)
+		return;
+	if (strncmp(msg, pre, strlen(pre)) != 0) {
+		cli_escape_str(f, pre);
+		fputs(": ", f);
+	}
+	free(pre);
+}
+
 static void print_diag(FILE *f, const struct rules_diag *d, bool json)
 {
 	const char *level = d->level == RULES_ERROR ? "error" : "warning";
@@ -95,10 +112,7 @@ static void print_diag(FILE *f, const struct rules_diag *d, bool json)
 	if (d->line)
 		fprintf(f, ":%u:%u", d->line, d->col);
 	fprintf(f, ": %s: ", level);
-	if (d->item) {
-		cli_escape_str(f, d->item);
-		fputs(": ", f);
-	}
+	print_item(f, d->item, d->msg);
 	cli_escape_str(f, d->msg);
 	fputc('\n', f);
 }

@@ -139,6 +139,11 @@ int rules_add_item(struct rules *rs, struct rules_item *it);
 void rules_item_free(struct rules_item *it);
 void rules_exc_free(struct rules_exc *e);
 
+/* Compiling (rules.c), for the tests: the condition with its exceptions
+ * (Falco's text), and a text with every list substituted (after compile). */
+char *rules_rule_text(const struct rules_item *r);
+int rules_subst_lists(struct rules *rs, const char *text, char **out);
+
 /* Priorities: Falco's names, most severe first. */
 #define RULES_NPRIO 8
 extern const char *const rules_prio_names[RULES_NPRIO];

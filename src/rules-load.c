@@ -238,6 +238,15 @@ static int check_exc(struct ld *l, yaml_node_t *n, const struct rules_item *it,
 			    e->comps.v[i]);
 			return -EINVAL;
 		}
+	if (!e->fields.n)
+		return 0; /* values appended to an exception: checked against its fields */
+	if (!e->fields_list && e->comps.n &&
+	    (e->comps.n != 1 || !rules_comp_is_list(e->comps.v[0]))) {
+		ERR(l, n, it, "exception '%s': with one field, comps must be in, pmatch or "
+			      "intersects",
+		    e->name);
+		return -EINVAL;
+	}
 	if (e->fields_list && e->comps.n && e->comps.n != e->fields.n) {
 		ERR(l, n, it, "exception '%s': fields and comps lists must have equal length",
 		    e->name);

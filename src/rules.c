@@ -677,7 +677,7 @@ static int subst_list(const char *cnd, const struct rules_item *l, struct rules_
 }
 
 /* Every list substituted into text, in load order; a malloc'd string in *out. */
-static int subst_lists(struct rules *rs, const char *text, char **out)
+int rules_subst_lists(struct rules *rs, const char *text, char **out)
 {
 	char *cur = strdup(text);
 
@@ -758,7 +758,7 @@ static void add_exception(struct rules_sb *b, const struct rules_exc *e)
 	rules_sb_add(b, ")", 1);
 }
 
-static char *rule_text(const struct rules_item *r)
+char *rules_rule_text(const struct rules_item *r)
 {
 	struct rules_sb b = {0};
 
@@ -835,7 +835,7 @@ static int compile_cond(struct rules *rs, const struct rules_item *it, const cha
 	char *full;
 	int r;
 
-	r = subst_lists(rs, text, &full);
+	r = rules_subst_lists(rs, text, &full);
 	if (r == -E2BIG) {
 		snprintf(msg, msglen, "condition longer than %u bytes once lists are expanded",
 			 RULES_COND_MAX);
@@ -940,7 +940,7 @@ static int compile_rule(struct rules *rs, struct rules_item *r)
 				    "rule '%s' skipped: %s", r->name, msg);
 		return set_why(r, RULES_SKIPPED, msg);
 	}
-	text = rule_text(r);
+	text = rules_rule_text(r);
 	if (!text)
 		return -ENOMEM;
 	ret = compile_cond(rs, r, text, &mc, &r->c, msg, sizeof(msg));

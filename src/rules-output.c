@@ -226,22 +226,17 @@ static void put_time(struct rules_sb *b, int64_t us, enum fkind k)
 		rules_sb_adds(b, "<NA>");
 		return;
 	}
-	switch (k) {
-	case F_TIME_ISO:
+	if (k == F_TIME_ISO) {
 		rules_sb_printf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld000Z", tm.tm_year + 1900,
 				tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
-		break;
-	case F_DATETIME:
-	case F_DATETIME_S:
+		return;
+	}
+	if (k == F_DATETIME || k == F_DATETIME_S)
 		rules_sb_printf(b, "%04d-%02d-%02d ", tm.tm_year + 1900, tm.tm_mon + 1,
 				tm.tm_mday);
-		/* fallthrough */
-	default:
-		rules_sb_printf(b, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
-		if (k == F_TIME || k == F_DATETIME)
-			rules_sb_printf(b, ".%06ld000", usec);
-		break;
-	}
+	rules_sb_printf(b, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (k == F_TIME || k == F_DATETIME)
+		rules_sb_printf(b, ".%06ld000", usec);
 }
 
 /* A registry value as text (Falco's: decimal numbers, argv joined by spaces). */

@@ -384,7 +384,8 @@ struct rules *rules_new(void)
 	host[sizeof(host) - 1] = '\0';
 	rs->hostname = strdup(host);
 	if (!rs->hostname || pt_field_lookup("proc.key", &rs->f_key) < 0 ||
-	    pt_field_lookup("evt.execveat", &rs->f_execveat) < 0) {
+	    pt_field_lookup("evt.execveat", &rs->f_execveat) < 0 ||
+	    pt_field_lookup("proc.name", &rs->f_name) < 0) {
 		free(rs->hostname);
 		free(rs);
 		errno = ENOMEM;
@@ -406,6 +407,7 @@ void rules_free(struct rules *rs)
 	free(rs->diag);
 	free(rs->hostname);
 	pt_cond_ctx_free(rs->ctx);
+	rules_plan_free(rs);
 	free(rs->run);
 	rules_sb_free(&rs->out_buf);
 	rules_sb_free(&rs->json_buf);
@@ -981,6 +983,7 @@ int rules_compile(struct rules *rs)
 	diag_truncate(rs, rs->ndiag_load);
 	rs->compiled = false;
 	rs->nrun = 0;
+	rules_plan_free(rs);
 	if (!rs->ctx) {
 		rs->ctx = pt_cond_ctx_new();
 		if (!rs->ctx)
@@ -1015,6 +1018,9 @@ int rules_compile(struct rules *rs)
 			rs->run[nrun++] = it;
 	}
 	rs->nrun = nrun;
+	r = rules_plan_build(rs);
+	if (r < 0)
+		return r;
 	rs->compiled = true;
 	return count_errors(rs, 0) ? -EINVAL : 0;
 }
@@ -1078,26 +1084,20 @@ static uint64_t thread_ns(void)
 unsigned rules_eval(struct rules *rs, const struct pt_monitor *m, const struct pt_event *ev,
 		    rules_alert_fn fn, void *data)
 {
-	unsigned n = 0;
+	size_t *hits, n;
 	uint64_t t0;
 
 	if (!rs || !ev || ev->type != PT_EV_EXEC || !rs->compiled || !rs->nrun || !ev->proc)
 		return 0;
 	t0 = thread_ns();
 	pt_cond_ctx_set(rs->ctx, m, ev->proc, ev);
-	for (size_t i = 0; i < rs->nrun; i++) {
-		const struct rules_item *r = rs->run[i];
-
-		if (!pt_cond_eval(r->c, rs->ctx))
-			continue;
-		n++;
-		if (fn)
-			rules_out_alert(rs, r, m, ev, fn, data);
-	}
+	n = rules_plan_run(rs, m, ev, &hits);
+	for (size_t i = 0; fn && i < n; i++)
+		rules_out_alert(rs, rs->run[hits[i]], m, ev, fn, data);
 	rs->stats.evaluated++;
 	rs->stats.alerts += n;
 	rs->stats.eval_ns += thread_ns() - t0;
-	return n;
+	return (unsigned)n;
 }
 
 void rules_get_stats(const struct rules *rs, struct rules_stats *out)

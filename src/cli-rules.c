@@ -22,12 +22,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: proctrail rules check [--json] [-q] PATH...\n"
-		   "  load Falco rules files (a directory: its *.yaml and *.yml files in name\n"
-		   "  order), say which rules load, which are skipped and why, and every error\n"
-		   "  --json     one JSON object per rule and diagnostic, then a summary\n"
-		   "  -q         only skipped and broken rules and the diagnostics\n"
-		   "See proctrail(1), RULES.\n");
+	fprintf(f,
+		"usage: proctrail rules check [--json] [-q] PATH...\n"
+		"  load Falco rules files (a directory: its *.yaml and *.yml files in name\n"
+		"  order), say which rules load, which are skipped and why, and every error\n"
+		"  --json     one JSON object per rule and diagnostic, then a summary\n"
+		"  -q         only skipped and broken rules and the diagnostics\n"
+		"See proctrail(1), RULES.\n");
 }
 
 struct counts {
@@ -127,8 +128,9 @@ static void print_summary(FILE *f, const struct counts *c, size_t n, bool json)
 			c->state[RULES_SKIPPED], c->state[RULES_BROKEN], c->errors, c->warnings);
 		return;
 	}
-	fprintf(f, "%zu rules: %zu loaded, %zu disabled, %zu skipped, %zu broken; %zu errors, %zu "
-		   "warnings\n",
+	fprintf(f,
+		"%zu rules: %zu loaded, %zu disabled, %zu skipped, %zu broken; %zu errors, %zu "
+		"warnings\n",
 		n, c->state[RULES_LOADED], c->state[RULES_DISABLED], c->state[RULES_SKIPPED],
 		c->state[RULES_BROKEN], c->errors, c->warnings);
 }

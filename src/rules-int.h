@@ -30,7 +30,7 @@ struct rules_sb {
 void rules_sb_add(struct rules_sb *b, const char *s, size_t n);
 void rules_sb_adds(struct rules_sb *b, const char *s);
 __attribute__((format(printf, 2, 3))) void rules_sb_printf(struct rules_sb *b, const char *fmt,
-							    ...);
+							   ...);
 /* s (n bytes) as a JSON string: escaped, invalid UTF-8 replaced by U+FFFD. */
 void rules_sb_json(struct rules_sb *b, const char *s, size_t n);
 void rules_sb_free(struct rules_sb *b);

@@ -460,7 +460,7 @@ static size_t candidates(struct rules *rs, const char *name, size_t len)
 	}
 	for (size_t k = lo; name || a < pl->nalways;) {
 		bool kk = name && k < pl->nkeys && strncmp(pl->keys[k].name, name, len) == 0 &&
-			  !pl->keys[k].name[len];
+			!pl->keys[k].name[len];
 		size_t pick;
 
 		if (!kk && a >= pl->nalways)

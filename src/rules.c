@@ -53,9 +53,12 @@ static int sb_grow(struct rules_sb *b, size_t n)
 
 void rules_sb_add(struct rules_sb *b, const char *s, size_t n)
 {
+	if (!n && b->p)
+		return;
 	if (sb_grow(b, n) < 0)
 		return;
-	memcpy(b->p + b->len, s, n);
+	if (n)
+		memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
 }
@@ -201,10 +204,9 @@ int rules_version_cmp(const char *v, const char *engine, int *cmp)
 }
 
 static const char *const comps[] = {
-	"=",	     "==",	 "!=",	       "<",	  ">",	      "<=",
-	">=",	     "contains", "icontains",  "bcontains", "startswith", "bstartswith",
-	"endswith",  "glob",	 "iglob",      "in",	  "intersects", "pmatch",
-	"regex",
+	"=",	    "==",	 "!=",	       "<",	     ">",	    "<=",	">=",
+	"contains", "icontains", "bcontains",  "startswith", "bstartswith", "endswith", "glob",
+	"iglob",    "in",	 "intersects", "pmatch",     "regex",
 };
 
 bool rules_comp_valid(const char *op)
@@ -524,7 +526,7 @@ static bool is_yaml_name(const char *n)
 	if (n[0] == '.')
 		return false;
 	return (l > 5 && strcmp(n + l - 5, ".yaml") == 0) ||
-	       (l > 4 && strcmp(n + l - 4, ".yml") == 0);
+		(l > 4 && strcmp(n + l - 4, ".yml") == 0);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -556,8 +558,8 @@ static int load_dir(struct rules *rs, const char *path)
 		char *p;
 		size_t pl = strlen(path);
 
-		if (asprintf(&p, "%s%s%s", path, pl && path[pl - 1] == '/' ? "" : "/",
-			     names.v[i]) < 0) {
+		if (asprintf(&p, "%s%s%s", path, pl && path[pl - 1] == '/' ? "" : "/", names.v[i]) <
+		    0) {
 			r = -ENOMEM;
 			break;
 		}
@@ -633,6 +635,16 @@ static void add_quoted(struct rules_sb *b, const char *item)
 		rules_sb_add(b, "\"", 1);
 }
 
+/* Items joined by ", ", each quoted as Falco does. */
+static void add_items(struct rules_sb *b, const struct rules_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++) {
+		if (i)
+			rules_sb_add(b, ", ", 2);
+		add_quoted(b, sv->v[i]);
+	}
+}
+
 /*
  * Falco's textual list substitution: the name, bounded by the ends or one of
  * the delimiters, with the blanks around it, becomes " item1, item2 "; an
@@ -662,11 +674,7 @@ static int subst_list(const char *cnd, const struct rules_item *l, struct rules_
 		rules_sb_add(out, cnd + done, start - done);
 		if (start > 0)
 			rules_sb_add(out, " ", 1);
-		for (size_t i = 0; i < l->expanded.n; i++) {
-			if (i)
-				rules_sb_add(out, ", ", 2);
-			add_quoted(out, l->expanded.v[i]);
-		}
+		add_items(out, &l->expanded);
 		rules_sb_add(out, " ", 1);
 		done = pos = end;
 		if (out->len > RULES_COND_MAX)
@@ -710,11 +718,7 @@ static void add_value(struct rules_sb *b, const struct rules_val *v, const char 
 {
 	if (!v->item) {
 		rules_sb_add(b, "(", 1);
-		for (size_t i = 0; i < v->items.n; i++) {
-			if (i)
-				rules_sb_add(b, ", ", 2);
-			add_quoted(b, v->items.v[i]);
-		}
+		add_items(b, &v->items);
 		rules_sb_add(b, ")", 1);
 	} else if (rules_comp_is_list(comp)) {
 		bool p = v->item[0] != '(';
@@ -865,8 +869,7 @@ static int compile_macro(struct rules *rs, struct rules_item *m, unsigned depth)
 		snprintf(mc.note, sizeof(mc.note), "macros nested more than %u deep",
 			 RULES_MACRO_DEPTH);
 		m->mstate = 3;
-		rules_diagf(rs, RULES_ERROR, m->file, m->cond_line, m->cond_col, m, "%s",
-			    mc.note);
+		rules_diagf(rs, RULES_ERROR, m->file, m->cond_line, m->cond_col, m, "%s", mc.note);
 		return -EINVAL;
 	}
 	m->mstate = 1;

@@ -12,11 +12,11 @@
 #include "fuzz.h"
 #include "rules.h"
 
-#define EXEC_LINE                                                                              \
-	"{\"event\":\"exec\",\"time\":\"2026-12-03T08:01:02.123456Z\",\"pid\":300,\"tid\":300,"  \
-	"\"ppid\":1,\"start\":1300,\"key\":\"0d4f3c1e-7b2a-4c5d-9e8f-1a2b3c4d5e6f:1300:300\","   \
-	"\"comm\":\"find\",\"exe\":\"/usr/bin/find\",\"argv\":[\"find\",\"/etc\",\"-perm\"],"    \
-	"\"argv_truncated\":false,\"uid\":0,\"euid\":0,\"gid\":0,\"egid\":0,\"cwd\":\"/root\","  \
+#define EXEC_LINE                                                                               \
+	"{\"event\":\"exec\",\"time\":\"2026-12-03T08:01:02.123456Z\",\"pid\":300,\"tid\":300," \
+	"\"ppid\":1,\"start\":1300,\"key\":\"0d4f3c1e-7b2a-4c5d-9e8f-1a2b3c4d5e6f:1300:300\","  \
+	"\"comm\":\"find\",\"exe\":\"/usr/bin/find\",\"argv\":[\"find\",\"/etc\",\"-perm\"],"   \
+	"\"argv_truncated\":false,\"uid\":0,\"euid\":0,\"gid\":0,\"egid\":0,\"cwd\":\"/root\"," \
 	"\"container_id\":\"host\",\"tier\":\"netlink\"}"
 
 static struct pt_monitor *mon;
@@ -64,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < rules_count(cur); i++) {
 		FUZZ_CHECK(rules_info(cur, i, &ri) == 0);
 		FUZZ_CHECK(ri.name && ri.file);
-		FUZZ_CHECK((ri.state == RULES_SKIPPED || ri.state == RULES_BROKEN) == (ri.why != NULL));
+		FUZZ_CHECK((ri.state == RULES_SKIPPED || ri.state == RULES_BROKEN) ==
+			   (ri.why != NULL));
 	}
 	for (size_t i = 0; i < rules_ndiag(cur); i++)
 		FUZZ_CHECK(rules_diag(cur, i)->msg && !strchr(rules_diag(cur, i)->msg, '\n'));

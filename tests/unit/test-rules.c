@@ -193,8 +193,7 @@ static void exec_ev(struct pt_monitor *m, int pid, int ppid, const char *comm, c
 		     "\"tier\":\"netlink\"}",
 		     pid, pid, ppid, 1000 + pid, 1000 + pid, pid, comm, exe, argv, uid, uid);
 	cr_assert_lt(n, (int)sizeof(line));
-	cr_assert_eq(pt_import_event(m, line, (size_t)n, why, sizeof(why)), 0, "%s: %s", why,
-		     line);
+	cr_assert_eq(pt_import_event(m, line, (size_t)n, why, sizeof(why)), 0, "%s: %s", why, line);
 }
 
 /* sshd (100) -> bash (200) -> the exec given (300). */
@@ -229,6 +228,7 @@ Test(rules, a_rule_loads_and_reports_falco_names)
 	cr_expect_null(ri.why);
 	cr_expect_eq(rules_info(rs, 1, &ri), -ENOENT);
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, priorities_are_case_insensitive_and_info_is_informational)
@@ -236,8 +236,9 @@ Test(rules, priorities_are_case_insensitive_and_info_is_informational)
 	static const struct {
 		const char *given, *want;
 	} t[] = {
-		{"emergency", "Emergency"}, {"ALERT", "Alert"},		{"Critical", "Critical"},
-		{"error", "Error"},	    {"warning", "Warning"},	{"NOTICE", "Notice"},
+		{"emergency", "Emergency"}, {"ALERT", "Alert"},
+		{"Critical", "Critical"},   {"error", "Error"},
+		{"warning", "Warning"},	    {"NOTICE", "Notice"},
 		{"info", "Informational"},  {"informational", "Informational"},
 		{"debug", "Debug"},
 	};
@@ -270,6 +271,7 @@ Test(rules, a_bad_priority_is_an_error_and_the_rule_broken)
 	cr_expect_eq(info_of(rs, "r").state, RULES_BROKEN);
 	cr_expect_not_null(info_of(rs, "r").why);
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, missing_keys_are_errors)
@@ -286,6 +288,7 @@ Test(rules, missing_keys_are_errors)
 	cr_expect_not_null(find_diag(rs, "unknown key 'item'"));
 	cr_expect_eq(info_of(rs, "r").state, RULES_BROKEN);
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, yaml_errors_have_line_and_column)
@@ -307,6 +310,7 @@ Test(rules, yaml_errors_have_line_and_column)
 	cr_expect_eq(d->line, 1);
 	cr_expect_eq(d->col, 1);
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, unknown_top_level_items_warn_and_plugin_versions_are_ignored)
@@ -322,6 +326,7 @@ Test(rules, unknown_top_level_items_warn_and_plugin_versions_are_ignored)
 	cr_expect_eq(d->line, 4);
 	cr_expect_eq(d->col, 3);
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, required_engine_version)
@@ -330,9 +335,9 @@ Test(rules, required_engine_version)
 		const char *v;
 		bool ok;
 	} t[] = {
-		{"0.57.0", true}, {"0.26.0", true},  {"7", true},	  {"0.57.1", false},
-		{"0.58.0", false}, {"1.0.0", false}, {"abc", false}, {"0.57", false},
-		{"58", false},
+		{"0.57.0", true},  {"0.26.0", true},  {"7", true},
+		{"0.57.1", false}, {"0.58.0", false}, {"1.0.0", false},
+		{"abc", false},	   {"0.57", false},   {"58", false},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -341,8 +346,8 @@ Test(rules, required_engine_version)
 
 		snprintf(y, sizeof(y), "- required_engine_version: %s\n", t[i].v);
 		rs = rules_new();
-		cr_expect_eq(rules_load_string(rs, "t.yaml", y, strlen(y)),
-			     t[i].ok ? 0 : -EINVAL, "%s", t[i].v);
+		cr_expect_eq(rules_load_string(rs, "t.yaml", y, strlen(y)), t[i].ok ? 0 : -EINVAL,
+			     "%s", t[i].v);
 		cr_expect_eq(nerrors(rs), t[i].ok ? 0 : 1, "%s", t[i].v);
 		if (!t[i].ok)
 			cr_expect_eq(rules_diag(rs, 0)->line, 1);
@@ -390,19 +395,21 @@ Test(rules, lists_are_substituted_as_falco_does)
 	/* only whole names */
 	expect_text(rs, "g", "proc.name = myshells or proc.name = shells_x");
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, list_append_and_override)
 {
-	struct rules *rs = load("- list: l\n  items: [a]\n"
-				"- list: l\n  items: [b]\n  append: true\n"
-				"- list: l\n  items: [c]\n  override:\n    items: append\n"
-				"- list: r\n  items: [a]\n"
-				"- list: r\n  items: [z]\n  override:\n    items: replace\n"
-				"- list: n\n  items: [a]\n"
-				"- list: n\n  items: [y]\n"
-				"- rule: x\n  desc: d\n  output: o\n  priority: info\n"
-				"  condition: proc.name in (l) or proc.name in (r) or proc.name in (n)\n");
+	struct rules *rs =
+		load("- list: l\n  items: [a]\n"
+		     "- list: l\n  items: [b]\n  append: true\n"
+		     "- list: l\n  items: [c]\n  override:\n    items: append\n"
+		     "- list: r\n  items: [a]\n"
+		     "- list: r\n  items: [z]\n  override:\n    items: replace\n"
+		     "- list: n\n  items: [a]\n"
+		     "- list: n\n  items: [y]\n"
+		     "- rule: x\n  desc: d\n  output: o\n  priority: info\n"
+		     "  condition: proc.name in (l) or proc.name in (r) or proc.name in (n)\n");
 
 	dump(rs);
 	cr_assert_eq(nerrors(rs), 0);
@@ -413,6 +420,7 @@ Test(rules, list_append_and_override)
 	rs = load("- list: nope\n  items: [a]\n  append: true\n");
 	cr_expect_not_null(find_diag(rs, "no list by that name"));
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 /* ---- macros ---- */
@@ -433,6 +441,7 @@ Test(rules, a_macro_sees_earlier_macros_and_a_rule_sees_all)
 	cr_expect_eq(nerrors(rs), 1);
 	cr_expect_eq(info_of(rs, "r").state, RULES_LOADED);
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, unknown_macros_and_cycles_are_errors_on_the_item)
@@ -451,6 +460,7 @@ Test(rules, unknown_macros_and_cycles_are_errors_on_the_item)
 	cr_expect_eq(info_of(rs, "u").state, RULES_BROKEN);
 	cr_expect_not_null(strstr(info_of(rs, "u").why, "nosuch"));
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, macro_append_and_override)
@@ -471,6 +481,7 @@ Test(rules, macro_append_and_override)
 			 "proc.name = a or proc.name = b or proc.name = c");
 	cr_expect_str_eq(rules_find(&rs->macros, "n")->cond, "proc.name = q");
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 /* ---- rules: redefinition, append, override, toggles ---- */
@@ -480,15 +491,20 @@ Test(rules, macro_append_and_override)
 
 Test(rules, rule_append_and_override)
 {
-	struct rules *rs = load(RULE("a", "proc.name = x") "  tags: [t1]\n"
-				"- rule: a\n  condition: and user.uid = 0\n  append: true\n"
-				"- rule: a\n  condition: or proc.name = y\n  output: more\n"
-				"  desc: also\n  tags: [t2]\n  priority: ERROR\n  enabled: false\n"
-				"  override:\n    condition: append\n    output: append\n"
-				"    desc: append\n    tags: append\n    priority: replace\n"
-				"    enabled: replace\n" RULE("b", "proc.name = x") "  tags: [t1]\n"
-				"- rule: b\n  output: new\n  tags: [t9]\n"
-				"  override:\n    output: replace\n    tags: replace\n");
+	struct rules *rs = load(RULE(
+		"a",
+		"proc.name = x") "  tags: [t1]\n"
+				 "- rule: a\n  condition: and user.uid = 0\n  append: true\n"
+				 "- rule: a\n  condition: or proc.name = y\n  output: more\n"
+				 "  desc: also\n  tags: [t2]\n  priority: ERROR\n  enabled: false\n"
+				 "  override:\n    condition: append\n    output: append\n"
+				 "    desc: append\n    tags: append\n    priority: replace\n"
+				 "    enabled: replace\n" RULE(
+					 "b",
+					 "proc.name = x") "  tags: [t1]\n"
+							  "- rule: b\n  output: new\n  tags: [t9]\n"
+							  "  override:\n    output: replace\n    "
+							  "tags: replace\n");
 	const struct rules_item *a, *b;
 
 	dump(rs);
@@ -506,6 +522,7 @@ Test(rules, rule_append_and_override)
 	cr_assert_eq(b->tags.n, 1);
 	cr_expect_str_eq(b->tags.v[0], "t9");
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, override_errors)
@@ -555,14 +572,15 @@ Test(rules, a_redefinition_replaces_in_place)
 	cr_expect_str_eq(rule_of(rs, "a")->cond, "proc.name = z");
 	cr_expect_eq(rs->rules.v[0], rule_of(rs, "a"));
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, enabled_toggles_a_rule)
 {
-	struct rules *rs = load(RULE("a", "proc.name = x") RULE("b", "proc.name = y")
-				"  enabled: false\n"
-				"- rule: a\n  enabled: false\n"
-				"- rule: b\n  enabled: true\n");
+	struct rules *rs = load(RULE("a", "proc.name = x")
+					RULE("b", "proc.name = y") "  enabled: false\n"
+								   "- rule: a\n  enabled: false\n"
+								   "- rule: b\n  enabled: true\n");
 
 	dump(rs);
 	cr_assert_eq(nerrors(rs), 0);
@@ -574,6 +592,7 @@ Test(rules, enabled_toggles_a_rule)
 	rs = load("- rule: ghost\n  enabled: false\n");
 	cr_expect_not_null(find_diag(rs, "only 'enabled'"));
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 /* ---- exceptions ---- */
@@ -616,6 +635,7 @@ Test(rules, exceptions_become_and_not)
 		    " user.name startswith adm))");
 	cr_expect_eq(info_of(rs, "r").state, RULES_LOADED);
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, exceptions_append_values)
@@ -640,6 +660,7 @@ Test(rules, exceptions_append_values)
 		    "(proc.name = x) and not (( proc.name = a) or ( proc.name = b))"
 		    " and not (proc.pname in (c))");
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, exception_errors)
@@ -661,8 +682,7 @@ Test(rules, exception_errors)
 		char y[1024];
 		struct rules *rs;
 
-		snprintf(y, sizeof(y), "%s  exceptions:\n%s", RULE("r", "proc.name = x"),
-			 t[i].exc);
+		snprintf(y, sizeof(y), "%s  exceptions:\n%s", RULE("r", "proc.name = x"), t[i].exc);
 		rs = load(y);
 		cr_expect_not_null(find_diag(rs, t[i].msg), "%zu: no '%s'", i, t[i].msg);
 		cr_expect_eq(info_of(rs, "r").state, RULES_BROKEN, "%zu", i);
@@ -674,12 +694,12 @@ Test(rules, exception_errors)
 
 Test(rules, rules_needing_what_proctrail_lacks_are_skipped_with_one_warning)
 {
-	struct rules *rs = load("- macro: open_read\n  condition: evt.type = open and fd.num >= 0\n"
-				"- macro: later_unused\n  condition: fd.name = x\n" RULE(
-					"files", "open_read and fd.name = /etc/shadow")
-					RULE("forks", "evt.type = clone and proc.name = x")
-						RULE("any", "proc.name = x")
-							"- rule: audit\n  desc: d\n  output: o\n"
+	struct rules *rs = load(
+		"- macro: open_read\n  condition: evt.type = open and fd.num >= 0\n"
+		"- macro: later_unused\n  condition: fd.name = x\n" RULE(
+			"files", "open_read and fd.name = /etc/shadow")
+			RULE("forks", "evt.type = clone and proc.name = x") RULE(
+				"any", "proc.name = x") "- rule: audit\n  desc: d\n  output: o\n"
 							"  priority: info\n  source: k8s_audit\n"
 							"  condition: ka.verb = create\n");
 	struct rules_info ri = info_of(rs, "files");
@@ -703,6 +723,7 @@ Test(rules, rules_needing_what_proctrail_lacks_are_skipped_with_one_warning)
 	cr_expect_eq(info_of(rs, "any").state, RULES_LOADED);
 	cr_expect_eq(rules_loaded(rs), 1);
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, a_syntax_error_breaks_the_rule_with_its_position)
@@ -719,6 +740,7 @@ Test(rules, a_syntax_error_breaks_the_rule_with_its_position)
 	cr_expect_str_eq(d->item, "rule: r");
 	cr_expect_eq(info_of(rs, "r").state, RULES_BROKEN);
 	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 /* ---- directories ---- */
@@ -794,8 +816,7 @@ Test(rules, a_rule_matches_an_exec_and_the_alert_is_falcos)
 	cr_expect_str_eq(json_string_value(json_object_get(j, "rule")), "Find setuid");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "priority")), "Warning");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "source")), "syscall");
-	cr_expect_str_eq(json_string_value(json_array_get(json_object_get(j, "tags"), 1)),
-			 "b\"c");
+	cr_expect_str_eq(json_string_value(json_array_get(json_object_get(j, "tags"), 1)), "b\"c");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "output")), s.output[0]);
 	cr_expect_str_eq(json_string_value(json_object_get(j, "hostname")), "box");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "key")), BOOT ":1300:300");
@@ -810,8 +831,7 @@ Test(rules, a_rule_matches_an_exec_and_the_alert_is_falcos)
 	cr_expect_str_eq(json_string_value(json_object_get(of, "proc.aname[2]")), "sshd");
 	cr_expect_str_eq(json_string_value(json_object_get(of, "evt.type")), "execve");
 	cr_expect_str_eq(json_string_value(json_object_get(of, "container.id")), "host");
-	cr_expect_eq(json_integer_value(json_object_get(of, "evt.time")),
-		     1796284862123456000LL);
+	cr_expect_eq(json_integer_value(json_object_get(of, "evt.time")), 1796284862123456000LL);
 	cr_expect_eq(json_object_size(of), 11);
 	json_decref(j);
 
@@ -827,13 +847,15 @@ Test(rules, a_rule_matches_an_exec_and_the_alert_is_falcos)
 	}
 	rules_free(rs);
 	pt_monitor_close(m);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, invalid_utf8_in_fields_stays_valid_json)
 {
 	struct pt_monitor *m = open_empty();
-	struct rules *rs = load("- rule: r\n  desc: d\n  priority: info\n  output: x=%proc.cmdline\n"
-				"  condition: proc.name = evil\n  desc: again\n");
+	struct rules *rs =
+		load("- rule: r\n  desc: d\n  priority: info\n  output: x=%proc.cmdline\n"
+		     "  condition: proc.name = evil\n  desc: again\n");
 	struct seen s = {.rs = rs, .m = m};
 	json_t *j;
 	json_error_t je;
@@ -863,6 +885,7 @@ Test(rules, invalid_utf8_in_fields_stays_valid_json)
 	json_decref(j);
 	rules_free(rs);
 	pt_monitor_close(m);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, the_plan_agrees_with_the_whole_condition)
@@ -872,18 +895,32 @@ Test(rules, the_plan_agrees_with_the_whole_condition)
 		"- list: shells\n  items: [bash, sh, \"my sh\"]\n"
 		"- macro: spawned_process\n  condition: evt.type in (execve, execveat)\n"
 		"- macro: shell_or_find\n  condition: proc.name in (shells) or proc.name = find\n"
-		"- macro: both\n  condition: (proc.name = find and (proc.pname = bash))\n"
-		RULE("quoted", "spawned_process and proc.args contains \"and proc.name = x\"")
-		RULE("top_or", "proc.name = ls or proc.name = find")
-		RULE("macro_or", "spawned_process and shell_or_find")
-		RULE("nested", "spawned_process and (both) and not proc.name = ls")
-		RULE("not_name", "not proc.name = find and spawned_process")
-		RULE("in_list", "proc.name in (shells, find) and proc.pname exists")
-		RULE("quoted_name", "proc.name = \"find\" and proc.aname[2] = sshd")
-		RULE("paren_and", "(proc.name = find) and(proc.args contains \"-perm\")")
-		RULE("backslash", "proc.name = find and proc.args contains \"x\\\\ and\"")
-		RULE("exc", "proc.name = find") "  exceptions:\n  - name: e\n"
-		"    fields: [proc.pname]\n    values: [[sshd]]\n");
+		"- macro: both\n  condition: (proc.name = find and (proc.pname = bash))\n" RULE(
+			"quoted", "spawned_process and proc.args contains \"and proc.name = x\"")
+			RULE("top_or", "proc.name = ls or proc.name = find") RULE(
+				"macro_or",
+				"spawned_process and shell_or_find") RULE("nested",
+									  "spawned_process and "
+									  "(both) and not "
+									  "proc.name = ls")
+				RULE("not_name", "not proc.name = find and spawned_process") RULE(
+					"in_list",
+					"proc.name in (shells, find) and proc.pname exists")
+					RULE("quoted_name",
+					     "proc.name = \"find\" and proc.aname[2] = sshd")
+						RULE("paren_and",
+						     "(proc.name = find) and(proc.args contains "
+						     "\"-perm\")") RULE("backslash",
+									"proc.name = find and "
+									"proc.args contains "
+									"\"x\\\\ and\"")
+							RULE("exc",
+							     "proc.name = find") "  exceptions:\n  "
+										 "- name: e\n"
+										 "    fields: "
+										 "[proc.pname]\n   "
+										 " values: "
+										 "[[sshd]]\n");
 	struct seen s = {.rs = rs, .m = m};
 
 	dump(rs);
@@ -898,6 +935,7 @@ Test(rules, the_plan_agrees_with_the_whole_condition)
 	cr_expect_gt(s.n, 4);
 	rules_free(rs);
 	pt_monitor_close(m);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 /* ---- cost ---- */
@@ -915,22 +953,26 @@ static void bench(const char *what, bool keyed)
 	struct timespec t0, t1;
 	unsigned n = 200;
 
-	rules_sb_adds(&y, "- list: shells\n  items: [bash, sh, zsh, ksh, fish]\n"
-			  "- macro: spawned_process\n  condition: evt.type in (execve, execveat)\n"
-			  "- macro: container\n  condition: container.id != host\n");
+	rules_sb_adds(&y,
+		      "- list: shells\n  items: [bash, sh, zsh, ksh, fish]\n"
+		      "- macro: spawned_process\n  condition: evt.type in (execve, execveat)\n"
+		      "- macro: container\n  condition: container.id != host\n");
 	for (int i = 0; i < 1000; i++) {
-		rules_sb_printf(&y,
-				"- rule: r%d\n  desc: d\n  priority: info\n  output: o %%proc.name\n"
-				"  condition: spawned_process and not container and ",
-				i);
+		rules_sb_printf(
+			&y,
+			"- rule: r%d\n  desc: d\n  priority: info\n  output: o %%proc.name\n"
+			"  condition: spawned_process and not container and ",
+			i);
 		if (keyed)
-			rules_sb_printf(&y, "proc.name = tool%d and proc.args contains \"--x\"\n", i);
-		else
-			rules_sb_printf(&y,
-					"(proc.name = tool%d or (proc.pname in (shells) and "
-					"proc.args contains \"--secret\") or proc.cmdline startswith "
-					"\"/opt/x \")\n",
+			rules_sb_printf(&y, "proc.name = tool%d and proc.args contains \"--x\"\n",
 					i);
+		else
+			rules_sb_printf(
+				&y,
+				"(proc.name = tool%d or (proc.pname in (shells) and "
+				"proc.args contains \"--secret\") or proc.cmdline startswith "
+				"\"/opt/x \")\n",
+				i);
 	}
 	rs = rules_new();
 	cr_assert_eq(rules_load_string(rs, "gen.yaml", y.p, y.len), 0);
@@ -958,6 +1000,7 @@ static void bench(const char *what, bool keyed)
 		(double)st.eval_ns / 1e3 / (double)st.evaluated, st.evaluated);
 	rules_free(rs);
 	pt_monitor_close(m);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 Test(rules, a_thousand_rules_per_exec)

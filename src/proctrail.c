@@ -23,6 +23,7 @@
 #include "alerts.h"
 #include "cli-sink.h"
 #include "replay.h"
+#include "rules.h"
 
 #define EXIT_USAGE 2
 #define EXIT_FAIL 1
@@ -3140,6 +3141,7 @@ static void usage(FILE *f)
 		"  (the query commands ask proctraild when it answers, else read /proc)\n"
 		"  fields     list the fields -o accepts\n"
 		"  history    execs, short-lived processes and lineage from the history database\n"
+		"  rules check PATH...  load Falco rules files: loaded, skipped (why), errors\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     this help; COMMAND --help for a command's options\n"
@@ -3178,6 +3180,7 @@ int main(int argc, char **argv)
 		{"fields", cmd_fields},
 		{"history", cli_history},
 		{"containers", cmd_containers},
+		{"rules", cmd_rules},
 	};
 	int c;
 

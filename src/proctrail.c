@@ -1741,6 +1741,7 @@ static int cmd_watch(int argc, char **argv)
 		goto out_sinks;
 	}
 	out_open(&w.out, &w.oo, CLI_VIEW_WATCH, &w.cols);
+	w.out.header = w.out.header && !w.rules_only; /* no event line follows */
 	w.out.ancestors = w.ancestors;
 	w.out.ctr_col = w.ctr_col_always;
 	if (w.follow) { /* --tree: the followed processes at depth 0 */
@@ -2043,6 +2044,7 @@ static int cmd_replay(int argc, char **argv)
 	}
 	if (!w.no_stdout) {
 		out_open(&w.out, &w.oo, CLI_VIEW_WATCH, &w.cols);
+		w.out.header = w.out.header && !w.rules_only;
 		r = watch_q_open(&w);
 		if (r < 0) {
 			fprintf(stderr, "%s: cannot set up the output queue: %s\n", prog,

@@ -109,7 +109,8 @@ static void usage(FILE *f)
 		"  -h, --help            this help\n"
 		"  -V, --version         the version\n"
 		"\n"
-		"Signals: SIGHUP reloads the configuration and reopens the sinks' files,\n"
+		"Signals: SIGHUP reloads the configuration and the rules, and reopens the sinks'\n"
+		"files; "
 		"SIGTERM and SIGINT stop.\n"
 		"See proctraild(8) and proctrail.conf(5).\n",
 		prog, PD_CONFIG_PATH, PD_SOCKET_PATH, PD_STATE_DIR);

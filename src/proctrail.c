@@ -527,7 +527,7 @@ static int64_t alert_time_us(const char *s)
 /* An alert line from elsewhere (the daemon's, or recorded): shown as raised ones are. */
 static int watch_alert_line(struct watch_ctx *w, const char *line, size_t len)
 {
-	json_t *o = json_loadb(line, len, 0, NULL);
+	json_t *o = json_loadb(line, len, JSON_ALLOW_NUL, NULL);
 	int r;
 
 	if (!json_is_object(o)) {
@@ -1984,8 +1984,8 @@ static int replay_alert(const char *line, size_t len, void *data)
 	if (w->rules)
 		return 0;
 	r = watch_alert_line(w, line, len);
-	/* a line that is not JSON: shown to the sinks as it came, counted */
-	return r == -ENOMEM ? r : 0;
+	/* -EINVAL: not JSON, counted malformed by the reader */
+	return r == -ENOMEM || r == -EINVAL ? r : 0;
 }
 
 /* Read the stream into the table (so to on_event) until its end or a signal. */

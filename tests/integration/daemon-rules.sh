@@ -1,7 +1,8 @@
 #!/bin/sh
 # proctraild's rules key: --check-config loads the rules; a subscriber with the
 # default events gets the alert line, one asking for exec only does not; the
-# SQLite sink has the alert row; status counts; SIGHUP reads a changed file, and
+# SQLite sink has the alert row; watch attached shows the alerts; status counts;
+# SIGHUP reads a changed file, and
 # a file that no longer loads leaves the running rules.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/daemon-lib.sh"
@@ -43,6 +44,11 @@ PIDS="$PIDS $!"
 printf '{"cmd":"subscribe","events":["alert"],"id":"C"}\n' | "$PDC" "$SOCK" raw 60 >"$T/c" &
 PIDS="$PIDS $!"
 for f in a b c; do wait_for_line "$T/$f" subscribed 10 || fail "subscriber $f"; done
+# watch attached to the daemon shows its alerts, in JSON and in text
+start_watch "$T/wj" "$T/wj.err" --daemon --socket="$SOCK" --json
+WJ=$WATCH_PID
+start_watch "$T/wt" "$T/wt.err" --daemon --socket="$SOCK"
+WT=$WATCH_PID
 head -1 "$T/a" | jq -e '.subscribed.events | index("alert")' >/dev/null || fail "A: $(head -1 "$T/a")"
 [ "$(head -1 "$T/c" | jq -c .subscribed.events)" = '["lost","alert"]' ] || fail "C: $(head -1 "$T/c")"
 "$T/$H" one
@@ -53,6 +59,12 @@ grep -q '"event":"alert"' "$T/b" && fail "B (exec only) got an alert"
 grep -q '"event":"exec"' "$T/c" && fail "C (alert only) got an exec"
 json_has "$T/a" '.event == "alert" and .priority == "Warning" and .output_fields["proc.cmdline"] == "'"$H"' one"' ||
 	fail "A's alert: $(grep alert "$T/a")"
+wait_for_line "$T/wj" '"rule":"Helper first"' 10 || fail "watch --daemon --json shows no alert"
+wait_for_line "$T/wt" " ALERT Warning Helper first: helper ran (cmd=$H one)" 10 ||
+	fail "watch --daemon shows no ALERT line: $(cat "$T/wt")"
+for WATCH_PID in $WJ $WT; do stop_watch; done
+grep -q "malformed [1-9]" "$T/wj.err" "$T/wt.err" && fail "watch counted alert lines malformed"
+[ "$(summary_field "$T/wj.err" alerts)" = 1 ] || fail "watch --daemon: summary alerts"
 st=$(q '{"cmd":"status"}' | head -1)
 [ "$(echo "$st" | jq -c '.rules | [.loaded, .skipped, .alerts]')" = '[1,0,1]' ] || fail "status: $(echo "$st" | jq -c .rules)"
 [ "$(echo "$st" | jq '.rules.evaluated > 0 and .rules.eval_ns > 0')" = true ] || fail "status counts"

@@ -2,8 +2,8 @@
 # proctraild's rules key: --check-config loads the rules; a subscriber with the
 # default events gets the alert line, one asking for exec only does not; the
 # SQLite sink has the alert row; watch attached shows the alerts; status counts;
-# SIGHUP reads a changed file, and
-# a file that no longer loads leaves the running rules.
+# SIGHUP reads a changed file, and a file that no longer loads leaves the
+# running rules.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 need_root "the daemon's monitor"

@@ -9,7 +9,7 @@
 void alerts_diag_line(const struct rules_diag *d, char *buf, size_t len)
 {
 	const char *lvl = d->level == RULES_ERROR ? "error" : "warning";
-	const char *file = d->file ? d->file : "?";
+	const char *file = d->file ? d->file : "?", *name;
 	int n;
 
 	if (d->line && d->col)
@@ -19,7 +19,9 @@ void alerts_diag_line(const struct rules_diag *d, char *buf, size_t len)
 		n = snprintf(buf, len, "%s:%u: %s: %s", file, d->line, lvl, d->msg ? d->msg : "?");
 	else
 		n = snprintf(buf, len, "%s: %s: %s", file, lvl, d->msg ? d->msg : "?");
-	if (d->item && n >= 0 && (size_t)n < len)
+	/* the item, unless the message names it already ("rule 'x' skipped") */
+	name = d->item ? strstr(d->item, ": ") : NULL;
+	if (d->item && (!name || !d->msg || !strstr(d->msg, name + 2)) && n >= 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, " (%s)", d->item);
 }
 

@@ -527,7 +527,7 @@ static int64_t alert_time_us(const char *s)
 /* An alert line from elsewhere (the daemon's, or recorded): shown as raised ones are. */
 static int watch_alert_line(struct watch_ctx *w, const char *line, size_t len)
 {
-	json_t *o = json_loadb(line, len, 0, NULL);
+	json_t *o = json_loadb(line, len, JSON_ALLOW_NUL, NULL);
 	int r;
 
 	if (!json_is_object(o)) {
@@ -584,14 +584,28 @@ static void watch_rules_free(struct watch_ctx *w)
 	free(w->alert_buf);
 }
 
-static void add_rules_path(struct watch_ctx *w, const char *path)
+/* --rules PATH (path), --rules-only (NULL) */
+static void rules_option(struct watch_ctx *w, const char *cmd, const char *path)
 {
-	const char **v = realloc(w->rules_paths, (w->nrules_paths + 1) * sizeof(*v));
+	const char **v;
 
+	if (!path) {
+		w->rules_only = true;
+		return;
+	}
+	if (!*path)
+		usage_error("%s: --rules needs a file or a directory", cmd);
+	v = realloc(w->rules_paths, (w->nrules_paths + 1) * sizeof(*v));
 	if (!v)
 		exit(EXIT_FAIL);
 	w->rules_paths = v;
 	v[w->nrules_paths++] = path;
+}
+
+static void rules_options_check(const struct watch_ctx *w, const char *cmd)
+{
+	if (w->rules_only && !w->nrules_paths)
+		usage_error("%s: --rules-only prints the alerts of --rules; no --rules given", cmd);
 }
 
 /* Put the queue between the formats and stdout (after out_open, before begin). */
@@ -1333,12 +1347,8 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 			w->ctr_col_always = true;
 			break;
 		case O_RULES:
-			if (!*optarg)
-				usage_error("watch: --rules needs a file or a directory");
-			add_rules_path(w, optarg);
-			break;
 		case O_RULESONLY:
-			w->rules_only = true;
+			rules_option(w, "watch", c == O_RULES ? optarg : NULL);
 			break;
 		/* follow (cli-follow.c) */
 		case 'p':
@@ -1375,8 +1385,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 	if (w->oo.cols)
 		parse_cols(w->oo.cols, PT_FIELD_EVENT | PT_FIELD_PROC, &w->cols);
 	watch_ctr_filter(w, "watch");
-	if (w->rules_only && !w->nrules_paths)
-		usage_error("watch: --rules-only prints the alerts of --rules; no --rules given");
+	rules_options_check(w, "watch");
 	if (w->ancestors && !w->oo.json)
 		usage_error("watch: --ancestors adds a member to --json events");
 }
@@ -1741,6 +1750,7 @@ static int cmd_watch(int argc, char **argv)
 		goto out_sinks;
 	}
 	out_open(&w.out, &w.oo, CLI_VIEW_WATCH, &w.cols);
+	w.out.header = w.out.header && !w.rules_only; /* no event line follows */
 	w.out.ancestors = w.ancestors;
 	w.out.ctr_col = w.ctr_col_always;
 	if (w.follow) { /* --tree: the followed processes at depth 0 */
@@ -1942,12 +1952,8 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 				       optarg);
 			break;
 		case O_RULES:
-			if (!*optarg)
-				usage_error("replay: --rules needs a file or a directory");
-			add_rules_path(w, optarg);
-			break;
 		case O_RULESONLY:
-			w->rules_only = true;
+			rules_option(w, "replay", c == O_RULES ? optarg : NULL);
 			break;
 		case 'h':
 			replay_usage();
@@ -1968,8 +1974,7 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 	if (w->oo.cols)
 		parse_cols(w->oo.cols, PT_FIELD_EVENT | PT_FIELD_PROC, &w->cols);
 	watch_ctr_filter(w, "replay");
-	if (w->rules_only && !w->nrules_paths)
-		usage_error("replay: --rules-only prints the alerts of --rules; no --rules given");
+	rules_options_check(w, "replay");
 	return argv[optind];
 }
 
@@ -1983,8 +1988,8 @@ static int replay_alert(const char *line, size_t len, void *data)
 	if (w->rules)
 		return 0;
 	r = watch_alert_line(w, line, len);
-	/* a line that is not JSON: shown to the sinks as it came, counted */
-	return r == -ENOMEM ? r : 0;
+	/* -EINVAL: not JSON, counted malformed by the reader */
+	return r == -ENOMEM || r == -EINVAL ? r : 0;
 }
 
 /* Read the stream into the table (so to on_event) until its end or a signal. */
@@ -2043,6 +2048,7 @@ static int cmd_replay(int argc, char **argv)
 	}
 	if (!w.no_stdout) {
 		out_open(&w.out, &w.oo, CLI_VIEW_WATCH, &w.cols);
+		w.out.header = w.out.header && !w.rules_only;
 		r = watch_q_open(&w);
 		if (r < 0) {
 			fprintf(stderr, "%s: cannot set up the output queue: %s\n", prog,

@@ -90,8 +90,12 @@ static int one_line(struct pt_replay *r, const char *p, size_t n)
 	}
 	if (pt_replay_is_alert(p, n)) {
 		/* not an event of the table: the caller's (replay prints or drops it) */
-		r->st.alerts++;
-		return r->alert ? r->alert(p, n, r->alert_data) : 0;
+		e = r->alert ? r->alert(p, n, r->alert_data) : 0;
+		if (e == -EINVAL)
+			bad_line(r, "an alert line that is not a JSON object");
+		else if (e == 0)
+			r->st.alerts++;
+		return e == -ENOMEM ? e : 0;
 	}
 	e = pt_import_event(r->m, p, n, why, sizeof(why));
 	if (e == -ENOMEM)

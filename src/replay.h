@@ -29,7 +29,8 @@ struct pt_replay_stats {
 
 /* A malformed line: its number (from 1) and why, one line. */
 typedef void (*pt_replay_bad_fn)(uint64_t line, const char *why, void *data);
-/* An alert line (an alert rules raised when the stream was recorded), without its '\n'. */
+/* An alert line (an alert rules raised when the stream was recorded), without its
+ * '\n': 0; -EINVAL when it does not read (counted malformed); -ENOMEM stops. */
 typedef int (*pt_replay_alert_fn)(const char *line, size_t len, void *data);
 
 struct pt_replay {
@@ -38,7 +39,7 @@ struct pt_replay {
 	size_t line_max; /* 0: PT_REPLAY_LINE_MAX */
 	pt_replay_bad_fn bad;
 	void *data;
-	/* alert lines: to alert (when set; a negative return stops the feed) */
+	/* alert lines: to alert, when set */
 	pt_replay_alert_fn alert;
 	void *alert_data;
 	/* the line being read */

@@ -18,6 +18,9 @@ TIER=${RULES_STOCK_TIER:-netlink}
 # the environment some rules read must not trigger them by accident
 unset HTTP_PROXY http_proxy HTTPS_PROXY https_proxy GLIBC_TUNABLES
 ME=$$
+# the name of this shell (sh, or bash when the test driver runs it so): the
+# parent of the commands run directly
+PSH=$(cat /proc/$$/comm)
 
 for f in $STOCK_FILES; do
 	"$PROCTRAIL" rules check "$CORPUS/$f" >"$T/check.$f" 2>&1 ||
@@ -70,19 +73,19 @@ expect() {
 
 # falco_rules.yaml
 trig keys-find find "$T/keys" -name id_rsa
-expect keys-find falco_rules.yaml "Search Private Keys or Passwords" find sh "find $T/keys -name id_rsa" root must
+expect keys-find falco_rules.yaml "Search Private Keys or Passwords" find "$PSH" "find $T/keys -name id_rsa" root must
 trig keys-grep grep -r "BEGIN RSA PRIVATE" "$T/keys"
-expect keys-grep falco_rules.yaml "Search Private Keys or Passwords" grep sh "grep -r BEGIN RSA PRIVATE $T/keys" root must
+expect keys-grep falco_rules.yaml "Search Private Keys or Passwords" grep "$PSH" "grep -r BEGIN RSA PRIVATE $T/keys" root must
 trig aws-find find "$T/home/.aws/credentials"
-expect aws-find falco_rules.yaml "Find AWS Credentials" find sh "find $T/home/.aws/credentials" root must
+expect aws-find falco_rules.yaml "Find AWS Credentials" find "$PSH" "find $T/home/.aws/credentials" root must
 trig aws-grep grep -r aws_secret_access_key "$T/home"
-expect aws-grep falco_rules.yaml "Find AWS Credentials" grep sh "grep -r aws_secret_access_key $T/home" root must
+expect aws-grep falco_rules.yaml "Find AWS Credentials" grep "$PSH" "grep -r aws_secret_access_key $T/home" root must
 if command -v shred >/dev/null; then
 	trig shred shred -u "$T/junk"
-	expect shred falco_rules.yaml "Remove Bulk Data from Disk" shred sh "shred -u $T/junk" root must
+	expect shred falco_rules.yaml "Remove Bulk Data from Disk" shred "$PSH" "shred -u $T/junk" root must
 fi
 trig devshm "$SHM"
-expect devshm falco_rules.yaml "Execution from /dev/shm" "pt-true-$$" sh "pt-true-$$" root must
+expect devshm falco_rules.yaml "Execution from /dev/shm" "pt-true-$$" "$PSH" "pt-true-$$" root must
 if [ -x /usr/bin/python3 ]; then
 	# true(1) copied into a memfd and exec'd from it, as fd 7: its name is "7"
 	trig memfd /usr/bin/python3 -c 'import os
@@ -91,7 +94,7 @@ with open("/bin/true", "rb") as f:
     os.write(fd, f.read())
 os.dup2(fd, 7)
 os.execv("/proc/self/fd/7", ["ptmemfd", "pt-memfd"])'
-	expect memfd falco_rules.yaml "Fileless execution via memfd_create" 7 sh "7 pt-memfd" root may
+	expect memfd falco_rules.yaml "Fileless execution via memfd_create" 7 "$PSH" "7 pt-memfd" root may
 fi
 # a shell below a web server: "Run shell untrusted" here, "Web Server Spawned
 # Shell" in the sandbox file
@@ -106,24 +109,24 @@ expect sysuser falco_rules.yaml "System user interactive" true sshd "true" nobod
 trig pg-child "$B/postgres" 10 /bin/true pt-db-child
 expect pg-child falco-incubating_rules.yaml "DB program spawned process" true postgres "true pt-db-child" root must
 trig usermgmt "$B/usermod" -L pt-nobody
-expect usermgmt falco-incubating_rules.yaml "User mgmt binaries" usermod sh "usermod -L pt-nobody" root must
+expect usermgmt falco-incubating_rules.yaml "User mgmt binaries" usermod "$PSH" "usermod -L pt-nobody" root must
 trig proxy env HTTP_PROXY=http://127.0.0.1:9 "$B/wget" -q http://127.0.0.1:9/
-expect proxy falco-incubating_rules.yaml "Program run with disallowed http proxy env" wget sh "wget -q http://127.0.0.1:9/" root may
+expect proxy falco-incubating_rules.yaml "Program run with disallowed http proxy env" wget "$PSH" "wget -q http://127.0.0.1:9/" root may
 trig tunables env GLIBC_TUNABLES=glibc.malloc.check=0 /bin/true pt-tunables
-expect tunables falco-incubating_rules.yaml "Potential Local Privilege Escalation via Environment Variables Misuse" true sh "true pt-tunables" root may
+expect tunables falco-incubating_rules.yaml "Potential Local Privilege Escalation via Environment Variables Misuse" true "$PSH" "true pt-tunables" root may
 if command -v socat >/dev/null; then
 	# socat copies nothing to a true(1) it starts: a network tool on the host and,
 	# in the sandbox file, socat with EXEC
 	trig socat socat -u /dev/null EXEC:/bin/true
-	expect socat falco-incubating_rules.yaml "Launch Suspicious Network Tool on Host" socat sh "socat -u /dev/null EXEC:/bin/true" root must
-	expect socat falco-sandbox_rules.yaml "Netcat/Socat Remote Code Execution on Host" socat sh "socat -u /dev/null EXEC:/bin/true" root must
+	expect socat falco-incubating_rules.yaml "Launch Suspicious Network Tool on Host" socat "$PSH" "socat -u /dev/null EXEC:/bin/true" root must
+	expect socat falco-sandbox_rules.yaml "Netcat/Socat Remote Code Execution on Host" socat "$PSH" "socat -u /dev/null EXEC:/bin/true" root must
 fi
 
 # falco-sandbox_rules.yaml
 trig stratum /bin/true "stratum+tcp://pool.invalid:3333"
-expect stratum falco-sandbox_rules.yaml "Detect crypto miners using the Stratum protocol" true sh "true stratum+tcp://pool.invalid:3333" root must
+expect stratum falco-sandbox_rules.yaml "Detect crypto miners using the Stratum protocol" true "$PSH" "true stratum+tcp://pool.invalid:3333" root must
 trig miner "$B/xmrig" --donate-level 1
-expect miner falco-sandbox_rules.yaml "Known Cryptominer Process Executed" xmrig sh "xmrig --donate-level 1" root must
+expect miner falco-sandbox_rules.yaml "Known Cryptominer Process Executed" xmrig "$PSH" "xmrig --donate-level 1" root must
 trig web-child "$B/nginx" 10 "$B/wget" -q http://127.0.0.1:9/
 expect web-child falco-sandbox_rules.yaml "Web Server Spawned Suspicious Child Process" wget nginx "wget -q http://127.0.0.1:9/" root must
 trig revshell "$B/nginx" 10 /bin/true /dev/tcp/127.0.0.1/9
@@ -131,9 +134,9 @@ expect revshell falco-sandbox_rules.yaml "Reverse Shell from Web Server" true ng
 if [ "$LOGINUID" != 0 ]; then
 	# user.loginuid != 0: this session has no login uid (-1) or a user's
 	trig sudoedit "$B/sudoedit" -s '\'
-	expect sudoedit falco-sandbox_rules.yaml "Sudo Potential Privilege Escalation" sudoedit sh 'sudoedit -s \' root must
+	expect sudoedit falco-sandbox_rules.yaml "Sudo Potential Privilege Escalation" sudoedit "$PSH" 'sudoedit -s \' root must
 	trig pkexec "$B/pkexec"
-	expect pkexec falco-sandbox_rules.yaml "Polkit Local Privilege Escalation Vulnerability (CVE-2021-4034)" pkexec sh "pkexec" root must
+	expect pkexec falco-sandbox_rules.yaml "Polkit Local Privilege Escalation Vulnerability (CVE-2021-4034)" pkexec "$PSH" "pkexec" root must
 else
 	echo "note: loginuid is 0 here: the sudoedit and pkexec rules (loginuid != 0) are not triggered"
 fi

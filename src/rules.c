@@ -800,7 +800,7 @@ static const struct pt_cond *macro_cb(const char *name, void *data)
 		return NULL;
 	if (m->mstate == 1) {
 		if (!mc->note[0])
-			snprintf(mc->note, sizeof(mc->note), "macro '%s' refers to itself", name);
+			snprintf(mc->note, sizeof(mc->note), "macro '%s' is part of a cycle", name);
 		return NULL;
 	}
 	if (m->mstate == 0 && compile_macro(mc->rs, m, mc->depth + 1) == -ENOMEM)
@@ -808,7 +808,7 @@ static const struct pt_cond *macro_cb(const char *name, void *data)
 	if (m->mstate != 2) {
 		if (!mc->note[0])
 			snprintf(mc->note, sizeof(mc->note), "macro '%s' %s", name,
-				 m->mstate == 1 ? "refers to itself" : "has an error");
+				 m->mstate == 1 ? "is part of a cycle" : "has an error");
 		return NULL;
 	}
 	return m->c;

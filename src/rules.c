@@ -800,7 +800,7 @@ static const struct pt_cond *macro_cb(const char *name, void *data)
 		return NULL;
 	if (m->mstate == 1) {
 		if (!mc->note[0])
-			snprintf(mc->note, sizeof(mc->note), "macro '%s' refers to itself", name);
+			snprintf(mc->note, sizeof(mc->note), "macro '%s' is part of a cycle", name);
 		return NULL;
 	}
 	if (m->mstate == 0 && compile_macro(mc->rs, m, mc->depth + 1) == -ENOMEM)
@@ -808,7 +808,7 @@ static const struct pt_cond *macro_cb(const char *name, void *data)
 	if (m->mstate != 2) {
 		if (!mc->note[0])
 			snprintf(mc->note, sizeof(mc->note), "macro '%s' %s", name,
-				 m->mstate == 1 ? "refers to itself" : "has an error");
+				 m->mstate == 1 ? "is part of a cycle" : "has an error");
 		return NULL;
 	}
 	return m->c;
@@ -834,8 +834,8 @@ static void cond_msg(char *buf, size_t len, const char *text, const struct pt_co
 }
 
 /* Parse an item's text (lists substituted); 0, -EINVAL with msg, -ENOMEM. */
-static int compile_cond(struct rules *rs, const struct rules_item *it, const char *text,
-			struct mctx *mc, struct pt_cond **out, char *msg, size_t msglen)
+static int compile_cond(struct rules *rs, const char *text, struct mctx *mc, struct pt_cond **out,
+			char *msg, size_t msglen)
 {
 	struct pt_cond_error err = {{0}, -1};
 	char *full;
@@ -849,7 +849,6 @@ static int compile_cond(struct rules *rs, const struct rules_item *it, const cha
 	}
 	if (r < 0)
 		return r;
-	(void)it;
 	r = pt_cond_parse(full, PT_COND_LAX, macro_cb, mc, out, &err);
 	if (r < 0 && r != -ENOMEM) {
 		cond_msg(msg, msglen, full, &err, mc);
@@ -873,7 +872,7 @@ static int compile_macro(struct rules *rs, struct rules_item *m, unsigned depth)
 		return -EINVAL;
 	}
 	m->mstate = 1;
-	r = compile_cond(rs, m, m->cond, &mc, &m->c, msg, sizeof(msg));
+	r = compile_cond(rs, m->cond, &mc, &m->c, msg, sizeof(msg));
 	if (r == 0) {
 		m->mstate = 2;
 		return 0;
@@ -948,7 +947,7 @@ static int compile_rule(struct rules *rs, struct rules_item *r)
 	text = rules_rule_text(r);
 	if (!text)
 		return -ENOMEM;
-	ret = compile_cond(rs, r, text, &mc, &r->c, msg, sizeof(msg));
+	ret = compile_cond(rs, text, &mc, &r->c, msg, sizeof(msg));
 	free(text);
 	if (ret == -ENOMEM)
 		return ret;

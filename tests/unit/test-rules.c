@@ -455,7 +455,7 @@ Test(rules, unknown_macros_and_cycles_are_errors_on_the_item)
 				"  condition: nosuch and proc.name = x\n");
 
 	dump(rs);
-	cr_expect_not_null(find_diag(rs, "refers to itself"));
+	cr_expect_not_null(find_diag(rs, "is part of a cycle"));
 	cr_expect_eq(info_of(rs, "r").state, RULES_BROKEN);
 	cr_expect_eq(info_of(rs, "u").state, RULES_BROKEN);
 	cr_expect_not_null(strstr(info_of(rs, "u").why, "nosuch"));

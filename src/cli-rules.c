@@ -22,12 +22,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: proctrail rules check [--json] [-q] PATH...\n"
-		   "  load Falco rules files (a directory: its *.yaml and *.yml files in name\n"
-		   "  order), say which rules load, which are skipped and why, and every error\n"
-		   "  --json     one JSON object per rule and diagnostic, then a summary\n"
-		   "  -q         only skipped and broken rules and the diagnostics\n"
-		   "See proctrail(1), RULES.\n");
+	fprintf(f,
+		"usage: proctrail rules check [--json] [-q] PATH...\n"
+		"  load Falco rules files (a directory: its *.yaml and *.yml files in name\n"
+		"  order), say which rules load, which are skipped and why, and every error\n"
+		"  --json     one JSON object per rule and diagnostic, then a summary\n"
+		"  -q         only skipped and broken rules and the diagnostics\n"
+		"See proctrail(1), RULES.\n");
 }
 
 struct counts {
@@ -77,6 +78,23 @@ static void print_rule(FILE *f, const struct rules_info *ri, bool json)
 	fputc('\n', f);
 }
 
+/* "rule 'NAME': " before a message about an item, unless it starts so already. */
+static void print_item(FILE *f, const char *item, const char *msg)
+{
+	const char *sep = item ? strstr(item, ": ") : NULL;
+	char *pre;
+
+	if (!sep)
+		return;
+	if (asprintf(&pre, "%.*s '%s'", (int)(sep - item), item, sep + 2) < 0)
+		return;
+	if (strncmp(msg, pre, strlen(pre)) != 0) {
+		cli_escape_str(f, pre);
+		fputs(": ", f);
+	}
+	free(pre);
+}
+
 static void print_diag(FILE *f, const struct rules_diag *d, bool json)
 {
 	const char *level = d->level == RULES_ERROR ? "error" : "warning";
@@ -95,10 +113,7 @@ static void print_diag(FILE *f, const struct rules_diag *d, bool json)
 	if (d->line)
 		fprintf(f, ":%u:%u", d->line, d->col);
 	fprintf(f, ": %s: ", level);
-	if (d->item) {
-		cli_escape_str(f, d->item);
-		fputs(": ", f);
-	}
+	print_item(f, d->item, d->msg);
 	cli_escape_str(f, d->msg);
 	fputc('\n', f);
 }
@@ -113,8 +128,9 @@ static void print_summary(FILE *f, const struct counts *c, size_t n, bool json)
 			c->state[RULES_SKIPPED], c->state[RULES_BROKEN], c->errors, c->warnings);
 		return;
 	}
-	fprintf(f, "%zu rules: %zu loaded, %zu disabled, %zu skipped, %zu broken; %zu errors, %zu "
-		   "warnings\n",
+	fprintf(f,
+		"%zu rules: %zu loaded, %zu disabled, %zu skipped, %zu broken; %zu errors, %zu "
+		"warnings\n",
 		n, c->state[RULES_LOADED], c->state[RULES_DISABLED], c->state[RULES_SKIPPED],
 		c->state[RULES_BROKEN], c->errors, c->warnings);
 }

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rules.h"
 
@@ -29,7 +30,7 @@ struct rules_sb {
 void rules_sb_add(struct rules_sb *b, const char *s, size_t n);
 void rules_sb_adds(struct rules_sb *b, const char *s);
 __attribute__((format(printf, 2, 3))) void rules_sb_printf(struct rules_sb *b, const char *fmt,
-							    ...);
+							   ...);
 /* s (n bytes) as a JSON string: escaped, invalid UTF-8 replaced by U+FFFD. */
 void rules_sb_json(struct rules_sb *b, const char *s, size_t n);
 void rules_sb_free(struct rules_sb *b);
@@ -101,6 +102,27 @@ struct rules_itemv {
 	size_t n, cap;
 };
 
+/* The evaluation plan (rules-plan.c). */
+struct rules_conj;
+struct rules_key;
+struct rules_plan_rule {
+	size_t *cj, ncj; /* its conjuncts; none: evaluate the rule whole */
+	struct rules_strv keys; /* the proc.name values it needs, or none */
+};
+struct rules_plan {
+	struct rules_conj *conj;
+	size_t nconj, cap;
+	long *hash; /* conjunct texts to indexes */
+	size_t hcap;
+	struct rules_plan_rule *rules; /* parallel to run[] */
+	size_t nrules;
+	struct rules_key *keys; /* sorted by name */
+	size_t nkeys;
+	size_t *always, nalways; /* the rules without a key */
+	size_t *cand; /* per event: the rules to evaluate, then those that matched */
+	uint64_t gen;
+};
+
 struct rules_diag_own {
 	struct rules_diag d;
 	char *item, *msg;
@@ -121,7 +143,8 @@ struct rules {
 	size_t nrun;
 	struct rules_stats stats;
 	struct rules_sb out_buf, json_buf, val_buf, fld_buf;
-	struct pt_field_ref f_key, f_execveat;
+	struct pt_field_ref f_key, f_execveat, f_name;
+	struct rules_plan plan;
 };
 
 /* Diagnostics. item: "rule: NAME"... built from it (NULL: none). */
@@ -138,6 +161,11 @@ struct rules_item *rules_find(const struct rules_itemv *iv, const char *name);
 int rules_add_item(struct rules *rs, struct rules_item *it);
 void rules_item_free(struct rules_item *it);
 void rules_exc_free(struct rules_exc *e);
+
+/* Compiling (rules.c), for the tests: the condition with its exceptions
+ * (Falco's text), and a text with every list substituted (after compile). */
+char *rules_rule_text(const struct rules_item *r);
+int rules_subst_lists(struct rules *rs, const char *text, char **out);
 
 /* Priorities: Falco's names, most severe first. */
 #define RULES_NPRIO 8
@@ -160,6 +188,13 @@ void rules_out_free(struct rules_out *o);
 /* Render the alert of rule r on ev into rs's buffers and call fn. */
 void rules_out_alert(struct rules *rs, const struct rules_item *r, const struct pt_monitor *m,
 		     const struct pt_event *ev, rules_alert_fn fn, void *data);
+
+/* The plan (rules-plan.c): built after compiling; run per exec, it gives the
+ * indexes in run[] of the rules that match. */
+int rules_plan_build(struct rules *rs);
+void rules_plan_free(struct rules *rs);
+size_t rules_plan_run(struct rules *rs, const struct pt_monitor *m, const struct pt_event *ev,
+		      size_t **out);
 
 /* Names for `rules check`. */
 const char *rules_state_name(enum rules_state s);

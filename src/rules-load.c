@@ -56,16 +56,32 @@ static yaml_node_t *get(struct ld *l, yaml_node_t *map, const char *key)
 	return NULL;
 }
 
+/* Is pair p the first of map with its key? */
+static bool first_pair(struct ld *l, yaml_node_t *map, yaml_node_pair_t *p)
+{
+	const char *k = scalar(node(l, p->key));
+
+	for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+		const char *k2 = scalar(node(l, q->key));
+
+		if (k && k2 && strcmp(k, k2) == 0)
+			return false;
+	}
+	return true;
+}
+
 static bool is_null(const yaml_node_t *n)
 {
 	const char *s = scalar(n);
 
-	return !n || (s && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-		      (!*s || strcmp(s, "~") == 0 || strcasecmp(s, "null") == 0));
+	return !n ||
+		(s && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		 (!*s || strcmp(s, "~") == 0 || strcasecmp(s, "null") == 0));
 }
 
 /* Diagnostics about node n (the item's mapping when n is NULL). */
-#define ERR(l, n, it, ...) rules_diagf((l)->rs, RULES_ERROR, (l)->file, node_line(n), node_col(n), it, __VA_ARGS__)
+#define ERR(l, n, it, ...) \
+	rules_diagf((l)->rs, RULES_ERROR, (l)->file, node_line(n), node_col(n), it, __VA_ARGS__)
 #define WARN(l, n, it, ...) \
 	rules_diagf((l)->rs, RULES_WARNING, (l)->file, node_line(n), node_col(n), it, __VA_ARGS__)
 
@@ -138,8 +154,7 @@ static int get_strv(struct ld *l, yaml_node_t *n, const struct rules_item *it, c
 
 /* ---- exceptions ---- */
 
-static int get_val(struct ld *l, yaml_node_t *n, const struct rules_item *it,
-		   struct rules_val *out)
+static int get_val(struct ld *l, yaml_node_t *n, const struct rules_item *it, struct rules_val *out)
 {
 	const char *s = scalar(n);
 
@@ -238,6 +253,16 @@ static int check_exc(struct ld *l, yaml_node_t *n, const struct rules_item *it,
 			    e->comps.v[i]);
 			return -EINVAL;
 		}
+	if (!e->fields.n)
+		return 0; /* values appended to an exception: checked against its fields */
+	if (!e->fields_list && e->comps.n &&
+	    (e->comps.n != 1 || !rules_comp_is_list(e->comps.v[0]))) {
+		ERR(l, n, it,
+		    "exception '%s': with one field, comps must be in, pmatch or "
+		    "intersects",
+		    e->name);
+		return -EINVAL;
+	}
 	if (e->fields_list && e->comps.n && e->comps.n != e->fields.n) {
 		ERR(l, n, it, "exception '%s': fields and comps lists must have equal length",
 		    e->name);
@@ -253,8 +278,7 @@ static int check_exc(struct ld *l, yaml_node_t *n, const struct rules_item *it,
 			return -EINVAL;
 		}
 		if (!e->fields_list && (t->is_list || !t->v[0].item)) {
-			ERR(l, n, it, "exception '%s': values must be a list of strings",
-			    e->name);
+			ERR(l, n, it, "exception '%s': values must be a list of strings", e->name);
 			return -EINVAL;
 		}
 	}
@@ -285,7 +309,12 @@ static int get_exception(struct ld *l, yaml_node_t *n, const struct rules_item *
 		yaml_node_t *v = node(l, p->value);
 
 		if (!k)
-			r = -EINVAL;
+			WARN(l, node(l, p->key), it, "a key that is not a string is ignored");
+		else if (!first_pair(l, n, p))
+			WARN(l, node(l, p->key), it,
+			     "exception '%s': key '%s' given twice: the "
+			     "first counts",
+			     e->name, k);
 		else if (strcmp(k, "name") == 0)
 			r = 0;
 		else if (strcmp(k, "fields") == 0)
@@ -295,7 +324,8 @@ static int get_exception(struct ld *l, yaml_node_t *n, const struct rules_item *
 		else if (strcmp(k, "values") == 0)
 			r = get_values(l, v, it, e);
 		else
-			WARN(l, node(l, p->key), it, "exception '%s': unknown key '%s'", e->name, k);
+			WARN(l, node(l, p->key), it, "exception '%s': unknown key '%s'", e->name,
+			     k);
 		if (r < 0)
 			return r;
 	}
@@ -346,20 +376,14 @@ struct key {
 };
 
 static const struct key list_keys[] = {
-	{"list", 0},
-	{"items", K_APPENDABLE | K_REPLACEABLE},
-	{"append", 0},
-	{"override", 0},
+	{"list", 0}, {"items", K_APPENDABLE | K_REPLACEABLE}, {"append", 0}, {"override", 0},
 	{NULL, 0},
 };
 
 static const struct key macro_keys[] = {
-	{"macro", 0},
-	{"condition", K_APPENDABLE | K_REPLACEABLE},
-	{"append", 0},
-	{"override", 0},
-	{"source", 0},
-	{NULL, 0},
+	{"macro", 0},  {"condition", K_APPENDABLE | K_REPLACEABLE},
+	{"append", 0}, {"override", 0},
+	{"source", 0}, {NULL, 0},
 };
 
 static const struct key rule_keys[] = {
@@ -400,7 +424,7 @@ struct how {
 static void check_keys(struct ld *l, yaml_node_t *map, const struct key *keys,
 		       const struct rules_item *it)
 {
-	yaml_node_pair_t *p, *q;
+	yaml_node_pair_t *p;
 
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = node(l, p->key);
@@ -412,25 +436,20 @@ static void check_keys(struct ld *l, yaml_node_t *map, const struct key *keys,
 		}
 		if (!find_key(keys, k))
 			WARN(l, kn, it, "unknown key '%s' ignored", k);
-		for (q = map->data.mapping.pairs.start; q < p; q++) {
-			const char *k2 = scalar(node(l, q->key));
-
-			if (k2 && strcmp(k, k2) == 0) {
-				WARN(l, kn, it, "key '%s' given twice: the first counts", k);
-				break;
-			}
-		}
+		if (!first_pair(l, map, p))
+			WARN(l, kn, it, "key '%s' given twice: the first counts", k);
 	}
 }
 
 /* override: {key: append|replace}: each key one the item has and may change so. */
-static int check_override(struct ld *l, yaml_node_t *map, const struct key *keys,
-			  struct how *h, const struct rules_item *it)
+static int check_override(struct ld *l, yaml_node_t *map, const struct key *keys, struct how *h,
+			  const struct rules_item *it)
 {
 	yaml_node_pair_t *p;
 
 	if (h->override->type != YAML_MAPPING_NODE) {
-		ERR(l, h->override, it, "'override' must be a mapping of keys to append or replace");
+		ERR(l, h->override, it,
+		    "'override' must be a mapping of keys to append or replace");
 		return -EINVAL;
 	}
 	if (h->append) {
@@ -547,104 +566,94 @@ static int strv_extend(struct rules_strv *dst, const struct rules_strv *src)
 	return 0;
 }
 
-/* ---- list ---- */
-
-static int load_list(struct ld *l, yaml_node_t *map, const char *name)
+static void move_str(char **dst, char **src)
 {
-	struct rules_itemv *iv = rules_items_of(l->rs, RULES_K_LIST);
-	struct rules_item *it = new_item(l, RULES_K_LIST, name, map), *prev;
-	yaml_node_t *items = get(l, map, "items");
+	if (!*src)
+		return;
+	free(*dst);
+	*dst = *src;
+	*src = NULL;
+}
+
+/* ---- list, macro ---- */
+
+/* Append (or replace) what it gives to prev: a list's items, a macro's condition. */
+static int update_simple(struct ld *l, const struct how *h, struct rules_item *prev,
+			 struct rules_item *it)
+{
+	const char *key = it->kind == RULES_K_LIST ? "items" : "condition";
+	bool replace = ovr_is(l, h, key, "replace");
+
+	prev->vis = l->rs->next_id++;
+	if (it->kind == RULES_K_LIST) {
+		if (!replace)
+			return strv_extend(&prev->items, &it->items);
+		rules_strv_free(&prev->items);
+		prev->items = it->items;
+		memset(&it->items, 0, sizeof(it->items));
+		return 0;
+	}
+	if (!replace)
+		return join(&prev->cond, it->cond);
+	move_str(&prev->cond, &it->cond);
+	prev->cond_line = it->cond_line;
+	prev->cond_col = it->cond_col;
+	return 0;
+}
+
+static int load_simple(struct ld *l, yaml_node_t *map, const char *name, enum rules_kind k)
+{
+	const struct key *keys = k == RULES_K_LIST ? list_keys : macro_keys;
+	const char *key = k == RULES_K_LIST ? "items" : "condition";
+	struct rules_item *it = new_item(l, k, name, map), *prev;
+	yaml_node_t *v = get(l, map, key);
 	struct how h;
 	int r;
 
 	if (!it)
 		return -ENOMEM;
-	check_keys(l, map, list_keys, it);
-	r = read_how(l, map, list_keys, &h, it);
+	check_keys(l, map, keys, it);
+	r = read_how(l, map, keys, &h, it);
 	if (r < 0)
 		goto out;
-	if (!items) {
-		ERR(l, map, it, "list has no 'items'");
+	if (!v) {
+		ERR(l, map, it, "%s has no '%s'", rules_kind_name(k), key);
 		r = -EINVAL;
 		goto out;
 	}
-	r = get_strv(l, items, it, "items", &it->items);
+	if (k == RULES_K_LIST) {
+		r = get_strv(l, v, it, key, &it->items);
+	} else {
+		r = get_str(l, v, it, key, &it->cond);
+		it->cond_line = node_line(v);
+		it->cond_col = node_col(v);
+	}
 	if (r < 0)
 		goto out;
-	prev = rules_find(iv, name);
-	if (h.append || h.override) {
-		if (!prev) {
-			ERR(l, map, it, "list has 'append' or 'override' but no list by that name "
-					"is defined before");
-			r = -EINVAL;
-			goto out;
-		}
-		prev->vis = l->rs->next_id++;
-		if (ovr_is(l, &h, "items", "replace")) {
-			rules_strv_free(&prev->items);
-			prev->items = it->items;
-			memset(&it->items, 0, sizeof(it->items));
-		} else {
-			r = strv_extend(&prev->items, &it->items);
-		}
-		goto out;
+	if (!h.append && !h.override)
+		return rules_add_item(l->rs, it);
+	prev = rules_find(rules_items_of(l->rs, k), name);
+	if (prev) {
+		r = update_simple(l, &h, prev, it);
+	} else {
+		ERR(l, map, it,
+		    "%s has 'append' or 'override' but no %s by that name is defined before",
+		    rules_kind_name(k), rules_kind_name(k));
+		r = -EINVAL;
 	}
-	return rules_add_item(l->rs, it);
 out:
 	rules_item_free(it);
 	return r;
 }
 
-/* ---- macro ---- */
+static int load_list(struct ld *l, yaml_node_t *map, const char *name)
+{
+	return load_simple(l, map, name, RULES_K_LIST);
+}
 
 static int load_macro(struct ld *l, yaml_node_t *map, const char *name)
 {
-	struct rules_itemv *iv = rules_items_of(l->rs, RULES_K_MACRO);
-	struct rules_item *it = new_item(l, RULES_K_MACRO, name, map), *prev;
-	yaml_node_t *cond = get(l, map, "condition");
-	struct how h;
-	int r;
-
-	if (!it)
-		return -ENOMEM;
-	check_keys(l, map, macro_keys, it);
-	r = read_how(l, map, macro_keys, &h, it);
-	if (r < 0)
-		goto out;
-	if (!cond) {
-		ERR(l, map, it, "macro has no 'condition'");
-		r = -EINVAL;
-		goto out;
-	}
-	r = get_str(l, cond, it, "condition", &it->cond);
-	if (r < 0)
-		goto out;
-	it->cond_line = node_line(cond);
-	it->cond_col = node_col(cond);
-	prev = rules_find(iv, name);
-	if (h.append || h.override) {
-		if (!prev) {
-			ERR(l, map, it, "macro has 'append' or 'override' but no macro by that "
-					"name is defined before");
-			r = -EINVAL;
-			goto out;
-		}
-		prev->vis = l->rs->next_id++;
-		if (ovr_is(l, &h, "condition", "replace")) {
-			free(prev->cond);
-			prev->cond = it->cond;
-			it->cond = NULL;
-			prev->cond_line = it->cond_line;
-			prev->cond_col = it->cond_col;
-		} else {
-			r = join(&prev->cond, it->cond);
-		}
-		goto out;
-	}
-	return rules_add_item(l->rs, it);
-out:
-	rules_item_free(it);
-	return r;
+	return load_simple(l, map, name, RULES_K_MACRO);
 }
 
 /* ---- rule ---- */
@@ -706,7 +715,7 @@ static int append_exceptions(struct ld *l, yaml_node_t *map, struct rules_item *
 		struct rules_tuple *nv;
 
 		for (size_t k = 0; k < prev->nexc; k++)
-			if (strcmp(prev->exc[k].name, e->name) == 0)
+			if (prev->exc[k].name && strcmp(prev->exc[k].name, e->name) == 0)
 				pe = &prev->exc[k];
 		if (!pe) {
 			if (!e->fields.n) {
@@ -735,6 +744,8 @@ static int append_exceptions(struct ld *l, yaml_node_t *map, struct rules_item *
 			return -EINVAL;
 		}
 		memset(&e->fields, 0, sizeof(e->fields));
+		if (!e->nvalues)
+			continue;
 		nv = realloc(pe->values, (pe->nvalues + e->nvalues + 1) * sizeof(*nv));
 		if (!nv)
 			return -ENOMEM;
@@ -744,15 +755,6 @@ static int append_exceptions(struct ld *l, yaml_node_t *map, struct rules_item *
 		e->nvalues = 0;
 	}
 	return 0;
-}
-
-static void move_str(char **dst, char **src)
-{
-	if (!*src)
-		return;
-	free(*dst);
-	*dst = *src;
-	*src = NULL;
 }
 
 /* Apply an append or override item to the rule it names. */
@@ -987,8 +989,8 @@ int rules_parse_yaml(struct rules *rs, const char *file, const char *yaml, size_
 			}
 			rules_diagf(rs, RULES_ERROR, file, (unsigned)p.problem_mark.line + 1,
 				    (unsigned)p.problem_mark.column + 1, NULL, "YAML: %s%s%s",
-				    p.problem ? p.problem : "syntax error",
-				    p.context ? " " : "", p.context ? p.context : "");
+				    p.problem ? p.problem : "syntax error", p.context ? " " : "",
+				    p.context ? p.context : "");
 			r = -EINVAL;
 			break;
 		}

@@ -56,10 +56,10 @@ static const struct {
 	const char *name;
 	enum fkind kind;
 } evt_fields[] = {
-	{"evt.type", F_EVT_TYPE},	  {"evt.time", F_TIME},
-	{"evt.time.s", F_TIME_S},	  {"evt.time.iso8601", F_TIME_ISO},
-	{"evt.datetime", F_DATETIME},	  {"evt.datetime.s", F_DATETIME_S},
-	{"evt.rawtime", F_RAWTIME},	  {"evt.hostname", F_HOSTNAME},
+	{"evt.type", F_EVT_TYPE},     {"evt.time", F_TIME},
+	{"evt.time.s", F_TIME_S},     {"evt.time.iso8601", F_TIME_ISO},
+	{"evt.datetime", F_DATETIME}, {"evt.datetime.s", F_DATETIME_S},
+	{"evt.rawtime", F_RAWTIME},   {"evt.hostname", F_HOSTNAME},
 	{"evt.source", F_SOURCE},
 };
 
@@ -130,7 +130,7 @@ static int add_field_tok(struct rules_out *o, const char *name, size_t n)
 static bool name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '.';
+		c == '_' || c == '.';
 }
 
 static bool alpha(char c)
@@ -226,22 +226,16 @@ static void put_time(struct rules_sb *b, int64_t us, enum fkind k)
 		rules_sb_adds(b, "<NA>");
 		return;
 	}
-	switch (k) {
-	case F_TIME_ISO:
+	if (k == F_TIME_ISO) {
 		rules_sb_printf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld000Z", tm.tm_year + 1900,
 				tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
-		break;
-	case F_DATETIME:
-	case F_DATETIME_S:
-		rules_sb_printf(b, "%04d-%02d-%02d ", tm.tm_year + 1900, tm.tm_mon + 1,
-				tm.tm_mday);
-		/* fallthrough */
-	default:
-		rules_sb_printf(b, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
-		if (k == F_TIME || k == F_DATETIME)
-			rules_sb_printf(b, ".%06ld000", usec);
-		break;
+		return;
 	}
+	if (k == F_DATETIME || k == F_DATETIME_S)
+		rules_sb_printf(b, "%04d-%02d-%02d ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	rules_sb_printf(b, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (k == F_TIME || k == F_DATETIME)
+		rules_sb_printf(b, ".%06ld000", usec);
 }
 
 /* A registry value as text (Falco's: decimal numbers, argv joined by spaces). */

@@ -53,9 +53,12 @@ static int sb_grow(struct rules_sb *b, size_t n)
 
 void rules_sb_add(struct rules_sb *b, const char *s, size_t n)
 {
+	if (!n && b->p)
+		return;
 	if (sb_grow(b, n) < 0)
 		return;
-	memcpy(b->p + b->len, s, n);
+	if (n)
+		memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
 }
@@ -201,10 +204,9 @@ int rules_version_cmp(const char *v, const char *engine, int *cmp)
 }
 
 static const char *const comps[] = {
-	"=",	     "==",	 "!=",	       "<",	  ">",	      "<=",
-	">=",	     "contains", "icontains",  "bcontains", "startswith", "bstartswith",
-	"endswith",  "glob",	 "iglob",      "in",	  "intersects", "pmatch",
-	"regex",
+	"=",	    "==",	 "!=",	       "<",	     ">",	    "<=",	">=",
+	"contains", "icontains", "bcontains",  "startswith", "bstartswith", "endswith", "glob",
+	"iglob",    "in",	 "intersects", "pmatch",     "regex",
 };
 
 bool rules_comp_valid(const char *op)
@@ -384,7 +386,8 @@ struct rules *rules_new(void)
 	host[sizeof(host) - 1] = '\0';
 	rs->hostname = strdup(host);
 	if (!rs->hostname || pt_field_lookup("proc.key", &rs->f_key) < 0 ||
-	    pt_field_lookup("evt.execveat", &rs->f_execveat) < 0) {
+	    pt_field_lookup("evt.execveat", &rs->f_execveat) < 0 ||
+	    pt_field_lookup("proc.name", &rs->f_name) < 0) {
 		free(rs->hostname);
 		free(rs);
 		errno = ENOMEM;
@@ -406,6 +409,7 @@ void rules_free(struct rules *rs)
 	free(rs->diag);
 	free(rs->hostname);
 	pt_cond_ctx_free(rs->ctx);
+	rules_plan_free(rs);
 	free(rs->run);
 	rules_sb_free(&rs->out_buf);
 	rules_sb_free(&rs->json_buf);
@@ -522,7 +526,7 @@ static bool is_yaml_name(const char *n)
 	if (n[0] == '.')
 		return false;
 	return (l > 5 && strcmp(n + l - 5, ".yaml") == 0) ||
-	       (l > 4 && strcmp(n + l - 4, ".yml") == 0);
+		(l > 4 && strcmp(n + l - 4, ".yml") == 0);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -554,8 +558,8 @@ static int load_dir(struct rules *rs, const char *path)
 		char *p;
 		size_t pl = strlen(path);
 
-		if (asprintf(&p, "%s%s%s", path, pl && path[pl - 1] == '/' ? "" : "/",
-			     names.v[i]) < 0) {
+		if (asprintf(&p, "%s%s%s", path, pl && path[pl - 1] == '/' ? "" : "/", names.v[i]) <
+		    0) {
 			r = -ENOMEM;
 			break;
 		}
@@ -631,6 +635,16 @@ static void add_quoted(struct rules_sb *b, const char *item)
 		rules_sb_add(b, "\"", 1);
 }
 
+/* Items joined by ", ", each quoted as Falco does. */
+static void add_items(struct rules_sb *b, const struct rules_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++) {
+		if (i)
+			rules_sb_add(b, ", ", 2);
+		add_quoted(b, sv->v[i]);
+	}
+}
+
 /*
  * Falco's textual list substitution: the name, bounded by the ends or one of
  * the delimiters, with the blanks around it, becomes " item1, item2 "; an
@@ -660,11 +674,7 @@ static int subst_list(const char *cnd, const struct rules_item *l, struct rules_
 		rules_sb_add(out, cnd + done, start - done);
 		if (start > 0)
 			rules_sb_add(out, " ", 1);
-		for (size_t i = 0; i < l->expanded.n; i++) {
-			if (i)
-				rules_sb_add(out, ", ", 2);
-			add_quoted(out, l->expanded.v[i]);
-		}
+		add_items(out, &l->expanded);
 		rules_sb_add(out, " ", 1);
 		done = pos = end;
 		if (out->len > RULES_COND_MAX)
@@ -677,7 +687,7 @@ static int subst_list(const char *cnd, const struct rules_item *l, struct rules_
 }
 
 /* Every list substituted into text, in load order; a malloc'd string in *out. */
-static int subst_lists(struct rules *rs, const char *text, char **out)
+int rules_subst_lists(struct rules *rs, const char *text, char **out)
 {
 	char *cur = strdup(text);
 
@@ -708,11 +718,7 @@ static void add_value(struct rules_sb *b, const struct rules_val *v, const char 
 {
 	if (!v->item) {
 		rules_sb_add(b, "(", 1);
-		for (size_t i = 0; i < v->items.n; i++) {
-			if (i)
-				rules_sb_add(b, ", ", 2);
-			add_quoted(b, v->items.v[i]);
-		}
+		add_items(b, &v->items);
 		rules_sb_add(b, ")", 1);
 	} else if (rules_comp_is_list(comp)) {
 		bool p = v->item[0] != '(';
@@ -758,7 +764,7 @@ static void add_exception(struct rules_sb *b, const struct rules_exc *e)
 	rules_sb_add(b, ")", 1);
 }
 
-static char *rule_text(const struct rules_item *r)
+char *rules_rule_text(const struct rules_item *r)
 {
 	struct rules_sb b = {0};
 
@@ -794,7 +800,7 @@ static const struct pt_cond *macro_cb(const char *name, void *data)
 		return NULL;
 	if (m->mstate == 1) {
 		if (!mc->note[0])
-			snprintf(mc->note, sizeof(mc->note), "macro '%s' refers to itself", name);
+			snprintf(mc->note, sizeof(mc->note), "macro '%s' is part of a cycle", name);
 		return NULL;
 	}
 	if (m->mstate == 0 && compile_macro(mc->rs, m, mc->depth + 1) == -ENOMEM)
@@ -802,7 +808,7 @@ static const struct pt_cond *macro_cb(const char *name, void *data)
 	if (m->mstate != 2) {
 		if (!mc->note[0])
 			snprintf(mc->note, sizeof(mc->note), "macro '%s' %s", name,
-				 m->mstate == 1 ? "refers to itself" : "has an error");
+				 m->mstate == 1 ? "is part of a cycle" : "has an error");
 		return NULL;
 	}
 	return m->c;
@@ -828,14 +834,14 @@ static void cond_msg(char *buf, size_t len, const char *text, const struct pt_co
 }
 
 /* Parse an item's text (lists substituted); 0, -EINVAL with msg, -ENOMEM. */
-static int compile_cond(struct rules *rs, const struct rules_item *it, const char *text,
-			struct mctx *mc, struct pt_cond **out, char *msg, size_t msglen)
+static int compile_cond(struct rules *rs, const char *text, struct mctx *mc, struct pt_cond **out,
+			char *msg, size_t msglen)
 {
 	struct pt_cond_error err = {{0}, -1};
 	char *full;
 	int r;
 
-	r = subst_lists(rs, text, &full);
+	r = rules_subst_lists(rs, text, &full);
 	if (r == -E2BIG) {
 		snprintf(msg, msglen, "condition longer than %u bytes once lists are expanded",
 			 RULES_COND_MAX);
@@ -843,7 +849,6 @@ static int compile_cond(struct rules *rs, const struct rules_item *it, const cha
 	}
 	if (r < 0)
 		return r;
-	(void)it;
 	r = pt_cond_parse(full, PT_COND_LAX, macro_cb, mc, out, &err);
 	if (r < 0 && r != -ENOMEM) {
 		cond_msg(msg, msglen, full, &err, mc);
@@ -863,12 +868,11 @@ static int compile_macro(struct rules *rs, struct rules_item *m, unsigned depth)
 		snprintf(mc.note, sizeof(mc.note), "macros nested more than %u deep",
 			 RULES_MACRO_DEPTH);
 		m->mstate = 3;
-		rules_diagf(rs, RULES_ERROR, m->file, m->cond_line, m->cond_col, m, "%s",
-			    mc.note);
+		rules_diagf(rs, RULES_ERROR, m->file, m->cond_line, m->cond_col, m, "%s", mc.note);
 		return -EINVAL;
 	}
 	m->mstate = 1;
-	r = compile_cond(rs, m, m->cond, &mc, &m->c, msg, sizeof(msg));
+	r = compile_cond(rs, m->cond, &mc, &m->c, msg, sizeof(msg));
 	if (r == 0) {
 		m->mstate = 2;
 		return 0;
@@ -940,10 +944,10 @@ static int compile_rule(struct rules *rs, struct rules_item *r)
 				    "rule '%s' skipped: %s", r->name, msg);
 		return set_why(r, RULES_SKIPPED, msg);
 	}
-	text = rule_text(r);
+	text = rules_rule_text(r);
 	if (!text)
 		return -ENOMEM;
-	ret = compile_cond(rs, r, text, &mc, &r->c, msg, sizeof(msg));
+	ret = compile_cond(rs, text, &mc, &r->c, msg, sizeof(msg));
 	free(text);
 	if (ret == -ENOMEM)
 		return ret;
@@ -981,6 +985,7 @@ int rules_compile(struct rules *rs)
 	diag_truncate(rs, rs->ndiag_load);
 	rs->compiled = false;
 	rs->nrun = 0;
+	rules_plan_free(rs);
 	if (!rs->ctx) {
 		rs->ctx = pt_cond_ctx_new();
 		if (!rs->ctx)
@@ -1015,6 +1020,9 @@ int rules_compile(struct rules *rs)
 			rs->run[nrun++] = it;
 	}
 	rs->nrun = nrun;
+	r = rules_plan_build(rs);
+	if (r < 0)
+		return r;
 	rs->compiled = true;
 	return count_errors(rs, 0) ? -EINVAL : 0;
 }
@@ -1078,26 +1086,20 @@ static uint64_t thread_ns(void)
 unsigned rules_eval(struct rules *rs, const struct pt_monitor *m, const struct pt_event *ev,
 		    rules_alert_fn fn, void *data)
 {
-	unsigned n = 0;
+	size_t *hits, n;
 	uint64_t t0;
 
 	if (!rs || !ev || ev->type != PT_EV_EXEC || !rs->compiled || !rs->nrun || !ev->proc)
 		return 0;
 	t0 = thread_ns();
 	pt_cond_ctx_set(rs->ctx, m, ev->proc, ev);
-	for (size_t i = 0; i < rs->nrun; i++) {
-		const struct rules_item *r = rs->run[i];
-
-		if (!pt_cond_eval(r->c, rs->ctx))
-			continue;
-		n++;
-		if (fn)
-			rules_out_alert(rs, r, m, ev, fn, data);
-	}
+	n = rules_plan_run(rs, m, ev, &hits);
+	for (size_t i = 0; fn && i < n; i++)
+		rules_out_alert(rs, rs->run[hits[i]], m, ev, fn, data);
 	rs->stats.evaluated++;
 	rs->stats.alerts += n;
 	rs->stats.eval_ns += thread_ns() - t0;
-	return n;
+	return (unsigned)n;
 }
 
 void rules_get_stats(const struct rules *rs, struct rules_stats *out)

@@ -193,6 +193,10 @@ struct pt_event {
 			bool execveat; /* path is relative to a directory fd */
 		} exec_failed;
 	} u;
+	/* members appended after the union: */
+	/* the event's number, 1-based, counted per monitor in delivery order (Falco's
+	 * evt.num); 0 for an event the library did not deliver */
+	uint64_t num;
 };
 
 typedef void (*pt_event_fn)(const struct pt_event *ev, void *data);

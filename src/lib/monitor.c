@@ -79,6 +79,7 @@ struct pt_monitor {
 	bool empty; /* PT_OPEN_EMPTY: no source, no /proc; filled by pt_import_* */
 	const struct pt_core_import *imp; /* the event being imported, if any */
 	bool imp_done; /* it was delivered */
+	uint64_t evnum; /* events delivered: the last evt.num */
 };
 
 static const struct pt_source_ops *const sources[] = {
@@ -146,13 +147,14 @@ void pt_core_malformed(struct pt_monitor *m)
 
 /* ---- delivering events ---- */
 
-static void deliver(struct pt_monitor *m, const struct pt_event *ev)
+static void deliver(struct pt_monitor *m, struct pt_event *ev)
 {
 	if (!(m->opt.events & PT_EVMASK(ev->type)))
 		return;
 	if (ev->thread && !m->opt.threads)
 		return;
 	m->st.events[ev->type]++;
+	ev->num = ++m->evnum; /* what subscribers see, numbered from 1 */
 	for (unsigned i = 0; i < m->nsubs; i++)
 		m->subs[i].fn(ev, m->subs[i].data);
 }

@@ -106,6 +106,16 @@ static const struct {
 	{85, "proc.ppid_orig", "ppid_orig", PT_TYPE_INT},
 	{86, "proc.apid", "apid", PT_TYPE_INT},
 	{87, "proc.sname", "sname", PT_TYPE_STR},
+	{88, "evt.num", "num", PT_TYPE_UINT},
+	{89, "proc.pexe", "pargv0", PT_TYPE_STR},
+	{90, "proc.pexepath", "pexe", PT_TYPE_STR},
+	{91, "proc.aexe", "aargv0", PT_TYPE_STR},
+	{92, "proc.aexepath", "aexe", PT_TYPE_STR},
+	{93, "proc.acmdline", "acmdline", PT_TYPE_STR},
+	{94, "proc.is_exe_from_memfd", "is_exe_from_memfd", PT_TYPE_BOOL},
+	{95, "proc.is_vpgid_leader", "is_vpgid_leader", PT_TYPE_BOOL},
+	{96, "proc.is_sid_leader", "is_sid_leader", PT_TYPE_BOOL},
+	{97, "user.loginname", "loginname", PT_TYPE_STR},
 };
 
 Test(registry, golden_list_is_a_prefix)
@@ -346,6 +356,15 @@ static const struct {
 	{"proc.ppid_orig", "100"},
 	{"proc.apid", "100 1"},
 	{"proc.sname", "bash"},
+	{"proc.pexe", "bash"},
+	{"proc.pexepath", "/bin/bash"},
+	{"proc.aexe", "bash /sbin/init"},
+	{"proc.aexepath", "/bin/bash /sbin/init"},
+	{"proc.acmdline", "bash -i init"},
+	{"proc.is_exe_from_memfd", "false"},
+	{"proc.is_vpgid_leader", "true"},
+	{"proc.is_sid_leader", "false"},
+	{"user.loginname", NULL}, /* uid 1000's name is the machine's */
 };
 
 Test(values, every_record_field_on_a_fixture, .init = setup, .fini = teardown)
@@ -398,6 +417,110 @@ Test(values, every_record_field_on_a_fixture, .init = setup, .fini = teardown)
 	/* the root has no parent: known, no value */
 	cr_assert_str_eq(text_of("proc.pname", pt_lookup(m, 1), NULL), "-");
 	cr_assert_str_eq(text_of("proc.pkey", pt_lookup(m, 1), NULL), "-");
+}
+
+static bool known_without_monitor(const char *name, const struct pt_proc *p)
+{
+	struct pt_field_ref f;
+	struct pt_value v;
+	bool known;
+
+	cr_assert_eq(pt_field_lookup(name, &f), 0, "%s", name);
+	cr_assert_eq(pt_field_value(&f, NULL, p, NULL, &v), 0, "%s", name);
+	known = v.known;
+	pt_value_free(&v);
+	return known;
+}
+
+/* Falco's parent and ancestor image fields, the leader tests, the login name. */
+Test(values, falco_process_fields, .init = setup, .fini = teardown)
+{
+	struct pt_proc *p = pt_table_get(pt_core_table(m), 200);
+	struct pt_proc *bash = pt_table_get(pt_core_table(m), 100);
+
+	cr_assert_not_null(p);
+	cr_assert_not_null(bash);
+	cr_assert_str_eq(text_of("proc.aexe[0]", p, NULL), "sleep");
+	cr_assert_str_eq(text_of("proc.aexe[1]", p, NULL), "bash");
+	cr_assert_str_eq(text_of("proc.aexe[2]", p, NULL), "/sbin/init");
+	cr_assert_str_eq(text_of("proc.aexe[3]", p, NULL), "-", "no such ancestor");
+	cr_assert_str_eq(text_of("proc.aexepath[0]", p, NULL), "/usr/bin/sleep");
+	cr_assert_str_eq(text_of("aexe[2]", p, NULL), "/sbin/init");
+	cr_assert_str_eq(text_of("proc.acmdline[1]", p, NULL), "bash -i");
+	cr_assert_str_eq(text_of("proc.acmdline[2]", p, NULL), "init");
+	cr_assert_str_eq(text_of("pargv0", p, NULL), "bash");
+	cr_assert_str_eq(text_of("pexe", p, NULL), "/bin/bash");
+	/* the root has no parent: known, no value */
+	cr_assert_str_eq(text_of("proc.pexe", pt_lookup(m, 1), NULL), "-");
+	cr_assert_str_eq(text_of("proc.pexepath", pt_lookup(m, 1), NULL), "-");
+	cr_assert_str_eq(text_of("proc.aexepath", pt_lookup(m, 1), NULL), "");
+	cr_assert_str_eq(text_of("proc.is_sid_leader", bash, NULL), "true");
+	cr_assert_str_eq(text_of("proc.is_vpgid_leader", bash, NULL), "true");
+
+	/* an ancestor whose field is unknown: unknown at [N], left out of the list */
+	pt_proc_set_missing(bash, PT_F_EXE, PT_WHY_PERM);
+	pt_proc_set_missing(bash, PT_F_ARGV, PT_WHY_GONE);
+	cr_assert_str_eq(text_of("proc.pexepath", p, NULL), "?permission");
+	cr_assert_str_eq(text_of("proc.aexepath[1]", p, NULL), "?permission");
+	cr_assert_str_eq(text_of("proc.aexepath", p, NULL), "/sbin/init");
+	cr_assert_str_eq(text_of("proc.pexe", p, NULL), "?gone");
+	cr_assert_str_eq(text_of("proc.aexe", p, NULL), "/sbin/init");
+	cr_assert_str_eq(text_of("proc.acmdline", p, NULL), "init");
+	cr_assert_str_eq(text_of("proc.acmdline[1]", p, NULL), "?gone");
+	/* without the monitor, what reads the table is unknown */
+	cr_assert_not(known_without_monitor("proc.pexe", p));
+	cr_assert_not(known_without_monitor("proc.aexe", p));
+	cr_assert(known_without_monitor("proc.aexe[0]", p), "[0] is the process itself");
+
+	/* memfd: the exe link of a memfd_create() file */
+	free(p->exe);
+	p->exe = strdup("/memfd:x (deleted)");
+	cr_assert_str_eq(text_of("proc.is_exe_from_memfd", p, NULL), "true");
+	free(p->exe);
+	p->exe = strdup("/usr/bin/memfd:x");
+	cr_assert_str_eq(text_of("proc.is_exe_from_memfd", p, NULL), "false");
+	free(p->exe);
+	p->exe = NULL; /* a kernel thread's */
+	cr_assert_str_eq(text_of("proc.is_exe_from_memfd", p, NULL), "false");
+	pt_proc_set_missing(p, PT_F_EXE, PT_WHY_GONE);
+	cr_assert_str_eq(text_of("proc.is_exe_from_memfd", p, NULL), "?gone");
+
+	/* vpgid leader: NSpid first, else pid and pgid, else unknown */
+	p->vpgid = 7;
+	cr_assert_str_eq(text_of("proc.is_vpgid_leader", p, NULL), "false");
+	p->vpid = 7;
+	cr_assert_str_eq(text_of("proc.is_vpgid_leader", p, NULL), "true");
+	pt_proc_set_missing(p, PT_F_NSPID, PT_WHY_KERNEL);
+	cr_assert_str_eq(text_of("proc.is_vpgid_leader", p, NULL), "true", "pid 200 = pgid 200");
+	p->pgid = 100;
+	cr_assert_str_eq(text_of("proc.is_vpgid_leader", p, NULL), "false");
+	pt_proc_set_missing(p, PT_F_PGID, PT_WHY_GONE);
+	cr_assert_str_eq(text_of("proc.is_vpgid_leader", p, NULL), "?unsupported");
+	pt_proc_set_missing(p, PT_F_SID, PT_WHY_GONE);
+	cr_assert_str_eq(text_of("proc.is_sid_leader", p, NULL), "?gone");
+
+	/* the login name: of the login uid, null when unset, unknown when unread */
+	p->loginuid = 0;
+	cr_assert_str_eq(text_of("user.loginname", p, NULL), "root");
+	p->loginuid = (uid_t)-1;
+	cr_assert_str_eq(text_of("user.loginname", p, NULL), "-");
+	p->loginuid = 4000000000u; /* in no passwd database */
+	cr_assert_str_eq(text_of("user.loginname", p, NULL), "-");
+	pt_proc_set_missing(p, PT_F_LOGINUID, PT_WHY_KERNEL);
+	cr_assert_str_eq(text_of("user.loginname", p, NULL), "?unsupported");
+}
+
+/* evt.num: set by the monitor on delivery; a hand-made event has none. */
+Test(values, event_number, .init = setup, .fini = teardown)
+{
+	const struct pt_proc *p = pt_lookup(m, 200);
+	struct pt_event ev = {.type = PT_EV_EXEC, .pid = 200, .tid = 200, .proc = p};
+
+	cr_assert_str_eq(text_of("evt.num", NULL, &ev), "?not_read");
+	cr_assert_str_eq(text_of("evt.num", p, NULL), "?not_read", "a record has no number");
+	ev.num = 42;
+	cr_assert_str_eq(text_of("evt.num", NULL, &ev), "42");
+	cr_assert_str_eq(text_of("num", NULL, &ev), "42");
 }
 
 Test(values, unknown_fields_say_why, .init = setup, .fini = teardown)

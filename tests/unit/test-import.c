@@ -1409,3 +1409,51 @@ Test(import_proc, older_records_without_the_container_slot)
 	pt_monitor_close(m);
 	cr_assert_eq(fx_leaks(), 0);
 }
+
+/* evt.num: the importing monitor numbers what it delivers, from 1; the JSON
+ * carries no number (a replay numbers its own stream). */
+static void num_cb(const struct pt_event *ev, void *data)
+{
+	uint64_t *nums = data;
+
+	nums[nums[0] + 1] = ev->num;
+	nums[0]++;
+}
+
+Test(import_event, events_are_numbered_on_delivery)
+{
+	static const char exec_line[] =
+		"{\"event\":\"exec\",\"time\":\"2026-12-02T10:22:05.926158Z\",\"pid\":23828,"
+		"\"tid\":23828,\"ppid\":23811,\"start\":2216325," NGINX_IN_POD;
+	static const char lost_line[] =
+		"{\"event\":\"lost\",\"time\":\"2026-12-02T04:14:22.675020Z\","
+		"\"tier\":\"none\",\"count\":3,\"estimated\":false,"
+		"\"reason\":\"slow-reader\"}";
+	struct pt_monitor *m = open_empty();
+	uint64_t nums[8] = {0};
+	char why[256], *json;
+	struct pt_event ev;
+
+	cr_assert_eq(pt_monitor_subscribe(m, num_cb, nums), 0);
+	cr_assert_eq(pt_import_event(m, exec_line, strlen(exec_line), why, sizeof(why)), 0, "%s",
+		     why);
+	cr_assert_eq(pt_import_event(m, lost_line, strlen(lost_line), why, sizeof(why)), 0, "%s",
+		     why);
+	cr_assert_eq(pt_import_event(m, exec_line, strlen(exec_line), why, sizeof(why)), 0, "%s",
+		     why);
+	cr_assert_eq(nums[0], 3);
+	cr_assert_eq(nums[1], 1);
+	cr_assert_eq(nums[2], 2);
+	cr_assert_eq(nums[3], 3);
+	/* not written: the line of a numbered event is the line it came from */
+	memset(&ev, 0, sizeof(ev));
+	ev.type = PT_EV_LOST;
+	ev.time_us = 1795206986123456;
+	ev.u.lost.reason = "x";
+	ev.num = 7;
+	json = pt_json_event(&ev, NULL);
+	cr_assert_null(strstr(json, "num"), "%s", json);
+	free(json);
+	pt_monitor_close(m);
+	cr_assert_eq(fx_leaks(), 0);
+}

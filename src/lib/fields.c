@@ -1042,6 +1042,99 @@ static int rd_loginname(const struct pt_field_ctx *c, const struct pt_proc *p, s
 	return name_of_uid(v, p->loginuid);
 }
 
+/* ---- capabilities (slot PT_F_CAPS) ---- */
+
+/* The kernel's names (include/uapi/linux/capability.h, Linux 5.9 on). */
+static const char *const cap_names[] = {
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_DAC_READ_SEARCH",
+	"CAP_FOWNER",
+	"CAP_FSETID",
+	"CAP_KILL",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETPCAP",
+	"CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN",
+	"CAP_NET_RAW",
+	"CAP_IPC_LOCK",
+	"CAP_IPC_OWNER",
+	"CAP_SYS_MODULE",
+	"CAP_SYS_RAWIO",
+	"CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT",
+	"CAP_SYS_ADMIN",
+	"CAP_SYS_BOOT",
+	"CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE",
+	"CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG",
+	"CAP_MKNOD",
+	"CAP_LEASE",
+	"CAP_AUDIT_WRITE",
+	"CAP_AUDIT_CONTROL",
+	"CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN",
+	"CAP_SYSLOG",
+	"CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND",
+	"CAP_AUDIT_READ",
+	"CAP_PERFMON",
+	"CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
+};
+
+/* A set as Falco renders it: the names, lowest bit first, joined by spaces;
+ * a bit this list has no name for as CAP_N; "" for the empty set. */
+static int cap_set_names(struct pt_value *v, uint64_t set)
+{
+	struct pt_buf b;
+
+	if (!set) {
+		v_str(v, "", 0);
+		return 0;
+	}
+	pt_buf_init(&b);
+	for (unsigned i = 0; i < 64; i++) {
+		if (!(set & (UINT64_C(1) << i)))
+			continue;
+		if (b.len)
+			pt_buf_addc(&b, ' ');
+		if (i < PT_ARRAY_SIZE(cap_names))
+			pt_buf_adds(&b, cap_names[i]);
+		else
+			pt_buf_printf(&b, "CAP_%u", i);
+	}
+	if (b.oom) {
+		pt_buf_free(&b);
+		return -ENOMEM;
+	}
+	v->owned = b.p;
+	v_str(v, b.p, b.len);
+	return 0;
+}
+
+/* A set as status shows it: 16 hex digits. */
+static int cap_set_hex(struct pt_value *v, uint64_t set)
+{
+	int n = snprintf(v->buf, sizeof(v->buf), "%016" PRIx64, set);
+
+	v_str(v, v->buf, (size_t)n);
+	return 0;
+}
+
+RD(rd_cap_prm, return cap_set_names(v, p->cap_prm))
+RD(rd_cap_eff, return cap_set_names(v, p->cap_eff))
+RD(rd_cap_inh, return cap_set_names(v, p->cap_inh))
+RD(rd_cap_prm_hex, return cap_set_hex(v, p->cap_prm))
+RD(rd_cap_eff_hex, return cap_set_hex(v, p->cap_eff))
+RD(rd_cap_inh_hex, return cap_set_hex(v, p->cap_inh))
+
 static int ev_num(const struct pt_field_ctx *c, struct pt_value *v)
 {
 	if (c->ev->num)
@@ -1387,6 +1480,31 @@ const struct pt_field_def pt_field_table[] = {
 	 "Name of user.loginuid; null when the login uid is unset (-1) or the passwd database "
 	 "has none.",
 	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_LOGINUID), .read = rd_loginname},
+	/* 98 */
+	{"thread.cap_permitted", "cap_permitted",
+	 "The permitted capabilities as read at exec (or fork), by name, joined by spaces, as "
+	 "Falco renders them (CAP_CHOWN CAP_DAC_OVERRIDE ...; a bit without a name as CAP_N).",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .read = rd_cap_prm},
+	{"thread.cap_effective", "cap_effective",
+	 "The effective capabilities as read at exec (or fork), by name, as thread.cap_permitted.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .read = rd_cap_eff},
+	{"thread.cap_inheritable", "cap_inheritable",
+	 "The inheritable capabilities as read at exec (or fork), by name, as "
+	 "thread.cap_permitted.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .read = rd_cap_inh},
+	{"proc.caps.permitted", "caps.permitted",
+	 "The permitted set as /proc/PID/status shows it (CapPrm: 16 hex digits), read at exec "
+	 "(or fork); a setuid() or capset() later is not seen.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER,
+	 .evmask = EV_LIFE, .read = rd_cap_prm_hex},
+	{"proc.caps.effective", "caps.effective", "The effective set (CapEff:), as caps.permitted.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER,
+	 .evmask = EV_LIFE, .read = rd_cap_eff_hex},
+	/* 103 */
+	{"proc.caps.inheritable", "caps.inheritable",
+	 "The inheritable set (CapInh:), as caps.permitted.", .type = PT_TYPE_STR, .flags = PE,
+	 .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER, .evmask = EV_LIFE,
+	 .read = rd_cap_inh_hex},
 };
 
 const unsigned pt_field_table_len = PT_ARRAY_SIZE(pt_field_table);

@@ -1135,6 +1135,54 @@ RD(rd_cap_prm_hex, return cap_set_hex(v, p->cap_prm))
 RD(rd_cap_eff_hex, return cap_set_hex(v, p->cap_eff))
 RD(rd_cap_inh_hex, return cap_set_hex(v, p->cap_inh))
 
+/* ---- the environment, read from /proc when asked for ---- */
+
+#define ENV_MAX (64 * 1024)
+
+/*
+ * proc.env: read at evaluation time, not at exec (the netlink reader cannot
+ * afford it, and another user's environ needs ptrace access), so only while
+ * the record's process is alive and still has its pid (the start must match):
+ * a short-lived process is usually gone by the time a rule looks. Not in an
+ * imported table, whose records are not of this host's /proc.
+ */
+static int rd_env(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	enum pt_why why;
+	size_t len;
+	bool trunc;
+	char *s;
+	int r;
+
+	if (!c->m || pt_core_empty(c->m)) {
+		v_unknown(v, PT_WHY_NOT_READ);
+		return 0;
+	}
+	if (p->state != PT_STATE_ALIVE || !pt_proc_has(p, PT_F_START)) {
+		v_unknown(v, p->state != PT_STATE_ALIVE ? PT_WHY_GONE : p->why[PT_F_START]);
+		return 0;
+	}
+	r = pt_procfs_environ(pt_core_procfs(c->m), p->pid, p->start, ENV_MAX, &s, &len, &trunc,
+			      &why);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		v_unknown(v, why);
+		return 0;
+	}
+	/* NUL-separated, as Falco's proc.env: joined by spaces */
+	while (len && s[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (!s[i])
+			s[i] = ' ';
+	s[len] = '\0';
+	v->owned = s;
+	v_str(v, s, len);
+	v->truncated = trunc;
+	return 0;
+}
+
 static int ev_num(const struct pt_field_ctx *c, struct pt_value *v)
 {
 	if (c->ev->num)
@@ -1505,6 +1553,12 @@ const struct pt_field_def pt_field_table[] = {
 	 "The inheritable set (CapInh:), as caps.permitted.", .type = PT_TYPE_STR, .flags = PE,
 	 .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER, .evmask = EV_LIFE,
 	 .read = rd_cap_inh_hex},
+	{"proc.env", "env",
+	 "The environment (NAME=VALUE, joined by spaces, as Falco's proc.env; at most 64 KiB), "
+	 "read from /proc/PID/environ when asked for, not at exec: unknown once the process has "
+	 "exited (so usually for a short-lived one), for another user's process without ptrace "
+	 "access, and in a replay. Not in JSON; no proc.env[NAME].",
+	 .type = PT_TYPE_STR, .flags = PE | PT_FIELD_MONITOR, .read = rd_env},
 };
 
 const unsigned pt_field_table_len = PT_ARRAY_SIZE(pt_field_table);

@@ -743,6 +743,50 @@ void pt_status_apply_caps(const char *buf, size_t len, struct pt_proc *p)
 	pt_proc_set_known(p, PT_F_CAPS, PT_SRC_PROC);
 }
 
+/* ---- the environment, read when a condition asks for it ---- */
+
+int pt_procfs_environ(const struct pt_procfs *fs, pid_t pid, uint64_t start, size_t max, char **out,
+		      size_t *len, bool *trunc, enum pt_why *why)
+{
+	struct pt_stat st;
+	ssize_t n;
+	char *buf;
+	int dirfd, r;
+
+	*out = NULL;
+	*len = 0;
+	*trunc = false;
+	*why = PT_WHY_NONE;
+	dirfd = pt_procfs_pid_open(fs, pid);
+	if (dirfd < 0) {
+		*why = pt_procfs_why(dirfd);
+		return dirfd;
+	}
+	/* The fd stays bound to the process it was opened for (reads fail with
+	 * ESRCH once it is reaped): a pid handed out again is another directory,
+	 * and its start says so. */
+	r = pt_procfs_stat_at(dirfd, &st);
+	if (r == 0 && (!start || !pt_same_start(st.start, start)))
+		r = -ESRCH;
+	else if (r == 0 && (st.state == 'Z' || st.state == 'X'))
+		r = -ECHILD;
+	buf = r == 0 ? malloc(max + 1) : NULL;
+	if (r == 0 && !buf)
+		r = -ENOMEM;
+	n = r == 0 ? pt_read_file_at(dirfd, "environ", buf, max + 1, trunc) : r;
+	close(dirfd);
+	if (n < 0) {
+		free(buf);
+		*why = n == -ECHILD    ? PT_WHY_ZOMBIE
+			: n == -EINVAL ? PT_WHY_ERROR
+				       : pt_procfs_why((int)n);
+		return n == -ECHILD ? -ESRCH : (int)n;
+	}
+	*out = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
 /* ---- cgroup ids ---- */
 
 /*

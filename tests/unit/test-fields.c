@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "internal.h"
@@ -122,6 +123,7 @@ static const struct {
 	{101, "proc.caps.permitted", "caps.permitted", PT_TYPE_STR},
 	{102, "proc.caps.effective", "caps.effective", PT_TYPE_STR},
 	{103, "proc.caps.inheritable", "caps.inheritable", PT_TYPE_STR},
+	{104, "proc.env", "env", PT_TYPE_STR},
 };
 
 Test(registry, golden_list_is_a_prefix)
@@ -377,6 +379,7 @@ static const struct {
 	{"proc.caps.permitted", "000001ffffffffff"},
 	{"proc.caps.effective", "000001ffffffffff"},
 	{"proc.caps.inheritable", "0000000000000000"},
+	{"proc.env", "?gone"}, /* the fixture has no environ file */
 };
 
 Test(values, every_record_field_on_a_fixture, .init = setup, .fini = teardown)
@@ -628,6 +631,82 @@ Test(values, capabilities_inherited_at_fork_read_again_at_exec, .init = setup, .
 	pt_core_raw(m, &r);
 	p = pt_lookup(m, 301);
 	cr_assert_str_eq(text_of("thread.cap_permitted", p, NULL), "?gone");
+}
+
+/* proc.env: read when asked, only from the process the record is of. */
+Test(values, environment_read_when_asked, .init = setup, .fini = teardown)
+{
+	static const char env[] = "HOME=/root\0HTTP_PROXY=http://x:3128\0";
+	struct pt_proc *p = pt_table_get(pt_core_table(m), 200);
+	struct fx_proc again = {.pid = 200, .ppid = 100, .comm = "sleep", .start = 900};
+	struct pt_field_ref f;
+	struct pt_value v;
+	char *big;
+
+	cr_assert_eq(fx_write(root, 200, "environ", env, sizeof(env) - 1), 0);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "HOME=/root HTTP_PROXY=http://x:3128");
+	cr_assert_str_eq(text_of("env", p, NULL), "HOME=/root HTTP_PROXY=http://x:3128");
+	cr_assert_eq(pt_field_lookup("proc.env[HOME]", &f), -EINVAL, "no [NAME]: numbers only");
+	/* empty: known */
+	cr_assert_eq(fx_write(root, 200, "environ", "", 0), 0);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "");
+	/* at most 64 KiB */
+	big = malloc(70000);
+	memset(big, 'a', 70000);
+	cr_assert_eq(fx_write(root, 200, "environ", big, 70000), 0);
+	free(big);
+	cr_assert_eq(pt_field_lookup("proc.env", &f), 0);
+	cr_assert_eq(pt_field_value(&f, m, p, NULL, &v), 0);
+	cr_assert(v.known);
+	cr_assert_eq(v.len, 64 * 1024);
+	cr_assert(v.truncated);
+	pt_value_free(&v);
+	/* without the monitor: unknown */
+	cr_assert_not(known_without_monitor("proc.env", p));
+	/* the record's start unknown: it cannot be told the same process */
+	pt_proc_set_missing(p, PT_F_START, PT_WHY_LOST);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "?lost");
+	pt_proc_set_known(p, PT_F_START, PT_SRC_PROC);
+	/* the pid is another process's now: never its environment */
+	cr_assert_eq(fx_write(root, 200, "environ", env, sizeof(env) - 1), 0);
+	cr_assert_eq(fx_add_proc(root, &again), 0);
+	cr_assert_eq(fx_write(root, 200, "environ", env, sizeof(env) - 1), 0);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "?gone");
+	/* a zombie has none */
+	again.start = 700;
+	again.state = 'Z';
+	cr_assert_eq(fx_add_proc(root, &again), 0);
+	cr_assert_eq(fx_write(root, 200, "environ", env, sizeof(env) - 1), 0);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "?zombie");
+	/* reaped */
+	cr_assert_eq(fx_remove(root, 200, NULL), 0);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "?gone");
+	/* a record that has exited is not read */
+	p->state = PT_STATE_EXITED;
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "?gone");
+	p->state = PT_STATE_ALIVE;
+}
+
+/* In an imported table the proc root is not the records': never read. */
+Test(values, environment_not_in_a_replay)
+{
+	struct pt_options o;
+	struct pt_monitor *e = NULL;
+	struct pt_proc *p;
+	struct pt_field_ref f;
+	struct pt_value v;
+
+	pt_options_init(&o);
+	o.flags = PT_OPEN_EMPTY;
+	cr_assert_eq(pt_monitor_open(&e, &o), 0);
+	p = pt_table_add(pt_core_table(e), getpid(), 1);
+	cr_assert_not_null(p);
+	pt_proc_set_known(p, PT_F_START, PT_SRC_PROC);
+	cr_assert_eq(pt_field_lookup("proc.env", &f), 0);
+	cr_assert_eq(pt_field_value(&f, e, p, NULL, &v), 0);
+	cr_assert_not(v.known);
+	cr_assert_eq(v.why, PT_WHY_NOT_READ);
+	pt_monitor_close(e);
 }
 
 /* evt.num: set by the monitor on delivery; a hand-made event has none. */

@@ -241,6 +241,15 @@ Test(grammar, every_operator, .init = setup, .fini = teardown)
 	F("proc.name regex lee"); /* anchored at both ends */
 	F("proc.name regex sleep.");
 	T("proc.cmdline regex \"sleep 1.*\"");
+	T("proc.cmdline regex '[a-z]{5} [0-9]{1,3} -{2}[[:alpha:]]+ []A-Za-z[]{3}'");
+	T("proc.name regex '(s|x){1}(l{1,}e{2,3}){1}p{0,1}'");
+	T("proc.exepath regex '(/[a-z]{1,10}){3}'");
+	F("proc.name regex ''");
+	/* a stray ')' is an ordinary character: still anchored at both ends */
+	T("proc.name regex 'x)|sleep'");
+	T("proc.name regex 'sleep|x)'");
+	F("proc.name regex 'sle)|x'");
+	F("proc.name regex 'x)|slee'");
 }
 
 Test(grammar, values_and_quirks, .init = setup, .fini = teardown)
@@ -338,6 +347,14 @@ Test(grammar, errors_with_positions, .init = setup, .fini = teardown)
 	parse_err("proc.name bcontains xyz", 0, 20);
 	parse_err("proc.name bcontains 123", 0, 20);
 	parse_err("proc.name regex \"(\"", 0, 16);
+	/* what would take regcomp() minutes, or regexec() exponential time */
+	parse_err("proc.name regex '((a{1,255}){1,255}){1,255}'", 0, 16);
+	parse_err("proc.name regex '(a{1,200}){1,200}'", 0, 16);
+	parse_err("proc.name regex 'a{99999999999999999999}'", 0, 16);
+	parse_err("proc.name regex '(a*)*\\\\1'", 0, 16);
+	parse_err("proc.name regex "
+		  "'(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))'",
+		  0, 16);
 	parse_err("tolower(proc.name) = x", 0, 0);
 	parse_err("proc.name = val(proc.pname)", 0, 12);
 	parse_err("proc.name[1] = x", 0, 0);

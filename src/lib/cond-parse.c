@@ -620,12 +620,17 @@ static bool regex_cost_ok(const char *pat, bool *balanced)
 			if (f[d].cost > REGEX_COST_MAX)
 				return false;
 			continue;
-		case '*':
 		case '+':
+			/* glibc makes a+ of aa*: "a++++" doubles four times */
+			f[d].cost += f[d].last + REGEX_EPSILON_COST;
+			f[d].last *= 2;
+			if (f[d].cost > REGEX_COST_MAX)
+				return false;
+			continue;
+		case '*':
 		case '?':
 			f[d].cost += REGEX_EPSILON_COST;
-			if (pat[i] != '+')
-				f[d].nullable = f[d].last_nullable = true;
+			f[d].nullable = f[d].last_nullable = true;
 			if (f[d].cost > REGEX_COST_MAX)
 				return false;
 			continue;

@@ -352,6 +352,7 @@ Test(grammar, errors_with_positions, .init = setup, .fini = teardown)
 	parse_err("proc.name regex '(a{1,200}){1,200}'", 0, 16);
 	parse_err("proc.name regex 'a{99999999999999999999}'", 0, 16);
 	parse_err("proc.name regex '(a*)*\\\\1'", 0, 16);
+	parse_err("proc.name regex 'a++++++++++++++++++++++++++++++++'", 0, 16);
 	parse_err("proc.name regex "
 		  "'(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))'",
 		  0, 16);

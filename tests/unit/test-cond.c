@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -633,6 +634,48 @@ Test(semantics, context_caches_per_event, .init = setup, .fini = teardown)
 	cr_assert_not(pt_cond_eval(NULL, NULL));
 }
 
+struct shared {
+	const struct pt_cond *c;
+	bool want, ok;
+};
+
+static void *eval_many(void *data)
+{
+	struct shared *sh = data;
+	struct pt_cond_ctx *x = pt_cond_ctx_new();
+
+	sh->ok = x != NULL;
+	for (int i = 0; x && i < 2000; i++) {
+		/* no monitor: the table is the monitor's thread's; the record is read-only */
+		pt_cond_ctx_set(x, NULL, p200, NULL);
+		if (pt_cond_eval(sh->c, x) != sh->want ||
+		    pt_cond_match(sh->c, NULL, p200, NULL) != sh->want)
+			sh->ok = false;
+	}
+	pt_cond_ctx_free(x);
+	return NULL;
+}
+
+Test(semantics, one_condition_many_threads, .init = setup, .fini = teardown)
+{
+	struct pt_cond *c =
+		parse_ok("proc.cmdline regex 'sleep [0-9]+ .*' and proc.exepath glob /usr/*"
+			 " and proc.cwd pmatch (/home/*) and not proc.name in (a, b)",
+			 0);
+	struct shared sh[4];
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++) {
+		sh[i] = (struct shared){.c = c, .want = true};
+		cr_assert_eq(pthread_create(&t[i], NULL, eval_many, &sh[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(pthread_join(t[i], NULL), 0);
+		cr_assert(sh[i].ok, "thread %d", i);
+	}
+	pt_cond_free(c);
+}
+
 /* ---- text ---- */
 
 static void round_trip(const char *text, unsigned flags)
@@ -677,4 +720,27 @@ Test(text, round_trips, .init = setup, .fini = teardown)
 	round_trip("fd.name = x and evt.type in (open, execve) or fd.x[\"a b\"] exists",
 		   PT_COND_LAX);
 	round_trip("u or fd.z[9] pmatch (/a)", PT_COND_LAX);
+}
+
+Test(api, null_arguments)
+{
+	struct pt_cond_error err;
+	struct pt_cond *c = NULL;
+
+	cr_assert_eq(pt_cond_parse(NULL, 0, NULL, NULL, &c, &err), -EINVAL);
+	cr_assert_null(c);
+	cr_assert_eq(err.pos, -1);
+	cr_assert(err.msg[0]);
+	cr_assert_eq(pt_cond_parse("proc.pid = 1", 0, NULL, NULL, NULL, NULL), -EINVAL);
+	cr_assert_eq(pt_cond_parse("proc.pid = ", 0, NULL, NULL, &c, NULL), -EINVAL);
+	errno = 0;
+	cr_assert_null(pt_cond_text(NULL));
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(pt_cond_missing(NULL, 0));
+	cr_assert_eq(pt_cond_evmask(NULL), PT_EVMASK_ALL);
+	cr_assert_not(pt_cond_match(NULL, NULL, NULL, NULL));
+	pt_cond_ctx_set(NULL, NULL, NULL, NULL);
+	cr_assert_eq(pt_cond_parse("proc.pid = 1", 0, NULL, NULL, &c, NULL), 0);
+	cr_assert_not(pt_cond_match(c, NULL, NULL, NULL), "nothing to read: false");
+	pt_cond_free(c);
 }

@@ -310,6 +310,20 @@ Test(rules, yaml_errors_have_line_and_column)
 	cr_expect_eq(d->line, 1);
 	cr_expect_eq(d->col, 1);
 	rules_free(rs);
+
+	/* libyaml is quadratic in the depth: deep files are refused first */
+	{
+		char deep[300];
+
+		memset(deep, '[', 200);
+		memset(deep + 200, ']', 99);
+		deep[299] = '\0';
+		rs = load(deep);
+		d = find_diag(rs, "nested more than 64 deep");
+		cr_assert_not_null(d);
+		cr_expect_eq(d->col, 65);
+		rules_free(rs);
+	}
 	cr_assert_eq(fx_leaks(), 0);
 }
 
@@ -769,6 +783,8 @@ Test(rules, a_directory_loads_yaml_files_in_name_order)
 	cr_assert_eq(rules_compile(rs), 0);
 	expect_text(rs, "r", "proc.name in ( a, b )");
 	cr_expect_eq(rules_load(rs, "/nonexistent/rules.yaml"), -ENOENT);
+	cr_expect_eq(rules_load(rs, "/proc/self/fdinfo"), 0);
+	cr_expect_not_null(find_diag(rs, "no *.yaml or *.yml file"));
 	cr_expect_not_null(find_diag(rs, "cannot read"));
 	rules_free(rs);
 	snprintf(p, sizeof(p), "rm -rf %s", dir);

@@ -11,7 +11,7 @@
  * Prints each rule's state and reason and the counts. Exit 77 when the corpus
  * is absent.
  *
- *   tests/unit/test-rules-corpus [DIR]
+ *   tests/unit/test-rules-corpus [-v] [DIR]     (-v: each alert's JSON line)
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -35,6 +35,8 @@ static const char *const allowed[] = {
 	"proc.is_exe_upper_layer",
 	"container.mount.dest",
 };
+
+static bool verbose;
 
 static bool is_allowed(const char *f)
 {
@@ -149,6 +151,8 @@ static void on_alert(const struct rules_alert *al, void *data)
 	const struct agree *a = data;
 
 	printf("alert        %-28s %-8s %s\n", a->file, pt_proc_comm(al->ev->proc), al->rule);
+	if (verbose)
+		printf("%s\n", al->json);
 }
 
 static void on_event(const struct pt_event *ev, void *data)
@@ -233,6 +237,11 @@ int main(int argc, char **argv)
 	struct tally t = {0};
 	FILE *f;
 
+	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
+		verbose = true;
+		argc--;
+		argv++;
+	}
 	if (argc > 1)
 		snprintf(dir, sizeof(dir), "%s", argv[1]);
 	else

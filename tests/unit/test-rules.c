@@ -1038,6 +1038,21 @@ Test(rules, evaluation_before_compile_or_on_other_events_matches_nothing)
 	cr_expect_eq(rules_load_string(rs, "empty.yaml", "", 0), 0);
 	cr_expect_eq(rules_compile(rs), 0);
 	cr_expect_eq(rules_count(rs), 0);
+	/* loading after a compile, and compiling again, starts the compile over */
+	{
+		static const char a[] = RULE("a", "proc.name = a and fd.num = 1");
+		static const char b[] = RULE("b", "proc.name = b") "- rule: a\n  enabled: false\n";
+
+		cr_expect_eq(rules_load_string(rs, "a.yaml", a, strlen(a)), 0);
+		cr_expect_eq(rules_compile(rs), 0);
+		cr_expect_eq(rules_ndiag(rs), 1);
+		cr_expect_eq(rules_load_string(rs, "b.yaml", b, strlen(b)), 0);
+		cr_expect_eq(rules_compile(rs), 0);
+		cr_expect_eq(rules_ndiag(rs), 0, "the skip warning of a disabled rule goes");
+		cr_expect_eq(rules_count(rs), 2);
+		cr_expect_eq(rules_loaded(rs), 1);
+		cr_expect_eq(info_of(rs, "a").state, RULES_DISABLED);
+	}
 	rules_free(rs);
 	rules_free(NULL);
 }

@@ -49,6 +49,7 @@ static bool is_allowed(const char *f)
 struct tally {
 	unsigned a_loaded, a_skipped, b_skipped, bad;
 	unsigned execs, alerts; /* the plan's check */
+	unsigned keyed, planned; /* rules keyed by proc.name, rules cut into conjuncts */
 };
 
 static struct rules *load_file(const char *dir, const char *file, struct tally *t)
@@ -202,6 +203,10 @@ static void check_plan(struct rules *rs, const char *file, struct tally *t)
 	struct pt_options o;
 	char line[1024], why[256];
 
+	for (size_t i = 0; i < rs->plan.nrules; i++) {
+		t->keyed += rs->plan.rules[i].keys.n > 0;
+		t->planned += rs->plan.rules[i].ncj > 0;
+	}
 	pt_options_init(&o);
 	o.flags = PT_OPEN_EMPTY;
 	o.proc_root = "/nonexistent-proc-root";
@@ -277,6 +282,7 @@ int main(int argc, char **argv)
 	if (rs)
 		check_plan(rs, cur, &t);
 	rules_free(rs);
+	printf("plan: %u rules cut into conjuncts, %u keyed by proc.name\n", t.planned, t.keyed);
 	printf("class a: %u loaded, %u skipped for an allowed field; class b and mixed: %u "
 	       "skipped; the plan agreed on %u execs (%u alerts); %u failures\n",
 	       t.a_loaded, t.a_skipped, t.b_skipped, t.execs, t.alerts, t.bad);

@@ -906,42 +906,50 @@ Test(rules, invalid_utf8_in_fields_stays_valid_json)
 
 Test(rules, the_plan_agrees_with_the_whole_condition)
 {
+	static const struct {
+		const char *name, *cond;
+	} t[] = {
+		{"quoted", "spawned_process and proc.args contains \"and proc.name = x\""},
+		{"top_or", "proc.name = ls or proc.name = find"},
+		{"macro_or", "spawned_process and shell_or_find"},
+		{"nested", "spawned_process and (both) and not proc.name = ls"},
+		{"not_name", "not proc.name = find and spawned_process"},
+		{"in_list", "proc.name in (shells, find) and proc.pname exists"},
+		{"quoted_name", "proc.name = \"find\" and proc.aname[2] = sshd"},
+		{"paren_and", "(proc.name = find) and(proc.args contains \"-perm\")"},
+		{"backslash", "proc.name = find and proc.args contains \"x\\\\ and\""},
+		{"or_keys", "spawned_process and (proc.name = ls or proc.name in (sh, find))"},
+		{"or_macro", "shell_or_find and proc.pname exists"},
+		{"or_unkeyed", "proc.name = nothing or proc.pname = bash"},
+	};
 	struct pt_monitor *m = open_empty();
-	struct rules *rs = load(
-		"- list: shells\n  items: [bash, sh, \"my sh\"]\n"
-		"- macro: spawned_process\n  condition: evt.type in (execve, execveat)\n"
-		"- macro: shell_or_find\n  condition: proc.name in (shells) or proc.name = find\n"
-		"- macro: both\n  condition: (proc.name = find and (proc.pname = bash))\n" RULE(
-			"quoted", "spawned_process and proc.args contains \"and proc.name = x\"")
-			RULE("top_or", "proc.name = ls or proc.name = find") RULE(
-				"macro_or",
-				"spawned_process and shell_or_find") RULE("nested",
-									  "spawned_process and "
-									  "(both) and not "
-									  "proc.name = ls")
-				RULE("not_name", "not proc.name = find and spawned_process") RULE(
-					"in_list",
-					"proc.name in (shells, find) and proc.pname exists")
-					RULE("quoted_name",
-					     "proc.name = \"find\" and proc.aname[2] = sshd")
-						RULE("paren_and",
-						     "(proc.name = find) and(proc.args contains "
-						     "\"-perm\")") RULE("backslash",
-									"proc.name = find and "
-									"proc.args contains "
-									"\"x\\\\ and\"")
-							RULE("exc",
-							     "proc.name = find") "  exceptions:\n  "
-										 "- name: e\n"
-										 "    fields: "
-										 "[proc.pname]\n   "
-										 " values: "
-										 "[[sshd]]\n");
+	struct rules_sb y = {0};
+	struct rules *rs;
+
+	rules_sb_adds(&y,
+		      "- list: shells\n  items: [bash, sh, \"my sh\"]\n"
+		      "- macro: spawned_process\n  condition: evt.type in (execve, execveat)\n"
+		      "- macro: shell_or_find\n"
+		      "  condition: proc.name in (shells) or proc.name = find\n"
+		      "- macro: both\n  condition: (proc.name = find and (proc.pname = bash))\n");
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		rules_sb_printf(&y, RULE("%s", "%s"), t[i].name, t[i].cond);
+	rules_sb_adds(&y,
+		      RULE("exc", "proc.name = find") "  exceptions:\n  - name: e\n"
+						      "    fields: [proc.pname]\n"
+						      "    values: [[sshd]]\n");
+	rs = load(y.p);
+	rules_sb_free(&y);
 	struct seen s = {.rs = rs, .m = m};
 
 	dump(rs);
 	cr_assert_eq(nerrors(rs), 0);
-	cr_assert_eq(rules_loaded(rs), 10);
+	cr_assert_eq(rules_loaded(rs), 13);
+	/* or_keys and or_macro wait for their names; or_unkeyed cannot */
+	cr_expect_eq(rs->plan.rules[9].keys.n, 3);
+	cr_expect_eq(rs->plan.rules[10].keys.n, 4);
+	cr_expect_eq(rs->plan.rules[11].keys.n, 0);
+	cr_expect_eq(rs->plan.rules[4].keys.n, 0, "not proc.name = find");
 	cr_assert_eq(pt_monitor_subscribe(m, on_event, &s), 0);
 	family(m);
 	exec_ev(m, 300, 200, "find", "/usr/bin/find", "[\"find\",\"-perm\",\"x\\\\\"]", 0);

@@ -924,6 +924,7 @@ Test(rules, the_plan_agrees_with_the_whole_condition)
 	};
 	struct pt_monitor *m = open_empty();
 	struct rules_sb y = {0};
+	struct seen s = {.m = m};
 	struct rules *rs;
 
 	rules_sb_adds(&y,
@@ -940,7 +941,7 @@ Test(rules, the_plan_agrees_with_the_whole_condition)
 						      "    values: [[sshd]]\n");
 	rs = load(y.p);
 	rules_sb_free(&y);
-	struct seen s = {.rs = rs, .m = m};
+	s.rs = rs;
 
 	dump(rs);
 	cr_assert_eq(nerrors(rs), 0);

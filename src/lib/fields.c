@@ -1094,6 +1094,7 @@ static const char *const cap_names[] = {
 static int cap_set_names(struct pt_value *v, uint64_t set)
 {
 	struct pt_buf b;
+	size_t n;
 
 	if (!set) {
 		v_str(v, "", 0);
@@ -1110,12 +1111,11 @@ static int cap_set_names(struct pt_value *v, uint64_t set)
 		else
 			pt_buf_printf(&b, "CAP_%u", i);
 	}
-	if (b.oom) {
-		pt_buf_free(&b);
+	/* NUL-terminated: string operators read it as a C string */
+	v->owned = pt_buf_steal(&b, &n);
+	if (!v->owned)
 		return -ENOMEM;
-	}
-	v->owned = b.p;
-	v_str(v, b.p, b.len);
+	v_str(v, v->owned, n);
 	return 0;
 }
 

@@ -282,6 +282,9 @@ static const char *text_of(const char *name, const struct pt_proc *p, const stru
 	if (!v.known) {
 		snprintf(out, sizeof(out), "?%s", pt_why_name(v.why));
 	} else {
+		/* conditions read strings as C strings */
+		if (!v.null && (v.type == PT_TYPE_STR || v.type == PT_TYPE_NAME))
+			cr_assert_eq(v.s[v.len], '\0', "%s is not NUL-terminated", name);
 		n = pt_value_text(&v, out, sizeof(out));
 		cr_assert_geq(n, 0);
 		cr_assert_lt((size_t)n, sizeof(out));
@@ -707,6 +710,7 @@ Test(values, environment_not_in_a_replay)
 	cr_assert_not(v.known);
 	cr_assert_eq(v.why, PT_WHY_NOT_READ);
 	pt_monitor_close(e);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 /* evt.num: set by the monitor on delivery; a hand-made event has none. */

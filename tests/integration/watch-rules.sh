@@ -50,7 +50,12 @@ grep -q "rules: 1 alerts raised; [0-9]* execs evaluated" "$T/j.err" || fail "no 
 	"Ptal helper ran|Warning|$key" ] || fail "alerts row: $(sqlite3 "$T/h.db" 'SELECT * FROM alerts')"
 [ "$(sqlite3 "$T/h.db" "SELECT count(*) FROM events WHERE event = 'alert'")" = 0 ] ||
 	fail "an alert in events"
-ok "--json: the alert line, and its row in the SQLite sink"
+"$PROCTRAIL" history --db="$T/h.db" --alerts --json >"$T/ha" || fail "history --alerts"
+[ "$(jq -r '.rule + "|" + .priority + "|" + .key' "$T/ha")" = "Ptal helper ran|Warning|$key" ] ||
+	fail "history --alerts: $(cat "$T/ha")"
+"$PROCTRAIL" history --db="$T/h.db" --alerts | grep -q " Warning  *Ptal helper ran: " ||
+	fail "history --alerts in text"
+ok "--json: the alert line, and its row in the SQLite sink (history --alerts)"
 
 # 2. text: the ALERT line among the events, escaped
 start_watch "$T/t" "$T/t.err" --rules "$T/r.yaml"

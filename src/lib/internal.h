@@ -275,8 +275,6 @@ int pt_procfs_list(const struct pt_procfs *fs, pid_t pid, pid_t **out, size_t *n
 /* Write BOOT_ID:START:PID into buf: the length, or -ERANGE when len is too small
  * (PT_KEY_MAX always fits), -ENODATA without a boot id or start. */
 int pt_key_fmt(char *buf, size_t len, const char *boot_id, uint64_t start, pid_t pid);
-/* The value of a hex digit (either case), or -1. */
-int pt_hexval(char c);
 /* A boot id as the kernel writes it (8-4-4-4-12 hex digits, maybe a newline after):
  * lowercased into out. 0 or -EINVAL. */
 int pt_parse_boot_id(const char *buf, size_t len, char out[PT_BOOT_ID_LEN + 1]);

@@ -39,6 +39,7 @@ struct hist {
 	int64_t since_us, until_us; /* 0: unbounded */
 	double short_ms; /* < 0: not asked */
 	bool json;
+	bool alerts; /* --alerts: the alerts table */
 	long long limit; /* 0: all */
 };
 
@@ -61,6 +62,8 @@ static void h_usage(FILE *f)
 		"[--user=UID|NAME]\n"
 		"         [--since=TIME] [--until=TIME] [--key=KEY] [--pid=PID] [--short[=MS]]\n"
 		"         [--lineage=KEY] [--container=ID|NAME|host] [--json] [-n N]\n"
+		"       proctrail history --alerts [--since=TIME] [--until=TIME] [--key=KEY]\n"
+		"         [--json] [-n N]\n"
 		"\n"
 		"Execs from the history database (proctraild's SQLite sink, or watch --sqlite),\n"
 		"oldest first; with -n, the N most recent.\n"
@@ -79,6 +82,7 @@ static void h_usage(FILE *f)
 		"  --short[=MS]     processes that lived under MS milliseconds (default %d),\n"
 		"                   by start time, with how long they lived and how they ended\n"
 		"  --lineage=KEY    the process's ancestors (oldest first), itself, its children\n"
+		"  --alerts         the alerts of rules (--rules, the daemon's rules key)\n"
 		"  --json           one JSON object per line\n"
 		"  -n N             at most N rows, the most recent\n"
 		"See proctrail(1), HISTORY.\n",
@@ -597,6 +601,29 @@ static int q_execs(const struct hist *h, sqlite3 *db)
 	return run_query(h, db, sql, exec_cols, sizeof(exec_cols) / sizeof(exec_cols[0]));
 }
 
+/* The alerts table (issue 14): in text, the rule and its output after the priority. */
+static int q_alerts(const struct hist *h, sqlite3 *db)
+{
+	static const struct out_col cols[] = {
+		{"time", C_TEXT, 27, "TIME"},
+		{"priority", C_TEXT, 13, "PRIORITY"},
+		{NULL, C_TEXT, 0, "RULE: OUTPUT"},
+		{"rule", C_TEXT, -1, ""},
+		{"output", C_TEXT, -1, ""},
+		{"key", C_TEXT, -1, ""},
+		{"pid", C_INT, -1, ""},
+	};
+	char inner[1024], sql[2048];
+
+	snprintf(inner, sizeof(inner), "%s",
+		 "SELECT " ISO_SQL("time_us") ", priority, rule || ': ' || output, rule, output,"
+					      " key, json_extract(data, '$.pid'), time_us"
+					      " FROM alerts WHERE 1");
+	add_filters(h, inner, sizeof(inner), "time_us");
+	wrap_limit(h, sql, sizeof(sql), inner, "time_us");
+	return run_query(h, db, sql, cols, sizeof(cols) / sizeof(cols[0]));
+}
+
 static int q_short(const struct hist *h, sqlite3 *db)
 {
 	char inner[2048], sql[4096];
@@ -672,7 +699,8 @@ int cli_history(int argc, char **argv)
 		O_PID,
 		O_SHORT,
 		O_LINEAGE,
-		O_CONTAINER
+		O_CONTAINER,
+		O_ALERTS,
 	};
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, O_DB},
@@ -686,6 +714,7 @@ int cli_history(int argc, char **argv)
 		{"short", optional_argument, NULL, O_SHORT},
 		{"lineage", required_argument, NULL, O_LINEAGE},
 		{"container", required_argument, NULL, O_CONTAINER},
+		{"alerts", no_argument, NULL, O_ALERTS},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -733,6 +762,9 @@ int cli_history(int argc, char **argv)
 			h.short_ms = optarg ? (double)parse_int("--short", optarg, 1, 86400000)
 					    : DEFAULT_SHORT_MS;
 			break;
+		case O_ALERTS:
+			h.alerts = true;
+			break;
 		case O_LINEAGE:
 			h.lineage = optarg;
 			break;
@@ -764,6 +796,10 @@ int cli_history(int argc, char **argv)
 	    (h.comm || h.cmd || h.uid >= 0 || h.since_us || h.until_us || h.key || h.pid >= 0 ||
 	     h.short_ms >= 0 || h.limit || h.container))
 		h_usage_error("--lineage takes no other filter");
+	if (h.alerts &&
+	    (h.comm || h.cmd || h.uid >= 0 || h.pid >= 0 || h.short_ms >= 0 || h.container ||
+	     h.lineage))
+		h_usage_error("--alerts takes --since, --until, --key and -n only");
 	if (h.since_us && h.until_us && h.since_us >= h.until_us)
 		h_usage_error("--since is not before --until");
 	db = open_db(h.db);
@@ -776,7 +812,9 @@ int cli_history(int argc, char **argv)
 		sqlite3_close(db);
 		return H_EXIT_FAIL;
 	}
-	if (h.lineage)
+	if (h.alerts)
+		r = q_alerts(&h, db);
+	else if (h.lineage)
 		r = q_lineage(&h, db);
 	else if (h.short_ms >= 0)
 		r = q_short(&h, db);

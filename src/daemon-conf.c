@@ -61,6 +61,7 @@ enum ktype {
 	K_OUTPUT, /* the list of output files: repeatable */
 	K_SQLITE, /* the list of SQLite paths, or none: repeatable */
 	K_PG, /* the list of conninfos: repeatable */
+	K_RULES, /* the list of rules files and directories: repeatable */
 };
 
 struct key {
@@ -122,6 +123,8 @@ static const struct key keys[] = {
 	{"pg_write", K_PGWRITE, SOFF(pg_copy), false, 0, 0, NULL},
 	{"spool_dir", K_OPT_PATH, SOFF(spool_dir), false, 0, 0, NULL},
 	{"spool_max", K_SIZE64, SOFF(spool_max), false, 0, (int64_t)(16 * TIB), "0..16T"},
+	/* rules (issue 14): SIGHUP loads them again */
+	{"rules", K_RULES, OFF(rules), true, 0, 0, NULL},
 };
 
 static bool is_string(enum ktype t)
@@ -131,7 +134,7 @@ static bool is_string(enum ktype t)
 
 static bool is_list(enum ktype t)
 {
-	return t == K_OUTPUT || t == K_SQLITE || t == K_PG;
+	return t == K_OUTPUT || t == K_SQLITE || t == K_PG || t == K_RULES;
 }
 
 static const struct {
@@ -189,6 +192,10 @@ static void list_member(struct pd_conf *c, enum ktype t, char ****arr, size_t **
 	case K_SQLITE:
 		*arr = &c->sqlites;
 		*n = &c->n_sqlites;
+		return;
+	case K_RULES:
+		*arr = &c->rules;
+		*n = &c->n_rules;
 		return;
 	default:
 		*arr = &c->pgs;
@@ -326,6 +333,8 @@ static const char *type_hint(enum ktype t, char *buf, size_t len)
 		return "an absolute path, or none";
 	case K_PG:
 		return "a libpq conninfo or URI";
+	case K_RULES:
+		return "an absolute path of a rules file or directory";
 	}
 	return "?";
 }
@@ -529,7 +538,7 @@ static bool has_control(const char *v, size_t n)
 	return false;
 }
 
-/* output, sqlite, pg: each line adds one; the first line of a file replaces
+/* output, sqlite, pg, rules: each line adds one; the first line of a file replaces
  * what an earlier file (c's) had. */
 static int add_target(struct ctx *x, struct pd_conf *c, const struct key *k, bool first,
 		      const char *v, size_t n)
@@ -718,6 +727,7 @@ static int set_value(struct ctx *x, struct pd_conf *c, const struct key *k, cons
 	case K_OUTPUT:
 	case K_SQLITE:
 	case K_PG:
+	case K_RULES:
 		return add_target(x, c, k, first, v, n);
 	}
 	return bad_value(x, k, v, n);
@@ -831,8 +841,8 @@ static int conf_dup(struct pd_conf *dst, const struct pd_conf *src)
 		if (is_string(keys[i].type))
 			*str_member(dst, &keys[i]) = NULL;
 	}
-	dst->outputs = dst->sqlites = dst->pgs = NULL;
-	dst->n_outputs = dst->n_sqlites = dst->n_pgs = 0;
+	dst->outputs = dst->sqlites = dst->pgs = dst->rules = NULL;
+	dst->n_outputs = dst->n_sqlites = dst->n_pgs = dst->n_rules = 0;
 	dst->sink.target = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const char *v;
@@ -974,7 +984,8 @@ static bool key_differs(const struct pd_conf *a, const struct pd_conf *b, const 
 	}
 	case K_OUTPUT:
 	case K_SQLITE:
-	case K_PG: {
+	case K_PG:
+	case K_RULES: {
 		char ***la, ***lb;
 		size_t *na, *nb;
 

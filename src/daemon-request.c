@@ -375,13 +375,17 @@ static enum pd_err add_event(const char *name, struct pd_req *r, char *why, size
 	enum pt_event_type t;
 
 	if (strcmp(name, "all") == 0) {
-		r->events |= PT_EVMASK_ALL;
+		r->events |= PT_EVMASK_ALL | PD_SUB_ALERT;
+		return PD_OK;
+	}
+	if (strcmp(name, "alert") == 0) {
+		r->events |= PD_SUB_ALERT;
 		return PD_OK;
 	}
 	if (pt_event_from_name(name, &t) < 0)
 		return bad(why, len,
 			   "unknown event (fork, exec, exit, uid, gid, sid, comm, ptrace, "
-			   "coredump, lost, exec_failed, all)");
+			   "coredump, lost, exec_failed, alert, all)");
 	r->events |= PT_EVMASK(t);
 	return PD_OK;
 }
@@ -562,7 +566,8 @@ enum pd_err pd_req_parse(const char *line, size_t len, struct pd_req *r, char *w
 	e = parse_members(o, r, why, whylen);
 	if (!e && r->cmd == PD_CMD_SUBSCRIBE)
 		/* a loss is never silent, whatever was asked for */
-		r->events = (r->events ? r->events : PT_EVMASK_ALL) | PT_EVMASK(PT_EV_LOST);
+		r->events = (r->events ? r->events : PT_EVMASK_ALL | PD_SUB_ALERT) |
+			PT_EVMASK(PT_EV_LOST);
 	if (!e && r->cmd == PD_CMD_TREE && !r->has_ref) {
 		r->ref = (struct pt_ref){.kind = PT_REF_PID, .pid = 1};
 		r->has_ref = true;
@@ -928,6 +933,8 @@ void pd_subscribed_line(struct pd_buf *out, const struct pd_req *r, size_t queue
 			      pt_event_name((enum pt_event_type)t));
 		first = false;
 	}
+	if (r->events & PD_SUB_ALERT)
+		pd_buf_printf(out, "%s\"alert\"", first ? "" : ",");
 	pd_buf_printf(out, "],\"queue\":%zu,", queue);
 	if (r->ancestors)
 		pd_buf_printf(out, "\"ancestors\":%u,", r->ancestors);

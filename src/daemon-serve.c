@@ -26,6 +26,7 @@
 
 #include "daemon-serve.h"
 #include "outq.h"
+#include "rules.h"
 #include "sink.h"
 
 #define TICK_MS 1000 /* the timer: idle clients, listening again after EMFILE */
@@ -80,6 +81,10 @@ struct pd_server {
 	struct pt_sink **sinks;
 	size_t nsinks;
 	uint64_t sink_render_failed; /* events no sink got: rendering failed */
+	/* the rules (pd_server_set_rules): their alerts go where events go */
+	struct rules *rules;
+	struct rules_stats rules_before; /* the counts of the sets SIGHUP replaced */
+	uint64_t alert_render_failed; /* alerts nobody got: out of memory */
 	int fatal;
 };
 
@@ -245,12 +250,47 @@ static char *render(struct pd_server *s, const struct pt_event *ev, size_t *len)
 	return line;
 }
 
+/*
+ * An alert: its line (with '\n') rendered once, to every sink and to each
+ * subscriber whose events include "alert" (its filter selects events, not
+ * alerts); a full queue drops it whole and counts it, as an event.
+ */
+static void on_alert(const struct rules_alert *a, void *data)
+{
+	struct pd_server *s = data;
+	size_t len = a->json_len + 1;
+	char *line = malloc(len);
+
+	if (!line) {
+		s->alert_render_failed++;
+		pd_log(PT_LOG_WARNING, "cannot render an alert of rule %s: %s", a->rule,
+		       strerror(errno));
+		return;
+	}
+	memcpy(line, a->json, a->json_len);
+	line[a->json_len] = '\n';
+	for (size_t i = 0; i < s->nsinks; i++)
+		pt_sink_push(s->sinks[i], line, len);
+	for (struct pd_client *c = s->clients; c; c = c->next) {
+		if (!c->q || c->dead || !(c->sub.events & PD_SUB_ALERT))
+			continue;
+		sub_report(s, c);
+		pt_outq_push(c->q, line, len);
+		c->flush = true;
+	}
+	free(line);
+}
+
 static void on_event(const struct pt_event *ev, void *data)
 {
 	struct pd_server *s = data;
 	char *line = NULL;
 	size_t len = 0;
 
+	/* on the thread that dispatches (this one), never a reader's; each alert
+	 * goes out before its exec, as Falco's come with the syscall */
+	if (s->rules)
+		rules_eval(s->rules, s->m, ev, on_alert, s);
 	if (s->nsinks) {
 		/* the sinks take every event: each queues it or counts its drop */
 		line = render(s, ev, &len);
@@ -595,6 +635,31 @@ static void kv_str(struct pd_buf *b, const char *key, const char *v)
 		pd_buf_adds(b, "null");
 }
 
+/* The rules: what is loaded, and what evaluating them did and cost (since the start). */
+static void status_rules(const struct pd_server *s, struct pd_buf *out)
+{
+	struct rules_stats st = {0};
+	size_t loaded = 0, skipped = 0;
+
+	if (s->rules) {
+		rules_get_stats(s->rules, &st);
+		loaded = rules_loaded(s->rules);
+		for (size_t i = 0; i < rules_count(s->rules); i++) {
+			struct rules_info info;
+
+			if (rules_info(s->rules, i, &info) == 0 && info.state == RULES_SKIPPED)
+				skipped++;
+		}
+	}
+	pd_buf_printf(out,
+		      ",\"rules\":{\"loaded\":%zu,\"skipped\":%zu,\"evaluated\":%" PRIu64
+		      ",\"alerts\":%" PRIu64 ",\"eval_ns\":%" PRIu64 ",\"alerts_lost\":%" PRIu64
+		      "}",
+		      loaded, skipped, st.evaluated + s->rules_before.evaluated,
+		      st.alerts + s->rules_before.alerts, st.eval_ns + s->rules_before.eval_ns,
+		      s->alert_render_failed);
+}
+
 static void status_daemon(struct pd_buf *out, void *data)
 {
 	struct pd_server *s = data;
@@ -657,6 +722,7 @@ static void status_daemon(struct pd_buf *out, void *data)
 		free(j);
 	}
 	pd_buf_adds(out, "]");
+	status_rules(s, out);
 }
 
 /* Every sink's drops: queue full, failed writes, a full spool. */
@@ -1078,6 +1144,20 @@ static void stop_subscribers(struct pd_server *s)
 	}
 }
 
+void pd_server_set_rules(struct pd_server *s, struct rules *rs)
+{
+	struct rules_stats st;
+
+	if (s->rules) {
+		rules_get_stats(s->rules, &st);
+		s->rules_before.evaluated += st.evaluated;
+		s->rules_before.alerts += st.alerts;
+		s->rules_before.eval_ns += st.eval_ns;
+		rules_free(s->rules);
+	}
+	s->rules = rs;
+}
+
 void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n)
 {
 	s->sinks = sinks;
@@ -1135,6 +1215,7 @@ void pd_server_free(struct pd_server *s)
 		client_close(s, s->clients, "daemon stopping");
 	bury(s);
 	close_sinks(s);
+	rules_free(s->rules);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->bound && s->path && unlink(s->path) < 0)

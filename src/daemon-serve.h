@@ -65,6 +65,11 @@ enum pd_err {
 };
 const char *pd_err_code(enum pd_err e);
 
+/* subscribe: the alert lines of the daemon's rules (event name "alert"); not an
+ * event of the library, so above its bits */
+#define PD_SUB_ALERT (1u << 31)
+_Static_assert(PT_EV_COUNT < 31, "PD_SUB_ALERT is above the events' bits");
+
 /* One request, parsed. */
 struct pd_req {
 	enum pd_cmd cmd;
@@ -78,7 +83,7 @@ struct pd_req {
 	unsigned select; /* ps, children: PT_SEL_* */
 	double seconds; /* recent */
 	double ms; /* short */
-	unsigned events; /* subscribe: PT_EVMASK */
+	unsigned events; /* subscribe: PT_EVMASK, and PD_SUB_ALERT */
 	size_t queue; /* subscribe: bytes asked for, 0: the daemon's */
 	unsigned ancestors; /* subscribe: fork, exec, exit events carry this many ancestors */
 };
@@ -146,6 +151,14 @@ int pd_server_run(struct pd_server *s);
  */
 struct pt_sink;
 void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n);
+/*
+ * The rules (rules.h) evaluated on every event the monitor delivers (NULL:
+ * none), now the server's; the set it replaces (SIGHUP) is freed, its counts
+ * kept for status. Each alert's line is rendered once and goes to every sink
+ * and to the subscribers whose events include "alert".
+ */
+struct rules;
+void pd_server_set_rules(struct pd_server *s, struct rules *rs);
 /* Subscribers get their final line, clients are closed, the socket file removed,
  * then the sinks drain (5 s at most each) and close. */
 void pd_server_free(struct pd_server *s);

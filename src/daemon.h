@@ -67,6 +67,10 @@ struct pd_conf {
 	bool sqlite_none; /* sqlite = none */
 	char **pgs; /* pg = CONNINFO ... */
 	size_t n_pgs;
+	/* rules = PATH ... (issue 14): Falco rules files or directories, loaded in
+	 * order; reloadable (SIGHUP reads them again) */
+	char **rules;
+	size_t n_rules;
 };
 
 /* Defaults: every member as the comments above say. */

@@ -20,8 +20,10 @@
 #include "cli.h"
 #include "daemon.h"
 #include "outq.h"
+#include "alerts.h"
 #include "cli-sink.h"
 #include "replay.h"
+#include "rules.h"
 
 #define EXIT_USAGE 2
 #define EXIT_FAIL 1
@@ -286,6 +288,15 @@ struct watch_ctx {
 	struct cli_sinks *sinks;
 	bool replay; /* offline: stdout and the sinks are waited for, nothing dropped */
 	bool no_stdout; /* replay -q: the sinks only */
+	/* --rules, --rules-only (alerts.h): evaluated on the monitor's thread */
+	const char **rules_paths;
+	size_t nrules_paths;
+	struct rules *rules;
+	bool rules_only;
+	uint64_t alerts; /* alerts shown and sent to the sinks (raised, or the daemon's) */
+	uint64_t alerts_recorded; /* replay: alert lines of the input */
+	char *alert_buf; /* an alert line and its '\n', for the sinks */
+	size_t alert_cap;
 };
 
 #define WATCH_SINK_DRAIN_MS 5000 /* at stop: what the sinks may take to write the rest */
@@ -407,6 +418,196 @@ static int watch_emit(struct watch_ctx *w, const struct pt_event *ev)
 	return r == -ENOMEM ? r : 0;
 }
 
+/*
+ * Falco's output begins with the time and the priority ("08:01:02.123456789:
+ * Warning "): the text line has both already.
+ */
+static const char *alert_text_output(const char *out, const char *prio)
+{
+	const char *p = out;
+	size_t n = prio ? strlen(prio) : 0;
+
+	if (strlen(p) < 10 || p[2] != ':' || p[5] != ':' || p[8] != '.')
+		return out;
+	p += 9;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p[0] != ':' || p[1] != ' ')
+		return out;
+	p += 2;
+	if (n && strncmp(p, prio, n) == 0 && p[n] == ' ')
+		p += n + 1;
+	return p;
+}
+
+/* HH:MM:SS.mmm ALERT <Priority> <rule>: <output>, escaped for the terminal. */
+static void alert_text(FILE *f, int64_t time_us, const char *prio, const char *rule,
+		       const char *output)
+{
+	time_t t = (time_t)(time_us / 1000000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	fprintf(f, "%02d:%02d:%02d.%03d ALERT ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		(int)(time_us % 1000000 / 1000));
+	cli_escape_str(f, prio ? prio : "?");
+	fputc(' ', f);
+	cli_escape_str(f, rule ? rule : "?");
+	fputs(": ", f);
+	cli_escape_str(f, alert_text_output(output ? output : "", prio));
+	fputc('\n', f);
+}
+
+/*
+ * One alert: its JSON line (no newline) to the sinks, and to stdout through the
+ * bounded queue as an event's bytes go (dropped whole and counted when full):
+ * the line itself with --json, else the text line.
+ */
+static int watch_alert(struct watch_ctx *w, int64_t time_us, const char *prio, const char *rule,
+		       const char *output, const char *json, size_t len)
+{
+	int r;
+
+	w->alerts++;
+	if (w->sinks) {
+		if (len + 1 > w->alert_cap) {
+			char *b = realloc(w->alert_buf, len + 1);
+
+			if (!b)
+				return -ENOMEM;
+			w->alert_buf = b;
+			w->alert_cap = len + 1;
+		}
+		memcpy(w->alert_buf, json, len);
+		w->alert_buf[len] = '\n';
+		cli_sinks_push(w->sinks, w->alert_buf, len + 1, w->replay);
+	}
+	if (w->no_stdout)
+		return 0;
+	if (w->q) {
+		stage_commit(w, false, 0); /* not part of this alert */
+		watch_q_report(w);
+	}
+	if (w->oo.json) {
+		fwrite(json, 1, len, w->out.f);
+		fputc('\n', w->out.f);
+	} else {
+		alert_text(w->out.f, time_us, prio, rule, output);
+	}
+	if (!w->q)
+		return 0;
+	r = stage_commit(w, true, 0);
+	return r == -ENOMEM ? r : 0;
+}
+
+static void on_alert(const struct rules_alert *a, void *data)
+{
+	struct watch_ctx *w = data;
+	int r = watch_alert(w, a->time_us, a->priority, a->rule, a->output, a->json, a->json_len);
+
+	if (r < 0 && !w->error)
+		w->error = r;
+}
+
+/* "2026-12-03T08:01:02.123456000Z": microseconds; 0 when it does not read. */
+static int64_t alert_time_us(const char *s)
+{
+	struct tm tm = {0};
+	const char *p = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	int64_t us = 0, scale = 100000;
+
+	if (!p)
+		return 0;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			us += scale ? (*p - '0') * scale : 0;
+	return (int64_t)timegm(&tm) * 1000000 + us;
+}
+
+/* An alert line from elsewhere (the daemon's, or recorded): shown as raised ones are. */
+static int watch_alert_line(struct watch_ctx *w, const char *line, size_t len)
+{
+	json_t *o = json_loadb(line, len, JSON_ALLOW_NUL, NULL);
+	int r;
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return -EINVAL;
+	}
+	r = watch_alert(w, alert_time_us(json_string_value(json_object_get(o, "time"))),
+			json_string_value(json_object_get(o, "priority")),
+			json_string_value(json_object_get(o, "rule")),
+			json_string_value(json_object_get(o, "output")), line, len);
+	json_decref(o);
+	return r;
+}
+
+/* --rules: every diagnostic once on stderr (warnings not with -q), escaped. */
+static void rules_diag_print(enum rules_level level, const char *line, void *data)
+{
+	const struct watch_ctx *w = data;
+
+	if (level != RULES_ERROR && w->oo.quiet)
+		return;
+	fprintf(stderr, "%s: ", prog);
+	cli_escape_str(stderr, line);
+	fputc('\n', stderr);
+}
+
+/* Load and compile the --rules paths; an error exits 2 as a bad option does. */
+static void watch_rules_open(struct watch_ctx *w, const char *cmd)
+{
+	char sum[256];
+	int r;
+
+	if (!w->nrules_paths)
+		return;
+	r = alerts_rules_open(&w->rules, w->rules_paths, w->nrules_paths, NULL, rules_diag_print,
+			      w);
+	if (r == -EINVAL)
+		usage_error("%s: --rules: the rules do not load (the errors are above)", cmd);
+	if (r < 0) {
+		fprintf(stderr, "%s: %s: --rules: %s\n", prog, cmd, strerror(-r));
+		exit(EXIT_FAIL);
+	}
+	if (!w->oo.quiet) {
+		alerts_rules_summary(w->rules, sum, sizeof(sum));
+		fprintf(stderr, "%s: rules: %s\n", prog, sum);
+	}
+}
+
+static void watch_rules_free(struct watch_ctx *w)
+{
+	rules_free(w->rules);
+	w->rules = NULL;
+	free(w->rules_paths);
+	free(w->alert_buf);
+}
+
+/* --rules PATH (path), --rules-only (NULL) */
+static void rules_option(struct watch_ctx *w, const char *cmd, const char *path)
+{
+	const char **v;
+
+	if (!path) {
+		w->rules_only = true;
+		return;
+	}
+	if (!*path)
+		usage_error("%s: --rules needs a file or a directory", cmd);
+	v = realloc(w->rules_paths, (w->nrules_paths + 1) * sizeof(*v));
+	if (!v)
+		exit(EXIT_FAIL);
+	w->rules_paths = v;
+	v[w->nrules_paths++] = path;
+}
+
+static void rules_options_check(const struct watch_ctx *w, const char *cmd)
+{
+	if (w->rules_only && !w->nrules_paths)
+		usage_error("%s: --rules-only prints the alerts of --rules; no --rules given", cmd);
+}
+
 /* Put the queue between the formats and stdout (after out_open, before begin). */
 static int watch_q_open(struct watch_ctx *w)
 {
@@ -486,6 +687,9 @@ static void on_event(const struct pt_event *ev, void *data)
 	}
 	if (!cli_follow_event(w->follow, ev))
 		return;
+	/* before --filter, which selects the events shown, not what rules see */
+	if (w->rules)
+		rules_eval(w->rules, the_monitor, ev, on_alert, w);
 	/* attached, the daemon applied the same expression to its own records,
 	 * which know more than the members an event line carries */
 	if (!w->conn && !cli_filter_match(w->filter, ev)) {
@@ -493,7 +697,11 @@ static void on_event(const struct pt_event *ev, void *data)
 		return;
 	}
 	w->printed[ev->type]++;
-	r = watch_emit(w, ev);
+	/* --rules-only: the alerts, and the losses that may have hidden some */
+	if (w->rules_only && ev->type != PT_EV_LOST)
+		r = w->sinks ? watch_sinks_emit(w, ev, false) : 0;
+	else
+		r = watch_emit(w, ev);
 	if (r < 0 && !w->error)
 		w->error = r;
 }
@@ -510,6 +718,41 @@ static void print_gaps(const struct pt_monitor *m)
 			fprintf(stderr, "%s: tier %s delivers no %s events: %s\n", prog,
 				pt_tier_name(pt_monitor_tier(m)),
 				pt_event_name((enum pt_event_type)i), g.why[i] ? g.why[i] : "?");
+}
+
+/* The alerts, and what evaluating the rules cost. */
+static void print_rules_summary(const struct watch_ctx *w)
+{
+	struct rules_stats rst;
+
+	if (!w->rules) {
+		if (w->alerts && w->conn)
+			fprintf(stderr, "%s: %" PRIu64 " alerts of the daemon's rules\n", prog,
+				w->alerts);
+		return;
+	}
+	rules_get_stats(w->rules, &rst);
+	fprintf(stderr,
+		"%s: rules: %" PRIu64 " alerts raised; %" PRIu64 " execs evaluated against %zu "
+		"rules, %" PRIu64 " ns per exec\n",
+		prog, rst.alerts, rst.evaluated, rules_loaded(w->rules),
+		rst.evaluated ? rst.eval_ns / rst.evaluated : 0);
+}
+
+/* The summary's "alerts" and "rules" members. */
+static void print_rules_json(const struct watch_ctx *w)
+{
+	struct rules_stats rst;
+
+	fprintf(stderr, ",\"alerts\":%" PRIu64, w->alerts);
+	if (!w->rules)
+		return;
+	rules_get_stats(w->rules, &rst);
+	fprintf(stderr,
+		",\"rules\":{\"loaded\":%zu,\"evaluated\":%" PRIu64 ",\"alerts\":%" PRIu64
+		",\"eval_ns\":%" PRIu64 ",\"eval_ns_per_exec\":%" PRIu64 "}",
+		rules_loaded(w->rules), rst.evaluated, rst.alerts, rst.eval_ns,
+		rst.evaluated ? rst.eval_ns / rst.evaluated : 0);
 }
 
 static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m, double secs)
@@ -564,6 +807,7 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 				: w->q_drain < 0	   ? ", the reader had gone"
 							   : "");
 	cli_sinks_summary_text(w->sinks, stderr, prog);
+	print_rules_summary(w);
 	if (!w->conn)
 		print_gaps(m);
 	if (st.exec_total)
@@ -592,6 +836,7 @@ static void print_summary(const struct watch_ctx *w, const struct pt_monitor *m,
 			fprintf(stderr, "%s\"%s\"", n++ ? "," : "",
 				pt_event_name((enum pt_event_type)i));
 	fputs("]", stderr);
+	print_rules_json(w);
 	if (w->sinks) {
 		fprintf(stderr,
 			",\"lost_sink\":%" PRIu64 ",\"sinks\":", cli_sinks_dropped(w->sinks));
@@ -687,6 +932,7 @@ static void watch_usage(void)
 	       "       [--color=auto|always|never] [--local|--daemon] [--socket=PATH]\n"
 	       "       [--container=ID|NAME|host] [--pod=NAME|UID] [--host-only]\n"
 	       "       [--container-column] [--ancestors=N] [--runtime-root=DIR]\n"
+	       "       [--rules=FILE|DIR]... [--rules-only]\n"
 	       "  -p, --pid=PID[,PID...]  only these processes and their descendants\n"
 	       "  --container=ID|NAME     only processes of this container (id prefix or exact "
 	       "name)\n"
@@ -696,6 +942,9 @@ static void watch_usage(void)
 	       "(<= 64)\n"
 	       "  -- CMD [ARGS...]        run CMD, show it and its descendants, exit with its "
 	       "status\n"
+	       "  --rules=FILE|DIR        Falco rules evaluated on every exec; alerts among the "
+	       "events\n"
+	       "  --rules-only            print only the alerts (the sinks still get every event)\n"
 	       "  --local                 a monitor of its own, not the daemon's stream\n"
 	       "  --daemon                the daemon's stream only: an error when it does not "
 	       "answer\n"
@@ -703,8 +952,8 @@ static void watch_usage(void)
 	       ", else " PD_SOCKET_PATH ")\n"
 	       "  (--tier, --threads, --realtime, --no-realtime, --interval, --args-max, "
 	       "--rcvbuf,\n"
-	       "   --ring-size, --watch-dir, --readers, --proc-root, --runtime-root, -p and CMD\n"
-	       "   imply --local)\n"
+	       "   --ring-size, --watch-dir, --readers, --proc-root, --runtime-root, --rules, -p\n"
+	       "   and CMD imply --local)\n"
 	       "See proctrail(1).\n",
 	       prog);
 	exit(0);
@@ -900,6 +1149,8 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		O_ANCESTORS,
 		O_RUNTIMEROOT,
 		O_CTRCOL,
+		O_RULES,
+		O_RULESONLY,
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
@@ -940,6 +1191,8 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		{"ancestors", required_argument, NULL, O_ANCESTORS},
 		{"runtime-root", required_argument, NULL, O_RUNTIMEROOT},
 		{"container-column", no_argument, NULL, O_CTRCOL},
+		{"rules", required_argument, NULL, O_RULES},
+		{"rules-only", no_argument, NULL, O_RULESONLY},
 		{0},
 	};
 	/* options that configure the monitor: only a local one has them */
@@ -960,6 +1213,8 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		{O_PROCROOT, "--proc-root"},
 		{'p', "-p"},
 		{O_RUNTIMEROOT, "--runtime-root"},
+		/* rules read ancestors from the table: a monitor of its own */
+		{O_RULES, "--rules"},
 	};
 	char err[256];
 	int c;
@@ -1091,6 +1346,10 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		case O_CTRCOL:
 			w->ctr_col_always = true;
 			break;
+		case O_RULES:
+		case O_RULESONLY:
+			rules_option(w, "watch", c == O_RULES ? optarg : NULL);
+			break;
 		/* follow (cli-follow.c) */
 		case 'p':
 			if (!w->follow &&
@@ -1126,6 +1385,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 	if (w->oo.cols)
 		parse_cols(w->oo.cols, PT_FIELD_EVENT | PT_FIELD_PROC, &w->cols);
 	watch_ctr_filter(w, "watch");
+	rules_options_check(w, "watch");
 	if (w->ancestors && !w->oo.json)
 		usage_error("watch: --ancestors adds a member to --json events");
 }
@@ -1429,6 +1689,10 @@ static int watch_remote_read(struct watch_ctx *w)
 			fputc('\n', stderr);
 			return -ECONNRESET;
 		}
+		/* the daemon's alerts (its rules): shown as they came */
+		if (!why[0] && pt_replay_is_alert(line, (size_t)n) &&
+		    watch_alert_line(w, line, (size_t)n) == 0)
+			continue;
 		if (!why[0] && watch_import(w, line, (size_t)n, why, sizeof(why)) == 0)
 			continue;
 		/* counted in the summary as malformed, never silently */
@@ -1480,11 +1744,13 @@ static int cmd_watch(int argc, char **argv)
 
 	base_options(&w.o);
 	watch_parse(argc, argv, &w);
+	watch_rules_open(&w, "watch");
 	if (!watch_sinks_open(&w, "watch")) {
 		r = -1;
 		goto out_sinks;
 	}
 	out_open(&w.out, &w.oo, CLI_VIEW_WATCH, &w.cols);
+	w.out.header = w.out.header && !w.rules_only; /* no event line follows */
 	w.out.ancestors = w.ancestors;
 	w.out.ctr_col = w.ctr_col_always;
 	if (w.follow) { /* --tree: the followed processes at depth 0 */
@@ -1545,6 +1811,7 @@ out_sinks:
 	cli_filter_free(w.filter);
 	free(w.filter_owned);
 	free(w.cols.v);
+	watch_rules_free(&w);
 	return status;
 }
 
@@ -1575,10 +1842,13 @@ static void replay_usage(void)
 	printf("usage: %s replay [--json] [-o FIELDS] [--events=LIST] [--filter=EXPR] [--threads]\n"
 	       "       [--container=ID|NAME|host] [--pod=NAME|UID] [--host-only]\n"
 	       "       [--tree] [--compact] [--time=local|utc|iso|relative|epoch]\n"
-	       "       [--color=auto|always|never] [--output-buffer=BYTES] [-q]\n" CLI_SINK_USAGE
+	       "       [--color=auto|always|never] [--output-buffer=BYTES] [-q]\n"
+	       "       [--rules=FILE|DIR]... [--rules-only]\n" CLI_SINK_USAGE
 	       "       FILE.jsonl|-\n"
 	       "Feed a recorded `watch --json` stream through the table, the output and the\n"
 	       "sinks, as fast as they take it; -q prints nothing to standard output.\n"
+	       "--rules evaluates rules on the recorded execs (the recorded alerts are dropped);\n"
+	       "without it, recorded alerts are shown as they are.\n"
 	       "See proctrail(1).\n",
 	       prog);
 	exit(0);
@@ -1598,10 +1868,14 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 		O_CONTAINER,
 		O_POD,
 		O_HOSTONLY,
+		O_RULES,
+		O_RULESONLY,
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
 		CLI_SINK_LONGOPTS,
+		{"rules", required_argument, NULL, O_RULES},
+		{"rules-only", no_argument, NULL, O_RULESONLY},
 		{"container", required_argument, NULL, O_CONTAINER},
 		{"pod", required_argument, NULL, O_POD},
 		{"host-only", no_argument, NULL, O_HOSTONLY},
@@ -1677,6 +1951,10 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 							    : 'H',
 				       optarg);
 			break;
+		case O_RULES:
+		case O_RULESONLY:
+			rules_option(w, "replay", c == O_RULES ? optarg : NULL);
+			break;
 		case 'h':
 			replay_usage();
 			break;
@@ -1696,7 +1974,22 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 	if (w->oo.cols)
 		parse_cols(w->oo.cols, PT_FIELD_EVENT | PT_FIELD_PROC, &w->cols);
 	watch_ctr_filter(w, "replay");
+	rules_options_check(w, "replay");
 	return argv[optind];
+}
+
+/* A recorded alert line: shown as it is, or dropped when --rules raises fresh ones. */
+static int replay_alert(const char *line, size_t len, void *data)
+{
+	struct watch_ctx *w = data;
+	int r;
+
+	w->alerts_recorded++;
+	if (w->rules)
+		return 0;
+	r = watch_alert_line(w, line, len);
+	/* -EINVAL: not JSON, counted malformed by the reader */
+	return r == -ENOMEM || r == -EINVAL ? r : 0;
 }
 
 /* Read the stream into the table (so to on_event) until its end or a signal. */
@@ -1738,6 +2031,7 @@ static int cmd_replay(int argc, char **argv)
 	base_options(&w.o);
 	rc.name = replay_parse(argc, argv, &w);
 	w.no_stdout = w.oo.quiet;
+	watch_rules_open(&w, "replay");
 	fd = strcmp(rc.name, "-") == 0 ? STDIN_FILENO : open(rc.name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "%s: replay: ", prog);
@@ -1754,6 +2048,7 @@ static int cmd_replay(int argc, char **argv)
 	}
 	if (!w.no_stdout) {
 		out_open(&w.out, &w.oo, CLI_VIEW_WATCH, &w.cols);
+		w.out.header = w.out.header && !w.rules_only;
 		r = watch_q_open(&w);
 		if (r < 0) {
 			fprintf(stderr, "%s: cannot set up the output queue: %s\n", prog,
@@ -1773,6 +2068,8 @@ static int cmd_replay(int argc, char **argv)
 	}
 	t0 = mono_s();
 	pt_replay_init(&rp, the_monitor, replay_bad, &rc);
+	rp.alert = replay_alert;
+	rp.alert_data = &w;
 	r = replay_read(&w, fd, &rp);
 	pt_replay_free(&rp);
 	if (r < 0)
@@ -1803,6 +2100,14 @@ static int cmd_replay(int argc, char **argv)
 			" malformed\n",
 			prog, rp.st.lines, rp.st.imported, total, mono_s() - t0, w.filtered,
 			rp.st.malformed);
+		if (w.rules || w.alerts_recorded)
+			fprintf(stderr,
+				"%s: replay: %" PRIu64 " recorded alerts %s, %" PRIu64
+				" alerts shown\n",
+				prog, w.alerts_recorded,
+				w.rules ? "dropped (--rules evaluates afresh)" : "passed through",
+				w.alerts);
+		print_rules_summary(&w);
 		cli_sinks_summary_text(w.sinks, stderr, prog);
 	}
 	if (r == 0 && (rp.st.malformed || cli_sinks_dropped(w.sinks)))
@@ -1821,6 +2126,7 @@ out:
 	cli_filter_free(w.filter);
 	free(w.filter_owned);
 	free(w.cols.v);
+	watch_rules_free(&w);
 	return r == 0 ? 0 : EXIT_FAIL;
 }
 
@@ -2841,6 +3147,7 @@ static void usage(FILE *f)
 		"  (the query commands ask proctraild when it answers, else read /proc)\n"
 		"  fields     list the fields -o accepts\n"
 		"  history    execs, short-lived processes and lineage from the history database\n"
+		"  rules check PATH...  load Falco rules files: loaded, skipped (why), errors\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     this help; COMMAND --help for a command's options\n"
@@ -2879,6 +3186,7 @@ int main(int argc, char **argv)
 		{"fields", cmd_fields},
 		{"history", cli_history},
 		{"containers", cmd_containers},
+		{"rules", cmd_rules},
 	};
 	int c;
 

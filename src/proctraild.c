@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "daemon-serve.h"
 #include "sink.h"
 
@@ -108,7 +109,8 @@ static void usage(FILE *f)
 		"  -h, --help            this help\n"
 		"  -V, --version         the version\n"
 		"\n"
-		"Signals: SIGHUP reloads the configuration and reopens the sinks' files,\n"
+		"Signals: SIGHUP reloads the configuration and the rules, and reopens the sinks'\n"
+		"files; "
 		"SIGTERM and SIGINT stop.\n"
 		"See proctraild(8) and proctrail.conf(5).\n",
 		prog, PD_CONFIG_PATH, PD_SOCKET_PATH, PD_STATE_DIR);
@@ -225,7 +227,37 @@ static int load_conf(const struct opts *o, struct pd_conf *c, char *err, size_t 
 struct daemon {
 	struct opts o;
 	struct pd_conf conf;
+	struct pd_server *s; /* once it serves: SIGHUP gives it the new rules */
 };
+
+/* ---- rules ---- */
+
+static void rules_diag_log(enum rules_level level, const char *line, void *data)
+{
+	(void)data;
+	pd_log(level == RULES_ERROR ? PT_LOG_ERR : PT_LOG_WARNING, "rules: %s", line);
+}
+
+/* The `rules` files of c, compiled: 0 with *out (NULL when there are none), or
+ * -errno after each error was logged. */
+static int load_rules(const struct pd_conf *c, struct rules **out)
+{
+	char sum[256];
+	int r;
+
+	*out = NULL;
+	if (!c->n_rules)
+		return 0;
+	r = alerts_rules_open(out, (const char *const *)c->rules, c->n_rules, c->sink.host,
+			      rules_diag_log, NULL);
+	if (r == -ENOMEM)
+		pd_log(PT_LOG_ERR, "rules: %s", strerror(-r));
+	if (r < 0)
+		return r;
+	alerts_rules_summary(*out, sum, sizeof(sum));
+	pd_log(PT_LOG_NOTICE, "rules: %s", sum);
+	return 0;
+}
 
 static int on_reload(const struct pd_conf *running, struct pd_conf *next, void *data)
 {
@@ -240,6 +272,18 @@ static int on_reload(const struct pd_conf *running, struct pd_conf *next, void *
 	}
 	if (pd_conf_restart_keys(running, next, keys, sizeof(keys)))
 		pd_log(PT_LOG_WARNING, "reload: a restart is needed to apply %s", keys);
+	/* the rules files are read again, changed or not; a set that does not
+	 * load leaves the running one in place */
+	if (d->s) {
+		struct rules *rs;
+
+		if (load_rules(next, &rs) < 0)
+			pd_log(PT_LOG_ERR,
+			       "reload: the rules do not load (the errors are above); "
+			       "the running rules stay");
+		else
+			pd_server_set_rules(d->s, rs);
+	}
 	r = pd_conf_keep_running(running, next);
 	if (r < 0) {
 		pd_conf_free(next);
@@ -387,6 +431,7 @@ int main(int argc, char **argv)
 	struct pd_hooks hooks = {.reload = on_reload, .data = &d};
 	struct pd_server *s = NULL;
 	struct pt_monitor *m = NULL;
+	struct rules *rs = NULL;
 	struct pt_status st;
 	char err[512] = "";
 	int r, rc = EXIT_FAIL;
@@ -396,12 +441,20 @@ int main(int argc, char **argv)
 	parse_opts(argc, argv, &d.o);
 	r = load_conf(&d.o, &d.conf, err, sizeof(err));
 	if (d.o.check) {
-		if (r < 0)
+		if (r < 0) {
 			printf("%s: %s\n", prog, err);
-		else
-			printf("%s: configuration OK (%s)\n", prog,
+		} else if ((r = load_rules(&d.conf, &rs)) < 0) {
+			printf("%s: the rules do not load: %s\n", prog,
+			       r == -EINVAL ? "the errors are above" : strerror(-r));
+		} else {
+			printf("%s: configuration OK (%s)", prog,
 			       d.o.config_set || access(d.o.config, F_OK) == 0 ? d.o.config
 									       : "defaults");
+			if (rs)
+				printf(", %zu rules loaded", rules_loaded(rs));
+			putchar('\n');
+		}
+		rules_free(rs);
 		pd_conf_free(&d.conf);
 		return r < 0 ? EXIT_FAIL : EXIT_OK;
 	}
@@ -432,6 +485,11 @@ int main(int argc, char **argv)
 		goto out;
 	if (open_sinks(&d, s) < 0)
 		goto out;
+	/* after the user switch: a file the reload could not read fails now */
+	if (load_rules(&d.conf, &rs) < 0)
+		goto out;
+	pd_server_set_rules(s, rs);
+	d.s = s;
 	pt_monitor_status(m, &st);
 	pd_log(PT_LOG_NOTICE,
 	       "ready: tier %s, %llu processes, retention %lld ms, memory_max %zu, socket %s",

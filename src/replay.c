@@ -42,6 +42,37 @@ static bool blank(const char *p, size_t n)
 	return true;
 }
 
+static size_t skip_blank(const char *p, size_t n, size_t i)
+{
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	return i;
+}
+
+bool pt_replay_is_alert(const char *line, size_t len)
+{
+	static const char key[] = "\"event\"", val[] = "\"alert\"";
+	const char *p = line;
+	size_t n = len;
+
+	while (n >= sizeof(key) - 1) {
+		const char *k = memmem(p, n, key, sizeof(key) - 1);
+		size_t i;
+
+		if (!k)
+			return false;
+		i = (size_t)(k - p) + sizeof(key) - 1;
+		i = skip_blank(p, n, i);
+		if (i < n && p[i] == ':') {
+			i = skip_blank(p, n, i + 1);
+			return n - i >= sizeof(val) - 1 && memcmp(p + i, val, sizeof(val) - 1) == 0;
+		}
+		p += i;
+		n -= i;
+	}
+	return false;
+}
+
 /* One whole line, without its '\n'. */
 static int one_line(struct pt_replay *r, const char *p, size_t n)
 {
@@ -56,6 +87,15 @@ static int one_line(struct pt_replay *r, const char *p, size_t n)
 	if (memchr(p, '\0', n)) {
 		bad_line(r, "a NUL byte in the line");
 		return 0;
+	}
+	if (pt_replay_is_alert(p, n)) {
+		/* not an event of the table: the caller's (replay prints or drops it) */
+		e = r->alert ? r->alert(p, n, r->alert_data) : 0;
+		if (e == -EINVAL)
+			bad_line(r, "an alert line that is not a JSON object");
+		else if (e == 0)
+			r->st.alerts++;
+		return e == -ENOMEM ? e : 0;
 	}
 	e = pt_import_event(r->m, p, n, why, sizeof(why));
 	if (e == -ENOMEM)

@@ -99,13 +99,14 @@ static int digits(const char *s, int n)
 	return v;
 }
 
-/* The writer's form: 2026-11-21T20:36:26.123456Z. */
+/* The writer's form: 2026-11-21T20:36:26.123456Z; an alert's (Falco's) has nine
+ * fractional digits, 2026-11-21T20:36:26.123456789Z: the last three are dropped. */
 static int parse_time(const char *s, size_t n, int64_t *us)
 {
 	int y, mo, d, h, mi, sec, frac;
 
-	if (n != 27 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
-	    s[19] != '.' || s[26] != 'Z')
+	if ((n != 27 && n != 30) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+	    s[16] != ':' || s[19] != '.' || s[n - 1] != 'Z' || (n == 30 && digits(s + 26, 3) < 0))
 		return -EINVAL;
 	y = digits(s, 4);
 	mo = digits(s + 5, 2);
@@ -265,6 +266,30 @@ static int decode_argv(struct pt_db_decoder *d, json_t *a, const char *line, siz
 	return 0;
 }
 
+/* An alert line: its rule, priority and output; the rest is in data. */
+static int decode_alert(json_t *o, struct pt_db_row *row, char *why, size_t whylen)
+{
+	const char *s = get_str(o, "time");
+
+	row->alert = true;
+	row->type = PT_EV_COUNT;
+	row->pid = row->tid = row->ppid = -1;
+	row->uid = row->euid = row->gid = row->egid = -1;
+	row->exit_code = row->signal = -1;
+	row->duration_ms = -1;
+	if (!s || parse_time(s, strlen(s), &row->time_us) < 0)
+		return why_set(why, whylen, "no valid \"time\"");
+	row->rule = get_str(o, "rule");
+	if (!row->rule)
+		return why_set(why, whylen, "an alert without \"rule\"");
+	row->priority = get_str(o, "priority");
+	row->output = get_str(o, "output");
+	row->key = get_str(o, "key");
+	if (get_num(o, "pid", &row->pid))
+		return why_set(why, whylen, "an id member is not a non-negative integer");
+	return 0;
+}
+
 int pt_db_row_decode(struct pt_db_decoder *d, const char *line, size_t len, struct pt_db_row *row,
 		     char *why, size_t whylen)
 {
@@ -298,6 +323,8 @@ int pt_db_row_decode(struct pt_db_decoder *d, const char *line, size_t len, stru
 	row->event = get_str(o, "event");
 	if (!row->event)
 		return why_set(why, whylen, "no \"event\"");
+	if (strcmp(row->event, "alert") == 0)
+		return decode_alert(o, row, why, whylen);
 	if (pt_event_from_name(row->event, &row->type) < 0)
 		return why_set(why, whylen, "unknown event \"%.32s\"", row->event);
 	s = get_str(o, "time");

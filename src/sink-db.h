@@ -36,7 +36,8 @@
  *               the event's JSON members of those names
  *   events     (host, time_us, event, key, pid, tid, ppid, data)  every event;
  *               data is the whole line (TEXT in SQLite, jsonb in PostgreSQL)
- *   alerts     (host, time_us, key, rule, priority, output, data)  issue 14
+ *   alerts     (host, time_us, key, rule, priority, output, data)  one row per
+ *               alert line (rules.h); data is the whole line, as in events
  * Views: v_exec_history (every exec with its parent's cmdline and its
  * container), v_short_lived
  * (exited processes with duration_ms, shortest first; filter on duration_ms),
@@ -58,8 +59,14 @@
 /* One event, decoded from its line. Strings are NUL-terminated and valid until
  * the next decode with the same decoder (or its free); NULL when absent. */
 struct pt_db_row {
-	enum pt_event_type type;
-	const char *event; /* "fork", "exec", ..., as in the line */
+	enum pt_event_type type; /* an alert: PT_EV_COUNT */
+	const char *event; /* "fork", "exec", ..., "alert", as in the line */
+	/*
+	 * An alert line ("event":"alert", rules.h): a row of alerts, nothing else
+	 * (not of events). time_us, key, json are set, and these; pid when given.
+	 */
+	bool alert;
+	const char *rule, *priority, *output;
 	int64_t time_us;
 	const char *key, *parent_key;
 	int64_t pid, tid, ppid; /* -1 when absent */

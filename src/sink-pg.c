@@ -700,14 +700,21 @@ static void col_json(struct pg *pg, struct tw *t, const struct pt_db_row *row)
 static int write_events(struct pg *pg, const struct pt_db_row *rows, size_t n, char *err,
 			size_t errlen)
 {
+	size_t k = 0;
 	struct tw t;
 
+	for (size_t i = 0; i < n; i++)
+		k += !rows[i].alert;
+	if (!k)
+		return 0;
 	tw_init(pg, &t, "events", "host,time_us,event,key,pid,tid,ppid,data", 8);
 	if (tw_begin(pg, &t, err, errlen) < 0)
 		return t.err;
 	for (size_t i = 0; i < n && !t.err; i++) {
 		const struct pt_db_row *r = &rows[i];
 
+		if (r->alert)
+			continue;
 		col_str(pg, &t, pg->host);
 		col_i64(pg, &t, r->time_us, true);
 		col_str(pg, &t, r->event);
@@ -715,6 +722,37 @@ static int write_events(struct pg *pg, const struct pt_db_row *rows, size_t n, c
 		col_id(pg, &t, r->pid);
 		col_id(pg, &t, r->tid);
 		col_id(pg, &t, r->ppid);
+		col_json(pg, &t, r);
+		tw_row_end(pg, &t, err, errlen);
+	}
+	return tw_end(pg, &t, err, errlen);
+}
+
+/* The alert lines: a row of alerts each (data: the line, as jsonb). */
+static int write_alerts(struct pg *pg, const struct pt_db_row *rows, size_t n, char *err,
+			size_t errlen)
+{
+	size_t k = 0;
+	struct tw t;
+
+	for (size_t i = 0; i < n; i++)
+		k += rows[i].alert;
+	if (!k)
+		return 0;
+	tw_init(pg, &t, "alerts", "host,time_us,key,rule,priority,output,data", 7);
+	if (tw_begin(pg, &t, err, errlen) < 0)
+		return t.err;
+	for (size_t i = 0; i < n && !t.err; i++) {
+		const struct pt_db_row *r = &rows[i];
+
+		if (!r->alert)
+			continue;
+		col_str(pg, &t, pg->host);
+		col_i64(pg, &t, r->time_us, true);
+		col_str(pg, &t, r->key);
+		col_str(pg, &t, r->rule);
+		col_str(pg, &t, r->priority);
+		col_str(pg, &t, r->output);
 		col_json(pg, &t, r);
 		tw_row_end(pg, &t, err, errlen);
 	}
@@ -905,7 +943,7 @@ static int fold(struct pg *pg, const struct pt_db_row *rows, size_t n)
 		bool fresh = false;
 		struct pm *p;
 
-		if (!rows[i].key || rows[i].type == PT_EV_LOST)
+		if (!rows[i].key || rows[i].type == PT_EV_LOST || rows[i].alert)
 			continue;
 		p = pm_get(pg, rows[i].key, &fresh);
 		pm_fold(p, &rows[i], fresh);
@@ -1047,6 +1085,8 @@ static int pg_write(void *be, int64_t session, uint64_t seq, const struct pt_db_
 	r = begin_batch(pg, session, seq, n, err, errlen);
 	if (r == 0)
 		r = write_events(pg, rows, n, err, errlen);
+	if (r == 0)
+		r = write_alerts(pg, rows, n, err, errlen);
 	if (r == 0)
 		r = write_execs(pg, rows, n, err, errlen);
 	if (r == 0)

@@ -331,6 +331,7 @@ enum {
 	S_COMM,
 	S_UID,
 	S_GID,
+	S_ALERT,
 	S_COUNT,
 };
 
@@ -375,6 +376,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_COMM] = UPSERT "UPDATE SET comm = coalesce(excluded.comm, comm)",
 	[S_UID] = UPSERT "UPDATE SET uid = excluded.uid, euid = excluded.euid",
 	[S_GID] = UPSERT "UPDATE SET gid = excluded.gid, egid = excluded.egid",
+	[S_ALERT] = "INSERT INTO alerts (host, time_us, key, rule, priority, output, data)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 };
 
 struct sq {
@@ -555,6 +558,21 @@ static int put_event(struct sq *s, const struct pt_db_row *w)
 	return run(st);
 }
 
+/* An alert line: its row of alerts, and nothing else. */
+static int put_alert(struct sq *s, const struct pt_db_row *w)
+{
+	sqlite3_stmt *st = s->st[S_ALERT];
+
+	sqlite3_bind_text(st, 1, s->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, w->time_us);
+	b_text(st, 3, w->key);
+	b_text(st, 4, w->rule);
+	b_text(st, 5, w->priority);
+	b_text(st, 6, w->output);
+	sqlite3_bind_text(st, 7, w->json, (int)w->json_len, SQLITE_STATIC);
+	return run(st);
+}
+
 /* The process row an event shows: which statement says what it changes. */
 static int put_proc(struct sq *s, int which, const struct pt_db_row *w)
 {
@@ -617,6 +635,8 @@ static int put_row(struct sq *s, const struct pt_db_row *w)
 {
 	int rc, which;
 
+	if (w->alert)
+		return put_alert(s, w);
 	if ((rc = put_event(s, w)) != SQLITE_OK)
 		return rc;
 	if (w->type == PT_EV_LOST)

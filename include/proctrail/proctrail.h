@@ -71,6 +71,7 @@ enum pt_field {
 	PT_F_CONTAINER, /* attribution: container id, runtime, pod uid (or the host) */
 	PT_F_CTR_META, /* the container's name, image, pod name: the runtime's state */
 	PT_F_NSPID, /* pid and pgid in the process's own pid namespace */
+	PT_F_CAPS, /* capability sets: permitted, effective, inheritable (status, at exec) */
 	PT_F_COUNT,
 };
 
@@ -193,6 +194,10 @@ struct pt_event {
 			bool execveat; /* path is relative to a directory fd */
 		} exec_failed;
 	} u;
+	/* members appended after the union: */
+	/* the event's number, 1-based, counted per monitor in delivery order (Falco's
+	 * evt.num); 0 for an event the library did not deliver */
+	uint64_t num;
 };
 
 typedef void (*pt_event_fn)(const struct pt_event *ev, void *data);

@@ -892,6 +892,306 @@ static int rd_sname(const struct pt_field_ctx *c, const struct pt_proc *p, struc
 	return 0;
 }
 
+/* ---- Falco's parent and ancestor image fields ---- */
+
+/* What of a record proc.pexe, proc.aexe[N]... read. */
+enum image_kind {
+	IMG_ARGV0, /* argv[0]: Falco's proc.exe */
+	IMG_EXE, /* the exe path: proc.exepath */
+	IMG_CMDLINE, /* proc.cmdline */
+};
+
+/* One of a (maybe other) record's image fields, copied: the record outlives the
+ * value only as long as the table. Unknown when the record's slot is. */
+static int image_of(const struct pt_proc *a, enum image_kind k, struct pt_value *v)
+{
+	enum pt_field f = k == IMG_EXE ? PT_F_EXE : PT_F_ARGV;
+	const char *s;
+	size_t n;
+
+	if (k == IMG_CMDLINE)
+		return cmdline_of(a, v);
+	if (!pt_proc_has(a, f)) {
+		v_unknown(v, a->why[f]);
+		return 0;
+	}
+	if (k == IMG_EXE) {
+		s = a->exe;
+		n = s ? strlen(s) : 0;
+	} else {
+		s = a->args && a->args_len ? a->args : NULL;
+		n = s ? first_arg_len(a->args, a->args_len) : 0;
+	}
+	if (!s) {
+		v_null(v);
+		return 0;
+	}
+	v->owned = strndup(s, n);
+	if (!v->owned)
+		return -ENOMEM;
+	v_str(v, v->owned, n);
+	return 0;
+}
+
+static int parent_image(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v,
+			enum image_kind k)
+{
+	const struct pt_proc *pp = parent_of(c, p, v);
+
+	return pp ? image_of(pp, k, v) : 0;
+}
+
+static int rd_pexe(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	return parent_image(c, p, v, IMG_ARGV0);
+}
+
+static int rd_pexepath(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	return parent_image(c, p, v, IMG_EXE);
+}
+
+/* [N]: the Nth fork-time ancestor's field (0: the process); without N the
+ * list of every ancestor's, nearest first, leaving out those whose field is
+ * unknown or absent (as a list it is matched by any of its values). */
+static int ancestor_image(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v,
+			  enum image_kind k)
+{
+	const struct pt_proc *a = p;
+	struct pt_buf b;
+
+	if (c->arg >= 0) {
+		a = ancestor(c, p, v);
+		return a ? image_of(a, k, v) : 0;
+	}
+	if (!c->m) {
+		v_unknown(v, PT_WHY_NOT_READ);
+		return 0;
+	}
+	pt_buf_init(&b);
+	for (unsigned i = 0; (a = pt_parent_orig(c->m, a)) && i < ANAME_MAX; i++) {
+		struct pt_value x;
+		int r;
+
+		memset(&x, 0, sizeof(x));
+		r = image_of(a, k, &x);
+		if (r < 0) {
+			pt_buf_free(&b);
+			return r;
+		}
+		if (x.known && !x.null) {
+			pt_buf_add(&b, x.s, x.len);
+			pt_buf_addc(&b, '\0');
+		}
+		pt_value_free(&x);
+	}
+	return list_value(v, &b);
+}
+
+static int rd_aexe(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	return ancestor_image(c, p, v, IMG_ARGV0);
+}
+
+static int rd_aexepath(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	return ancestor_image(c, p, v, IMG_EXE);
+}
+
+static int rd_acmdline(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	return ancestor_image(c, p, v, IMG_CMDLINE);
+}
+
+/* The exe link of a memfd_create() file: "/memfd:NAME (deleted)". */
+#define MEMFD_PREFIX "/memfd:"
+
+static int rd_exe_from_memfd(const struct pt_field_ctx *c, const struct pt_proc *p,
+			     struct pt_value *v)
+{
+	(void)c;
+	v_bool(v, p->exe && strncmp(p->exe, MEMFD_PREFIX, sizeof(MEMFD_PREFIX) - 1) == 0);
+	return 0;
+}
+
+/* Falco's vpid == vpgid; without NSpid (before Linux 4.1), pid == pgid, which
+ * is the same question: a group's leader leads it in every namespace. */
+static int rd_vpgid_leader(const struct pt_field_ctx *c, const struct pt_proc *p,
+			   struct pt_value *v)
+{
+	(void)c;
+	if (pt_proc_has(p, PT_F_NSPID))
+		v_bool(v, p->vpid == p->vpgid);
+	else if (pt_proc_has(p, PT_F_PGID))
+		v_bool(v, p->pid == p->pgid);
+	else
+		v_unknown(v, p->why[PT_F_NSPID]);
+	return 0;
+}
+
+RD(rd_sid_leader, v_bool(v, p->sid == p->pid))
+
+/* The name of the login uid; null when unset (-1) or not in the passwd database. */
+static int rd_loginname(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	(void)c;
+	if (p->loginuid == (uid_t)-1) {
+		v_null(v);
+		return 0;
+	}
+	return name_of_uid(v, p->loginuid);
+}
+
+/* ---- capabilities (slot PT_F_CAPS) ---- */
+
+/* The kernel's names (include/uapi/linux/capability.h, Linux 5.9 on). */
+static const char *const cap_names[] = {
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_DAC_READ_SEARCH",
+	"CAP_FOWNER",
+	"CAP_FSETID",
+	"CAP_KILL",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETPCAP",
+	"CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN",
+	"CAP_NET_RAW",
+	"CAP_IPC_LOCK",
+	"CAP_IPC_OWNER",
+	"CAP_SYS_MODULE",
+	"CAP_SYS_RAWIO",
+	"CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT",
+	"CAP_SYS_ADMIN",
+	"CAP_SYS_BOOT",
+	"CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE",
+	"CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG",
+	"CAP_MKNOD",
+	"CAP_LEASE",
+	"CAP_AUDIT_WRITE",
+	"CAP_AUDIT_CONTROL",
+	"CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN",
+	"CAP_SYSLOG",
+	"CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND",
+	"CAP_AUDIT_READ",
+	"CAP_PERFMON",
+	"CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
+};
+
+/* A set as Falco renders it: the names, lowest bit first, joined by spaces;
+ * a bit this list has no name for as CAP_N; "" for the empty set. */
+static int cap_set_names(struct pt_value *v, uint64_t set)
+{
+	struct pt_buf b;
+	size_t n;
+
+	if (!set) {
+		v_str(v, "", 0);
+		return 0;
+	}
+	pt_buf_init(&b);
+	for (unsigned i = 0; i < 64; i++) {
+		if (!(set & (UINT64_C(1) << i)))
+			continue;
+		if (b.len)
+			pt_buf_addc(&b, ' ');
+		if (i < PT_ARRAY_SIZE(cap_names))
+			pt_buf_adds(&b, cap_names[i]);
+		else
+			pt_buf_printf(&b, "CAP_%u", i);
+	}
+	/* NUL-terminated: string operators read it as a C string */
+	v->owned = pt_buf_steal(&b, &n);
+	if (!v->owned)
+		return -ENOMEM;
+	v_str(v, v->owned, n);
+	return 0;
+}
+
+/* A set as status shows it: 16 hex digits. */
+static int cap_set_hex(struct pt_value *v, uint64_t set)
+{
+	int n = snprintf(v->buf, sizeof(v->buf), "%016" PRIx64, set);
+
+	v_str(v, v->buf, (size_t)n);
+	return 0;
+}
+
+RD(rd_cap_prm, return cap_set_names(v, p->cap_prm))
+RD(rd_cap_eff, return cap_set_names(v, p->cap_eff))
+RD(rd_cap_inh, return cap_set_names(v, p->cap_inh))
+RD(rd_cap_prm_hex, return cap_set_hex(v, p->cap_prm))
+RD(rd_cap_eff_hex, return cap_set_hex(v, p->cap_eff))
+RD(rd_cap_inh_hex, return cap_set_hex(v, p->cap_inh))
+
+/* ---- the environment, read from /proc when asked for ---- */
+
+#define ENV_MAX (64 * 1024)
+
+/*
+ * proc.env: read at evaluation time, not at exec (the netlink reader cannot
+ * afford it, and another user's environ needs ptrace access), so only while
+ * the record's process is alive and still has its pid (the start must match):
+ * a short-lived process is usually gone by the time a rule looks. Not in an
+ * imported table, whose records are not of this host's /proc.
+ */
+static int rd_env(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	enum pt_why why;
+	size_t len;
+	bool trunc;
+	char *s;
+	int r;
+
+	if (!c->m || pt_core_empty(c->m)) {
+		v_unknown(v, PT_WHY_NOT_READ);
+		return 0;
+	}
+	if (p->state != PT_STATE_ALIVE || !pt_proc_has(p, PT_F_START)) {
+		v_unknown(v, p->state != PT_STATE_ALIVE ? PT_WHY_GONE : p->why[PT_F_START]);
+		return 0;
+	}
+	r = pt_procfs_environ(pt_core_procfs(c->m), p->pid, p->start, ENV_MAX, &s, &len, &trunc,
+			      &why);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		v_unknown(v, why);
+		return 0;
+	}
+	/* NUL-separated, as Falco's proc.env: joined by spaces */
+	while (len && s[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (!s[i])
+			s[i] = ' ';
+	s[len] = '\0';
+	v->owned = s;
+	v_str(v, s, len);
+	v->truncated = trunc;
+	return 0;
+}
+
+static int ev_num(const struct pt_field_ctx *c, struct pt_value *v)
+{
+	if (c->ev->num)
+		v_uint(v, c->ev->num);
+	else
+		v_unknown(v, PT_WHY_NOT_READ); /* not delivered by a monitor */
+	return 1;
+}
+
 /* ---- the table ---- */
 
 #define S(f) ((f) + 1)
@@ -1191,6 +1491,74 @@ const struct pt_field_def pt_field_table[] = {
 	{"proc.sname", "sname", "The name of the session leader; null when not in the table.",
 	 .type = PT_TYPE_STR, .flags = PE | PT_FIELD_MONITOR, .slot = S(PT_F_SID),
 	 .read = rd_sname},
+	/* 88 */
+	{"evt.num", "num",
+	 "The event's number: 1 for the first event a monitor delivers, counting every event "
+	 "it delivers (Falco's evt.num; never 0, so evt.num=0 is never true); not in JSON, "
+	 "replay numbers the events it delivers anew.",
+	 .type = PT_TYPE_UINT, .flags = E, .ev_read = ev_num},
+	{"proc.pexe", "pargv0", "The parent's proc.exe (argv[0]), the parent at fork time.",
+	 .type = PT_TYPE_STR, .flags = PE | PT_FIELD_MONITOR, .read = rd_pexe},
+	{"proc.pexepath", "pexe", "The parent's proc.exepath, the parent at fork time.",
+	 .type = PT_TYPE_STR, .flags = PE | PT_FIELD_MONITOR, .read = rd_pexepath},
+	{"proc.aexe", "aargv0",
+	 "proc.aexe[N]: the proc.exe (argv[0]) of the Nth ancestor (0: the process); without N "
+	 "the list of all ancestors' (nearest first, unknown ones left out).",
+	 .type = PT_TYPE_STR, .flags = PE | PT_FIELD_MONITOR | PT_FIELD_ARG, .read = rd_aexe},
+	{"proc.aexepath", "aexe",
+	 "proc.aexepath[N]: the proc.exepath of the Nth ancestor (0: the process); without N the "
+	 "list of all ancestors' (nearest first, unknown ones left out).",
+	 .type = PT_TYPE_STR, .flags = PE | PT_FIELD_MONITOR | PT_FIELD_ARG, .read = rd_aexepath},
+	/* 93 */
+	{"proc.acmdline", "acmdline",
+	 "proc.acmdline[N]: the proc.cmdline of the Nth ancestor (0: the process); without N "
+	 "the list of all ancestors' (nearest first, unknown ones left out).",
+	 .type = PT_TYPE_STR, .flags = PE | PT_FIELD_MONITOR | PT_FIELD_ARG, .read = rd_acmdline},
+	{"proc.is_exe_from_memfd", "is_exe_from_memfd",
+	 "True when the executable is a memfd_create() file (its path starts with /memfd:).",
+	 .type = PT_TYPE_BOOL, .flags = PE, .slot = S(PT_F_EXE), .read = rd_exe_from_memfd},
+	{"proc.is_vpgid_leader", "is_vpgid_leader",
+	 "True when the process leads its process group (proc.vpid = proc.vpgid; pid = pgid "
+	 "where the kernel shows no NSpid).",
+	 .type = PT_TYPE_BOOL, .flags = PE, .read = rd_vpgid_leader},
+	{"proc.is_sid_leader", "is_sid_leader",
+	 "True when the process leads its session (proc.sid = proc.pid).", .type = PT_TYPE_BOOL,
+	 .flags = PE, .slot = S(PT_F_SID), .read = rd_sid_leader},
+	{"user.loginname", "loginname",
+	 "Name of user.loginuid; null when the login uid is unset (-1) or the passwd database "
+	 "has none.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_LOGINUID), .read = rd_loginname},
+	/* 98 */
+	{"thread.cap_permitted", "cap_permitted",
+	 "The permitted capabilities as read at exec (or fork), by name, joined by spaces, as "
+	 "Falco renders them (CAP_CHOWN CAP_DAC_OVERRIDE ...; a bit without a name as CAP_N).",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .read = rd_cap_prm},
+	{"thread.cap_effective", "cap_effective",
+	 "The effective capabilities as read at exec (or fork), by name, as thread.cap_permitted.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .read = rd_cap_eff},
+	{"thread.cap_inheritable", "cap_inheritable",
+	 "The inheritable capabilities as read at exec (or fork), by name, as "
+	 "thread.cap_permitted.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .read = rd_cap_inh},
+	{"proc.caps.permitted", "caps.permitted",
+	 "The permitted set as /proc/PID/status shows it (CapPrm: 16 hex digits), read at exec "
+	 "(or fork); a setuid() or capset() later is not seen.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER,
+	 .evmask = EV_LIFE, .read = rd_cap_prm_hex},
+	{"proc.caps.effective", "caps.effective", "The effective set (CapEff:), as caps.permitted.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER,
+	 .evmask = EV_LIFE, .read = rd_cap_eff_hex},
+	/* 103 */
+	{"proc.caps.inheritable", "caps.inheritable",
+	 "The inheritable set (CapInh:), as caps.permitted.", .type = PT_TYPE_STR, .flags = PE,
+	 .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER, .evmask = EV_LIFE,
+	 .read = rd_cap_inh_hex},
+	{"proc.env", "env",
+	 "The environment (NAME=VALUE, joined by spaces, as Falco's proc.env; at most 64 KiB), "
+	 "read from /proc/PID/environ when asked for, not at exec: unknown once the process has "
+	 "exited (so usually for a short-lived one), for another user's process without ptrace "
+	 "access, and in a replay. Not in JSON; no proc.env[NAME].",
+	 .type = PT_TYPE_STR, .flags = PE | PT_FIELD_MONITOR, .read = rd_env},
 };
 
 const unsigned pt_field_table_len = PT_ARRAY_SIZE(pt_field_table);

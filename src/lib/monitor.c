@@ -79,6 +79,7 @@ struct pt_monitor {
 	bool empty; /* PT_OPEN_EMPTY: no source, no /proc; filled by pt_import_* */
 	const struct pt_core_import *imp; /* the event being imported, if any */
 	bool imp_done; /* it was delivered */
+	uint64_t evnum; /* events delivered: the last evt.num */
 };
 
 static const struct pt_source_ops *const sources[] = {
@@ -146,13 +147,14 @@ void pt_core_malformed(struct pt_monitor *m)
 
 /* ---- delivering events ---- */
 
-static void deliver(struct pt_monitor *m, const struct pt_event *ev)
+static void deliver(struct pt_monitor *m, struct pt_event *ev)
 {
 	if (!(m->opt.events & PT_EVMASK(ev->type)))
 		return;
 	if (ev->thread && !m->opt.threads)
 		return;
 	m->st.events[ev->type]++;
+	ev->num = ++m->evnum; /* what subscribers see, numbered from 1 */
 	for (unsigned i = 0; i < m->nsubs; i++)
 		m->subs[i].fn(ev, m->subs[i].data);
 }
@@ -382,6 +384,9 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
 		if (PT_FMASK_EXEC_IMAGE & PT_FMASK(f))
 			pt_proc_set_missing(p, (enum pt_field)f, PT_WHY_GONE);
+	/* exec computes the capabilities anew (setuid, file capabilities): those
+	 * inherited at fork or read at an earlier exec are not this image's */
+	pt_proc_set_missing(p, PT_F_CAPS, PT_WHY_NOT_READ);
 	if (raw->info) {
 		int64_t fork_us = p->start_us;
 
@@ -389,7 +394,7 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 		if (fork_us)
 			p->start_us = fork_us; /* finer than start ticks */
 	} else {
-		enrich(m, p, PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS));
+		enrich(m, p, PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_CAPS));
 	}
 	/* Runtimes move a process into the container's cgroup between its fork
 	 * and its exec: a cgroup only inherited from the parent is read again

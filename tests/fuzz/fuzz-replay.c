@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The replay reader (src/replay.c) on any bytes: no crash, no leak; every line
- * counted once (blank, imported or malformed); a malformed line told with its
+ * counted once (blank, imported, alert or malformed); a malformed line told with its
  * number and one line of reason; and the counts do not depend on how the
  * stream is cut into reads.
  */
@@ -38,9 +38,18 @@ static void bad(uint64_t line, const char *why, void *data)
 	t->n++;
 }
 
+/* An alert line, without its newline: "not JSON" (-EINVAL, malformed) unless it
+ * starts as an object, as replay's own handler would judge it. */
+static int alert(const char *line, size_t len, void *data)
+{
+	(void)data;
+	FUZZ_CHECK(len && !memchr(line, '\n', len));
+	return line[0] == '{' ? 0 : -EINVAL;
+}
+
 static void check(const struct pt_replay_stats *st, const struct told *t)
 {
-	FUZZ_CHECK(st->lines == st->blank + st->imported + st->malformed);
+	FUZZ_CHECK(st->lines == st->blank + st->imported + st->malformed + st->alerts);
 	FUZZ_CHECK(st->too_long <= st->malformed);
 	FUZZ_CHECK(t->n == st->malformed);
 	FUZZ_CHECK(t->last <= st->lines);
@@ -65,6 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m = open_empty();
 	pt_replay_init(&r, m, bad, &t1);
 	r.line_max = line_max;
+	r.alert = alert;
 	FUZZ_CHECK(pt_replay_feed(&r, (const char *)data, size) == 0);
 	FUZZ_CHECK(pt_replay_finish(&r) == 0);
 	whole = r.st;
@@ -76,6 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m = open_empty();
 	pt_replay_init(&r, m, bad, &t2);
 	r.line_max = line_max;
+	r.alert = alert;
 	while (off < size) {
 		size_t n = size - off < cut ? size - off : cut;
 
@@ -91,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* and the one-call form, at the default limit */
 	m = open_empty();
 	FUZZ_CHECK(pt_replay_buf(m, (const char *)data, size, &whole, NULL, NULL) == 0);
-	FUZZ_CHECK(whole.lines == whole.blank + whole.imported + whole.malformed);
+	FUZZ_CHECK(whole.lines == whole.blank + whole.imported + whole.malformed + whole.alerts);
 	pt_monitor_close(m);
 	return 0;
 }

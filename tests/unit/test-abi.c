@@ -350,5 +350,8 @@ Test(abi, golden_offsets)
 	O(pt_event, u.lost.count, 64);
 	O(pt_event, u.lost.estimated, 72);
 	O(pt_event, u.lost.reason, 80);
+	O(pt_event, u.exec_failed.execveat, 101);
+	/* appended after the union, which exec_failed makes 40 bytes */
+	O(pt_event, num, 104);
 #endif
 }

@@ -1094,3 +1094,42 @@ Test(conf, container_keys_need_a_restart)
 	cr_assert_str_eq(buf, "runtime_root, container_linger");
 	pd_conf_free(&next);
 }
+
+/* issue 14: rules = PATH repeats, each an absolute path, in order; SIGHUP applies it */
+Test(conf, rules_key)
+{
+	struct pd_conf next;
+	char buf[256];
+
+	cr_assert_eq(c.n_rules, 0);
+	parse_ok("rules = /etc/proctrail/rules.d\n"
+		 "rules = \"/opt/my rules.yaml\"   \n"
+		 "rules = /x.yaml # a comment\n");
+	cr_assert_eq(c.n_rules, 3);
+	cr_assert_str_eq(c.rules[0], "/etc/proctrail/rules.d");
+	cr_assert_str_eq(c.rules[1], "/opt/my rules.yaml");
+	cr_assert_str_eq(c.rules[2], "/x.yaml");
+	/* a later file replaces the list; a failed parse keeps it */
+	parse_err("rules = /a\nrules = b.yaml\n",
+		  "proctrail.conf:2: bad value 'b.yaml' for rules (an absolute path of a rules "
+		  "file or directory)");
+	cr_assert_eq(c.n_rules, 3);
+	parse_err("rules =\n",
+		  "proctrail.conf:1: bad value '' for rules (an absolute path of a "
+		  "rules file or directory)");
+	parse_err("rules = /a\x1b[2J\n",
+		  "proctrail.conf:1: bad value '/a\\x1b[2J' for rules (an "
+		  "absolute path of a rules file or directory)");
+	parse_ok("rules = /new.yaml\n");
+	cr_assert_eq(c.n_rules, 1);
+	cr_assert_str_eq(c.rules[0], "/new.yaml");
+	/* reloadable: no restart asked for, and keep_running leaves the new list */
+	pd_conf_init(&next);
+	cr_assert_eq(pd_conf_parse(&next, "rules = /other\n", 15, "n", err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(pd_conf_restart_keys(&c, &next, buf, sizeof(buf)), 0, "%s", buf);
+	cr_assert_eq(pd_conf_keep_running(&c, &next), 0);
+	cr_assert_eq(next.n_rules, 1);
+	cr_assert_str_eq(next.rules[0], "/other");
+	pd_conf_free(&next);
+}

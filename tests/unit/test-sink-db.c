@@ -208,6 +208,45 @@ Test(decode, two_decoders)
 	pt_db_decoder_free(d2);
 }
 
+#define ALERT                                                                                \
+	"{\"event\":\"alert\",\"time\":\"2026-12-02T13:10:59.903761123Z\",\"rule\":\"Find "  \
+	"setuid\",\"priority\":\"Warning\",\"source\":\"syscall\",\"tags\":[\"t\"],"         \
+	"\"output\":\"13:10:59.903761123: Warning find (user=root)\",\"output_fields\":{"    \
+	"\"proc.name\":\"find\",\"user.name\":null},\"hostname\":\"h\",\"key\":\"b:5:300\"," \
+	"\"pid\":300}"
+
+/* An alert line (rules.h): a row for alerts, with Falco's nine-digit time. */
+Test(decode, alert)
+{
+	cr_assert_eq(dec(ALERT), 0, "%s", why);
+	cr_assert(row.alert);
+	cr_assert_eq(row.type, PT_EV_COUNT);
+	cr_assert_str_eq(row.event, "alert");
+	cr_assert_eq(row.time_us, T_US);
+	cr_assert_str_eq(row.rule, "Find setuid");
+	cr_assert_str_eq(row.priority, "Warning");
+	cr_assert_str_eq(row.output, "13:10:59.903761123: Warning find (user=root)");
+	cr_assert_str_eq(row.key, "b:5:300");
+	cr_assert_eq(row.pid, 300);
+	cr_assert_eq(row.json_len, strlen(ALERT));
+	/* an event line after it is an event again */
+	cr_assert_eq(dec("{\"event\":\"exec\"," T "," PROC "}"), 0, "%s", why);
+	cr_assert_not(row.alert);
+	cr_assert_null(row.rule);
+	/* nine digits for events too, and no rule is no alert */
+	cr_assert_eq(dec("{\"event\":\"alert\",\"time\":\"2026-12-02T13:10:59.903761Z\","
+			 "\"rule\":\"r\"}"),
+		     0, "%s", why);
+	cr_assert_eq(row.pid, -1);
+	cr_assert_null(row.key);
+	cr_assert_eq(dec("{\"event\":\"alert\",\"time\":\"2026-12-02T13:10:59.903761Z\"}"),
+		     -EINVAL);
+	cr_assert_eq(dec("{\"event\":\"alert\",\"time\":\"2026-12-02T13:10:59.9037611x3Z\","
+			 "\"rule\":\"r\"}"),
+		     -EINVAL);
+	cr_assert_eq(dec("{\"event\":\"alert\",\"rule\":\"r\"}"), -EINVAL);
+}
+
 Test(decode, malformed)
 {
 	static const char *const bad[] = {

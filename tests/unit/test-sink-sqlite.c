@@ -366,6 +366,33 @@ Test(sqlite, no_key)
 	clear_lines();
 }
 
+/* An alert line is a row of alerts (data: the whole line), not a row of events. */
+Test(sqlite, alert_row)
+{
+	struct pt_sink_conf c;
+	sqlite3 *db;
+	void *st;
+
+	conf(&c);
+	ev("exec", T0, &A, NULL);
+	add("{\"event\":\"alert\",\"time\":\"2026-12-02T13:10:59.903761123Z\","
+	    "\"rule\":\"Shell \\\"x\\\"\",\"priority\":\"Notice\",\"source\":\"syscall\","
+	    "\"tags\":[],\"output\":\"13:10:59.903761123: Notice a shell\","
+	    "\"output_fields\":{\"proc.name\":\"bash\"},\"hostname\":\"h\",\"key\":\"kA\","
+	    "\"pid\":100}\n");
+	st = open_sink(&c, 1);
+	write_lines(st, 0, nlines);
+	pt_sink_sqlite_ops.close(st);
+	db = ro();
+	QEQ(db, "SELECT event FROM events", "exec;");
+	QEQ(db, "SELECT host, time_us, key, rule, priority, output FROM alerts",
+	    "h1|1796217059903761|kA|Shell \"x\"|Notice|13:10:59.903761123: Notice a shell;");
+	QEQ(db, "SELECT json_extract(data, '$.output_fields.\"proc.name\"') FROM alerts", "bash;");
+	QEQ(db, "SELECT rows FROM batches", "2;");
+	sqlite3_close(db);
+	clear_lines();
+}
+
 static int64_t now_us(void)
 {
 	struct timespec ts;

@@ -113,12 +113,15 @@ struct pt_bpf_event {
 	/* PT_BPF_K_NSPID: the process group in the process's own pid namespace,
 	 * 0 when its leader is outside that namespace (as NSpgid shows it) */
 	__u32 vpgid;
+	/* PT_BPF_K_CAPS: real_cred's capability sets, as CapPrm/CapEff/CapInh */
+	__u64 cap_prm, cap_eff, cap_inh;
 };
 
 /* struct pt_bpf_event.known */
 #define PT_BPF_K_SESSION (1u << 0) /* sid, pgid, tty_nr */
 #define PT_BPF_K_LOGINUID (1u << 1) /* loginuid (kernels with CONFIG_AUDIT) */
 #define PT_BPF_K_NSPID (1u << 2) /* vpid, vpgid (fork of a process, exec, exec_failed) */
+#define PT_BPF_K_CAPS (1u << 3) /* cap_prm, cap_eff, cap_inh (little-endian kernels) */
 
 #ifndef __bpf__
 /* User-space decoding (src/lib/bpf-decode.c). */

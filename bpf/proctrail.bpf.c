@@ -231,6 +231,12 @@ static __always_inline void fill_creds(struct pt_bpf_event *e, struct task_struc
 	e->gid = READ(btf, cred, gid.val);
 	e->egid = READ(btf, cred, egid.val);
 	e->ns[PT_BPF_NS_USER] = READ(btf, cred, user_ns, ns.inum);
+	/* the 8 bytes whole: the same on both layouts of kernel_cap_t (vmlinux-min.h) */
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&
+	    !bpf_core_read(&e->cap_prm, sizeof(e->cap_prm), &cred->cap_permitted) &&
+	    !bpf_core_read(&e->cap_eff, sizeof(e->cap_eff), &cred->cap_effective) &&
+	    !bpf_core_read(&e->cap_inh, sizeof(e->cap_inh), &cred->cap_inheritable))
+		e->known |= PT_BPF_K_CAPS;
 	fill_session(e, p, btf);
 }
 

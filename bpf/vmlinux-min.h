@@ -136,11 +136,22 @@ struct pid {
 	struct upid numbers[1];
 };
 
+/* A u64 since Linux 6.3 (struct { u64 val; }), before it struct { u32 cap[2]; }:
+ * 8 bytes either way, cap[0] the low half on a little-endian machine. The
+ * program reads the 8 bytes whole (bpf_core_read), so only the member's offset
+ * is relocated and the two layouts read the same. */
+typedef struct {
+	__u64 val;
+} kernel_cap_t;
+
 struct cred {
 	kuid_t uid;
 	kgid_t gid;
 	kuid_t euid;
 	kgid_t egid;
+	kernel_cap_t cap_inheritable;
+	kernel_cap_t cap_permitted;
+	kernel_cap_t cap_effective;
 	struct user_namespace *user_ns;
 };
 

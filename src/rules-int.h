@@ -20,6 +20,7 @@
 #define RULES_COND_MAX (4u << 20) /* bytes of one condition after expansion */
 #define RULES_MACRO_DEPTH 64 /* macros compiled from within a macro */
 #define RULES_FILE_MAX (64u << 20) /* bytes of one rules file */
+#define RULES_YAML_DEPTH 64 /* YAML nesting (a rules file needs 6) */
 
 /* A growable string; oom set once an allocation failed (then it stays). */
 struct rules_sb {

@@ -970,6 +970,45 @@ static int load_doc(struct ld *l)
 	return 0;
 }
 
+/*
+ * libyaml's parser takes time quadratic in the nesting depth (a file of
+ * 200000 '[' takes minutes): a first pass over the events stops at
+ * RULES_YAML_DEPTH, far deeper than any rules file goes. Syntax errors are
+ * left to the real load, which says where.
+ */
+static int check_depth(struct rules *rs, const char *file, const char *yaml, size_t len)
+{
+	yaml_parser_t p;
+	yaml_event_t e;
+	int depth = 0, r = 0;
+	bool end;
+
+	if (!yaml_parser_initialize(&p))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
+	while (yaml_parser_parse(&p, &e)) {
+		end = e.type == YAML_STREAM_END_EVENT;
+		if (e.type == YAML_SEQUENCE_START_EVENT || e.type == YAML_MAPPING_START_EVENT)
+			depth++;
+		else if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT)
+			depth--;
+		if (depth > RULES_YAML_DEPTH) {
+			rules_diagf(rs, RULES_ERROR, file, (unsigned)e.start_mark.line + 1,
+				    (unsigned)e.start_mark.column + 1, NULL,
+				    "YAML nested more than %d deep", RULES_YAML_DEPTH);
+			r = -EINVAL;
+			end = true;
+		}
+		yaml_event_delete(&e);
+		if (end)
+			break;
+	}
+	if (p.error == YAML_MEMORY_ERROR)
+		r = -ENOMEM;
+	yaml_parser_delete(&p);
+	return r;
+}
+
 int rules_parse_yaml(struct rules *rs, const char *file, const char *yaml, size_t len)
 {
 	struct ld l = {.rs = rs, .file = file};
@@ -977,6 +1016,9 @@ int rules_parse_yaml(struct rules *rs, const char *file, const char *yaml, size_
 	yaml_document_t doc;
 	int r = 0;
 
+	r = check_depth(rs, file, yaml, len);
+	if (r < 0)
+		return r;
 	if (!yaml_parser_initialize(&p))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);

@@ -68,11 +68,13 @@ static bool word_at(struct span p, size_t i, const char *w)
 	return i + l == p.n || blank(p.s[i + l]) || p.s[i + l] == '(';
 }
 
-/* Cut p at its top-level ands into out (at most max); 0 parts when it has a
- * top-level or, unbalanced parentheses or an unended string. */
-static size_t cut_ands(struct span p, struct span *out, size_t max)
+/* Cut p at its top-level `word`s (and, or) into out (at most max); 0 parts on
+ * unbalanced parentheses or an unended string, and when cutting at and, on a
+ * top-level or. */
+static size_t cut_at(struct span p, const char *word, struct span *out, size_t max)
 {
-	size_t depth = 0, start = 0, n = 0;
+	size_t depth = 0, start = 0, n = 0, wl = strlen(word);
+	bool ands = strcmp(word, "and") == 0;
 
 	for (size_t i = 0; i < p.n; i++) {
 		char c = p.s[i];
@@ -86,14 +88,14 @@ static size_t cut_ands(struct span p, struct span *out, size_t max)
 		} else if (c == ')') {
 			if (!depth--)
 				return 0;
-		} else if (!depth && word_at(p, i, "or")) {
+		} else if (!depth && ands && word_at(p, i, "or")) {
 			return 0;
-		} else if (!depth && word_at(p, i, "and")) {
+		} else if (!depth && word_at(p, i, word)) {
 			if (n + 1 >= max)
 				return 0;
 			out[n++] = trim((struct span){p.s + start, i - start});
-			start = i + 3;
-			i += 2;
+			start = i + wl;
+			i += wl - 1;
 		}
 	}
 	if (depth)
@@ -137,6 +139,22 @@ static bool is_ident(struct span p)
 	return true;
 }
 
+/* The text of macro p names, lists substituted (malloc'd), or NULL. */
+static char *macro_text(struct rules *rs, struct span p)
+{
+	const struct rules_item *m;
+	char name[128], *text;
+
+	if (!is_ident(p) || p.n >= sizeof(name))
+		return NULL;
+	memcpy(name, p.s, p.n);
+	name[p.n] = '\0';
+	m = rules_find(&rs->macros, name);
+	if (!m || m->mstate != 2 || rules_subst_lists(rs, m->cond, &text) < 0)
+		return NULL;
+	return text;
+}
+
 struct cutter {
 	struct rules *rs;
 	struct rules_strv parts;
@@ -148,30 +166,22 @@ struct cutter {
 static void cut(struct cutter *c, struct span p, unsigned depth)
 {
 	struct span parts[PLAN_PARTS];
+	char *text;
 	size_t n;
 
 	p = trim(p);
-	if (depth < PLAN_DEPTH && is_ident(p)) {
-		char name[128], *text;
-		const struct rules_item *m;
-
-		if (p.n < sizeof(name)) {
-			memcpy(name, p.s, p.n);
-			name[p.n] = '\0';
-			m = rules_find(&c->rs->macros, name);
-			if (m && m->mstate == 2 && rules_subst_lists(c->rs, m->cond, &text) == 0) {
-				if (rules_strv_push(&c->owned, text, strlen(text)) < 0)
-					c->fail = true;
-				free(text);
-				if (!c->fail) {
-					text = c->owned.v[c->owned.n - 1];
-					cut(c, (struct span){text, strlen(text)}, depth + 1);
-				}
-				return;
-			}
+	text = depth < PLAN_DEPTH ? macro_text(c->rs, p) : NULL;
+	if (text) {
+		if (rules_strv_push(&c->owned, text, strlen(text)) < 0)
+			c->fail = true;
+		free(text);
+		if (!c->fail) {
+			text = c->owned.v[c->owned.n - 1];
+			cut(c, (struct span){text, strlen(text)}, depth + 1);
 		}
+		return;
 	}
-	n = depth < PLAN_DEPTH ? cut_ands(unwrap(p), parts, PLAN_PARTS) : 0;
+	n = depth < PLAN_DEPTH ? cut_at(unwrap(p), "and", parts, PLAN_PARTS) : 0;
 	if (n > 1 || (n == 1 && parts[0].n != p.n)) {
 		for (size_t i = 0; i < n && !c->fail; i++)
 			cut(c, parts[i], depth + 1);
@@ -313,6 +323,75 @@ static bool name_keys(const char *t, struct rules_strv *keys)
 	}
 }
 
+/* Move the strings of src to the end of dst. */
+static bool strv_move(struct rules_strv *dst, struct rules_strv *src)
+{
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < src->n; i++)
+		ok = rules_strv_push(dst, src->v[i], strlen(src->v[i])) == 0;
+	rules_strv_free(src);
+	return ok;
+}
+
+static bool need_keys(struct rules *rs, struct span p, unsigned depth, struct rules_strv *keys);
+
+/* An or: every part has keys (their union); an and: one part has keys. */
+static bool need_keys_of(struct rules *rs, struct span *parts, size_t n, bool all, unsigned depth,
+			 struct rules_strv *keys)
+{
+	struct rules_strv mine = {0};
+	bool ok = all;
+
+	for (size_t i = 0; i < n && ok == all; i++)
+		ok = need_keys(rs, parts[i], depth + 1, &mine);
+	if (!ok) {
+		rules_strv_free(&mine);
+		return false;
+	}
+	return strv_move(keys, &mine);
+}
+
+/*
+ * The proc.name values without one of which p cannot be true, appended to
+ * keys: an or of parts that each have keys (their union), an and with a part
+ * that has keys, `proc.name = V`, `proc.name in (V...)`, in parentheses or
+ * macros. False, keys unchanged, when p has none.
+ */
+static bool need_keys(struct rules *rs, struct span p, unsigned depth, struct rules_strv *keys)
+{
+	struct span parts[PLAN_PARTS];
+	struct rules_strv mine = {0};
+	char *text;
+	size_t n;
+	bool ok;
+
+	p = trim(p);
+	if (depth >= PLAN_DEPTH || !p.n)
+		return false;
+	text = macro_text(rs, p);
+	if (text) {
+		ok = need_keys(rs, (struct span){text, strlen(text)}, depth + 1, keys);
+		free(text);
+		return ok;
+	}
+	p = unwrap(p);
+	n = cut_at(p, "or", parts, PLAN_PARTS);
+	if (n > 1)
+		return need_keys_of(rs, parts, n, true, depth, keys);
+	n = cut_at(p, "and", parts, PLAN_PARTS);
+	if (n > 1)
+		return need_keys_of(rs, parts, n, false, depth, keys);
+	text = strndup(p.s, p.n);
+	ok = text && name_keys(text, &mine);
+	free(text);
+	if (!ok) {
+		rules_strv_free(&mine);
+		return false;
+	}
+	return strv_move(keys, &mine);
+}
+
 /* ---- building ---- */
 
 struct rules_key {
@@ -376,8 +455,9 @@ static int plan_rule(struct rules *rs, const struct rules_item *r, struct rules_
 			break;
 		}
 		pr->cj[pr->ncj++] = (size_t)k;
-		if (!pr->keys.n && !name_keys(c.parts.v[i], &pr->keys))
-			rules_strv_free(&pr->keys);
+		if (!pr->keys.n)
+			need_keys(rs, (struct span){c.parts.v[i], strlen(c.parts.v[i])}, 0,
+				  &pr->keys);
 	}
 	if (c.fail) {
 		pr->ncj = 0;

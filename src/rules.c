@@ -488,7 +488,8 @@ static int read_all(int fd, char **out, size_t *len)
 	return 0;
 }
 
-static int load_error(struct rules *rs, const char *path, int err)
+/* A diagnostic about a path as a whole, among the load's. */
+static int path_diag(struct rules *rs, enum rules_level level, const char *path, const char *msg)
 {
 	const char *file = rules_intern_file(rs, path);
 
@@ -496,9 +497,22 @@ static int load_error(struct rules *rs, const char *path, int err)
 		return -ENOMEM;
 	if (rs->ndiag > rs->ndiag_load)
 		diag_truncate(rs, rs->ndiag_load);
-	rules_diagf(rs, RULES_ERROR, file, 0, 0, NULL, "cannot read: %s", strerror(-err));
+	rules_diagf(rs, level, file, 0, 0, NULL, "%s", msg);
 	rs->ndiag_load = rs->ndiag;
-	return err;
+	return 0;
+}
+
+static int load_error(struct rules *rs, const char *path, int err)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "cannot read: %s", strerror(-err));
+	return path_diag(rs, RULES_ERROR, path, msg) < 0 ? -ENOMEM : err;
+}
+
+static void load_warning(struct rules *rs, const char *path, const char *msg)
+{
+	path_diag(rs, RULES_WARNING, path, msg);
 }
 
 static int load_file(struct rules *rs, const char *path)
@@ -554,6 +568,8 @@ static int load_dir(struct rules *rs, const char *path)
 	closedir(d);
 	if (names.n)
 		qsort(names.v, names.n, sizeof(*names.v), name_cmp);
+	else if (r == 0)
+		load_warning(rs, path, "no *.yaml or *.yml file in this directory");
 	for (size_t i = 0; r != -ENOMEM && i < names.n; i++) {
 		char *p;
 		size_t pl = strlen(path);

@@ -71,6 +71,7 @@ enum pt_field {
 	PT_F_CONTAINER, /* attribution: container id, runtime, pod uid (or the host) */
 	PT_F_CTR_META, /* the container's name, image, pod name: the runtime's state */
 	PT_F_NSPID, /* pid and pgid in the process's own pid namespace */
+	PT_F_CAPS, /* capability sets: permitted, effective, inheritable (status, at exec) */
 	PT_F_COUNT,
 };
 

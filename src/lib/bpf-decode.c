@@ -16,7 +16,7 @@ static const enum pt_ns ns_of[PT_BPF_NS_COUNT] = {
 };
 _Static_assert(PT_COMM_LEN == sizeof(((struct pt_bpf_event *)0)->comm), "comm size differs");
 /* the record's layout is shared with the programs: members only append */
-_Static_assert(sizeof(struct pt_bpf_event) == 208, "struct pt_bpf_event changed size");
+_Static_assert(sizeof(struct pt_bpf_event) == 232, "struct pt_bpf_event changed size");
 
 #define DELETED_SUFFIX " (deleted)"
 
@@ -192,6 +192,12 @@ static void info_identity(struct pt_proc *p, const struct pt_bpf_event *e)
 		p->vpid = (pid_t)e->vpid;
 		p->vpgid = (pid_t)e->vpgid;
 		pt_proc_set_known(p, PT_F_NSPID, PT_SRC_BPF);
+	}
+	if (e->known & PT_BPF_K_CAPS) {
+		p->cap_prm = e->cap_prm;
+		p->cap_eff = e->cap_eff;
+		p->cap_inh = e->cap_inh;
+		pt_proc_set_known(p, PT_F_CAPS, PT_SRC_BPF);
 	}
 	/* the path, and the container, come from pt_bpf_attribute() */
 	p->cgroup_id = e->cgroup_id;

@@ -499,6 +499,199 @@ bad:
 	return true;
 }
 
+#define REGEX_COST_MAX 1000
+#define REGEX_EPSILON_COST 16
+#define REGEX_BOUND_MAX 255 /* POSIX's least RE_DUP_MAX */
+#define REGEX_NEST_MAX 32
+
+/* The end of the bracket expression that starts at pat[i] ('['). */
+static size_t bracket_end(const char *pat, size_t i)
+{
+	i++;
+	if (pat[i] == '^')
+		i++;
+	if (pat[i] == ']')
+		i++; /* a leading ] is a member */
+	for (; pat[i] && pat[i] != ']'; i++)
+		if (pat[i] == '[' &&
+		    (pat[i + 1] == ':' || pat[i + 1] == '.' || pat[i + 1] == '=')) {
+			const char *end = strchr(pat + i + 2, pat[i + 1]);
+
+			if (!end || end[1] != ']')
+				return strlen(pat);
+			i = (size_t)(end - pat) + 1;
+		}
+	return pat[i] ? i : strlen(pat);
+}
+
+/*
+ * Whether regcomp() can compile pat in reasonable time and memory: glibc
+ * copies a subexpression once per count of a bound, so nested bounds multiply
+ * ("((a{1,255}){1,255}){1,255}" takes minutes), and stars inside them slow
+ * it further ("(.*){1,500}": 20 s). The cost of a sequence is the sum of its
+ * atoms and operators, a bound multiplies its atom; back-references (which
+ * make matching exponential) are refused too. A condition may come from an
+ * unprivileged client of the daemon.
+ */
+struct re_frame {
+	uint64_t cost; /* of the sequence so far */
+	uint64_t last; /* of its last atom */
+	bool nullable; /* it holds a star, a ? or a | */
+	bool last_nullable;
+};
+
+/* The bound {a}, {a,} or {a,b} at pat[*i] on the frame's last atom; *i moves
+ * to its '}'. False when too costly. */
+static bool re_bound(const char *pat, size_t *i, struct re_frame *f)
+{
+	unsigned long a, b;
+	uint64_t copies;
+	char *end;
+
+	a = b = strtoul(pat + *i + 1, &end, 10);
+	if (*end == ',' && end[1] == '}') {
+		b = a + 1; /* {a,}: a copies and a star */
+		end++;
+	} else if (*end == ',' && end[1] >= '0' && end[1] <= '9') {
+		b = strtoul(end + 1, &end, 10);
+	}
+	if (a > REGEX_BOUND_MAX || b > REGEX_BOUND_MAX)
+		return false;
+	if (b < a)
+		b = a;
+	/* copies of what can match nothing chain their epsilon closures: squared */
+	copies = f->last_nullable ? (uint64_t)b * b : b;
+	f->cost += f->last * (copies > 1 ? copies - 1 : 0);
+	f->last *= copies ? copies : 1;
+	if (a == 0)
+		f->nullable = f->last_nullable = true;
+	if (*end == '}')
+		*i = (size_t)(end - pat);
+	return f->cost <= REGEX_COST_MAX;
+}
+
+static bool regex_cost_ok(const char *pat, bool *balanced)
+{
+	struct re_frame f[REGEX_NEST_MAX + 1];
+	unsigned d = 0;
+
+	memset(&f[0], 0, sizeof(f[0]));
+	*balanced = true;
+	for (size_t i = 0; pat[i]; i++) {
+		struct re_frame atom = {.cost = 1};
+
+		switch (pat[i]) {
+		case '\\':
+			if (pat[i + 1] >= '1' && pat[i + 1] <= '9')
+				return false;
+			if (pat[i + 1])
+				i++;
+			break;
+		case '[':
+			i = bracket_end(pat, i);
+			if (!pat[i]) {
+				*balanced = false; /* regcomp() refuses it */
+				return true;
+			}
+			break;
+		case '(':
+			if (++d > REGEX_NEST_MAX)
+				return false;
+			memset(&f[d], 0, sizeof(f[d]));
+			continue;
+		case ')':
+			if (!d) {
+				*balanced = false; /* an ordinary character */
+				break;
+			}
+			atom = f[d--];
+			break;
+		case '{':
+			if (pat[i + 1] < '0' || pat[i + 1] > '9')
+				break; /* an ordinary character */
+			if (!re_bound(pat, &i, &f[d]))
+				return false;
+			continue;
+		case '|':
+			/* an empty alternative matches nothing */
+			if (!f[d].cost || !pat[i + 1] || pat[i + 1] == '|' || pat[i + 1] == ')')
+				f[d].nullable = true;
+			f[d].cost += REGEX_EPSILON_COST;
+			if (f[d].cost > REGEX_COST_MAX)
+				return false;
+			continue;
+		case '+':
+			/* glibc makes a+ of aa*: "a++++" doubles four times */
+			f[d].cost += f[d].last + REGEX_EPSILON_COST;
+			f[d].last *= 2;
+			if (f[d].cost > REGEX_COST_MAX)
+				return false;
+			continue;
+		case '*':
+		case '?':
+			f[d].cost += REGEX_EPSILON_COST;
+			f[d].nullable = f[d].last_nullable = true;
+			if (f[d].cost > REGEX_COST_MAX)
+				return false;
+			continue;
+		case '^':
+		case '$':
+			continue;
+		default:
+			break;
+		}
+		f[d].cost += atom.cost;
+		f[d].last = atom.cost;
+		f[d].last_nullable = atom.nullable;
+		f[d].nullable |= atom.nullable;
+		if (f[d].cost > REGEX_COST_MAX)
+			return false;
+	}
+	if (d)
+		*balanced = false;
+	return true;
+}
+
+/*
+ * Falco anchors a regex at both ends. With balanced parentheses "^(PAT)$" is
+ * exactly that, and lets regexec() give up at the first byte instead of trying
+ * every start; otherwise (a stray ')' is an ordinary character) the match's
+ * extent is checked instead (cond.c).
+ */
+int cond_regex_compile(struct cond_check *k)
+{
+	const char *pat = k->vals[0].s;
+	char *wrapped = NULL;
+	bool balanced;
+	int r;
+
+	if (!regex_cost_ok(pat, &balanced))
+		return -1;
+	if (balanced) {
+		size_t n = strlen(pat);
+
+		wrapped = malloc(n + 5);
+		if (!wrapped)
+			return REG_ESPACE;
+		snprintf(wrapped, n + 5, n ? "^(%s)$" : "^$", pat);
+		pat = wrapped;
+	}
+	k->re = malloc(sizeof(*k->re));
+	if (!k->re) {
+		free(wrapped);
+		return REG_ESPACE;
+	}
+	/* unanchored, the match's extent tells whether it spans the value */
+	k->re_anchored = balanced;
+	r = regcomp(k->re, pat, REG_EXTENDED | (balanced ? REG_NOSUB : 0));
+	if (r) {
+		free(k->re);
+		k->re = NULL;
+	}
+	free(wrapped);
+	return r;
+}
+
 static bool type_values(struct parser *p, struct cond_check *k, const size_t *vpos)
 {
 	enum pt_type t = pt_field_def_type(k->f.def);
@@ -539,6 +732,11 @@ static bool type_values(struct parser *p, struct cond_check *k, const size_t *vp
 
 		if (r == REG_ESPACE) {
 			fail_nomem(p);
+			return false;
+		}
+		if (r < 0) {
+			fail(p, vpos[0],
+			     "regex too costly (bounds on stars, nested bounds, back-references)");
 			return false;
 		}
 		if (r) {

@@ -71,22 +71,6 @@ void cond_node_free(struct cond_node *n)
 	free(n);
 }
 
-int cond_regex_compile(struct cond_check *k)
-{
-	int r;
-
-	k->re = malloc(sizeof(*k->re));
-	if (!k->re)
-		return REG_ESPACE;
-	/* not REG_NOSUB: the match's extent tells whether it spans the value */
-	r = regcomp(k->re, k->vals[0].s, REG_EXTENDED);
-	if (r) {
-		free(k->re);
-		k->re = NULL;
-	}
-	return r;
-}
-
 static void *memdup0(const void *p, size_t n)
 {
 	char *s = malloc(n + 1);
@@ -510,7 +494,9 @@ static bool regex_match(const struct cond_check *k, struct pt_cond_ctx *x, const
 
 	if (!k->re || !(c = scratch(x, s->s, s->len, 0)))
 		return false;
-	/* anchored at both ends: the leftmost-longest match is the whole value */
+	if (k->re_anchored)
+		return regexec(k->re, c, 0, NULL, 0) == 0;
+	/* the leftmost-longest match is the whole value when one is */
 	return regexec(k->re, c, 1, &m, 0) == 0 && m.rm_so == 0 && (size_t)m.rm_eo == s->len;
 }
 

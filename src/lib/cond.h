@@ -80,6 +80,7 @@ struct cond_check {
 	size_t nvals;
 	struct cond_val *vals;
 	regex_t *re; /* OP_REGEX on a known field */
+	bool re_anchored; /* re is "^(PAT)$" */
 };
 
 enum cond_kind {
@@ -107,7 +108,8 @@ struct pt_cond {
 void cond_node_free(struct cond_node *n);
 /* A deep copy (regexes compiled again). 0 or -ENOMEM. */
 int cond_node_copy(const struct cond_node *n, struct cond_node **out);
-/* Compile k->vals[0] as k's regex: 0, or a regcomp() error code. */
+/* Compile k->vals[0] as k's regex, anchored: 0, a regcomp() error code, or -1 when
+ * it would cost regcomp() or regexec() too much. */
 int cond_regex_compile(struct cond_check *k);
 /* Add a name to c's missing list unless it is there. 0 or -ENOMEM. */
 int cond_missing_add(struct pt_cond *c, const char *name);

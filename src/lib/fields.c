@@ -1042,6 +1042,147 @@ static int rd_loginname(const struct pt_field_ctx *c, const struct pt_proc *p, s
 	return name_of_uid(v, p->loginuid);
 }
 
+/* ---- capabilities (slot PT_F_CAPS) ---- */
+
+/* The kernel's names (include/uapi/linux/capability.h, Linux 5.9 on). */
+static const char *const cap_names[] = {
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_DAC_READ_SEARCH",
+	"CAP_FOWNER",
+	"CAP_FSETID",
+	"CAP_KILL",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETPCAP",
+	"CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN",
+	"CAP_NET_RAW",
+	"CAP_IPC_LOCK",
+	"CAP_IPC_OWNER",
+	"CAP_SYS_MODULE",
+	"CAP_SYS_RAWIO",
+	"CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT",
+	"CAP_SYS_ADMIN",
+	"CAP_SYS_BOOT",
+	"CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE",
+	"CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG",
+	"CAP_MKNOD",
+	"CAP_LEASE",
+	"CAP_AUDIT_WRITE",
+	"CAP_AUDIT_CONTROL",
+	"CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN",
+	"CAP_SYSLOG",
+	"CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND",
+	"CAP_AUDIT_READ",
+	"CAP_PERFMON",
+	"CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
+};
+
+/* A set as Falco renders it: the names, lowest bit first, joined by spaces;
+ * a bit this list has no name for as CAP_N; "" for the empty set. */
+static int cap_set_names(struct pt_value *v, uint64_t set)
+{
+	struct pt_buf b;
+	size_t n;
+
+	if (!set) {
+		v_str(v, "", 0);
+		return 0;
+	}
+	pt_buf_init(&b);
+	for (unsigned i = 0; i < 64; i++) {
+		if (!(set & (UINT64_C(1) << i)))
+			continue;
+		if (b.len)
+			pt_buf_addc(&b, ' ');
+		if (i < PT_ARRAY_SIZE(cap_names))
+			pt_buf_adds(&b, cap_names[i]);
+		else
+			pt_buf_printf(&b, "CAP_%u", i);
+	}
+	/* NUL-terminated: string operators read it as a C string */
+	v->owned = pt_buf_steal(&b, &n);
+	if (!v->owned)
+		return -ENOMEM;
+	v_str(v, v->owned, n);
+	return 0;
+}
+
+/* A set as status shows it: 16 hex digits. */
+static int cap_set_hex(struct pt_value *v, uint64_t set)
+{
+	int n = snprintf(v->buf, sizeof(v->buf), "%016" PRIx64, set);
+
+	v_str(v, v->buf, (size_t)n);
+	return 0;
+}
+
+RD(rd_cap_prm, return cap_set_names(v, p->cap_prm))
+RD(rd_cap_eff, return cap_set_names(v, p->cap_eff))
+RD(rd_cap_inh, return cap_set_names(v, p->cap_inh))
+RD(rd_cap_prm_hex, return cap_set_hex(v, p->cap_prm))
+RD(rd_cap_eff_hex, return cap_set_hex(v, p->cap_eff))
+RD(rd_cap_inh_hex, return cap_set_hex(v, p->cap_inh))
+
+/* ---- the environment, read from /proc when asked for ---- */
+
+#define ENV_MAX (64 * 1024)
+
+/*
+ * proc.env: read at evaluation time, not at exec (the netlink reader cannot
+ * afford it, and another user's environ needs ptrace access), so only while
+ * the record's process is alive and still has its pid (the start must match):
+ * a short-lived process is usually gone by the time a rule looks. Not in an
+ * imported table, whose records are not of this host's /proc.
+ */
+static int rd_env(const struct pt_field_ctx *c, const struct pt_proc *p, struct pt_value *v)
+{
+	enum pt_why why;
+	size_t len;
+	bool trunc;
+	char *s;
+	int r;
+
+	if (!c->m || pt_core_empty(c->m)) {
+		v_unknown(v, PT_WHY_NOT_READ);
+		return 0;
+	}
+	if (p->state != PT_STATE_ALIVE || !pt_proc_has(p, PT_F_START)) {
+		v_unknown(v, p->state != PT_STATE_ALIVE ? PT_WHY_GONE : p->why[PT_F_START]);
+		return 0;
+	}
+	r = pt_procfs_environ(pt_core_procfs(c->m), p->pid, p->start, ENV_MAX, &s, &len, &trunc,
+			      &why);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		v_unknown(v, why);
+		return 0;
+	}
+	/* NUL-separated, as Falco's proc.env: joined by spaces */
+	while (len && s[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (!s[i])
+			s[i] = ' ';
+	s[len] = '\0';
+	v->owned = s;
+	v_str(v, s, len);
+	v->truncated = trunc;
+	return 0;
+}
+
 static int ev_num(const struct pt_field_ctx *c, struct pt_value *v)
 {
 	if (c->ev->num)
@@ -1387,6 +1528,37 @@ const struct pt_field_def pt_field_table[] = {
 	 "Name of user.loginuid; null when the login uid is unset (-1) or the passwd database "
 	 "has none.",
 	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_LOGINUID), .read = rd_loginname},
+	/* 98 */
+	{"thread.cap_permitted", "cap_permitted",
+	 "The permitted capabilities as read at exec (or fork), by name, joined by spaces, as "
+	 "Falco renders them (CAP_CHOWN CAP_DAC_OVERRIDE ...; a bit without a name as CAP_N).",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .read = rd_cap_prm},
+	{"thread.cap_effective", "cap_effective",
+	 "The effective capabilities as read at exec (or fork), by name, as thread.cap_permitted.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .read = rd_cap_eff},
+	{"thread.cap_inheritable", "cap_inheritable",
+	 "The inheritable capabilities as read at exec (or fork), by name, as "
+	 "thread.cap_permitted.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .read = rd_cap_inh},
+	{"proc.caps.permitted", "caps.permitted",
+	 "The permitted set as /proc/PID/status shows it (CapPrm: 16 hex digits), read at exec "
+	 "(or fork); a setuid() or capset() later is not seen.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER,
+	 .evmask = EV_LIFE, .read = rd_cap_prm_hex},
+	{"proc.caps.effective", "caps.effective", "The effective set (CapEff:), as caps.permitted.",
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER,
+	 .evmask = EV_LIFE, .read = rd_cap_eff_hex},
+	/* 103 */
+	{"proc.caps.inheritable", "caps.inheritable",
+	 "The inheritable set (CapInh:), as caps.permitted.", .type = PT_TYPE_STR, .flags = PE,
+	 .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER, .evmask = EV_LIFE,
+	 .read = rd_cap_inh_hex},
+	{"proc.env", "env",
+	 "The environment (NAME=VALUE, joined by spaces, as Falco's proc.env; at most 64 KiB), "
+	 "read from /proc/PID/environ when asked for, not at exec: unknown once the process has "
+	 "exited (so usually for a short-lived one), for another user's process without ptrace "
+	 "access, and in a replay. Not in JSON; no proc.env[NAME].",
+	 .type = PT_TYPE_STR, .flags = PE | PT_FIELD_MONITOR, .read = rd_env},
 };
 
 const unsigned pt_field_table_len = PT_ARRAY_SIZE(pt_field_table);

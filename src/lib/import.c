@@ -1068,6 +1068,54 @@ static int get_nspid(struct ctx *c, struct rec_in *in, json_t *o)
 	return 0;
 }
 
+/* 16 lowercase hex digits, as the writer puts a capability set. */
+static int parse_cap_hex(const char *s, size_t n, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (n != 16)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		int d = s[i] >= 'A' && s[i] <= 'F' ? -1 : pt_hexval(s[i]);
+
+		if (d < 0)
+			return -EINVAL;
+		x = x << 4 | (uint64_t)d;
+	}
+	*v = x;
+	return 0;
+}
+
+/* "caps": {"permitted","effective","inheritable"}, null when missing says why;
+ * absent from lines written before it (the slot is then not read). */
+static int get_caps(struct ctx *c, struct rec_in *in, json_t *o)
+{
+	static const char *const keys[] = {"permitted", "effective", "inheritable"};
+	uint64_t *dst[] = {&in->p.cap_prm, &in->p.cap_eff, &in->p.cap_inh};
+	json_t *j = json_object_get(o, "caps");
+	bool known;
+	int r;
+
+	if (!j) {
+		set_opt_slot(in, PT_F_CAPS, false);
+		return 0;
+	}
+	if ((r = slot_state(c, in, PT_F_CAPS, o, "caps", &known)) < 0)
+		return r;
+	if (known && (!json_is_object(j) || json_object_size(j) != PT_ARRAY_SIZE(keys)))
+		return bad(c,
+			   "member \"caps\": not an object of permitted, effective, inheritable");
+	for (size_t i = 0; known && i < PT_ARRAY_SIZE(keys); i++) {
+		json_t *e = json_object_get(j, keys[i]);
+
+		if (!json_is_string(e) ||
+		    parse_cap_hex(json_string_value(e), json_string_length(e), dst[i]) < 0)
+			return bad(c, "member \"caps.%s\": not 16 lowercase hex digits", keys[i]);
+	}
+	set_slot(in, PT_F_CAPS, known);
+	return 0;
+}
+
 /* ppid_orig repeats parent_key's pid: it must agree. */
 static int get_ppid_orig(struct ctx *c, struct rec_in *in, json_t *o)
 {
@@ -1116,7 +1164,7 @@ static int parse_record(struct ctx *c, json_t *o, struct rec_in *in)
 	    (r = get_slot_str(c, in, o, PT_F_CGROUP, "cgroup", &in->p.cgroup)) < 0)
 		return r;
 	if ((r = get_container(c, in, o)) < 0 || (r = get_nspid(c, in, o)) < 0 ||
-	    (r = get_ppid_orig(c, in, o)) < 0)
+	    (r = get_ppid_orig(c, in, o)) < 0 || (r = get_caps(c, in, o)) < 0)
 		return r;
 	if ((r = get_ns(c, in, o)) < 0 || (r = get_tier(c, o, &in->p.tier)) < 0 ||
 	    (r = get_time(c, o, "start_time", &in->p.start_us, &(bool){0})) < 0)
@@ -1333,10 +1381,17 @@ static int get_view(struct ctx *c, struct ev_in *e, json_t *o)
 			return r;
 		e->carried |= PT_FMASK(PT_F_CONTAINER) | PT_FMASK(PT_F_CTR_META);
 	}
-	/* a child has its parent's image, credentials and container until it execs */
+	/* and the capabilities (left out of older streams) */
+	if (e->pkey_carried && json_object_get(o, "caps")) {
+		if ((r = get_caps(c, v, o)) < 0)
+			return r;
+		e->carried |= PT_FMASK(PT_F_CAPS);
+	}
+	/* a child has its parent's image, credentials, capabilities and container
+	 * until it execs */
 	if (t == PT_EV_FORK)
 		for (unsigned f = 0; f < PT_F_COUNT; f++)
-			if (((PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) |
+			if (((PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_CAPS) |
 			      PT_FMASK(PT_F_CONTAINER) | PT_FMASK(PT_F_CTR_META)) &
 			     PT_FMASK(f)) &&
 			    pt_proc_has(&v->p, (enum pt_field)f))
@@ -1521,6 +1576,9 @@ static bool same_field(const struct pt_proc *a, const struct pt_proc *b, enum pt
 			a->egid == b->egid;
 	case PT_F_SID:
 		return a->sid == b->sid;
+	case PT_F_CAPS:
+		return a->cap_prm == b->cap_prm && a->cap_eff == b->cap_eff &&
+			a->cap_inh == b->cap_inh;
 	case PT_F_CONTAINER:
 	case PT_F_CTR_META: /* held by the container */
 		return a->ctr == b->ctr ||

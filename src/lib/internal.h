@@ -54,6 +54,8 @@ struct pt_proc {
 	char *cgroup; /* the cgroup v2 path, or the first hierarchy's */
 	uint64_t cgroup_id; /* the cgroup v2 directory's inode (what BPF reports); 0 unknown */
 	pid_t vpid, vpgid; /* in the process's own pid namespace (NSpid, NSpgid): PT_F_NSPID */
+	/* capability sets (CapPrm, CapEff, CapInh of status) as read at exec or fork: PT_F_CAPS */
+	uint64_t cap_prm, cap_eff, cap_inh;
 	/* a reference (container.h); NULL on the host or when unknown: PT_F_CONTAINER
 	 * and PT_F_CTR_META */
 	struct pt_container *ctr;
@@ -230,6 +232,10 @@ enum pt_why pt_procfs_why(int err);
 int pt_parse_status_nspid(const char *buf, size_t len, pid_t *vpid, pid_t *vpgid);
 /* Set PT_F_NSPID known from status, or missing (KERNEL, ERROR). */
 void pt_status_apply_nspid(const char *buf, size_t len, struct pt_proc *p);
+/* CapPrm:, CapEff:, CapInh: of status (hex): 0, -EINVAL. */
+int pt_parse_status_caps(const char *buf, size_t len, uint64_t *prm, uint64_t *eff, uint64_t *inh);
+/* Set PT_F_CAPS known from status, or missing (ERROR). */
+void pt_status_apply_caps(const char *buf, size_t len, struct pt_proc *p);
 /*
  * The content of /proc/PID/cgroup, read through dirfd: p's cgroup path and id
  * (PT_F_CGROUP) and its container (PT_F_CONTAINER: a pt_ctr_new() reference, or
@@ -249,6 +255,13 @@ int pt_procfs_stat_at(int dirfd, struct pt_stat *st);
 int pt_procfs_stat(const struct pt_procfs *fs, pid_t pid, struct pt_stat *st);
 /* 0 while PID has an entry under the proc root, else -errno (-ENOENT, -ESRCH: gone). */
 int pt_procfs_exists(const struct pt_procfs *fs, pid_t pid);
+/* The environment of PID (NUL-separated, as environ shows it), at most max
+ * bytes (*trunc when cut), only while PID is still the process that started
+ * at start ticks (not 0): 0 with *out malloc'd and NUL-ended (*len bytes
+ * before that NUL, maybe 0), or -errno with *why (GONE when reaped or the pid
+ * is another process's, ZOMBIE, PERM: another user's without ptrace access). */
+int pt_procfs_environ(const struct pt_procfs *fs, pid_t pid, uint64_t start, size_t max, char **out,
+		      size_t *len, bool *trunc, enum pt_why *why);
 /* Whether PID's cmdline reads non-empty (its exec has set up the new argv). */
 bool pt_procfs_has_args(const struct pt_procfs *fs, pid_t pid);
 /* readlink of PID's link name ("exe", "cwd") into buf, NUL-terminated:
@@ -262,6 +275,8 @@ int pt_procfs_list(const struct pt_procfs *fs, pid_t pid, pid_t **out, size_t *n
 /* Write BOOT_ID:START:PID into buf: the length, or -ERANGE when len is too small
  * (PT_KEY_MAX always fits), -ENODATA without a boot id or start. */
 int pt_key_fmt(char *buf, size_t len, const char *boot_id, uint64_t start, pid_t pid);
+/* The value of a hex digit (either case), or -1. */
+int pt_hexval(char c);
 /* A boot id as the kernel writes it (8-4-4-4-12 hex digits, maybe a newline after):
  * lowercased into out. 0 or -EINVAL. */
 int pt_parse_boot_id(const char *buf, size_t len, char out[PT_BOOT_ID_LEN + 1]);
@@ -291,8 +306,9 @@ static inline bool pt_same_start(uint64_t a, uint64_t b)
 #define PT_FMASK_EXEC_IMAGE (PT_FMASK(PT_F_COMM) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_ARGV))
 /* What a scan reads again to report an exec it noticed: the image, the creds
  * a setuid exec changes, and start and ppid, which say it is the same process. */
-#define PT_FMASK_EXEC_READ \
-	(PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_START) | PT_FMASK(PT_F_PPID))
+#define PT_FMASK_EXEC_READ                                                                         \
+	(PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_CAPS) | PT_FMASK(PT_F_START) | \
+	 PT_FMASK(PT_F_PPID))
 /* What a reader racing the exec'd process must get first (inotify captures):
  * argv, exe and comm, then start and ppid. The core reads the rest later. */
 #define PT_FMASK_EXEC_CAPTURE (PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_START) | PT_FMASK(PT_F_PPID))
@@ -300,7 +316,8 @@ static inline bool pt_same_start(uint64_t a, uint64_t b)
 #define PT_FMASK_INHERIT                                                                         \
 	(PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_SID) | PT_FMASK(PT_F_PGID) | \
 	 PT_FMASK(PT_F_TTY) | PT_FMASK(PT_F_CWD) | PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_NS) |   \
-	 PT_FMASK(PT_F_LOGINUID) | PT_FMASK(PT_F_CONTAINER) | PT_FMASK(PT_F_CTR_META))
+	 PT_FMASK(PT_F_LOGINUID) | PT_FMASK(PT_F_CONTAINER) | PT_FMASK(PT_F_CTR_META) |          \
+	 PT_FMASK(PT_F_CAPS))
 
 /* ---- system-wide files (procfs-sys.c) ---- */
 /* The "last pid" counter (loadavg field 5, else sys/kernel/ns_last_pid) and

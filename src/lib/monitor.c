@@ -384,6 +384,9 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
 		if (PT_FMASK_EXEC_IMAGE & PT_FMASK(f))
 			pt_proc_set_missing(p, (enum pt_field)f, PT_WHY_GONE);
+	/* exec computes the capabilities anew (setuid, file capabilities): those
+	 * inherited at fork or read at an earlier exec are not this image's */
+	pt_proc_set_missing(p, PT_F_CAPS, PT_WHY_NOT_READ);
 	if (raw->info) {
 		int64_t fork_us = p->start_us;
 
@@ -391,7 +394,7 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 		if (fork_us)
 			p->start_us = fork_us; /* finer than start ticks */
 	} else {
-		enrich(m, p, PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS));
+		enrich(m, p, PT_FMASK_EXEC_IMAGE | PT_FMASK(PT_F_CREDS) | PT_FMASK(PT_F_CAPS));
 	}
 	/* Runtimes move a process into the container's cgroup between its fork
 	 * and its exec: a cgroup only inherited from the parent is read again

@@ -40,6 +40,7 @@ static const char *const field_names[PT_F_COUNT] = {
 	[PT_F_CONTAINER] = "container",
 	[PT_F_CTR_META] = "container_meta",
 	[PT_F_NSPID] = "nspid",
+	[PT_F_CAPS] = "caps",
 };
 
 static const char *const why_names[PT_WHY_COUNT] = {

@@ -291,6 +291,11 @@ static int merge_field(struct pt_proc *dst, const struct pt_proc *src, enum pt_f
 		dst->vpid = src->vpid;
 		dst->vpgid = src->vpgid;
 		return 0;
+	case PT_F_CAPS:
+		dst->cap_prm = src->cap_prm;
+		dst->cap_eff = src->cap_eff;
+		dst->cap_inh = src->cap_inh;
+		return 0;
 	case PT_F_COUNT:
 		break;
 	}

@@ -98,7 +98,8 @@ static int read_stat(int dirfd, struct pt_proc *p)
 	return 0;
 }
 
-/* status: the credentials, and NSpid/NSpgid from the same read */
+/* status: the credentials, and NSpid/NSpgid and the capabilities from the same read
+ * (parsed from the buffer: no syscall more) */
 static int read_creds(int dirfd, struct pt_proc *p)
 {
 	char buf[STATUS_MAX];
@@ -108,6 +109,7 @@ static int read_creds(int dirfd, struct pt_proc *p)
 		return (int)n;
 	buf[n] = '\0';
 	pt_status_apply_nspid(buf, (size_t)n, p);
+	pt_status_apply_caps(buf, (size_t)n, p);
 	return pt_status_apply(buf, (size_t)n, p);
 }
 
@@ -141,7 +143,7 @@ static void set_missing(struct pt_proc *p, unsigned fields, enum pt_why why)
 #define CGROUP_FIELDS (PT_FMASK(PT_F_CGROUP) | PT_FMASK(PT_F_CONTAINER) | PT_FMASK(PT_F_CTR_META))
 #define EXEC_READ_FIELDS                                                                   \
 	(PT_FMASK(PT_F_ARGV) | PT_FMASK(PT_F_EXE) | PT_FMASK(PT_F_CREDS) | PT_FMASK_STAT | \
-	 PT_FMASK(PT_F_NSPID) | CGROUP_FIELDS)
+	 PT_FMASK(PT_F_NSPID) | PT_FMASK(PT_F_CAPS) | CGROUP_FIELDS)
 
 void pt_procfs_exec_begin(const struct pt_procfs *fs, char *argbuf, size_t args_max, pid_t pid,
 			  struct pt_exec_read *x)
@@ -201,6 +203,7 @@ struct pt_proc *pt_procfs_exec_finish(struct pt_exec_read *x)
 	if (r_creds < 0) {
 		pt_proc_set_missing(p, PT_F_CREDS, pt_procfs_why(r_creds));
 		pt_proc_set_missing(p, PT_F_NSPID, pt_procfs_why(r_creds));
+		pt_proc_set_missing(p, PT_F_CAPS, pt_procfs_why(r_creds));
 	}
 	/* too long for one read: NOT_READ, the core reads it whole */
 	if (r_cgroup < 0 && r_cgroup != -ENOMEM)

@@ -123,12 +123,16 @@ struct pt_proc *pt_scan_half_image(const struct pt_proc *info, const struct pt_s
 
 void pt_scan_complete(struct pt_proc *info, const struct pt_proc *half)
 {
-	/* the half read was made mid-exec: its creds may be those from before it
-	 * (setresuid then exec, or a setuid binary), so they are never taken */
+	/* the half read was made mid-exec: its creds and capabilities may be those
+	 * from before it (setresuid then exec, or a setuid binary), so they are
+	 * never taken */
 	pt_scan_fill_lacking(info, half,
-			     PT_FMASK_EXEC_READ & ~PT_FMASK(PT_F_ARGV) & ~PT_FMASK(PT_F_CREDS));
+			     PT_FMASK_EXEC_READ & ~PT_FMASK(PT_F_ARGV) & ~PT_FMASK(PT_F_CREDS) &
+				     ~PT_FMASK(PT_F_CAPS));
 	if (!pt_proc_has(info, PT_F_CREDS) && info->why[PT_F_CREDS] == PT_WHY_NOT_READ)
 		pt_proc_set_missing(info, PT_F_CREDS, PT_WHY_GONE);
+	if (!pt_proc_has(info, PT_F_CAPS) && info->why[PT_F_CAPS] == PT_WHY_NOT_READ)
+		pt_proc_set_missing(info, PT_F_CAPS, PT_WHY_GONE);
 }
 
 /*

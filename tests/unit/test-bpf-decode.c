@@ -140,6 +140,30 @@ Test(bpf_decode, session_and_loginuid_when_read)
 	cr_assert_eq(raw.info->src[PT_F_LOGINUID], PT_SRC_NONE, "kernel without audit");
 }
 
+/* The capability sets of real_cred, read in kernel at fork and exec. */
+Test(bpf_decode, caps_when_read)
+{
+	struct rec r;
+
+	base(&r, PT_BPF_EXEC, 700, 700);
+	r.e.known = PT_BPF_K_CAPS;
+	r.e.cap_prm = 0x1ffffffffffull;
+	r.e.cap_eff = 1u << 21;
+	r.e.cap_inh = 4;
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(raw.info->src[PT_F_CAPS], PT_SRC_BPF);
+	cr_assert_eq(raw.info->cap_prm, 0x1ffffffffffull);
+	cr_assert_eq(raw.info->cap_eff, 1u << 21);
+	cr_assert_eq(raw.info->cap_inh, 4);
+	raw_free();
+
+	/* not flagged (a big-endian kernel): left for the core to read */
+	base(&r, PT_BPF_FORK, 500, 500);
+	r.e.cap_prm = 1;
+	cr_assert_eq(decode(&r, sizeof(r.e)), 0);
+	cr_assert_eq(raw.info->src[PT_F_CAPS], PT_SRC_NONE);
+}
+
 Test(bpf_decode, session_unknown_when_not_read)
 {
 	struct rec r;
@@ -198,9 +222,11 @@ Test(bpf_decode, nspid_when_read)
  * the reserved ones were, the size is unchanged. */
 Test(bpf_decode, nspid_layout)
 {
-	cr_assert_eq(sizeof(struct pt_bpf_event), 208);
 	cr_assert_eq(offsetof(struct pt_bpf_event, vpid), offsetof(struct pt_bpf_event, err) + 4);
 	cr_assert_eq(offsetof(struct pt_bpf_event, vpgid), 204);
+	/* the capability sets were appended after it */
+	cr_assert_eq(offsetof(struct pt_bpf_event, cap_prm), 208);
+	cr_assert_eq(sizeof(struct pt_bpf_event), 232);
 }
 
 #define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +242,15 @@ Test(grammar, every_operator, .init = setup, .fini = teardown)
 	F("proc.name regex lee"); /* anchored at both ends */
 	F("proc.name regex sleep.");
 	T("proc.cmdline regex \"sleep 1.*\"");
+	T("proc.cmdline regex '[a-z]{5} [0-9]{1,3} -{2}[[:alpha:]]+ []A-Za-z[]{3}'");
+	T("proc.name regex '(s|x){1}(l{1,}e{2,3}){1}p{0,1}'");
+	T("proc.exepath regex '(/[a-z]{1,10}){3}'");
+	F("proc.name regex ''");
+	/* a stray ')' is an ordinary character: still anchored at both ends */
+	T("proc.name regex 'x)|sleep'");
+	T("proc.name regex 'sleep|x)'");
+	F("proc.name regex 'sle)|x'");
+	F("proc.name regex 'x)|slee'");
 }
 
 Test(grammar, values_and_quirks, .init = setup, .fini = teardown)
@@ -338,6 +348,15 @@ Test(grammar, errors_with_positions, .init = setup, .fini = teardown)
 	parse_err("proc.name bcontains xyz", 0, 20);
 	parse_err("proc.name bcontains 123", 0, 20);
 	parse_err("proc.name regex \"(\"", 0, 16);
+	/* what would take regcomp() minutes, or regexec() exponential time */
+	parse_err("proc.name regex '((a{1,255}){1,255}){1,255}'", 0, 16);
+	parse_err("proc.name regex '(a{1,200}){1,200}'", 0, 16);
+	parse_err("proc.name regex 'a{99999999999999999999}'", 0, 16);
+	parse_err("proc.name regex '(a*)*\\\\1'", 0, 16);
+	parse_err("proc.name regex 'a++++++++++++++++++++++++++++++++'", 0, 16);
+	parse_err("proc.name regex "
+		  "'(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))'",
+		  0, 16);
 	parse_err("tolower(proc.name) = x", 0, 0);
 	parse_err("proc.name = val(proc.pname)", 0, 12);
 	parse_err("proc.name[1] = x", 0, 0);
@@ -615,6 +634,48 @@ Test(semantics, context_caches_per_event, .init = setup, .fini = teardown)
 	cr_assert_not(pt_cond_eval(NULL, NULL));
 }
 
+struct shared {
+	const struct pt_cond *c;
+	bool want, ok;
+};
+
+static void *eval_many(void *data)
+{
+	struct shared *sh = data;
+	struct pt_cond_ctx *x = pt_cond_ctx_new();
+
+	sh->ok = x != NULL;
+	for (int i = 0; x && i < 2000; i++) {
+		/* no monitor: the table is the monitor's thread's; the record is read-only */
+		pt_cond_ctx_set(x, NULL, p200, NULL);
+		if (pt_cond_eval(sh->c, x) != sh->want ||
+		    pt_cond_match(sh->c, NULL, p200, NULL) != sh->want)
+			sh->ok = false;
+	}
+	pt_cond_ctx_free(x);
+	return NULL;
+}
+
+Test(semantics, one_condition_many_threads, .init = setup, .fini = teardown)
+{
+	struct pt_cond *c =
+		parse_ok("proc.cmdline regex 'sleep [0-9]+ .*' and proc.exepath glob /usr/*"
+			 " and proc.cwd pmatch (/home/*) and not proc.name in (a, b)",
+			 0);
+	struct shared sh[4];
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++) {
+		sh[i] = (struct shared){.c = c, .want = true};
+		cr_assert_eq(pthread_create(&t[i], NULL, eval_many, &sh[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(pthread_join(t[i], NULL), 0);
+		cr_assert(sh[i].ok, "thread %d", i);
+	}
+	pt_cond_free(c);
+}
+
 /* ---- text ---- */
 
 static void round_trip(const char *text, unsigned flags)
@@ -659,4 +720,27 @@ Test(text, round_trips, .init = setup, .fini = teardown)
 	round_trip("fd.name = x and evt.type in (open, execve) or fd.x[\"a b\"] exists",
 		   PT_COND_LAX);
 	round_trip("u or fd.z[9] pmatch (/a)", PT_COND_LAX);
+}
+
+Test(api, null_arguments)
+{
+	struct pt_cond_error err;
+	struct pt_cond *c = NULL;
+
+	cr_assert_eq(pt_cond_parse(NULL, 0, NULL, NULL, &c, &err), -EINVAL);
+	cr_assert_null(c);
+	cr_assert_eq(err.pos, -1);
+	cr_assert(err.msg[0]);
+	cr_assert_eq(pt_cond_parse("proc.pid = 1", 0, NULL, NULL, NULL, NULL), -EINVAL);
+	cr_assert_eq(pt_cond_parse("proc.pid = ", 0, NULL, NULL, &c, NULL), -EINVAL);
+	errno = 0;
+	cr_assert_null(pt_cond_text(NULL));
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(pt_cond_missing(NULL, 0));
+	cr_assert_eq(pt_cond_evmask(NULL), PT_EVMASK_ALL);
+	cr_assert_not(pt_cond_match(NULL, NULL, NULL, NULL));
+	pt_cond_ctx_set(NULL, NULL, NULL, NULL);
+	cr_assert_eq(pt_cond_parse("proc.pid = 1", 0, NULL, NULL, &c, NULL), 0);
+	cr_assert_not(pt_cond_match(c, NULL, NULL, NULL), "nothing to read: false");
+	pt_cond_free(c);
 }

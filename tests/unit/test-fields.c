@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "internal.h"
@@ -116,6 +117,13 @@ static const struct {
 	{95, "proc.is_vpgid_leader", "is_vpgid_leader", PT_TYPE_BOOL},
 	{96, "proc.is_sid_leader", "is_sid_leader", PT_TYPE_BOOL},
 	{97, "user.loginname", "loginname", PT_TYPE_STR},
+	{98, "thread.cap_permitted", "cap_permitted", PT_TYPE_STR},
+	{99, "thread.cap_effective", "cap_effective", PT_TYPE_STR},
+	{100, "thread.cap_inheritable", "cap_inheritable", PT_TYPE_STR},
+	{101, "proc.caps.permitted", "caps.permitted", PT_TYPE_STR},
+	{102, "proc.caps.effective", "caps.effective", PT_TYPE_STR},
+	{103, "proc.caps.inheritable", "caps.inheritable", PT_TYPE_STR},
+	{104, "proc.env", "env", PT_TYPE_STR},
 };
 
 Test(registry, golden_list_is_a_prefix)
@@ -264,7 +272,7 @@ static void teardown(void)
 /* The text of a field, "-" when null or unknown; "?" + why when unknown. */
 static const char *text_of(const char *name, const struct pt_proc *p, const struct pt_event *ev)
 {
-	static char out[512];
+	static char out[1024];
 	struct pt_field_ref f;
 	struct pt_value v;
 	int n;
@@ -274,6 +282,9 @@ static const char *text_of(const char *name, const struct pt_proc *p, const stru
 	if (!v.known) {
 		snprintf(out, sizeof(out), "?%s", pt_why_name(v.why));
 	} else {
+		/* conditions read strings as C strings */
+		if (!v.null && (v.type == PT_TYPE_STR || v.type == PT_TYPE_NAME))
+			cr_assert_eq(v.s[v.len], '\0', "%s is not NUL-terminated", name);
 		n = pt_value_text(&v, out, sizeof(out));
 		cr_assert_geq(n, 0);
 		cr_assert_lt((size_t)n, sizeof(out));
@@ -365,6 +376,13 @@ static const struct {
 	{"proc.is_vpgid_leader", "true"},
 	{"proc.is_sid_leader", "false"},
 	{"user.loginname", NULL}, /* uid 1000's name is the machine's */
+	{"thread.cap_permitted", NULL},
+	{"thread.cap_effective", NULL},
+	{"thread.cap_inheritable", ""},
+	{"proc.caps.permitted", "000001ffffffffff"},
+	{"proc.caps.effective", "000001ffffffffff"},
+	{"proc.caps.inheritable", "0000000000000000"},
+	{"proc.env", "?gone"}, /* the fixture has no environ file */
 };
 
 Test(values, every_record_field_on_a_fixture, .init = setup, .fini = teardown)
@@ -508,6 +526,191 @@ Test(values, falco_process_fields, .init = setup, .fini = teardown)
 	cr_assert_str_eq(text_of("user.loginname", p, NULL), "-");
 	pt_proc_set_missing(p, PT_F_LOGINUID, PT_WHY_KERNEL);
 	cr_assert_str_eq(text_of("user.loginname", p, NULL), "?unsupported");
+}
+
+/* Every capability the kernel names, lowest bit first, as Falco prints them. */
+#define ALL_CAPS                                                                                  \
+	"CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL "          \
+	"CAP_SETGID "                                                                             \
+	"CAP_SETUID CAP_SETPCAP CAP_LINUX_IMMUTABLE CAP_NET_BIND_SERVICE CAP_NET_BROADCAST "      \
+	"CAP_NET_ADMIN CAP_NET_RAW CAP_IPC_LOCK CAP_IPC_OWNER CAP_SYS_MODULE CAP_SYS_RAWIO "      \
+	"CAP_SYS_CHROOT CAP_SYS_PTRACE CAP_SYS_PACCT CAP_SYS_ADMIN CAP_SYS_BOOT CAP_SYS_NICE "    \
+	"CAP_SYS_RESOURCE CAP_SYS_TIME CAP_SYS_TTY_CONFIG CAP_MKNOD CAP_LEASE CAP_AUDIT_WRITE "   \
+	"CAP_AUDIT_CONTROL CAP_SETFCAP CAP_MAC_OVERRIDE CAP_MAC_ADMIN CAP_SYSLOG CAP_WAKE_ALARM " \
+	"CAP_BLOCK_SUSPEND CAP_AUDIT_READ CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE"
+
+Test(values, capabilities, .init = setup, .fini = teardown)
+{
+	struct pt_proc *p = pt_table_get(pt_core_table(m), 200);
+
+	/* the fixture's root has every capability (status CapPrm 000001ffffffffff) */
+	cr_assert_str_eq(text_of("thread.cap_permitted", p, NULL), ALL_CAPS);
+	cr_assert_str_eq(text_of("cap_effective", p, NULL), ALL_CAPS);
+	cr_assert_str_eq(text_of("thread.cap_effective", pt_lookup(m, 100), NULL), ALL_CAPS);
+	cr_assert_eq(pt_proc_src(p, PT_F_CAPS), PT_SRC_PROC);
+	p->cap_prm = UINT64_C(1) << 21 | 1 | UINT64_C(1) << 45 | UINT64_C(1) << 63;
+	cr_assert_str_eq(text_of("thread.cap_permitted", p, NULL),
+			 "CAP_CHOWN CAP_SYS_ADMIN CAP_45 CAP_63", "bits without a name by number");
+	cr_assert_str_eq(text_of("proc.caps.permitted", p, NULL), "8000200000200001");
+	p->cap_eff = 0;
+	cr_assert_str_eq(text_of("thread.cap_effective", p, NULL), "", "none: known, empty");
+	pt_proc_set_missing(p, PT_F_CAPS, PT_WHY_ZOMBIE);
+	cr_assert_str_eq(text_of("thread.cap_permitted", p, NULL), "?zombie");
+	cr_assert_str_eq(text_of("proc.caps.inheritable", p, NULL), "?zombie");
+}
+
+Test(values, capabilities_parsed_from_status)
+{
+	static const char ok[] = "Name:\tx\nCapInh:\t0000000000000004\nCapPrm:\t000001ffffffffff\n"
+				 "CapEff:\t0000000000200000\nCapBnd:\t000001ffffffffff\n";
+	static const char *const bad[] = {
+		"CapInh:\t0\nCapPrm:\t1\n", /* no CapEff */
+		"CapInh:\t0\nCapPrm:\tx1\nCapEff:\t1\n", "CapInh:\t0\nCapPrm:\t\nCapEff:\t1\n",
+		"CapInh:\t0\nCapPrm:\t10000000000000000\nCapEff:\t1\n", /* 17 digits */
+	};
+	uint64_t prm, eff, inh;
+	struct pt_proc p;
+
+	cr_assert_eq(pt_parse_status_caps(ok, sizeof(ok) - 1, &prm, &eff, &inh), 0);
+	cr_assert_eq(prm, UINT64_C(0x1ffffffffff));
+	cr_assert_eq(eff, UINT64_C(1) << 21);
+	cr_assert_eq(inh, 4);
+	for (size_t i = 0; i < PT_ARRAY_SIZE(bad); i++)
+		cr_assert_eq(pt_parse_status_caps(bad[i], strlen(bad[i]), &prm, &eff, &inh),
+			     -EINVAL, "%s", bad[i]);
+	pt_proc_init(&p);
+	pt_status_apply_caps(bad[0], strlen(bad[0]), &p);
+	cr_assert_eq(pt_proc_why(&p, PT_F_CAPS), PT_WHY_ERROR);
+	pt_status_apply_caps(ok, sizeof(ok) - 1, &p);
+	cr_assert_eq(pt_proc_src(&p, PT_F_CAPS), PT_SRC_PROC);
+	cr_assert_eq(p.cap_inh, 4);
+}
+
+/* A child has its parent's capabilities until it execs; exec computes them
+ * anew, so what was inherited is read again, not kept. */
+Test(values, capabilities_inherited_at_fork_read_again_at_exec, .init = setup, .fini = teardown)
+{
+	struct pt_raw r = {.type = PT_EV_FORK, .pid = 300, .tid = 300, .ppid = 200};
+	struct fx_proc child = {.pid = 300,
+				.ppid = 200,
+				.comm = "sleep",
+				.start = 800,
+				.uid = 1000,
+				.euid = 1000,
+				.sid = 100,
+				.pgid = 200,
+				.cmdline = "id\0",
+				.cmdline_len = 3,
+				.exe = "/usr/bin/id",
+				.cwd = "/"};
+	const struct pt_proc *p;
+
+	r.start = 800;
+	pt_core_raw(m, &r);
+	p = pt_lookup(m, 300);
+	cr_assert_not_null(p);
+	cr_assert_eq(pt_proc_src(p, PT_F_CAPS), PT_SRC_INHERITED);
+	cr_assert_str_eq(text_of("proc.caps.effective", p, NULL), "000001ffffffffff");
+	/* it execs a program as uid 1000: no capabilities (the fixture's status) */
+	cr_assert_eq(fx_add_proc(root, &child), 0);
+	memset(&r, 0, sizeof(r));
+	r.type = PT_EV_EXEC;
+	r.pid = r.tid = 300;
+	pt_core_raw(m, &r);
+	p = pt_lookup(m, 300);
+	cr_assert_eq(pt_proc_src(p, PT_F_CAPS), PT_SRC_PROC);
+	cr_assert_str_eq(text_of("proc.caps.effective", p, NULL), "0000000000000000");
+	cr_assert_str_eq(text_of("thread.cap_permitted", p, NULL), "");
+	/* gone before the exec was read: unknown, not the parent's */
+	memset(&r, 0, sizeof(r));
+	r.type = PT_EV_FORK;
+	r.pid = r.tid = 301;
+	r.ppid = 200;
+	r.start = 801;
+	pt_core_raw(m, &r);
+	cr_assert_eq(pt_proc_src(pt_lookup(m, 301), PT_F_CAPS), PT_SRC_INHERITED);
+	r.type = PT_EV_EXEC;
+	r.ppid = 0;
+	pt_core_raw(m, &r);
+	p = pt_lookup(m, 301);
+	cr_assert_str_eq(text_of("thread.cap_permitted", p, NULL), "?gone");
+}
+
+/* proc.env: read when asked, only from the process the record is of. */
+Test(values, environment_read_when_asked, .init = setup, .fini = teardown)
+{
+	static const char env[] = "HOME=/root\0HTTP_PROXY=http://x:3128\0";
+	struct pt_proc *p = pt_table_get(pt_core_table(m), 200);
+	struct fx_proc again = {.pid = 200, .ppid = 100, .comm = "sleep", .start = 900};
+	struct pt_field_ref f;
+	struct pt_value v;
+	char *big;
+
+	cr_assert_eq(fx_write(root, 200, "environ", env, sizeof(env) - 1), 0);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "HOME=/root HTTP_PROXY=http://x:3128");
+	cr_assert_str_eq(text_of("env", p, NULL), "HOME=/root HTTP_PROXY=http://x:3128");
+	cr_assert_eq(pt_field_lookup("proc.env[HOME]", &f), -EINVAL, "no [NAME]: numbers only");
+	/* empty: known */
+	cr_assert_eq(fx_write(root, 200, "environ", "", 0), 0);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "");
+	/* at most 64 KiB */
+	big = malloc(70000);
+	memset(big, 'a', 70000);
+	cr_assert_eq(fx_write(root, 200, "environ", big, 70000), 0);
+	free(big);
+	cr_assert_eq(pt_field_lookup("proc.env", &f), 0);
+	cr_assert_eq(pt_field_value(&f, m, p, NULL, &v), 0);
+	cr_assert(v.known);
+	cr_assert_eq(v.len, 64 * 1024);
+	cr_assert(v.truncated);
+	pt_value_free(&v);
+	/* without the monitor: unknown */
+	cr_assert_not(known_without_monitor("proc.env", p));
+	/* the record's start unknown: it cannot be told the same process */
+	pt_proc_set_missing(p, PT_F_START, PT_WHY_LOST);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "?lost");
+	pt_proc_set_known(p, PT_F_START, PT_SRC_PROC);
+	/* the pid is another process's now: never its environment */
+	cr_assert_eq(fx_write(root, 200, "environ", env, sizeof(env) - 1), 0);
+	cr_assert_eq(fx_add_proc(root, &again), 0);
+	cr_assert_eq(fx_write(root, 200, "environ", env, sizeof(env) - 1), 0);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "?gone");
+	/* a zombie has none */
+	again.start = 700;
+	again.state = 'Z';
+	cr_assert_eq(fx_add_proc(root, &again), 0);
+	cr_assert_eq(fx_write(root, 200, "environ", env, sizeof(env) - 1), 0);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "?zombie");
+	/* reaped */
+	cr_assert_eq(fx_remove(root, 200, NULL), 0);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "?gone");
+	/* a record that has exited is not read */
+	p->state = PT_STATE_EXITED;
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "?gone");
+	p->state = PT_STATE_ALIVE;
+}
+
+/* In an imported table the proc root is not the records': never read. */
+Test(values, environment_not_in_a_replay)
+{
+	struct pt_options o;
+	struct pt_monitor *e = NULL;
+	struct pt_proc *p;
+	struct pt_field_ref f;
+	struct pt_value v;
+
+	pt_options_init(&o);
+	o.flags = PT_OPEN_EMPTY;
+	cr_assert_eq(pt_monitor_open(&e, &o), 0);
+	p = pt_table_add(pt_core_table(e), getpid(), 1);
+	cr_assert_not_null(p);
+	pt_proc_set_known(p, PT_F_START, PT_SRC_PROC);
+	cr_assert_eq(pt_field_lookup("proc.env", &f), 0);
+	cr_assert_eq(pt_field_value(&f, e, p, NULL, &v), 0);
+	cr_assert_not(v.known);
+	cr_assert_eq(v.why, PT_WHY_NOT_READ);
+	pt_monitor_close(e);
+	cr_assert_eq(fx_leaks(), 0);
 }
 
 /* evt.num: set by the monitor on delivery; a hand-made event has none. */

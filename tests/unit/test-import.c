@@ -801,6 +801,9 @@ static void feed(struct pt_monitor *m)
 	pt_core_raw(m, &r);
 	r = mkraw(PT_EV_EXEC, 400, 400, 1, 71);
 	r.info = mkinfo(400, 700, "true", NULL, "true\0", 5);
+	r.info->cap_prm = r.info->cap_eff = 0x1ffffffffffull; /* root's */
+	r.info->cap_inh = 1u << 21;
+	pt_proc_set_known(r.info, PT_F_CAPS, PT_SRC_BPF);
 	pt_core_raw(m, &r);
 	r = mkraw(PT_EV_EXEC, 400, 400, 1, 72); /* a second exec */
 	r.info = mkinfo(400, 700, "env", "/usr/bin/env", "env\0x\0", 6);
@@ -1256,6 +1259,10 @@ Test(import_event, malformed_events_are_refused)
 	cr_assert_eq(fx_leaks(), 0);
 }
 
+#define CAPS_OF_TRUE                                                                       \
+	"\"caps\":{\"permitted\":\"000001ffffffffff\",\"effective\":\"000001ffffffffff\"," \
+	"\"inheritable\":\"0000000000200000\"}"
+
 Test(import_event, the_same_stream_twice_gives_the_same_lines_again)
 {
 	struct pt_monitor *src = open_fixture(), *dst = open_empty();
@@ -1267,6 +1274,8 @@ Test(import_event, the_same_stream_twice_gives_the_same_lines_again)
 	cr_assert_eq(pt_monitor_subscribe(src, on_event, &a), 0);
 	cr_assert_eq(pt_monitor_subscribe(dst, on_event, &b), 0);
 	feed(src);
+	/* the exec whose reader read the capabilities carries them */
+	cr_assert_not_null(memmem(a.json.p, a.json.len, CAPS_OF_TRUE, strlen(CAPS_OF_TRUE)));
 	/* events about processes the table has seen exit: stale, shown as they were */
 	import_lines(dst, a.json.p, a.json.len);
 	import_lines(dst, a.json.p, a.json.len);
@@ -1454,6 +1463,74 @@ Test(import_event, events_are_numbered_on_delivery)
 	json = pt_json_event(&ev, NULL);
 	cr_assert_null(strstr(json, "num"), "%s", json);
 	free(json);
+	pt_monitor_close(m);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* The capability sets: a record and an exec carry them as status shows them,
+ * and read back byte for byte; anything else is refused. */
+Test(import_proc, caps_round_trip_and_malformed)
+{
+	static const char rec[] =
+		"{\"pid\":9,\"ppid\":1,\"start\":24,\"state\":\"alive\",\"comm\":\"x\","
+		"\"exe\":\"/x\",\"argv\":[\"x\"],\"argv_truncated\":false,\"uid\":0,\"euid\":0,"
+		"\"gid\":0,\"egid\":0,\"sid\":1,\"pgid\":1,\"tty\":0,\"cwd\":\"/\",\"cgroup\":\"/"
+		"\",\"container_id\":\"host\",\"ns\":null,\"tier\":\"none\",\"start_time\":\"2026-"
+		"12-02T04:12:42.915010Z\",\"threads\":1,\"loginuid\":-1,\"vpid\":9,\"vpgid\":1,"
+		"\"caps\":{\"permitted\":\"000001ffffffffff\",\"effective\":\"0000000000200000\","
+		"\"inheritable\":\"0000000000000000\"},\"missing\":{\"ns\":\"permission\"}}";
+	static const char *const bad[][2] = {
+		{"\"inheritable\":\"0000000000000000\"}", "\"inheritable\":\"0\"}"},
+		{"\"000001ffffffffff\"", "\"000001FFFFFFFFFF\""},
+		{"\"000001ffffffffff\"", "\"00000000000000000001ffffffffff\""},
+		{"\"000001ffffffffff\"", "2199023255551"},
+		{"\"effective\":", "\"effectiv\":"},
+		{",\"inheritable\":\"0000000000000000\"}", "}"},
+		{"\"missing\":{", "\"missing\":{\"caps\":\"gone\","},
+		{"\"caps\":{\"permitted\"", "\"caps\":{\"x\":1,\"permitted\""},
+	};
+	struct pt_monitor *m = open_empty();
+	const struct pt_proc *p;
+	char why[256], *json, *line;
+	struct pt_field_ref f;
+	struct pt_value v;
+
+	cr_assert_eq(pt_import_proc(m, rec, strlen(rec), &p, why, sizeof(why)), 0, "%s", why);
+	json = pt_json_proc(p, NULL);
+	cr_assert_str_eq(json, rec);
+	free(json);
+	cr_assert_eq(pt_field_lookup("thread.cap_effective", &f), 0);
+	cr_assert_eq(pt_field_value(&f, m, p, NULL, &v), 0);
+	cr_assert_str_eq(v.s, "CAP_SYS_ADMIN");
+	pt_value_free(&v);
+	for (size_t i = 0; i < PT_ARRAY_SIZE(bad); i++) {
+		line = replace(rec, bad[i][0], bad[i][1]);
+		cr_assert_eq(pt_import_proc(m, line, strlen(line), NULL, why, sizeof(why)), -EINVAL,
+			     "accepted: %s", line);
+		cr_assert_not_null(strstr(why, "caps"), "%s", why);
+		free(line);
+	}
+	/* unknown: null, with the reason */
+	line = replace(rec, "\"permission\"}", "\"permission\",\"caps\":\"gone\"}");
+	json = replace(line,
+		       "{\"permitted\":\"000001ffffffffff\",\"effective\":"
+		       "\"0000000000200000\",\"inheritable\":\"0000000000000000\"}",
+		       "null");
+	free(line);
+	cr_assert_eq(pt_import_proc(m, json, strlen(json), &p, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pt_proc_why(p, PT_F_CAPS), PT_WHY_GONE);
+	line = pt_json_proc(p, NULL);
+	cr_assert_str_eq(line, json);
+	free(line);
+	free(json);
+	/* a line written before the capabilities: not read, not guessed */
+	line = replace(rec,
+		       ",\"caps\":{\"permitted\":\"000001ffffffffff\",\"effective\":"
+		       "\"0000000000200000\",\"inheritable\":\"0000000000000000\"}",
+		       "");
+	cr_assert_eq(pt_import_proc(m, line, strlen(line), &p, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pt_proc_why(p, PT_F_CAPS), PT_WHY_NOT_READ);
+	free(line);
 	pt_monitor_close(m);
 	cr_assert_eq(fx_leaks(), 0);
 }

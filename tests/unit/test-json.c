@@ -1336,7 +1336,7 @@ Test(proc, all_known)
 
 	proc_fill(&p);
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",threads,loginuid,vpid,vpgid");
+	assert_keys(v, PROC_KEYS ",threads,loginuid,vpid,vpgid,caps");
 	assert_num(v, "pid", "4242");
 	assert_num(v, "ppid", "1");
 	assert_num(v, "start", "123456");
@@ -1406,7 +1406,7 @@ Test(proc, unknown_fields_are_null_with_reasons)
 	p.why[PT_F_CGROUP] = PT_WHY_NONE; /* inconsistent: reported as not read */
 	p.start_us = 0;
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",threads,loginuid,vpid,vpgid,missing");
+	assert_keys(v, PROC_KEYS ",threads,loginuid,vpid,vpgid,caps,missing");
 	static const char *const nulls[] = {
 		"ppid",	  "exe",	  "argv", "argv_truncated", "uid",  "euid",
 		"gid",	  "egid",	  "sid",  "pgid",	    "tty",  "cwd",
@@ -1417,7 +1417,8 @@ Test(proc, unknown_fields_are_null_with_reasons)
 	assert_num(v, "start", "123456");
 	assert_str(v, "comm", "sleep");
 	m = must_get(v, "missing");
-	assert_keys(m, "ppid,exe,argv,creds,sid,pgid,tty,cwd,cgroup,container,ns,loginuid,nspid");
+	assert_keys(m,
+		    "ppid,exe,argv,creds,sid,pgid,tty,cwd,cgroup,container,ns,loginuid,nspid,caps");
 	assert_str(m, "container", "permission");
 	assert_str(m, "ppid", "gone");
 	assert_str(m, "exe", "permission");
@@ -1437,12 +1438,12 @@ Test(proc, nothing_known)
 	p.pid = 7;
 	p.tier = PT_TIER_POLL;
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",threads,loginuid,vpid,vpgid,missing");
+	assert_keys(v, PROC_KEYS ",threads,loginuid,vpid,vpgid,caps,missing");
 	assert_null(v, "start");
 	assert_null(v, "comm");
 	assert_keys(must_get(v, "missing"),
 		    "ppid,start,comm,exe,argv,creds,sid,pgid,tty,cwd,"
-		    "cgroup,container,ns,loginuid,nspid");
+		    "cgroup,container,ns,loginuid,nspid,caps");
 	assert_str(must_get(v, "missing"), "comm", "not_read");
 	json_free(v);
 }
@@ -1482,7 +1483,7 @@ Test(proc, container_members)
 		    ",threads,loginuid,container_runtime,container_name,container_image,"
 		    "container_image_repository,container_image_tag,container_image_id,"
 		    "container_start_time,container_privileged,container_outer_ids,"
-		    "k8s_pod_name,k8s_ns_name,k8s_pod_uid,k8s_pod_qos,cgroup_id,vpid,vpgid");
+		    "k8s_pod_name,k8s_ns_name,k8s_pod_uid,k8s_pod_qos,cgroup_id,vpid,vpgid,caps");
 	assert_str(v, "container_id", "0123abcd");
 	assert_str(v, "container_runtime", "containerd");
 	assert_str(v, "container_name", "web");
@@ -1515,7 +1516,7 @@ Test(proc, container_state_not_found)
 	v = proc_json(&p);
 	/* no pod, no state: only the attribution, and why the rest is absent */
 	assert_keys(v,
-		    PROC_KEYS ",threads,loginuid,container_runtime,container_name,vpid,vpgid,"
+		    PROC_KEYS ",threads,loginuid,container_runtime,container_name,vpid,vpgid,caps,"
 			      "missing");
 	assert_str(v, "container_runtime", "docker");
 	assert_null(v, "container_name");
@@ -1552,7 +1553,7 @@ Test(proc, inherited_fields)
 	p.src[PT_F_EXE] = PT_SRC_INHERITED;
 	p.src[PT_F_CWD] = PT_SRC_INHERITED;
 	v = proc_json(&p);
-	assert_keys(v, PROC_KEYS ",threads,loginuid,vpid,vpgid,inherited");
+	assert_keys(v, PROC_KEYS ",threads,loginuid,vpid,vpgid,caps,inherited");
 	assert_str(v, "exe", "/usr/bin/sleep");
 	in = must_get(v, "inherited");
 	cr_assert_eq(in->t, J_ARR);
@@ -1573,10 +1574,9 @@ Test(proc, exited_normally)
 	p.exit_code = 3;
 	p.nthreads = 0;
 	v = proc_json(&p);
-	assert_keys(
-		v,
-		PROC_KEYS
-		",exit_time,exit_code,signal,core_dumped,duration_ms,threads,loginuid,vpid,vpgid");
+	assert_keys(v,
+		    PROC_KEYS ",exit_time,exit_code,signal,core_dumped,duration_ms,threads,"
+			      "loginuid,vpid,vpgid,caps");
 	assert_str(v, "state", "exited");
 	assert_str(v, "exit_time", "2026-11-20T20:36:27.623706Z");
 	assert_num(v, "exit_code", "3");
@@ -1652,7 +1652,7 @@ Test(proc, exec_history_and_invalid_strings)
 	assert_keys(v,
 		    "pid,ppid,start,state,comm,comm_b64,exe,exe_b64,argv,argv_truncated,uid,"
 		    "euid,gid,egid,sid,pgid,tty,cwd,cgroup,container_id,ns,tier,start_time,"
-		    "threads,execs,loginuid,vpid,vpgid");
+		    "threads,execs,loginuid,vpid,vpgid,caps");
 	assert_strv(must_get(v, "comm"), "ab" FFFD "\x01", 6);
 	assert_b64(must_get(v, "comm_b64"), "ab\xff\x01", 4);
 	assert_b64(must_get(v, "exe_b64"), bad_exe, sizeof(bad_exe) - 1);
@@ -1727,9 +1727,10 @@ Test(event, every_type_has_its_fields)
 		enum pt_event_type type;
 		const char *keys;
 	} want[] = {
-		{PT_EV_FORK, EV_KEYS ",container_id,tier"},
-		{PT_EV_EXEC, EV_KEYS ",container_id,tier"},
-		{PT_EV_EXIT, EV_KEYS ",container_id,exit_code,signal,core_dumped,duration_ms,tier"},
+		{PT_EV_FORK, EV_KEYS ",container_id,tier,caps"},
+		{PT_EV_EXEC, EV_KEYS ",container_id,tier,caps"},
+		{PT_EV_EXIT,
+		 EV_KEYS ",container_id,exit_code,signal,core_dumped,duration_ms,tier,caps"},
 		{PT_EV_UID, EV_KEYS ",tier"},
 		{PT_EV_GID, EV_KEYS ",tier"},
 		{PT_EV_SID, EV_KEYS ",sid,tier"},
@@ -1953,7 +1954,7 @@ Test(event, thread_and_synthesized)
 	ev.tid = 4243;
 	ev.thread = true;
 	v = event_json(&ev);
-	assert_keys(v, EV_KEYS ",container_id,thread,tier");
+	assert_keys(v, EV_KEYS ",container_id,thread,tier,caps");
 	assert_num(v, "tid", "4243");
 	assert_bool(v, "thread", true);
 	json_free(v);
@@ -1962,14 +1963,14 @@ Test(event, thread_and_synthesized)
 	ev.synthesized = true;
 	ev.tier = PT_TIER_POLL;
 	v = event_json(&ev);
-	assert_keys(v, EV_KEYS ",container_id,synthesized,tier");
+	assert_keys(v, EV_KEYS ",container_id,synthesized,tier,caps");
 	assert_bool(v, "synthesized", true);
 	json_free(v);
 
 	ev.window_lo_us = 1795206986000000;
 	ev.window_hi_us = 1795206986100000;
 	v = event_json(&ev);
-	assert_keys(v, EV_KEYS ",container_id,synthesized,window,tier");
+	assert_keys(v, EV_KEYS ",container_id,synthesized,window,tier,caps");
 	w = must_get(v, "window");
 	assert_keys(w, "from,to");
 	assert_str(w, "from", "2026-11-20T20:36:26.000000Z");
@@ -1988,7 +1989,7 @@ Test(event, thread_and_synthesized)
 		v,
 		EV_KEYS
 		",container_id,exit_code,signal,core_dumped,duration_ms,synthesized,window,tier,"
-		"missing");
+		"caps,missing");
 	assert_num(v, "duration_ms", "5.000");
 	w = must_get(v, "window");
 	assert_str(w, "to", "2026-11-20T20:36:26.100000Z");
@@ -2025,7 +2026,7 @@ Test(event, unknown_record_fields)
 	p.why[PT_F_CWD] = PT_WHY_PERM;
 	event_fill(&ev, PT_EV_EXEC, &p);
 	v = event_json(&ev);
-	assert_keys(v, EV_KEYS ",container_id,tier,missing");
+	assert_keys(v, EV_KEYS ",container_id,tier,caps,missing");
 	assert_null(v, "exe");
 	assert_null(v, "argv");
 	assert_null(v, "argv_truncated");
@@ -2075,7 +2076,7 @@ Test(event, invalid_argv_in_exec)
 	v = event_json(&ev);
 	assert_keys(v,
 		    "event,time,pid,tid,ppid,start,comm,exe,argv,argv_b64,argv_truncated,uid,"
-		    "euid,gid,egid,container_id,tier");
+		    "euid,gid,egid,container_id,tier,caps");
 	b64 = must_get(v, "argv_b64");
 	cr_assert_eq(b64->n, 3);
 	assert_b64(&b64->items[0], "x", 1);

@@ -11,7 +11,7 @@
  * Prints each rule's state and reason and the counts. Exit 77 when the corpus
  * is absent.
  *
- *   tests/unit/test-rules-corpus [DIR]
+ *   tests/unit/test-rules-corpus [-v] [DIR]     (-v: each alert's JSON line)
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -36,6 +36,8 @@ static const char *const allowed[] = {
 	"container.mount.dest",
 };
 
+static bool verbose;
+
 static bool is_allowed(const char *f)
 {
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
@@ -47,6 +49,7 @@ static bool is_allowed(const char *f)
 struct tally {
 	unsigned a_loaded, a_skipped, b_skipped, bad;
 	unsigned execs, alerts; /* the plan's check */
+	unsigned keyed, planned; /* rules keyed by proc.name, rules cut into conjuncts */
 };
 
 static struct rules *load_file(const char *dir, const char *file, struct tally *t)
@@ -149,6 +152,8 @@ static void on_alert(const struct rules_alert *al, void *data)
 	const struct agree *a = data;
 
 	printf("alert        %-28s %-8s %s\n", a->file, pt_proc_comm(al->ev->proc), al->rule);
+	if (verbose)
+		printf("%s\n", al->json);
 }
 
 static void on_event(const struct pt_event *ev, void *data)
@@ -198,6 +203,10 @@ static void check_plan(struct rules *rs, const char *file, struct tally *t)
 	struct pt_options o;
 	char line[1024], why[256];
 
+	for (size_t i = 0; i < rs->plan.nrules; i++) {
+		t->keyed += rs->plan.rules[i].keys.n > 0;
+		t->planned += rs->plan.rules[i].ncj > 0;
+	}
 	pt_options_init(&o);
 	o.flags = PT_OPEN_EMPTY;
 	o.proc_root = "/nonexistent-proc-root";
@@ -233,6 +242,11 @@ int main(int argc, char **argv)
 	struct tally t = {0};
 	FILE *f;
 
+	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
+		verbose = true;
+		argc--;
+		argv++;
+	}
 	if (argc > 1)
 		snprintf(dir, sizeof(dir), "%s", argv[1]);
 	else
@@ -268,6 +282,7 @@ int main(int argc, char **argv)
 	if (rs)
 		check_plan(rs, cur, &t);
 	rules_free(rs);
+	printf("plan: %u rules cut into conjuncts, %u keyed by proc.name\n", t.planned, t.keyed);
 	printf("class a: %u loaded, %u skipped for an allowed field; class b and mixed: %u "
 	       "skipped; the plan agreed on %u execs (%u alerts); %u failures\n",
 	       t.a_loaded, t.a_skipped, t.b_skipped, t.execs, t.alerts, t.bad);

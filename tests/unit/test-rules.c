@@ -310,6 +310,20 @@ Test(rules, yaml_errors_have_line_and_column)
 	cr_expect_eq(d->line, 1);
 	cr_expect_eq(d->col, 1);
 	rules_free(rs);
+
+	/* libyaml is quadratic in the depth: deep files are refused first */
+	{
+		char deep[300];
+
+		memset(deep, '[', 200);
+		memset(deep + 200, ']', 99);
+		deep[299] = '\0';
+		rs = load(deep);
+		d = find_diag(rs, "nested more than 64 deep");
+		cr_assert_not_null(d);
+		cr_expect_eq(d->col, 65);
+		rules_free(rs);
+	}
 	cr_assert_eq(fx_leaks(), 0);
 }
 
@@ -769,6 +783,8 @@ Test(rules, a_directory_loads_yaml_files_in_name_order)
 	cr_assert_eq(rules_compile(rs), 0);
 	expect_text(rs, "r", "proc.name in ( a, b )");
 	cr_expect_eq(rules_load(rs, "/nonexistent/rules.yaml"), -ENOENT);
+	cr_expect_eq(rules_load(rs, "/proc/self/fdinfo"), 0);
+	cr_expect_not_null(find_diag(rs, "no *.yaml or *.yml file"));
 	cr_expect_not_null(find_diag(rs, "cannot read"));
 	rules_free(rs);
 	snprintf(p, sizeof(p), "rm -rf %s", dir);
@@ -890,42 +906,51 @@ Test(rules, invalid_utf8_in_fields_stays_valid_json)
 
 Test(rules, the_plan_agrees_with_the_whole_condition)
 {
+	static const struct {
+		const char *name, *cond;
+	} t[] = {
+		{"quoted", "spawned_process and proc.args contains \"and proc.name = x\""},
+		{"top_or", "proc.name = ls or proc.name = find"},
+		{"macro_or", "spawned_process and shell_or_find"},
+		{"nested", "spawned_process and (both) and not proc.name = ls"},
+		{"not_name", "not proc.name = find and spawned_process"},
+		{"in_list", "proc.name in (shells, find) and proc.pname exists"},
+		{"quoted_name", "proc.name = \"find\" and proc.aname[2] = sshd"},
+		{"paren_and", "(proc.name = find) and(proc.args contains \"-perm\")"},
+		{"backslash", "proc.name = find and proc.args contains \"x\\\\ and\""},
+		{"or_keys", "spawned_process and (proc.name = ls or proc.name in (sh, find))"},
+		{"or_macro", "shell_or_find and proc.pname exists"},
+		{"or_unkeyed", "proc.name = nothing or proc.pname = bash"},
+	};
 	struct pt_monitor *m = open_empty();
-	struct rules *rs = load(
-		"- list: shells\n  items: [bash, sh, \"my sh\"]\n"
-		"- macro: spawned_process\n  condition: evt.type in (execve, execveat)\n"
-		"- macro: shell_or_find\n  condition: proc.name in (shells) or proc.name = find\n"
-		"- macro: both\n  condition: (proc.name = find and (proc.pname = bash))\n" RULE(
-			"quoted", "spawned_process and proc.args contains \"and proc.name = x\"")
-			RULE("top_or", "proc.name = ls or proc.name = find") RULE(
-				"macro_or",
-				"spawned_process and shell_or_find") RULE("nested",
-									  "spawned_process and "
-									  "(both) and not "
-									  "proc.name = ls")
-				RULE("not_name", "not proc.name = find and spawned_process") RULE(
-					"in_list",
-					"proc.name in (shells, find) and proc.pname exists")
-					RULE("quoted_name",
-					     "proc.name = \"find\" and proc.aname[2] = sshd")
-						RULE("paren_and",
-						     "(proc.name = find) and(proc.args contains "
-						     "\"-perm\")") RULE("backslash",
-									"proc.name = find and "
-									"proc.args contains "
-									"\"x\\\\ and\"")
-							RULE("exc",
-							     "proc.name = find") "  exceptions:\n  "
-										 "- name: e\n"
-										 "    fields: "
-										 "[proc.pname]\n   "
-										 " values: "
-										 "[[sshd]]\n");
-	struct seen s = {.rs = rs, .m = m};
+	struct rules_sb y = {0};
+	struct seen s = {.m = m};
+	struct rules *rs;
+
+	rules_sb_adds(&y,
+		      "- list: shells\n  items: [bash, sh, \"my sh\"]\n"
+		      "- macro: spawned_process\n  condition: evt.type in (execve, execveat)\n"
+		      "- macro: shell_or_find\n"
+		      "  condition: proc.name in (shells) or proc.name = find\n"
+		      "- macro: both\n  condition: (proc.name = find and (proc.pname = bash))\n");
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		rules_sb_printf(&y, RULE("%s", "%s"), t[i].name, t[i].cond);
+	rules_sb_adds(&y,
+		      RULE("exc", "proc.name = find") "  exceptions:\n  - name: e\n"
+						      "    fields: [proc.pname]\n"
+						      "    values: [[sshd]]\n");
+	rs = load(y.p);
+	rules_sb_free(&y);
+	s.rs = rs;
 
 	dump(rs);
 	cr_assert_eq(nerrors(rs), 0);
-	cr_assert_eq(rules_loaded(rs), 10);
+	cr_assert_eq(rules_loaded(rs), 13);
+	/* or_keys and or_macro wait for their names; or_unkeyed cannot */
+	cr_expect_eq(rs->plan.rules[9].keys.n, 3);
+	cr_expect_eq(rs->plan.rules[10].keys.n, 4);
+	cr_expect_eq(rs->plan.rules[11].keys.n, 0);
+	cr_expect_eq(rs->plan.rules[4].keys.n, 0, "not proc.name = find");
 	cr_assert_eq(pt_monitor_subscribe(m, on_event, &s), 0);
 	family(m);
 	exec_ev(m, 300, 200, "find", "/usr/bin/find", "[\"find\",\"-perm\",\"x\\\\\"]", 0);
@@ -1022,6 +1047,21 @@ Test(rules, evaluation_before_compile_or_on_other_events_matches_nothing)
 	cr_expect_eq(rules_load_string(rs, "empty.yaml", "", 0), 0);
 	cr_expect_eq(rules_compile(rs), 0);
 	cr_expect_eq(rules_count(rs), 0);
+	/* loading after a compile, and compiling again, starts the compile over */
+	{
+		static const char a[] = RULE("a", "proc.name = a and fd.num = 1");
+		static const char b[] = RULE("b", "proc.name = b") "- rule: a\n  enabled: false\n";
+
+		cr_expect_eq(rules_load_string(rs, "a.yaml", a, strlen(a)), 0);
+		cr_expect_eq(rules_compile(rs), 0);
+		cr_expect_eq(rules_ndiag(rs), 1);
+		cr_expect_eq(rules_load_string(rs, "b.yaml", b, strlen(b)), 0);
+		cr_expect_eq(rules_compile(rs), 0);
+		cr_expect_eq(rules_ndiag(rs), 0, "the skip warning of a disabled rule goes");
+		cr_expect_eq(rules_count(rs), 2);
+		cr_expect_eq(rules_loaded(rs), 1);
+		cr_expect_eq(info_of(rs, "a").state, RULES_DISABLED);
+	}
 	rules_free(rs);
 	rules_free(NULL);
 }

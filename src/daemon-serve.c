@@ -76,9 +76,11 @@ struct pd_server {
 	uint64_t requests, errors, refused, dropped_clients;
 	uint64_t sub_lost_closed; /* drops of subscribers that have gone */
 	uint64_t events_rendered;
-	/* the sinks: every event the monitor delivers, unfiltered */
+	/* the sinks: every event the monitor delivers that sink_filter keeps */
 	struct pt_sink **sinks;
 	size_t nsinks;
+	struct cli_filter *sink_filter;
+	struct pt_cond_ctx *cx; /* the filters' (monitor thread): each field read once */
 	uint64_t sink_render_failed; /* events no sink got: rendering failed */
 	int fatal;
 };
@@ -248,11 +250,15 @@ static char *render(struct pd_server *s, const struct pt_event *ev, size_t *len)
 static void on_event(const struct pt_event *ev, void *data)
 {
 	struct pd_server *s = data;
+	struct cli_filter_ev fe = {.x = s->cx, .m = s->m, .ev = ev};
 	char *line = NULL;
 	size_t len = 0;
 
-	if (s->nsinks) {
-		/* the sinks take every event: each queues it or counts its drop */
+	if (s->nsinks && !cli_filter_eval(s->sink_filter, &fe)) {
+		for (size_t i = 0; i < s->nsinks; i++)
+			pt_sink_skip(s->sinks[i]);
+	} else if (s->nsinks) {
+		/* each sink queues the event or counts its drop */
 		line = render(s, ev, &len);
 		if (!line) {
 			s->sink_render_failed++;
@@ -264,7 +270,7 @@ static void on_event(const struct pt_event *ev, void *data)
 	for (struct pd_client *c = s->clients; c; c = c->next) {
 		if (!c->q || c->dead || !(c->sub.events & PT_EVMASK(ev->type)))
 			continue;
-		if (!cli_filter_match(c->sub.filter, ev))
+		if (!cli_filter_eval(c->sub.filter, &fe))
 			continue;
 		if (c->sub.ancestors && cli_event_has_ancestors(ev)) {
 			/* this subscriber's own line: the table's lineage, now */
@@ -814,6 +820,8 @@ int pd_server_new(struct pd_server **out, const struct pd_conf *c, struct pt_mon
 		goto fail_r;
 	if (m && (r = pd_server_attach(s, m)) < 0)
 		goto fail_r;
+	/* NULL (out of memory) is fine: each filter then reads its own fields */
+	s->cx = pt_cond_ctx_new();
 	*out = s;
 	return 0;
 fail:
@@ -1078,10 +1086,12 @@ static void stop_subscribers(struct pd_server *s)
 	}
 }
 
-void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n)
+void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n,
+			 struct cli_filter *filter)
 {
 	s->sinks = sinks;
 	s->nsinks = n;
+	s->sink_filter = filter;
 }
 
 /*
@@ -1117,6 +1127,8 @@ static void close_sinks(struct pd_server *s)
 	free(s->sinks);
 	s->sinks = NULL;
 	s->nsinks = 0;
+	cli_filter_free(s->sink_filter);
+	s->sink_filter = NULL;
 }
 
 void pd_server_free(struct pd_server *s)
@@ -1150,5 +1162,6 @@ void pd_server_free(struct pd_server *s)
 		pd_conf_free(s->owned);
 		free(s->owned);
 	}
+	pt_cond_ctx_free(s->cx);
 	free(s);
 }

@@ -81,7 +81,7 @@ auto=$("$PROCTRAIL" probe --json | jq -r .auto)
 case $auto in inotify | poll) skip "tier $auto: too coarse for exact event checks" ;; esac
 
 start_watch "$T/f.json" "$T/f.err" --json --events=exec,exit --duration=30 \
-	--filter='proc.args startswith pt-filter-yes and not user.ruid = 12345'
+	--filter='proc.args contains pt-filter-yes and not user.ruid = 12345'
 /bin/true pt-filter-yes
 /bin/true pt-filter-no
 sh -c 'exit 0' pt-filter-yes-sh

@@ -15,7 +15,6 @@
  * pod_term()), their values quoted: whatever a user gives stays a value.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,16 +42,6 @@ static const struct {
 
 #define OLD_KEYS "pid, ppid, uid, euid, gid, comm, exe, argv, container, pod"
 #define OLD_BLANKS " \t"
-
-__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 void cli_filter_free(struct cli_filter *f)
 {
@@ -221,7 +210,8 @@ static int put_old_term(FILE *f, int k, bool negate, const char *v, size_t n, ch
 			return -ENOMEM;
 		if (!*s) {
 			free(s);
-			return bad(err, errlen, "'%s=' needs a value", old_keys[k].key);
+			snprintf(err, errlen, "'%s=' needs a value", old_keys[k].key);
+			return -EINVAL;
 		}
 		(old_keys[k].key[0] == 'c' ? ctr_term : pod_term)(f, s);
 		free(s);
@@ -262,10 +252,11 @@ static int old_translate(const char *expr, char **out, char *err, size_t errlen)
 		int k = old_key(p, klen);
 
 		if (k < 0) {
-			r = bad(err, errlen,
-				"unknown filter key '%.*s' at %zu (KEY=PATTERN keys: " OLD_KEYS
-				"; a condition names fields: proc.name = sh)",
-				(int)klen, p, (size_t)(p - expr));
+			snprintf(err, errlen,
+				 "unknown filter key '%.*s' at %zu (KEY=PATTERN keys: " OLD_KEYS
+				 "; a condition names fields: proc.name = sh)",
+				 (int)klen, p, (size_t)(p - expr));
+			r = -EINVAL;
 			break;
 		}
 		if (p != first)

@@ -254,6 +254,8 @@ static void on_event(const struct pt_event *ev, void *data)
 	char *line = NULL;
 	size_t len = 0;
 
+	/* sink_filter, once for all the sinks: what it leaves out is counted as
+	 * filtered, not lost (alert lines come by their own way and always go) */
 	if (s->nsinks && !cli_filter_eval(s->sink_filter, &fe)) {
 		for (size_t i = 0; i < s->nsinks; i++)
 			pt_sink_skip(s->sinks[i]);

@@ -362,8 +362,9 @@ static void watch_q_report(struct watch_ctx *w)
 }
 
 /*
- * The event to the sinks: its --json line, the bytes the JSON format has just
- * staged when that is what stdout gets, else rendered once here.
+ * The event to the sinks, when --sink-filter keeps it (evaluated once for all
+ * of them): its --json line, the bytes the JSON format has just staged when
+ * that is what stdout gets, else rendered once here.
  */
 static int watch_sinks_emit(struct watch_ctx *w, struct cli_filter_ev *fe, bool staged)
 {

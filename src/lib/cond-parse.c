@@ -198,17 +198,6 @@ static size_t name_len(const struct parser *p, bool *dotted)
 	}
 }
 
-static int hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* One escape after the backslash at raw[i] (i + 1 < n): the byte, and the
  * bytes it used in *used; -1 when it is not one. */
 static int unescape_one(const char *raw, size_t n, size_t i, char quote_ch, size_t *used)
@@ -236,8 +225,8 @@ static int unescape_one(const char *raw, size_t n, size_t i, char quote_ch, size
 	case '\'':
 		return raw[i + 1] == quote_ch ? raw[i + 1] : -1;
 	case 'x':
-		if (i + 3 >= n || (hi = hex_digit(raw[i + 2])) < 0 ||
-		    (lo = hex_digit(raw[i + 3])) < 0 || (hi == 0 && lo == 0))
+		if (i + 3 >= n || (hi = pt_hexval(raw[i + 2])) < 0 ||
+		    (lo = pt_hexval(raw[i + 3])) < 0 || (hi == 0 && lo == 0))
 			return -1;
 		*used = 4;
 		return hi * 16 + lo;
@@ -407,7 +396,7 @@ int cond_parse_num(const char *s, size_t len, struct cond_num *out)
 	if (i >= len)
 		return -EINVAL;
 	for (; i < len; i++) {
-		int d = hex ? hex_digit(s[i]) : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
+		int d = hex ? pt_hexval(s[i]) : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
 		uint64_t base = hex ? 16 : 10;
 
 		if (d < 0 || mag > (UINT64_MAX - (uint64_t)d) / base)
@@ -438,6 +427,7 @@ static int evtype_of(const char *name, enum pt_event_type *t)
 static bool type_evtype(struct parser *p, struct cond_check *k, const size_t *vpos)
 {
 	char what[64], miss[80];
+	size_t n = 0;
 
 	k->evtype = true;
 	for (size_t i = 0; i < k->nvals; i++) {
@@ -459,6 +449,11 @@ static bool type_evtype(struct parser *p, struct cond_check *k, const size_t *vp
 			}
 			continue;
 		}
+		if (k->evmask & PT_EVMASK(t)) {
+			free(v->s); /* execve, execveat: exec once */
+			v->s = NULL;
+			continue;
+		}
 		k->evmask |= PT_EVMASK(t);
 		name = pt_event_name(t);
 		s = strdup(name);
@@ -470,6 +465,10 @@ static bool type_evtype(struct parser *p, struct cond_check *k, const size_t *vp
 		v->s = s;
 		v->len = strlen(s);
 	}
+	for (size_t i = 0; i < k->nvals; i++)
+		if (k->vals[i].s)
+			k->vals[n++] = k->vals[i];
+	k->nvals = n;
 	return true;
 }
 
@@ -486,7 +485,7 @@ static bool type_hex(struct parser *p, struct cond_check *k, const size_t *vpos)
 			return false;
 		}
 		for (size_t j = 0; j < v->len; j += 2) {
-			int hi = hex_digit(v->s[j]), lo = hex_digit(v->s[j + 1]);
+			int hi = pt_hexval(v->s[j]), lo = pt_hexval(v->s[j + 1]);
 
 			if (hi < 0 || lo < 0)
 				goto bad;
@@ -786,6 +785,16 @@ static struct cond_node *parse_macro(struct parser *p, size_t n)
 		mc = p->macro(name, p->data);
 	if (!mc || !mc->root) {
 		fail(p, pos, "unknown macro '%.*s'", (int)(n > 64 ? 64 : n), name);
+		free(name);
+		return NULL;
+	}
+	if (mc->nmissing && !(p->flags & PT_COND_LAX)) {
+		char what[64];
+
+		/* a macro parsed lax cannot bring what proctrail lacks into a strict parse */
+		quote(what, sizeof(what), mc->missing[0], strlen(mc->missing[0]));
+		fail(p, pos, "macro '%.*s' needs '%s', which proctrail lacks",
+		     (int)(n > 64 ? 64 : n), name, what);
 		free(name);
 		return NULL;
 	}

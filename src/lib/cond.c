@@ -263,7 +263,8 @@ static void ctx_clear(struct pt_cond_ctx *x)
 			x->fields[i].filled = false;
 		}
 	for (size_t i = 0; i < x->nargs; i++)
-		pt_value_free(&x->args[i].v);
+		if (x->args[i].filled)
+			pt_value_free(&x->args[i].v);
 	x->nargs = 0;
 }
 
@@ -513,14 +514,17 @@ static bool regex_match(const struct cond_check *k, struct pt_cond_ctx *x, const
 	return regexec(k->re, c, 1, &m, 0) == 0 && m.rm_so == 0 && (size_t)m.rm_eo == s->len;
 }
 
-static bool match(const struct cond_check *k, struct pt_cond_ctx *x, const struct subject *s)
+/* s against one value of k. */
+static bool match_val(const struct cond_check *k, struct pt_cond_ctx *x, const struct cond_val *v,
+		      const struct subject *s)
 {
-	const struct cond_val *v = k->nvals ? &k->vals[0] : NULL;
 	char *c;
 	int r;
 
 	switch (k->op) {
 	case OP_EQ:
+	case OP_IN:
+	case OP_INTERSECTS:
 		return equal(k, v, s);
 	case OP_NE:
 		return !equal(k, v, s);
@@ -532,12 +536,6 @@ static bool match(const struct cond_check *k, struct pt_cond_ctx *x, const struc
 		return (r = order(k, s)) != 2 && r > 0;
 	case OP_GE:
 		return (r = order(k, s)) != 2 && r >= 0;
-	case OP_IN:
-	case OP_INTERSECTS:
-		for (size_t i = 0; i < k->nvals; i++)
-			if (equal(k, &k->vals[i], s))
-				return true;
-		return false;
 	case OP_CONTAINS:
 		return v->len == 0 || memmem(s->s, s->len, v->s, v->len);
 	case OP_ICONTAINS:
@@ -555,17 +553,21 @@ static bool match(const struct cond_check *k, struct pt_cond_ctx *x, const struc
 		c = scratch(x, s->s, s->len, 0);
 		return c && fnmatch(v->s, c, k->op == OP_IGLOB ? FNM_CASEFOLD : 0) == 0;
 	case OP_PMATCH:
-		for (size_t i = 0; i < k->nvals; i++)
-			if (pmatch(x, &k->vals[i], s))
-				return true;
-		return false;
+		return pmatch(x, v, s);
 	case OP_REGEX:
 		return regex_match(k, x, s);
-	case OP_EXISTS:
-		return true;
 	default:
 		return false;
 	}
+}
+
+/* s against k: a list matches when one of its values does. */
+static bool match(const struct cond_check *k, struct pt_cond_ctx *x, const struct subject *s)
+{
+	for (size_t i = 0; i < k->nvals; i++)
+		if (match_val(k, x, &k->vals[i], s))
+			return true;
+	return false;
 }
 
 /* A scalar value as the check compares it. */

@@ -265,6 +265,8 @@ int pt_key_fmt(char *buf, size_t len, const char *boot_id, uint64_t start, pid_t
 /* A boot id as the kernel writes it (8-4-4-4-12 hex digits, maybe a newline after):
  * lowercased into out. 0 or -EINVAL. */
 int pt_parse_boot_id(const char *buf, size_t len, char out[PT_BOOT_ID_LEN + 1]);
+/* The value of a hex digit, -1 when c is not one. */
+int pt_hexval(char c);
 /* YYYY-MM-DDTHH:MM:SS[.F](Z|+HH:MM|-HH:MM), 1 to 9 fraction digits, from 1970 on. */
 bool pt_parse_rfc3339(const char *s, int64_t *us);
 

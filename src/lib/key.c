@@ -26,7 +26,7 @@ int pt_key_fmt(char *buf, size_t len, const char *boot_id, uint64_t start, pid_t
 	return (size_t)n < len ? n : -ERANGE;
 }
 
-static int hexval(char c)
+int pt_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -43,9 +43,9 @@ static bool uuid_at(const char *s, char out[PT_BOOT_ID_LEN + 1])
 	for (int i = 0; i < PT_BOOT_ID_LEN; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 
-		if (dash ? s[i] != '-' : hexval(s[i]) < 0)
+		if (dash ? s[i] != '-' : pt_hexval(s[i]) < 0)
 			return false;
-		out[i] = dash ? '-' : "0123456789abcdef"[hexval(s[i])];
+		out[i] = dash ? '-' : "0123456789abcdef"[pt_hexval(s[i])];
 	}
 	out[PT_BOOT_ID_LEN] = '\0';
 	return true;

@@ -14,7 +14,6 @@
 #include "fixture.h"
 #include "internal.h"
 
-#define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define BOOT_ID_FX "0d4f3c1e-7b2a-4c5d-9e8f-1a2b3c4d5e6f"
 
 static char *root;
@@ -54,36 +53,12 @@ static void free_macros(void)
 
 static void setup(void)
 {
-	static const char cg[] = "0::/system.slice/docker-" CID ".scope\n";
-	struct fx_proc init = {.pid = 1,
-			       .comm = "init",
-			       .start = 10,
-			       .sid = 1,
-			       .pgid = 1,
-			       .cmdline = "/sbin/init",
-			       .cmdline_len = 11,
-			       .exe = "/sbin/init",
-			       .cwd = "/"};
-	struct fx_proc bash = {.pid = 100,
-			       .ppid = 1,
-			       .comm = "bash",
-			       .start = 500,
-			       .sid = 100,
-			       .pgid = 100,
-			       .cmdline = "bash\0-i",
-			       .cmdline_len = 8,
-			       .exe = "/bin/bash",
-			       .cwd = "/"};
+	/* the fields the checks below read; pid 100 is bash, 1 init */
 	struct fx_proc sleep = {.pid = 200,
 				.ppid = 100,
 				.comm = "sleep",
 				.start = 700,
 				.uid = 1000,
-				.euid = 0,
-				.gid = 100,
-				.egid = 0,
-				.sid = 100,
-				.pgid = 200,
 				.tty_nr = 34816,
 				.cmdline = "sleep\0"
 					   "10\0"
@@ -91,14 +66,13 @@ static void setup(void)
 				.cmdline_len = 21,
 				.exe = "/usr/bin/sleep",
 				.cwd = "/home/u/Work",
-				.cgroup = cg,
 				.loginuid = "1000"};
 	struct pt_options o;
 
 	root = fx_root_new();
 	cr_assert_not_null(root);
-	cr_assert_eq(fx_add_proc(root, &init), 0);
-	cr_assert_eq(fx_add_proc(root, &bash), 0);
+	cr_assert_eq(fx_add_simple(root, 1, 0, "init", 10, NULL, 0), 0);
+	cr_assert_eq(fx_add_simple(root, 100, 1, "bash", 500, "bash\0-i", 8), 0);
 	cr_assert_eq(fx_add_proc(root, &sleep), 0);
 	cr_assert_eq(fx_set_boot_id(root, BOOT_ID_FX "\n"), 0);
 	pt_options_init(&o);
@@ -432,6 +406,8 @@ Test(macros, expanded_as_copies, .init = setup, .fini = teardown)
 	setup_macros();
 	/* without a callback every identifier is an error */
 	cr_assert_eq(pt_cond_parse("t", 0, NULL, NULL, &c, NULL), -EINVAL);
+	/* a macro parsed lax cannot bring a missing field into a strict parse */
+	cr_assert(strstr(parse_err("t and u", 0, 6), "fd.name"));
 	/* a macro's missing fields come along */
 	c = parse_ok("t and (u or proc.foo = 1)", PT_COND_LAX);
 	cr_assert_str_eq(pt_cond_missing(c, 0), "fd.name");
@@ -511,6 +487,12 @@ Test(evmask, as_falco_computes_rule_event_types, .init = setup, .fini = teardown
 	cr_assert_eq(mask_of("evt.type = ptrace"), PT_EVMASK(PT_EV_PTRACE));
 	cr_assert_eq(mask_of("evt.type contains exe"), all);
 	cr_assert_eq(mask_of("fd.name = x"), 0);
+	/* the text names proctrail's events, each once */
+	cr_assert_str_eq(text_of("evt.type in (execve, execveat, clone3, exec)", 0),
+			 "evt.type in (exec, fork)");
+	cr_assert_str_eq(text_of("evt.type = execveat", 0), "evt.type = exec");
+	cr_assert_str_eq(text_of("evt.type in (open, execve, open)", PT_COND_LAX),
+			 "evt.type in (open, exec, open)");
 }
 
 Test(evmask, evt_type_evaluates, .init = setup, .fini = teardown)

@@ -1,294 +1,403 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * --filter expressions: KEY=PATTERN and KEY!=PATTERN terms, all of which must
- * hold (shell patterns, fnmatch(3)). Used by `proctrail watch` and by
- * proctraild's ps and subscribe requests.
+ * --filter: a condition in Falco's language (pt_cond_parse(), proctrail(1)
+ * FILTERS and CONDITIONS), parsed strictly: an unknown field is an error. Used
+ * by watch, replay and ps, by proctraild's ps and subscribe requests, and for
+ * the sinks (--sink-filter, sink_filter).
  *
- * Two keys are not patterns over one value (proctrail(1), FILTERS):
- *   container=ID|NAME|host  a prefix of the container's full id, or its exact
- *                           name; "host": the record is attributed to the host.
- *                           A pattern with * ? or [ is matched against both.
- *   pod=NAME|UID|NS/NAME    the pod's exact name, uid, or namespace/name.
- * A record whose attribution is unknown matches neither (so != keeps it).
- * watch and ps --container, --pod and --host-only are these terms.
+ * The old syntax, blank-separated KEY=PATTERN and KEY!=PATTERN terms (shell
+ * patterns over pid ppid uid euid gid comm exe argv, and the container= and
+ * pod= terms), is translated to a condition. The grammar cannot parse it (a
+ * field has a dot, and an identifier followed by '=' is no condition), so
+ * telling the two apart is unambiguous.
+ *
+ * --container, --pod and --host-only become condition text too (ctr_term(),
+ * pod_term()), their values quoted: whatever a user gives stays a value.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-enum fkey {
-	FK_PID,
-	FK_PPID,
-	FK_UID,
-	FK_EUID,
-	FK_GID,
-	FK_COMM,
-	FK_EXE,
-	FK_ARGV,
-	FK_CONTAINER,
-	FK_POD
-};
-
-struct fterm {
-	enum fkey key;
-	bool negate;
-	char *pattern;
-};
-
 struct cli_filter {
-	struct fterm *t;
-	size_t n;
+	struct pt_cond *c; /* NULL: a blank text, which keeps everything */
+	char *text; /* the condition: the translation of old terms */
+	bool compat; /* given as old terms */
 };
 
-static const char *const fkey_names[] = {"pid",	 "ppid", "uid",	 "euid",      "gid",
-					 "comm", "exe",	 "argv", "container", "pod"};
+/* The old keys and the fields they read. */
+static const struct {
+	const char *key;
+	const char *field; /* NULL: container and pod, more than one field */
+	bool num;
+} old_keys[] = {
+	{"pid", "proc.pid", true},	{"ppid", "proc.ppid", true},
+	{"uid", "user.ruid", true},	{"euid", "user.uid", true},
+	{"gid", "group.rgid", true},	{"comm", "proc.name", false},
+	{"exe", "proc.exepath", false}, {"argv", "proc.command", false},
+	{"container", NULL, false},	{"pod", NULL, false},
+};
+
+#define OLD_KEYS "pid, ppid, uid, euid, gid, comm, exe, argv, container, pod"
+#define OLD_BLANKS " \t"
 
 void cli_filter_free(struct cli_filter *f)
 {
 	if (!f)
 		return;
-	for (size_t i = 0; i < f->n; i++)
-		free(f->t[i].pattern);
-	free(f->t);
+	pt_cond_free(f->c);
+	free(f->text);
 	free(f);
+}
+
+/* ---- condition text ---- */
+
+/*
+ * n bytes of s as a Falco quoted string. Falco ends a string at the first quote
+ * not preceded by a backslash, so a backslash right before the closing quote is
+ * written \x5c; controls are \xHH, so that the text stays one line.
+ */
+static void put_str(FILE *f, const char *s, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"')
+			fputs("\\\"", f);
+		else if (ch == '\\' && i + 1 < n)
+			fputs("\\\\", f);
+		else if (ch == '\\' || ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\x%02x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/* FIELD OP "v" */
+static void put_check(FILE *f, const char *field, const char *op, const char *v, size_t n)
+{
+	fprintf(f, "%s %s ", field, op);
+	put_str(f, v, n);
+}
+
+static bool has_glob(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+			return true;
+	return false;
+}
+
+/* container=X: "host"; else a prefix of the full id or the exact name (with
+ * * ? or [: a pattern over either), never the host's records. */
+static void ctr_term(FILE *f, const char *v)
+{
+	size_t n = strlen(v);
+	bool glob = has_glob(v, n);
+
+	if (strcmp(v, "host") == 0) {
+		fputs("container.id = host", f);
+		return;
+	}
+	fputs("(container.id != host and (", f);
+	put_check(f, "container.full_id", glob ? "glob" : "startswith", v, n);
+	fputs(" or ", f);
+	put_check(f, "container.name", glob ? "glob" : "=", v, n);
+	fputs("))", f);
+}
+
+/* pod=NAME|UID|NS/NAME: exact, or shell patterns when v has * ? or [. */
+static void pod_term(FILE *f, const char *v)
+{
+	size_t n = strlen(v);
+	const char *op = has_glob(v, n) ? "glob" : "=", *slash = strchr(v, '/');
+
+	fputc('(', f);
+	if (slash) {
+		put_check(f, "k8s.ns.name", op, v, (size_t)(slash - v));
+		fputs(" and ", f);
+		put_check(f, "k8s.pod.name", op, slash + 1, strlen(slash + 1));
+	} else {
+		put_check(f, "k8s.pod.name", op, v, n);
+		fputs(" or ", f);
+		put_check(f, "k8s.pod.uid", op, v, n);
+	}
+	fputc(')', f);
+}
+
+/* The text of a memstream open on *buf, or NULL (ENOMEM). */
+static char *text_close(FILE *f, char **buf)
+{
+	if (fclose(f) == EOF || !*buf) {
+		free(*buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return *buf;
+}
+
+/* ---- the old syntax ---- */
+
+static bool is_ident(const char *s, size_t n)
+{
+	if (!n || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* A term KEY=P or KEY!=P: the key's length, or 0 when tok is none. */
+static size_t term_key(const char *tok, size_t n, bool *negate)
+{
+	const char *eq = memchr(tok, '=', n);
+	size_t k;
+
+	if (!eq)
+		return 0;
+	k = (size_t)(eq - tok);
+	*negate = k && tok[k - 1] == '!';
+	if (*negate)
+		k--;
+	return is_ident(tok, k) ? k : 0;
+}
+
+static int old_key(const char *key, size_t n)
+{
+	for (size_t i = 0; i < sizeof(old_keys) / sizeof(old_keys[0]); i++)
+		if (strlen(old_keys[i].key) == n && memcmp(old_keys[i].key, key, n) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Digits as the decimal text of a number shows them: = keeps fnmatch's meaning. */
+static bool is_decimal(const char *s, size_t n)
+{
+	if (!n || n > 18 || (s[0] == '0' && n > 1))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/*
+ * One term as a check. A pattern without * ? [ or \ means what = does (for a
+ * number: when it is written as the number's text is); else glob, which on a
+ * number matches its decimal text, as the old terms did.
+ */
+static int put_old_term(FILE *f, int k, bool negate, const char *v, size_t n, char *err,
+			size_t errlen)
+{
+	bool glob = has_glob(v, n) || memchr(v, '\\', n);
+
+	if (negate)
+		fputs("not ", f);
+	if (old_keys[k].field && old_keys[k].num && !glob && is_decimal(v, n)) {
+		fprintf(f, "%s = %.*s", old_keys[k].field, (int)n, v);
+	} else if (old_keys[k].field) {
+		put_check(f, old_keys[k].field, glob || old_keys[k].num ? "glob" : "=", v, n);
+	} else {
+		char *s = strndup(v, n);
+
+		if (!s)
+			return -ENOMEM;
+		if (!*s) {
+			free(s);
+			snprintf(err, errlen, "'%s=' needs a value", old_keys[k].key);
+			return -EINVAL;
+		}
+		(old_keys[k].key[0] == 'c' ? ctr_term : pod_term)(f, s);
+		free(s);
+	}
+	return 0;
+}
+
+/*
+ * expr in the old syntax: 1 with *out its condition, 0 when it is not (every
+ * blank-separated word a term), -EINVAL (err says why: a key it never had),
+ * -ENOMEM.
+ */
+static int old_translate(const char *expr, char **out, char *err, size_t errlen)
+{
+	const char *first = expr + strspn(expr, OLD_BLANKS), *p;
+	char *buf = NULL;
+	size_t len = 0;
+	bool neg;
+	FILE *f;
+	int r = 0;
+
+	/* first: is every word a term? */
+	for (p = first; *p; p += strspn(p, OLD_BLANKS)) {
+		size_t n = strcspn(p, OLD_BLANKS);
+
+		if (!term_key(p, n, &neg))
+			return 0;
+		p += n;
+	}
+	if (!*first)
+		return 0;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	for (p = first; *p && r == 0; p += strspn(p, OLD_BLANKS)) {
+		size_t n = strcspn(p, OLD_BLANKS), klen = term_key(p, n, &neg);
+		const char *v = p + klen + (neg ? 2 : 1);
+		int k = old_key(p, klen);
+
+		if (k < 0) {
+			snprintf(err, errlen,
+				 "unknown filter key '%.*s' at %zu (KEY=PATTERN keys: " OLD_KEYS
+				 "; a condition names fields: proc.name = sh)",
+				 (int)klen, p, (size_t)(p - expr));
+			r = -EINVAL;
+			break;
+		}
+		if (p != first)
+			fputs(" and ", f);
+		r = put_old_term(f, k, neg, v, (size_t)(p + n - v), err, errlen);
+		p += n;
+	}
+	buf = text_close(f, &buf);
+	if (r < 0 || !buf) {
+		free(buf);
+		return r < 0 ? r : -ENOMEM;
+	}
+	*out = buf;
+	return 1;
+}
+
+/* ---- parsing and matching ---- */
+
+/* The parser's message, with the place when it has one and does not say it. */
+static void error_at(char *err, size_t errlen, const struct pt_cond_error *ce, int r)
+{
+	char at[32] = "";
+	size_t n = strnlen(ce->msg, sizeof(ce->msg));
+
+	if (ce->pos >= 0)
+		snprintf(at, sizeof(at), " at %d", ce->pos);
+	if (n >= strlen(at) && strcmp(ce->msg + n - strlen(at), at) == 0)
+		at[0] = '\0';
+	snprintf(err, errlen, "%.*s%s", (int)n, n ? ce->msg : strerror(-r), at);
+}
+
+static bool is_blank_text(const char *s)
+{
+	return s[strspn(s, " \t\b\r\n")] == '\0';
 }
 
 int cli_filter_parse(const char *expr, struct cli_filter **out, char *err, size_t errlen)
 {
 	struct cli_filter *f = calloc(1, sizeof(*f));
-	char *copy = strdup(expr), *save = NULL, *tok;
-	int r = 0;
+	struct pt_cond_error ce = {.pos = -1};
+	int r;
 
-	if (!f || !copy) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-		char *eq = strchr(tok, '=');
-		struct fterm t = {0}, *nt;
-		size_t k;
-
-		if (!eq || eq == tok) {
-			snprintf(err, errlen, "'%s' is not KEY=PATTERN or KEY!=PATTERN", tok);
-			r = -EINVAL;
-			goto out;
+	*out = NULL;
+	if (!f)
+		return -ENOMEM;
+	r = old_translate(expr, &f->text, err, errlen);
+	if (r < 0)
+		goto fail;
+	f->compat = r > 0;
+	r = -ENOMEM;
+	if (!f->compat && !(f->text = strdup(expr)))
+		goto fail;
+	if (!is_blank_text(f->text)) {
+		r = pt_cond_parse(f->text, 0, NULL, NULL, &f->c, &ce);
+		if (r < 0) {
+			error_at(err, errlen, &ce, r);
+			goto fail;
 		}
-		if (eq[-1] == '!') {
-			t.negate = true;
-			eq[-1] = 0;
-		}
-		*eq = 0;
-		for (k = 0; k < sizeof(fkey_names) / sizeof(fkey_names[0]); k++)
-			if (strcmp(tok, fkey_names[k]) == 0)
-				break;
-		if (k == sizeof(fkey_names) / sizeof(fkey_names[0])) {
-			snprintf(err, errlen,
-				 "unknown filter key '%s' (pid, ppid, uid, euid, gid, comm, exe, "
-				 "argv, container, pod)",
-				 tok);
-			r = -EINVAL;
-			goto out;
-		}
-		t.key = (enum fkey)k;
-		t.pattern = strdup(eq + 1);
-		nt = realloc(f->t, (f->n + 1) * sizeof(*nt));
-		if (!t.pattern || !nt) {
-			free(t.pattern);
-			r = -ENOMEM;
-			goto out;
-		}
-		f->t = nt;
-		f->t[f->n++] = t;
-	}
-out:
-	free(copy);
-	if (r < 0) {
-		cli_filter_free(f);
-		return r;
 	}
 	*out = f;
 	return 0;
-}
-
-static bool match_num(const char *pattern, long v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%ld", v);
-	return fnmatch(pattern, buf, 0) == 0;
-}
-
-/* A string field of p by its JSON name into buf ("" unless 1): 1 a value, 0
- * known to be none (null), -1 unknown (or too long to be a name or an id). */
-static int field_str(const struct pt_proc *p, const char *name, char *buf, size_t len)
-{
-	struct pt_field_ref ref;
-	struct pt_value v;
-	int r = -1;
-
-	buf[0] = 0;
-	if (!p || pt_field_lookup(name, &ref) < 0 || pt_field_value(&ref, NULL, p, NULL, &v) < 0)
-		return -1;
-	if (v.known && (v.null || !v.s)) {
-		r = 0;
-	} else if (v.known && v.len < len && !memchr(v.s, 0, v.len)) {
-		memcpy(buf, v.s, v.len);
-		buf[v.len] = 0;
-		r = 1;
-	}
-	pt_value_free(&v);
+fail:
+	cli_filter_free(f);
 	return r;
 }
 
-#define PT_CTR_ID_MAX_CLI 128 /* container.h's PT_CTR_ID_MAX */
-
-static bool has_glob(const char *s)
+const char *cli_filter_text(const struct cli_filter *f)
 {
-	return strpbrk(s, "*?[") != NULL;
+	return f ? f->text : NULL;
 }
 
-bool cli_match_container(const char *pattern, const struct pt_proc *p)
+bool cli_filter_compat(const struct cli_filter *f)
 {
-	char id[PT_CTR_ID_MAX_CLI + 1], name[256];
-
-	/* container_id: the full id, "host" on the host; unknown: neither */
-	int known = field_str(p, "container_id", id, sizeof(id));
-
-	if (known < 0)
-		return false;
-	if (known == 0 || strcmp(id, "host") == 0)
-		return strcmp(pattern, "host") == 0;
-	if (strcmp(pattern, "host") == 0)
-		return false;
-	if (field_str(p, "container_name", name, sizeof(name)) < 1 || strcmp(name, "host") == 0)
-		name[0] = 0;
-	if (has_glob(pattern))
-		return fnmatch(pattern, id, 0) == 0 || (name[0] && fnmatch(pattern, name, 0) == 0);
-	return (pattern[0] && strncmp(id, pattern, strlen(pattern)) == 0) ||
-		(name[0] && strcmp(name, pattern) == 0);
+	return f && f->compat;
 }
 
-bool cli_match_pod(const char *pattern, const struct pt_proc *p)
+bool cli_filter_eval(const struct cli_filter *f, struct cli_filter_ev *e)
 {
-	char name[256], ns[256], uid[64], both[520];
-	const char *slash = strchr(pattern, '/');
-
-	field_str(p, "k8s_pod_name", name, sizeof(name));
-	field_str(p, "k8s_ns_name", ns, sizeof(ns));
-	field_str(p, "k8s_pod_uid", uid, sizeof(uid));
-	if (slash) {
-		snprintf(both, sizeof(both), "%s/%s", ns, name);
-		return name[0] && ns[0] &&
-			(has_glob(pattern) ? fnmatch(pattern, both, 0) == 0
-					   : strcmp(pattern, both) == 0);
-	}
-	if (has_glob(pattern))
-		return (name[0] && fnmatch(pattern, name, 0) == 0) ||
-			(uid[0] && fnmatch(pattern, uid, 0) == 0);
-	return (name[0] && strcmp(name, pattern) == 0) || (uid[0] && strcmp(uid, pattern) == 0);
-}
-
-static bool term_match(const struct fterm *t, const struct pt_event *ev)
-{
-	const struct pt_proc *p = ev->proc;
-	bool creds = p && pt_proc_src(p, PT_F_CREDS);
-
-	switch (t->key) {
-	case FK_PID:
-		return match_num(t->pattern, ev->pid);
-	case FK_PPID:
-		return match_num(t->pattern, ev->ppid);
-	case FK_UID:
-		return creds && match_num(t->pattern, (long)pt_proc_uid(p));
-	case FK_EUID:
-		return creds && match_num(t->pattern, (long)pt_proc_euid(p));
-	case FK_GID:
-		return creds && match_num(t->pattern, (long)pt_proc_gid(p));
-	case FK_COMM:
-		return p && pt_proc_src(p, PT_F_COMM) &&
-			fnmatch(t->pattern, pt_proc_comm(p), 0) == 0;
-	case FK_EXE:
-		return p && pt_proc_src(p, PT_F_EXE) && pt_proc_exe(p) &&
-			fnmatch(t->pattern, pt_proc_exe(p), 0) == 0;
-	case FK_ARGV: {
-		char *line;
-		bool ok;
-
-		if (!p || !pt_proc_src(p, PT_F_ARGV) || !cli_args_len(p))
-			return false;
-		line = malloc(cli_args_len(p));
-		if (!line)
-			return false;
-		memcpy(line, pt_proc_args(p, NULL), cli_args_len(p));
-		for (size_t i = 0; i + 1 < cli_args_len(p); i++)
-			if (!line[i])
-				line[i] = ' ';
-		line[cli_args_len(p) - 1] = 0;
-		ok = fnmatch(t->pattern, line, 0) == 0;
-		free(line);
-		return ok;
-	}
-	case FK_CONTAINER:
-		return cli_match_container(t->pattern, p);
-	case FK_POD:
-		return cli_match_pod(t->pattern, p);
-	}
-	return false;
-}
-
-bool cli_filter_match(const struct cli_filter *f, const struct pt_event *ev)
-{
-	if (!f || ev->type == PT_EV_LOST)
+	/* what was lost is never filtered out: a loss must not go unseen */
+	if (!f || !f->c || e->ev->type == PT_EV_LOST)
 		return true;
-	for (size_t i = 0; i < f->n; i++)
-		if (term_match(&f->t[i], ev) == f->t[i].negate)
-			return false;
-	return true;
+	if (!e->x)
+		return pt_cond_match(f->c, e->m, NULL, e->ev);
+	if (!e->set) {
+		pt_cond_ctx_set(e->x, e->m, NULL, e->ev);
+		e->set = true;
+	}
+	return pt_cond_eval(f->c, e->x);
 }
+
+bool cli_filter_match(const struct cli_filter *f, const struct pt_monitor *m,
+		      const struct pt_event *ev)
+{
+	struct cli_filter_ev e = {.m = m, .ev = ev};
+
+	return cli_filter_eval(f, &e);
+}
+
+bool cli_filter_match_proc(const struct cli_filter *f, const struct pt_monitor *m,
+			   const struct pt_proc *p)
+{
+	return !f || !f->c || pt_cond_match(f->c, m, p, NULL);
+}
+
+/* ---- --container, --pod, --host-only ---- */
 
 char *cli_filter_expr(const char *filter, const struct cli_ctr_sel *sel, char *err, size_t errlen)
 {
-	const char *vals[] = {sel->container, sel->pod}, *sep;
+	const char *vals[] = {sel->container, sel->pod}, *sep = "";
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
 
 	for (size_t i = 0; i < 2; i++) {
-		if (vals[i] && (!vals[i][0] || strpbrk(vals[i], " \t\n"))) {
-			snprintf(err, errlen, "--%s: '%s' is empty or holds a blank",
-				 i ? "pod" : "container", vals[i]);
+		if (vals[i] && !vals[i][0]) {
+			snprintf(err, errlen, "--%s needs a value", i ? "pod" : "container");
 			errno = EINVAL;
 			return NULL;
 		}
 	}
-	if (sel->host_only && sel->container) {
-		snprintf(err, errlen, "--host-only and --container exclude each other");
-		errno = EINVAL;
-		return NULL;
-	}
-	if (sel->host_only && sel->pod) {
-		snprintf(err, errlen, "--host-only and --pod exclude each other");
+	if (sel->host_only && (sel->container || sel->pod)) {
+		snprintf(err, errlen, "--host-only and --%s exclude each other",
+			 sel->container ? "container" : "pod");
 		errno = EINVAL;
 		return NULL;
 	}
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-	fputs(filter ? filter : "", f);
-	sep = filter && *filter ? " " : "";
-	if (sel->container || sel->host_only) {
-		fprintf(f, "%scontainer=%s", sep, sel->host_only ? "host" : sel->container);
-		sep = " ";
+	if (filter && !is_blank_text(filter)) {
+		fprintf(f, "(%s)", filter);
+		sep = " and ";
 	}
-	if (sel->pod)
-		fprintf(f, "%spod=%s", sep, sel->pod);
-	if (fclose(f) == EOF) {
-		free(buf);
-		return NULL;
+	if (sel->host_only || sel->container) {
+		fputs(sep, f);
+		ctr_term(f, sel->host_only ? "host" : sel->container);
+		sep = " and ";
 	}
-	return buf;
+	if (sel->pod) {
+		fputs(sep, f);
+		pod_term(f, sel->pod);
+	}
+	return text_close(f, &buf);
 }

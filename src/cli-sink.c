@@ -30,6 +30,7 @@ struct cli_sinks {
 	struct pt_sink_status fin[CLI_SINKS_MAX];
 	unsigned open;
 	bool closed;
+	struct cli_filter *filter; /* --sink-filter (its text in def.filter) */
 };
 
 struct cli_sinks *cli_sinks_new(void)
@@ -54,6 +55,7 @@ void cli_sinks_free(struct cli_sinks *cs)
 	free(cs->db_port);
 	free(cs->db_name);
 	free(cs->db_user);
+	cli_filter_free(cs->filter);
 	pt_sink_conf_free(&cs->def);
 	free(cs);
 }
@@ -234,6 +236,35 @@ static int bytes(const char *opt, const char *v, uint64_t min, uint64_t max, uin
 	return 0;
 }
 
+static int sink_filter(struct cli_sinks *cs, const char *v, char *err, size_t errlen)
+{
+	char why[512] = "";
+	int r;
+
+	if (cs->filter)
+		return bad(err, errlen, "--sink-filter given twice; join the conditions with and");
+	r = cli_filter_parse(v, &cs->filter, why, sizeof(why));
+	if (r == -EINVAL)
+		return bad(err, errlen, "invalid --sink-filter: %s", why);
+	if (r < 0)
+		return r;
+	return set_str(&cs->def.filter, "--sink-filter", cli_filter_text(cs->filter), err, errlen);
+}
+
+const struct cli_filter *cli_sinks_filter(const struct cli_sinks *cs)
+{
+	return cs ? cs->filter : NULL;
+}
+
+bool cli_sinks_want(struct cli_sinks *cs, struct cli_filter_ev *fe)
+{
+	if (cli_filter_eval(cs->filter, fe))
+		return true;
+	for (unsigned i = 0; i < cs->open; i++)
+		pt_sink_skip(cs->s[i]);
+	return false;
+}
+
 int cli_sinks_option(struct cli_sinks *cs, int c, const char *v, char *err, size_t errlen)
 {
 	struct pt_sink_conf *d = &cs->def;
@@ -338,6 +369,8 @@ int cli_sinks_option(struct cli_sinks *cs, int c, const char *v, char *err, size
 		return 0;
 	case CLI_SINK_HOST_NAME:
 		return set_str(&d->host, "--host-name", v, err, errlen);
+	case CLI_SINK_FILTER:
+		return sink_filter(cs, v, err, errlen);
 	}
 	return bad(err, errlen, "not a sink option");
 }
@@ -527,6 +560,8 @@ void cli_sinks_summary_text(const struct cli_sinks *cs, FILE *f, const char *pro
 			": %" PRIu64 " written in %" PRIu64 " batches, %" PRIu64
 			" dropped (%" PRIu64 " told by lost events), %" PRIu64 " errors",
 			st->written, st->batches, st->dropped, st->reported, st->errors);
+		if (cs->filter)
+			fprintf(f, ", %" PRIu64 " left out by --sink-filter", st->filtered);
 		if (st->backlog)
 			fprintf(f, ", %" PRIu64 " left in the spool", st->backlog);
 		if (st->last_error[0]) {

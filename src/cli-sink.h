@@ -41,6 +41,7 @@ enum {
 	CLI_SINK_SPOOL_MAX,
 	CLI_SINK_PG_WRITE,
 	CLI_SINK_HOST_NAME,
+	CLI_SINK_FILTER,
 	CLI_SINK_OPT_END,
 };
 
@@ -69,8 +70,9 @@ enum {
 		{"spool-dir", required_argument, NULL, CLI_SINK_SPOOL_DIR},               \
 		{"spool-max", required_argument, NULL, CLI_SINK_SPOOL_MAX},               \
 		{"pg-write", required_argument, NULL, CLI_SINK_PG_WRITE},                 \
+		{"host-name", required_argument, NULL, CLI_SINK_HOST_NAME},               \
 	{                                                                                 \
-		"host-name", required_argument, NULL, CLI_SINK_HOST_NAME                  \
+		"sink-filter", required_argument, NULL, CLI_SINK_FILTER                   \
 	}
 
 #define CLI_SINK_USAGE                                                                    \
@@ -81,7 +83,8 @@ enum {
 	"       [--output-max-age=DURATION] [--output-compress]\n"                        \
 	"       [--output-fsync=no|batch|DURATION] [--db-retention=DURATION]\n"           \
 	"       [--db-max-size=BYTES] [--no-create-schema] [--spool-dir=DIR]\n"           \
-	"       [--spool-max=BYTES] [--pg-write=copy|insert] [--host-name=NAME]\n"
+	"       [--spool-max=BYTES] [--pg-write=copy|insert] [--host-name=NAME]\n"        \
+	"       [--sink-filter=CONDITION]\n"
 
 struct cli_sinks;
 
@@ -93,6 +96,14 @@ int cli_sinks_option(struct cli_sinks *cs, int c, const char *arg, char *err, si
 unsigned cli_sinks_count(const struct cli_sinks *cs);
 /* Open every sink: 0, or -errno with one line in err naming the option. */
 int cli_sinks_open(struct cli_sinks *cs, pt_log_fn log, void *logdata, char *err, size_t errlen);
+/*
+ * --sink-filter (NULL: none): the one filter of every sink. cli_sinks_want()
+ * says whether an event goes to the sinks, and counts those that do not in
+ * each sink's "filtered". Alert lines are not events: they always go.
+ */
+const struct cli_filter *cli_sinks_filter(const struct cli_sinks *cs);
+struct cli_filter_ev;
+bool cli_sinks_want(struct cli_sinks *cs, struct cli_filter_ev *fe);
 /* One event line to every sink; wait: for room (replay), else drop and count. */
 void cli_sinks_push(struct cli_sinks *cs, const char *line, size_t len, bool wait);
 void cli_sinks_reopen(struct cli_sinks *cs);

@@ -158,15 +158,39 @@ int cli_procs_add(const struct pt_proc *p, void *data);
 void cli_procs_sort(struct cli_procs *k);
 const char *cli_signame(int sig);
 
-/* --filter expressions (cli-filter.c): watch, and proctraild's ps and subscribe */
+/*
+ * --filter (cli-filter.c): a condition (pt_cond_parse(), strict), or the old
+ * KEY=PATTERN terms, which are translated to one. watch, replay, ps, proctraild's
+ * ps and subscribe, and the sinks. A blank text keeps everything. On -EINVAL,
+ * err says why, with the byte offset ("unknown field 'proc.nam' at 0").
+ */
 struct cli_filter;
 int cli_filter_parse(const char *expr, struct cli_filter **out, char *err, size_t errlen);
-bool cli_filter_match(const struct cli_filter *f, const struct pt_event *ev);
 void cli_filter_free(struct cli_filter *f);
-/* The container terms (cli-filter.c): container=ID|NAME|host, pod=NAME|UID|NS/NAME. */
-bool cli_match_container(const char *pattern, const struct pt_proc *p);
-bool cli_match_pod(const char *pattern, const struct pt_proc *p);
-/* --container, --pod, --host-only of watch and ps: filter terms. */
+/* The condition text: the translation when old terms were given. */
+const char *cli_filter_text(const struct cli_filter *f);
+/* Given as old terms (the CLI says they are deprecated; the daemon does not). */
+bool cli_filter_compat(const struct cli_filter *f);
+/* An event (lost events always pass; f NULL: everything passes); m serves
+ * PT_FIELD_MONITOR fields (proc.pname...). */
+bool cli_filter_match(const struct cli_filter *f, const struct pt_monitor *m,
+		      const struct pt_event *ev);
+/*
+ * One event through several filters (--filter, --sink-filter, subscribers'),
+ * each field read once: the user's context (one per thread; NULL: none) is set
+ * to the event by the first filter that needs it.
+ */
+struct cli_filter_ev {
+	struct pt_cond_ctx *x;
+	const struct pt_monitor *m;
+	const struct pt_event *ev;
+	bool set;
+};
+bool cli_filter_eval(const struct cli_filter *f, struct cli_filter_ev *e);
+/* A record (ps): no event, so evt.* checks are false. */
+bool cli_filter_match_proc(const struct cli_filter *f, const struct pt_monitor *m,
+			   const struct pt_proc *p);
+/* --container, --pod, --host-only of watch and ps: condition text. */
 struct cli_ctr_sel {
 	const char *container, *pod;
 	bool host_only;
@@ -175,8 +199,13 @@ static inline bool cli_ctr_sel_any(const struct cli_ctr_sel *s)
 {
 	return s->container || s->pod || s->host_only;
 }
-/* filter (may be NULL) with sel's terms appended (malloc'd), or NULL with errno
- * (EINVAL: err says why: a value empty or with a blank, exclusive options). */
+/*
+ * filter (a condition; may be NULL) and sel's checks joined with `and`
+ * (malloc'd), or NULL with errno (EINVAL: err says why: an empty value,
+ * exclusive options). host: `container.id = host`; container=X: a prefix of
+ * the full id or the exact name; pod=NAME|UID|NS/NAME; with * ? or [ in the
+ * value, shell patterns.
+ */
 char *cli_filter_expr(const char *filter, const struct cli_ctr_sel *sel, char *err, size_t errlen);
 
 /*

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "cli.h"
 #include "daemon.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -62,6 +63,7 @@ enum ktype {
 	K_SQLITE, /* the list of SQLite paths, or none: repeatable */
 	K_PG, /* the list of conninfos: repeatable */
 	K_RULES, /* the list of rules files and directories: repeatable */
+	K_FILTER, /* char *, a condition (cli-filter.c); empty: NULL */
 };
 
 struct key {
@@ -110,6 +112,7 @@ static const struct key keys[] = {
 	{"sink_flush_interval", K_DURATION, SOFF(flush_ms), false, 1, HOUR, "1ms..1h"},
 	{"sink_queue", K_SIZE, SOFF(queue), false, PT_OUTQ_MIN, PT_OUTQ_MAX, "64K..1G"},
 	{"host_name", K_HOST, SOFF(host), false, 0, 0, NULL},
+	{"sink_filter", K_FILTER, SOFF(filter), false, 0, 0, NULL},
 	{"output_max_size_mb", K_MIB, SOFF(max_size), false, 0, 1 << 20, "0..1048576"},
 	{"output_max_backups", K_UINT, SOFF(max_backups), false, 0, 1000, "0..1000"},
 	{"output_max_age", K_DURATION, SOFF(max_age_ms), false, 0, 365 * DAY, "0..365d"},
@@ -129,7 +132,8 @@ static const struct key keys[] = {
 
 static bool is_string(enum ktype t)
 {
-	return t == K_PATH || t == K_SOCKET || t == K_NAME || t == K_OPT_PATH || t == K_HOST;
+	return t == K_PATH || t == K_SOCKET || t == K_NAME || t == K_OPT_PATH || t == K_HOST ||
+		t == K_FILTER;
 }
 
 static bool is_list(enum ktype t)
@@ -335,6 +339,8 @@ static const char *type_hint(enum ktype t, char *buf, size_t len)
 		return "a libpq conninfo or URI";
 	case K_RULES:
 		return "an absolute path of a rules file or directory";
+	case K_FILTER:
+		return "a condition, or empty";
 	}
 	return "?";
 }
@@ -528,6 +534,24 @@ static int set_string(struct pd_conf *c, const struct key *k, const char *v, siz
 	free(*m);
 	*m = s;
 	return 0;
+}
+
+/* sink_filter: checked now, so that a bad one stops the start with its line. */
+static int set_filter(struct ctx *x, struct pd_conf *c, const struct key *k, const char *v,
+		      size_t n)
+{
+	struct cli_filter *f = NULL;
+	char why[512], *text = strndup(v, n);
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	r = cli_filter_parse(text, &f, why, sizeof(why));
+	cli_filter_free(f);
+	free(text);
+	if (r == -EINVAL)
+		return fail(x, "bad value for %s: %s", k->name, why);
+	return r < 0 ? r : set_string(c, k, v, n);
 }
 
 static bool has_control(const char *v, size_t n)
@@ -729,6 +753,8 @@ static int set_value(struct ctx *x, struct pd_conf *c, const struct key *k, cons
 	case K_PG:
 	case K_RULES:
 		return add_target(x, c, k, first, v, n);
+	case K_FILTER:
+		return set_filter(x, c, k, v, n);
 	}
 	return bad_value(x, k, v, n);
 }
@@ -975,7 +1001,8 @@ static bool key_differs(const struct pd_conf *a, const struct pd_conf *b, const 
 	case K_SOCKET:
 	case K_NAME:
 	case K_OPT_PATH:
-	case K_HOST: {
+	case K_HOST:
+	case K_FILTER: {
 		const char *sa = *(const char *const *)pa, *sb = *(const char *const *)pb;
 
 		if (!sa || !sb)

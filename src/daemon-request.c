@@ -449,15 +449,20 @@ static enum pd_err parse_members(json_t *o, struct pd_req *r, char *why, size_t 
 				return e;
 			break;
 		case M_FILTER: {
-			char ferr[256];
+			char ferr[512];
+			int fr;
 
 			if (!json_is_string(v) ||
 			    strlen(json_string_value(v)) != json_string_length(v))
 				return bad(why, len, "filter must be a string");
-			if (cli_filter_parse(json_string_value(v), &r->filter, ferr, sizeof(ferr)) <
-			    0)
+			/* old KEY=PATTERN terms too, translated without a word: the
+			 * client's user sees the notice, not the daemon's log */
+			fr = cli_filter_parse(json_string_value(v), &r->filter, ferr, sizeof(ferr));
+			if (fr == -ENOMEM)
+				return PD_E_INTERNAL;
+			if (fr < 0)
 				return bad(why, len, "bad filter: %s", ferr);
-			r->filter_text = strdup(json_string_value(v));
+			r->filter_text = strdup(cli_filter_text(r->filter));
 			if (!r->filter_text)
 				return PD_E_INTERNAL;
 			break;
@@ -624,23 +629,16 @@ struct procs {
 	const struct pt_proc **v;
 	size_t n, cap;
 	const struct cli_filter *filter;
+	const struct pt_monitor *m;
 };
 
 static int procs_add(const struct pt_proc *p, void *data)
 {
 	struct procs *k = data;
 
-	if (k->filter) {
-		/* the filter reads an event: one that names the process */
-		struct pt_event ev = {.type = PT_EV_EXEC,
-				      .pid = pt_proc_pid(p),
-				      .tid = pt_proc_pid(p),
-				      .ppid = pt_proc_ppid(p),
-				      .proc = p};
-
-		if (!cli_filter_match(k->filter, &ev))
-			return 0;
-	}
+	/* a record, not an event: evt.* checks are false, as ps's own are */
+	if (!cli_filter_match_proc(k->filter, k->m, p))
+		return 0;
 	if (k->n == k->cap) {
 		size_t cap = k->cap ? k->cap * 2 : 256;
 		const struct pt_proc **v = realloc(k->v, cap * sizeof(*v));
@@ -819,7 +817,7 @@ static int put_status(struct pd_buf *out, const struct pd_ctx *ctx)
 enum pd_err pd_answer(const struct pd_ctx *ctx, const struct pd_req *r, struct pd_buf *out)
 {
 	const struct pt_proc *p = NULL;
-	struct procs k = {.filter = r->filter};
+	struct procs k = {.filter = r->filter, .m = ctx->m};
 	size_t mark = out->len;
 	uint64_t count = 0;
 	enum pd_err e = PD_OK;

@@ -77,9 +77,11 @@ struct pd_server {
 	uint64_t requests, errors, refused, dropped_clients;
 	uint64_t sub_lost_closed; /* drops of subscribers that have gone */
 	uint64_t events_rendered;
-	/* the sinks: every event the monitor delivers, unfiltered */
+	/* the sinks: every event the monitor delivers that sink_filter keeps */
 	struct pt_sink **sinks;
 	size_t nsinks;
+	struct cli_filter *sink_filter;
+	struct pt_cond_ctx *cx; /* the filters' (monitor thread): each field read once */
 	uint64_t sink_render_failed; /* events no sink got: rendering failed */
 	/* the rules (pd_server_set_rules): their alerts go where events go */
 	struct rules *rules;
@@ -284,6 +286,7 @@ static void on_alert(const struct rules_alert *a, void *data)
 static void on_event(const struct pt_event *ev, void *data)
 {
 	struct pd_server *s = data;
+	struct cli_filter_ev fe = {.x = s->cx, .m = s->m, .ev = ev};
 	char *line = NULL;
 	size_t len = 0;
 
@@ -291,8 +294,13 @@ static void on_event(const struct pt_event *ev, void *data)
 	 * goes out before its exec, as Falco's come with the syscall */
 	if (s->rules)
 		rules_eval(s->rules, s->m, ev, on_alert, s);
-	if (s->nsinks) {
-		/* the sinks take every event: each queues it or counts its drop */
+	/* sink_filter, once for all the sinks: what it leaves out is counted as
+	 * filtered, not lost (alert lines come by their own way and always go) */
+	if (s->nsinks && !cli_filter_eval(s->sink_filter, &fe)) {
+		for (size_t i = 0; i < s->nsinks; i++)
+			pt_sink_skip(s->sinks[i]);
+	} else if (s->nsinks) {
+		/* each sink queues the event or counts its drop */
 		line = render(s, ev, &len);
 		if (!line) {
 			s->sink_render_failed++;
@@ -304,7 +312,7 @@ static void on_event(const struct pt_event *ev, void *data)
 	for (struct pd_client *c = s->clients; c; c = c->next) {
 		if (!c->q || c->dead || !(c->sub.events & PT_EVMASK(ev->type)))
 			continue;
-		if (!cli_filter_match(c->sub.filter, ev))
+		if (!cli_filter_eval(c->sub.filter, &fe))
 			continue;
 		if (c->sub.ancestors && cli_event_has_ancestors(ev)) {
 			/* this subscriber's own line: the table's lineage, now */
@@ -880,6 +888,8 @@ int pd_server_new(struct pd_server **out, const struct pd_conf *c, struct pt_mon
 		goto fail_r;
 	if (m && (r = pd_server_attach(s, m)) < 0)
 		goto fail_r;
+	/* NULL (out of memory) is fine: each filter then reads its own fields */
+	s->cx = pt_cond_ctx_new();
 	*out = s;
 	return 0;
 fail:
@@ -1158,10 +1168,12 @@ void pd_server_set_rules(struct pd_server *s, struct rules *rs)
 	s->rules = rs;
 }
 
-void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n)
+void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n,
+			 struct cli_filter *filter)
 {
 	s->sinks = sinks;
 	s->nsinks = n;
+	s->sink_filter = filter;
 }
 
 /*
@@ -1197,6 +1209,8 @@ static void close_sinks(struct pd_server *s)
 	free(s->sinks);
 	s->sinks = NULL;
 	s->nsinks = 0;
+	cli_filter_free(s->sink_filter);
+	s->sink_filter = NULL;
 }
 
 void pd_server_free(struct pd_server *s)
@@ -1231,5 +1245,6 @@ void pd_server_free(struct pd_server *s)
 		pd_conf_free(s->owned);
 		free(s->owned);
 	}
+	pt_cond_ctx_free(s->cx);
 	free(s);
 }

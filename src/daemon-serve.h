@@ -146,11 +146,13 @@ int pd_server_listen(struct pd_server *s);
 int pd_server_run(struct pd_server *s);
 /*
  * The sinks, open (pt_sink_open), now the server's: each gets every event the
- * monitor delivers (pt_sink_push), is reopened on SIGHUP, shown in status, and
- * closed by pd_server_free with a bounded drain. sinks is malloc'ed (n may be 0).
+ * monitor delivers (pt_sink_push) that filter (sink_filter; NULL: none) keeps,
+ * is reopened on SIGHUP, shown in status, and closed by pd_server_free with a
+ * bounded drain. sinks is malloc'ed (n may be 0); filter is taken over.
  */
 struct pt_sink;
-void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n);
+void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n,
+			 struct cli_filter *filter);
 /*
  * The rules (rules.h) evaluated on every event the monitor delivers (NULL:
  * none), now the server's; the set it replaces (SIGHUP) is freed, its counts

@@ -254,6 +254,7 @@ struct watch_ctx {
 	struct out_opts oo;
 	struct cli_fields cols;
 	struct cli_filter *filter;
+	struct pt_cond_ctx *cx; /* --filter's and --sink-filter's: each field read once */
 	struct pt_options o;
 	const char *watch_dirs[33];
 	unsigned nwatch;
@@ -272,7 +273,8 @@ struct watch_ctx {
 	enum cli_mode mode;
 	const char *socket;
 	const char *local_why; /* the first option that configures a local monitor */
-	const char *filter_expr; /* --filter as given (with the container terms), for the daemon */
+	const char
+		*filter_expr; /* --filter's condition (with the container checks), for the daemon */
 	struct cli_ctr_sel sel; /* --container, --pod, --host-only */
 	char *filter_owned; /* filter_expr when the container terms were added */
 	unsigned ancestors; /* --ancestors=N */
@@ -371,14 +373,18 @@ static void watch_q_report(struct watch_ctx *w)
 }
 
 /*
- * The event to the sinks: its --json line, the bytes the JSON format has just
- * staged when that is what stdout gets, else rendered once here.
+ * The event to the sinks, when --sink-filter keeps it (evaluated once for all
+ * of them): its --json line, the bytes the JSON format has just staged when
+ * that is what stdout gets, else rendered once here.
  */
-static int watch_sinks_emit(struct watch_ctx *w, const struct pt_event *ev, bool staged)
+static int watch_sinks_emit(struct watch_ctx *w, struct cli_filter_ev *fe, bool staged)
 {
+	const struct pt_event *ev = fe->ev;
 	size_t len;
 	char *json;
 
+	if (!cli_sinks_want(w->sinks, fe))
+		return 0;
 	if (staged && w->oo.json && !w->oo.cols && w->out.f == w->stage && fflush(w->stage) == 0 &&
 	    w->stage_len) {
 		cli_sinks_push(w->sinks, w->stage_buf, w->stage_len, w->replay);
@@ -393,15 +399,16 @@ static int watch_sinks_emit(struct watch_ctx *w, const struct pt_event *ev, bool
 	return 0;
 }
 
-static int watch_emit(struct watch_ctx *w, const struct pt_event *ev)
+static int watch_emit(struct watch_ctx *w, struct cli_filter_ev *fe)
 {
+	const struct pt_event *ev = fe->ev;
 	int r;
 
 	if (w->no_stdout)
-		return w->sinks ? watch_sinks_emit(w, ev, false) : 0;
+		return w->sinks ? watch_sinks_emit(w, fe, false) : 0;
 	if (!w->q) {
 		if (w->sinks)
-			watch_sinks_emit(w, ev, false);
+			watch_sinks_emit(w, fe, false);
 		return w->out.fmt->event(&w->out, ev);
 	}
 	stage_commit(w, false, 0); /* not part of this event */
@@ -411,7 +418,7 @@ static int watch_emit(struct watch_ctx *w, const struct pt_event *ev)
 		w->stage_len = 0;
 		return r;
 	}
-	if (w->sinks && watch_sinks_emit(w, ev, true) < 0)
+	if (w->sinks && watch_sinks_emit(w, fe, true) < 0)
 		return -ENOMEM;
 	r = stage_commit(w, true, 0);
 	/* a full queue or a reader gone: counted, never an error of the monitor */
@@ -677,6 +684,7 @@ static void watch_q_free(struct watch_ctx *w)
 static void on_event(const struct pt_event *ev, void *data)
 {
 	struct watch_ctx *w = data;
+	struct cli_filter_ev fe;
 	int r;
 
 	if (w->conn && ev->type == PT_EV_LOST) {
@@ -690,18 +698,19 @@ static void on_event(const struct pt_event *ev, void *data)
 	/* before --filter, which selects the events shown, not what rules see */
 	if (w->rules)
 		rules_eval(w->rules, the_monitor, ev, on_alert, w);
-	/* attached, the daemon applied the same expression to its own records,
+	fe = (struct cli_filter_ev){.x = w->cx, .m = w->out.m, .ev = ev};
+	/* attached, the daemon applied the same condition to its own records,
 	 * which know more than the members an event line carries */
-	if (!w->conn && !cli_filter_match(w->filter, ev)) {
+	if (!w->conn && !cli_filter_eval(w->filter, &fe)) {
 		w->filtered++;
 		return;
 	}
 	w->printed[ev->type]++;
 	/* --rules-only: the alerts, and the losses that may have hidden some */
 	if (w->rules_only && ev->type != PT_EV_LOST)
-		r = w->sinks ? watch_sinks_emit(w, ev, false) : 0;
+		r = w->sinks ? watch_sinks_emit(w, &fe, false) : 0;
 	else
-		r = watch_emit(w, ev);
+		r = watch_emit(w, &fe);
 	if (r < 0 && !w->error)
 		w->error = r;
 }
@@ -922,7 +931,7 @@ static size_t parse_ring(const char *s)
 static void watch_usage(void)
 {
 	printf("usage: %s watch [--json] [-o FIELDS] [--tier=T] [--events=LIST] "
-	       "[--filter=EXPR]\n"
+	       "[--filter=CONDITION]\n"
 	       "       [--duration=SECS] [--threads] [--realtime|--no-realtime]\n"
 	       "       [--interval=MS] [--args-max=BYTES] [--rcvbuf=BYTES]\n"
 	       "       [--ring-size=BYTES] [--watch-dir=DIR] [--readers=N]\n"
@@ -1006,6 +1015,25 @@ static void watch_parse_cmd(int argc, char **argv, struct watch_ctx *w)
 		exit(r);
 }
 
+/* Old KEY=PATTERN terms work, with one line saying what they mean now. */
+static void filter_deprecated(const char *cmd, const char *opt, const struct cli_filter *f)
+{
+	const char *text = cli_filter_text(f);
+
+	if (!cli_filter_compat(f))
+		return;
+	fprintf(stderr,
+		"%s: %s: %s: KEY=PATTERN terms are deprecated (proctrail(1), FILTERS); as a "
+		"condition: ",
+		prog, cmd, opt);
+	/* as is, to be copied, unless it holds what a terminal would act on */
+	if (cli_safe_len(text, strlen(text)) == strlen(text))
+		fputs(text, stderr);
+	else
+		cli_escape_str(stderr, text);
+	fputc('\n', stderr);
+}
+
 /* A sink option (cli-sink.c): a bad value exits 2. */
 static void watch_sink_option(struct watch_ctx *w, const char *cmd, int c, const char *arg)
 {
@@ -1019,6 +1047,8 @@ static void watch_sink_option(struct watch_ctx *w, const char *cmd, int c, const
 		exit(EXIT_FAIL);
 	if (r < 0)
 		usage_error("%s: %s", cmd, err);
+	if (c == CLI_SINK_FILTER)
+		filter_deprecated(cmd, "--sink-filter", cli_sinks_filter(w->sinks));
 }
 
 /* The sinks' messages, from their threads: -q keeps warnings and errors only. */
@@ -1088,7 +1118,25 @@ static const char *runtime_root_arg(const char *cmd, const char *dir)
 	return dir;
 }
 
-/* The container terms joined to --filter: one expression, here and for the daemon. */
+/* --filter of watch, replay and ps: a condition, or old terms (translated).
+ * Returns the condition's text (*f's). */
+static const char *filter_option(const char *cmd, const char *arg, struct cli_filter **f)
+{
+	char err[512] = "";
+	int r;
+
+	if (*f)
+		usage_error("%s: --filter given twice; join the conditions with and", cmd);
+	r = cli_filter_parse(arg, f, err, sizeof(err));
+	if (r == -ENOMEM)
+		exit(EXIT_FAIL);
+	if (r < 0)
+		usage_error("%s: invalid --filter: %s", cmd, err);
+	filter_deprecated(cmd, "--filter", *f);
+	return cli_filter_text(*f);
+}
+
+/* The container checks joined to --filter: one condition, here and for the daemon. */
 static char *ctr_filter(const char *cmd, const char *expr, const struct cli_ctr_sel *sel,
 			struct cli_filter **filter)
 {
@@ -1108,11 +1156,15 @@ static char *ctr_filter(const char *cmd, const char *expr, const struct cli_ctr_
 	return joined;
 }
 
-static void watch_ctr_filter(struct watch_ctx *w, const char *cmd)
+/* After the options: --filter with the container checks, and the context the
+ * filters share (without one, each evaluation reads its own fields). */
+static void watch_filters(struct watch_ctx *w, const char *cmd)
 {
 	w->filter_owned = ctr_filter(cmd, w->filter_expr, &w->sel, &w->filter);
 	if (w->filter_owned)
 		w->filter_expr = w->filter_owned;
+	if (w->filter || cli_sinks_filter(w->sinks))
+		w->cx = pt_cond_ctx_new();
 }
 
 static void watch_parse(int argc, char **argv, struct watch_ctx *w)
@@ -1258,12 +1310,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 			w->events_set = true;
 			break;
 		case O_FILTER:
-			if (w->filter)
-				usage_error("watch: --filter given twice; put all terms in one "
-					    "expression");
-			if (cli_filter_parse(optarg, &w->filter, err, sizeof(err)) < 0)
-				usage_error("watch: invalid --filter: %s", err);
-			w->filter_expr = optarg;
+			w->filter_expr = filter_option("watch", optarg, &w->filter);
 			break;
 		case O_DURATION:
 			w->duration = parse_duration(optarg);
@@ -1384,7 +1431,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 		w->o.events = cli_follow_events(w->follow, w->o.events);
 	if (w->oo.cols)
 		parse_cols(w->oo.cols, PT_FIELD_EVENT | PT_FIELD_PROC, &w->cols);
-	watch_ctr_filter(w, "watch");
+	watch_filters(w, "watch");
 	rules_options_check(w, "watch");
 	if (w->ancestors && !w->oo.json)
 		usage_error("watch: --ancestors adds a member to --json events");
@@ -1809,6 +1856,7 @@ out_sinks:
 	cli_follow_free(w.follow);
 	watch_q_free(&w);
 	cli_filter_free(w.filter);
+	pt_cond_ctx_free(w.cx);
 	free(w.filter_owned);
 	free(w.cols.v);
 	watch_rules_free(&w);
@@ -1839,7 +1887,8 @@ static void replay_bad(uint64_t line, const char *why, void *data)
 
 static void replay_usage(void)
 {
-	printf("usage: %s replay [--json] [-o FIELDS] [--events=LIST] [--filter=EXPR] [--threads]\n"
+	printf("usage: %s replay [--json] [-o FIELDS] [--events=LIST] [--filter=CONDITION] "
+	       "[--threads]\n"
 	       "       [--container=ID|NAME|host] [--pod=NAME|UID] [--host-only]\n"
 	       "       [--tree] [--compact] [--time=local|utc|iso|relative|epoch]\n"
 	       "       [--color=auto|always|never] [--output-buffer=BYTES] [-q]\n"
@@ -1891,7 +1940,6 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	char err[256];
 	int c;
 
 	while ((c = getopt_long(argc, argv, ":jo:qh", longopts, NULL)) != -1) {
@@ -1909,12 +1957,7 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 			w->o.events = parse_events(optarg);
 			break;
 		case O_FILTER:
-			if (w->filter)
-				usage_error("replay: --filter given twice; put all terms in one "
-					    "expression");
-			if (cli_filter_parse(optarg, &w->filter, err, sizeof(err)) < 0)
-				usage_error("replay: invalid --filter: %s", err);
-			w->filter_expr = optarg;
+			w->filter_expr = filter_option("replay", optarg, &w->filter);
 			break;
 		case O_THREADS:
 			w->o.threads = true;
@@ -1973,7 +2016,7 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 		usage_error("replay takes one file ('%s' is one too many)", argv[optind + 1]);
 	if (w->oo.cols)
 		parse_cols(w->oo.cols, PT_FIELD_EVENT | PT_FIELD_PROC, &w->cols);
-	watch_ctr_filter(w, "replay");
+	watch_filters(w, "replay");
 	rules_options_check(w, "replay");
 	return argv[optind];
 }
@@ -2124,6 +2167,7 @@ out:
 	the_monitor = NULL;
 	watch_q_free(&w);
 	cli_filter_free(w.filter);
+	pt_cond_ctx_free(w.cx);
 	free(w.filter_owned);
 	free(w.cols.v);
 	watch_rules_free(&w);
@@ -2187,8 +2231,9 @@ struct snap_opts {
 	enum cli_mode mode;
 	const char *socket; /* --socket */
 	struct cli_ctr_sel sel; /* ps: --container, --pod, --host-only */
-	struct cli_filter *filter; /* ps: sel as filter terms */
-	char *filter_expr;
+	const char *filter_text; /* ps: --filter's condition */
+	struct cli_filter *filter; /* ps: --filter and sel, one condition */
+	char *filter_expr; /* its text, for the daemon */
 };
 
 enum {
@@ -2200,6 +2245,7 @@ enum {
 	O_QCONTAINER,
 	O_QPOD,
 	O_QHOSTONLY,
+	O_QFILTER,
 	O_QRUNTIMEROOT,
 };
 
@@ -2236,6 +2282,7 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd
 		{"container", required_argument, NULL, O_QCONTAINER},
 		{"pod", required_argument, NULL, O_QPOD},
 		{"host-only", no_argument, NULL, O_QHOSTONLY},
+		{"filter", required_argument, NULL, O_QFILTER},
 		{"runtime-root", required_argument, NULL, O_QRUNTIMEROOT},
 		{0},
 	};
@@ -2283,6 +2330,12 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd
 							     : 'H',
 				       optarg);
 			break;
+		case O_QFILTER:
+			if (cmd != CLI_Q_PS)
+				usage_error("%s: --filter is an option of ps, watch and replay",
+					    name);
+			s->filter_text = filter_option(name, optarg, &s->filter);
+			break;
 		case O_QRUNTIMEROOT:
 			if (cmd != CLI_Q_PS && cmd != CLI_Q_CONTAINERS)
 				usage_error("%s: --runtime-root is an option of ps, containers and "
@@ -2327,7 +2380,9 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd
 	/* a fixture tree is never the daemon's */
 	if (s->proc_root || s->runtime_root)
 		s->mode = CLI_MODE_LOCAL;
-	s->filter_expr = ctr_filter(name, NULL, &s->sel, &s->filter);
+	s->filter_expr = ctr_filter(name, s->filter_text, &s->sel, &s->filter);
+	if (!s->filter_expr && s->filter && !(s->filter_expr = strdup(s->filter_text)))
+		exit(EXIT_FAIL);
 }
 
 static struct pt_monitor *snapshot(const struct snap_opts *s)
@@ -2446,23 +2501,18 @@ static int status_json(const struct pt_monitor *m, char **out, size_t *len)
 	return *out ? 0 : -errno;
 }
 
-/* ps --container, --pod, --host-only: the records the terms keep. */
+/* ps --container, --pod, --host-only: the records the condition keeps. */
 struct ps_filter {
 	const struct cli_filter *f;
+	const struct pt_monitor *m;
 	struct cli_procs *k;
 };
 
 static int ps_filter_add(const struct pt_proc *p, void *data)
 {
 	struct ps_filter *pf = data;
-	/* the terms read an event: one that names the process, as the daemon's ps */
-	struct pt_event ev = {.type = PT_EV_EXEC,
-			      .pid = pt_proc_pid(p),
-			      .tid = pt_proc_pid(p),
-			      .ppid = pt_proc_ppid(p),
-			      .proc = p};
 
-	return cli_filter_match(pf->f, &ev) ? cli_procs_add(p, pf->k) : 0;
+	return cli_filter_match_proc(pf->f, pf->m, p) ? cli_procs_add(p, pf->k) : 0;
 }
 
 static int ctr_add(const struct pt_container *c, void *data)
@@ -2487,7 +2537,7 @@ static int local_gather(const struct snap_opts *s, const struct cli_query *q,
 	switch (q->cmd) {
 	case CLI_Q_PS:
 		if (s->filter) {
-			struct ps_filter pf = {s->filter, &res->k};
+			struct ps_filter pf = {s->filter, res->m, &res->k};
 
 			r = pt_foreach(res->m, PT_SEL_ALIVE, ps_filter_add, &pf);
 		} else {
@@ -2960,8 +3010,8 @@ static int cmd_ps(int argc, char **argv)
 	int rc;
 
 	snap_parse(argc, argv, &s, q.cmd,
-		   "ps " Q_LIST_OPTS "\n       [--container=ID|NAME|host] [--pod=NAME|UID] "
-		   "[--host-only] [--runtime-root=DIR]");
+		   "ps " Q_LIST_OPTS "\n       [--filter=CONDITION] [--container=ID|NAME|host] "
+		   "[--pod=NAME|UID] [--host-only] [--runtime-root=DIR]");
 	if (optind < argc)
 		usage_error("ps takes no arguments ('%s')", argv[optind]);
 	q.filter = s.filter_expr;

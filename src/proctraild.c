@@ -338,6 +338,7 @@ static int open_sinks(const struct daemon *d, struct pd_server *s)
 {
 	struct pt_sink_conf *confs = NULL;
 	struct pt_sink **sinks = NULL;
+	struct cli_filter *filter = NULL;
 	size_t n = 0, k = 0;
 	char err[512];
 	int r;
@@ -385,7 +386,16 @@ static int open_sinks(const struct daemon *d, struct pd_server *s)
 	if (!n)
 		pd_log(PT_LOG_NOTICE, "no sink: the history is not recorded%s",
 		       d->o.no_db ? " (--no-db)" : "");
-	pd_server_set_sinks(s, sinks, n);
+	/* checked when the configuration was read: only memory can fail here */
+	if (n && d->conf.sink.filter &&
+	    (r = cli_filter_parse(d->conf.sink.filter, &filter, err, sizeof(err))) < 0) {
+		pd_log(PT_LOG_ERR, "sink_filter: %s", r == -EINVAL ? err : strerror(-r));
+		while (k)
+			pt_sink_close(sinks[--k], 0, NULL);
+		free(sinks);
+		goto out;
+	}
+	pd_server_set_sinks(s, sinks, n, filter);
 	r = 0;
 out:
 	for (size_t i = 0; i < n; i++)

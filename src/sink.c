@@ -47,7 +47,8 @@ void pt_sink_conf_free(struct pt_sink_conf *c)
 	free(c->host);
 	free(c->password_file);
 	free(c->spool_dir);
-	c->target = c->host = c->password_file = c->spool_dir = NULL;
+	free(c->filter);
+	c->target = c->host = c->password_file = c->spool_dir = c->filter = NULL;
 }
 
 static int dup_str(char **dst, const char *src)
@@ -66,12 +67,15 @@ int pt_sink_conf_copy(struct pt_sink_conf *dst, const struct pt_sink_conf *src,
 	dst->type = type;
 	if (dup_str(&dst->target, target) < 0 || dup_str(&dst->host, src->host) < 0 ||
 	    dup_str(&dst->password_file, src->password_file) < 0 ||
-	    dup_str(&dst->spool_dir, src->spool_dir) < 0) {
+	    dup_str(&dst->spool_dir, src->spool_dir) < 0 ||
+	    dup_str(&dst->filter, src->filter) < 0) {
 		/* free only what this copy allocated: the rest still points into src */
-		char *mine[] = {dst->target, dst->host, dst->password_file, dst->spool_dir};
-		const char *theirs[] = {target, src->host, src->password_file, src->spool_dir};
+		char *mine[] = {dst->target, dst->host, dst->password_file, dst->spool_dir,
+				dst->filter};
+		const char *theirs[] = {target, src->host, src->password_file, src->spool_dir,
+					src->filter};
 
-		for (size_t i = 0; i < 4; i++)
+		for (size_t i = 0; i < 5; i++)
 			if (mine[i] != theirs[i])
 				free(mine[i]);
 		memset(dst, 0, sizeof(*dst));
@@ -110,6 +114,7 @@ struct pt_sink {
 
 	atomic_bool reopen, closing;
 	atomic_int_fast64_t drain_until; /* monotonic ms: stop writing after this */
+	atomic_uint_fast64_t filtered; /* pt_sink_skip */
 
 	pthread_mutex_t lock; /* the runner's counters below */
 	uint64_t batches, errors;
@@ -573,6 +578,11 @@ int pt_sink_push_wait(struct pt_sink *s, const char *line, size_t len)
 	return pt_outq_push_wait(s->q, line, len, -1);
 }
 
+void pt_sink_skip(struct pt_sink *s)
+{
+	atomic_fetch_add_explicit(&s->filtered, 1, memory_order_relaxed);
+}
+
 void pt_sink_reopen(struct pt_sink *s)
 {
 	if (!s)
@@ -594,6 +604,7 @@ static void status_locked(struct pt_sink *s, struct pt_sink_status *st)
 	st->queued = qs.queued;
 	st->written = qs.written;
 	st->dropped = qs.dropped;
+	st->filtered = atomic_load_explicit(&s->filtered, memory_order_relaxed);
 	st->reported = qs.reported;
 	st->batches = s->batches;
 	st->errors = s->errors;
@@ -701,13 +712,14 @@ char *pt_sink_status_json_of(const struct pt_sink_status *in, size_t *len)
 	json_str(f, pt_sink_state_name(st.state));
 	fprintf(f,
 		",\"queued\":%llu,\"backlog\":%llu,\"backlog_bytes\":%llu,\"written\":%llu,"
-		"\"batches\":%llu,\"dropped\":%llu,\"reported\":%llu,\"errors\":%llu,"
-		"\"bytes\":%llu,\"rotations\":%llu,\"last_error\":",
+		"\"batches\":%llu,\"dropped\":%llu,\"filtered\":%llu,\"reported\":%llu,"
+		"\"errors\":%llu,\"bytes\":%llu,\"rotations\":%llu,\"last_error\":",
 		(unsigned long long)st.queued, (unsigned long long)st.backlog,
 		(unsigned long long)st.backlog_bytes, (unsigned long long)st.written,
 		(unsigned long long)st.batches, (unsigned long long)st.dropped,
-		(unsigned long long)st.reported, (unsigned long long)st.errors,
-		(unsigned long long)st.bytes, (unsigned long long)st.rotations);
+		(unsigned long long)st.filtered, (unsigned long long)st.reported,
+		(unsigned long long)st.errors, (unsigned long long)st.bytes,
+		(unsigned long long)st.rotations);
 	st.last_error[sizeof(st.last_error) - 1] = '\0';
 	json_str(f, st.last_error);
 	fputc('}', f);

@@ -59,6 +59,10 @@ struct pt_sink_conf {
 	int64_t flush_ms; /* sink_flush_interval / --flush-interval: 1s; 1ms..1h */
 	size_t queue; /* sink_queue / --sink-queue: 16M; PT_OUTQ_MIN..PT_OUTQ_MAX */
 	char *host; /* host_name: the host column; NULL: gethostname() */
+	/* sink_filter / --sink-filter: a condition (cli-filter.c) the events must
+	 * meet, or NULL. Whoever pushes evaluates it, once for all sinks, and tells
+	 * each sink what it left out (pt_sink_skip). */
+	char *filter;
 
 	/* file */
 	uint64_t max_size; /* output_max_size_mb / --output-max-size-mb: 100 MiB; 0: never */
@@ -109,6 +113,7 @@ struct pt_sink_status {
 	uint64_t written; /* event records written (lines, rows of events) */
 	uint64_t batches; /* batches written */
 	uint64_t dropped; /* event records dropped: queue full, failed writes, spool full */
+	uint64_t filtered; /* events left out by the sink filter (pt_sink_skip) */
 	uint64_t reported; /* of those, told by lost events written or queued */
 	uint64_t errors; /* failed writes and connects */
 	uint64_t bytes; /* bytes written (file), or 0 */
@@ -137,6 +142,8 @@ int pt_sink_open(struct pt_sink **out, const struct pt_sink_conf *c, pt_log_fn l
 int pt_sink_push(struct pt_sink *s, const char *line, size_t len);
 /* pt_sink_push, but wait for room instead of dropping (replay: offline). */
 int pt_sink_push_wait(struct pt_sink *s, const char *line, size_t len);
+/* An event the sink filter left out: counted ("filtered"), not lost. */
+void pt_sink_skip(struct pt_sink *s);
 /* Ask the sink's thread to reopen (SIGHUP: after an external logrotate). Any thread. */
 void pt_sink_reopen(struct pt_sink *s);
 void pt_sink_status(struct pt_sink *s, struct pt_sink_status *st);

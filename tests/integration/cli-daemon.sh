@@ -194,7 +194,7 @@ d=$(grep "pt-client-same-$$" "$T/wd.txt")
 ok "watch -o: the same line from a local monitor and from the daemon"
 
 # the text views: --compact's exit line from the daemon's stream
-start_watch "$T/w.txt" "$T/w.err" --socket="$S" --compact --filter="comm=sh"
+start_watch "$T/w.txt" "$T/w.err" --socket="$S" --compact --filter='proc.name = sh'
 sh -c 'exit 5'
 sleep 1
 stop_watch

@@ -48,7 +48,14 @@ usage_err "--ancestors without --json" "--ancestors adds a member to --json" wat
 usage_err "--ancestors range" "(0 to 64)" watch --json --ancestors=65
 usage_err "--host-only and --container" "exclude each other" watch --host-only --container=x
 usage_err "--host-only and --pod" "exclude each other" ps --host-only --pod=x
-usage_err "--container with a blank" "is empty or holds a blank" ps --container='a b'
+usage_err "--container empty" "--container needs a value" ps --container=
+usage_err "--pod empty" "--pod needs a value" watch --pod=
+# a value with blanks or quotes is a value: quoted in the condition
+"$PROCTRAIL" ps --local --container='a" or proc.pid > 0 or "' >"$T/ctr.out" 2>&1 ||
+	fail "--container with a quote: $(cat "$T/ctr.out")"
+[ "$(wc -l <"$T/ctr.out")" -le 1 ] || fail "--container with a quote matched: $(cat "$T/ctr.out")"
+usage_err "ps --filter" "unknown field 'proc.nam' at 0" ps --filter='proc.nam = 1'
+usage_err "--filter of lineage" "--filter is an option of ps, watch and replay" lineage --filter='proc.pid = 1' 1
 usage_err "--container twice" "--container given twice" watch --container=a --container=b
 usage_err "--container of lineage" "options of ps and watch" lineage --container=a 1
 usage_err "--runtime-root missing" "No such file or directory" ps --runtime-root="$T/none"

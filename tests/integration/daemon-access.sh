@@ -35,7 +35,7 @@ r=$(printf '{"cmd":"show","pid":1}\n' | as "$GID" "" "$PDC" "$SOCK" raw -s 10 | 
 [ "$r" = '{"done":"show","count":1}' ] || fail "member (primary group): $r"
 r=$(printf '{"cmd":"ps"}\n' | as $OUT "$GID" "$PDC" "$SOCK" raw -s 10 | tail -1 | jq -r .done)
 [ "$r" = ps ] || fail "member (supplementary group): $r"
-printf '{"cmd":"subscribe","events":"exec","filter":"comm=true"}\n' |
+printf '{"cmd":"subscribe","events":"exec","filter":"proc.name = true"}\n' |
 	as $OUT "$GID" "$PDC" "$SOCK" raw 20 >"$T/sub" &
 SP=$!
 PIDS="$PIDS $SP"

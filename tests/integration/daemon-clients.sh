@@ -31,7 +31,7 @@ daemon_alive || fail "no answer after the busy ones"
 ok "over max_clients: $6 got busy, counted and logged"
 
 # idle: a client that says nothing; a subscriber that hears nothing matching
-printf '{"cmd":"subscribe","filter":"comm=nosuchcommand"}\n' | "$PDC" "$SOCK" raw 30 >"$T/sub" &
+printf '{"cmd":"subscribe","filter":"proc.name = nosuchcommand"}\n' | "$PDC" "$SOCK" raw 30 >"$T/sub" &
 SUBP=$!
 PIDS="$PIDS $SUBP"
 : | "$PDC" "$SOCK" raw 10 >"$T/idle"

@@ -64,7 +64,7 @@ q '{"cmd":"ps","fields":"proc.pid, key"}' | sed '$d' | jq -c 'keys' | sort -u >"
 "$PROCTRAIL" ps --json -o pid,comm | jq -c . | grep "\"pid\":$S," >"$T/local.ps"
 q '{"cmd":"ps","fields":"pid,comm"}' | grep "\"pid\":$S," >"$T/d.ps"
 cmp -s "$T/local.ps" "$T/d.ps" || fail "ps -o record differs: $(cat "$T/d.ps") / $(cat "$T/local.ps")"
-q "{\"cmd\":\"ps\",\"filter\":\"comm=sleep pid=$S\"}" >"$T/f"
+q "{\"cmd\":\"ps\",\"filter\":\"proc.name = sleep and proc.pid = $S\"}" >"$T/f"
 [ "$(sed '$d' "$T/f" | jq .pid)" = "$S" ] || fail "ps filter: $(cat "$T/f")"
 ok "ps: $(wc -l <"$T/ps.ids") processes, by pid, fields and filter"
 

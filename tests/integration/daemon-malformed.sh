@@ -8,7 +8,7 @@ need_cmd jq
 
 start_daemon
 # a witness: subscribed before, reading after
-"$PDC" "$SOCK" stall '{"cmd":"subscribe","events":"exec","filter":"comm=true"}' >"$T/witness" 2>"$T/w.err" &
+"$PDC" "$SOCK" stall '{"cmd":"subscribe","events":"exec","filter":"proc.name = true"}' >"$T/witness" 2>"$T/w.err" &
 W=$!
 PIDS="$PIDS $W"
 wait_for_line "$T/w.err" stalled 10 || fail "witness did not subscribe"
@@ -44,6 +44,8 @@ expect "bad_request " '{"cmd":"ps","fields":["nosuchfield"]}'
 expect "bad_request " '{"cmd":"ps","fields":[]}'
 expect "bad_request " '{"cmd":"ps","fields":"event"}'
 expect "bad_request " '{"cmd":"ps","filter":"nokey=1"}'
+expect "bad_request " '{"cmd":"ps","filter":"proc.nokey = 1"}'
+expect "bad_request " '{"cmd":"subscribe","filter":"proc.name = (sh"}'
 expect "bad_request " '{"cmd":"ps","state":"dead"}'
 expect "bad_request " '{"cmd":"recent","seconds":0}'
 expect "bad_request " '{"cmd":"short","ms":"5"}'

@@ -45,7 +45,7 @@ q "{\"cmd\":\"show\",\"pid\":\"$P@$AT\"}" | head -1 >"$T/then"
 [ "$(q "{\"cmd\":\"show\",\"key\":\"$K1\"}" | head -1 | jq -r .key)" = "$K1" ] || fail "show by the first key"
 [ "$(q "{\"cmd\":\"show\",\"key\":\"$K2\"}" | head -1 | jq -c .argv)" = '["sleep","30"]' ] ||
 	fail "show by the second key"
-n=$(q "{\"cmd\":\"ps\",\"state\":\"all\",\"filter\":\"pid=$P\"}" | sed '$d' | wc -l)
+n=$(q "{\"cmd\":\"ps\",\"state\":\"all\",\"filter\":\"proc.pid = $P\"}" | sed '$d' | wc -l)
 [ "$n" = 2 ] || fail "ps state all holds $n records of pid $P, want 2"
 ok "show $P@time is the earlier process, show $P the later, each key its own"
 stop_daemon

@@ -31,7 +31,7 @@ all_valid() {
 
 # only the storms' events: other processes on the host would fill the disk again
 start_watch "$T/stdout" "$T/err" --json --output="$F" --batch-size=20 --flush-interval=0.05 \
-	--filter='argv=*pt-full-*'
+	--filter='proc.args contains pt-full-'
 
 "$STORM" -n 50 -k 2 -b /bin/true -t pt-full-a >/dev/null || fail "storm a"
 wait_for_line "$F" pt-full-a-49 10 || fail "the first storm did not reach $F"

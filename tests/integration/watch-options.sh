@@ -3,11 +3,17 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_cmd jq
 
+"$PROCTRAIL" watch --filter='proc.name = sh and proc.nam = sh' >/dev/null 2>"$T/e1"
+[ $? = 2 ] || fail "an unknown field does not exit 2"
+grep -q "watch: invalid --filter: .*'proc.nam'.* at 19" "$T/e1" ||
+	fail "no message naming the unknown field and its place: $(cat "$T/e1")"
 "$PROCTRAIL" watch --filter='bogus=1' >/dev/null 2>"$T/e1"
-[ $? = 2 ] || fail "unknown filter key does not exit 2"
-grep -q "unknown filter key" "$T/e1" || fail "no message for an unknown filter key"
+[ $? = 2 ] || fail "an unknown old filter key does not exit 2"
+grep -q "unknown filter key 'bogus' at 0" "$T/e1" || fail "no message for an unknown filter key"
 "$PROCTRAIL" watch --filter='argv' >/dev/null 2>&1
-[ $? = 2 ] || fail "a filter term without = does not exit 2"
+[ $? = 2 ] || fail "a bare word (a macro: there are none) does not exit 2"
+"$PROCTRAIL" watch --filter='proc.name = (' >/dev/null 2>&1
+[ $? = 2 ] || fail "a condition that does not parse does not exit 2"
 "$PROCTRAIL" watch --events=fork,nonsense >/dev/null 2>&1
 [ $? = 2 ] || fail "unknown event does not exit 2"
 "$PROCTRAIL" watch --tier=bogus >/dev/null 2>&1
@@ -75,7 +81,7 @@ auto=$("$PROCTRAIL" probe --json | jq -r .auto)
 case $auto in inotify | poll) skip "tier $auto: too coarse for exact event checks" ;; esac
 
 start_watch "$T/f.json" "$T/f.err" --json --events=exec,exit --duration=30 \
-	--filter='argv=*pt-filter-yes* uid!=12345'
+	--filter='proc.args contains pt-filter-yes and not user.ruid = 12345'
 /bin/true pt-filter-yes
 /bin/true pt-filter-no
 sh -c 'exit 0' pt-filter-yes-sh

@@ -28,7 +28,7 @@ ok "--db-password and a password in --pg are refused (exit 2, one line)"
 
 for bad in --batch-size=0 --batch-size=100001 --flush-interval=0 --flush-interval=x \
 	--sink-queue=1K --output-max-age=soon --output-fsync=sometimes --pg-write=csv \
-	--db-port=0 --output= --db-max-size=-1; do
+	--db-port=0 --output= --db-max-size=-1 --sink-filter=proc.nam=x --sink-filter=; do
 	"$PROCTRAIL" watch --output="$T/never" "$bad" >/dev/null 2>"$T/e"
 	[ $? = 2 ] || fail "$bad does not exit 2"
 	one_line "$T/e" "${bad%%=*}"
@@ -97,6 +97,27 @@ grep -q "^proctrail: sink file $T/a.jsonl: $lines written" "$T/w.err" ||
 	fail "no text summary line for the sink"
 ok "watch --json --output: $lines lines, byte for byte stdout's, in both files"
 
+# ---- watch --sink-filter: stdout gets everything, the sink what the condition keeps ----
+start_watch "$T/sw.json" "$T/sw.err" --local --json --events=exec --output="$T/sw.jsonl" \
+	--sink-filter='proc.args startswith pt-sf-yes' --flush-interval=0.1
+/bin/true pt-sf-yes
+/bin/true pt-sf-no
+sh -c 'exit 0' pt-sf-yes-sh
+sleep 0.5
+stop_watch
+[ "$WATCH_RC" = 0 ] || { cat "$T/sw.err"; fail "watch --sink-filter exited $WATCH_RC"; }
+json_has "$T/sw.json" '.argv[1] == "pt-sf-no"' || fail "stdout lacks what the sink filter left out"
+json_has "$T/sw.jsonl" '.argv == ["/bin/true","pt-sf-yes"]' || fail "the sink lacks a match"
+json_all "$T/sw.jsonl" 'true' '(.argv[1] // "" | startswith("pt-sf-yes")) or .event == "lost"' ||
+	fail "the sink got an event --sink-filter leaves out: $(cat "$T/sw.jsonl")"
+sw_w=$(summary_field "$T/sw.err" 'sinks[0].written')
+sw_f=$(summary_field "$T/sw.err" 'sinks[0].filtered')
+[ "$sw_w" = "$(wc -l <"$T/sw.jsonl")" ] || fail "the sink's written is not its lines"
+[ "$((sw_w + sw_f))" = "$(wc -l <"$T/sw.json")" ] ||
+	fail "written $sw_w + filtered $sw_f is not stdout's $(wc -l <"$T/sw.json") lines"
+[ "$(summary_field "$T/sw.err" lost_sink)" = 0 ] || fail "what was filtered counts as lost"
+ok "watch --sink-filter: $sw_w events in the sink, $sw_f counted as filtered"
+
 # ---- replay gives them back ----
 "$PROCTRAIL" replay --json "$T/a.jsonl" >"$T/r.json" 2>"$T/r.err" || { cat "$T/r.err"; fail "replay failed"; }
 cmp "$T/a.jsonl" "$T/r.json" || fail "replay --json differs from the recording"
@@ -128,17 +149,44 @@ if command -v sqlite3 >/dev/null 2>&1; then
 fi
 
 # ---- --events and --filter: the sink gets what stdout gets ----
-"$PROCTRAIL" replay --json --events=exec,exit --filter='comm=true' \
+"$PROCTRAIL" replay --json --events=exec,exit --filter='proc.name = true' \
 	--output="$T/f.jsonl" "$T/a.jsonl" >"$T/f.json" 2>"$T/f.err" || fail "replay --filter failed"
 cmp "$T/f.json" "$T/f.jsonl" || fail "with --events/--filter, the sink differs from stdout"
-[ -s "$T/f.jsonl" ] || fail "--filter comm=true selected nothing"
+[ -s "$T/f.jsonl" ] || fail "--filter 'proc.name = true' selected nothing"
 json_all "$T/f.jsonl" 'true' '.event == "exec" or .event == "exit" or .event == "lost"' ||
 	fail "--events let other events through to the sink"
 # the text format on stdout: the sink still gets the JSON lines
-"$PROCTRAIL" replay --events=exec,exit --filter='comm=true' --output="$T/t.jsonl" \
+"$PROCTRAIL" replay --events=exec,exit --filter='proc.name = true' --output="$T/t.jsonl" \
 	"$T/a.jsonl" >"$T/t.txt" 2>/dev/null || fail "replay text failed"
 cmp "$T/f.jsonl" "$T/t.jsonl" || fail "with text on stdout, the sink's lines differ"
 ok "--events and --filter apply to the sinks; text on stdout, JSON in the sink"
+
+# the old KEY=PATTERN terms: the same events, and one line saying they are deprecated
+"$PROCTRAIL" replay --json --events=exec,exit --filter='comm=true' "$T/a.jsonl" \
+	>"$T/c.json" 2>"$T/c.err" || fail "replay --filter=comm=true failed"
+cmp "$T/c.json" "$T/f.json" || fail "--filter comm=true and proc.name = true differ"
+[ "$(grep -c 'deprecated' "$T/c.err")" = 1 ] || { cat "$T/c.err"; fail "no deprecation line"; }
+grep -q "replay: --filter: KEY=PATTERN terms are deprecated.*: proc.name = \"true\"$" "$T/c.err" ||
+	{ cat "$T/c.err"; fail "the deprecation line does not show the condition"; }
+grep -q deprecated "$T/f.err" && fail "a condition is said to be deprecated"
+ok "--filter comm=true: the old terms, translated, with a deprecation line"
+
+# ---- --sink-filter: the sinks get what it keeps, stdout everything ----
+"$PROCTRAIL" replay --json --sink-filter='evt.type = exec and proc.name = true' \
+	--output="$T/sf.jsonl" "$T/a.jsonl" >"$T/sf.json" 2>"$T/sf.err" ||
+	fail "replay --sink-filter failed"
+cmp "$T/sf.json" "$T/a.jsonl" || fail "--sink-filter changed what stdout gets"
+[ -s "$T/sf.jsonl" ] || fail "--sink-filter kept nothing"
+json_all "$T/sf.jsonl" 'true' '(.event == "exec" and .comm == "true") or .event == "lost"' ||
+	fail "--sink-filter let other events through to the sink"
+kept=$(wc -l <"$T/sf.jsonl")
+want=$(jq -c 'select((.event == "exec" and .comm == "true") or .event == "lost")' "$T/a.jsonl" |
+	wc -l)
+[ "$kept" = "$want" ] || fail "--sink-filter kept $kept lines, $want match"
+# what it left out is counted, not lost
+grep -q "^proctrail: sink file $T/sf.jsonl: $kept written .* 0 dropped .*, $((lines - kept)) left out by --sink-filter" \
+	"$T/sf.err" || { cat "$T/sf.err"; fail "the sink's summary does not count what was left out"; }
+ok "replay --sink-filter: $kept of $lines lines in the sink, the rest counted as filtered"
 
 # ---- SIGHUP: reopen after an external rotation ----
 start_watch "$T/h.out" "$T/h.err" --local --output="$T/h.jsonl" --flush-interval=0.1

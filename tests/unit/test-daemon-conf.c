@@ -670,7 +670,7 @@ Test(conf, example_file_holds_the_defaults)
 		}
 		o += (size_t)snprintf(out + o, (1 << 16) - o, "%s\n", line);
 	}
-	cr_assert_eq(keys, 41, "keys in the example: %zu", keys);
+	cr_assert_eq(keys, 42, "keys in the example: %zu", keys);
 	pd_conf_init(&def);
 	cr_assert_eq(pd_conf_parse(&c, out, o, "example", err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(pd_conf_restart_keys(&def, &c, NULL, 0), 0);
@@ -722,6 +722,7 @@ Test(conf, man_page_has_every_key)
 		"sink_flush_interval = \" 1s",
 		"sink_queue = \" 16M",
 		"host_name = \" \"\"",
+		"sink_filter = \" \"\"",
 		"output_max_size_mb = \" 100",
 		"output_max_backups = \" 5",
 		"output_max_age = \" 0",
@@ -794,6 +795,7 @@ Test(conf, sink_every_key)
 		 "sink_flush_interval = 500ms\n"
 		 "sink_queue = 64M\n"
 		 "host_name = web-1.example.org\n"
+		 "sink_filter = proc.name in (sh, \"a b\") and not container.id = host # why\n"
 		 "output_max_size_mb = 10\n"
 		 "output_max_backups = 0\n"
 		 "output_max_age = 1d\n"
@@ -811,6 +813,7 @@ Test(conf, sink_every_key)
 	cr_assert_eq(c.sink.flush_ms, 500);
 	cr_assert_eq(c.sink.queue, 64u << 20);
 	cr_assert_str_eq(c.sink.host, "web-1.example.org");
+	cr_assert_str_eq(c.sink.filter, "proc.name in (sh, \"a b\") and not container.id = host");
 	cr_assert_eq(c.sink.max_size, 10u << 20);
 	cr_assert_eq(c.sink.max_backups, 0);
 	cr_assert_eq(c.sink.max_age_ms, 86400000);
@@ -825,7 +828,9 @@ Test(conf, sink_every_key)
 	cr_assert_eq(c.sink.pg_copy, false);
 	cr_assert_str_eq(c.sink.spool_dir, "/var/spool/proctrail");
 	cr_assert_eq(c.sink.spool_max, 1u << 30);
-	parse_ok("output_fsync = no\npg_write = copy\nhost_name =\npg_password_file = \"\"\n");
+	parse_ok("output_fsync = no\npg_write = copy\nhost_name =\npg_password_file = \"\"\n"
+		 "sink_filter =\n");
+	cr_assert_null(c.sink.filter);
 	cr_assert_eq(c.sink.fsync, PT_FSYNC_NO);
 	cr_assert_eq(c.sink.pg_copy, true);
 	cr_assert_null(c.sink.host);
@@ -849,6 +854,8 @@ Test(conf, sink_bad_values)
 		  "30s, 10m, 1h; a bare number is seconds)");
 	parse_err("sink_queue = 32K",
 		  "proctrail.conf:1: value '32K' out of range for sink_queue (64K..1G)");
+	parse_err("\n\nsink_filter = proc.name = sh and proc.nam = sh",
+		  "proctrail.conf:3: bad value for sink_filter: unknown field 'proc.nam' at 19");
 	parse_err("host_name = a/b",
 		  "proctrail.conf:1: bad value 'a/b' for host_name (a host name, or empty)");
 	parse_err("output_max_size_mb = 10M",

@@ -1162,7 +1162,8 @@ static int rd_env(const struct pt_field_ctx *c, const struct pt_proc *p, struct 
 		v_unknown(v, p->state != PT_STATE_ALIVE ? PT_WHY_GONE : p->why[PT_F_START]);
 		return 0;
 	}
-	r = pt_procfs_environ(pt_core_procfs(c->m), p->pid, p->start, ENV_MAX, &s, &len, &trunc,
+	r = pt_procfs_environ(pt_core_procfs(c->m), p->pid, p->start,
+			      pt_proc_has(p, PT_F_COMM) ? p->comm : NULL, ENV_MAX, &s, &len, &trunc,
 			      &why);
 	if (r == -ENOMEM)
 		return r;
@@ -1543,15 +1544,17 @@ const struct pt_field_def pt_field_table[] = {
 	{"proc.caps.permitted", "caps.permitted",
 	 "The permitted set as /proc/PID/status shows it (CapPrm: 16 hex digits), read at exec "
 	 "(or fork); a setuid() or capset() later is not seen.",
-	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER,
-	 .evmask = EV_LIFE, .read = rd_cap_prm_hex},
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS),
+	 .jflags = REC | PT_J_MEMBER | PT_J_OMIT_UNKNOWN, .evmask = EV_LIFE,
+	 .read = rd_cap_prm_hex},
 	{"proc.caps.effective", "caps.effective", "The effective set (CapEff:), as caps.permitted.",
-	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER,
-	 .evmask = EV_LIFE, .read = rd_cap_eff_hex},
+	 .type = PT_TYPE_STR, .flags = PE, .slot = S(PT_F_CAPS),
+	 .jflags = REC | PT_J_MEMBER | PT_J_OMIT_UNKNOWN, .evmask = EV_LIFE,
+	 .read = rd_cap_eff_hex},
 	/* 103 */
 	{"proc.caps.inheritable", "caps.inheritable",
 	 "The inheritable set (CapInh:), as caps.permitted.", .type = PT_TYPE_STR, .flags = PE,
-	 .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER, .evmask = EV_LIFE,
+	 .slot = S(PT_F_CAPS), .jflags = REC | PT_J_MEMBER | PT_J_OMIT_UNKNOWN, .evmask = EV_LIFE,
 	 .read = rd_cap_inh_hex},
 	{"proc.env", "env",
 	 "The environment (NAME=VALUE, joined by spaces, as Falco's proc.env; at most 64 KiB), "

@@ -710,6 +710,10 @@ static unsigned put_group(struct jw *w, const struct pt_field_ctx *c, unsigned i
 	memcpy(key, d->json, plen);
 	key[plen] = '\0';
 	if (d->slot && p && p->src[d->slot - 1] == PT_SRC_NONE) {
+		/* a group added to the schema later (caps) is left out of records
+		 * that never had it, so older recordings write back as they were */
+		if ((d->jflags & PT_J_OMIT_UNKNOWN) && p->why[d->slot - 1] == PT_WHY_NOT_READ)
+			goto out;
 		jw_null(w, key);
 		miss_add(ms, d, (enum pt_why)p->why[d->slot - 1]);
 		goto out;

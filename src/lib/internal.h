@@ -260,8 +260,8 @@ int pt_procfs_exists(const struct pt_procfs *fs, pid_t pid);
  * at start ticks (not 0): 0 with *out malloc'd and NUL-ended (*len bytes
  * before that NUL, maybe 0), or -errno with *why (GONE when reaped or the pid
  * is another process's, ZOMBIE, PERM: another user's without ptrace access). */
-int pt_procfs_environ(const struct pt_procfs *fs, pid_t pid, uint64_t start, size_t max, char **out,
-		      size_t *len, bool *trunc, enum pt_why *why);
+int pt_procfs_environ(const struct pt_procfs *fs, pid_t pid, uint64_t start, const char *comm,
+		      size_t max, char **out, size_t *len, bool *trunc, enum pt_why *why);
 /* Whether PID's cmdline reads non-empty (its exec has set up the new argv). */
 bool pt_procfs_has_args(const struct pt_procfs *fs, pid_t pid);
 /* readlink of PID's link name ("exe", "cwd") into buf, NUL-terminated:

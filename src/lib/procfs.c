@@ -745,10 +745,25 @@ void pt_status_apply_caps(const char *buf, size_t len, struct pt_proc *p)
 
 /* ---- the environment, read when a condition asks for it ---- */
 
-int pt_procfs_environ(const struct pt_procfs *fs, pid_t pid, uint64_t start, size_t max, char **out,
-		      size_t *len, bool *trunc, enum pt_why *why)
+/* Whether the process behind dirfd still runs the image its record describes:
+ * the same start, not a zombie, and (comm given) the same name. */
+static int environ_same(int dirfd, uint64_t start, const char *comm)
 {
 	struct pt_stat st;
+	int r = pt_procfs_stat_at(dirfd, &st);
+
+	if (r == 0 && (!start || !pt_same_start(st.start, start)))
+		r = -ESRCH;
+	else if (r == 0 && (st.state == 'Z' || st.state == 'X'))
+		r = -ECHILD;
+	else if (r == 0 && comm && strncmp(st.comm, comm, PT_COMM_LEN) != 0)
+		r = -ESRCH; /* it exec'd again: the environment is the next image's */
+	return r;
+}
+
+int pt_procfs_environ(const struct pt_procfs *fs, pid_t pid, uint64_t start, const char *comm,
+		      size_t max, char **out, size_t *len, bool *trunc, enum pt_why *why)
+{
 	ssize_t n;
 	char *buf;
 	int dirfd, r;
@@ -764,16 +779,18 @@ int pt_procfs_environ(const struct pt_procfs *fs, pid_t pid, uint64_t start, siz
 	}
 	/* The fd stays bound to the process it was opened for (reads fail with
 	 * ESRCH once it is reaped): a pid handed out again is another directory,
-	 * and its start says so. */
-	r = pt_procfs_stat_at(dirfd, &st);
-	if (r == 0 && (!start || !pt_same_start(st.start, start)))
-		r = -ESRCH;
-	else if (r == 0 && (st.state == 'Z' || st.state == 'X'))
-		r = -ECHILD;
+	 * and its start says so. An exec keeps pid and start but replaces the
+	 * environment (`env VAR=x cmd`): the name, read before and after, tells
+	 * most such images apart (not an exec of a program of the same name). */
+	r = environ_same(dirfd, start, comm);
 	buf = r == 0 ? malloc(max + 1) : NULL;
 	if (r == 0 && !buf)
 		r = -ENOMEM;
 	n = r == 0 ? pt_read_file_at(dirfd, "environ", buf, max + 1, trunc) : r;
+	if (n >= 0) {
+		r = environ_same(dirfd, start, comm);
+		n = r < 0 ? r : n;
+	}
 	close(dirfd);
 	if (n < 0) {
 		free(buf);

@@ -675,8 +675,14 @@ Test(values, environment_read_when_asked, .init = setup, .fini = teardown)
 	cr_assert_eq(fx_add_proc(root, &again), 0);
 	cr_assert_eq(fx_write(root, 200, "environ", env, sizeof(env) - 1), 0);
 	cr_assert_str_eq(text_of("proc.env", p, NULL), "?gone");
-	/* a zombie has none */
+	/* the same process, exec'd again (`env VAR=x cmd`): the next image's */
 	again.start = 700;
+	again.comm = "cmd";
+	cr_assert_eq(fx_add_proc(root, &again), 0);
+	cr_assert_eq(fx_write(root, 200, "environ", env, sizeof(env) - 1), 0);
+	cr_assert_str_eq(text_of("proc.env", p, NULL), "?gone");
+	/* a zombie has none */
+	again.comm = "sleep";
 	again.state = 'Z';
 	cr_assert_eq(fx_add_proc(root, &again), 0);
 	cr_assert_eq(fx_write(root, 200, "environ", env, sizeof(env) - 1), 0);

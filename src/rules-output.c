@@ -170,6 +170,10 @@ struct rules_out *rules_out_compile(const char *fmt)
 	/* a trailing newline (YAML's folded or literal blocks) is not part of the line */
 	for (size_t n = strlen(o->fmt); n && (o->fmt[n - 1] == '\n' || o->fmt[n - 1] == ' ');)
 		o->fmt[--n] = '\0';
+	/* Falco formats "%evt.time: %priority " + the rule's output, so its
+	 * output_fields always hold evt.time, first */
+	if (add_field(o, "evt.time", 8, &(size_t){0}) < 0)
+		goto fail;
 	for (s = lit = o->fmt; *s && r == 0;) {
 		size_t n = s[0] == '%' ? field_len(s + 1) : 0;
 

@@ -88,7 +88,24 @@ done
 mine() {
 	jq -c --rawfile k "$T/keys" '($k | split("\n") | map(select(length > 0) | {(.): true}) | add // {}) as $set |
 		select(.event == "alert" and $set[.key] != null) |
-		{rule, key, pid, time, priority, tags, source, cmd: .output_fields["proc.cmdline"]}' "$1" | sort
+		{rule, key, pid, priority, tags, source, cmd: .output_fields["proc.cmdline"]}' "$1" | sort
+}
+# times FILE: "KEY RULE MICROSECONDS" of our alerts of FILE. Two monitors turn
+# the kernel's clock into wall-clock time each their own way: the live run's
+# times and the recording's may differ by a microsecond or so.
+times() {
+	jq -r --rawfile k "$T/keys" '($k | split("\n") | map(select(length > 0) | {(.): true}) | add // {}) as $set |
+		select(.event == "alert" and $set[.key] != null) |
+		(.time | capture("^(?<s>[^.]*)\\.(?<f>[0-9]{6})")) as $t |
+		"\(.key) \(.rule | @base64) \((($t.s + "Z") | fromdateiso8601) * 1000000 + ($t.f | tonumber))"' "$1" |
+		sort
+}
+# same_times A B: the same alerts, each within 1 ms
+same_times() {
+	times "$1" >"$T/t1"
+	times "$2" >"$T/t2"
+	paste -d' ' "$T/t1" "$T/t2" | awk '{ d = $3 - $6; if (d < 0) d = -d
+		if ($1 != $4 || $2 != $5 || d > 1000) { print; bad = 1 } } END { exit bad }'
 }
 mine "$T/live.json" >"$T/live.mine"
 nlive=$(wc -l <"$T/live.mine")
@@ -106,7 +123,8 @@ if ! cmp -s "$T/live.mine" "$T/rep.mine"; then
 	diff "$T/live.mine" "$T/rep.mine" | head -10
 	fail "replay's alerts differ from the live run's"
 fi
-ok "replay --rules --rules-only: the same $nlive alerts (rule, key, pid, time, priority, tags, command)"
+same_times "$T/live.json" "$T/rep.json" || fail "replay's alert times differ from the live run's by more than 1 ms"
+ok "replay --rules --rules-only: the same $nlive alerts (rule, key, pid, priority, tags, command; time within 1 ms)"
 
 # the nested find's ancestry, as recorded
 n=$(jq -c 'select(.event == "alert" and .output_fields["proc.cmdline"] == "find /etc -perm -u=s -type f" and
@@ -117,10 +135,10 @@ ok "replay: parent and grandparent of the nested find in output_fields"
 # fields beyond the command: the same as live, or a note
 jq -c --rawfile k "$T/keys" '($k | split("\n") | map(select(length > 0) | {(.): true}) | add // {}) as $set |
 		select(.event == "alert" and $set[.key] != null) |
-	{key, rule, output_fields}' "$T/live.json" | sort >"$T/live.of"
+	{key, rule, output_fields: (.output_fields | del(."evt.time"))}' "$T/live.json" | sort >"$T/live.of"
 jq -c --rawfile k "$T/keys" '($k | split("\n") | map(select(length > 0) | {(.): true}) | add // {}) as $set |
 		select(.event == "alert" and $set[.key] != null) |
-	{key, rule, output_fields}' "$T/rep.json" | sort >"$T/rep.of"
+	{key, rule, output_fields: (.output_fields | del(."evt.time"))}' "$T/rep.json" | sort >"$T/rep.of"
 cmp -s "$T/live.of" "$T/rep.of" ||
 	echo "note: output_fields differ between live and replay (first pair): $(diff "$T/live.of" "$T/rep.of" | grep '^<' | head -1) / $(diff "$T/live.of" "$T/rep.of" | grep '^>' | head -1)"
 
@@ -134,6 +152,8 @@ cmp -s "$T/mixed.mine" "$T/rep2.mine" || {
 	diff "$T/mixed.mine" "$T/rep2.mine" | head -6
 	fail "replay of a recording with alert lines: not the same alerts once ($(wc -l <"$T/rep2.mine") for $want)"
 }
+same_times "$T/mixed.json" "$T/rep2.json" ||
+	fail "replay of a recording with alert lines: alert times differ by more than 1 ms"
 ok "replay of watch --json --rules output: the same $want alerts, once"
 
 # without --rules-only: events and alerts; text mode: ALERT lines

@@ -234,6 +234,38 @@ const char *rules_intern_file(struct rules *rs, const char *name)
 	return rs->files.v[rs->files.n - 1];
 }
 
+/* s with its control bytes written as \n, \t or \xHH: a message quotes names and
+ * values from the file, and stays one line. s is freed; NULL when out of memory. */
+static char *one_line(char *s)
+{
+	size_t n = 0;
+	char *o, *q;
+
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		n += *c < 0x20 || *c == 0x7f ? 4 : 1;
+	if (n == strlen(s))
+		return s;
+	o = malloc(n + 1);
+	if (!o) {
+		free(s);
+		return NULL;
+	}
+	q = o;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '\n' || *c == '\t') {
+			*q++ = '\\';
+			*q++ = *c == '\n' ? 'n' : 't';
+		} else if (*c < 0x20 || *c == 0x7f) {
+			q += sprintf(q, "\\x%02x", *c);
+		} else {
+			*q++ = (char)*c;
+		}
+	}
+	*q = '\0';
+	free(s);
+	return o;
+}
+
 void rules_diagf(struct rules *rs, enum rules_level level, const char *file, unsigned line,
 		 unsigned col, const struct rules_item *it, const char *fmt, ...)
 {
@@ -255,9 +287,11 @@ void rules_diagf(struct rules *rs, enum rules_level level, const char *file, uns
 	va_start(ap, fmt);
 	r = vasprintf(&d->msg, fmt, ap);
 	va_end(ap);
-	if (r < 0)
+	if (r < 0 || !(d->msg = one_line(d->msg)))
 		return;
-	if (it && asprintf(&d->item, "%s: %s", rules_kind_name(it->kind), it->name) < 0) {
+	if (it &&
+	    (asprintf(&d->item, "%s: %s", rules_kind_name(it->kind), it->name) < 0 ||
+	     !(d->item = one_line(d->item)))) {
 		free(d->msg);
 		return;
 	}

@@ -68,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   (ri.why != NULL));
 	}
 	for (size_t i = 0; i < rules_ndiag(cur); i++)
-		FUZZ_CHECK(rules_diag(cur, i)->msg && !strchr(rules_diag(cur, i)->msg, '\n'));
+		FUZZ_CHECK(rules_diag(cur, i)->msg && !strchr(rules_diag(cur, i)->msg, '\n') &&
+			   (!rules_diag(cur, i)->item || !strchr(rules_diag(cur, i)->item, '\n')));
 	FUZZ_CHECK(pt_import_event(mon, EXEC_LINE, sizeof(EXEC_LINE) - 1, NULL, 0) == 0);
 	rules_free(cur);
 	cur = NULL;

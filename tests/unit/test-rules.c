@@ -291,6 +291,21 @@ Test(rules, missing_keys_are_errors)
 	cr_assert_eq(fx_leaks(), 0);
 }
 
+/* Names and keys from the file are quoted in messages, which stay one line. */
+Test(rules, messages_escape_control_bytes)
+{
+	struct rules *rs = load("- rule: \"r\\nx\"\n  desc: d\n  condition: proc.name = x\n"
+				"  output: o\n  priority: info\n  \"k\\ty\\u0001\": 1\n");
+	const struct rules_diag *d = find_diag(rs, "unknown key");
+
+	dump(rs);
+	cr_assert_not_null(d);
+	cr_expect_str_eq(d->msg, "unknown key 'k\\ty\\x01' ignored");
+	cr_expect_str_eq(d->item, "rule: r\\nx");
+	rules_free(rs);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
 Test(rules, yaml_errors_have_line_and_column)
 {
 	struct rules *rs = load("- rule: r\n  desc: d\n  condition: [unclosed\n");

@@ -191,13 +191,23 @@ for f in $STOCK_FILES; do
 	[ "$lost" = 0 ] || echo "note: $f: the watch lost $lost events"
 	check_alert_shape "$T/w.$f.json"
 	jq -c -s --argjson me "$ME" --slurpfile trig "$T/trig.json" '
-		(map(select(.event == "fork" or .event == "exec")) |
+		(map(select((.event == "fork" or .event == "exec") and .key != null)) |
 		 map({key: .key, value: {p: .parent_key, pid: .pid, ppid: .ppid}}) | from_entries) as $m |
 		def up(k; d): if d > 64 or k == null or $m[k] == null then null
 			elif $m[k].ppid == $me then $m[k].pid else up($m[k].p; d + 1) end;
 		.[] | select(.event == "alert") | (up(.key; 0) | tostring) as $root |
 		select($trig[0][$root] != null) | {id: $trig[0][$root], alert: .}' \
-		"$T/w.$f.json" >"$T/observed.$f"
+		"$T/w.$f.json" >"$T/observed.$f" || fail "$f: cannot trace the alerts to the triggers"
+	# the triggers with an exec whose argv this watch missed (a lost race, which
+	# the capture benchmarks measure): no alert from them is a miss, not a rule's
+	jq -r -s --argjson me "$ME" --slurpfile trig "$T/trig.json" '
+		(map(select((.event == "fork" or .event == "exec") and .key != null)) |
+		 map({key: .key, value: {p: .parent_key, pid: .pid, ppid: .ppid}}) | from_entries) as $m |
+		def up(k; d): if d > 64 or k == null or $m[k] == null then null
+			elif $m[k].ppid == $me then $m[k].pid else up($m[k].p; d + 1) end;
+		.[] | select(.event == "exec" and (.missing // {} | has("argv"))) |
+		$trig[0][up(.key; 0) | tostring] // empty' "$T/w.$f.json" >"$T/missed.$f" ||
+		fail "$f: cannot trace the execs to the triggers"
 done
 
 # check_fields FILE RULE ALERT NAME PNAME CMDLINE USER: one alert as Falco shows it
@@ -240,7 +250,7 @@ done
 
 # every expected alert, once, with its fields; a rule that may be skipped and is
 # is reported, not failed
-nok=0 nskip=0
+nok=0 nskip=0 nmiss=0
 while IFS='	' read -r id f rule name pname cmd user must; do
 	n=$(jq -c --arg id "$id" --arg r "$rule" 'select(.id == $id and .alert.rule == $r)' "$T/observed.$f" | wc -l)
 	state=$(rules_line "$T/check.$f" "$rule")
@@ -248,6 +258,11 @@ while IFS='	' read -r id f rule name pname cmd user must; do
 		[ "$must" = may ] || fail "$f: '$rule' is skipped, but needs only process fields: $state"
 		echo "not checked ($id): '$rule' is skipped: $state"
 		nskip=$((nskip + 1))
+		continue
+	fi
+	if [ "$n" = 0 ] && grep -qx "$id" "$T/missed.$f"; then
+		echo "not checked ($id): the watch for $f missed the argv of its exec"
+		nmiss=$((nmiss + 1))
 		continue
 	fi
 	[ "$n" = 1 ] || fail "$id: $n alerts '$rule' from $f, expected 1 (rules check: ${state:-not listed})"
@@ -278,4 +293,6 @@ for f in $STOCK_FILES; do
 	[ -z "$extra" ] || fail "$f: unexpected alerts (trigger, rule): $(printf '%s\n' "$extra" | tr '\t\n' ': ')"
 done
 ok "harmless commands (ls, true, cat, sh -c 'echo hi', find /tmp -name x, grep, date, ls below nginx): no alert"
-ok "$nok stock-rule alerts as Falco shows them; $nskip not checked (rule skipped)"
+# one lost race is luck; more is a capture that does not work
+[ "$nmiss" -le 1 ] || fail "the watches missed the argv of $nmiss triggers"
+ok "$nok stock-rule alerts as Falco shows them; $nskip not checked (rule skipped), $nmiss (argv missed)"

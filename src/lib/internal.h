@@ -321,6 +321,8 @@ static inline bool pt_same_start(uint64_t a, uint64_t b)
 /* The "last pid" counter (loadavg field 5, else sys/kernel/ns_last_pid) and
  * sys/kernel/pid_max under the proc root. */
 int pt_procfs_last_pid(const struct pt_procfs *fs, pid_t *last);
+unsigned pt_usable_cpus(int *cpus, unsigned max);
+bool pt_kernel_at_least(int major, int minor);
 /* The last pid in a /proc/loadavg line: 0 or -EINVAL. */
 int pt_parse_last_pid(const char *buf, pid_t *last);
 int pt_procfs_pid_max(const struct pt_procfs *fs, pid_t *max);

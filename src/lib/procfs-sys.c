@@ -5,6 +5,8 @@
  * and whether a scanning tier can read processes at all.
  */
 #include <dirent.h>
+#include <sched.h>
+#include <sys/utsname.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -274,4 +276,29 @@ int pt_scan_probe(const char *proc_root, char *why, size_t len)
 			 "%s is mounted with hidepid=4: only processes we may ptrace are visible",
 			 real);
 	return 0;
+}
+
+/* The CPUs this thread may run on, up to max of them, in cpus; how many. */
+unsigned pt_usable_cpus(int *cpus, unsigned max)
+{
+	cpu_set_t set;
+	unsigned n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		for (int c = 0; c < CPU_SETSIZE && n < max; c++)
+			if (CPU_ISSET(c, &set))
+				cpus[n++] = c;
+	}
+	return n;
+}
+
+/* Whether the running kernel's release is at least major.minor. */
+bool pt_kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &ma, &mi) < 1)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
 }

@@ -702,16 +702,11 @@ static void *reader_main(void *arg)
 /* How many readers, on which CPUs: the ones this thread may run on. */
 static unsigned readers_plan(const struct pt_options *o, int *cpus, unsigned max)
 {
-	cpu_set_t set;
-	unsigned n = 0, want;
+	unsigned n, want;
 
 	if (o->readers == 0)
 		return 0;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-		for (int c = 0; c < CPU_SETSIZE && n < max; c++)
-			if (CPU_ISSET(c, &set))
-				cpus[n++] = c;
-	}
+	n = pt_usable_cpus(cpus, max);
 	want = o->readers > 0 ? (unsigned)o->readers : n < READERS_AUTO_MAX ? n : READERS_AUTO_MAX;
 	if (want == 0)
 		want = 1;

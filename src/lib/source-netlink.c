@@ -2,22 +2,31 @@
 /*
  * The netlink tier: the proc connector (NETLINK_CONNECTOR, CN_IDX_PROC).
  *
- * Two sockets. The event socket subscribes to every event and is read by the
- * core's thread in dispatch(): the kernel's receive queue is the bounded queue
- * between kernel and core, and the kernel counts its overruns. The exec socket
- * subscribes to EXEC only (Linux >= 6.6; to everything before) and is read by
- * a reader thread that does one job: on each EXEC it reads the new image's
- * argv, exe, stat and status from /proc before the process can exit (a static
- * binary lives ~0.1 ms). It runs SCHED_FIFO when permitted, else with a short
- * EEVDF slice. It hands what it read to the core's thread through a
- * single-producer single-consumer ring, keyed by the message's (cpu, seq),
- * which both sockets' copies of one event share.
+ * Two kinds of socket. The event socket subscribes to every event and is read
+ * by the core's thread in dispatch(): the kernel's receive queue is the bounded
+ * queue between kernel and core, and the kernel counts its overruns. Each exec
+ * socket subscribes to EXEC only (Linux >= 6.6; to everything before) and is
+ * read by a reader thread that does one job: on each EXEC it reads the new
+ * image's argv, exe, stat and status from /proc before the process can exit (a
+ * static binary lives ~0.1 ms). It hands what it read to the core's thread
+ * through a single-producer single-consumer ring, keyed by the message's
+ * (cpu, seq), which every socket's copy of one event shares.
  *
  * Why two: measured on 2 vCPUs, one real-time reader of every event cost about
  * twice extrace's CPU, mostly in context switches for FORK and EXIT. Woken for
  * EXEC only, with the core's thread woken at most every BATCH_DELAY_NS, the
- * source costs less CPU per exec than extrace and reads argv for >= 99.9% of
- * short-lived processes.
+ * reader reads argv for >= 99.9% of short-lived processes.
+ *
+ * How many readers. With SCHED_FIFO (CAP_SYS_NICE), one reader preempts the
+ * exec'd process wherever it runs. Without it, a reader woken on the CPU the
+ * process runs on waits behind it until it has exited. So by default, when
+ * SCHED_FIFO is not permitted, there is one reader pinned to each CPU (up to
+ * READERS_AUTO_MAX), and a classic BPF filter on each exec socket gives a
+ * reader only the EXECs of other CPUs: reader i takes the EXECs of CPUs c with
+ * c mod n in {i+1 .. i+FILTER_SPREAD} (mod n), so each EXEC wakes at most
+ * FILTER_SPREAD readers, none on its own CPU. When two readers get one EXEC,
+ * the first to claim its (cpu, seq) in a table of per-CPU atomics reads it;
+ * a claim is one compare-and-swap, so no reader ever waits for another.
  *
  * Events are passed through faithfully and in order. In particular, when a
  * non-leader thread calls exec the kernel sends EXIT tgid/tgid (the old
@@ -49,23 +58,28 @@
 #include <sys/timerfd.h>
 
 #include <libmnl/libmnl.h>
+#include <arpa/inet.h>
 #include <linux/connector.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
 #include "linux/cn_proc_compat.h"
 #include "netlink-decode.h"
 
-#define RING_LEN 65536u /* exec details between reader and core; a power of 2 */
+#define RING_LEN 65536u /* exec details between a reader and core; a power of 2 */
 #define PENDING_MAX 256 /* exec details that arrived out of order */
-#define EXEC_READS_MAX 64 /* execs between the reader's first and second step */
+#define EXEC_READS_MAX 64 /* execs between a reader's first and second step */
 #define DISPATCH_BUDGET 4096 /* datagrams per dispatch call */
 #define RECV_BATCH 32 /* datagrams per recvmmsg */
 #define RECV_SLOT 1024 /* bytes per datagram; proc connector messages are 76 */
 #define ACK_TIMEOUT_MS 250
 #define READER_TIMEOUT_MS 100 /* how often a blocked reader looks at the stop flag */
-#define EXEC_WAIT_NS 50000000 /* longest the core waits for the reader's details */
+#define EXEC_WAIT_NS 50000000 /* longest the core waits for the readers' details */
 #define BATCH_DELAY_NS 2000000 /* how long events gather before the core is woken again */
+#define READERS_AUTO_MAX 8 /* pinned readers by default, one per CPU up to this */
+#define READERS_MAX 64
+#define FILTER_SPREAD 2 /* readers that get each EXEC when there are more than 2 */
 #define RT_PRIORITY 10
 #define SHORT_SLICE_NS 100000 /* the reader's slice when not real-time (EEVDF, 6.12+) */
 #define DEFAULT_RCVBUF (32u << 20)
@@ -97,6 +111,33 @@ struct nl_sock {
 	bool taken; /* a LISTEN was taken: IGNORE is owed */
 };
 
+struct nl_source;
+
+/* One reader thread: its exec socket, its reads in progress, its ring. */
+struct nl_reader {
+	struct nl_source *s;
+	unsigned idx;
+	int cpu; /* pinned to; -1: anywhere */
+	struct nl_sock ex;
+	pthread_t thread;
+	bool thread_started;
+	bool running; /* past the handshake: ACKs are no longer looked at */
+	atomic_bool dead; /* stopped on an error: the core no longer waits for it */
+	struct recv_batch *batch;
+	char *argbuf;
+	int64_t boot_off_ns;
+	atomic_ullong *last; /* per CPU: 1 << 32 | the last seq this reader handled */
+	struct exec_read reads[EXEC_READS_MAX];
+	bool skip[EXEC_READS_MAX]; /* claimed by another reader: progress only */
+	unsigned nreads;
+	atomic_ullong overruns;
+	atomic_int error; /* the reader's fatal errno */
+
+	/* ring: written by the reader, read by the core's thread */
+	struct exec_info *ring;
+	atomic_uint head, tail;
+};
+
 struct nl_source {
 	struct pt_monitor *m; /* NULL when probing */
 	const struct pt_procfs *fs;
@@ -105,7 +146,6 @@ struct nl_source {
 	bool legacy; /* Linux < 6.6: the 4-byte subscription, no filtering */
 
 	struct nl_sock ev; /* every event; read by dispatch() */
-	struct nl_sock ex; /* EXEC events; read by the reader thread */
 	int epfd; /* what the core polls: ev (one-shot) and tfd */
 	int tfd; /* re-arms ev BATCH_DELAY_NS after a dispatch that found events */
 
@@ -129,26 +169,16 @@ struct nl_source {
 	unsigned npending;
 	uint64_t unknown, late_reads, ex_overruns_seen;
 
-	/* reader thread */
-	pthread_t thread;
-	bool thread_started;
-	bool short_slice; /* the reader asks for SHORT_SLICE_NS at its start */
+	/* the readers */
+	struct nl_reader *rd;
+	unsigned nreaders;
+	bool filtered; /* each reader gets the EXECs of some CPUs only */
+	bool short_slice; /* readers ask for SHORT_SLICE_NS at their start */
 	int slice_err; /* what came of it, reported through started */
 	sem_t started;
 	atomic_bool stop;
-	atomic_int error; /* the reader's fatal errno */
-	struct recv_batch *ex_batch;
-	char *ex_argbuf;
-	int64_t ex_boot_off_ns;
-	atomic_ullong *ex_last; /* per CPU: 1 << 32 | the last seq the reader handled */
-	struct exec_read reads[EXEC_READS_MAX];
-	unsigned nreads;
-	uint32_t ex_ncpu;
-	atomic_ullong ex_overruns;
-
-	/* ring: written by the reader, read by the core's thread */
-	struct exec_info *ring;
-	atomic_uint head, tail;
+	uint32_t ex_ncpu; /* CPUs tracked in claim and each reader's last */
+	atomic_ullong *claim; /* per CPU: 1 << 32 | the last seq a reader took */
 };
 
 /* ---- clocks ---- */
@@ -211,14 +241,14 @@ static int recv_batch(int fd, struct recv_batch *b, int flags)
 	return n < 0 ? -errno : n;
 }
 
-typedef void (*msg_fn)(struct nl_source *s, struct pt_nl_msg *msg, int kind);
+typedef void (*msg_fn)(void *ctx, struct pt_nl_msg *msg, int kind);
 
 /*
  * Hand each message of datagram i to fn. Only the kernel (port 0) may send
  * proc events; anything else is skipped. Returns -EINVAL when the datagram
  * was truncated or held a malformed message (the messages before it count).
  */
-static int walk_datagram(struct nl_source *s, struct recv_batch *b, int i, msg_fn fn)
+static int walk_datagram(void *ctx, struct recv_batch *b, int i, msg_fn fn)
 {
 	const struct msghdr *mh = &b->mm[i].msg_hdr;
 	const char *buf = b->buf[i];
@@ -234,7 +264,7 @@ static int walk_datagram(struct nl_source *s, struct recv_batch *b, int i, msg_f
 		kind = pt_nl_decode(buf + off, len - off, &msg);
 		if (kind < 0)
 			return -EINVAL;
-		fn(s, &msg, kind);
+		fn(ctx, &msg, kind);
 		off += msg.len;
 	}
 	return 0;
@@ -252,89 +282,133 @@ static void check_ack(struct nl_source *s, const struct pt_nl_msg *msg)
 	}
 }
 
-/* ---- the reader thread: exec socket -> /proc -> ring ---- */
+/* ---- the reader threads: exec socket -> /proc -> ring ---- */
 
-static bool push_info(struct nl_source *s, const struct exec_info *e)
+static bool push_info(struct nl_reader *r, const struct exec_info *e)
 {
-	unsigned t = atomic_load_explicit(&s->tail, memory_order_relaxed);
+	unsigned t = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	const struct timespec nap = {.tv_nsec = 200 * 1000};
 
 	/* When the core falls this far behind, wait: the exec socket then
 	 * overruns and the core reads those execs itself, late. */
-	while (t - atomic_load_explicit(&s->head, memory_order_acquire) >= RING_LEN) {
-		if (atomic_load_explicit(&s->stop, memory_order_relaxed))
+	while (t - atomic_load_explicit(&r->head, memory_order_acquire) >= RING_LEN) {
+		if (atomic_load_explicit(&r->s->stop, memory_order_relaxed))
 			return false;
 		nanosleep(&nap, NULL);
 	}
-	s->ring[t & (RING_LEN - 1)] = *e;
-	atomic_store_explicit(&s->tail, t + 1, memory_order_release);
+	r->ring[t & (RING_LEN - 1)] = *e;
+	atomic_store_explicit(&r->tail, t + 1, memory_order_release);
 	return true;
 }
 
-static bool pop_info(struct nl_source *s, struct exec_info *e)
+static bool ring_peek(struct nl_reader *r, struct exec_info **e)
 {
-	unsigned h = atomic_load_explicit(&s->head, memory_order_relaxed);
+	unsigned h = atomic_load_explicit(&r->head, memory_order_relaxed);
 
-	if (h == atomic_load_explicit(&s->tail, memory_order_acquire))
+	if (h == atomic_load_explicit(&r->tail, memory_order_acquire))
 		return false;
-	*e = s->ring[h & (RING_LEN - 1)];
-	atomic_store_explicit(&s->head, h + 1, memory_order_release);
+	*e = &r->ring[h & (RING_LEN - 1)];
 	return true;
 }
 
-static void publish_progress(struct nl_source *s, uint32_t cpu, uint32_t seq)
+static void ring_drop(struct nl_reader *r)
 {
-	if (cpu < s->ex_ncpu)
-		atomic_store_explicit(&s->ex_last[cpu], (UINT64_C(1) << 32) | seq,
+	atomic_fetch_add_explicit(&r->head, 1, memory_order_release);
+}
+
+static void publish_progress(struct nl_reader *r, uint32_t cpu, uint32_t seq)
+{
+	if (cpu < r->s->ex_ncpu)
+		atomic_store_explicit(&r->last[cpu], (UINT64_C(1) << 32) | seq,
 				      memory_order_release);
 }
 
-/* Second step of the oldest exec read, which then goes to the core. */
-static void finish_one(struct nl_source *s)
+/*
+ * Whether this reader reads the EXEC (cpu, seq): the first reader to claim it
+ * does. Readers see one CPU's messages in the order that CPU sent them, so a
+ * claim never goes back. One compare-and-swap: no reader waits for another.
+ */
+static bool claim(struct nl_reader *r, uint32_t cpu, uint32_t seq)
 {
-	struct exec_read *x = &s->reads[0];
-	struct exec_info e = {.cpu = x->cpu, .seq = x->seq};
+	struct nl_source *s = r->s;
+	unsigned long long cur, want = (UINT64_C(1) << 32) | seq;
 
-	e.info = pt_procfs_exec_finish(&x->r);
-	if (!push_info(s, &e))
-		free_info(e.info);
-	/* in order: this and every earlier message of its CPU are handled */
-	publish_progress(s, x->cpu, x->seq);
-	memmove(&s->reads[0], &s->reads[1], --s->nreads * sizeof(s->reads[0]));
+	/* beyond the table: rare enough to let two readers read it */
+	if (s->nreaders == 1 || cpu >= s->ex_ncpu)
+		return true;
+	cur = atomic_load_explicit(&s->claim[cpu], memory_order_relaxed);
+	do {
+		if ((cur >> 32) && (int32_t)(seq - (uint32_t)cur) <= 0)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(
+		&s->claim[cpu], &cur, want, memory_order_relaxed, memory_order_relaxed));
+	return true;
 }
 
-static void ex_msg(struct nl_source *s, struct pt_nl_msg *msg, int kind)
+/* Second step of the oldest exec read, which then goes to the core. */
+static void finish_one(struct nl_reader *r)
 {
-	struct exec_read *x;
+	struct exec_read *x = &r->reads[0];
+	struct exec_info e = {.cpu = x->cpu, .seq = x->seq};
 
-	if (kind == PT_NL_ACK)
-		check_ack(s, msg);
+	if (!r->skip[0]) {
+		e.info = pt_procfs_exec_finish(&x->r);
+		if (!push_info(r, &e))
+			free_info(e.info);
+	}
+	/* in order: this and every earlier message of its CPU are handled */
+	publish_progress(r, x->cpu, x->seq);
+	r->nreads--;
+	memmove(&r->reads[0], &r->reads[1], r->nreads * sizeof(r->reads[0]));
+	memmove(&r->skip[0], &r->skip[1], r->nreads * sizeof(r->skip[0]));
+}
+
+static void ex_msg(void *ctx, struct pt_nl_msg *msg, int kind)
+{
+	struct nl_reader *r = ctx;
+	struct nl_source *s = r->s;
+	struct exec_read *x;
+	bool mine;
+
+	if (kind == PT_NL_ACK) {
+		if (!r->running)
+			check_ack(s, msg);
+		return;
+	}
 	if (!s->m)
 		return;
 	if (kind != PT_NL_EVENT || msg->raw.type != PT_EV_EXEC) {
 		/* only before Linux 6.6, which cannot filter */
-		if (!s->nreads)
-			publish_progress(s, msg->cpu, msg->seq);
+		if (!r->nreads)
+			publish_progress(r, msg->cpu, msg->seq);
 		return;
 	}
-	if (s->nreads == EXEC_READS_MAX)
-		finish_one(s);
-	x = &s->reads[s->nreads++];
+	mine = claim(r, msg->cpu, msg->seq);
+	if (!mine && !r->nreads) {
+		publish_progress(r, msg->cpu, msg->seq);
+		return;
+	}
+	if (r->nreads == EXEC_READS_MAX)
+		finish_one(r);
+	x = &r->reads[r->nreads];
+	r->skip[r->nreads++] = !mine;
 	x->cpu = msg->cpu;
 	x->seq = msg->seq;
-	x->r.exec_ticks = mono_ns_to_ticks(s, s->ex_boot_off_ns, msg->timestamp_ns);
-	pt_procfs_exec_begin(s->fs, s->ex_argbuf, s->args_max, msg->raw.pid, &x->r);
+	if (!mine)
+		return;
+	x->r.exec_ticks = mono_ns_to_ticks(s, r->boot_off_ns, msg->timestamp_ns);
+	pt_procfs_exec_begin(s->fs, r->argbuf, s->args_max, msg->raw.pid, &x->r);
 }
 
-static int ex_receive(struct nl_source *s, int flags)
+static int ex_receive(struct nl_reader *r, int flags)
 {
-	int i, n = recv_batch(s->ex.fd, s->ex_batch, flags);
+	int i, n = recv_batch(r->ex.fd, r->batch, flags);
 
 	if (n <= 0)
 		return n;
-	s->ex_boot_off_ns = boot_offset();
+	r->boot_off_ns = boot_offset();
 	for (i = 0; i < n; i++)
-		walk_datagram(s, s->ex_batch, i, ex_msg);
+		walk_datagram(r, r->batch, i, ex_msg);
 	return n;
 }
 
@@ -377,39 +451,68 @@ static int set_short_slice(void)
  */
 static void *reader_main(void *arg)
 {
-	struct nl_source *s = arg;
+	struct nl_reader *r = arg;
+	struct nl_source *s = r->s;
 	int n;
 
-	if (s->short_slice)
+	if (s->short_slice && r->idx == 0)
 		s->slice_err = set_short_slice();
+	else if (s->short_slice)
+		set_short_slice();
 	sem_post(&s->started);
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
-		n = ex_receive(s, s->nreads ? MSG_DONTWAIT : MSG_WAITFORONE);
+		n = ex_receive(r, r->nreads ? MSG_DONTWAIT : MSG_WAITFORONE);
 		if (n == -ENOBUFS) {
 			/* the event socket has these events; the core reads them late */
-			atomic_fetch_add_explicit(&s->ex_overruns, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&r->overruns, 1, memory_order_relaxed);
 		} else if (n < 0 && n != -EAGAIN && n != -EINTR) {
-			atomic_store(&s->error, -n);
+			atomic_store(&r->error, -n);
 			break;
 		}
-		if (s->nreads)
-			finish_one(s);
+		if (r->nreads)
+			finish_one(r);
 	}
-	while (s->nreads)
-		finish_one(s);
+	while (r->nreads)
+		finish_one(r);
+	atomic_store(&r->dead, true);
 	return NULL;
 }
 
 /* ---- the core's thread: event socket -> pt_core_raw() ---- */
 
+/* Whether reader i gets the EXECs of cpu (its socket's filter, install_filter()). */
+static bool reader_takes(const struct nl_source *s, unsigned i, uint32_t cpu)
+{
+	unsigned n = s->nreaders, spread = n - 1 < FILTER_SPREAD ? n - 1 : FILTER_SPREAD;
+
+	if (!s->filtered)
+		return true;
+	return (cpu % n + n - i - 1) % n < spread;
+}
+
+static bool seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/* Whether every live reader that gets (cpu, seq) has handled it: its details,
+ * if read, are in a ring. */
 static bool ex_passed(struct nl_source *s, uint32_t cpu, uint32_t seq)
 {
-	uint64_t last;
-
 	if (cpu >= s->ex_ncpu)
 		return false;
-	last = atomic_load_explicit(&s->ex_last[cpu], memory_order_acquire);
-	return (last >> 32) && (int32_t)((uint32_t)last - seq) >= 0;
+	for (unsigned i = 0; i < s->nreaders; i++) {
+		struct nl_reader *r = &s->rd[i];
+		uint64_t last;
+
+		if (!reader_takes(s, i, cpu) || !r->thread_started ||
+		    atomic_load_explicit(&r->dead, memory_order_acquire))
+			continue;
+		last = atomic_load_explicit(&r->last[cpu], memory_order_acquire);
+		if (!(last >> 32) || seq_after(seq, (uint32_t)last))
+			return false;
+	}
+	return true;
 }
 
 static void pending_put(struct nl_source *s, const struct exec_info *e)
@@ -433,7 +536,7 @@ static bool pending_take(struct nl_source *s, uint32_t cpu, uint32_t seq, struct
 	while (i < s->npending) {
 		struct exec_info *e = &s->pending[i];
 
-		if (e->cpu != cpu || (int32_t)(e->seq - seq) > 0) {
+		if (e->cpu != cpu || seq_after(e->seq, seq)) {
 			i++;
 			continue;
 		}
@@ -450,30 +553,58 @@ static bool pending_take(struct nl_source *s, uint32_t cpu, uint32_t seq, struct
 }
 
 /*
- * The reader's details of an EXEC, in the order the reader took them. The
- * reader is normally ahead of the core; when it is not, wait for it, unless it
- * has already passed this message (its copy was dropped) or stopped. Then the
- * core reads /proc itself: late, so mostly what a zombie leaves.
+ * Look at the head of each ring: the details of (cpu, seq) are normally at
+ * the head of one. Details of the same CPU from before seq are of events the
+ * event socket lost: dropped. With dig, also move what stands before them to
+ * the pending list: the readers have passed seq, so it is there if anywhere.
+ */
+static bool rings_take(struct nl_source *s, uint32_t cpu, uint32_t seq, bool dig,
+		       struct pt_proc **info)
+{
+	struct exec_info *e;
+
+	for (unsigned i = 0; i < s->nreaders; i++) {
+		struct nl_reader *r = &s->rd[i];
+
+		while (ring_peek(r, &e)) {
+			if (e->cpu == cpu && e->seq == seq) {
+				*info = e->info;
+				ring_drop(r);
+				return true;
+			}
+			if (e->cpu == cpu && seq_after(seq, e->seq))
+				free_info(e->info);
+			else if (dig)
+				pending_put(s, e);
+			else
+				break;
+			ring_drop(r);
+		}
+	}
+	return false;
+}
+
+/*
+ * The readers' details of an EXEC. The readers are normally ahead of the
+ * core; when they are not, wait for them, unless they have already passed
+ * this message (their copies were dropped) or stopped. Then the core reads
+ * /proc itself: late, so mostly what a zombie leaves.
  */
 static struct pt_proc *take_info(struct nl_source *s, const struct pt_nl_msg *msg)
 {
 	const struct timespec nap = {.tv_nsec = 50 * 1000};
 	struct pt_exec_read late = {0};
 	struct pt_proc *info;
-	struct exec_info e;
 	int64_t deadline = 0, now;
 	bool passed;
 
 	for (;;) {
 		if (pending_take(s, msg->cpu, msg->seq, &info))
 			return info;
-		passed = ex_passed(s, msg->cpu, msg->seq) || atomic_load(&s->error) ||
-			!s->thread_started;
-		while (pop_info(s, &e)) {
-			if (e.cpu == msg->cpu && e.seq == msg->seq)
-				return e.info;
-			pending_put(s, &e);
-		}
+		/* before the rings: what a reader handled is in its ring by then */
+		passed = ex_passed(s, msg->cpu, msg->seq);
+		if (rings_take(s, msg->cpu, msg->seq, passed, &info))
+			return info;
 		if (passed)
 			break;
 		now = clock_ns(CLOCK_MONOTONIC);
@@ -546,8 +677,9 @@ static void account_loss(struct nl_source *s, bool gap)
 	}
 }
 
-static void ev_msg(struct nl_source *s, struct pt_nl_msg *msg, int kind)
+static void ev_msg(void *ctx, struct pt_nl_msg *msg, int kind)
 {
+	struct nl_source *s = ctx;
 	struct pt_raw *raw = &msg->raw;
 	uint32_t gap = pt_nl_seq_gap(&s->seq, msg->cpu, msg->seq);
 
@@ -611,10 +743,11 @@ static uint32_t new_cookie(void)
 
 /* Wait up to ms for the ACK of one of our requests on the exec socket,
  * handling what else arrives as the reader would. */
-static int wait_ack(struct nl_source *s, int ms)
+static int wait_ack(struct nl_reader *r, int ms)
 {
+	struct nl_source *s = r->s;
 	int64_t deadline = clock_ns(CLOCK_MONOTONIC) + (int64_t)ms * 1000000;
-	struct pollfd pfd = {.fd = s->ex.fd, .events = POLLIN};
+	struct pollfd pfd = {.fd = r->ex.fd, .events = POLLIN};
 	int64_t left;
 	int n;
 
@@ -627,7 +760,7 @@ static int wait_ack(struct nl_source *s, int ms)
 			return -errno;
 		if (n <= 0)
 			continue;
-		n = ex_receive(s, MSG_DONTWAIT);
+		n = ex_receive(r, MSG_DONTWAIT);
 		if (n < 0 && n != -EAGAIN && n != -EINTR && n != -ENOBUFS)
 			return n;
 	}
@@ -635,19 +768,20 @@ static int wait_ack(struct nl_source *s, int ms)
 }
 
 /*
- * Subscribe the exec socket to every event, which is ACKed: the 6.6 form
- * first, then the legacy one. This tells which kernel we have and that the
- * kernel listens to us (no ACK: another user or PID namespace).
+ * Subscribe the first exec socket to every event, which is ACKed: the 6.6
+ * form first, then the legacy one. This tells which kernel we have and that
+ * the kernel listens to us (no ACK: another user or PID namespace).
  */
-static int subscribe(struct nl_source *s, char *why, size_t len)
+static int subscribe(struct nl_reader *rd, char *why, size_t len)
 {
+	struct nl_source *s = rd->s;
 	int r;
 
 	s->legacy = false;
 	s->cookie[0] = new_cookie();
 	s->cookie[1] = s->cookie[0] ^ 0x5bd1e995u;
 	s->ncookies = 1;
-	r = send_op(&s->ex, PT_PROC_CN_MCAST_LISTEN, false, PT_PROC_EVENT_ALL, s->cookie[0]);
+	r = send_op(&rd->ex, PT_PROC_CN_MCAST_LISTEN, false, PT_PROC_EVENT_ALL, s->cookie[0]);
 	if (r == -ECONNREFUSED) {
 		snprintf(why, len, "not in the initial network namespace");
 		return r;
@@ -656,15 +790,15 @@ static int subscribe(struct nl_source *s, char *why, size_t len)
 		snprintf(why, len, "subscribing: %s", strerror(-r));
 		return r;
 	}
-	r = wait_ack(s, ACK_TIMEOUT_MS);
+	r = wait_ack(rd, ACK_TIMEOUT_MS);
 	if (r == -ETIMEDOUT) {
 		s->legacy = true;
 		s->ncookies = 2;
-		r = send_op(&s->ex, PT_PROC_CN_MCAST_LISTEN, true, 0, s->cookie[1]);
+		r = send_op(&rd->ex, PT_PROC_CN_MCAST_LISTEN, true, 0, s->cookie[1]);
 		if (r == 0)
-			r = wait_ack(s, ACK_TIMEOUT_MS);
+			r = wait_ack(rd, ACK_TIMEOUT_MS);
 	}
-	s->ex.taken = s->acked;
+	rd->ex.taken = s->acked;
 	if (r == -ETIMEDOUT)
 		snprintf(why, len,
 			 "no reply: non-initial user or PID namespace, "
@@ -726,7 +860,10 @@ static int sock_bind(struct nl_sock *ns, char *why, size_t len)
 		return 0;
 	r = -errno;
 	if (r == -EPERM)
-		snprintf(why, len, "needs CAP_NET_ADMIN on Linux < 6.6");
+		snprintf(why, len, "needs CAP_NET_ADMIN %s",
+			 pt_kernel_at_least(6, 6) ? "(this kernel lets no unprivileged user "
+						    "listen, as Linux >= 6.6 may)"
+						  : "on Linux < 6.6");
 	else
 		snprintf(why, len, "bind: %s", strerror(-r));
 	return r;
@@ -742,31 +879,32 @@ static void sock_close(struct nl_sock *ns)
 
 static int nl_probe(const struct pt_options *o, char *why, size_t len)
 {
-	struct nl_source s = {.ev.fd = -1, .ex.fd = -1};
+	struct nl_source s = {.ev.fd = -1};
+	struct nl_reader rd = {.s = &s, .ex.fd = -1};
 	int r;
 
 	r = check_connector(why, len);
 	if (r < 0)
 		return r;
-	s.ex_batch = malloc(sizeof(*s.ex_batch));
-	if (!s.ex_batch) {
+	rd.batch = malloc(sizeof(*rd.batch));
+	if (!rd.batch) {
 		snprintf(why, len, "out of memory");
 		return -ENOMEM;
 	}
-	r = sock_open(&s.ex, why, len);
+	r = sock_open(&rd.ex, why, len);
 	if (r == 0)
-		r = sock_bind(&s.ex, why, len);
+		r = sock_bind(&rd.ex, why, len);
 	if (r < 0)
 		goto out;
-	r = subscribe(&s, why, len);
-	unsubscribe(&s, &s.ex);
+	r = subscribe(&rd, why, len);
+	unsubscribe(&s, &rd.ex);
 	if (r == 0)
 		snprintf(why, len, "proc connector, %s",
 			 s.legacy ? "legacy subscription (Linux < 6.6)"
 				  : "subscription with event filtering (Linux >= 6.6)");
 out:
-	sock_close(&s.ex);
-	free(s.ex_batch);
+	sock_close(&rd.ex);
+	free(rd.batch);
 	return r;
 }
 
@@ -828,111 +966,314 @@ static void set_rcvbuf(struct pt_monitor *m, struct nl_sock *ns, const char *nam
 		how = "SO_RCVBUF, capped by net.core.rmem_max";
 		setsockopt(ns->fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	}
-	if (getsockopt(ns->fd, SOL_SOCKET, SO_RCVBUF, &v, &sl) == 0)
+	if (name && getsockopt(ns->fd, SOL_SOCKET, SO_RCVBUF, &v, &sl) == 0)
 		pt_log(m, PT_LOG_INFO, "netlink: %s socket receive buffer %d bytes (%s)", name, v,
 		       how);
 }
 
-static int spawn_reader(struct nl_source *s, const pthread_attr_t *attr)
-{
-	sigset_t all, old;
-	int r;
+/* ---- the readers ---- */
 
-	/* signals are for the caller's thread, not for the reader */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&s->thread, attr, reader_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r)
-		return r;
-	s->thread_started = true;
-	pthread_setname_np(s->thread, "proctrail-nl");
-	sem_wait(&s->started);
+/*
+ * The classic BPF filter of reader r's socket when there are several: an EXEC
+ * of CPU c passes when reader_takes(c), anything else passes (ACKs, the other
+ * events before Linux 6.6, the datagram that wakes a reader to stop). Classic
+ * BPF loads words big-endian: proc_event.cpu is read byte by byte on a
+ * little-endian host (CPUs up to 65535).
+ */
+static int install_filter(struct nl_source *s, struct nl_reader *r)
+{
+	const uint32_t off_what = NLMSG_HDRLEN + sizeof(struct cn_msg);
+	const uint32_t off_cpu = off_what + 4;
+	unsigned n = s->nreaders, spread = n - 1 < FILTER_SPREAD ? n - 1 : FILTER_SPREAD;
+	struct sock_filter f[16 + FILTER_SPREAD];
+	struct sock_fprog prog = {.filter = f};
+	unsigned k = 0, accept;
+
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0);
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, off_cpu + 4, 0, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, off_what);
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PT_PROC_EVENT_EXEC),
+					      0, 0);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, off_cpu);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, off_cpu + 1);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 8);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_OR | BPF_X, 0);
+#else
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, off_cpu);
+#endif
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n);
+	for (unsigned j = 1; j <= spread; j++)
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (r->idx + j) % n,
+						      0, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	accept = k;
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffu);
+	/* jumps are relative to the next instruction */
+	f[1].jf = (uint8_t)(accept - 2);
+	f[3].jf = (uint8_t)(accept - 4);
+	for (unsigned j = 0; j < spread; j++)
+		f[accept - 2 - j].jt = (uint8_t)(j + 1);
+	prog.len = (unsigned short)k;
+	if (setsockopt(r->ex.fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		return -errno;
 	return 0;
 }
 
-/* The reader's priority: SCHED_FIFO when asked or permitted, else a short slice. */
-static int start_reader(struct pt_monitor *m, struct nl_source *s, char *why, size_t len)
+static int reader_alloc(struct nl_source *s, struct nl_reader *r)
+{
+	r->s = s;
+	r->ex.fd = -1;
+	r->batch = malloc(sizeof(*r->batch));
+	r->argbuf = malloc(s->args_max + 1);
+	r->last = calloc(s->ex_ncpu, sizeof(*r->last));
+	r->ring = calloc(RING_LEN, sizeof(*r->ring));
+	if (!r->batch || !r->argbuf || !r->last || !r->ring)
+		return -ENOMEM;
+	r->boot_off_ns = boot_offset();
+	return 0;
+}
+
+static void reader_free(struct nl_source *s, struct nl_reader *r)
+{
+	struct exec_info *e;
+
+	while (r->nreads) {
+		r->nreads--;
+		if (!r->skip[r->nreads])
+			free_info(pt_procfs_exec_finish(&r->reads[r->nreads].r));
+	}
+	unsubscribe(s, &r->ex);
+	sock_close(&r->ex);
+	if (r->ring) {
+		while (ring_peek(r, &e)) {
+			free_info(e->info);
+			ring_drop(r);
+		}
+	}
+	free(r->ring);
+	free(r->argbuf);
+	free(r->batch);
+	free(r->last);
+}
+
+/*
+ * A reader's socket: the first one is subscribed to everything and waits for
+ * the ACK (subscribe()), then narrowed to EXEC; the others subscribe to EXEC
+ * directly, their filter in place first.
+ */
+static int reader_socket(struct pt_monitor *m, struct nl_source *s, struct nl_reader *r,
+			 size_t rcvbuf, char *why, size_t len)
+{
+	struct timeval tv = {.tv_usec = READER_TIMEOUT_MS * 1000};
+	int err = sock_open(&r->ex, why, len);
+
+	if (err < 0)
+		return err;
+	set_rcvbuf(m, &r->ex, r->idx == 0 ? "exec" : NULL, rcvbuf);
+	setsockopt(r->ex.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (s->filtered && (err = install_filter(s, r)) < 0) {
+		snprintf(why, len, "exec socket filter: %s", strerror(-err));
+		return err;
+	}
+	err = sock_bind(&r->ex, why, len);
+	if (err == 0 && r->idx == 0)
+		err = subscribe(r, why, len);
+	if (err == 0 && (r->idx > 0 || !s->legacy)) {
+		err = send_op(&r->ex, PT_PROC_CN_MCAST_LISTEN, s->legacy, PT_PROC_EVENT_EXEC, 0);
+		if (r->idx > 0)
+			r->ex.taken = err == 0;
+		if (err < 0)
+			snprintf(why, len, "subscribing: %s", strerror(-err));
+	}
+	return err;
+}
+
+static void *fifo_probe(void *arg)
+{
+	return arg;
+}
+
+/* Whether this process may start a SCHED_FIFO thread: 0 or the errno. */
+static int fifo_permitted(void)
 {
 	struct sched_param sp = {.sched_priority = RT_PRIORITY};
-	struct timeval tv = {.tv_usec = READER_TIMEOUT_MS * 1000};
-	int rt = pt_core_options(m)->realtime;
 	pthread_attr_t attr;
-	int r = EPERM;
+	pthread_t t;
+	int r;
 
-	setsockopt(s->ex.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (rt != 0 && pthread_attr_init(&attr) == 0) {
-		pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
-		pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
-		pthread_attr_setschedparam(&attr, &sp);
-		r = spawn_reader(s, &attr);
-		pthread_attr_destroy(&attr);
-		if (r == 0) {
-			pt_log(m, PT_LOG_INFO, "netlink: exec reader at SCHED_FIFO priority %d",
-			       RT_PRIORITY);
-			return 0;
-		}
-		if (rt > 0) {
+	if (pthread_attr_init(&attr))
+		return ENOMEM;
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+	pthread_attr_setschedparam(&attr, &sp);
+	r = pthread_create(&t, &attr, fifo_probe, NULL);
+	pthread_attr_destroy(&attr);
+	if (r == 0)
+		pthread_join(t, NULL);
+	return r;
+}
+
+/*
+ * How many readers and where: SCHED_FIFO when asked or permitted; with it
+ * one reader by default, without it one per usable CPU (READERS_AUTO_MAX at
+ * most), pinned. --readers=1 (or 0) is one reader anywhere; N > 1 is N
+ * pinned readers, real-time or not.
+ */
+static int plan_readers(struct pt_monitor *m, struct nl_source *s, int *cpus, bool *fifo, char *why,
+			size_t len)
+{
+	const struct pt_options *o = pt_core_options(m);
+	int err = EPERM;
+	unsigned n, want;
+
+	*fifo = false;
+	if (o->realtime != 0) {
+		err = fifo_permitted();
+		if (err && o->realtime > 0) {
 			snprintf(why, len,
 				 "SCHED_FIFO for the exec reader: %s "
 				 "(needs CAP_SYS_NICE or RLIMIT_RTPRIO)",
-				 strerror(r));
-			return -r;
+				 strerror(err));
+			return -err;
+		}
+		*fifo = err == 0;
+	}
+	n = pt_usable_cpus(cpus, READERS_MAX);
+	if (o->readers > 1)
+		want = (unsigned)o->readers;
+	else if (o->readers == 0 || o->readers == 1 || *fifo)
+		want = 1;
+	else
+		want = n < READERS_AUTO_MAX ? n : READERS_AUTO_MAX;
+	if (want > READERS_MAX)
+		want = READERS_MAX;
+	if (want <= 1 || n <= 1) {
+		want = 1;
+		cpus[0] = -1;
+	} else {
+		for (unsigned i = want; i-- > 0;)
+			cpus[i] = cpus[i % n];
+	}
+	s->nreaders = want;
+	s->filtered = want > 1;
+	s->short_slice = !*fifo;
+	s->slice_err = 0;
+	pt_log(m, PT_LOG_DEBUG, "netlink: SCHED_FIFO %s", *fifo ? "permitted" : strerror(err));
+	return 0;
+}
+
+static int spawn_reader(struct nl_reader *r, bool fifo)
+{
+	struct sched_param sp = {.sched_priority = RT_PRIORITY};
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int err;
+
+	if (pthread_attr_init(&attr))
+		return ENOMEM;
+	if (fifo) {
+		pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+		pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+		pthread_attr_setschedparam(&attr, &sp);
+	}
+	if (r->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(r->cpu, &set);
+		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	}
+	/* signals are for the caller's thread, not for the readers */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&r->thread, &attr, reader_main, r);
+	if (err == EINVAL && r->cpu >= 0) {
+		/* its CPU went offline since: run it anywhere */
+		r->cpu = -1;
+		pthread_attr_destroy(&attr);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return spawn_reader(r, fifo);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (err)
+		return err;
+	r->thread_started = true;
+	pthread_setname_np(r->thread, "proctrail-nl");
+	sem_wait(&r->s->started);
+	return 0;
+}
+
+static int start_readers(struct pt_monitor *m, struct nl_source *s, bool fifo, char *why,
+			 size_t len)
+{
+	int err;
+
+	for (unsigned i = 0; i < s->nreaders; i++) {
+		s->rd[i].running = true;
+		err = spawn_reader(&s->rd[i], fifo);
+		if (err) {
+			snprintf(why, len, "reader thread: %s", strerror(err));
+			return -err;
 		}
 	}
-	s->short_slice = true;
-	r = spawn_reader(s, NULL);
-	if (r) {
-		snprintf(why, len, "reader thread: %s", strerror(r));
-		return -r;
-	}
-	pt_log(m, PT_LOG_INFO, "netlink: exec reader at normal priority (%s), slice %s",
-	       rt == 0 ? "realtime off" : "SCHED_FIFO not permitted",
-	       s->slice_err ? strerror(s->slice_err) : "0.1 ms");
+	if (fifo)
+		pt_log(m, PT_LOG_INFO, "netlink: %u exec reader%s at SCHED_FIFO priority %d%s",
+		       s->nreaders, s->nreaders > 1 ? "s" : "", RT_PRIORITY,
+		       s->nreaders > 1 ? ", one per CPU" : "");
+	else
+		pt_log(m, PT_LOG_INFO,
+		       "netlink: %u exec reader%s at normal priority (%s)%s, slice %s", s->nreaders,
+		       s->nreaders > 1 ? "s" : "",
+		       pt_core_options(m)->realtime == 0 ? "realtime off"
+							 : "SCHED_FIFO not permitted",
+		       s->nreaders > 1 ? ", one per CPU" : "",
+		       s->slice_err ? strerror(s->slice_err) : "0.1 ms");
 	return 0;
 }
 
 /*
- * Wake the reader from recvmmsg with a datagram from our own port, which it
- * skips (it takes only the kernel's). Sending to a port needs CAP_NET_ADMIN;
- * without it the reader notices the stop flag within READER_TIMEOUT_MS.
+ * Wake the readers from recvmmsg with a datagram from our own port, which they
+ * skip (they take only the kernel's). Sending to a port needs CAP_NET_ADMIN;
+ * without it a reader notices the stop flag within READER_TIMEOUT_MS.
  */
-static void stop_reader(struct nl_source *s)
+static void stop_readers(struct nl_source *s)
 {
-	struct sockaddr_nl self = {.nl_family = AF_NETLINK,
-				   .nl_pid = mnl_socket_get_portid(s->ex.nl)};
 	struct nlmsghdr nlh = {.nlmsg_len = NLMSG_HDRLEN, .nlmsg_type = NLMSG_NOOP};
 
 	atomic_store(&s->stop, true);
-	sendto(s->ex.fd, &nlh, sizeof(nlh), MSG_DONTWAIT, (struct sockaddr *)&self, sizeof(self));
-	pthread_join(s->thread, NULL);
-	s->thread_started = false;
+	for (unsigned i = 0; i < s->nreaders; i++) {
+		struct nl_reader *r = &s->rd[i];
+		struct sockaddr_nl self = {.nl_family = AF_NETLINK};
+
+		if (!r->thread_started || !r->ex.nl)
+			continue;
+		self.nl_pid = mnl_socket_get_portid(r->ex.nl);
+		sendto(r->ex.fd, &nlh, sizeof(nlh), MSG_DONTWAIT, (struct sockaddr *)&self,
+		       sizeof(self));
+	}
+	for (unsigned i = 0; i < s->nreaders; i++) {
+		if (s->rd[i].thread_started)
+			pthread_join(s->rd[i].thread, NULL);
+		s->rd[i].thread_started = false;
+	}
 }
 
 static void nl_free(struct nl_source *s)
 {
-	struct exec_info e;
-
-	if (s->thread_started)
-		stop_reader(s);
-	while (s->nreads)
-		free_info(pt_procfs_exec_finish(&s->reads[--s->nreads].r));
-	unsubscribe(s, &s->ex);
+	stop_readers(s);
+	for (unsigned i = 0; s->rd && i < s->nreaders; i++)
+		reader_free(s, &s->rd[i]);
 	unsubscribe(s, &s->ev);
-	sock_close(&s->ex);
 	sock_close(&s->ev);
-	if (s->ring) {
-		while (pop_info(s, &e))
-			free_info(e.info);
-	}
 	while (s->npending)
 		free_info(s->pending[--s->npending].info);
-	free(s->ring);
+	free(s->rd);
 	free(s->argbuf);
-	free(s->ex_argbuf);
 	free(s->batch);
-	free(s->ex_batch);
-	free(s->ex_last);
+	free(s->claim);
 	sem_destroy(&s->started);
 	pt_nl_seq_free(&s->seq);
 	if (s->epfd >= 0)
@@ -942,10 +1283,12 @@ static void nl_free(struct nl_source *s)
 	free(s);
 }
 
-static int alloc_state(struct pt_monitor *m, struct nl_source *s, char *why, size_t len)
+static int alloc_state(struct pt_monitor *m, struct nl_source *s, const int *cpus, char *why,
+		       size_t len)
 {
 	const struct pt_options *o = pt_core_options(m);
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	int err = 0;
 
 	s->fs = pt_core_procfs(m);
 	s->clk_tck = s->fs->clk_tck > 0 ? s->fs->clk_tck : 100;
@@ -955,24 +1298,29 @@ static int alloc_state(struct pt_monitor *m, struct nl_source *s, char *why, siz
 	/* CPU numbers beyond this are not tracked: their execs may wait EXEC_WAIT_NS */
 	s->ex_ncpu = ncpu > 256 && ncpu < PT_NL_SEQ_MAX_CPU ? (uint32_t)ncpu : 256;
 	s->argbuf = malloc(s->args_max + 1);
-	s->ex_argbuf = malloc(s->args_max + 1);
 	s->batch = malloc(sizeof(*s->batch));
-	s->ex_batch = malloc(sizeof(*s->ex_batch));
-	s->ex_last = calloc(s->ex_ncpu, sizeof(*s->ex_last));
-	s->ring = calloc(RING_LEN, sizeof(*s->ring));
-	if (!s->argbuf || !s->ex_argbuf || !s->batch || !s->ex_batch || !s->ex_last || !s->ring) {
-		snprintf(why, len, "out of memory");
-		return -ENOMEM;
+	s->claim = calloc(s->ex_ncpu, sizeof(*s->claim));
+	s->rd = calloc(s->nreaders, sizeof(*s->rd));
+	if (!s->argbuf || !s->batch || !s->claim || !s->rd)
+		err = -ENOMEM;
+	for (unsigned i = 0; err == 0 && i < s->nreaders; i++) {
+		s->rd[i].idx = i;
+		s->rd[i].cpu = cpus[i];
+		err = reader_alloc(s, &s->rd[i]);
 	}
-	s->boot_off_ns = s->ex_boot_off_ns = boot_offset();
+	if (err < 0) {
+		snprintf(why, len, "out of memory");
+		return err;
+	}
+	s->boot_off_ns = boot_offset();
 	return 0;
 }
 
 /*
- * Order: the exec socket is subscribed (and its ACK awaited) before the event
- * socket, so that the reader has every EXEC the event socket will carry; both
- * before the core's /proc snapshot, which follows open(). A LISTEN is handled
- * inside sendto(), so the event socket listens once it returns.
+ * Order: the exec sockets are subscribed (the first one's ACK awaited) before
+ * the event socket, so that the readers have every EXEC the event socket will
+ * carry; all before the core's /proc snapshot, which follows open(). A LISTEN
+ * is handled inside sendto(), so a socket listens once it returns.
  */
 static int open_sockets(struct pt_monitor *m, struct nl_source *s, char *why, size_t len)
 {
@@ -982,21 +1330,14 @@ static int open_sockets(struct pt_monitor *m, struct nl_source *s, char *why, si
 	if (!rcvbuf)
 		rcvbuf = DEFAULT_RCVBUF;
 	r = check_connector(why, len);
-	if (r == 0)
-		r = sock_open(&s->ex, why, len);
+	for (unsigned i = 0; r == 0 && i < s->nreaders; i++)
+		r = reader_socket(m, s, &s->rd[i], rcvbuf, why, len);
 	if (r == 0)
 		r = sock_open(&s->ev, why, len);
 	if (r < 0)
 		return r;
-	set_rcvbuf(m, &s->ex, "exec", rcvbuf);
 	set_rcvbuf(m, &s->ev, "event", rcvbuf);
-	r = sock_bind(&s->ex, why, len);
-	if (r == 0)
-		r = subscribe(s, why, len);
-	if (r == 0 && !s->legacy)
-		r = send_op(&s->ex, PT_PROC_CN_MCAST_LISTEN, false, PT_PROC_EVENT_EXEC, 0);
-	if (r == 0)
-		r = sock_bind(&s->ev, why, len);
+	r = sock_bind(&s->ev, why, len);
 	if (r == 0) {
 		r = send_op(&s->ev, PT_PROC_CN_MCAST_LISTEN, s->legacy, PT_PROC_EVENT_ALL, 0);
 		s->ev.taken = r == 0;
@@ -1009,6 +1350,8 @@ static int open_sockets(struct pt_monitor *m, struct nl_source *s, char *why, si
 static int nl_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 {
 	struct nl_source *s = calloc(1, sizeof(*s));
+	int cpus[READERS_MAX];
+	bool fifo = false;
 	int r;
 
 	if (!s) {
@@ -1016,17 +1359,19 @@ static int nl_open(struct pt_monitor *m, void **priv, char *why, size_t len)
 		return -ENOMEM;
 	}
 	s->m = m;
-	s->ev.fd = s->ex.fd = s->epfd = s->tfd = -1;
+	s->ev.fd = s->epfd = s->tfd = -1;
 	s->meminfo_ok = true;
 	pt_nl_seq_init(&s->seq);
 	sem_init(&s->started, 0, 0);
-	r = alloc_state(m, s, why, len);
+	r = plan_readers(m, s, cpus, &fifo, why, len);
+	if (r == 0)
+		r = alloc_state(m, s, cpus, why, len);
 	if (r == 0)
 		r = open_sockets(m, s, why, len);
 	if (r == 0)
 		r = setup_batching(s, why, len);
 	if (r == 0)
-		r = start_reader(m, s, why, len);
+		r = start_readers(m, s, fifo, why, len);
 	if (r < 0) {
 		nl_free(s);
 		return r;
@@ -1046,7 +1391,10 @@ static int nl_fd(void *priv)
 
 static void log_counters(struct pt_monitor *m, struct nl_source *s)
 {
-	uint64_t ov = atomic_load_explicit(&s->ex_overruns, memory_order_relaxed);
+	uint64_t ov = 0;
+
+	for (unsigned i = 0; i < s->nreaders; i++)
+		ov += atomic_load_explicit(&s->rd[i].overruns, memory_order_relaxed);
 
 	if (ov != s->ex_overruns_seen) {
 		pt_log(m, PT_LOG_DEBUG,
@@ -1102,12 +1450,18 @@ static int nl_dispatch(struct pt_monitor *m, void *priv)
 		pt_log(m, PT_LOG_DEBUG, "netlink: %llu events of unknown type ignored",
 		       (unsigned long long)(s->unknown - unknown));
 	log_counters(m, s);
-	err = atomic_load(&s->error);
-	if (err && s->thread_started) {
-		pt_log(m, PT_LOG_WARNING, "netlink: exec reader stopped (%s); reading /proc late",
-		       strerror(err));
-		pthread_join(s->thread, NULL);
-		s->thread_started = false;
+	for (unsigned j = 0; j < s->nreaders; j++) {
+		struct nl_reader *r = &s->rd[j];
+
+		err = atomic_load(&r->error);
+		if (err && r->thread_started) {
+			pt_log(m, PT_LOG_WARNING, "netlink: exec reader %u stopped (%s); %s", j,
+			       strerror(err),
+			       s->nreaders > 1 ? "the others read its execs late"
+					       : "reading /proc late");
+			pthread_join(r->thread, NULL);
+			r->thread_started = false;
+		}
 	}
 	return handled;
 }

@@ -140,7 +140,7 @@ for t in bpf netlink inotify poll; do
 	expect open_$t $want
 done
 if [ -f "$T/open_netlink.err" ]; then
-	grep -q 'netlink: exec reader at SCHED_FIFO' "$T/open_netlink.err" ||
+	grep -q 'netlink: 1 exec reader at SCHED_FIFO' "$T/open_netlink.err" ||
 		fail "netlink reader not SCHED_FIFO after the first drop: $(cat "$T/open_netlink.err")"
 fi
 ok "each tier opens as nobody with the open set and runs with its own"

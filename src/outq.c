@@ -43,6 +43,7 @@ struct pt_outq {
 	int error;
 	pthread_t thread;
 	bool started, running, stopping, kicked;
+	bool batched; /* pushes do not wake the writer: pt_outq_wake() does */
 	int fd;
 	size_t batch;
 };
@@ -142,7 +143,9 @@ static int put(struct pt_outq *q, const void *rec, size_t len, uint32_t kind, ui
 		q->tail = 0;
 	q->used += need;
 	q->nrec++;
-	pthread_cond_signal(&q->data);
+	/* batched: half full wakes it anyway, so no batch overflows a sleeping writer */
+	if (!q->batched || q->used > q->cap / 2)
+		pthread_cond_signal(&q->data);
 	return 0;
 }
 
@@ -405,6 +408,7 @@ int pt_outq_drain(struct pt_outq *q, int idle_ms, const volatile sig_atomic_t *c
 	int r;
 
 	pthread_mutex_lock(&q->lock);
+	pthread_cond_signal(&q->data);
 	last = q->written_bytes;
 	since = mono_ms();
 	while (q->nrec && q->running && !q->error) {
@@ -514,6 +518,23 @@ void pt_outq_release(struct pt_outq *q, size_t n, bool written)
 		pop(q, written);
 	}
 	pthread_cond_broadcast(&q->space);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void pt_outq_set_batched(struct pt_outq *q, bool on)
+{
+	pthread_mutex_lock(&q->lock);
+	q->batched = on;
+	if (!on && q->nrec)
+		pthread_cond_signal(&q->data);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void pt_outq_wake(struct pt_outq *q)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->nrec)
+		pthread_cond_signal(&q->data);
 	pthread_mutex_unlock(&q->lock);
 }
 

@@ -128,5 +128,12 @@ int pt_outq_peek(struct pt_outq *q, struct pt_outq_rec *recs, size_t max, size_t
 void pt_outq_release(struct pt_outq *q, size_t n, bool written);
 /* Wake a consumer waiting in pt_outq_peek() (returns what it has, maybe 0). */
 void pt_outq_kick(struct pt_outq *q);
+/*
+ * Batched: a push no longer wakes the writer thread (unless the queue is over
+ * half full); the producer calls pt_outq_wake() after each batch of pushes,
+ * which saves the writer a wakeup, a poll and a write per record in a storm.
+ */
+void pt_outq_set_batched(struct pt_outq *q, bool on);
+void pt_outq_wake(struct pt_outq *q);
 
 #endif

@@ -649,6 +649,7 @@ static bool watch_q_flush(struct watch_ctx *w)
 	if (!w->q || !w->stage)
 		return false;
 	stage_commit(w, false, 0);
+	pt_outq_wake(w->q);
 	pt_outq_stats(w->q, &st);
 	return st.error < 0;
 }
@@ -1485,6 +1486,9 @@ static int watch_loop(struct watch_ctx *w)
 	double t0 = mono_s();
 	int r = 0;
 
+	/* one writer wakeup per dispatch, not per event (watch_q_flush wakes it) */
+	if (w->q)
+		pt_outq_set_batched(w->q, true);
 	watch_q_flush(w);
 	while (!stop_requested && !w->error) {
 		struct pollfd pfd[2] = {

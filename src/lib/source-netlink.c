@@ -76,7 +76,7 @@
 #define ACK_TIMEOUT_MS 250
 #define READER_TIMEOUT_MS 100 /* how often a blocked reader looks at the stop flag */
 #define EXEC_WAIT_NS 50000000 /* longest the core waits for the readers' details */
-#define BATCH_DELAY_NS 2000000 /* how long events gather before the core is woken again */
+#define BATCH_DELAY_NS 10000000 /* how long events gather before the core is woken again */
 #define READERS_AUTO_MAX 8 /* pinned readers by default, one per CPU up to this */
 #define READERS_MAX 64
 #define FILTER_SPREAD 2 /* readers that get each EXEC when there are more than 2 */

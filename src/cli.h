@@ -379,7 +379,8 @@ int cli_history_parse_time(const char *s, int64_t now, int64_t *us);
  */
 struct option;
 extern bool cli_list_opts;
-/* One long option, one line: --NAME, or --NAME= when it needs a value. */
+/* One long option, one line: --NAME, or --NAME= when it needs a value;
+ * nothing for --db-password, which is only refused. */
 void cli_print_longopt(const struct option *o);
 /* When cli_list_opts: print every option of lo, then exit 0. */
 void cli_list_longopts(const struct option *lo);

@@ -64,6 +64,9 @@ bool cli_list_opts;
 
 void cli_print_longopt(const struct option *o)
 {
+	/* taken only to be refused with the reason: not one to offer */
+	if (o->val == CLI_SINK_DB_PASSWORD)
+		return;
 	printf("--%s%s\n", o->name, o->has_arg == required_argument ? "=" : "");
 }
 

@@ -149,9 +149,17 @@ _proctrail_fields()
 	_proctrail_list "$2" "$names"
 }
 
+# Whether word $1 is an option that takes the next word as its value:
+# -o, -p, or a --NAME that $2 (a --list-options output) lists as --NAME=.
+_proctrail_takes_value()
+{
+	[[ $1 == -[op] ]] && return 0
+	[[ $1 == --* && $1 != *=* && $'\n'$2$'\n' == *$'\n'$1=$'\n'* ]]
+}
+
 _proctrail()
 {
-	local prog cur opt cmd='' i w dashdash=0 npos=0
+	local prog cur opt cmd='' opts='' i w prev dashdash=0 npos=0 at=0
 
 	_proctrail_join
 	prog=$(_proctrail_prog "${_pt_words[0]}")
@@ -159,17 +167,23 @@ _proctrail()
 
 	# the command: the first word after the global options
 	for ((i = 1; i < _pt_cword; i++)); do
-		w=${_pt_words[i]}
-		if [[ -z $cmd ]]; then
-			[[ $w != -* ]] && cmd=$w
-		elif [[ $w == -- && $cmd == watch ]]; then
-			dashdash=$i
+		if [[ ${_pt_words[i]} != -* ]]; then
+			cmd=${_pt_words[i]}
+			at=$i
 			break
-		elif [[ $w != -* && ${_pt_words[i - 1]} != -[op] ]]; then
-			((npos++))
 		fi
 	done
-
+	[[ -n $cmd ]] && opts=$("$prog" --list-options "$cmd" 2>/dev/null)
+	# its arguments so far, and where watch's command starts
+	for ((i = at + 1; at && i < _pt_cword; i++)); do
+		w=${_pt_words[i]}
+		if [[ $w == -- && $cmd == watch ]]; then
+			dashdash=$i
+			break
+		fi
+		[[ $w != -* ]] && ! _proctrail_takes_value "${_pt_words[i - 1]}" "$opts" &&
+			((npos++))
+	done
 	# watch ... -- CMD ARGS: a command, then its arguments
 	if ((dashdash)); then
 		if ((_pt_cword == dashdash + 1)); then
@@ -187,11 +201,12 @@ _proctrail()
 		[[ $COMP_WORDBREAKS == *=* ]] || COMPREPLY=("${COMPREPLY[@]/#/$opt=}")
 		return 0
 	fi
-	if [[ -n $cmd ]] && ((_pt_cword > 1)); then
-		case ${_pt_words[_pt_cword - 1]} in
-		-o) _proctrail_value "$prog" "$cmd" -o "$cur" && return 0 ;;
-		-p) _proctrail_pids "$cur" && return 0 ;;
-		esac
+	# --NAME VALUE, -o FIELDS, -p PID
+	prev=${_pt_words[_pt_cword - 1]}
+	if ((at && _pt_cword > at + 1)) && _proctrail_takes_value "$prev" "$opts"; then
+		[[ $prev == -p ]] && prev=--pid
+		_proctrail_value "$prog" "$cmd" "$prev" "$cur" || COMPREPLY=()
+		return 0
 	fi
 
 	if [[ -z $cmd ]]; then
@@ -203,7 +218,7 @@ _proctrail()
 		return 0
 	fi
 	if [[ $cur == -* ]]; then
-		_proctrail_words "$cur" "$("$prog" --list-options "$cmd" 2>/dev/null | grep '^-')"
+		_proctrail_words "$cur" "$(grep '^-' <<<"$opts")"
 		return 0
 	fi
 	case $cmd in

@@ -179,6 +179,10 @@ complete_none "$PROCTRAIL" ps --as
 expect pid "$PROCTRAIL" ps -o pi
 expect "$$" "$PROCTRAIL" show "$$"
 expect "$$" "$PROCTRAIL" watch -p "$$"
+# a value in the next word: --NAME VALUE
+expect exec "$PROCTRAIL" watch --events e
+expect "$$" "$PROCTRAIL" show --socket "$T/sock" "$$"
+complete_none "$PROCTRAIL" show "$$" ""
 only check "$PROCTRAIL" rules ch
 expect --json "$PROCTRAIL" rules check --j
 mkdir "$T/dir" && : >"$T/dir/rules.yaml"

@@ -726,6 +726,7 @@ int cli_history(int argc, char **argv)
 	int64_t v = 0;
 	int c, r;
 
+	cli_list_longopts(longopts);
 	env = getenv("PROCTRAIL_HISTORY");
 	h.db = env && env[0] ? env : DEFAULT_DB;
 	opterr = 0;

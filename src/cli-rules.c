@@ -194,6 +194,10 @@ int cmd_rules(int argc, char **argv)
 	bool json = false, quiet = false;
 	int c;
 
+	/* its one subcommand, then the options of rules check */
+	if (cli_list_opts)
+		printf("check\n");
+	cli_list_longopts(longopts);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
 		return RC_OK;

@@ -372,4 +372,17 @@ int cli_history(int argc, char **argv);
  * 1d, 1w before now (us since the epoch). 0 or -EINVAL, -ERANGE. */
 int cli_history_parse_time(const char *s, int64_t now, int64_t *us);
 
+/*
+ * proctrail --list-options COMMAND (proctrail.c), for the shell completion
+ * scripts: main sets cli_list_opts and runs the command, whose option parser
+ * calls cli_list_longopts() with its own table before it parses anything.
+ */
+struct option;
+extern bool cli_list_opts;
+/* One long option, one line: --NAME, or --NAME= when it needs a value;
+ * nothing for --db-password, which is only refused. */
+void cli_print_longopt(const struct option *o);
+/* When cli_list_opts: print every option of lo, then exit 0. */
+void cli_list_longopts(const struct option *lo);
+
 #endif

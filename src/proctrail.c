@@ -60,6 +60,25 @@ __attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, .
 	exit(EXIT_USAGE);
 }
 
+bool cli_list_opts;
+
+void cli_print_longopt(const struct option *o)
+{
+	/* taken only to be refused with the reason: not one to offer */
+	if (o->val == CLI_SINK_DB_PASSWORD)
+		return;
+	printf("--%s%s\n", o->name, o->has_arg == required_argument ? "=" : "");
+}
+
+void cli_list_longopts(const struct option *lo)
+{
+	if (!cli_list_opts)
+		return;
+	for (; lo->name; lo++)
+		cli_print_longopt(lo);
+	exit(fflush(stdout) == EOF ? EXIT_FAIL : 0);
+}
+
 /*
  * getopt_long's own messages name the program by argv[0], which under libtool
  * is a .libs/ path. Every option string starts with ':' and opterr is 0, so
@@ -1272,6 +1291,7 @@ static void watch_parse(int argc, char **argv, struct watch_ctx *w)
 	char err[256];
 	int c;
 
+	cli_list_longopts(longopts);
 	/* '+': a command's own options are not ours */
 	while ((c = getopt_long(argc, argv, "+:jo:qhp:", longopts, NULL)) != -1) {
 		for (size_t i = 0; i < sizeof(local_opts) / sizeof(local_opts[0]); i++)
@@ -1946,6 +1966,7 @@ static const char *replay_parse(int argc, char **argv, struct watch_ctx *w)
 	};
 	int c;
 
+	cli_list_longopts(longopts);
 	while ((c = getopt_long(argc, argv, ":jo:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -2195,6 +2216,7 @@ static int cmd_probe(int argc, char **argv)
 	struct pt_options o;
 	int c;
 
+	cli_list_longopts(longopts);
 	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
 		if (c == 'j') {
 			oo.json = true;
@@ -2275,6 +2297,28 @@ static bool q_takes_cols(enum cli_qcmd cmd)
 	return q_is_list(cmd) || cmd == CLI_Q_CONTAINERS;
 }
 
+/* Whether the query command takes option c of snap_parse's table: snap_parse
+ * refuses the others, and --list-options leaves them out. */
+static bool q_takes(enum cli_qcmd cmd, int c)
+{
+	switch (c) {
+	case 'o':
+	case 'q':
+		return q_takes_cols(cmd);
+	case O_ASCII:
+		return cmd == CLI_Q_TREE;
+	case O_QCONTAINER:
+	case O_QPOD:
+	case O_QHOSTONLY:
+	case O_QFILTER:
+		return cmd == CLI_Q_PS;
+	case O_QRUNTIMEROOT:
+		return cmd == CLI_Q_PS || cmd == CLI_Q_CONTAINERS;
+	default:
+		return true;
+	}
+}
+
 static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd cmd,
 		       const char *usage)
 {
@@ -2293,27 +2337,33 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd
 	const char *name = cli_qcmd_names[cmd];
 	int c;
 
+	if (cli_list_opts) {
+		for (const struct option *o = longopts; o->name; o++)
+			if (q_takes(cmd, o->val))
+				cli_print_longopt(o);
+		exit(fflush(stdout) == EOF ? EXIT_FAIL : 0);
+	}
 	while ((c = getopt_long(argc, argv, ":jo:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			s->oo.json = true;
 			break;
 		case 'o':
-			if (!q_takes_cols(cmd))
+			if (!q_takes(cmd, c))
 				usage_error("%s: -o is an option of ps, lineage, children, recent, "
 					    "short, containers and watch",
 					    name);
 			s->oo.cols = optarg;
 			break;
 		case 'q':
-			if (!q_takes_cols(cmd))
+			if (!q_takes(cmd, c))
 				usage_error("%s: -q is an option of ps, lineage, children, recent, "
 					    "short, containers and watch",
 					    name);
 			s->oo.quiet = true;
 			break;
 		case O_ASCII:
-			if (cmd != CLI_Q_TREE)
+			if (!q_takes(cmd, c))
 				usage_error("%s: --ascii is an option of tree", name);
 			s->oo.ascii = true;
 			break;
@@ -2323,7 +2373,7 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd
 		case O_QCONTAINER:
 		case O_QPOD:
 		case O_QHOSTONLY:
-			if (cmd != CLI_Q_PS)
+			if (!q_takes(cmd, c))
 				usage_error(
 					"%s: --container, --pod and --host-only are options of ps "
 					"and watch",
@@ -2335,13 +2385,13 @@ static void snap_parse(int argc, char **argv, struct snap_opts *s, enum cli_qcmd
 				       optarg);
 			break;
 		case O_QFILTER:
-			if (cmd != CLI_Q_PS)
+			if (!q_takes(cmd, c))
 				usage_error("%s: --filter is an option of ps, watch and replay",
 					    name);
 			s->filter_text = filter_option(name, optarg, &s->filter);
 			break;
 		case O_QRUNTIMEROOT:
-			if (cmd != CLI_Q_PS && cmd != CLI_Q_CONTAINERS)
+			if (!q_takes(cmd, c))
 				usage_error("%s: --runtime-root is an option of ps, containers and "
 					    "watch",
 					    name);
@@ -3153,6 +3203,7 @@ static int cmd_fields(int argc, char **argv)
 	};
 	int c;
 
+	cli_list_longopts(longopts);
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			printf("usage: %s fields\nSee proctrail(1), FIELDS.\n", prog);
@@ -3216,11 +3267,16 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	enum { O_DEBUG = 256, O_FIELDS };
+	enum { O_DEBUG = 256, O_FIELDS, O_LISTOPTS };
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},	 {"version", no_argument, NULL, 'V'},
-		{"verbose", no_argument, NULL, 'v'},	 {"debug", no_argument, NULL, O_DEBUG},
-		{"fields", no_argument, NULL, O_FIELDS}, {0},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"debug", no_argument, NULL, O_DEBUG},
+		{"fields", no_argument, NULL, O_FIELDS},
+		/* not in --help: for the completion scripts (contrib/completion) */
+		{"list-options", no_argument, NULL, O_LISTOPTS},
+		{0},
 	};
 	static const struct {
 		const char *name;
@@ -3267,10 +3323,24 @@ int main(int argc, char **argv)
 			optind = 0;
 			return cmd_fields(1, sub);
 		}
+		case O_LISTOPTS:
+			cli_list_opts = true;
+			break;
 		default:
 			option_error(prog, argv, c);
 		}
 	}
+	/* the commands and the global options; with a command, its options */
+	if (cli_list_opts && optind >= argc) {
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			printf("%s\n", cmds[i].name);
+		for (const struct option *o = longopts; o->name; o++)
+			if (o->val != O_LISTOPTS)
+				cli_print_longopt(o);
+		return fflush(stdout) == EOF ? EXIT_FAIL : 0;
+	}
+	if (cli_list_opts && optind + 1 < argc)
+		usage_error("--list-options takes at most one command");
 	if (optind >= argc)
 		usage_error("no command (watch, probe, ps, tree, show, lineage, children, recent, "
 			    "short, status, containers, fields; see %s --help)",

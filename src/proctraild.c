@@ -118,7 +118,7 @@ static void usage(FILE *f)
 
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_STATE_DIR = 256, O_CHECK, O_NO_DB, O_RUNTIME_ROOT };
+	enum { O_STATE_DIR = 256, O_CHECK, O_NO_DB, O_RUNTIME_ROOT, O_LISTOPTS };
 	static const struct option lo[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"socket", required_argument, NULL, 's'},
@@ -130,6 +130,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		/* not in --help: for the completion scripts (contrib/completion) */
+		{"list-options", no_argument, NULL, O_LISTOPTS},
 		{0},
 	};
 	int ch;
@@ -159,6 +161,13 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case O_RUNTIME_ROOT:
 			o->runtime_root = optarg;
 			break;
+		case O_LISTOPTS:
+			/* --NAME, or --NAME= when it needs a value: one a line */
+			for (const struct option *l = lo; l->name; l++)
+				if (l->val != O_LISTOPTS)
+					printf("--%s%s\n", l->name,
+					       l->has_arg == required_argument ? "=" : "");
+			exit(fflush(stdout) == EOF ? EXIT_FAIL : EXIT_OK);
 		case 'v':
 			verbose++;
 			break;

@@ -93,8 +93,9 @@ ok "systemd-analyze verify $unit; enabled (started at boot)"
 if [ -d /run/systemd/system ]; then
 	systemctl is-active --quiet proctraild.service ||
 		fail "proctraild.service is not active: $(systemctl status --no-pager proctraild.service 2>&1)"
-	(cd / && /usr/bin/proctrail ps >/dev/null) || fail "proctrail ps against the running service"
-	ok "proctraild.service is active; proctrail ps works"
+	(cd / && /usr/bin/proctrail ps --daemon >/dev/null) ||
+		fail "proctrail ps --daemon: the running service does not answer"
+	ok "proctraild.service is active; proctrail ps --daemon asks it"
 else
 	echo "check-deb-install: note: systemd is not running here: the service was not started"
 fi

@@ -154,16 +154,25 @@ make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror" \
 # and man pages checked, then purged (contrib/check-deb-install.sh, as root);
 # the .rpm built from the distcheck tarball (contrib/build-rpm.sh).
 if [ "${QUICKSTART_PACKAGES:-1}" = 1 ]; then
+	# the builds' output goes to a log, shown (its end) when they fail
+	pkglog() {
+		if "$@" >"$builddir/packages.log" 2>&1; then
+			grep -e '^build-' -e '^[WEI]: ' -e '\.deb$' -e '\.rpm$' "$builddir/packages.log" || :
+		else
+			tail -150 "$builddir/packages.log"
+			exit 1
+		fi
+	}
 	step "Debian packages: build, lintian"
 	rm -rf "$builddir/deb" "$builddir/rpm"
-	"$top/contrib/build-deb.sh" "$builddir/deb"
+	pkglog "$top/contrib/build-deb.sh" "$builddir/deb"
 	step "Debian packages: install, check, purge"
 	rc=0
 	"$top/contrib/check-deb-install.sh" "$builddir/deb" || rc=$?
 	[ "$rc" = 0 ] || [ "$rc" = 77 ] || exit "$rc"
 	step "RPM packages: build"
-	"$top/contrib/build-rpm.sh" "proctrail-$(sed -n 's/^PACKAGE_VERSION = //p' Makefile).tar.xz" \
-		"$builddir/rpm"
+	pkglog "$top/contrib/build-rpm.sh" \
+		"proctrail-$(sed -n 's/^PACKAGE_VERSION = //p' Makefile).tar.xz" "$builddir/rpm"
 fi
 step "all checks passed"
 echo "quickstart: $1 passed, $2 failed, $3 skipped"

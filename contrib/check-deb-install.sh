@@ -69,7 +69,7 @@ ok "apt-get installed$debs"
 [ -x /usr/sbin/proctraild ] || fail "no /usr/sbin/proctraild"
 (cd / && /usr/bin/proctrail probe) >"$tmp/probe.out" 2>&1 ||
 	{ cat "$tmp/probe.out"; fail "proctrail probe"; }
-sed 's/^/  probe: /' "$tmp/probe.out"
+grep -v "^ " "$tmp/probe.out" | sed 's/^/  probe: /'
 ok "/usr/bin/proctrail probe"
 /usr/sbin/proctraild --check-config >"$tmp/check.out" 2>&1 ||
 	{ cat "$tmp/check.out"; fail "proctraild --check-config"; }

@@ -7,7 +7,8 @@
 #
 # Environment: BUILDDIR (default ./build), CONFIGURE_FLAGS (extra flags),
 # SKIP_APT=1 to skip the package step, QUICKSTART_SANITIZE=1 to add an
-# ASan+UBSan build of the test suite to `check`.
+# ASan+UBSan build of the test suite to `check`, QUICKSTART_PACKAGES=0 to skip
+# the .deb and .rpm steps of `check`.
 set -eu
 
 mode=${1:-watch}
@@ -31,12 +32,15 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # postgresql (the server binaries the PostgreSQL tests start a cluster with),
 # socat (the daemon's socket by hand), systemd (systemd-analyze), libcap2-bin
 # (capsh, setpriv for unprivileged runs), util-linux (unshare). Benchmark
-# comparisons: forkstat, extrace, libbpf-tools (execsnoop).
+# comparisons: forkstat, extrace, libbpf-tools (execsnoop). Packages (CI
+# builds, checks and installs them): debhelper and dpkg-dev (dpkg-buildpackage;
+# no fakeroot: Rules-Requires-Root: no), lintian, rpm (rpmbuild), man-db (man -w).
 PKGS="build-essential autoconf automake libtool pkg-config libmnl-dev \
 libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libcriterion-dev libclang-rt-dev \
 libjansson-dev libyaml-dev libcap-ng-dev libsystemd-dev libsqlite3-dev libpq-dev sqlite3 postgresql \
 socat systemd \
-jq libcap2-bin util-linux procps git clang-format forkstat extrace libbpf-tools"
+jq libcap2-bin util-linux procps git clang-format forkstat extrace libbpf-tools \
+debhelper dpkg-dev lintian rpm man-db"
 
 install_packages() {
 	[ "${SKIP_APT:-0}" = 1 ] && return 0
@@ -145,5 +149,30 @@ fi
 step "distcheck"
 make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror" \
 	TESTS="$(cd "$top" && ls tests/unit/test-*.c | grep -v -e -corpus | sed 's/\.c//g' | tr '\n' ' ')"
+# Packages: the .deb built from a clean copy of the tree, lintian errors fail
+# (contrib/build-deb.sh); installed with apt-get, the installed programs, unit
+# and man pages checked, then purged (contrib/check-deb-install.sh, as root);
+# the .rpm built from the distcheck tarball (contrib/build-rpm.sh).
+if [ "${QUICKSTART_PACKAGES:-1}" = 1 ]; then
+	# the builds' output goes to a log, shown (its end) when they fail
+	pkglog() {
+		if "$@" >"$builddir/packages.log" 2>&1; then
+			grep -e '^build-' -e '^[WEI]: ' -e '\.deb$' -e '\.rpm$' "$builddir/packages.log" || :
+		else
+			tail -150 "$builddir/packages.log"
+			exit 1
+		fi
+	}
+	step "Debian packages: build, lintian"
+	rm -rf "$builddir/deb" "$builddir/rpm"
+	pkglog "$top/contrib/build-deb.sh" "$builddir/deb"
+	step "Debian packages: install, check, purge"
+	rc=0
+	"$top/contrib/check-deb-install.sh" "$builddir/deb" || rc=$?
+	[ "$rc" = 0 ] || [ "$rc" = 77 ] || exit "$rc"
+	step "RPM packages: build"
+	pkglog "$top/contrib/build-rpm.sh" \
+		"proctrail-$(sed -n 's/^PACKAGE_VERSION = //p' Makefile).tar.xz" "$builddir/rpm"
+fi
 step "all checks passed"
 echo "quickstart: $1 passed, $2 failed, $3 skipped"

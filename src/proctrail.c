@@ -3198,7 +3198,7 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  watch      stream process events as they happen\n"
 		"  replay FILE  feed a recorded watch --json stream to the output and sinks\n"
-		"  probe      say which event tiers can run here, and why not\n"
+		"  probe      say which tiers run here, why not, and what privilege buys\n"
 		"  ps         list every process\n"
 		"  tree [PID] show the process tree under PID (default 1)\n"
 		"  show PID|PID@TIME|KEY     everything known about one process\n"

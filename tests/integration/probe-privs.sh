@@ -134,3 +134,19 @@ if [ -x "$bin" ] && [ -d "$top_builddir/src/lib/.libs" ]; then
 	jq -e '.build_tree == false' "$T/inst.json" >/dev/null || fail "copied binary: build tree"
 	ok "a binary elsewhere: $(jq -r .setcap "$T/inst.json")"
 fi
+
+# proctrail(1) PRIVILEGES carries the same capabilities
+man1=$top_srcdir/man/proctrail.1
+sed -n '/^\.SH PRIVILEGES/,/^\.SH /p' "$man1" >"$T/privs.man"
+[ -s "$T/privs.man" ] || fail "proctrail(1) has no PRIVILEGES section"
+for c in $(jq -r '.capabilities[].name' "$T/root.json"); do
+	C=$(echo "$c" | tr a-z A-Z)
+	grep -q "^$C[	 ]" "$T/privs.man" || grep -q "+ $C[	 ]" "$T/privs.man" ||
+		fail "proctrail(1) PRIVILEGES does not list $C"
+done
+# the command and the unit setting probe gives where the kernel asks for CAP_NET_ADMIN
+grep -qF 'sudo setcap cap_net_admin,cap_sys_ptrace,cap_sys_nice+ep ' "$T/privs.man" ||
+	fail "proctrail(1) PRIVILEGES does not show probe's command"
+grep -qF 'AmbientCapabilities=CAP_NET_ADMIN CAP_SYS_PTRACE CAP_SYS_NICE' "$T/privs.man" ||
+	fail "proctrail(1) PRIVILEGES does not show the unit setting"
+ok "proctrail(1) PRIVILEGES lists every capability and the command"

@@ -86,6 +86,18 @@ static void json_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *
 	fprintf(o->f, "%s{\"tier\":\"%s\",\"available\":%s,\"reason\":", o->first ? "" : ",",
 		pt_tier_name(t), runs ? "true" : "false");
 	put_string(o->f, why);
+	if (o->privs) {
+		struct cli_fidelity fid;
+
+		cli_privs_tier(o->privs, t, &fid);
+		fprintf(o->f, ",\"fidelity\":\"%s\",\"fidelity_detail\":", cli_fid_name(fid.level));
+		put_string(o->f, fid.detail);
+		fputs(",\"raise\":", o->f);
+		if (fid.raise[0])
+			put_string(o->f, fid.raise);
+		else
+			fputs("null", o->f);
+	}
 	/* the event types it cannot deliver, each with why */
 	fputs(",\"missing_events\":{", o->f);
 	for (unsigned e = 0; g && e < PT_EV_COUNT; e++) {
@@ -99,6 +111,33 @@ static void json_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *
 	o->first = false;
 }
 
+/* probe: "capabilities", "full_fidelity" and, when capabilities would give it, the command */
+static void put_privs(FILE *f, const struct cli_privs *p)
+{
+	fputs(",\"capabilities\":[", f);
+	for (size_t i = 0; i < cli_privs_ncaps(); i++) {
+		const char *name, *tiers, *buys;
+		bool held = cli_privs_cap(p, i, &name, &tiers, &buys);
+
+		fprintf(f,
+			"%s{\"name\":\"%s\",\"held\":%s,\"tiers\":\"%s\",\"buys\":", i ? "," : "",
+			name, held ? "true" : "false", tiers);
+		put_string(f, buys);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"full_fidelity\":%s,\"setcap\":", p->full ? "true" : "false");
+	if (p->fixable)
+		put_string(f, p->setcap);
+	else
+		fputs("null", f);
+	fputs(",\"unit\":", f);
+	if (p->fixable)
+		put_string(f, p->unit);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"build_tree\":%s", p->build_tree ? "true" : "false");
+}
+
 static void json_end(struct cli_out *o, enum pt_tier best)
 {
 	if (o->view != CLI_VIEW_PROBE)
@@ -108,6 +147,8 @@ static void json_end(struct cli_out *o, enum pt_tier best)
 		fputs("null", o->f);
 	else
 		fprintf(o->f, "\"%s\"", pt_tier_name(best));
+	if (o->privs)
+		put_privs(o->f, o->privs);
 	fputs("}\n", o->f);
 }
 

@@ -1035,6 +1035,15 @@ static void text_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *
 	fprintf(o->f, "%-8s %-4s ", pt_tier_name(t), runs ? "yes" : "no");
 	cli_escape_str(o->f, why);
 	fputc('\n', o->f);
+	if (o->privs) {
+		struct cli_fidelity fid;
+
+		cli_privs_tier(o->privs, t, &fid);
+		fprintf(o->f, "%-8s   fidelity: %s: %s\n", "", cli_fid_name(fid.level), fid.detail);
+		/* the path in it is a shell word already: nothing in it drives a terminal */
+		if (fid.raise[0])
+			fprintf(o->f, "%-8s   raise: %s\n", "", fid.raise);
+	}
 	for (unsigned e = 0; g && e < PT_EV_COUNT; e++) {
 		if (!(g->missing & PT_EVMASK(e)))
 			continue;
@@ -1044,6 +1053,34 @@ static void text_tier(struct cli_out *o, enum pt_tier t, bool runs, const char *
 	}
 }
 
+/* probe: the capability table, and the one command that gives full fidelity */
+static void print_privs(FILE *f, const struct cli_privs *p)
+{
+	fprintf(f, "%-15s %-4s %-11s %s\n", "CAPABILITY", "HELD", "TIERS", "BUYS");
+	for (size_t i = 0; i < cli_privs_ncaps(); i++) {
+		const char *name, *tiers, *buys;
+		bool held = cli_privs_cap(p, i, &name, &tiers, &buys);
+
+		fprintf(f, "%-15s %-4s %-11s %s\n", name, held ? "yes" : "no", tiers, buys);
+	}
+	if (p->full) {
+		fputs("full fidelity: yes\n", f);
+		return;
+	}
+	if (!p->fixable) {
+		fputs("full fidelity: no, and no capability gives it on this host (see netlink "
+		      "above)\n",
+		      f);
+		return;
+	}
+	fprintf(f, "full fidelity: no; this command gives it:\n  %s\n", p->setcap);
+	fprintf(f, "or, for a systemd service:\n  %s\n", p->unit);
+	if (p->build_tree)
+		fputs("note: this proctrail runs from a libtool build tree: the command is for the "
+		      "installed binary (sudo make install, then sudo make install-caps)\n",
+		      f);
+}
+
 static void text_end(struct cli_out *o, enum pt_tier best)
 {
 	free(o->tree_cache);
@@ -1051,6 +1088,8 @@ static void text_end(struct cli_out *o, enum pt_tier best)
 	if (o->view == CLI_VIEW_PROBE)
 		fprintf(o->f, "auto: %s\n",
 			best == PT_TIER_NONE ? "no tier can run" : pt_tier_name(best));
+	if (o->view == CLI_VIEW_PROBE && o->privs)
+		print_privs(o->f, o->privs);
 }
 
 const struct cli_fmt cli_fmt_text = {

@@ -85,7 +85,52 @@ struct cli_out {
 	bool ctr_col_header; /* watch: the header with the column was printed */
 	/* lineage: mark records that exited */
 	bool mark_exited;
+	const struct cli_privs *privs; /* probe: what the capabilities buy, or NULL */
 };
+
+/* probe: what the capabilities held buy, tier by tier (cli-privs.c) */
+struct cli_privs_in {
+	uint64_t eff; /* effective capabilities */
+	bool fifo; /* RLIMIT_RTPRIO permits the SCHED_FIFO reader */
+	uid_t euid;
+	const char *exe; /* readlink of /proc/self/exe */
+	const char *bindir; /* where make install puts proctrail */
+	int probe[PT_TIER_COUNT]; /* pt_probe() of each tier */
+	unsigned missing[PT_TIER_COUNT]; /* pt_tier_event_gaps() of each tier */
+};
+
+struct cli_privs {
+	uint64_t eff;
+	bool fifo; /* the netlink tier may run a SCHED_FIFO reader */
+	bool sudo; /* not root: the commands begin with sudo */
+	bool build_tree; /* a libtool build tree's binary: path is the installed one */
+	bool full; /* full fidelity with what is held */
+	bool fixable; /* else: capabilities would give it (the connector said EPERM) */
+	int probe[PT_TIER_COUNT];
+	unsigned missing[PT_TIER_COUNT];
+	uint64_t full_caps; /* what the one command grants */
+	char path[16400]; /* the binary, one shell word */
+	char setcap[16600]; /* the one command */
+	char unit[160]; /* its systemd unit setting */
+};
+
+enum cli_fid { CLI_FID_NONE, CLI_FID_PARTIAL, CLI_FID_FULL };
+
+struct cli_fidelity {
+	enum cli_fid level;
+	char detail[512];
+	char raise[16800]; /* the command that would raise it, or "" */
+};
+
+void cli_privs_init(struct cli_privs *p, const struct cli_privs_in *in);
+int cli_privs_read(struct cli_privs *p, const int probe[PT_TIER_COUNT],
+		   const unsigned missing[PT_TIER_COUNT]);
+void cli_privs_tier(const struct cli_privs *p, enum pt_tier t, struct cli_fidelity *f);
+const char *cli_fid_name(enum cli_fid f);
+size_t cli_privs_ncaps(void);
+/* the i-th capability of the table: whether it is held, its name, tiers and what it buys */
+bool cli_privs_cap(const struct cli_privs *p, size_t i, const char **name, const char **tiers,
+		   const char **buys);
 
 struct cli_fmt {
 	const char *name;

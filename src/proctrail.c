@@ -2210,8 +2210,14 @@ static int cmd_probe(int argc, char **argv)
 	};
 	static const enum pt_tier order[] = {PT_TIER_BPF, PT_TIER_NETLINK, PT_TIER_INOTIFY,
 					     PT_TIER_POLL};
+	enum { ntiers = sizeof(order) / sizeof(order[0]) };
 	enum pt_tier best = PT_TIER_NONE;
 	struct out_opts oo = {0};
+	static struct cli_privs privs; /* large: not on the stack */
+	struct pt_event_gaps g[ntiers];
+	int probe[PT_TIER_COUNT] = {0};
+	unsigned missing[PT_TIER_COUNT] = {0};
+	char why[ntiers][512] = {{0}};
 	struct cli_out out;
 	struct pt_options o;
 	int c;
@@ -2230,19 +2236,23 @@ static int cmd_probe(int argc, char **argv)
 	if (optind < argc)
 		usage_error("probe takes no arguments ('%s')", argv[optind]);
 	base_options(&o);
-	out_open(&out, &oo, CLI_VIEW_PROBE, NULL);
-	out.fmt->begin(&out);
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		char why[512] = "";
-		struct pt_event_gaps g;
-		int r = pt_probe(order[i], &o, why, sizeof(why));
+	/* every tier first: what each capability buys depends on the others */
+	for (size_t i = 0; i < ntiers; i++) {
+		enum pt_tier t = order[i];
 
-		if (r == 0 && best == PT_TIER_NONE)
-			best = order[i];
-		if (pt_tier_event_gaps(order[i], &o, &g) < 0)
-			memset(&g, 0, sizeof(g));
-		out.fmt->tier(&out, order[i], r == 0, why, &g);
+		probe[t] = pt_probe(t, &o, why[i], sizeof(why[i]));
+		if (probe[t] == 0 && best == PT_TIER_NONE)
+			best = t;
+		if (pt_tier_event_gaps(t, &o, &g[i]) < 0)
+			memset(&g[i], 0, sizeof(g[i]));
+		missing[t] = g[i].missing;
 	}
+	cli_privs_read(&privs, probe, missing);
+	out_open(&out, &oo, CLI_VIEW_PROBE, NULL);
+	out.privs = &privs;
+	out.fmt->begin(&out);
+	for (size_t i = 0; i < ntiers; i++)
+		out.fmt->tier(&out, order[i], probe[order[i]] == 0, why[i], &g[i]);
 	out.fmt->end(&out, best);
 	out_close(&out);
 	return best == PT_TIER_NONE ? EXIT_FAIL : 0;
@@ -3239,7 +3249,7 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  watch      stream process events as they happen\n"
 		"  replay FILE  feed a recorded watch --json stream to the output and sinks\n"
-		"  probe      say which event tiers can run here, and why not\n"
+		"  probe      say which tiers run here, why not, and what privilege buys\n"
 		"  ps         list every process\n"
 		"  tree [PID] show the process tree under PID (default 1)\n"
 		"  show PID|PID@TIME|KEY     everything known about one process\n"

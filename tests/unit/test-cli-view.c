@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * watch's text views (cli-output.c, cli-fit.c): --time formats, the --color
- * decision and codes, --tree depths from the table's lineage, --compact.
+ * decision and codes, --tree depths from the table's lineage, --compact; probe's
+ * fidelity per tier and its one command (cli-privs.c).
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -571,4 +573,141 @@ Test(column, watch_from_the_first_container_on)
 	cr_expect_str_empty(l[5]);
 	free(s);
 	pt_monitor_close(cm);
+}
+
+/* ---- probe: what capabilities buy (cli-privs.c) ---- */
+
+#define CAPB(c) (UINT64_C(1) << (c))
+#define NET_ADMIN CAPB(12)
+#define SYS_PTRACE CAPB(19)
+#define SYS_NICE CAPB(23)
+
+static struct cli_privs the_privs;
+
+/* nl, bpf: the probes of those tiers; inotify and poll run */
+static const struct cli_privs *privs(uint64_t eff, uid_t euid, const char *exe, int nl, int bpf)
+{
+	struct cli_privs_in in = {.eff = eff, .euid = euid, .exe = exe, .bindir = "/usr/local/bin"};
+
+	in.probe[PT_TIER_NETLINK] = nl;
+	in.probe[PT_TIER_BPF] = bpf;
+	cli_privs_init(&the_privs, &in);
+	return &the_privs;
+}
+
+Test(privs, nobody_on_a_kernel_that_refuses_listeners)
+{
+	const struct cli_privs *p = privs(0, 65534, "/usr/bin/proctrail", -EPERM, -EPERM);
+	struct cli_fidelity f;
+
+	cr_expect(!p->full);
+	cr_expect(p->fixable);
+	cr_expect_str_eq(
+		p->setcap,
+		"sudo setcap cap_net_admin,cap_sys_ptrace,cap_sys_nice+ep /usr/bin/proctrail");
+	cr_expect_str_eq(p->unit, "AmbientCapabilities=CAP_NET_ADMIN CAP_SYS_PTRACE CAP_SYS_NICE");
+	cli_privs_tier(p, PT_TIER_NETLINK, &f);
+	cr_expect_eq(f.level, CLI_FID_NONE);
+	cr_expect_str_eq(f.raise, p->setcap);
+	cli_privs_tier(p, PT_TIER_BPF, &f);
+	cr_expect_eq(f.level, CLI_FID_NONE);
+	cr_expect_str_eq(f.raise,
+			 "sudo setcap cap_net_admin,cap_sys_ptrace,cap_sys_nice,cap_bpf,"
+			 "cap_perfmon+ep /usr/bin/proctrail");
+	cli_privs_tier(p, PT_TIER_POLL, &f);
+	cr_expect_eq(f.level, CLI_FID_PARTIAL);
+	cr_expect(strstr(f.detail, "this user's processes only") != NULL, "%s", f.detail);
+	cr_expect(strstr(f.raise, p->setcap) != NULL, "%s", f.raise);
+}
+
+Test(privs, no_net_admin_where_the_connector_lets_anyone_listen)
+{
+	const struct cli_privs *p = privs(0, 1000, "/usr/bin/proctrail", 0, -EPERM);
+	struct cli_fidelity f;
+
+	cr_expect_str_eq(p->setcap,
+			 "sudo setcap cap_sys_ptrace,cap_sys_nice+ep /usr/bin/proctrail");
+	cr_expect_str_eq(p->unit, "AmbientCapabilities=CAP_SYS_PTRACE CAP_SYS_NICE");
+	cli_privs_tier(p, PT_TIER_NETLINK, &f);
+	cr_expect_eq(f.level, CLI_FID_PARTIAL);
+	cr_expect(strstr(f.detail, "no cap_sys_nice") != NULL, "%s", f.detail);
+}
+
+Test(privs, net_admin_only_and_then_all_three)
+{
+	const struct cli_privs *p = privs(NET_ADMIN, 65534, "/usr/bin/proctrail", 0, -EPERM);
+	struct cli_fidelity f;
+
+	cr_expect(!p->full);
+	cr_expect_str_eq(
+		p->setcap,
+		"sudo setcap cap_net_admin,cap_sys_ptrace,cap_sys_nice+ep /usr/bin/proctrail");
+	p = privs(NET_ADMIN | SYS_PTRACE | SYS_NICE, 65534, "/usr/bin/proctrail", 0, -EPERM);
+	cr_expect(p->full);
+	cr_expect(!p->fixable);
+	cli_privs_tier(p, PT_TIER_NETLINK, &f);
+	cr_expect_eq(f.level, CLI_FID_FULL);
+	cr_expect_str_eq(f.raise, "");
+	cli_privs_tier(p, PT_TIER_INOTIFY, &f);
+	cr_expect_eq(f.level, CLI_FID_PARTIAL);
+	cr_expect_str_eq(f.raise, "", "nothing raises inotify when netlink has full fidelity");
+}
+
+Test(privs, rtprio_is_as_good_as_sys_nice)
+{
+	struct cli_privs_in in = {.eff = NET_ADMIN | SYS_PTRACE,
+				  .fifo = true,
+				  .euid = 1000,
+				  .exe = "/usr/bin/proctrail",
+				  .bindir = "/usr/bin"};
+
+	cli_privs_init(&the_privs, &in);
+	cr_expect(the_privs.full);
+}
+
+Test(privs, root_needs_no_sudo)
+{
+	const struct cli_privs *p = privs(NET_ADMIN, 0, "/usr/bin/proctrail", 0, -EPERM);
+
+	cr_expect_str_eq(p->setcap,
+			 "setcap cap_net_admin,cap_sys_ptrace,cap_sys_nice+ep /usr/bin/proctrail");
+}
+
+Test(privs, no_capability_helps_when_the_connector_is_out_of_reach)
+{
+	/* another network namespace: ECONNREFUSED, not EPERM */
+	const struct cli_privs *p = privs(0, 1000, "/usr/bin/proctrail", -ECONNREFUSED, -EPERM);
+	struct cli_fidelity f;
+
+	cr_expect(!p->full);
+	cr_expect(!p->fixable);
+	cli_privs_tier(p, PT_TIER_NETLINK, &f);
+	cr_expect_str_eq(f.raise, "");
+	cli_privs_tier(p, PT_TIER_INOTIFY, &f);
+	cr_expect_str_eq(f.raise, "sudo setcap cap_sys_ptrace+ep /usr/bin/proctrail");
+}
+
+Test(privs, a_build_tree_names_the_installed_binary)
+{
+	static const char *const tree[] = {"/src/build/.libs/lt-proctrail",
+					   "/src/build/.libs/proctrail"};
+
+	for (size_t i = 0; i < 2; i++) {
+		const struct cli_privs *p = privs(0, 1000, tree[i], -EPERM, -EPERM);
+
+		cr_expect(p->build_tree, "%s", tree[i]);
+		cr_expect_str_eq(p->path, "/usr/local/bin/proctrail");
+	}
+	cr_expect(!privs(0, 1000, "/opt/x.libs/proctrail", -EPERM, -EPERM)->build_tree);
+	cr_expect_str_eq(privs(0, 1000, "", -EPERM, -EPERM)->path, "/usr/local/bin/proctrail");
+}
+
+Test(privs, the_path_is_one_shell_word)
+{
+	cr_expect_str_eq(privs(0, 1000, "/opt/my dir/it's/proctrail", -EPERM, -EPERM)->path,
+			 "'/opt/my dir/it'\\''s/proctrail'");
+	cr_expect_str_eq(privs(0, 1000, "/tmp/a\x1b[2Jb/proctrail", -EPERM, -EPERM)->path,
+			 "$'/tmp/a\\x1b[2Jb/proctrail'");
+	cr_expect_str_eq(privs(0, 1000, "/tmp/a\nb'/proctrail", -EPERM, -EPERM)->path,
+			 "$'/tmp/a\\x0ab\\'/proctrail'");
 }

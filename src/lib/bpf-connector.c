@@ -172,7 +172,11 @@ int pt_cn_side_open(struct pt_cn_side *c, uint32_t mask, char *why, size_t len)
 	if (bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
 		snprintf(why, len, "proc connector: bind: %s%s", strerror(-r),
-			 r == -EPERM ? " (CAP_NET_ADMIN is needed before Linux 6.6)" : "");
+			 r != -EPERM ? ""
+				 : pt_kernel_at_least(6, 6)
+				 ? " (needs CAP_NET_ADMIN: this kernel lets no "
+				   "unprivileged user listen, as Linux >= 6.6 may)"
+				 : " (CAP_NET_ADMIN is needed before Linux 6.6)");
 		goto fail;
 	}
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));

@@ -12,7 +12,15 @@ usage: $0 [options]
   -m LIST     monitors, comma separated (default netlink,bpf,extrace,forkstat,execsnoop);
               also inotify,poll (proctrail's unprivileged tiers, run as nobody, dynamic
               binary only), bpf-all (the bpf tier with every event type but fork: the
-              connector socket, task_rename and the exec_failed tracepoints); "all" = every one
+              connector socket, task_rename and the exec_failed tracepoints);
+              netlink-cap (the netlink tier as nobody with only CAP_NET_ADMIN, ambient),
+              netlink-cap1 (the same with --readers=1), netlink-capptrace (nobody with
+              CAP_NET_ADMIN + CAP_SYS_PTRACE), netlink-pin (--readers=NPROC: pinned readers
+              where netlink has its single SCHED_FIFO one), extrace-cap (extrace as nobody
+              with CAP_NET_ADMIN), extrace-l, extrace-capl (the same two with -l, which
+              prints the executable's path); "all" = every one but the capability columns
+  -C          add the capability columns netlink-cap,netlink-cap1,netlink-capptrace,
+              extrace-cap to the monitors
   -u          add inotify,poll to the monitors
   -c LIST     configurations (default static1,static4,dyn1,dyn4): static = true-static,
               dyn = /bin/true, the digit is K, the processes in flight
@@ -39,9 +47,10 @@ MAXTIME=3600
 BPFSTATS=1
 KEEP=0
 UNPRIV=0
+CAPS=0
 CMDLINE="$0 $*"
 
-while getopts "n:r:m:c:o:B:d:T:Skuh" opt; do
+while getopts "n:r:m:c:o:B:d:T:SkuCh" opt; do
 	case $opt in
 	n) N=$OPTARG ;;
 	r) REPS=$OPTARG ;;
@@ -54,6 +63,7 @@ while getopts "n:r:m:c:o:B:d:T:Skuh" opt; do
 	S) BPFSTATS=0 ;;
 	k) KEEP=1 ;;
 	u) UNPRIV=1 ;;
+	C) CAPS=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -66,6 +76,7 @@ done
 [ "$N" -ge 1 ] && [ "$REPS" -ge 1 ] || { echo "run.sh: -n and -r must be >= 1" >&2; exit 2; }
 [ "$MONITORS" = all ] && MONITORS="netlink,bpf,bpf-all,inotify,poll,extrace,forkstat,execsnoop"
 [ "$UNPRIV" = 1 ] && MONITORS="$MONITORS,inotify,poll"
+[ "$CAPS" = 1 ] && MONITORS="$MONITORS,netlink-cap,netlink-cap1,netlink-capptrace,extrace-cap"
 
 log() { printf 'run.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -139,27 +150,49 @@ trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM HUP
 
 # ---- monitors ---------------------------------------------------------------------------
+# as_nobody [CAP,...]: sets AS, the command prefix that runs a monitor as nobody:nogroup with
+# no supplementary groups and, when given, these capabilities as ambient ones (kept across
+# execve, as `setcap CAPS+ep` on the binary would give them); returns 1 with WHY set when
+# this script cannot switch users
+as_nobody() {
+	local caps=""
+	AS=()
+	[ "$IS_ROOT" = 1 ] || { WHY="needs root (to run it as nobody${1:+ with $1})"; return 1; }
+	[ -n "${1:-}" ] && caps=$(echo "+$1" | sed 's/,/,+/g')
+	AS=(setpriv --reuid=65534 --regid=65534 --clear-groups ${caps:+--inh-caps="$caps" --ambient-caps="$caps"})
+}
+
 # mon_setup NAME: sets CMD (array), READY (stderr:REGEX | stdout:REGEX | sleep) and PARSE,
 # or returns 1 with WHY set.
 mon_setup() {
 	WHY=""
 	CMD=()
+	AS=()
 	case $1 in
-	netlink | bpf | bpf-all | inotify | poll)
+	netlink | netlink-cap | netlink-cap1 | netlink-capptrace | netlink-pin | bpf | bpf-all | inotify | poll)
 		[ -x "$PROCTRAIL" ] || { WHY="not built ($PROCTRAIL)"; return 1; }
-		tier=${1%-all}
+		tier=${1%%-*}
 		CMD=("$PROCTRAIL" watch --tier="$tier" --json "--events=exec,exit")
 		# bpf-all: every event type but fork (which no other row prints), so every
 		# program and the connector side channel are attached
 		[ "$1" = bpf-all ] && CMD=("$PROCTRAIL" watch --tier=bpf --json \
 			"--events=exec,exit,uid,gid,sid,comm,ptrace,coredump,exec_failed")
-		AS=()
-		if [ "$1" = inotify ] || [ "$1" = poll ]; then
+		# single unpinned reader, where nobody without CAP_SYS_NICE gets pinned ones
+		[ "$1" = netlink-cap1 ] && CMD+=(--readers=1)
+		# pinned readers, where root gets a single SCHED_FIFO one
+		[ "$1" = netlink-pin ] && CMD+=(--readers="$(nproc)")
+		case $1 in
+		inotify | poll)
 			# the unprivileged tiers are measured unprivileged
-			[ "$IS_ROOT" = 1 ] && AS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-		elif [ "$IS_ROOT" = 0 ] && [ "$tier" = bpf ]; then
-			WHY="needs root (CAP_BPF+CAP_PERFMON)"; return 1
-		fi
+			[ "$IS_ROOT" = 1 ] && as_nobody
+			;;
+		# the netlink tier as installed with `setcap cap_net_admin+ep` (and cap_sys_ptrace)
+		netlink-cap | netlink-cap1) as_nobody net_admin || return 1 ;;
+		netlink-capptrace) as_nobody net_admin,sys_ptrace || return 1 ;;
+		bpf | bpf-all)
+			[ "$IS_ROOT" = 1 ] || { WHY="needs root (CAP_BPF+CAP_PERFMON)"; return 1; }
+			;;
+		esac
 		CMD=(${AS[@]+"${AS[@]}"} "${CMD[@]}")
 		WHY=$(${AS[@]+"${AS[@]}"} "$PROCTRAIL" probe --json 2>/dev/null |
 			jq -r --arg t "$tier" '.tiers[]? | select(.tier == $t and .available == false) | .reason' 2>/dev/null)
@@ -167,14 +200,18 @@ mon_setup() {
 		READY='stderr:^proctrail: ready'
 		PARSE=proctrail
 		;;
-	extrace)
+	extrace | extrace-cap | extrace-l | extrace-capl)
 		[ -n "$EXTRACE" ] || { WHY="not installed"; return 1; }
 		[ "$IS_ROOT" = 1 ] || { WHY="needs root (CAP_NET_ADMIN)"; return 1; }
+		# extrace as installed with `setcap cap_net_admin+ep`
+		case $1 in extrace-cap*) as_nobody net_admin || return 1 ;; esac
 		# -f flat (no ancestry indentation), -t also exits; argv is printed in full
 		# (extrace reads up to 32 KiB of /proc/PID/cmdline)
-		CMD=("$EXTRACE" -f -t)
-		READY="sleep"
+		CMD=(${AS[@]+"${AS[@]}"} "$EXTRACE" -f -t)
 		PARSE=extrace
+		# -l: the executable's path (readlink of /proc/PID/exe) in place of argv[0]
+		case $1 in *l) CMD+=(-l) PARSE=extrace-l ;; esac
+		READY="sleep"
 		;;
 	forkstat)
 		[ -n "$FORKSTAT" ] || { WHY="not installed"; return 1; }
@@ -200,12 +237,14 @@ mon_setup() {
 	return 0
 }
 
-# normalize PARSE OUT ERR: one line per event: "exec PID ARGV..." | "exit PID" | "lost COUNT"
+# normalize PARSE OUT ERR: one line per event: "exec PID ARGV..." | "exit PID" | "lost COUNT",
+# and "exe PID PATH" after an exec line when the monitor tells the executable's path
 normalize() {
 	case $1 in
 	proctrail)
 		jq -R -r 'fromjson? | select(type == "object") |
-			if .event == "exec" then "exec \(.pid) \((.argv // []) | map(tostring) | join(" "))"
+			if .event == "exec" then "exec \(.pid) \((.argv // []) | map(tostring) | join(" "))",
+				(select(.exe != null) | "exe \(.pid) \(.exe)")
 			elif .event == "exit" then "exit \(.pid)"
 			elif .event == "lost" then "lost \(.count // 0)"
 			else empty end' "$2"
@@ -213,6 +252,12 @@ normalize() {
 	extrace)
 		# "PID+ argv..." (exec with -t), "PID argv..." (exec), "PID- ... exited" (exit)
 		awk '$1 ~ /^[0-9]+\+?$/ { sub(/\+$/, "", $1); print "exec", $0; next }
+		     $1 ~ /^[0-9]+-$/ { sub(/-$/, "", $1); print "exit", $1 }' "$2"
+		;;
+	extrace-l)
+		# -l: "PID+ EXE args..." where EXE is the readlink of /proc/PID/exe, '' when
+		# unreadable (another user's process without CAP_SYS_PTRACE)
+		awk '$1 ~ /^[0-9]+\+?$/ { sub(/\+$/, "", $1); print "exec", $0; print "exe", $1, $2; next }
 		     $1 ~ /^[0-9]+-$/ { sub(/-$/, "", $1); print "exit", $1 }' "$2"
 		;;
 	forkstat)
@@ -228,10 +273,15 @@ normalize() {
 	esac
 }
 
-# count PIDFILE TAG N < normalized: "tags execs exits lost_events lost_reports"
+# count PIDFILE TAG N EXE < normalized: "tags execs exits lost_events lost_reports exes", where
+# exes counts the storm children whose exec told EXE as the executable
 count_events() {
-	awk -v tag="$2-" -v n="$3" '
+	awk -v tag="$2-" -v n="$3" -v exe="$4" '
 	FNR == NR { child[$1] = 1; next }
+	$1 == "exe" {
+		if (($2 in child) && !($2 in xe) && substr($0, length($1 $2) + 3) == exe) { xe[$2] = 1; nexe++ }
+		next
+	}
 	$1 == "exec" {
 		if (($2 in child) && !($2 in ex)) { ex[$2] = 1; nexec++ }
 		for (i = 3; i <= NF; i++) {
@@ -243,7 +293,7 @@ count_events() {
 	}
 	$1 == "exit" { if (($2 in child) && !($2 in ez)) { ez[$2] = 1; nexit++ }; next }
 	$1 == "lost" { lost += $2; nlost++ }
-	END { printf "%d %d %d %d %d\n", ntag, nexec, nexit, lost, nlost }' "$1" -
+	END { printf "%d %d %d %d %d %d\n", ntag, nexec, nexit, lost, nlost, nexe }' "$1" -
 }
 
 cpu_ticks() { # utime + stime of the whole process (all its threads)
@@ -316,7 +366,7 @@ run_storm() {
 pct() { awk -v a="$1" -v n="$N" 'BEGIN { printf "%5.1f", a * 100 / n }'; }
 
 # ---- one measured run -------------------------------------------------------------------
-# results.tsv: cfg mon rep base_rate rate tags execs exits lost nlost cpu_ms bpf_ns bpf_cnt
+# results.tsv: cfg mon rep base_rate rate tags execs exits lost nlost cpu_ms bpf_ns bpf_cnt exes
 # base_after: base_rate is the storm without monitor just before, base_after the one just after
 # (the next run's, or the closing one of the configuration); the slowdown uses their mean.
 PENDING=""
@@ -333,7 +383,7 @@ flush_pending() { # base_after
 # run_one CFG MON REP BINARY K
 run_one() {
 	local cfg=$1 mon=$2 rep=$3 bin=$4 k=$5 tag out err pids base rate c0 c1 cpu_ms
-	local b0ns b0cnt b1ns b1cnt tags execs exits lost nlost
+	local b0ns b0cnt b1ns b1cnt tags execs exits lost nlost exes
 	RUN=$((RUN + 1))
 	tag="ptb$$r$RUN"
 	out=$WORK/$cfg.$mon.$rep.out
@@ -373,13 +423,14 @@ run_one() {
 	MON_PID=""
 	[ -n "$rate" ] || return 1
 
-	read -r tags execs exits lost nlost < <(normalize "$PARSE" "$out" "$err" |
-		count_events "$pids" "$tag" "$N")
+	# the executable as /proc/PID/exe tells it (/bin/true is /usr/bin/true on a merged /usr)
+	read -r tags execs exits lost nlost exes < <(normalize "$PARSE" "$out" "$err" |
+		count_events "$pids" "$tag" "$N" "$(readlink -f "$bin")")
 	cpu_ms=$(((c1 - c0) * 1000 / CLK_TCK))
 	PENDING=$(printf '%s\t' "$cfg" "$mon" "$rep" "$base" "$rate" "$tags" "$execs" "$exits" \
-		"$lost" "$nlost" "$cpu_ms" "$((b1ns - b0ns))" "$((b1cnt - b0cnt))")
-	log "$(printf '%-8s %-9s rep %d: argv %s%% exec %s%% exit %s%% cpu %5d ms rate %7.1f/s (none %7.1f/s)' \
-		"$cfg" "$mon" "$rep" "$(pct "$tags")" "$(pct "$execs")" "$(pct "$exits")" "$cpu_ms" \
+		"$lost" "$nlost" "$cpu_ms" "$((b1ns - b0ns))" "$((b1cnt - b0cnt))" "$exes")
+	log "$(printf '%-8s %-17s rep %d: argv %s%% exe %s%% exec %s%% exit %s%% cpu %5d ms rate %7.1f/s (none %7.1f/s)' \
+		"$cfg" "$mon" "$rep" "$(pct "$tags")" "$(pct "$exes")" "$(pct "$execs")" "$(pct "$exits")" "$cpu_ms" \
 		"$rate" "$base")"
 }
 
@@ -477,26 +528,32 @@ col() { # cfg mon awk-expression-over-fields
 }
 
 table() {
-	local cfg mon nruns nfail lost bpf
-	echo "| config | monitor | argv captured % | exec seen % | exit seen % | loss reported | monitor CPU ms | BPF in-kernel ms | BPF ns/run | storm rate /s | rate vs no monitor |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	local cfg mon nruns nfail lost bpf exitcol execol
+	echo "| config | monitor | argv captured % | exe captured % | exec seen % | exit seen % | loss reported | monitor CPU ms | BPF in-kernel ms | BPF ns/run | storm rate /s | rate vs no monitor |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for cfg in "${CFGLIST[@]}"; do
-		echo "| $cfg | (none) | | | | | | | | $(awk -F'\t' -v c="$cfg" '$1 == c && $4 != "failed" { print $4 }' "$RESULTS" | stats '%.0f') | 1 |"
+		echo "| $cfg | (none) | | | | | | | | | $(awk -F'\t' -v c="$cfg" '$1 == c && $4 != "failed" { print $4 }' "$RESULTS" | stats '%.0f') | 1 |"
 		for mon in "${MONLIST[@]}"; do
 			if [ -n "${SKIP[$mon]:-}" ]; then
-				echo "| $cfg | $mon | ${SKIP[$mon]} | | | | | | | | |"
+				echo "| $cfg | $mon | ${SKIP[$mon]} | | | | | | | | | |"
 				continue
 			fi
 			case $mon:$cfg in inotify:static* | poll:static*) continue ;; esac
 			nruns=$(col "$cfg" "$mon" '1' | wc -l)
 			nfail=$(awk -F'\t' -v c="$cfg" -v m="$mon" '$1 == c && $2 == m && $4 == "failed"' "$RESULTS" | wc -l)
 			if [ "$nruns" = 0 ]; then
-				echo "| $cfg | $mon | no run ($nfail failed to start) | | | | | | | | |"
+				echo "| $cfg | $mon | no run ($nfail failed to start) | | | | | | | | | |"
 				continue
 			fi
 			case $mon in
-			extrace | forkstat | netlink | bpf | bpf-all | inotify | poll) exitcol=$(col "$cfg" "$mon" '$8 * 100 / n' | stats '%.1f') ;;
+			extrace* | forkstat | netlink* | bpf | bpf-all | inotify | poll) exitcol=$(col "$cfg" "$mon" '$8 * 100 / n' | stats '%.1f') ;;
 			*) exitcol="n/a" ;;
+			esac
+			# the executable's path: proctrail's exe, extrace -l's first word
+			case $mon in
+			netlink* | bpf | bpf-all | inotify | poll | extrace-l | extrace-capl)
+				execol=$(col "$cfg" "$mon" '$14 * 100 / n' | stats '%.1f') ;;
+			*) execol="n/a" ;;
 			esac
 			case $mon in
 			bpf | bpf-all | execsnoop)
@@ -507,12 +564,12 @@ table() {
 			*) bpf="| " ;;
 			esac
 			case $mon in
-			extrace) lost="none (silent)" ;;
+			extrace*) lost="none (silent)" ;;
 			forkstat) lost="ENOBUFS x $(col "$cfg" "$mon" '$10' | stats '%d')" ;;
 			*) lost=$(col "$cfg" "$mon" '$9' | stats '%d') ;;
 			esac
 			[ "$nfail" -gt 0 ] && lost="$lost; $nfail runs failed"
-			echo "| $cfg | $mon | $(col "$cfg" "$mon" '$6 * 100 / n' | stats '%.1f') | $(col "$cfg" "$mon" '$7 * 100 / n' | stats '%.1f') | $exitcol | $lost | $(col "$cfg" "$mon" '$11' | stats '%.0f') | $bpf | $(col "$cfg" "$mon" '$5' | stats '%.0f') | $(col "$cfg" "$mon" '($14 == "" ? $5 / $4 : 2 * $5 / ($4 + $14))' | stats '%.2f') |"
+			echo "| $cfg | $mon | $(col "$cfg" "$mon" '$6 * 100 / n' | stats '%.1f') | $execol | $(col "$cfg" "$mon" '$7 * 100 / n' | stats '%.1f') | $exitcol | $lost | $(col "$cfg" "$mon" '$11' | stats '%.0f') | $bpf | $(col "$cfg" "$mon" '$5' | stats '%.0f') | $(col "$cfg" "$mon" '($15 == "" ? $5 / $4 : 2 * $5 / ($4 + $15))' | stats '%.2f') |"
 		done
 	done
 }

@@ -417,6 +417,14 @@ run_one() {
 	run_storm "$bin" "$k" "$tag" "$pids"
 	rate=$S_RATE
 	wait_drained "$MON_PID"
+	if ! kill -0 "$MON_PID" 2>/dev/null; then
+		# its CPU time went with it: the run does not count
+		wait "$MON_PID"
+		log "$mon exited during the storm (status $?): $(tail -n 2 "$err" | tr '\n' ' ')"
+		MON_PID=""
+		printf '%s\t%s\t%s\tfailed\n' "$cfg" "$mon" "$rep" >>"$RESULTS"
+		return 1
+	fi
 	c1=$(cpu_ticks "$MON_PID")
 	read -r b1ns b1cnt < <(bpf_stats "$MON_PID")
 	stop_pid "$MON_PID"
@@ -542,7 +550,7 @@ table() {
 			nruns=$(col "$cfg" "$mon" '1' | wc -l)
 			nfail=$(awk -F'\t' -v c="$cfg" -v m="$mon" '$1 == c && $2 == m && $4 == "failed"' "$RESULTS" | wc -l)
 			if [ "$nruns" = 0 ]; then
-				echo "| $cfg | $mon | no run ($nfail failed to start) | | | | | | | | | |"
+				echo "| $cfg | $mon | no run ($nfail failed) | | | | | | | | | |"
 				continue
 			fi
 			case $mon in

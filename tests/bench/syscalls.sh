@@ -9,18 +9,20 @@ usage() {
 	cat <<EOF
 usage: $0 [options]
   -n N        processes per storm (default 1000)
-  -m LIST     monitors, comma separated (default netlink,netlink-cap,netlink-cap1,extrace,extrace-cap):
-              netlink (root: one SCHED_FIFO reader), netlink-cap (nobody with CAP_NET_ADMIN:
-              pinned readers), netlink-cap1 (the same, --readers=1), netlink-capptrace (nobody
-              with CAP_NET_ADMIN + CAP_SYS_PTRACE), netlink-pin (root, --readers=NPROC),
-              extrace (root), extrace-cap (nobody with CAP_NET_ADMIN)
+  -m LIST     monitors, comma separated (default netlink,netlink-cap,netlink-cap1,extrace,extrace-cap),
+              started as run.sh starts them: netlink (root: one SCHED_FIFO reader), netlink-cap
+              (nobody with CAP_NET_ADMIN: pinned readers), netlink-cap1 (the same,
+              --readers=1), netlink-capptrace (nobody with CAP_NET_ADMIN + CAP_SYS_PTRACE),
+              netlink-pin (root, --readers=NPROC), extrace (root), extrace-cap (nobody with
+              CAP_NET_ADMIN), and run.sh's others (see run.sh -h)
   -c CFG      storm: static1 (true-static, 1 in flight: the default), static4, dyn1 (/bin/true),
               dyn4
   -B DIR      build directory holding proctrail and tests/bench/storm (default: current dir)
   -d SECS     minimum wait after the storm before strace detaches (default 1)
   -o FILE     also write the markdown results (date, kernel, command, table) to FILE
   -k          keep the raw outputs (their directory is printed)
-Environment: PROCTRAIL, STORM, STATIC, EXTRACE override the binaries.
+Environment: PROCTRAIL, STORM, STATIC override the binaries; EXTRACE, FORKSTAT, EXECSNOOP the
+tools.
 EOF
 }
 
@@ -62,6 +64,8 @@ STORM=${STORM:-$BUILD/tests/bench/storm}
 STATIC=${STATIC:-$BUILD/tests/bench/true-static}
 PROCTRAIL=${PROCTRAIL:-$BUILD/proctrail}
 EXTRACE=${EXTRACE:-$(command -v extrace 2>/dev/null)}
+FORKSTAT=${FORKSTAT:-$(command -v forkstat 2>/dev/null)}
+EXECSNOOP=${EXECSNOOP:-}
 case $CFG in
 static[0-9]*) BIN=$STATIC K=${CFG#static} ;;
 dyn[0-9]*) BIN=/bin/true K=${CFG#dyn} ;;
@@ -71,6 +75,7 @@ case $K in *[!0-9]*) die "unknown configuration '$CFG'" ;; esac
 [ -x "$STORM" ] && [ -x "$STATIC" ] ||
 	die "no storm or true-static under $BUILD: 'make tests/bench/storm tests/bench/true-static', or pass -B DIR"
 [ "$(id -u)" = 0 ] || skip "needs root (strace attached to monitors run as root and as nobody)"
+IS_ROOT=1
 command -v strace >/dev/null || skip "strace is not installed"
 command -v jq >/dev/null || skip "jq is not installed"
 CLK_TCK=$(getconf CLK_TCK)
@@ -83,19 +88,10 @@ MON_PID=""
 STRACE_PID=""
 STORM_PID=""
 
-stop_pid() { # pid: SIGINT, then SIGTERM, then SIGKILL; never waits more than ~7 s
-	local pid=$1
-	kill -INT "$pid" 2>/dev/null || return 0
-	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	if kill -0 "$pid" 2>/dev/null; then
-		log "pid $pid ignored SIGINT for 5 s: SIGTERM"
-		kill -TERM "$pid" 2>/dev/null
-		for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
-}
+# stop_pid, as_nobody, mon_setup, normalize, cpu_ticks, wait_ready, wait_drained: the monitors
+# are started as run.sh starts them
+# shellcheck source=tests/bench/monitors.sh
+. "$(dirname "$0")/monitors.sh"
 
 cleanup() {
 	trap - EXIT INT TERM HUP
@@ -112,90 +108,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM HUP
 
-# as_nobody [CAP,...]: AS = the prefix that runs a monitor as nobody with these ambient
-# capabilities (as run.sh runs its capability columns)
-as_nobody() {
-	local caps=""
-	[ -n "${1:-}" ] && caps=$(echo "+$1" | sed 's/,/,+/g')
-	AS=(setpriv --reuid=65534 --regid=65534 --clear-groups ${caps:+--inh-caps="$caps" --ambient-caps="$caps"})
-}
-
-# mon_setup NAME: CMD, READY (stderr:REGEX | sleep), PARSE; or 1 with WHY
-mon_setup() {
-	WHY=""
-	AS=()
-	case $1 in
-	netlink*)
-		[ -x "$PROCTRAIL" ] || { WHY="not built ($PROCTRAIL)"; return 1; }
-		case $1 in
-		netlink | netlink-pin) ;;
-		netlink-cap | netlink-cap1) as_nobody net_admin ;;
-		netlink-capptrace) as_nobody net_admin,sys_ptrace ;;
-		*) WHY="unknown monitor"; return 1 ;;
-		esac
-		CMD=(${AS[@]+"${AS[@]}"} "$PROCTRAIL" watch --tier=netlink --json "--events=exec,exit")
-		[ "$1" = netlink-cap1 ] && CMD+=(--readers=1)
-		[ "$1" = netlink-pin ] && CMD+=(--readers="$(nproc)")
-		WHY=$(${AS[@]+"${AS[@]}"} "$PROCTRAIL" probe --json 2>/dev/null |
-			jq -r '.tiers[]? | select(.tier == "netlink" and .available == false) | .reason' 2>/dev/null)
-		[ -z "$WHY" ] || { WHY="tier unavailable: $WHY"; return 1; }
-		READY='stderr:^proctrail: ready'
-		PARSE=proctrail
-		;;
-	extrace | extrace-cap)
-		[ -n "$EXTRACE" ] || { WHY="not installed"; return 1; }
-		[ "$1" = extrace-cap ] && as_nobody net_admin
-		CMD=(${AS[@]+"${AS[@]}"} "$EXTRACE" -f -t)
-		READY="sleep"
-		PARSE=extrace
-		;;
-	*) WHY="unknown monitor"; return 1 ;;
-	esac
-}
-
-cpu_ticks() {
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-	s=${s##*) }
-	set -- $s
-	echo $((${12} + ${13}))
-}
-
-wait_for() { # FILE REGEX PID: 0 once FILE matches, 1 when PID died or after 15 s
-	for _ in $(seq 150); do
-		grep -Eq "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-wait_drained() { # at least DRAIN s, then until PID used <= 1 tick in 0.5 s, max 10 s
-	local a b
-	sleep "$DRAIN"
-	a=$(cpu_ticks "$1")
-	for _ in $(seq 20); do
-		sleep 0.5
-		b=$(cpu_ticks "$1")
-		[ $((b - a)) -le 1 ] && return 0
-		a=$b
-	done
-	log "monitor $1 still busy 10 s after the storm"
-}
-
-# events OUTFILE OFFSET: "execs tags" of the output written after OFFSET bytes: every exec
-# event (the storm's and whatever else ran meanwhile), and the storm's tags seen in argv
+# events PARSE WINDOW ERR: "execs tags" of a monitor's output: every exec event (the storm's and
+# whatever else ran meanwhile), and the storm's tags seen in argv
 events() {
-	tail -c +$(($2 + 1)) "$1" | case $PARSE in
-	proctrail) jq -R -r 'fromjson? | select(.event? == "exec") | "exec \((.argv // []) | map(tostring) | join(" "))"' ;;
-	extrace) awk '$1 ~ /^[0-9]+\+?$/ { print "exec", $0 }' ;;
-	esac | awk -v tag="$TAG-" -v n="$N" '
-	{ nexec++
-	  for (i = 2; i <= NF; i++) {
-		if (index($i, tag) != 1) continue
-		rest = substr($i, length(tag) + 1)
-		if (rest ~ /^[0-9]+$/ && rest + 0 < n && !(rest in seen)) { seen[rest] = 1; ntag++ }
-	  } }
+	normalize "$1" "$2" "$3" | awk -v tag="$TAG-" -v n="$N" '
+	$1 == "exec" {
+		nexec++
+		for (i = 3; i <= NF; i++) {
+			if (index($i, tag) != 1) continue
+			rest = substr($i, length(tag) + 1)
+			if (rest ~ /^[0-9]+$/ && rest + 0 < n && !(rest in seen)) { seen[rest] = 1; ntag++ }
+		}
+	}
 	END { printf "%d %d\n", nexec, ntag }'
 }
 
@@ -207,25 +131,20 @@ measure() {
 	TAG="pts$$$mon"
 	TAG=${TAG//-/}
 	mon_setup "$mon" || { printf '%s\tskip\t%s\n' "$mon" "$WHY" >>"$RESULTS"; log "$mon: $WHY"; return; }
+	: >"$err"
 	${DEFSIG[@]+"${DEFSIG[@]}"} "${CMD[@]}" >"$out" 2>"$err" &
 	MON_PID=$!
-	if [ "$READY" = sleep ]; then
-		sleep 1
-	elif ! wait_for "$err" "${READY#stderr:}" "$MON_PID"; then
+	if ! wait_ready "$MON_PID" "$READY" "$out" "$err"; then
 		printf '%s\tskip\tnot ready: %s\n' "$mon" "$(tail -n 1 "$err")" >>"$RESULTS"
-		stop_pid "$MON_PID"; MON_PID=""
+		stop_pid "$MON_PID"
+		MON_PID=""
 		return
 	fi
-	kill -0 "$MON_PID" 2>/dev/null || {
-		printf '%s\tskip\texited: %s\n' "$mon" "$(tail -n 1 "$err")" >>"$RESULTS"
-		wait "$MON_PID"; MON_PID=""
-		return
-	}
 	# -f with -p attaches every thread of the monitor; the summary comes when strace is
 	# interrupted and detaches
 	${DEFSIG[@]+"${DEFSIG[@]}"} strace -c -f -U calls,errors,name -o "$sum" -p "$MON_PID" 2>"$WORK/$mon.strace.err" &
 	STRACE_PID=$!
-	if ! wait_for "$WORK/$mon.strace.err" "attached" "$STRACE_PID"; then
+	if ! wait_ready "$STRACE_PID" "stderr:attached" /dev/null "$WORK/$mon.strace.err"; then
 		printf '%s\tskip\tstrace did not attach: %s\n' "$mon" "$(tail -n 1 "$WORK/$mon.strace.err")" >>"$RESULTS"
 		stop_pid "$STRACE_PID"; STRACE_PID=""
 		stop_pid "$MON_PID"; MON_PID=""
@@ -245,7 +164,8 @@ measure() {
 	STRACE_PID=""
 	stop_pid "$MON_PID"
 	MON_PID=""
-	read -r execs tags < <(events "$out" "$off")
+	tail -c +$((off + 1)) "$out" >"$WORK/$mon.window"
+	read -r execs tags < <(events "$PARSE" "$WORK/$mon.window" "$err")
 	printf '%s\tok\t%s\t%s\t%s\t%s\n' "$mon" "$execs" "$tags" "$(((c1 - c0) * 1000 / CLK_TCK))" \
 		"$(jq -r '.rate // 0' "$WORK/$mon.storm.json" 2>/dev/null)" >>"$RESULTS"
 	# "calls errors name" of each syscall (the total line is recomputed)

@@ -188,6 +188,11 @@ run_storm() {
 	return 0
 }
 
+has_exe() { # MON: whether the monitor prints the executable's path (proctrail's exe, extrace -l)
+	case $1 in netlink* | bpf | bpf-all | inotify | poll | extrace-l | extrace-capl) return 0 ;; esac
+	return 1
+}
+
 pct() { awk -v a="$1" -v n="$N" 'BEGIN { printf "%5.1f", a * 100 / n }'; }
 
 # ---- one measured run -------------------------------------------------------------------
@@ -262,8 +267,9 @@ run_one() {
 	cpu_ms=$(((c1 - c0) * 1000 / CLK_TCK))
 	PENDING=$(printf '%s\t' "$cfg" "$mon" "$rep" "$base" "$rate" "$tags" "$execs" "$exits" \
 		"$lost" "$nlost" "$cpu_ms" "$((b1ns - b0ns))" "$((b1cnt - b0cnt))" "$exes")
-	log "$(printf '%-8s %-17s rep %d: argv %s%% exe %s%% exec %s%% exit %s%% cpu %5d ms rate %7.1f/s (none %7.1f/s)' \
-		"$cfg" "$mon" "$rep" "$(pct "$tags")" "$(pct "$exes")" "$(pct "$execs")" "$(pct "$exits")" "$cpu_ms" \
+	log "$(printf '%-8s %-17s rep %d: argv %s%% exe %s exec %s%% exit %s%% cpu %5d ms rate %7.1f/s (none %7.1f/s)' \
+		"$cfg" "$mon" "$rep" "$(pct "$tags")" "$(has_exe "$mon" && echo "$(pct "$exes")%" || echo "  n/a ")" \
+		"$(pct "$execs")" "$(pct "$exits")" "$cpu_ms" \
 		"$rate" "$base")"
 }
 
@@ -382,12 +388,8 @@ table() {
 			extrace* | forkstat | netlink* | bpf | bpf-all | inotify | poll) exitcol=$(col "$cfg" "$mon" '$8 * 100 / n' | stats '%.1f') ;;
 			*) exitcol="n/a" ;;
 			esac
-			# the executable's path: proctrail's exe, extrace -l's first word
-			case $mon in
-			netlink* | bpf | bpf-all | inotify | poll | extrace-l | extrace-capl)
-				execol=$(col "$cfg" "$mon" '$14 * 100 / n' | stats '%.1f') ;;
-			*) execol="n/a" ;;
-			esac
+			execol="n/a"
+			has_exe "$mon" && execol=$(col "$cfg" "$mon" '$14 * 100 / n' | stats '%.1f')
 			case $mon in
 			bpf | bpf-all | execsnoop)
 				# run_cnt stays 0 when someone turned bpf_stats_enabled off meanwhile

@@ -12,7 +12,15 @@ usage: $0 [options]
   -m LIST     monitors, comma separated (default netlink,bpf,extrace,forkstat,execsnoop);
               also inotify,poll (proctrail's unprivileged tiers, run as nobody, dynamic
               binary only), bpf-all (the bpf tier with every event type but fork: the
-              connector socket, task_rename and the exec_failed tracepoints); "all" = every one
+              connector socket, task_rename and the exec_failed tracepoints);
+              netlink-cap (the netlink tier as nobody with only CAP_NET_ADMIN, ambient),
+              netlink-cap1 (the same with --readers=1), netlink-capptrace (nobody with
+              CAP_NET_ADMIN + CAP_SYS_PTRACE), netlink-pin (--readers=NPROC: pinned readers
+              where netlink has its single SCHED_FIFO one), extrace-cap (extrace as nobody
+              with CAP_NET_ADMIN), extrace-l, extrace-capl (the same two with -l, which
+              prints the executable's path); "all" = every one but the capability columns
+  -C          add the capability columns netlink-cap,netlink-cap1,netlink-capptrace,
+              extrace-cap to the monitors
   -u          add inotify,poll to the monitors
   -c LIST     configurations (default static1,static4,dyn1,dyn4): static = true-static,
               dyn = /bin/true, the digit is K, the processes in flight
@@ -39,9 +47,10 @@ MAXTIME=3600
 BPFSTATS=1
 KEEP=0
 UNPRIV=0
+CAPS=0
 CMDLINE="$0 $*"
 
-while getopts "n:r:m:c:o:B:d:T:Skuh" opt; do
+while getopts "n:r:m:c:o:B:d:T:SkuCh" opt; do
 	case $opt in
 	n) N=$OPTARG ;;
 	r) REPS=$OPTARG ;;
@@ -54,6 +63,7 @@ while getopts "n:r:m:c:o:B:d:T:Skuh" opt; do
 	S) BPFSTATS=0 ;;
 	k) KEEP=1 ;;
 	u) UNPRIV=1 ;;
+	C) CAPS=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -66,6 +76,7 @@ done
 [ "$N" -ge 1 ] && [ "$REPS" -ge 1 ] || { echo "run.sh: -n and -r must be >= 1" >&2; exit 2; }
 [ "$MONITORS" = all ] && MONITORS="netlink,bpf,bpf-all,inotify,poll,extrace,forkstat,execsnoop"
 [ "$UNPRIV" = 1 ] && MONITORS="$MONITORS,inotify,poll"
+[ "$CAPS" = 1 ] && MONITORS="$MONITORS,netlink-cap,netlink-cap1,netlink-capptrace,extrace-cap"
 
 log() { printf 'run.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -106,21 +117,9 @@ STORM_PID=""
 OLD_BPFSTATS=""
 MOUNTED_TRACEFS=""
 
-stop_pid() { # pid: SIGINT, then SIGTERM, then SIGKILL; never waits more than ~7 s
-	local pid=$1 i
-	kill -INT "$pid" 2>/dev/null || return 0
-	# a monitor whose SIGINT handler restarts its blocking read stops only at the next event
-	/bin/true
-	for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	if kill -0 "$pid" 2>/dev/null; then
-		log "pid $pid ignored SIGINT for 5 s: SIGTERM"
-		kill -TERM "$pid" 2>/dev/null
-		for i in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
-}
+# stop_pid, as_nobody, mon_setup, normalize, cpu_ticks, wait_ready, wait_drained
+# shellcheck source=tests/bench/monitors.sh
+. "$(dirname "$0")/monitors.sh"
 
 cleanup() {
 	trap - EXIT INT TERM HUP
@@ -138,100 +137,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM HUP
 
-# ---- monitors ---------------------------------------------------------------------------
-# mon_setup NAME: sets CMD (array), READY (stderr:REGEX | stdout:REGEX | sleep) and PARSE,
-# or returns 1 with WHY set.
-mon_setup() {
-	WHY=""
-	CMD=()
-	case $1 in
-	netlink | bpf | bpf-all | inotify | poll)
-		[ -x "$PROCTRAIL" ] || { WHY="not built ($PROCTRAIL)"; return 1; }
-		tier=${1%-all}
-		CMD=("$PROCTRAIL" watch --tier="$tier" --json "--events=exec,exit")
-		# bpf-all: every event type but fork (which no other row prints), so every
-		# program and the connector side channel are attached
-		[ "$1" = bpf-all ] && CMD=("$PROCTRAIL" watch --tier=bpf --json \
-			"--events=exec,exit,uid,gid,sid,comm,ptrace,coredump,exec_failed")
-		AS=()
-		if [ "$1" = inotify ] || [ "$1" = poll ]; then
-			# the unprivileged tiers are measured unprivileged
-			[ "$IS_ROOT" = 1 ] && AS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-		elif [ "$IS_ROOT" = 0 ] && [ "$tier" = bpf ]; then
-			WHY="needs root (CAP_BPF+CAP_PERFMON)"; return 1
-		fi
-		CMD=(${AS[@]+"${AS[@]}"} "${CMD[@]}")
-		WHY=$(${AS[@]+"${AS[@]}"} "$PROCTRAIL" probe --json 2>/dev/null |
-			jq -r --arg t "$tier" '.tiers[]? | select(.tier == $t and .available == false) | .reason' 2>/dev/null)
-		[ -z "$WHY" ] || { WHY="tier unavailable: $WHY"; return 1; }
-		READY='stderr:^proctrail: ready'
-		PARSE=proctrail
-		;;
-	extrace)
-		[ -n "$EXTRACE" ] || { WHY="not installed"; return 1; }
-		[ "$IS_ROOT" = 1 ] || { WHY="needs root (CAP_NET_ADMIN)"; return 1; }
-		# -f flat (no ancestry indentation), -t also exits; argv is printed in full
-		# (extrace reads up to 32 KiB of /proc/PID/cmdline)
-		CMD=("$EXTRACE" -f -t)
-		READY="sleep"
-		PARSE=extrace
-		;;
-	forkstat)
-		[ -n "$FORKSTAT" ] || { WHY="not installed"; return 1; }
-		[ "$IS_ROOT" = 1 ] || { WHY="needs root"; return 1; }
-		# default long command lines (not -s/-c); -l: line-buffered, so nothing is lost in a
-		# stdio buffer at exit; the heading is printed once it listens
-		CMD=("$FORKSTAT" -e "exec,exit" -l)
-		READY='stdout:^Time +Event'
-		PARSE=forkstat
-		;;
-	execsnoop)
-		[ -n "$EXECSNOOP" ] || { WHY="not installed"; return 1; }
-		[ "$IS_ROOT" = 1 ] || { WHY="needs root"; return 1; }
-		# default --max-args 20 (128 bytes each) is far above our 2 arguments; stdbuf makes
-		# the header (printed once attached) and events appear as they happen
-		CMD=(stdbuf -oL "$EXECSNOOP")
-		READY='stdout:^PCOMM'
-		PARSE=execsnoop
-		;;
-	*)
-		WHY="unknown monitor"; return 1 ;;
-	esac
-	return 0
-}
-
-# normalize PARSE OUT ERR: one line per event: "exec PID ARGV..." | "exit PID" | "lost COUNT"
-normalize() {
-	case $1 in
-	proctrail)
-		jq -R -r 'fromjson? | select(type == "object") |
-			if .event == "exec" then "exec \(.pid) \((.argv // []) | map(tostring) | join(" "))"
-			elif .event == "exit" then "exit \(.pid)"
-			elif .event == "lost" then "lost \(.count // 0)"
-			else empty end' "$2"
-		;;
-	extrace)
-		# "PID+ argv..." (exec with -t), "PID argv..." (exec), "PID- ... exited" (exit)
-		awk '$1 ~ /^[0-9]+\+?$/ { sub(/\+$/, "", $1); print "exec", $0; next }
-		     $1 ~ /^[0-9]+-$/ { sub(/-$/, "", $1); print "exit", $1 }' "$2"
-		;;
-	forkstat)
-		# exit lines repeat the cached command line: tags are only counted on exec lines
-		awk '$2 == "exec" { print "exec", $3, $0; next }
-		     $2 == "exit" { print "exit", $3; next }
-		     $2 == "recv" && $4 == "nobufs" { print "lost 0" }' "$2"
-		;;
-	execsnoop)
-		awk '$1 != "PCOMM" && NF >= 4 { print "exec", $2, $0 }' "$2"
-		grep -o 'Lost [0-9]* events' "$3" | awk '{ print "lost", $2 }'
-		;;
-	esac
-}
-
-# count PIDFILE TAG N < normalized: "tags execs exits lost_events lost_reports"
+# count PIDFILE TAG N EXE < normalized: "tags execs exits lost_events lost_reports exes", where
+# exes counts the storm children whose exec told EXE as the executable
 count_events() {
-	awk -v tag="$2-" -v n="$3" '
+	awk -v tag="$2-" -v n="$3" -v exe="$4" '
 	FNR == NR { child[$1] = 1; next }
+	$1 == "exe" {
+		if (($2 in child) && !($2 in xe) && substr($0, length($1 $2) + 3) == exe) { xe[$2] = 1; nexe++ }
+		next
+	}
 	$1 == "exec" {
 		if (($2 in child) && !($2 in ex)) { ex[$2] = 1; nexec++ }
 		for (i = 3; i <= NF; i++) {
@@ -243,15 +157,7 @@ count_events() {
 	}
 	$1 == "exit" { if (($2 in child) && !($2 in ez)) { ez[$2] = 1; nexit++ }; next }
 	$1 == "lost" { lost += $2; nlost++ }
-	END { printf "%d %d %d %d %d\n", ntag, nexec, nexit, lost, nlost }' "$1" -
-}
-
-cpu_ticks() { # utime + stime of the whole process (all its threads)
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-	s=${s##*) }
-	set -- $s
-	echo $(( ${12} + ${13} ))
+	END { printf "%d %d %d %d %d %d\n", ntag, nexec, nexit, lost, nlost, nexe }' "$1" -
 }
 
 bpf_stats() { # "run_time_ns run_cnt" summed over the BPF programs PID holds (prog or link fds)
@@ -261,37 +167,6 @@ bpf_stats() { # "run_time_ns run_cnt" summed over the BPF programs PID holds (pr
 	for id in $ids; do
 		bpftool prog show id "$id" --json 2>/dev/null | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'
 	done | awk '{ ns += $1; cnt += $2 } END { printf "%d %d\n", ns, cnt }'
-}
-
-wait_ready() { # pid ready out err: 0 when ready, 1 when it died or timed out (15 s)
-	local pid=$1 how=$2 out=$3 err=$4 i file
-	if [ "$how" = sleep ]; then
-		sleep 1
-		kill -0 "$pid" 2>/dev/null
-		return
-	fi
-	file=$out
-	[ "${how%%:*}" = stderr ] && file=$err
-	for i in $(seq 150); do
-		grep -Eq "${how#*:}" "$file" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait at least DRAIN s, then until the monitor used <= 1 tick in 0.5 s (drained), max 10 s
-wait_drained() {
-	local pid=$1 i a b
-	sleep "$DRAIN"
-	a=$(cpu_ticks "$pid")
-	for i in $(seq 20); do
-		sleep 0.5
-		b=$(cpu_ticks "$pid")
-		[ $((b - a)) -le 1 ] && return 0
-		a=$b
-	done
-	log "monitor $pid still busy 10 s after the storm"
 }
 
 # run_storm BINARY K TAG PIDFILE: sets S_RATE and S_FAILED; returns 1 when the storm failed
@@ -313,10 +188,15 @@ run_storm() {
 	return 0
 }
 
+has_exe() { # MON: whether the monitor prints the executable's path (proctrail's exe, extrace -l)
+	case $1 in netlink* | bpf | bpf-all | inotify | poll | extrace-l | extrace-capl) return 0 ;; esac
+	return 1
+}
+
 pct() { awk -v a="$1" -v n="$N" 'BEGIN { printf "%5.1f", a * 100 / n }'; }
 
 # ---- one measured run -------------------------------------------------------------------
-# results.tsv: cfg mon rep base_rate rate tags execs exits lost nlost cpu_ms bpf_ns bpf_cnt
+# results.tsv: cfg mon rep base_rate rate tags execs exits lost nlost cpu_ms bpf_ns bpf_cnt exes
 # base_after: base_rate is the storm without monitor just before, base_after the one just after
 # (the next run's, or the closing one of the configuration); the slowdown uses their mean.
 PENDING=""
@@ -333,7 +213,7 @@ flush_pending() { # base_after
 # run_one CFG MON REP BINARY K
 run_one() {
 	local cfg=$1 mon=$2 rep=$3 bin=$4 k=$5 tag out err pids base rate c0 c1 cpu_ms
-	local b0ns b0cnt b1ns b1cnt tags execs exits lost nlost
+	local b0ns b0cnt b1ns b1cnt tags execs exits lost nlost exes
 	RUN=$((RUN + 1))
 	tag="ptb$$r$RUN"
 	out=$WORK/$cfg.$mon.$rep.out
@@ -367,19 +247,29 @@ run_one() {
 	run_storm "$bin" "$k" "$tag" "$pids"
 	rate=$S_RATE
 	wait_drained "$MON_PID"
+	if ! kill -0 "$MON_PID" 2>/dev/null; then
+		# its CPU time went with it: the run does not count
+		wait "$MON_PID"
+		log "$mon exited during the storm (status $?): $(tail -n 2 "$err" | tr '\n' ' ')"
+		MON_PID=""
+		printf '%s\t%s\t%s\tfailed\n' "$cfg" "$mon" "$rep" >>"$RESULTS"
+		return 1
+	fi
 	c1=$(cpu_ticks "$MON_PID")
 	read -r b1ns b1cnt < <(bpf_stats "$MON_PID")
 	stop_pid "$MON_PID"
 	MON_PID=""
 	[ -n "$rate" ] || return 1
 
-	read -r tags execs exits lost nlost < <(normalize "$PARSE" "$out" "$err" |
-		count_events "$pids" "$tag" "$N")
+	# the executable as /proc/PID/exe tells it (/bin/true is /usr/bin/true on a merged /usr)
+	read -r tags execs exits lost nlost exes < <(normalize "$PARSE" "$out" "$err" |
+		count_events "$pids" "$tag" "$N" "$(readlink -f "$bin")")
 	cpu_ms=$(((c1 - c0) * 1000 / CLK_TCK))
 	PENDING=$(printf '%s\t' "$cfg" "$mon" "$rep" "$base" "$rate" "$tags" "$execs" "$exits" \
-		"$lost" "$nlost" "$cpu_ms" "$((b1ns - b0ns))" "$((b1cnt - b0cnt))")
-	log "$(printf '%-8s %-9s rep %d: argv %s%% exec %s%% exit %s%% cpu %5d ms rate %7.1f/s (none %7.1f/s)' \
-		"$cfg" "$mon" "$rep" "$(pct "$tags")" "$(pct "$execs")" "$(pct "$exits")" "$cpu_ms" \
+		"$lost" "$nlost" "$cpu_ms" "$((b1ns - b0ns))" "$((b1cnt - b0cnt))" "$exes")
+	log "$(printf '%-8s %-17s rep %d: argv %s%% exe %s exec %s%% exit %s%% cpu %5d ms rate %7.1f/s (none %7.1f/s)' \
+		"$cfg" "$mon" "$rep" "$(pct "$tags")" "$(has_exe "$mon" && echo "$(pct "$exes")%" || echo "  n/a ")" \
+		"$(pct "$execs")" "$(pct "$exits")" "$cpu_ms" \
 		"$rate" "$base")"
 }
 
@@ -477,27 +367,29 @@ col() { # cfg mon awk-expression-over-fields
 }
 
 table() {
-	local cfg mon nruns nfail lost bpf
-	echo "| config | monitor | argv captured % | exec seen % | exit seen % | loss reported | monitor CPU ms | BPF in-kernel ms | BPF ns/run | storm rate /s | rate vs no monitor |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	local cfg mon nruns nfail lost bpf exitcol execol
+	echo "| config | monitor | argv captured % | exe captured % | exec seen % | exit seen % | loss reported | monitor CPU ms | BPF in-kernel ms | BPF ns/run | storm rate /s | rate vs no monitor |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for cfg in "${CFGLIST[@]}"; do
-		echo "| $cfg | (none) | | | | | | | | $(awk -F'\t' -v c="$cfg" '$1 == c && $4 != "failed" { print $4 }' "$RESULTS" | stats '%.0f') | 1 |"
+		echo "| $cfg | (none) | | | | | | | | | $(awk -F'\t' -v c="$cfg" '$1 == c && $4 != "failed" { print $4 }' "$RESULTS" | stats '%.0f') | 1 |"
 		for mon in "${MONLIST[@]}"; do
 			if [ -n "${SKIP[$mon]:-}" ]; then
-				echo "| $cfg | $mon | ${SKIP[$mon]} | | | | | | | | |"
+				echo "| $cfg | $mon | ${SKIP[$mon]} | | | | | | | | | |"
 				continue
 			fi
 			case $mon:$cfg in inotify:static* | poll:static*) continue ;; esac
 			nruns=$(col "$cfg" "$mon" '1' | wc -l)
 			nfail=$(awk -F'\t' -v c="$cfg" -v m="$mon" '$1 == c && $2 == m && $4 == "failed"' "$RESULTS" | wc -l)
 			if [ "$nruns" = 0 ]; then
-				echo "| $cfg | $mon | no run ($nfail failed to start) | | | | | | | | |"
+				echo "| $cfg | $mon | no run ($nfail failed) | | | | | | | | | |"
 				continue
 			fi
 			case $mon in
-			extrace | forkstat | netlink | bpf | bpf-all | inotify | poll) exitcol=$(col "$cfg" "$mon" '$8 * 100 / n' | stats '%.1f') ;;
+			extrace* | forkstat | netlink* | bpf | bpf-all | inotify | poll) exitcol=$(col "$cfg" "$mon" '$8 * 100 / n' | stats '%.1f') ;;
 			*) exitcol="n/a" ;;
 			esac
+			execol="n/a"
+			has_exe "$mon" && execol=$(col "$cfg" "$mon" '$14 * 100 / n' | stats '%.1f')
 			case $mon in
 			bpf | bpf-all | execsnoop)
 				# run_cnt stays 0 when someone turned bpf_stats_enabled off meanwhile
@@ -507,12 +399,12 @@ table() {
 			*) bpf="| " ;;
 			esac
 			case $mon in
-			extrace) lost="none (silent)" ;;
+			extrace*) lost="none (silent)" ;;
 			forkstat) lost="ENOBUFS x $(col "$cfg" "$mon" '$10' | stats '%d')" ;;
 			*) lost=$(col "$cfg" "$mon" '$9' | stats '%d') ;;
 			esac
 			[ "$nfail" -gt 0 ] && lost="$lost; $nfail runs failed"
-			echo "| $cfg | $mon | $(col "$cfg" "$mon" '$6 * 100 / n' | stats '%.1f') | $(col "$cfg" "$mon" '$7 * 100 / n' | stats '%.1f') | $exitcol | $lost | $(col "$cfg" "$mon" '$11' | stats '%.0f') | $bpf | $(col "$cfg" "$mon" '$5' | stats '%.0f') | $(col "$cfg" "$mon" '($14 == "" ? $5 / $4 : 2 * $5 / ($4 + $14))' | stats '%.2f') |"
+			echo "| $cfg | $mon | $(col "$cfg" "$mon" '$6 * 100 / n' | stats '%.1f') | $execol | $(col "$cfg" "$mon" '$7 * 100 / n' | stats '%.1f') | $exitcol | $lost | $(col "$cfg" "$mon" '$11' | stats '%.0f') | $bpf | $(col "$cfg" "$mon" '$5' | stats '%.0f') | $(col "$cfg" "$mon" '($15 == "" ? $5 / $4 : 2 * $5 / ($4 + $15))' | stats '%.2f') |"
 		done
 	done
 }

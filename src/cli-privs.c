@@ -25,13 +25,7 @@
 #include <linux/capability.h>
 
 #include "cli.h"
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
+#include "caps-compat.h"
 
 #define BIT(c) (UINT64_C(1) << (c))
 #define RT_PRIORITY 10 /* the netlink reader's (source-netlink.c) */

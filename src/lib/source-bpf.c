@@ -56,6 +56,7 @@
 #include "netlink-decode.h"
 #include "bpf-connector.h"
 #include "proctrail.skel.h"
+#include "caps-compat.h"
 
 #define DEFAULT_RING (8u << 20)
 #define MAX_RING (1u << 30)
@@ -72,12 +73,6 @@
  * and sleep until the next record wakes us. Events are seen within ~LOOK_MS.
  */
 #define LOOK_MS 10
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 #define GAP_WHY 200
 /* the events the proc connector side channel gives */

@@ -32,14 +32,15 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # postgresql (the server binaries the PostgreSQL tests start a cluster with),
 # socat (the daemon's socket by hand), systemd (systemd-analyze), libcap2-bin
 # (capsh, setpriv for unprivileged runs), util-linux (unshare). Benchmark
-# comparisons: forkstat, extrace, libbpf-tools (execsnoop). Packages (CI
+# comparisons: forkstat, extrace, libbpf-tools (execsnoop); strace (syscalls.sh,
+# which bench-caps.sh runs). Packages (CI
 # builds, checks and installs them): debhelper and dpkg-dev (dpkg-buildpackage;
 # no fakeroot: Rules-Requires-Root: no), lintian, rpm (rpmbuild), man-db (man -w).
 PKGS="build-essential autoconf automake libtool pkg-config libmnl-dev \
 libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libcriterion-dev libclang-rt-dev \
 libjansson-dev libyaml-dev libcap-ng-dev libsystemd-dev libsqlite3-dev libpq-dev sqlite3 postgresql \
 socat systemd \
-jq libcap2-bin util-linux procps git clang-format forkstat extrace libbpf-tools \
+jq libcap2-bin util-linux procps git clang-format forkstat extrace libbpf-tools strace \
 debhelper dpkg-dev lintian rpm man-db"
 
 install_packages() {

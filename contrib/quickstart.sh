@@ -137,9 +137,9 @@ if [ "${QUICKSTART_SANITIZE:-1}" = 1 ]; then
 		$(($3 + $(totals "$sanbuild" | cut -d' ' -f3)))
 fi
 # Every parser of untrusted bytes has a libFuzzer target; fuzz each for a while
-# (QUICKSTART_FUZZ_SECONDS, default 20; 0 skips), one per CPU at a time. Their
+# (QUICKSTART_FUZZ_SECONDS, default 10; 0 skips), one per CPU at a time. Their
 # seeds are replayed by `make check` in the builds above.
-fuzz_secs=${QUICKSTART_FUZZ_SECONDS:-20}
+fuzz_secs=${QUICKSTART_FUZZ_SECONDS:-10}
 if [ "$fuzz_secs" -gt 0 ]; then
 	step "libFuzzer build and ${fuzz_secs} s per target"
 	fuzzbuild="$builddir-fuzz"

@@ -107,17 +107,25 @@ show_logs() {
 
 # The whole suite: unit tests, integration tests (as root they all run),
 # format check, then the same suite under ASan+UBSan, the fuzzers, then distcheck.
-# Tests run one at a time: storms compete for the CPUs, and the capture tests
-# measure a race. Their programs are built in parallel first.
+# The tests marked "# serial:" (the benchmarks', and those that measure capture
+# in a race with short-lived processes) run one at a time, alone on the
+# machine; then the others, as many at once as there are CPUs. Their programs
+# are built in parallel first.
 make -j"$jobs" check TESTS= >/dev/null
-step "test programs built; running the suite"
-make check || { show_logs; exit 1; }
-step "suite passed"
 totals() { # the automake summary of a suite, as "pass fail skip"
 	awk '/^# PASS:/ {p = $3} /^# FAIL:/ {f = $3} /^# ERROR:/ {f += $3} /^# SKIP:/ {s = $3}
 		END {print p + 0, f + 0, s + 0}' "$1/test-suite.log"
 }
+all_tests=$(make -s list-tests)
+serial_tests=$(cd "$top" && grep -l '^# serial:' $(echo "$all_tests" | grep '\.sh$') | tr '\n' ' ')
+step "test programs built; running the serial tests: $serial_tests"
+make check TESTS="$serial_tests" || { show_logs; exit 1; }
 set -- $(totals .)
+step "serial tests passed; the others, $jobs at once"
+make -j"$jobs" check TESTS="$(echo "$all_tests" | grep -vxF "$(echo "$serial_tests" | tr ' ' '\n')" | tr '\n' ' ')" ||
+	{ show_logs; exit 1; }
+set -- $(($1 + $(totals . | cut -d' ' -f1))) $2 $(($3 + $(totals . | cut -d' ' -f3)))
+step "suite passed"
 make check-format
 if [ "${QUICKSTART_SANITIZE:-1}" = 1 ]; then
 	step "format checked; ASan+UBSan build and suite"

@@ -5,6 +5,7 @@
 # and no executable of root's processes; with CAP_SYS_PTRACE too it gets them;
 # the command lines say what ran; syscalls.sh counts the monitor's system calls;
 # nothing is left running.
+# serial: a benchmark: other tests' processes would be in its figures (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_root "to run monitors as nobody with chosen capabilities"
 need_cmd jq

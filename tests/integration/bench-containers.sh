@@ -4,6 +4,7 @@
 # container is attributed to the container (none wrong, none unknown), every
 # exec of the host storm to the host; the memory measurement runs (the daemon
 # takes --runtime-root and lists the containers); no cgroup is left behind.
+# serial: a benchmark: other tests' processes would be in its figures (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_root "creates cgroups and runs the netlink tier"
 need_cmd jq

@@ -4,6 +4,7 @@
 # storm tag reaches the table and every reading subscriber, the CLI's ps is answered by the
 # daemon, show finds what it asks for, a stalled subscriber's loss is told to it and counted by
 # status alike. No time is asserted.
+# serial: a benchmark: other tests' processes would be in its figures (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_root "the daemon's monitor"
 need_cmd jq

@@ -5,6 +5,7 @@
 # synthetic rules), the synthetic rules all load and never match, watch's
 # summary has the rules' figures, the storm's execs are all seen, and nothing
 # is left running.
+# serial: a benchmark: other tests' processes would be in its figures (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_root "the netlink tier"
 need_cmd jq

@@ -4,6 +4,7 @@
 # sink (file, compressed file, SQLite, PostgreSQL COPY and INSERT) with one process row per
 # process and no loss, the compressed sink rotated into .gz files, the daemon with each sink got
 # every exec of its storm into the sink, and nothing is left running. No time is asserted.
+# serial: a benchmark: other tests' processes would be in its figures (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_root "recording a storm and the daemon's monitor"
 need_cmd jq

@@ -2,6 +2,7 @@
 # BPF tier: a storm of short-lived static processes. The tier reads argv and
 # the executable in the kernel, so every exec and exit must be seen, every
 # argv complete and every exe absolute: 100%, not a rate.
+# serial: measures capture in a race with short-lived processes (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_cmd jq
 need_root "the benchmark's conditions"

@@ -4,6 +4,7 @@
 # true time); a storm of short processes under inotify is captured in part and
 # the rest is reported as estimated losses of the right size; poll catches
 # every process that lives longer than twice its interval; probe lists both.
+# serial: measures capture in a race with short-lived processes (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_cmd jq
 need_root "to drop to nobody"

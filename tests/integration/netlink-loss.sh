@@ -2,6 +2,7 @@
 # A reader stopped during a storm: the loss is counted and reported, the
 # table is resynchronised, nothing crashes, and a process whose exit fell in
 # the gap still gets an exit.
+# serial: overruns the kernel's queue on purpose, with its own storm alone (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_cmd jq
 need_root "SO_RCVBUFFORCE for a small buffer"

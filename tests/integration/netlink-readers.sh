@@ -4,6 +4,7 @@
 # and one claims it). In each: every exec is reported once, and the argv of
 # processes that live long enough to be read (sleepers, on every CPU) is there
 # every time, whichever reader read it.
+# serial: measures capture in a race with short-lived processes (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_cmd jq
 need_root "for the netlink tier at every kernel and to drop to nobody"

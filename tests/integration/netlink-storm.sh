@@ -1,6 +1,7 @@
 #!/bin/sh
 # Netlink tier: a storm of short-lived static processes. Every exec and exit
 # must be seen; argv must be captured for nearly all of them.
+# serial: measures capture in a race with short-lived processes (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_cmd jq
 need_root "real-time reader priority and the benchmark's conditions"

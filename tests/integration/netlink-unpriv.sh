@@ -1,6 +1,7 @@
 #!/bin/sh
 # Netlink tier as an unprivileged user (Linux >= 6.6): every event of a storm
 # is seen; argv at the rate the host allows, reported in the summary.
+# serial: measures capture in a race with short-lived processes (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_cmd jq
 need_root "to drop to nobody"

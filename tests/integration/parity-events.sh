@@ -4,6 +4,7 @@
 # new name), a ptrace attach and detach, a core dump. Each tier that can run
 # here is checked the same way; the bpf tier also with its raw_tp programs
 # ("bpfraw": PROCTRAIL_BPF_ATTACH=raw_tp).
+# serial: measures capture in a race with short-lived processes (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_cmd jq
 need_root "setuid, ptrace and core_pattern"

@@ -3,6 +3,7 @@
 # the monitor's own capture stays complete, the output is whole JSON lines,
 # and lines written + events dropped (reported as lost, reason slow-reader,
 # and in the summary) account for every event. A normal reader loses nothing.
+# serial: times a stalled reader against a storm (contrib/quickstart.sh)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need_cmd jq
 need_cmd dd

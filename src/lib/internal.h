@@ -237,11 +237,12 @@ int pt_parse_status_caps(const char *buf, size_t len, uint64_t *prm, uint64_t *e
 /* Set PT_F_CAPS known from status, or missing (ERROR). */
 void pt_status_apply_caps(const char *buf, size_t len, struct pt_proc *p);
 /*
- * The content of /proc/PID/cgroup, read through dirfd: p's cgroup path and id
- * (PT_F_CGROUP) and its container (PT_F_CONTAINER: a pt_ctr_new() reference, or
- * NULL for the host), known or missing with the reason. In a private cgroup
- * namespace (every path "/", ns/cgroup not the reader's) mountinfo is read
- * too. 0, or -ENOMEM.
+ * The content of /proc/PID/cgroup: p's cgroup path and id (PT_F_CGROUP) and
+ * its container (PT_F_CONTAINER: a pt_ctr_new() reference, or NULL for the
+ * host), known or missing with the reason. In a private cgroup namespace
+ * (every path "/", ns/cgroup not the reader's) mountinfo is read too, through
+ * dirfd (/proc/PID), or when dirfd is -1 through /proc/p->pid opened then.
+ * 0, or -ENOMEM.
  */
 int pt_procfs_cgroup_apply(const struct pt_procfs *fs, int dirfd, const char *buf, size_t len,
 			   struct pt_proc *p);
@@ -372,16 +373,18 @@ ssize_t pt_procfs_read_once(int dirfd, const char *name, char *buf, size_t cap);
 struct pt_exec_read {
 	const struct pt_procfs *fs;
 	uint64_t exec_ticks; /* when the exec happened: a later start is a reused pid */
-	int dirfd;
+	char path[32]; /* "PID/" and the file being read */
+	size_t dirlen; /* of "PID/" */
+	bool gone; /* no /proc/PID at step one: step two reads nothing */
 	int r_args, r_exe;
 	struct pt_proc *p; /* NULL when out of memory */
 };
-/* Step one: open /proc/PID and read what goes when it exits (cmdline into
- * argbuf of args_max + 1 bytes, exe). Set x->exec_ticks first. */
+/* Step one: read what goes when /proc/PID exits (cmdline into argbuf of
+ * args_max + 1 bytes, exe). Set x->exec_ticks first. */
 void pt_procfs_exec_begin(const struct pt_procfs *fs, char *argbuf, size_t args_max, pid_t pid,
 			  struct pt_exec_read *x);
-/* Step two: what lasts until it is reaped (stat, status, cgroup); every field read is
- * known or missing with its reason. Closes the fd; the record is the caller's. */
+/* Step two: what lasts until it is reaped (status, cgroup, stat); every field read is
+ * known or missing with its reason. The record is the caller's. */
 struct pt_proc *pt_procfs_exec_finish(struct pt_exec_read *x);
 
 /* ---- process record helpers (proc.c) ---- */

@@ -1004,10 +1004,14 @@ int pt_procfs_cgroup_apply(const struct pt_procfs *fs, int dirfd, const char *bu
 		else if (ci.v2 && p->ctr->cgroup) /* the container's own directory */
 			p->ctr->cgroup_id = cgid_of(fs, p->ctr->cgroup, strlen(p->ctr->cgroup));
 	} else if (ci.ns_root && fs->self_cgns) {
-		uint64_t ns = cgns_at(dirfd, "ns/cgroup");
+		/* rare (a cgroup namespace of its own): worth opening /proc/PID for */
+		int dfd = dirfd >= 0 ? dirfd : pt_procfs_pid_open(fs, p->pid);
+		uint64_t ns = dfd >= 0 ? cgns_at(dfd, "ns/cgroup") : 0;
 
 		if (ns && ns != fs->self_cgns)
-			r = ctr_from_mountinfo(dirfd, p, &why);
+			r = ctr_from_mountinfo(dfd, p, &why);
+		if (dfd >= 0 && dfd != dirfd)
+			close(dfd);
 	}
 	if (r < 0)
 		why = PT_WHY_ERROR;

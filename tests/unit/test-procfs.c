@@ -1725,6 +1725,35 @@ Test(procfs, exec_read_rejects_reused_pid)
 	free_rec(p);
 }
 
+/*
+ * The pid handed out again between the two steps: argv and exe were of the
+ * process that exec'd, but status and cgroup may not be. stat, read last,
+ * shows the later start and the whole record is discarded, not mixed.
+ */
+Test(procfs, exec_read_pid_reused_between_steps)
+{
+	static const char later[] = "44 (other) S 1 44 44 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 "
+				    "999999 0 0\n";
+	struct fx_proc fp = sleeper(44);
+	struct pt_exec_read x = {.exec_ticks = 123456};
+	char argbuf[4097];
+	struct pt_proc *p;
+
+	add(&fp);
+	pt_procfs_exec_begin(&fs, argbuf, sizeof(argbuf) - 1, 44, &x);
+	cr_assert_not_null(x.p);
+	cr_assert(pt_proc_has(x.p, PT_F_ARGV));
+	cr_assert_eq(fx_write(root, 44, "stat", later, sizeof(later) - 1), 0);
+	p = pt_procfs_exec_finish(&x);
+	cr_assert_null(p->args);
+	cr_assert_null(p->exe);
+	cr_assert_not(pt_proc_has(p, PT_F_START));
+	cr_assert_eq(p->why[PT_F_ARGV], PT_WHY_GONE);
+	cr_assert_eq(p->why[PT_F_CREDS], PT_WHY_GONE);
+	cr_assert_eq(p->why[PT_F_CGROUP], PT_WHY_GONE);
+	free_rec(p);
+}
+
 Test(procfs, exec_read_gone_and_zombie)
 {
 	struct fx_proc fp = sleeper(42);

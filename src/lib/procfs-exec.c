@@ -184,13 +184,14 @@ void pt_procfs_exec_begin(const struct pt_procfs *fs, char *argbuf, size_t args_
 		return;
 	pt_proc_init(x->p);
 	x->p->pid = pid;
-	if (pid <= 0) {
+	n = pid > 0 ? snprintf(x->path, sizeof(x->path), "%d/", (int)pid) : -1;
+	/* never a path without "PID/": "stat" alone is the proc root's /proc/stat */
+	if (n <= 0 || (size_t)n >= sizeof(x->path)) {
 		x->gone = true;
 		set_missing(x->p, EXEC_READ_FIELDS, PT_WHY_ERROR);
 		return;
 	}
-	n = snprintf(x->path, sizeof(x->path), "%d/", (int)pid);
-	x->dirlen = n > 0 && (size_t)n < sizeof(x->path) ? (size_t)n : 0;
+	x->dirlen = (size_t)n;
 	x->r_args = read_args(x, argbuf, args_max);
 	/* every /proc/PID has a cmdline: without it, there is no /proc/PID */
 	if (x->r_args == -ENOENT) {

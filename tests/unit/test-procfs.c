@@ -1754,6 +1754,24 @@ Test(procfs, exec_read_pid_reused_between_steps)
 	free_rec(p);
 }
 
+/* No pid, no "PID/" prefix: nothing is read (a bare "stat" would be /proc/stat). */
+Test(procfs, exec_read_bad_pid_reads_nothing)
+{
+	static const char hoststat[] = "cpu  1 2 3 4\n";
+	const pid_t bad[] = {0, -1};
+	struct pt_proc *p;
+
+	cr_assert_eq(fx_put(root, "/stat", hoststat, sizeof(hoststat) - 1), 0);
+	for (size_t i = 0; i < PT_ARRAY_SIZE(bad); i++) {
+		p = exec_read(bad[i], 0);
+		cr_assert_not_null(p);
+		cr_assert_null(p->args);
+		cr_assert_eq(p->why[PT_F_ARGV], PT_WHY_ERROR);
+		cr_assert_eq(p->why[PT_F_START], PT_WHY_ERROR);
+		free_rec(p);
+	}
+}
+
 Test(procfs, exec_read_gone_and_zombie)
 {
 	struct fx_proc fp = sleeper(42);

@@ -9,7 +9,13 @@ TRUE_STATIC=$top_builddir/tests/bench/true-static
 T=$(mktemp -d "${TMPDIR:-/tmp}/proctrail-test.XXXXXX") || exit 99
 chmod 755 "$T"
 PIDS=""
+MAIN_PID=$$
 cleanup() {
+	# A background child killed between its fork and its exec (`cmd & kill $!`)
+	# is still a copy of this shell and runs these traps: only the test's own
+	# shell cleans up. ($$ is the test's pid in every copy; the PPID of an
+	# exec'd sh is the copy's own.)
+	[ "$(exec sh -c 'echo $PPID')" = "$MAIN_PID" ] || return 0
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	[ -n "${KEEP_T:-}" ] || rm -rf "$T"

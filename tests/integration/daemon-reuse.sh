@@ -40,7 +40,12 @@ K2=$(jq -r .key "$T/now")
 [ "$K2" != "$K1" ] || fail "the second process has the first one's key $K1"
 [ "$(jq -c .argv "$T/now")" = '["sleep","30"]' ] || fail "show $P: $(cat "$T/now")"
 q "{\"cmd\":\"show\",\"pid\":\"$P@$AT\"}" | head -1 >"$T/then"
-[ "$(jq -r .key "$T/then")" = "$K1" ] || fail "show $P@$AT: $(cat "$T/then"), want key $K1"
+[ "$(jq -r .key "$T/then")" = "$K1" ] || {
+	# what the daemon holds for pid P, to tell a lost or mistimed record apart
+	q "{\"cmd\":\"ps\",\"state\":\"all\",\"filter\":\"proc.pid = $P\"}" |
+		jq -c '{key, state, start_time, exit_time, argv}' 2>&1
+	fail "show $P@$AT: $(cat "$T/then"), want key $K1 (first: $(cat "$T/first"))"
+}
 [ "$(jq -r .state "$T/then")" = exited ] || fail "the first process is not exited: $(cat "$T/then")"
 [ "$(q "{\"cmd\":\"show\",\"key\":\"$K1\"}" | head -1 | jq -r .key)" = "$K1" ] || fail "show by the first key"
 [ "$(q "{\"cmd\":\"show\",\"key\":\"$K2\"}" | head -1 | jq -c .argv)" = '["sleep","30"]' ] ||

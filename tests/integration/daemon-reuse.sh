@@ -9,13 +9,18 @@ need_cmd jq
 [ -w /proc/sys/kernel/ns_last_pid ] || skip "no writable /proc/sys/kernel/ns_last_pid"
 
 start_daemon
-sh -c 'sleep 0.5' pdreuse-first &
+sh -c 'sleep 1' pdreuse-first &
 P=$!
 sleep 0.2
+# a time in the first one's life: taken before the query, which a loaded
+# (sanitized, -j2) daemon can answer late, and checked against the process
+AT=$(date +%s.%N)
+case $(sed 's/.*) \(.\).*/\1/' /proc/$P/stat 2>/dev/null) in
+"" | Z | X) fail "the first process $P had ended at $AT: $(cat /proc/$P/stat 2>&1)" ;;
+esac
 q "{\"cmd\":\"show\",\"pid\":$P}" | head -1 >"$T/first"
 K1=$(jq -r .key "$T/first")
 [ -n "$K1" ] && [ "$K1" != null ] || fail "no key for the first process: $(cat "$T/first")"
-AT=$(date +%s.%N)
 wait $P
 sleep 0.2
 

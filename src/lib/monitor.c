@@ -77,6 +77,7 @@ struct pt_monitor {
 	struct pt_event_gaps gaps; /* of the running tier, within opt.events */
 
 	bool empty; /* PT_OPEN_EMPTY: no source, no /proc; filled by pt_import_* */
+	uid_t euid; /* ours: whose processes the kernel may let us read after all */
 	const struct pt_core_import *imp; /* the event being imported, if any */
 	bool imp_done; /* it was delivered */
 	uint64_t evnum; /* events delivered: the last evt.num */
@@ -274,15 +275,31 @@ static void reread(struct pt_monitor *m, struct pt_proc *p, unsigned need)
 	pt_table_touch(m->table, p);
 }
 
-/* Read from /proc what the record does not know yet (cheap fields first). */
+/*
+ * Read from /proc what the record does not know yet (cheap fields first),
+ * except what the kernel refused for these credentials: the ptrace access
+ * check (cwd, ns, exe) fails the same way until they change. Asking anyway
+ * cost a monitor without CAP_SYS_PTRACE nine failed readlinkat calls per exec
+ * of another user's process (eight namespaces and cwd), on the core thread.
+ */
 static void enrich(struct pt_monitor *m, struct pt_proc *p, unsigned want)
 {
 	unsigned need = 0;
 
 	for (unsigned f = 0; f < PT_F_COUNT; f++)
-		if ((want & PT_FMASK(f)) && !pt_proc_has(p, (enum pt_field)f))
+		if ((want & PT_FMASK(f)) && !pt_proc_has(p, (enum pt_field)f) &&
+		    p->why[f] != PT_WHY_PERM)
 			need |= PT_FMASK(f);
 	reread(m, p, need);
+}
+
+/* Its credentials changed (a uid or gid event, an exec into ours): what the
+ * kernel refused may be allowed now. */
+static void forget_refusals(struct pt_proc *p)
+{
+	for (unsigned f = 0; f < PT_F_COUNT; f++)
+		if (!pt_proc_has(p, (enum pt_field)f) && p->why[f] == PT_WHY_PERM)
+			p->why[f] = PT_WHY_NOT_READ;
 }
 
 /* Fill what the child does not know yet (a BPF fork record may know its own
@@ -296,9 +313,16 @@ static void inherit(struct pt_proc *child, const struct pt_proc *parent)
 		    pt_proc_has(parent, (enum pt_field)f))
 			want |= PT_FMASK(f);
 	pt_proc_merge(child, parent, want);
-	for (unsigned f = 0; f < PT_F_COUNT; f++)
+	for (unsigned f = 0; f < PT_F_COUNT; f++) {
 		if (want & PT_FMASK(f))
 			child->src[f] = PT_SRC_INHERITED;
+		/* the same credentials: the kernel refuses the child what it
+		 * refused the parent (see enrich()) */
+		else if ((PT_FMASK_INHERIT & PT_FMASK(f)) &&
+			 !pt_proc_has(child, (enum pt_field)f) &&
+			 !pt_proc_has(parent, (enum pt_field)f) && parent->why[f] == PT_WHY_PERM)
+			pt_proc_set_missing(child, (enum pt_field)f, PT_WHY_PERM);
+	}
 }
 
 static struct pt_proc *new_record(struct pt_monitor *m, pid_t pid, uint64_t start, int64_t start_us)
@@ -401,6 +425,10 @@ static void apply_exec(struct pt_monitor *m, struct pt_raw *raw)
 	 * (the old value stays if the process is already gone). */
 	if (p->src[PT_F_CGROUP] == PT_SRC_INHERITED || p->src[PT_F_CONTAINER] == PT_SRC_INHERITED)
 		reread(m, p, CGROUP_FIELDS);
+	/* An exec that left it our uid (a setuid one, or the end of one's
+	 * non-dumpable state) may let us read what we were refused. */
+	if (!pt_proc_has(p, PT_F_CREDS) || p->uid == m->euid || p->euid == m->euid)
+		forget_refusals(p);
 	/* cwd and namespaces do not change at exec: keep what was inherited. */
 	enrich(m, p, PT_FMASK_ALL & ~PT_FMASK_EXEC_IMAGE);
 	settle_ctr(m, p);
@@ -518,6 +546,7 @@ static void apply_ids(struct pt_monitor *m, struct pt_raw *raw)
 			p->gid = raw->u.id.r;
 			p->egid = raw->u.id.e;
 		}
+		forget_refusals(p);
 		if (!pt_proc_has(p, PT_F_CREDS))
 			enrich(m, p, PT_FMASK(PT_F_CREDS));
 		else
@@ -1061,6 +1090,7 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 		return -EINVAL;
 	}
 	m->empty = o->flags & PT_OPEN_EMPTY;
+	m->euid = geteuid();
 	snprintf(m->proc_root, sizeof(m->proc_root), "%s",
 		 o->proc_root ? o->proc_root : PT_PROC_ROOT);
 	m->opt.proc_root = m->proc_root;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "container.h"
 #include "fixture.h"
@@ -726,4 +727,71 @@ Test(monitor, fork_time_parent_kept_after_reparenting)
 	/* the root, and a record whose parent was never seen */
 	cr_assert_null(pt_parent_orig(m, get(1)));
 	cr_assert_null(pt_parent_orig(NULL, p));
+}
+
+/* An exec as raw_exec() reports it, with the credentials the reader read. */
+static void raw_exec_as(pid_t pid, uint64_t start, uid_t uid)
+{
+	struct pt_raw r = {.type = PT_EV_EXEC, .pid = pid, .tid = pid, .time_us = pt_now_us()};
+	struct pt_proc *info = malloc(sizeof(*info));
+	char *a = strdup("x");
+
+	cr_assert(info && a);
+	pt_proc_init(info);
+	info->pid = pid;
+	info->start = start;
+	pt_proc_set_known(info, PT_F_START, PT_SRC_PROC);
+	pt_proc_set_args(info, a, 2, false);
+	pt_proc_set_known(info, PT_F_ARGV, PT_SRC_PROC);
+	info->uid = info->euid = uid;
+	info->gid = info->egid = 0;
+	pt_proc_set_known(info, PT_F_CREDS, PT_SRC_PROC);
+	r.info = info;
+	pt_core_raw(m, &r);
+	cr_assert_null(r.info, "the core consumes info");
+}
+
+/*
+ * What the kernel refused a parent (the ptrace check on cwd, ns, exe) it
+ * refuses its children with the same credentials: not asked again at their
+ * exec, asked again once their credentials change. The fixture would answer
+ * every read, so a field still refused was not asked for.
+ */
+Test(monitor, refused_reads_are_inherited_and_asked_again_after_a_cred_change)
+{
+	uid_t other = geteuid() + 4242;
+	struct pt_proc *parent = (struct pt_proc *)get(100);
+	struct pt_raw uid = {.type = PT_EV_UID, .pid = 330, .tid = 330};
+
+	/* another user's shell whose cwd the kernel refused us */
+	parent->uid = parent->euid = other;
+	pt_proc_set_known(parent, PT_F_CREDS, PT_SRC_PROC);
+	free(parent->cwd);
+	parent->cwd = NULL;
+	pt_proc_set_missing(parent, PT_F_CWD, PT_WHY_PERM);
+
+	add_fx(330, 100, "bash", 730, "bash", 5);
+	add_fx(331, 100, "bash", 740, "bash", 5);
+	raw(PT_EV_FORK, 330, 330, 100, 730);
+	raw(PT_EV_FORK, 331, 331, 100, 740);
+	cr_assert_eq(get(330)->why[PT_F_CWD], PT_WHY_PERM, "inherited with the credentials");
+	cr_assert_null(get(330)->cwd);
+
+	/* an exec as the same other user: not asked */
+	raw_exec_as(330, 730, other);
+	cr_assert_eq(get(330)->why[PT_F_CWD], PT_WHY_PERM, "asked again at an exec");
+	cr_assert_not(pt_proc_has(get(330), PT_F_CWD));
+
+	/* a uid change: asked at the next exec */
+	uid.time_us = pt_now_us();
+	uid.u.id.r = uid.u.id.e = other + 1;
+	pt_core_raw(m, &uid);
+	raw_exec_as(330, 730, other + 1);
+	cr_assert(pt_proc_has(get(330), PT_F_CWD), "why %d", get(330)->why[PT_F_CWD]);
+	cr_assert_str_eq(get(330)->cwd, "/");
+
+	/* an exec into our own uid (a setuid binary): asked */
+	raw_exec_as(331, 740, geteuid());
+	cr_assert(pt_proc_has(get(331), PT_F_CWD), "why %d", get(331)->why[PT_F_CWD]);
+	cr_assert_str_eq(get(331)->cwd, "/");
 }

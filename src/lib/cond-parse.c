@@ -607,7 +607,9 @@ static bool regex_cost_ok(const char *pat, bool *balanced)
 			atom = f[d--];
 			break;
 		case '{':
-			if (pat[i + 1] < '0' || pat[i + 1] > '9')
+			/* {a...} or glibc's {,b} (zero to b) */
+			if ((pat[i + 1] < '0' || pat[i + 1] > '9') &&
+			    (pat[i + 1] != ',' || pat[i + 2] < '0' || pat[i + 2] > '9'))
 				break; /* an ordinary character */
 			if (!re_bound(pat, &i, &f[d]))
 				return false;

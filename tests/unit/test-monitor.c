@@ -74,10 +74,9 @@ static void raw_exit(pid_t pid, pid_t tid, int status)
 	pt_core_raw(m, &r);
 }
 
-/* An exec as the netlink reader reports it: argv and start read at once. */
-static void raw_exec(pid_t pid, uint64_t start, const char *args, size_t len)
+/* What the netlink reader reports of an exec: argv and start read at once. */
+static struct pt_proc *exec_info(pid_t pid, uint64_t start, const char *args, size_t len)
 {
-	struct pt_raw r = {.type = PT_EV_EXEC, .pid = pid, .tid = pid, .time_us = pt_now_us()};
 	struct pt_proc *info = malloc(sizeof(*info));
 	char *a = malloc(len);
 
@@ -89,9 +88,22 @@ static void raw_exec(pid_t pid, uint64_t start, const char *args, size_t len)
 	memcpy(a, args, len);
 	pt_proc_set_args(info, a, len, false);
 	pt_proc_set_known(info, PT_F_ARGV, PT_SRC_PROC);
+	return info;
+}
+
+static void send_exec(struct pt_proc *info)
+{
+	struct pt_raw r = {.type = PT_EV_EXEC, .pid = info->pid, .tid = info->pid};
+
+	r.time_us = pt_now_us();
 	r.info = info;
 	pt_core_raw(m, &r);
 	cr_assert_null(r.info, "the core consumes info");
+}
+
+static void raw_exec(pid_t pid, uint64_t start, const char *args, size_t len)
+{
+	send_exec(exec_info(pid, start, args, len));
 }
 
 static unsigned count(enum pt_event_type type, pid_t pid, bool thread)
@@ -732,23 +744,12 @@ Test(monitor, fork_time_parent_kept_after_reparenting)
 /* An exec as raw_exec() reports it, with the credentials the reader read. */
 static void raw_exec_as(pid_t pid, uint64_t start, uid_t uid)
 {
-	struct pt_raw r = {.type = PT_EV_EXEC, .pid = pid, .tid = pid, .time_us = pt_now_us()};
-	struct pt_proc *info = malloc(sizeof(*info));
-	char *a = strdup("x");
+	struct pt_proc *info = exec_info(pid, start, "x", 2);
 
-	cr_assert(info && a);
-	pt_proc_init(info);
-	info->pid = pid;
-	info->start = start;
-	pt_proc_set_known(info, PT_F_START, PT_SRC_PROC);
-	pt_proc_set_args(info, a, 2, false);
-	pt_proc_set_known(info, PT_F_ARGV, PT_SRC_PROC);
 	info->uid = info->euid = uid;
 	info->gid = info->egid = 0;
 	pt_proc_set_known(info, PT_F_CREDS, PT_SRC_PROC);
-	r.info = info;
-	pt_core_raw(m, &r);
-	cr_assert_null(r.info, "the core consumes info");
+	send_exec(info);
 }
 
 /*

@@ -110,8 +110,19 @@ show_logs() {
 # The tests marked "# serial:" (the benchmarks', and those that measure capture
 # in a race with short-lived processes) run one at a time, alone on the
 # machine; then the others, as many at once as there are CPUs, in the
-# ASan+UBSan build. Their programs are built in parallel first.
-make -j"$jobs" check TESTS= >/dev/null
+# ASan+UBSan build. Their programs are built in parallel first: in this build
+# only the integration tests' helpers, unless QUICKSTART_SANITIZE=0 (the unit
+# tests and the fuzz targets' seed replays run in the ASan+UBSan build and, the
+# unit tests, in distcheck; building them here too cost CI 53 s).
+sanitize=${QUICKSTART_SANITIZE:-1}
+if [ "$sanitize" = 1 ]; then
+	helpers=$(make -s list-check-programs | grep -v -e '^tests/unit/' -e '^tests/fuzz/' | tr '\n' ' ')
+	make -j"$jobs" $helpers >/dev/null
+	set -- check_PROGRAMS="$helpers"
+else
+	make -j"$jobs" check TESTS= >/dev/null
+	set --
+fi
 totals() { # the automake summary of a suite, as "pass fail skip"
 	awk '/^# PASS:/ {p = $3} /^# FAIL:/ {f = $3} /^# ERROR:/ {f += $3} /^# SKIP:/ {s = $3}
 		END {print p + 0, f + 0, s + 0}' "$1/test-suite.log"
@@ -119,12 +130,11 @@ totals() { # the automake summary of a suite, as "pass fail skip"
 all_tests=$(make -s list-tests)
 serial_tests=$(cd "$top" && grep -l '^# serial:' $(echo "$all_tests" | grep '\.sh$') | tr '\n' ' ')
 step "test programs built; running the serial tests: $serial_tests"
-make check TESTS="$serial_tests" || { show_logs; exit 1; }
+make check TESTS="$serial_tests" "$@" || { show_logs; exit 1; }
 set -- $(totals .)
 # The others run once, in the ASan+UBSan build below (also -O2), unless that
 # is off: running them in both builds cost CI 311 s of its 30 minutes; the
 # unit tests run unsanitized too, in distcheck.
-sanitize=${QUICKSTART_SANITIZE:-1}
 if [ "$sanitize" != 1 ]; then
 	step "serial tests passed; the others, $jobs at once"
 	make -j"$jobs" check TESTS="$(echo "$all_tests" | grep -vxF "$(echo "$serial_tests" | tr ' ' '\n')" | tr '\n' ' ')" ||

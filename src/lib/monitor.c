@@ -926,6 +926,8 @@ const struct pt_scan_hooks *pt_core_scan_hooks(void)
 	return &core_hooks;
 }
 
+static void bind_after_scan(struct pt_monitor *m);
+
 int pt_core_resync(struct pt_monitor *m, const char *reason)
 {
 	int r;
@@ -935,7 +937,7 @@ int pt_core_resync(struct pt_monitor *m, const char *reason)
 	pt_log(m, PT_LOG_INFO, "resynchronising from %s: %s", m->fs.root, reason);
 	m->st.resyncs++;
 	r = pt_scan(m, m->scanner, PT_SCAN_RESYNC);
-	pt_table_bind_parents(m->table);
+	bind_after_scan(m);
 	return r;
 }
 
@@ -946,15 +948,27 @@ PT_EXPORT int pt_monitor_resync(struct pt_monitor *m)
 
 /* ---- reparenting ---- */
 
+struct orphan_ctx {
+	struct pt_monitor *m;
+	bool unknown; /* after a scan: parents it never saw, not closed ones */
+};
+
 static int collect_orphan(const struct pt_proc *p, void *data)
 {
-	struct pt_monitor *m = data;
+	struct orphan_ctx *c = data;
+	struct pt_monitor *m = c->m;
 	const struct pt_proc *parent = pt_table_parent(m->table, p);
 	pid_t *v;
 
-	/* a parent that is alive, or one the table never knew: nothing to learn */
-	if (!parent || parent->state == PT_STATE_ALIVE)
+	if (c->unknown) {
+		/* a ppid the table has no record of: that parent exited before the
+		 * scan reached it (its pid above the child's, after a wrap) */
+		if (parent || p->ppid <= 0)
+			return 0;
+	} else if (!parent || parent->state == PT_STATE_ALIVE) {
+		/* a parent that is alive, or one the table never knew */
 		return 0;
+	}
 	if (m->norphans == m->orphans_cap) {
 		size_t cap = m->orphans_cap ? m->orphans_cap * 2 : 64;
 
@@ -968,20 +982,14 @@ static int collect_orphan(const struct pt_proc *p, void *data)
 	return 0;
 }
 
-/*
- * The kernel reports no reparenting: when a parent exits, its children move to
- * a subreaper or init silently. After processes have exited, the live records
- * whose parent record is closed read their ppid again from /proc, so that
- * queries (pt_parent) stay table lookups. Until then they name the parent
- * that started them.
- */
-void pt_core_reparent(struct pt_monitor *m)
+/* Read the ppid of the live records whose parent record is closed (unknown:
+ * or absent) again from /proc, where the kernel has reparented them. */
+static void reparent_sweep(struct pt_monitor *m, bool unknown)
 {
-	if (!m->exits_unswept || m->empty)
-		return;
-	m->exits_unswept = 0;
+	struct orphan_ctx c = {.m = m, .unknown = unknown};
+
 	m->norphans = 0;
-	pt_table_foreach(m->table, PT_SEL_ALIVE, collect_orphan, m);
+	pt_table_foreach(m->table, PT_SEL_ALIVE, collect_orphan, &c);
 	for (size_t i = 0; i < m->norphans; i++) {
 		struct pt_proc *p = pt_table_get_live(m->table, m->orphans[i]);
 		struct pt_proc tmp;
@@ -1000,6 +1008,33 @@ void pt_core_reparent(struct pt_monitor *m)
 		pt_proc_clear(&tmp);
 	}
 	m->norphans = 0;
+}
+
+/*
+ * The kernel reports no reparenting: when a parent exits, its children move to
+ * a subreaper or init silently. After processes have exited, the live records
+ * whose parent record is closed read their ppid again from /proc, so that
+ * queries (pt_parent) stay table lookups. Until then they name the parent
+ * that started them.
+ */
+void pt_core_reparent(struct pt_monitor *m)
+{
+	if (!m->exits_unswept || m->empty)
+		return;
+	m->exits_unswept = 0;
+	reparent_sweep(m, false);
+}
+
+/*
+ * After a scan of /proc: a parent that exited while the scan ran, after it
+ * read the child but before it reached the parent, left the child naming a
+ * pid the table never held, outside the tree under pid 1. Its ppid is read
+ * again; the kernel has moved it by then.
+ */
+static void bind_after_scan(struct pt_monitor *m)
+{
+	pt_table_bind_parents(m->table);
+	reparent_sweep(m, true);
 }
 
 /* ---- open, loop, close ---- */
@@ -1180,7 +1215,7 @@ PT_EXPORT int pt_monitor_open(struct pt_monitor **out, const struct pt_options *
 		goto fail;
 	}
 	if (!m->empty)
-		pt_table_bind_parents(m->table);
+		bind_after_scan(m);
 	if ((r = epoll_add(m, m->stopfd)) < 0 || (r = epoll_add(m, m->timerfd)) < 0)
 		goto fail;
 	if (m->src && m->src->fd && (r = epoll_add(m, m->src->fd(m->src_priv))) < 0)

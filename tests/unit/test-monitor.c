@@ -282,6 +282,28 @@ Test(monitor, parent_is_a_lookup_reparenting_is_the_cores)
 	cr_assert_eq(get(100)->ppid, 1, "a child of a live parent is left alone");
 }
 
+/*
+ * A parent that exits while a scan runs, after the scan read its child but
+ * before it reached the parent (a higher pid, after the pids wrapped), leaves
+ * the child naming a pid the table never held: outside the tree under pid 1.
+ * After each scan the core reads such a child's ppid again from /proc.
+ */
+Test(monitor, scan_reads_again_the_ppid_of_a_child_whose_parent_it_never_saw)
+{
+	add_fx(730, 725, "orphan", 1300, "orphan", 7); /* 725: gone before the scan */
+	cr_assert_geq(pt_monitor_resync(m), 0);
+	cr_assert_eq(get(730)->ppid, 725, "what /proc says stands");
+	cr_assert_null(pt_parent(m, get(730)));
+
+	/* /proc now shows the kernel's reparenting to init */
+	cr_assert_eq(fx_remove(root, 730, NULL), 0);
+	add_fx(730, 1, "orphan", 1300, "orphan", 7);
+	cr_assert_geq(pt_monitor_resync(m), 0);
+	cr_assert_eq(get(730)->ppid, 1);
+	cr_assert_eq(pt_parent(m, get(730)), get(1));
+	cr_assert_eq(get(100)->ppid, 1, "a child of a known parent is left alone");
+}
+
 Test(monitor, unknown_process_exit_is_reported_with_reasons)
 {
 	const struct pt_event *ev;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
 
@@ -217,4 +218,63 @@ uint32_t pt_nl_seq_gap(struct pt_nl_seq *s, uint32_t cpu, uint32_t seq)
 	c->seen = true;
 	c->last = seq;
 	return skipped;
+}
+
+bool pt_nl_share_takes(const struct pt_nl_share *sh, uint32_t cpu)
+{
+	unsigned n = sh->n;
+
+	if (sh->own >= 0 && cpu == (uint32_t)sh->own)
+		return true;
+	return (cpu % n + n - sh->idx - 1) % n < sh->others;
+}
+
+/*
+ * Classic BPF loads words big-endian: proc_event.cpu is read byte by byte on
+ * a little-endian host (CPUs up to 65535). Jumps are relative to the next
+ * instruction; those to `accept` are patched once it is placed.
+ */
+unsigned pt_nl_share_filter(const struct pt_nl_share *sh, struct sock_filter *f)
+{
+	const uint32_t off_what = NLMSG_HDRLEN + sizeof(struct cn_msg);
+	const uint32_t off_cpu = off_what + 4;
+	unsigned to_accept[1 + PT_NL_SHARE_OTHERS_MAX]; /* taken when true */
+	unsigned not_exec[2]; /* taken when false */
+	unsigned k = 0, nt = 0, accept;
+
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0);
+	not_exec[0] = k;
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, off_cpu + 4, 0, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, off_what);
+	not_exec[1] = k;
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(PT_PROC_EVENT_EXEC),
+					      0, 0);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, off_cpu);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, off_cpu + 1);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 8);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_OR | BPF_X, 0);
+#else
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, off_cpu);
+#endif
+	if (sh->own >= 0) {
+		to_accept[nt++] = k;
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)sh->own,
+						      0, 0);
+	}
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, sh->n);
+	for (unsigned j = 1; j <= sh->others && j <= PT_NL_SHARE_OTHERS_MAX; j++) {
+		to_accept[nt++] = k;
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						      (sh->idx + j) % sh->n, 0, 0);
+	}
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	accept = k;
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffu);
+	for (unsigned j = 0; j < 2; j++)
+		f[not_exec[j]].jf = (uint8_t)(accept - not_exec[j] - 1);
+	for (unsigned j = 0; j < nt; j++)
+		f[to_accept[j]].jt = (uint8_t)(accept - to_accept[j] - 1);
+	return k;
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/filter.h>
+
 #include "internal.h"
 
 enum pt_nl_kind {
@@ -64,5 +66,31 @@ void pt_nl_seq_free(struct pt_nl_seq *s);
  * memory) count 0.
  */
 uint32_t pt_nl_seq_gap(struct pt_nl_seq *s, uint32_t cpu, uint32_t seq);
+
+/*
+ * How several exec readers share the EXECs. Reader idx of n gets the EXECs of
+ * CPU own (the CPU it is pinned to, when it is the first reader pinned there;
+ * -1: none) and of every CPU c with c mod n in idx+1 .. idx+others (mod n), so
+ * each CPU's EXECs go to `others` readers whichever CPUs they run on, and to
+ * the reader on that CPU when there is one.
+ */
+#define PT_NL_SHARE_OTHERS_MAX 4
+#define PT_NL_SHARE_FILTER_MAX (16 + PT_NL_SHARE_OTHERS_MAX)
+
+struct pt_nl_share {
+	unsigned n, idx, others; /* others < n, at most PT_NL_SHARE_OTHERS_MAX */
+	int own;
+};
+
+/* Whether the reader gets the EXECs of cpu. */
+bool pt_nl_share_takes(const struct pt_nl_share *sh, uint32_t cpu);
+
+/*
+ * The classic BPF socket filter that passes a proc connector message when it
+ * is not an EXEC (ACKs, other events, anything short) or when
+ * pt_nl_share_takes() says so for its proc_event.cpu. Writes at most
+ * PT_NL_SHARE_FILTER_MAX instructions to f and returns how many.
+ */
+unsigned pt_nl_share_filter(const struct pt_nl_share *sh, struct sock_filter *f);
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Netlink tier's exec readers (--readers): one reader, pinned readers with
-# their socket filters, and more readers than CPUs (two readers get each EXEC
-# and one claims it). In each: every exec is reported once, and the argv of
+# their socket filters (each EXEC goes to the reader on its CPU and to one on
+# another, and one of them claims it), and more readers than CPUs, some of which
+# get nothing. In each: every exec is reported once, and the argv of
 # processes that live long enough to be read (sleepers, on every CPU) is there
 # every time, whichever reader read it.
 # serial: measures capture in a race with short-lived processes (contrib/quickstart.sh)

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
 
 #include <linux/connector.h>
 #include <linux/netlink.h>
@@ -701,4 +703,96 @@ Test(seq, untracked_cpus_count_zero)
 	cr_assert_eq(s.ncpu, 0, "nothing allocated for them");
 	pt_nl_seq_free(&s);
 	pt_nl_seq_free(&s);
+}
+
+/* ---- how exec readers share the EXECs: the predicate and its socket filter ---- */
+
+static const uint32_t share_cpus[] = {0, 1,  2,	 3,   4,   5,	6,    7,    8,
+				      9, 63, 64, 255, 256, 257, 1000, 65535};
+
+/* Whether a datagram sent to a socket carrying filter f reaches it. */
+static bool passes(int fd[2], const struct canned *c)
+{
+	unsigned char got[sizeof(c->buf)];
+
+	cr_assert_eq(send(fd[0], c->buf, c->len, 0), (ssize_t)c->len, "send: %m");
+	return recv(fd[1], got, sizeof(got), MSG_DONTWAIT) == (ssize_t)c->len;
+}
+
+static void check_filter(const struct pt_nl_share *sh)
+{
+	struct sock_filter f[PT_NL_SHARE_FILTER_MAX];
+	struct sock_fprog prog = {.filter = f};
+	struct pt_proc_event ev;
+	struct canned c;
+	int fd[2];
+
+	prog.len = (unsigned short)pt_nl_share_filter(sh, f);
+	cr_assert(prog.len > 0 && prog.len <= PT_NL_SHARE_FILTER_MAX);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, fd), 0, "socketpair: %m");
+	cr_assert_eq(setsockopt(fd[1], SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)), 0,
+		     "the kernel rejects the filter of reader %u of %u (own %d, others %u): %m",
+		     sh->idx, sh->n, sh->own, sh->others);
+	for (size_t i = 0; i < PT_ARRAY_SIZE(share_cpus); i++) {
+		ev = event(PT_PROC_EVENT_EXEC);
+		ev.cpu = share_cpus[i];
+		build(&c, &ev, EV_LEN, 1, 0);
+		cr_assert_eq(passes(fd, &c), pt_nl_share_takes(sh, share_cpus[i]),
+			     "reader %u of %u (own %d, others %u), EXEC of CPU %u: the filter "
+			     "and pt_nl_share_takes() disagree",
+			     sh->idx, sh->n, sh->own, sh->others, share_cpus[i]);
+		/* whatever is not an EXEC passes, from any CPU */
+		ev = event(PT_PROC_EVENT_FORK);
+		ev.cpu = share_cpus[i];
+		build(&c, &ev, EV_LEN, 1, 0);
+		cr_assert(passes(fd, &c), "a FORK of CPU %u was filtered out", share_cpus[i]);
+	}
+	ev = event(PT_PROC_EVENT_EXEC);
+	build(&c, &ev, 2, 1, 0);
+	c.len = NLMSG_HDRLEN + sizeof(struct cn_msg) + 2;
+	cr_assert(passes(fd, &c), "a message too short to hold a CPU was filtered out");
+	close(fd[0]);
+	close(fd[1]);
+}
+
+Test(share, the_socket_filter_passes_what_the_predicate_says)
+{
+	static const int owns[] = {-1, 0, 1, 5, 256};
+
+	for (unsigned n = 1; n <= 9; n++)
+		for (unsigned idx = 0; idx < n; idx++)
+			for (unsigned others = 0; others < n && others <= PT_NL_SHARE_OTHERS_MAX;
+			     others++)
+				for (size_t o = 0; o < PT_ARRAY_SIZE(owns); o++) {
+					struct pt_nl_share sh = {n, idx, others, owns[o]};
+
+					check_filter(&sh);
+				}
+}
+
+/* One reader pinned to each of CPUs 0..n-1: each CPU's EXECs go to the reader on
+ * that CPU and to `others` readers on other CPUs; other CPUs' to `others` readers. */
+Test(share, each_exec_goes_to_its_cpus_reader_and_to_others_elsewhere)
+{
+	for (unsigned n = 2; n <= 8; n++) {
+		unsigned others = n - 1 < 2 ? n - 1 : 2;
+
+		for (uint32_t cpu = 0; cpu < 3 * n; cpu++) {
+			unsigned own = 0, elsewhere = 0;
+
+			for (unsigned idx = 0; idx < n; idx++) {
+				struct pt_nl_share sh = {n, idx, others, (int)idx};
+
+				if (!pt_nl_share_takes(&sh, cpu))
+					continue;
+				if (idx == cpu)
+					own++;
+				else
+					elsewhere++;
+			}
+			cr_assert_eq(own, cpu < n ? 1u : 0u, "n %u CPU %u: own reader", n, cpu);
+			cr_assert_eq(elsewhere, others, "n %u CPU %u: readers on other CPUs", n,
+				     cpu);
+		}
+	}
 }

@@ -72,6 +72,10 @@ struct pt_monitor {
 	uint64_t exits_unswept; /* processes closed since the last reparenting sweep */
 	pid_t *orphans;
 	size_t norphans, orphans_cap;
+	/* found by a periodic scan, naming a parent the table did not hold then */
+	pid_t *unbound;
+	size_t nunbound, unbound_cap;
+	bool unbound_full; /* more than UNBOUND_MAX: sweep them all */
 
 	struct pt_status st;
 	struct pt_event_gaps gaps; /* of the running tier, within opt.events */
@@ -692,11 +696,15 @@ static void arm_loss(struct pt_monitor *m, uint64_t count, const char *reason, i
 	m->lost[i].count += count;
 }
 
+static void settle_unbound(struct pt_monitor *m);
+
 void pt_core_flush(struct pt_monitor *m)
 {
 	const char *reason;
 	int r;
 
+	if (m->nunbound || m->unbound_full)
+		settle_unbound(m);
 	if (!m->resync_armed && !m->nlost)
 		return;
 	reason = m->nlost ? m->lost[0].reason : NULL;
@@ -836,6 +844,8 @@ void pt_core_inherit_image(const struct pt_table *t, struct pt_proc *info, enum 
 	}
 }
 
+static void note_unbound(struct pt_monitor *m, pid_t pid);
+
 static void core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_scan_image img,
 			    enum pt_scan_kind kind, int64_t lo_us, int64_t hi_us)
 {
@@ -857,6 +867,8 @@ static void core_discovered(struct pt_monitor *m, struct pt_proc *info, enum pt_
 	pt_table_touch(m->table, p);
 	if (kind != PT_SCAN_SYNTH)
 		goto out;
+	if (p->ppid > 0 && !pt_table_parent(m->table, p))
+		note_unbound(m, p->pid);
 	memset(&raw, 0, sizeof(raw));
 	raw.pid = raw.tid = p->pid;
 	raw.ppid = p->ppid;
@@ -982,6 +994,22 @@ static int collect_orphan(const struct pt_proc *p, void *data)
 	return 0;
 }
 
+/* Read p's ppid again from /proc, where the kernel has reparented it. */
+static void reread_ppid(struct pt_monitor *m, struct pt_proc *p)
+{
+	struct pt_proc tmp;
+
+	pt_proc_init(&tmp);
+	if (pt_procfs_read(&m->fs, p->pid, PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START), &tmp) == 0 &&
+	    pt_same_start(tmp.start, p->start) && pt_proc_has(&tmp, PT_F_PPID)) {
+		/* the parent at fork time is the one the key keeps */
+		pt_table_bind_parent(m->table, p, true);
+		p->ppid = tmp.ppid;
+		pt_proc_set_known(p, PT_F_PPID, PT_SRC_PROC);
+	}
+	pt_proc_clear(&tmp);
+}
+
 /* Read the ppid of the live records whose parent record is closed (unknown:
  * or absent) again from /proc, where the kernel has reparented them. */
 static void reparent_sweep(struct pt_monitor *m, bool unknown)
@@ -992,20 +1020,9 @@ static void reparent_sweep(struct pt_monitor *m, bool unknown)
 	pt_table_foreach(m->table, PT_SEL_ALIVE, collect_orphan, &c);
 	for (size_t i = 0; i < m->norphans; i++) {
 		struct pt_proc *p = pt_table_get_live(m->table, m->orphans[i]);
-		struct pt_proc tmp;
 
-		if (!p)
-			continue;
-		pt_proc_init(&tmp);
-		if (pt_procfs_read(&m->fs, p->pid, PT_FMASK(PT_F_PPID) | PT_FMASK(PT_F_START),
-				   &tmp) == 0 &&
-		    pt_same_start(tmp.start, p->start) && pt_proc_has(&tmp, PT_F_PPID)) {
-			/* the parent at fork time is the one the key keeps */
-			pt_table_bind_parent(m->table, p, true);
-			p->ppid = tmp.ppid;
-			pt_proc_set_known(p, PT_F_PPID, PT_SRC_PROC);
-		}
-		pt_proc_clear(&tmp);
+		if (p)
+			reread_ppid(m, p);
 	}
 	m->norphans = 0;
 }
@@ -1035,6 +1052,46 @@ static void bind_after_scan(struct pt_monitor *m)
 {
 	pt_table_bind_parents(m->table);
 	reparent_sweep(m, true);
+}
+
+/*
+ * The same race in the periodic scans of the poll and inotify tiers: a process
+ * found naming a parent the table does not hold is noted, and once the source
+ * has handed over what it found (pt_core_flush), its ppid is read again if that
+ * parent is still unknown. Only the processes a scan found are looked at.
+ */
+#define UNBOUND_MAX 4096
+
+static void note_unbound(struct pt_monitor *m, pid_t pid)
+{
+	if (m->nunbound == m->unbound_cap) {
+		size_t cap = m->unbound_cap ? m->unbound_cap * 2 : 64;
+		pid_t *v;
+
+		if (cap > UNBOUND_MAX || !(v = realloc(m->unbound, cap * sizeof(*v)))) {
+			m->unbound_full = true;
+			return;
+		}
+		m->unbound = v;
+		m->unbound_cap = cap;
+	}
+	m->unbound[m->nunbound++] = pid;
+}
+
+static void settle_unbound(struct pt_monitor *m)
+{
+	if (m->unbound_full) {
+		reparent_sweep(m, true);
+	} else {
+		for (size_t i = 0; i < m->nunbound; i++) {
+			struct pt_proc *p = pt_table_get_live(m->table, m->unbound[i]);
+
+			if (p && p->ppid > 0 && !pt_table_parent(m->table, p))
+				reread_ppid(m, p);
+		}
+	}
+	m->nunbound = 0;
+	m->unbound_full = false;
 }
 
 /* ---- open, loop, close ---- */
@@ -1240,6 +1297,7 @@ PT_EXPORT void pt_monitor_close(struct pt_monitor *m)
 	pt_table_free(m->table); /* first: records hold references to the cache's entries */
 	pt_ctr_cache_free(m->ctrs);
 	free(m->orphans);
+	free(m->unbound);
 	pt_procfs_close(&m->fs);
 	if (m->epfd >= 0)
 		close(m->epfd);

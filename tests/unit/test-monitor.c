@@ -13,6 +13,7 @@
 #include "container.h"
 #include "fixture.h"
 #include "internal.h"
+#include "scan.h"
 
 #define MAXEV 64
 
@@ -302,6 +303,39 @@ Test(monitor, scan_reads_again_the_ppid_of_a_child_whose_parent_it_never_saw)
 	cr_assert_eq(get(730)->ppid, 1);
 	cr_assert_eq(pt_parent(m, get(730)), get(1));
 	cr_assert_eq(get(100)->ppid, 1, "a child of a known parent is left alone");
+}
+
+/*
+ * The same race in a periodic scan (the poll and inotify tiers): the child a
+ * scan found naming a parent the table does not hold has its ppid read again
+ * once the source hands over (pt_core_flush); a child whose parent the same
+ * scan found later is left alone.
+ */
+Test(monitor, periodic_scan_reads_again_the_ppid_of_a_child_whose_parent_it_never_saw)
+{
+	struct pt_scanner *s = pt_scanner_new(pt_core_procfs(m), pt_core_scan_hooks());
+
+	cr_assert_not_null(s);
+	cr_assert_geq(pt_scan(m, s, PT_SCAN_SYNTH), 0, "the first scan learns the fixture");
+	add_fx(730, 725, "orphan", 1300, "orphan", 7); /* 725: gone before the scan */
+	add_fx(740, 745, "child", 1310, "child", 6); /* 745: found after its child */
+	add_fx(745, 100, "parent", 1305, "parent", 7);
+	cr_assert_geq(pt_scan(m, s, PT_SCAN_SYNTH), 0);
+	cr_assert_eq(get(730)->ppid, 725, "what /proc said stands until the flush");
+	cr_assert_eq(count(PT_EV_FORK, 730, false), 1);
+	cr_assert_eq(pt_parent(m, get(740)), get(745));
+
+	/* by now the kernel has reparented both (740's change would be a fault) */
+	cr_assert_eq(fx_remove(root, 730, NULL), 0);
+	add_fx(730, 1, "orphan", 1300, "orphan", 7);
+	cr_assert_eq(fx_remove(root, 740, NULL), 0);
+	add_fx(740, 1, "child", 1310, "child", 6);
+	pt_core_flush(m);
+	cr_assert_eq(get(730)->ppid, 1);
+	cr_assert_eq(pt_parent(m, get(730)), get(1));
+	cr_assert_eq(get(740)->ppid, 745, "a child whose parent the scan found is not read again");
+	cr_assert_eq(count(PT_EV_FORK, 730, false), 1, "the fork event is not sent again");
+	pt_scanner_free(s);
 }
 
 Test(monitor, unknown_process_exit_is_reported_with_reasons)

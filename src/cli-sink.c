@@ -368,6 +368,11 @@ int cli_sinks_option(struct cli_sinks *cs, int c, const char *v, char *err, size
 		d->pg_copy = strcmp(v, "copy") == 0;
 		return 0;
 	case CLI_SINK_HOST_NAME:
+		if (*v && !pt_sink_host_name_ok(v, strlen(v)))
+			return bad(err, errlen,
+				   "invalid value for --host-name: '%s' (letters, digits, '-', '_' "
+				   "and '.', at most 253)",
+				   v);
 		return set_str(&d->host, "--host-name", v, err, errlen);
 	case CLI_SINK_FILTER:
 		return sink_filter(cs, v, err, errlen);
@@ -404,6 +409,11 @@ static char *db_conninfo(const struct cli_sinks *cs)
 		return NULL;
 	}
 	return buf;
+}
+
+const char *cli_sinks_host(const struct cli_sinks *cs)
+{
+	return cs ? cs->def.host : NULL;
 }
 
 unsigned cli_sinks_count(const struct cli_sinks *cs)

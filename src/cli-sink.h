@@ -94,6 +94,9 @@ void cli_sinks_free(struct cli_sinks *cs);
 int cli_sinks_option(struct cli_sinks *cs, int c, const char *arg, char *err, size_t errlen);
 /* After the options: the targets the options ask for (0: no sink). */
 unsigned cli_sinks_count(const struct cli_sinks *cs);
+/* --host-name, or NULL when not given (cs may be NULL): the sinks' host
+ * column and the rules' evt.hostname. */
+const char *cli_sinks_host(const struct cli_sinks *cs);
 /* Open every sink: 0, or -errno with one line in err naming the option. */
 int cli_sinks_open(struct cli_sinks *cs, pt_log_fn log, void *logdata, char *err, size_t errlen);
 /*

@@ -698,9 +698,12 @@ static int set_value(struct ctx *x, struct pd_conf *c, const struct key *k, cons
 		return set_path(x, c, k, v, n);
 	case K_PATH:
 		return set_path(x, c, k, v, n);
-	case K_NAME:
 	case K_HOST:
-		if (n > (k->type == K_HOST ? 253 : 256) || (n && v[0] == '-'))
+		if (n && !pt_sink_host_name_ok(v, n))
+			return bad_value(x, k, v, n);
+		return set_string(c, k, v, n);
+	case K_NAME:
+		if (n > 256 || (n && v[0] == '-'))
 			return bad_value(x, k, v, n);
 		for (size_t i = 0; i < n; i++)
 			if (!is_name_char(v[i]))

@@ -588,8 +588,9 @@ static void watch_rules_open(struct watch_ctx *w, const char *cmd)
 
 	if (!w->nrules_paths)
 		return;
-	r = alerts_rules_open(&w->rules, w->rules_paths, w->nrules_paths, NULL, rules_diag_print,
-			      w);
+	/* evt.hostname is --host-name's, as the SQL rows' host column (and proctraild's) */
+	r = alerts_rules_open(&w->rules, w->rules_paths, w->nrules_paths, cli_sinks_host(w->sinks),
+			      rules_diag_print, w);
 	if (r == -EINVAL)
 		usage_error("%s: --rules: the rules do not load (the errors are above)", cmd);
 	if (r < 0) {

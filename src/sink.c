@@ -23,6 +23,17 @@
 #define SINK_TICK_MS 1000
 #define SINK_DEFAULT_QUEUE (16u << 20)
 
+bool pt_sink_host_name_ok(const char *v, size_t n)
+{
+	if (n == 0 || n > 253 || v[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-' || v[i] == '.'))
+			return false;
+	return true;
+}
+
 void pt_sink_conf_init(struct pt_sink_conf *c)
 {
 	memset(c, 0, sizeof(*c));

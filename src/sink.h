@@ -85,6 +85,10 @@ struct pt_sink_conf {
 	bool pg_copy; /* pg_write = copy|insert: copy (the faster, measured in tests/bench) */
 };
 
+/* Whether v (n bytes) is a host name for host_name / --host-name: 1 to 253
+ * letters, digits, '-', '_' and '.', not starting with '-'. */
+bool pt_sink_host_name_ok(const char *v, size_t n);
+
 /* Defaults: every member as the comments say; type PT_SINK_FILE, target NULL. */
 void pt_sink_conf_init(struct pt_sink_conf *c);
 void pt_sink_conf_free(struct pt_sink_conf *c);

@@ -126,6 +126,20 @@ fi
 same_times "$T/live.json" "$T/rep.json" || fail "replay's alert times differ from the live run's by more than 1 ms"
 ok "replay --rules --rules-only: the same $nlive alerts (rule, key, pid, priority, tags, command; time within 1 ms)"
 
+# the alerts' hostname: the host's name, or --host-name's (as the sinks' host column)
+other=$(jq -r 'select(.event == "alert") | .hostname' "$T/rep.json" | sort -u)
+[ "$other" = "$(uname -n)" ] || fail "replay's alerts name the host '$other', not '$(uname -n)'"
+"$PROCTRAIL" replay "$T/rec.json" --json --rules "$FIND_RULES" --rules-only --host-name=web-03 >"$T/host.json" 2>"$T/host.err" ||
+	fail "replay --host-name=web-03 exited $?: $(tail -3 "$T/host.err")"
+other=$(jq -r 'select(.event == "alert") | .hostname' "$T/host.json" | sort -u)
+[ "$other" = web-03 ] || fail "replay --host-name=web-03: the alerts name the host '$other'"
+[ "$(mine "$T/host.json" | wc -l)" = "$nlive" ] || fail "replay --host-name=web-03: not the same $nlive alerts"
+"$PROCTRAIL" replay "$T/rec.json" --rules "$FIND_RULES" --host-name='a/b' >/dev/null 2>"$T/host.err"
+rc=$?
+[ "$rc" = 2 ] && grep -q -- "--host-name" "$T/host.err" ||
+	fail "replay --host-name=a/b: exit $rc, $(cat "$T/host.err")"
+ok "replay --rules: alerts name the host, or --host-name's; a bad --host-name exits 2"
+
 # the nested find's ancestry, as recorded
 n=$(jq -c 'select(.event == "alert" and .output_fields["proc.cmdline"] == "find /etc -perm -u=s -type f" and
 	.output_fields["proc.pname"] == "sh" and .output_fields["proc.aname[2]"] == "sh")' "$T/rep.json" | wc -l)

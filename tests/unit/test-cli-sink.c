@@ -176,6 +176,29 @@ Test(cli_sink, values_and_ranges)
 	bad_opt(CLI_SINK_DB_PORT, "65536", "--db-port");
 	bad_opt(CLI_SINK_OUTPUT, "", "--output needs a value");
 	bad_opt(CLI_SINK_SPOOL_MAX, "lots", "--spool-max");
+	/* --host-name takes what proctraild's host_name takes */
+	bad_opt(CLI_SINK_HOST_NAME, "a/b", "--host-name");
+	bad_opt(CLI_SINK_HOST_NAME, "-web", "--host-name");
+	bad_opt(CLI_SINK_HOST_NAME, "web\x1b[2J", "--host-name");
+	{
+		struct cli_sinks *cs = cli_sinks_new();
+		char err[512] = "", name[255];
+
+		memset(name, 'h', 254);
+		name[254] = '\0';
+		cr_assert_eq(cli_sinks_option(cs, CLI_SINK_HOST_NAME, name, err, sizeof(err)),
+			     -EINVAL, "254 bytes is too long for a host name");
+		name[253] = '\0';
+		cr_assert_null(cli_sinks_host(cs),
+			       "no --host-name: the host's name, from the rules");
+		cr_assert_eq(cli_sinks_option(cs, CLI_SINK_HOST_NAME, name, err, sizeof(err)), 0,
+			     "%s", err);
+		cr_assert_eq(cli_sinks_option(cs, CLI_SINK_HOST_NAME, "web-03.example_1", err,
+					      sizeof(err)),
+			     0, "%s", err);
+		cr_assert_str_eq(cli_sinks_host(cs), "web-03.example_1");
+		cli_sinks_free(cs);
+	}
 	cr_assert_eq(cli_parse_duration_ms("1.5s", &ms), 0);
 	cr_assert_eq(ms, 1500);
 	cr_assert_eq(cli_parse_duration_ms("90", &ms), 0);

@@ -484,6 +484,8 @@ static void *reader_main(void *arg)
 
 /* ---- the core's thread: event socket -> pt_core_raw() ---- */
 
+_Static_assert(FILTER_OTHERS <= PT_NL_SHARE_OTHERS_MAX, "the filter has room for so many");
+
 /* How reader i shares the EXECs with the others (pt_nl_share_takes()). */
 static struct pt_nl_share reader_share(const struct nl_source *s, unsigned i)
 {

@@ -104,7 +104,7 @@ static const struct key keys[] = {
 	{"subscriber_queue", K_SIZE, OFF(subscriber_queue), true, 64 * KIB, GIB, "64K..1G"},
 	{"reply_max", K_SIZE, OFF(reply_max), true, 64 * KIB, 16 * GIB, "64K..16G"},
 	{"log_level", K_LOGLEVEL, OFF(log_level), true, 0, 0, NULL},
-	/* sinks: none reloadable (SIGHUP reopens them, for logrotate) */
+	/* sinks: none reloadable but sink_filter (SIGHUP reopens them, for logrotate) */
 	{"output", K_OUTPUT, OFF(outputs), false, 0, 0, NULL},
 	{"sqlite", K_SQLITE, OFF(sqlites), false, 0, 0, NULL},
 	{"pg", K_PG, OFF(pgs), false, 0, 0, NULL},
@@ -112,7 +112,8 @@ static const struct key keys[] = {
 	{"sink_flush_interval", K_DURATION, SOFF(flush_ms), false, 1, HOUR, "1ms..1h"},
 	{"sink_queue", K_SIZE, SOFF(queue), false, PT_OUTQ_MIN, PT_OUTQ_MAX, "64K..1G"},
 	{"host_name", K_HOST, SOFF(host), false, 0, 0, NULL},
-	{"sink_filter", K_FILTER, SOFF(filter), false, 0, 0, NULL},
+	/* the one sink key a reload applies: the sinks stay open, the filter changes */
+	{"sink_filter", K_FILTER, SOFF(filter), true, 0, 0, NULL},
 	{"output_max_size_mb", K_MIB, SOFF(max_size), false, 0, 1 << 20, "0..1048576"},
 	{"output_max_backups", K_UINT, SOFF(max_backups), false, 0, 1000, "0..1000"},
 	{"output_max_age", K_DURATION, SOFF(max_age_ms), false, 0, 365 * DAY, "0..365d"},

@@ -1168,6 +1168,14 @@ void pd_server_set_rules(struct pd_server *s, struct rules *rs)
 	s->rules = rs;
 }
 
+void pd_server_set_sink_filter(struct pd_server *s, struct cli_filter *filter)
+{
+	cli_filter_free(s->sink_filter);
+	s->sink_filter = s->nsinks ? filter : NULL;
+	if (!s->nsinks)
+		cli_filter_free(filter);
+}
+
 void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n,
 			 struct cli_filter *filter)
 {

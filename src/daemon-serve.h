@@ -161,6 +161,9 @@ void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n,
  */
 struct rules;
 void pd_server_set_rules(struct pd_server *s, struct rules *rs);
+/* A reload's sink_filter (NULL: every event) in place of the running one,
+ * which is freed; taken and freed at once when there is no sink. */
+void pd_server_set_sink_filter(struct pd_server *s, struct cli_filter *filter);
 /* Subscribers get their final line, clients are closed, the socket file removed,
  * then the sinks drain (5 s at most each) and close. */
 void pd_server_free(struct pd_server *s);

@@ -268,6 +268,26 @@ static int load_rules(const struct pd_conf *c, struct rules **out)
 	return 0;
 }
 
+/* sink_filter, the one sink key a reload applies (checked when the file was read) */
+static void reload_sink_filter(struct daemon *d, const struct pd_conf *running,
+			       const struct pd_conf *next)
+{
+	const char *was = running->sink.filter, *now = next->sink.filter;
+	struct cli_filter *filter = NULL;
+	char err[512];
+	int r;
+
+	if ((!was && !now) || (was && now && strcmp(was, now) == 0))
+		return;
+	if (now && (r = cli_filter_parse(now, &filter, err, sizeof(err))) < 0) {
+		pd_log(PT_LOG_ERR, "reload: sink_filter: %s; the running one stays",
+		       r == -EINVAL ? err : strerror(-r));
+		return;
+	}
+	pd_server_set_sink_filter(d->s, filter);
+	pd_log(PT_LOG_NOTICE, "reload: sink_filter is now %s", now ? now : "empty: every event");
+}
+
 static int on_reload(const struct pd_conf *running, struct pd_conf *next, void *data)
 {
 	struct daemon *d = data;
@@ -292,6 +312,7 @@ static int on_reload(const struct pd_conf *running, struct pd_conf *next, void *
 			       "the running rules stay");
 		else
 			pd_server_set_rules(d->s, rs);
+		reload_sink_filter(d, running, next);
 	}
 	r = pd_conf_keep_running(running, next);
 	if (r < 0) {

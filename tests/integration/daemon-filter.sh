@@ -4,7 +4,7 @@
 # line echoes the condition (old KEY=PATTERN terms: their translation, and
 # nothing in the log), a bad condition is a bad_request naming the field and
 # its place, ps filters records; sink_filter keeps the file sink to what it
-# matches and counts the rest as filtered, not lost.
+# matches and counts the rest as filtered, not lost, and SIGHUP changes it.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 need_root "the daemon's monitor"
@@ -99,11 +99,27 @@ ok "ps with a condition, over records, from a raw request and proctrail ps"
 st=$(q '{"cmd":"status"}' | head -1)
 filtered=$(printf '%s' "$st" | jq '.sinks[0].filtered')
 [ "$filtered" -gt 0 ] || fail "the sink's status counts nothing filtered: $(printf '%s' "$st" | jq -c .sinks)"
+
+# SIGHUP: a new sink_filter applies to the events after it, the sink still open
+sleep 0.3
+sed -i "s/^sink_filter = .*/sink_filter = evt.type = exec and proc.args startswith $TAG-two/" "$T/d.conf"
+kill -HUP "$DPID"
+wait_for_line "$DLOG" "configuration reloaded" 10 || fail "no reload: $(tail -5 "$DLOG")"
+grep -q "reload: sink_filter is now evt.type = exec and proc.args startswith $TAG-two" "$DLOG" ||
+	fail "the reload does not say the new sink_filter: $(tail -5 "$DLOG")"
+grep -q "restart is needed to apply.*sink_filter" "$DLOG" && fail "sink_filter is logged as needing a restart"
+/bin/true "$TAG-two-1"
+/bin/true "$TAG-yes-2"
+sleep 0.5
 stop_daemon
 [ "$DRC" = 0 ] || fail "proctraild exited $DRC"
 json_has "$T/sink.jsonl" ".argv == [\"/bin/true\",\"$TAG-yes-1\"]" || fail "the sink lacks a match"
+json_has "$T/sink.jsonl" ".argv == [\"/bin/true\",\"$TAG-two-1\"]" ||
+	fail "the sink lacks a match of the reloaded sink_filter"
+json_has "$T/sink.jsonl" ".argv == [\"/bin/true\",\"$TAG-yes-2\"]" &&
+	fail "the sink got a match of the old sink_filter after the reload"
 json_all "$T/sink.jsonl" 'true' \
-	"(.event == \"exec\" and (.argv[1] // \"\" | startswith(\"$TAG-yes\"))) or .event == \"lost\"" ||
+	"(.event == \"exec\" and (.argv[1] // \"\" | startswith(\"$TAG-yes\") or startswith(\"$TAG-two\"))) or .event == \"lost\"" ||
 	fail "the sink got what sink_filter leaves out: $(cat "$T/sink.jsonl")"
 grep -q "closed: [0-9]* written, 0 dropped" "$DLOG" || fail "the sink dropped: $(grep closed "$DLOG")"
-ok "sink_filter: the file holds only matching execs; $filtered events counted as filtered"
+ok "sink_filter: the file holds only matching execs, by the new condition after SIGHUP; $filtered events counted as filtered"

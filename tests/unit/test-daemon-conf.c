@@ -1033,7 +1033,7 @@ Test(conf, sink_keys_need_a_restart)
 			   "output_compress = yes\noutput_fsync = no\noutput_mode = 0600\n"
 			   "db_retention = 1d\ndb_max_size = 1G\ndb_create_schema = no\n"
 			   "pg_password_file = /p\npg_write = insert\nspool_dir = /s\n"
-			   "spool_max = 1M\nretention = 1m\n";
+			   "spool_max = 1M\nretention = 1m\nsink_filter = proc.name = x\n";
 
 	pd_conf_init(&next);
 	cr_assert_eq(pd_conf_parse(&next, text, strlen(text), "n", err, sizeof(err)), 0, "%s", err);
@@ -1052,6 +1052,7 @@ Test(conf, sink_keys_need_a_restart)
 	cr_assert_null(next.sink.host);
 	cr_assert_eq(next.sink.fsync, PT_FSYNC_BATCH);
 	cr_assert_eq(next.retention_ms, 60000);
+	cr_assert_str_eq(next.sink.filter, "proc.name = x", "sink_filter is reloaded, not kept");
 	/* and back: the lists are copied */
 	pd_conf_free(&c);
 	pd_conf_init(&c);

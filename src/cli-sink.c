@@ -368,7 +368,7 @@ int cli_sinks_option(struct cli_sinks *cs, int c, const char *v, char *err, size
 		d->pg_copy = strcmp(v, "copy") == 0;
 		return 0;
 	case CLI_SINK_HOST_NAME:
-		if (*v && !pt_sink_host_name_ok(v, strlen(v)))
+		if (*v && !pt_sink_name_ok(v, strlen(v), PT_SINK_HOST_NAME_MAX))
 			return bad(err, errlen,
 				   "invalid value for --host-name: '%s' (letters, digits, '-', '_' "
 				   "and '.', at most 253)",

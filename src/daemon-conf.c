@@ -480,12 +480,6 @@ static int parse_bool_word(const char *s, size_t n)
 	return -1;
 }
 
-static bool is_name_char(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		ch == '_' || ch == '-' || ch == '.';
-}
-
 static int parse_events(struct ctx *x, const struct key *k, const char *v, size_t n, unsigned *out)
 {
 	const char *p = v, *end = v + n;
@@ -699,16 +693,10 @@ static int set_value(struct ctx *x, struct pd_conf *c, const struct key *k, cons
 		return set_path(x, c, k, v, n);
 	case K_PATH:
 		return set_path(x, c, k, v, n);
-	case K_HOST:
-		if (n && !pt_sink_host_name_ok(v, n))
-			return bad_value(x, k, v, n);
-		return set_string(c, k, v, n);
 	case K_NAME:
-		if (n > 256 || (n && v[0] == '-'))
+	case K_HOST:
+		if (n && !pt_sink_name_ok(v, n, k->type == K_HOST ? PT_SINK_HOST_NAME_MAX : 256))
 			return bad_value(x, k, v, n);
-		for (size_t i = 0; i < n; i++)
-			if (!is_name_char(v[i]))
-				return bad_value(x, k, v, n);
 		return set_string(c, k, v, n);
 	case K_OPT_PATH:
 		if (!n)

@@ -1170,10 +1170,12 @@ void pd_server_set_rules(struct pd_server *s, struct rules *rs)
 
 void pd_server_set_sink_filter(struct pd_server *s, struct cli_filter *filter)
 {
-	cli_filter_free(s->sink_filter);
-	s->sink_filter = s->nsinks ? filter : NULL;
-	if (!s->nsinks)
+	if (!s->nsinks) {
 		cli_filter_free(filter);
+		filter = NULL;
+	}
+	cli_filter_free(s->sink_filter);
+	s->sink_filter = filter;
 }
 
 void pd_server_set_sinks(struct pd_server *s, struct pt_sink **sinks, size_t n,

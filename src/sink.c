@@ -23,9 +23,9 @@
 #define SINK_TICK_MS 1000
 #define SINK_DEFAULT_QUEUE (16u << 20)
 
-bool pt_sink_host_name_ok(const char *v, size_t n)
+bool pt_sink_name_ok(const char *v, size_t n, size_t max)
 {
-	if (n == 0 || n > 253 || v[0] == '-')
+	if (n == 0 || n > max || v[0] == '-')
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||

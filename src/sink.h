@@ -85,9 +85,12 @@ struct pt_sink_conf {
 	bool pg_copy; /* pg_write = copy|insert: copy (the faster, measured in tests/bench) */
 };
 
-/* Whether v (n bytes) is a host name for host_name / --host-name: 1 to 253
- * letters, digits, '-', '_' and '.', not starting with '-'. */
-bool pt_sink_host_name_ok(const char *v, size_t n);
+/* Whether v (n bytes) is a name as the configuration takes them (host_name and
+ * --host-name, at most PT_SINK_HOST_NAME_MAX; proctraild's user and
+ * socket_group): 1 to max letters, digits, '-', '_' and '.', not starting
+ * with '-'. */
+#define PT_SINK_HOST_NAME_MAX 253
+bool pt_sink_name_ok(const char *v, size_t n, size_t max);
 
 /* Defaults: every member as the comments say; type PT_SINK_FILE, target NULL. */
 void pt_sink_conf_init(struct pt_sink_conf *c);

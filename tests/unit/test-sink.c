@@ -198,6 +198,14 @@ static uint64_t sink_dropped(struct pt_sink *s)
 	return st.dropped;
 }
 
+static uint64_t sink_written(struct pt_sink *s)
+{
+	struct pt_sink_status st;
+
+	pt_sink_status(s, &st);
+	return st.written;
+}
+
 static void push_line(struct pt_sink *s, unsigned i, int want)
 {
 	char line[64];
@@ -280,6 +288,8 @@ Test(sink, batches_by_time)
 		push_line(s, i, 0);
 	/* far from the count: only the flush interval writes them */
 	WAIT_FOR(fk_lines() == 3);
+	/* the sink's thread counts them once the write has returned */
+	WAIT_FOR(sink_written(s) == 3);
 	pt_sink_status(s, &st);
 	cr_assert_eq(st.written, 3);
 	cr_assert_geq(st.batches, 1);
@@ -315,6 +325,7 @@ Test(sink, failed_write_drops_and_is_told)
 	cr_assert_not_null(strstr(lost, "\"count\":5,"));
 	cr_assert_not_null(strstr(lost, "\"reason\":\"sink\""));
 	cr_assert_eq(strchr(lost, '\n') - lost + 1, strstr(fk.text, "{\"event\":\"fork\"") - lost);
+	WAIT_FOR(sink_written(s) == 4); /* counted once the write has returned */
 	pt_sink_status(s, &st);
 	cr_assert_eq(st.state, PT_SINK_OK);
 	cr_assert_eq(st.dropped, 5);

@@ -9,7 +9,8 @@
  * exits, the kernel moves its children to init or a subreaper, and the table
  * follows, so a grandchild would drop out. Fork events come in order on every
  * tier (a parent's fork is reported before its child can run), and the scanning
- * tiers report each new process with the parent /proc gave it.
+ * tiers report each new process with the parent /proc gave it, after that
+ * parent (a scan that finds the child first reads the parent out of turn).
  *
  * A command is started after the monitor has subscribed: the child waits on a
  * pipe until the monitor has seen it (its fork event), then execs, so nothing it

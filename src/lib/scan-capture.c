@@ -103,7 +103,7 @@ static void captured_exec(struct ctx *c, struct pending *e, struct capture *cap)
 	pt_scan_report_exec(c, e->pid, e->start, info, true, e->lo_us, e->hi_us);
 }
 
-static void counted_add(struct ctx *c, pid_t pid)
+void pt_scan_counted_add(struct ctx *c, pid_t pid)
 {
 	struct pt_scanner *s = c->s;
 
@@ -165,7 +165,7 @@ void pt_scan_use_captures(struct ctx *c)
 		}
 		/* never counted: no scan saw it (or it was gone when read) */
 		c->seen++;
-		counted_add(c, pid);
+		pt_scan_counted_add(c, pid);
 		exiting = now &&
 			(!have_si || (si.flags & PF_EXITING) || si.state == 'Z' || si.state == 'X');
 		if (now && !exiting && pt_scan_same_args(now, cap->info)) {
@@ -189,6 +189,7 @@ void pt_scan_use_captures(struct ctx *c)
 			s->st.captured++;
 		}
 		pt_scan_free_info(now);
+		pt_scan_discover_parent(c, cap->info);
 		pt_scan_young_add(c, pid, start);
 		s->hooks.discovered(c->m, cap->info, PT_IMAGE_OWN, c->kind,
 				    pt_scan_fork_lo(c, cap->info, fresh), cap->seen_us);

@@ -44,6 +44,50 @@ int pt_scan_discover(struct ctx *c, pid_t pid, bool fresh)
 	return 0;
 }
 
+/*
+ * A process found before its parent, which the table does not hold: the parent
+ * is read and reported first, so that its fork comes before its child's (watch
+ * -- CMD follows a child whose fork names a followed parent). Captures are
+ * taken reader by reader, not in the order of the execs; and a fast scan that
+ * lists /proc as the counter hands a pid out misses it, then starts its next
+ * window above it. A parent gone, or unreadable, is left to the listing.
+ */
+void pt_scan_discover_parent(struct ctx *c, const struct pt_proc *info)
+{
+	pid_t ppid = info->ppid;
+	struct pt_stat si;
+	struct pt_proc *p;
+	bool have_si, no_cur = c->no_cur;
+	int err;
+
+	if (ppid <= 0 || ppid == info->pid || !pt_proc_has(info, PT_F_PPID) ||
+	    c->parent_depth >= PARENT_DEPTH_MAX || pt_table_get_live(c->t, ppid) ||
+	    pt_scan_in_list(c->s->carry, c->s->ncarry, ppid) ||
+	    pt_scan_find_pid(c->s->unread, c->s->nunread, ppid) >= 0)
+		return;
+	p = pt_scan_read(c->s->fs, ppid, PT_FMASK_ALL, &si, &have_si, &err);
+	if (!p)
+		return;
+	if (info->start && p->start > info->start) {
+		/* younger than the child: its pid was handed out again */
+		pt_scan_free_info(p);
+		return;
+	}
+	c->parent_depth++;
+	/* out of pid order: the listing records its thread count when it gets there */
+	c->no_cur = true;
+	pt_scan_discover_read(c, ppid, pt_scan_fresh_pid(c, ppid, false), p, have_si ? &si : NULL);
+	c->no_cur = no_cur;
+	c->parent_depth--;
+	c->s->st.parents_first++;
+	/* seen once: the listing, if it gets to the parent, does not count it again */
+	if (!pt_scan_counted_has(c, ppid)) {
+		pt_scan_count_seen(c, ppid, 0,
+				   c->win && pt_pid_in_window(ppid, c->win_lo, c->win_hi));
+		pt_scan_counted_add(c, ppid);
+	}
+}
+
 /* pt_scan_discover() once it has read the process (consumes info; sip NULL: no stat). */
 void pt_scan_discover_read(struct ctx *c, pid_t pid, bool fresh, struct pt_proc *info,
 			   const struct pt_stat *sip)
@@ -56,6 +100,7 @@ void pt_scan_discover_read(struct ctx *c, pid_t pid, bool fresh, struct pt_proc 
 	unsigned nthreads;
 	int64_t lo;
 
+	pt_scan_discover_parent(c, info);
 	if (sip)
 		si = *sip;
 	nthreads = info->nthreads ? info->nthreads : 1;

@@ -28,6 +28,7 @@
 #define YOUNG_MAX 256 /* fast scans watch this many new processes for exits */
 #define YOUNG_US 500000 /* for this long; full scans see every exit */
 #define CARRY_MAX 64
+#define PARENT_DEPTH_MAX 16 /* ancestors read out of turn for one process */
 #define NEW_MAX 4096 /* more new pids than this: list everything */
 
 enum { ENT_GONE = 1 << 0 };
@@ -141,6 +142,7 @@ struct ctx {
 	pid_t carry[CARRY_MAX];
 	size_t ncarry;
 	bool no_cur; /* using captures: not in pid order, thread counts wait */
+	unsigned parent_depth; /* pt_scan_discover_parent's recursion */
 	int changes;
 };
 
@@ -196,12 +198,14 @@ void pt_scan_recheck_pending(struct ctx *c);
 /* scan-discover.c */
 void pt_scan_sync_threads(struct ctx *c, pid_t pid);
 int pt_scan_discover(struct ctx *c, pid_t pid, bool fresh);
+void pt_scan_discover_parent(struct ctx *c, const struct pt_proc *info);
 void pt_scan_discover_read(struct ctx *c, pid_t pid, bool fresh, struct pt_proc *info,
 			   const struct pt_stat *sip);
 void pt_scan_vanish(struct ctx *c, struct pt_proc *rec, int64_t lo, int64_t hi);
 
 /* scan-capture.c */
 bool pt_scan_counted_has(const struct ctx *c, pid_t pid);
+void pt_scan_counted_add(struct ctx *c, pid_t pid);
 void pt_scan_use_captures(struct ctx *c);
 
 #endif

@@ -313,7 +313,8 @@ static void full_entry(struct ctx *c, size_t idx)
 	r = rec ? check_known(c, pid, rec, fresh) : pt_scan_discover(c, pid, fresh);
 	if (pt_scan_is_gone(r))
 		s->flags[idx] |= ENT_GONE;
-	if (!pt_scan_counted_has(c, pid))
+	/* one the table held, from before this window, was counted when it was found */
+	if (!pt_scan_counted_has(c, pid) && (!rec || in_win))
 		pt_scan_count_seen(c, pid, r, in_win);
 }
 

@@ -29,6 +29,7 @@ struct pt_scan_stats {
 	uint64_t raced; /* new entries gone before they could be read */
 	uint64_t early; /* new pids a fast scan found by seeking past the old ones */
 	uint64_t captured; /* processes known only from a reader's capture (gone when read) */
+	uint64_t parents_first; /* parents read out of turn: found after a child */
 };
 
 void pt_scanner_free(struct pt_scanner *s);

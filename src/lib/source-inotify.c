@@ -1050,10 +1050,11 @@ static void src_close(struct pt_monitor *m, void *priv)
 	pt_scanner_stats(src->scan, &st);
 	pt_log(m, PT_LOG_INFO,
 	       "inotify: %" PRIu64 " events (%" PRIu64 " overflows), %" PRIu64 " scans, %" PRIu64
-	       " found (%" PRIu64 " gone, known from a capture), %" PRIu64 " vanished, %" PRIu64
-	       " unreadable, %" PRIu64 " missed (estimated)",
-	       src->events, src->overflows, st.scans, st.added, st.captured, st.vanished,
-	       st.unreadable, st.missed_est);
+	       " found (%" PRIu64 " gone, known from a capture; %" PRIu64
+	       " found after a child), %" PRIu64 " vanished, %" PRIu64 " unreadable, %" PRIu64
+	       " missed (estimated)",
+	       src->events, src->overflows, st.scans, st.added, st.captured, st.parents_first,
+	       st.vanished, st.unreadable, st.missed_est);
 	src_free(src);
 }
 

@@ -104,9 +104,9 @@ static void src_close(struct pt_monitor *m, void *priv)
 		return;
 	pt_scanner_stats(src->scan, &st);
 	pt_log(m, PT_LOG_INFO,
-	       "poll: %" PRIu64 " scans, %" PRIu64 " found, %" PRIu64 " vanished, %" PRIu64
-	       " unreadable, %" PRIu64 " missed (estimated)",
-	       st.scans, st.added, st.vanished, st.unreadable, st.missed_est);
+	       "poll: %" PRIu64 " scans, %" PRIu64 " found (%" PRIu64 " after a child), %" PRIu64
+	       " vanished, %" PRIu64 " unreadable, %" PRIu64 " missed (estimated)",
+	       st.scans, st.added, st.parents_first, st.vanished, st.unreadable, st.missed_est);
 	pt_scanner_free(src->scan);
 	free(src);
 }

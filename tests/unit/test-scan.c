@@ -969,6 +969,107 @@ Test(scan, capture_of_a_live_process_is_read_once)
 	cr_assert_eq(fx_leaks(), 0);
 }
 
+/* The index of the first call of a kind for pid; fails the test if none. */
+static size_t index_of(char what, pid_t pid)
+{
+	return (size_t)(must_find(what, pid) - E.calls);
+}
+
+/*
+ * A child found before its parent, which the table does not hold, has its
+ * parent read and reported first: watch -- CMD follows a child whose fork
+ * names a followed parent. Captures come reader by reader, not in the order
+ * of the execs.
+ */
+Test(scan, capture_of_a_child_before_its_parent_reports_the_parent_first)
+{
+	struct pt_scan_stats st;
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_child(1005, 200, 9000, "sh", "sh", "/bin/sh", 'S');
+	add_child(1007, 1005, 9001, "sleep", "sleep", "/bin/sleep", 'S');
+	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1007), pt_now_us()), 0);
+	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1005), pt_now_us()), 0);
+	cr_assert_eq(pt_scan_new(M, E.s), 2);
+	cr_assert_eq(count('d'), 2, "each found once");
+	cr_assert_lt(index_of('d', 1005), index_of('d', 1007), "the parent after its child");
+	pt_scanner_stats(E.s, &st);
+	cr_assert_eq(st.parents_first, 1);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0, "nothing left to find");
+	cr_assert_eq(E.missed, 8, "10 pids handed out, 2 seen once each: %llu missed",
+		     (unsigned long long)E.missed);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* The same when a capture holds all there is: the child is gone. */
+Test(scan, capture_of_a_child_gone_reports_its_parent_first)
+{
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_child(1005, 200, 9000, "sh", "sh", "/bin/sh", 'S');
+	add_child(1007, 1005, 9001, "true", "true", "/bin/true", 'S');
+	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1007), pt_now_us()), 0);
+	cr_assert_eq(fx_remove(E.root, 1007, NULL), 0);
+	cr_assert_geq(pt_scan_new(M, E.s), 2);
+	cr_assert_lt(index_of('d', 1005), index_of('d', 1007));
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* After the pids wrapped, the listing's pid order puts a child before its
+ * parent: in a full scan, and in a fast scan that lists all of /proc. */
+Test(scan, scans_across_pid_wrap_report_the_parent_first)
+{
+	cr_assert_eq(fx_set_last_pid(E.root, 32700), 0);
+	add_proc(100, 5000, "init", "/sbin/init", 1);
+	new_scanner();
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SNAPSHOT), 1);
+	reset_calls();
+	cr_assert_eq(fx_set_last_pid(E.root, 310), 0);
+	add_child(32710, 100, 9000, "sh", "sh", "/bin/sh", 'S');
+	add_child(305, 32710, 9001, "sleep", "sleep", "/bin/sleep", 'S');
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 2);
+	cr_assert_eq(count('d'), 2);
+	cr_assert_lt(index_of('d', 32710), index_of('d', 305));
+
+	reset_calls();
+	cr_assert_eq(fx_set_last_pid(E.root, 32720), 0);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0);
+	cr_assert_eq(fx_set_last_pid(E.root, 320), 0);
+	add_child(32730, 100, 9100, "sh", "sh", "/bin/sh", 'S');
+	add_child(315, 32730, 9101, "sleep", "sleep", "/bin/sleep", 'S');
+	cr_assert_eq(pt_scan_new(M, E.s), 2);
+	cr_assert_eq(count('d'), 2);
+	cr_assert_lt(index_of('d', 32730), index_of('d', 315));
+	cr_assert_eq(fx_leaks(), 0);
+}
+
+/* A parent gone, or a younger process under its pid, is left to the listing. */
+Test(scan, a_parent_gone_or_younger_than_its_child_is_left_to_the_listing)
+{
+	struct pt_scan_stats st;
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_child(1007, 1005, 9001, "sleep", "sleep", "/bin/sleep", 'S');
+	add_child(1008, 1008, 9002, "odd", "odd", "/bin/odd", 'S');
+	cr_assert_eq(pt_scan_new(M, E.s), 2);
+	cr_assert_eq(count('d'), 2);
+	cr_assert_null(find('d', 1005));
+
+	/* the pid 1012 names as its parent is a younger process now: found in its turn */
+	cr_assert_eq(fx_set_last_pid(E.root, 1020), 0);
+	add_child(1012, 1015, 9003, "sleep", "sleep", "/bin/sleep", 'S');
+	add_child(1015, 200, 9010, "young", "young", "/bin/young", 'S');
+	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1012), pt_now_us()), 0);
+	reset_calls();
+	cr_assert_eq(pt_scan_new(M, E.s), 2);
+	cr_assert_lt(index_of('d', 1012), index_of('d', 1015));
+	pt_scanner_stats(E.s, &st);
+	cr_assert_eq(st.parents_first, 0);
+	cr_assert_eq(fx_leaks(), 0);
+}
+
 Test(scan, last_pid_of_a_loadavg_line)
 {
 	pid_t last = 0;
@@ -1803,4 +1904,16 @@ Test(scan, probes)
 	cr_assert_lt(pt_source_poll.probe(&o, why, sizeof(why)), 0);
 	cr_assert_neq(why[0], '\0');
 	cr_assert_lt(pt_source_inotify.probe(&o, why, sizeof(why)), 0);
+}
+/* The full scan after a fast one counts as seen, in the window before its own,
+ * only what the fast scan did not find: an estimate of misses is not halved. */
+Test(scan, full_scan_does_not_count_again_what_a_fast_scan_found)
+{
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_child(1005, 200, 9000, "sh", "sh", "/bin/sh", 'S');
+	cr_assert_eq(pt_scanner_add_capture(E.s, capture_of(1005), pt_now_us()), 0);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	cr_assert_eq(pt_scan(M, E.s, PT_SCAN_SYNTH), 0, "nothing left to find");
+	cr_assert_eq(E.missed, 9, "%llu missed", (unsigned long long)E.missed);
 }

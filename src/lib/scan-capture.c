@@ -61,8 +61,19 @@ int pt_scanner_add_capture(struct pt_scanner *s, struct pt_proc *info, int64_t s
 		pt_scan_free_info(info);
 		return -ENOMEM;
 	}
-	s->caps[s->ncaps++] = (struct capture){info, seen_us};
+	s->caps[s->ncaps] = (struct capture){info, seen_us, s->ncaps};
+	s->ncaps++;
 	return 0;
+}
+
+/* By the time a reader saw the exec; handed-over order among equal times */
+static int cmp_capture(const void *a, const void *b)
+{
+	const struct capture *x = a, *y = b;
+
+	if (x->seen_us != y->seen_us)
+		return x->seen_us < y->seen_us ? -1 : 1;
+	return (x->order > y->order) - (x->order < y->order);
 }
 
 /*
@@ -126,6 +137,14 @@ void pt_scan_use_captures(struct ctx *c)
 {
 	struct pt_scanner *s = c->s;
 
+	/*
+	 * The readers hand theirs over reader by reader; used in the order they
+	 * were seen, the execs of one process by two readers (sh -c 'exec x')
+	 * leave its last image, and the stream is in the order of the execs.
+	 * Only a step back of the wall clock between two captures can misorder.
+	 */
+	if (s->ncaps > 1)
+		qsort(s->caps, s->ncaps, sizeof(*s->caps), cmp_capture);
 	/* the listing that follows records thread counts, in pid order */
 	c->no_cur = true;
 	for (size_t i = 0; i < s->ncaps; i++) {

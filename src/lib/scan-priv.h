@@ -63,10 +63,12 @@ struct pending {
 	struct pt_proc *info;
 };
 
-/* An exec a reader thread saw done, read at seen_us (wall clock). */
+/* An exec a reader thread saw done, read at seen_us (wall clock); order is
+ * its place among the captures handed over since the last scan. */
 struct capture {
 	struct pt_proc *info;
 	int64_t seen_us;
+	size_t order;
 };
 
 struct pt_scanner {

@@ -941,6 +941,39 @@ Test(scan, capture_of_another_image_is_an_exec)
 	cr_assert_eq(fx_leaks(), 0);
 }
 
+/* Two readers saw two execs of one process (sh -c 'exec x'), and the one that
+ * saw the second handed over first: the execs are used in the order they were
+ * seen, and the process is left with its last image. */
+Test(scan, captures_are_used_in_the_order_they_were_seen)
+{
+	struct pt_proc *first, *second;
+	int64_t t;
+	const char *argv0[2];
+	size_t n = 0;
+
+	snapshot3();
+	cr_assert_eq(fx_set_last_pid(E.root, 1010), 0);
+	add_proc(1005, 9000, "sh", "/bin/sh", 1);
+	cr_assert_eq(pt_scan_new(M, E.s), 1);
+	reset_calls();
+	add_proc(1005, 9000, "env", "/usr/bin/env", 1);
+	first = capture_of(1005);
+	add_proc(1005, 9000, "true", "/bin/true", 1);
+	second = capture_of(1005);
+	t = pt_now_us();
+	cr_assert_eq(pt_scanner_add_capture(E.s, second, t + 20), 0);
+	cr_assert_eq(pt_scanner_add_capture(E.s, first, t + 10), 0);
+	cr_assert_eq(fx_remove(E.root, 1005, NULL), 0);
+	cr_assert_geq(pt_scan_new(M, E.s), 1);
+	for (size_t i = 0; i < E.ncalls; i++)
+		if (E.calls[i].what == 'r' && E.calls[i].type == PT_EV_EXEC && n < 2)
+			argv0[n++] = E.calls[i].argv0;
+	cr_assert_eq(n, 2, "both execs reported");
+	cr_assert_str_eq(argv0[0], "/usr/bin/env");
+	cr_assert_str_eq(argv0[1], "/bin/true", "the last image is the last one seen");
+	cr_assert_eq(fx_leaks(), 0);
+}
+
 /* A full scan that starts with a capture still keeps its thread counts in
  * pid order: the next one sees the new threads of an older process. */
 Test(scan, capture_in_a_full_scan_keeps_thread_counts)
@@ -978,8 +1011,8 @@ static size_t index_of(char what, pid_t pid)
 /*
  * A child found before its parent, which the table does not hold, has its
  * parent read and reported first: watch -- CMD follows a child whose fork
- * names a followed parent. Captures come reader by reader, not in the order
- * of the execs.
+ * names a followed parent. One reader can see a child's exec before another
+ * sees its parent's.
  */
 Test(scan, capture_of_a_child_before_its_parent_reports_the_parent_first)
 {

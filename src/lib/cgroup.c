@@ -516,10 +516,15 @@ static bool container_of(struct walk *w, const char *s, size_t n, struct hit *h)
 	/* Fargate 1.4: /ecs/<task>/<32 hex>-<digits> */
 	if (w->ecs_dir && n > 33 && is_hex(s, 32) && s[32] == '-' && is_digits(s + 33, n - 33))
 		return hit_set(h, PT_RT_ECS, s, n);
-	/* the namespace rule: /<ns>/<name>, exactly two levels from the real root */
-	if (w->ns_rule && w->last && w->absolute && w->depth == 2 && w->nfound == 0 &&
-	    !reserved_ns(p, pn) && identifier(p, pn) && pn < sizeof(h->ns) && !unit_suffix(s, n) &&
-	    !ends(s, n, ".scope") && identifier(s, n) &&
+	/*
+	 * The namespace rule: /<ns>/<name>, exactly two levels from the real
+	 * root, and not right below a pod (the UUID rule below names those). A
+	 * 64-hex name is a container wherever it is, so the cgroups below it
+	 * are its own: they name it as its own cgroup does.
+	 */
+	if (w->ns_rule && (w->last || (n == 64 && is_hex(s, n))) && w->absolute && w->depth == 2 &&
+	    w->nfound == 0 && !w->pod[0] && !reserved_ns(p, pn) && identifier(p, pn) &&
+	    pn < sizeof(h->ns) && !unit_suffix(s, n) && !ends(s, n, ".scope") && identifier(s, n) &&
 	    (n <= NS_NAME_MAX || (n == 64 && is_hex(s, n)))) {
 		memcpy(h->ns, p, pn);
 		h->ns[pn] = '\0';

@@ -258,6 +258,10 @@ Test(cgroup, containerd_namespaces)
 	expect_none("/default/.hidden");
 	expect_none("/default/a b");
 	expect_none("/default/web/sub"); /* only /<ns>/<name> */
+	/* but a 64-hex id names its container below its own cgroup too */
+	expect("/k8s.io/" ID_A "/sub", PT_RT_CONTAINERD, ID_A);
+	cr_expect_str_eq(at.ns, "k8s.io");
+	cr_expect_eq(at.dir_len, strlen("/k8s.io/" ID_A));
 	expect_none("/system.slice/cron.service");
 	expect_none("/user.slice/user-1000.slice");
 	expect_none("/burstable/pod123");
@@ -358,6 +362,13 @@ Test(cgroup, uuid_container_under_pod)
 	expect("/kubepods/besteffort/pod" POD_D "/5a0c7e31-92d4-4b6f-8e1a-3c5d7f9b2e46",
 	       PT_RT_UNKNOWN, "5a0c7e31-92d4-4b6f-8e1a-3c5d7f9b2e46");
 	expect_none("/other/5a0c7e31-92d4-4b6f-8e1a-3c5d7f9b2e46/x");
+	/* right below a pod at the root: the UUID rule, not containerd's namespace
+	 * rule, with or without a cgroup below */
+	expect("/pod" POD_D "/5a0c7e31-92d4-4b6f-8e1a-3c5d7f9b2e46", PT_RT_UNKNOWN,
+	       "5a0c7e31-92d4-4b6f-8e1a-3c5d7f9b2e46");
+	cr_expect_str_eq(at.ns, "");
+	expect("/pod" POD_D "/5a0c7e31-92d4-4b6f-8e1a-3c5d7f9b2e46/x", PT_RT_UNKNOWN,
+	       "5a0c7e31-92d4-4b6f-8e1a-3c5d7f9b2e46");
 }
 
 Test(cgroup, malformed)

@@ -483,6 +483,7 @@ static bool container_of(struct walk *w, const char *s, size_t n, struct hit *h)
 {
 	const char *p = w->prev, *pp = w->prev2;
 	size_t pn = w->prev_n, ppn = w->prev2_n, idn;
+	bool hex_id;
 
 	memset(h, 0, sizeof(*h));
 	if (memchr(s, ':', n))
@@ -522,10 +523,11 @@ static bool container_of(struct walk *w, const char *s, size_t n, struct hit *h)
 	 * 64-hex name is a container wherever it is, so the cgroups below it
 	 * are its own: they name it as its own cgroup does.
 	 */
-	if (w->ns_rule && (w->last || (n == 64 && is_hex(s, n))) && w->absolute && w->depth == 2 &&
-	    w->nfound == 0 && !w->pod[0] && !reserved_ns(p, pn) && identifier(p, pn) &&
-	    pn < sizeof(h->ns) && !unit_suffix(s, n) && !ends(s, n, ".scope") && identifier(s, n) &&
-	    (n <= NS_NAME_MAX || (n == 64 && is_hex(s, n)))) {
+	hex_id = n == 64 && is_hex(s, n);
+	if (w->ns_rule && (w->last || hex_id) && w->absolute && w->depth == 2 && w->nfound == 0 &&
+	    !w->pod[0] && !reserved_ns(p, pn) && identifier(p, pn) && pn < sizeof(h->ns) &&
+	    !unit_suffix(s, n) && !ends(s, n, ".scope") && identifier(s, n) &&
+	    (n <= NS_NAME_MAX || hex_id)) {
 		memcpy(h->ns, p, pn);
 		h->ns[pn] = '\0';
 		return hit_set(h, PT_RT_CONTAINERD, s, n);

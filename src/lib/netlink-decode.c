@@ -278,3 +278,8 @@ unsigned pt_nl_share_filter(const struct pt_nl_share *sh, struct sock_filter *f)
 		f[to_accept[j]].jt = (uint8_t)(accept - to_accept[j] - 1);
 	return k;
 }
+
+long pt_nl_batch_delay_ns(long rcvbuf)
+{
+	return rcvbuf >= PT_NL_BATCH_LONG_MIN_RCVBUF ? PT_NL_BATCH_LONG_NS : PT_NL_BATCH_SHORT_NS;
+}

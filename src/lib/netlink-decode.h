@@ -93,4 +93,18 @@ bool pt_nl_share_takes(const struct pt_nl_share *sh, uint32_t cpu);
  */
 unsigned pt_nl_share_filter(const struct pt_nl_share *sh, struct sock_filter *f);
 
+/*
+ * How long the core's thread lets events gather in the event socket while they
+ * flow, in ns, given its receive buffer as SO_RCVBUF reads it back (twice what
+ * was asked for): each wakeup of the core and its writer costs about 0.1 ms on
+ * 2 vCPUs, whatever it carries. PT_NL_BATCH_LONG_NS from
+ * PT_NL_BATCH_LONG_MIN_RCVBUF up (the default 32M: about 60,000 messages),
+ * PT_NL_BATCH_SHORT_NS below, where a buffer that net.core.rmem_max capped
+ * (about 400 messages) must not fill between two wakeups of a fork storm.
+ */
+#define PT_NL_BATCH_SHORT_NS 10000000L
+#define PT_NL_BATCH_LONG_NS 25000000L
+#define PT_NL_BATCH_LONG_MIN_RCVBUF (4L << 20)
+long pt_nl_batch_delay_ns(long rcvbuf);
+
 #endif

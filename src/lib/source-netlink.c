@@ -14,7 +14,7 @@
  *
  * Why two: measured on 2 vCPUs, one real-time reader of every event cost about
  * twice extrace's CPU, mostly in context switches for FORK and EXIT. Woken for
- * EXEC only, with the core's thread woken at most every BATCH_DELAY_NS, the
+ * EXEC only, with the core's thread woken at most every batch_ns, the
  * reader reads argv for >= 99.9% of short-lived processes.
  *
  * How many readers. With SCHED_FIFO (CAP_SYS_NICE), one reader preempts the
@@ -79,7 +79,6 @@
 #define ACK_TIMEOUT_MS 250
 #define READER_TIMEOUT_MS 100 /* how often a blocked reader looks at the stop flag */
 #define EXEC_WAIT_NS 50000000 /* longest the core waits for the readers' details */
-#define BATCH_DELAY_NS 10000000 /* how long events gather before the core is woken again */
 #define READERS_AUTO_MAX 8 /* pinned readers by default, one per CPU up to this */
 #define READERS_MAX 64
 #define FILTER_OTHERS 1 /* readers on other CPUs that get each EXEC; see pt_nl_share */
@@ -151,7 +150,8 @@ struct nl_source {
 
 	struct nl_sock ev; /* every event; read by dispatch() */
 	int epfd; /* what the core polls: ev (one-shot) and tfd */
-	int tfd; /* re-arms ev BATCH_DELAY_NS after a dispatch that found events */
+	int tfd; /* re-arms ev batch_ns after a dispatch that found events */
+	long batch_ns; /* pt_nl_batch_delay_ns() of ev's receive buffer */
 
 	/* handshake: an ACK carries the request's cn_msg.ack + 1 */
 	uint32_t cookie[2];
@@ -932,11 +932,12 @@ out:
  * Waking the core's thread for every event costs a context switch
  * per event. The core polls an epoll fd holding the event socket (one-shot)
  * and a timer: a dispatch that found events leaves the socket disarmed and
- * sets the timer, so while events flow the core wakes every BATCH_DELAY_NS
- * and takes what gathered in the kernel's queue; a dispatch that found
- * nothing (or left some for later) re-arms the socket, so an idle monitor
- * sleeps until the next event. Events reach the core at most BATCH_DELAY_NS
- * late; the reader thread is not delayed.
+ * sets the timer, so while events flow the core wakes every batch_ns
+ * (pt_nl_batch_delay_ns(): 25 ms with the default receive buffer) and takes
+ * what gathered in the kernel's queue; a dispatch that found nothing (or left
+ * some for later) re-arms the socket, so an idle monitor sleeps until the next
+ * event. Events reach the core at most batch_ns late; the reader thread is not
+ * delayed.
  */
 static void arm_socket(struct nl_source *s)
 {
@@ -947,7 +948,7 @@ static void arm_socket(struct nl_source *s)
 
 static void arm_timer(struct nl_source *s)
 {
-	struct itimerspec it = {.it_value.tv_nsec = BATCH_DELAY_NS};
+	struct itimerspec it = {.it_value.tv_nsec = s->batch_ns};
 
 	if (timerfd_settime(s->tfd, 0, &it, NULL) < 0)
 		arm_socket(s);
@@ -974,7 +975,8 @@ fail:
 
 /* ---- open / dispatch / close ---- */
 
-static void set_rcvbuf(struct pt_monitor *m, struct nl_sock *ns, const char *name, size_t want)
+/* The buffer the kernel granted, as SO_RCVBUF reads it back; -1 if unknown. */
+static int set_rcvbuf(struct pt_monitor *m, struct nl_sock *ns, const char *name, size_t want)
 {
 	int v = want > INT32_MAX / 2 ? INT32_MAX / 2 : (int)want;
 	socklen_t sl = sizeof(v);
@@ -984,9 +986,12 @@ static void set_rcvbuf(struct pt_monitor *m, struct nl_sock *ns, const char *nam
 		how = "SO_RCVBUF, capped by net.core.rmem_max";
 		setsockopt(ns->fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	}
-	if (name && getsockopt(ns->fd, SOL_SOCKET, SO_RCVBUF, &v, &sl) == 0)
+	if (getsockopt(ns->fd, SOL_SOCKET, SO_RCVBUF, &v, &sl) < 0)
+		return -1;
+	if (name)
 		pt_log(m, PT_LOG_INFO, "netlink: %s socket receive buffer %d bytes (%s)", name, v,
 		       how);
+	return v;
 }
 
 /* ---- the readers ---- */
@@ -1324,7 +1329,9 @@ static int open_sockets(struct pt_monitor *m, struct nl_source *s, char *why, si
 		r = sock_open(&s->ev, why, len);
 	if (r < 0)
 		return r;
-	set_rcvbuf(m, &s->ev, "event", rcvbuf);
+	s->batch_ns = pt_nl_batch_delay_ns(set_rcvbuf(m, &s->ev, "event", rcvbuf));
+	pt_log(m, PT_LOG_INFO, "netlink: while events flow, the core takes them every %ld ms",
+	       s->batch_ns / 1000000);
 	r = sock_bind(&s->ev, why, len);
 	if (r == 0) {
 		r = send_op(&s->ev, PT_PROC_CN_MCAST_LISTEN, s->legacy, PT_PROC_EVENT_ALL, 0);

@@ -796,3 +796,16 @@ Test(share, each_exec_goes_to_its_cpus_reader_and_to_others_elsewhere)
 		}
 	}
 }
+
+/* The event socket's batching: long with a buffer that holds it (the default
+ * 32M, read back as 64M), short with one capped by net.core.rmem_max (212992,
+ * read back doubled) or a small --rcvbuf, and never 0 (a timerfd of 0 is off). */
+Test(batch, the_delay_follows_the_receive_buffer)
+{
+	cr_assert_eq(pt_nl_batch_delay_ns(64L << 20), 25000000L);
+	cr_assert_eq(pt_nl_batch_delay_ns(4L << 20), 25000000L);
+	cr_assert_eq(pt_nl_batch_delay_ns((4L << 20) - 1), 10000000L);
+	cr_assert_eq(pt_nl_batch_delay_ns(2 * 212992L), 10000000L);
+	cr_assert_eq(pt_nl_batch_delay_ns(2 * 4096L), 10000000L);
+	cr_assert_eq(pt_nl_batch_delay_ns(-1), 10000000L, "no reading: short");
+}

@@ -7,8 +7,12 @@
 # root or when no hierarchy can be written.
 # cg_make DIR: mkdir -p, remembering every directory it created; the EXIT trap
 # kills what is left in them and removes them, deepest first.
-# cg_spawn "DIR..." CMD...: a process that writes its pid into DIR/cgroup.procs
-# for each DIR, then execs CMD; its pid in SPAWNED (the exec keeps it).
+# cg_spawn "DIR..." CMD...: a process (sh) that writes its pid into
+# DIR/cgroup.procs for each DIR, then execs CMD; its pid in SPAWNED (the exec
+# keeps it). Before it moves, sh counts to 3000 (about 10 ms, and no exec):
+# the monitor reads the cgroup of sh's own exec at once, but a monitor busy
+# with other tests' execs (CI's ASan stage runs two at a time) once read it
+# after sh had moved, and sh's exec, which is on the host, showed the container.
 
 CG_MADE=""
 
@@ -128,7 +132,8 @@ cg_root_of() {
 cg_spawn() {
 	dirs=$1
 	shift
-	sh -c 'set -f; d=$1; shift; for x in $d; do echo $$ >"$x/cgroup.procs" || exit 97; done; exec "$@"' \
+	sh -c 'set -f; d=$1; shift; i=0; while [ $i -lt 3000 ]; do i=$((i + 1)); done
+		for x in $d; do echo $$ >"$x/cgroup.procs" || exit 97; done; exec "$@"' \
 		pt-cg "$dirs" "$@" &
 	SPAWNED=$!
 }

@@ -10,9 +10,10 @@
 # cg_spawn "DIR..." CMD...: a process (sh) that writes its pid into
 # DIR/cgroup.procs for each DIR, then execs CMD; its pid in SPAWNED (the exec
 # keeps it). Before it moves, sh counts to 3000 (about 10 ms, and no exec):
-# the monitor reads the cgroup of sh's own exec at once, but a monitor busy
-# with other tests' execs (CI's ASan stage runs two at a time) once read it
-# after sh had moved, and sh's exec, which is on the host, showed the container.
+# the monitor reads the cgroup of sh's own exec at once, but in CI's ASan
+# stage (two tests at a time) sh's exec, which is on the host, once showed the
+# container: most likely the monitor, busy with the other test's execs, read
+# the cgroup after sh had moved.
 
 CG_MADE=""
 

@@ -10,14 +10,11 @@ need_tier netlink
 
 # batch RCVBUF|default EXPECTED_MS
 batch() {
-	set -- "$1" "$2" "$T/b-$1"
-	if [ "$1" = default ]; then
-		"$PROCTRAIL" -v watch --tier=netlink --json --events=exec -- sh -c '/bin/true; /bin/true' \
-			>"$3.json" 2>"$3.err"
-	else
-		"$PROCTRAIL" -v watch --tier=netlink --json --events=exec --rcvbuf="$1" \
-			-- sh -c '/bin/true; /bin/true' >"$3.json" 2>"$3.err"
-	fi || { cat "$3.err"; fail "$1: watch failed"; }
+	set -- "$1" "$2" "$T/b-$1" ""
+	[ "$1" = default ] || set -- "$1" "$2" "$3" "--rcvbuf=$1"
+	"$PROCTRAIL" -v watch --tier=netlink --json --events=exec ${4:+"$4"} \
+		-- sh -c '/bin/true; /bin/true' >"$3.json" 2>"$3.err" ||
+		{ cat "$3.err"; fail "$1: watch failed"; }
 	grep -q "^proctrail: netlink: while events flow, the core takes them every $2 ms\$" "$3.err" ||
 		{ cat "$3.err"; fail "--rcvbuf=$1: the log does not say every $2 ms"; }
 	n=$(jq -s 'map(select(.event == "exec")) | length' "$3.json")
